@@ -1,0 +1,62 @@
+"""Wiring: ``create_app(config)`` builds everything a command needs, and nothing at import time."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.config import Config
+from mailbot.db.engine import make_engine, session_factory
+from mailbot.outbound.links import LinkSigner
+from mailbot.outbound.render import Renderer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    renderer: Renderer
+    links: LinkSigner
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def create_app(config: Config, *, engine: Engine | None = None) -> App:
+    engine = engine or make_engine(config.database.url)
+    return App(
+        config=config,
+        engine=engine,
+        sessions=session_factory(engine),
+        renderer=Renderer(),
+        links=LinkSigner(resolve_link_secret(config), config.links.base_url, config.links.max_age_days),
+    )
+
+
+def resolve_link_secret(config: Config) -> str:
+    """The configured secret, or one generated once and kept in ``<data_dir>/link-secret``.
+
+    The generated secret lets a fresh machine run on embedded defaults; production sets
+    ``links.secret`` or ``MAILBOT_LINK_SECRET`` so that every process signs with the same key.
+    """
+    if config.links.secret:
+        return config.links.secret
+    path = Path(config.general.data_dir) / "link-secret"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secret + "\n")
+    log.warning("links.secret not set: generated one in %s", path)
+    return secret

@@ -1,0 +1,34 @@
+"""Audit events: every change mailbot or staff make to data, with who, what and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mailbot.db.models import AuditEvent
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+    message_ref: str | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        at=now,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        details=details or {},
+        message_ref=message_ref,
+    )
+    session.add(event)
+    return event

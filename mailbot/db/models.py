@@ -1,0 +1,309 @@
+"""The database schema (SQLAlchemy 2.0 typed models). Migrations live in ``alembic/``.
+
+Money is stored as integer cents (never floats); dates are calendar dates in the configured
+time zone; instants are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class CustomerKind(enum.StrEnum):
+    PRIVATE = "private"
+    COMPANY = "company"
+    PUBLIC_ADMINISTRATION = "pa"
+
+
+class Cadence(enum.StrEnum):
+    MONTHLY = "monthly"
+    ANNUAL = "annual"
+
+
+class PaymentMethod(enum.StrEnum):
+    CARD = "card"
+    PAYPAL = "paypal"
+    BANK_TRANSFER = "bank_transfer"
+    POSTAL_SLIP = "postal_slip"
+    NONE = "none"
+
+
+AUTORENEW_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.PAYPAL})
+
+
+class ServiceStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CANCELLED = "cancelled"
+
+
+class OrderType(enum.StrEnum):
+    FIRST_PURCHASE = "first_purchase"
+    RENEWAL = "renewal"
+    REACTIVATION = "reactivation"
+    UPGRADE = "upgrade"
+    ADDON = "addon"
+
+
+class OrderStatus(enum.StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAYMENT_ANNOUNCED = "payment_announced"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+OPEN_ORDER_STATUSES = frozenset({OrderStatus.AWAITING_PAYMENT, OrderStatus.PAYMENT_ANNOUNCED})
+
+
+class OutboundStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[CustomerKind] = mapped_column(_enum(CustomerKind, "customer_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="it")
+    vat_number: Mapped[str | None] = mapped_column(String(32))
+    fiscal_code: Mapped[str | None] = mapped_column(String(32))
+    pec: Mapped[str | None] = mapped_column(String(320), index=True)
+    recipient_code: Mapped[str | None] = mapped_column(String(7))
+    split_payment: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_undeliverable: Mapped[bool] = mapped_column(Boolean, default=False)
+    undeliverable_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    services: Mapped[list[Service]] = relationship(back_populates="customer", order_by="Service.id")
+    orders: Mapped[list[Order]] = relationship(back_populates="customer", order_by="Order.id")
+
+
+class Product(Base):
+    __tablename__ = "product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    cadence: Mapped[Cadence] = mapped_column(_enum(Cadence, "cadence"), default=Cadence.ANNUAL)
+    price_cents: Mapped[int] = mapped_column(Integer)
+    max_years: Mapped[int] = mapped_column(Integer, default=10)
+    promo: Mapped[bool] = mapped_column(Boolean, default=False)
+    bank_transfer_fee_cents: Mapped[int] = mapped_column(Integer, default=0)
+    storage_quota_mb: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def years_allowed(self) -> int:
+        """Promotional products renew for 1 or 2 years; others up to ``max_years`` (1-10)."""
+        return min(self.max_years, 2) if self.promo else self.max_years
+
+
+class Service(Base):
+    __tablename__ = "service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    label: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str] = mapped_column(String(120))
+    started_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date, index=True)
+    autorenew: Mapped[bool] = mapped_column(Boolean, default=False)
+    payment_method: Mapped[PaymentMethod] = mapped_column(
+        _enum(PaymentMethod, "payment_method"), default=PaymentMethod.NONE
+    )
+    # Last month of validity of the card on file, as the first day of that month (None: no card).
+    card_expires: Mapped[date | None] = mapped_column(Date)
+    storage_quota_mb: Mapped[int] = mapped_column(Integer, default=0)
+    storage_used_mb: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[ServiceStatus] = mapped_column(_enum(ServiceStatus, "service_status"), default=ServiceStatus.ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="services")
+    product: Mapped[Product] = relationship()
+
+
+order_service = Table(
+    "order_service",
+    Base.metadata,
+    Column("order_id", ForeignKey("order.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("service.id"), primary_key=True),
+)
+
+
+class OrderCounter(Base):
+    """The last order number used in a year; incremented under a row lock."""
+
+    __tablename__ = "order_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Order(Base):
+    __tablename__ = "order"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    type: Mapped[OrderType] = mapped_column(_enum(OrderType, "order_type"))
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"), index=True)
+    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    years: Mapped[int] = mapped_column(Integer, default=1)
+    net_cents: Mapped[int] = mapped_column(Integer)
+    fee_cents: Mapped[int] = mapped_column(Integer, default=0)
+    vat_cents: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    # What the customer transfers: the total, or net + fee under split payment.
+    due_cents: Mapped[int] = mapped_column(Integer)
+    split_payment: Mapped[bool] = mapped_column(Boolean, default=False)
+    cig: Mapped[str | None] = mapped_column(String(10))
+    cup: Mapped[str | None] = mapped_column(String(15))
+    office_code: Mapped[str | None] = mapped_column(String(7))
+    pa_username: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column()
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="orders")
+    services: Mapped[list[Service]] = relationship(secondary=order_service, order_by="Service.id")
+
+
+class OutboundMessage(Base):
+    """The outbox: one row per email, rendered when created, drained by the sender.
+
+    ``idempotency_key`` is unique: whatever inserts the same logical email twice fails on the
+    constraint, so no email is sent twice however often or wherever the jobs run.
+    """
+
+    __tablename__ = "outbound_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
+    template: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(250), unique=True)
+    reply_token: Mapped[str] = mapped_column(String(40), unique=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[OutboundStatus] = mapped_column(
+        _enum(OutboundStatus, "outbound_status"), default=OutboundStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    claim_token: Mapped[str | None] = mapped_column(String(40))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (Index("ix_outbound_message_status_next", "status", "next_attempt_at"),)
+
+
+class ReminderClaim(Base):
+    """One reminder step of one service for one expiry cycle, claimed by the outbox row that carries it.
+
+    The unique constraint is what stops a step from going out twice, whichever daily digest it lands in.
+    """
+
+    __tablename__ = "reminder_claim"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    cycle: Mapped[date] = mapped_column(Date)  # the expiry date the step refers to
+    step: Mapped[str] = mapped_column(String(40))
+    outbound_id: Mapped[int] = mapped_column(ForeignKey("outbound_message.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("service_id", "cycle", "step", name="uq_reminder_claim_step"),)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(80))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    message_ref: Mapped[str | None] = mapped_column(String(250))

@@ -1,0 +1,45 @@
+"""One exception tree for mailbot, rooted at ``MailbotError``.
+
+The three families follow what the caller must do:
+- ``InputError``: the input is wrong (a config key, a CSV row, an email's content); tell whoever sent it.
+- ``TransientError``: try again later (network, a 4xx from a server, a locked database).
+- anything else is a bug or an unknown failure: keep the data, quarantine, show it to staff.
+"""
+
+from __future__ import annotations
+
+
+class MailbotError(Exception):
+    """Base of every error mailbot raises on purpose."""
+
+
+class InputError(MailbotError):
+    """Bad input; the message names the place (key, file and line, field)."""
+
+
+class ConfigError(InputError):
+    """A missing or wrong configuration key; the message starts with the key's name."""
+
+
+class TransientError(MailbotError):
+    """A failure that may go away by itself; retry later."""
+
+
+class SendError(MailbotError):
+    """Sending one message failed."""
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TransientSendError(SendError, TransientError):
+    """4xx reply, connection lost, timeout: retry with backoff."""
+
+
+class PermanentSendError(SendError):
+    """5xx reply: the message will never be accepted; the address is marked undeliverable."""
+
+
+class NotFoundError(InputError):
+    """A record named on the command line does not exist."""

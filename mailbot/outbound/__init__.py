@@ -1,0 +1,1 @@
+"""The outbound direction: what is due, rendering, the outbox and sending."""

@@ -1,0 +1,148 @@
+"""What the templates see: plain frozen values, built by the sweeps and by ``mailbot render``.
+
+This module is the contract between the code that decides what to send and the templates in
+``templates/mail/<name>/<lang>/``. Templates use strict undefined variables, so a field missing
+here is an error at render time, never a blank in a customer's inbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+# Template names, one per kind of email; each has subject.txt, body.txt, body.html in it/ and en/.
+REMINDER_TEMPLATES = (
+    "expiry_reminder",  # before expiry and on the expiry day: renew
+    "grace_reminder",  # during the grace period: reactivate
+    "suspension_notice",  # grace is over: suspended
+    "autorenew_notice",  # automatic renewal coming
+    "card_expiring",  # automatic renewal coming but the card on file expires first
+    "storage_alert",  # storage over the warning threshold
+)
+PAYMENT_TEMPLATES = (
+    "payment_instructions",  # at order creation, by payment method
+    "payment_reminder",  # order still awaiting payment after N days
+    "order_cancelled",  # unpaid order cancelled automatically
+)
+ALL_TEMPLATES = REMINDER_TEMPLATES + PAYMENT_TEMPLATES
+
+
+@dataclass(frozen=True)
+class CompanyInfo:
+    name: str
+    support_address: str
+    support_phone: str
+
+
+@dataclass(frozen=True)
+class CustomerInfo:
+    name: str
+    kind: str  # private | company | pa
+    email: str
+    language: str
+    split_payment: bool
+
+    @property
+    def is_pa(self) -> bool:
+        return self.kind == "pa"
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    id: int
+    label: str
+    username: str
+    product_name: str
+    expires_on: date
+    autorenew: bool
+    payment_method: str  # card | paypal | bank_transfer | postal_slip | none
+    card_expires: date | None  # first day of the card's last valid month
+    storage_quota_mb: int
+    storage_used_mb: int
+
+
+@dataclass(frozen=True)
+class StorageInfo:
+    percent: int  # used / quota, rounded down
+    level: str  # warning | critical
+    extra_gb_needed: int  # projected extra 1 GB units needed until the next expiry (0 if none)
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """One service in a reminder email, and why it is there."""
+
+    kind: str  # expiry | grace | suspension | autorenew | card_expiring | storage
+    step: str  # e.g. before_30, expiry_day, grace_7, suspended, autorenew_30, storage_warning
+    service: ServiceInfo
+    days_to_expiry: int  # negative once expired
+    grace_ends_on: date
+    storage: StorageInfo | None = None
+
+
+@dataclass(frozen=True)
+class ReminderContext:
+    """Context of every template in REMINDER_TEMPLATES."""
+
+    lang: str
+    today: date
+    customer: CustomerInfo
+    company: CompanyInfo
+    items: tuple[ReminderItem, ...]
+    # One signed link renewing (or reactivating) every item that needs action; None when none does.
+    renew_link: str | None
+    action: str | None  # renew | reactivate | None
+
+
+@dataclass(frozen=True)
+class BankDetails:
+    beneficiary: str
+    iban: str
+    bank_name: str
+
+
+@dataclass(frozen=True)
+class PostalDetails:
+    account: str
+    holder: str
+
+
+@dataclass(frozen=True)
+class OrderInfo:
+    number: str
+    type: str  # first_purchase | renewal | reactivation | upgrade | addon
+    status: str
+    payment_method: str
+    years: int
+    net: Decimal
+    fee: Decimal
+    vat: Decimal
+    total: Decimal
+    due: Decimal  # what the customer pays us (net + fee under split payment)
+    split_payment: bool
+    created_on: date
+    cancel_on: date  # the day it is cancelled if still unpaid
+    services: tuple[ServiceInfo, ...]
+    cig: str | None = None
+    cup: str | None = None
+    office_code: str | None = None
+    pa_username: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentContext:
+    """Context of every template in PAYMENT_TEMPLATES."""
+
+    lang: str
+    today: date
+    customer: CustomerInfo
+    company: CompanyInfo
+    order: OrderInfo
+    bank: BankDetails
+    postal: PostalDetails
+    pay_link: str  # signed link to pay by card/PayPal or view the order
+    reminder_number: int = 0  # 1, 2, ... for payment_reminder
+    # For public administrations: what they still have to send back by replying (cig, office_code, username).
+    pa_missing: tuple[str, ...] = field(default_factory=tuple)
+    split_payment_valid_until: date | None = None

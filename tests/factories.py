@@ -1,0 +1,78 @@
+"""Small builders for test data; every argument has a sensible default."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mailbot.db.models import (
+    Cadence,
+    Customer,
+    CustomerKind,
+    PaymentMethod,
+    Product,
+    Service,
+    ServiceStatus,
+)
+
+_seq = itertools.count(1)
+
+
+def make_customer(session: Session, **kw: Any) -> Customer:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "external_id": f"C{n:05d}",
+        "kind": CustomerKind.PRIVATE,
+        "name": f"Cliente {n}",
+        "email": f"cliente{n}@example.org",
+        "language": "it",
+    }
+    values.update(kw)
+    customer = Customer(**values)
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def make_product(session: Session, **kw: Any) -> Product:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "code": f"P{n}",
+        "name": f"Portale Impianti {n}",
+        "cadence": Cadence.ANNUAL,
+        "price_cents": 12000,
+        "max_years": 10,
+        "promo": False,
+        "bank_transfer_fee_cents": 300,
+        "storage_quota_mb": 1024,
+    }
+    values.update(kw)
+    product = Product(**values)
+    session.add(product)
+    session.flush()
+    return product
+
+
+def make_service(session: Session, customer: Customer, product: Product | None = None, **kw: Any) -> Service:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "external_id": f"S{n:05d}",
+        "customer_id": customer.id,
+        "product_id": (product or make_product(session)).id,
+        "label": f"Impianto {n}",
+        "username": f"user{n}",
+        "expires_on": date(2026, 12, 31),
+        "autorenew": False,
+        "payment_method": PaymentMethod.NONE,
+        "status": ServiceStatus.ACTIVE,
+        "storage_quota_mb": 1024,
+        "storage_used_mb": 100,
+    }
+    values.update(kw)
+    service = Service(**values)
+    session.add(service)
+    session.flush()
+    return service

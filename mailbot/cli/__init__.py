@@ -12,7 +12,10 @@ from mailbot.errors import MailbotError
 
 # Modules under mailbot.cli, each with ``register(subparsers)``; a command sets ``func`` to a
 # callable taking the parsed args and returning the exit code.
-COMMAND_MODULES = ("db",)
+COMMAND_MODULES = (
+    "db",
+    "links",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from mailbot.errors import InputError
 
@@ -37,13 +38,19 @@ class LinkCheck:
     expires_at: datetime | None
 
 
-class _Serializer(URLSafeTimedSerializer):
-    def __init__(self, secret: str, now: datetime | None) -> None:
-        super().__init__(secret, salt=SALT)
+class _ClockSigner(TimestampSigner):
+    """A timestamp signer reading the time from the caller, not the system clock."""
+
+    def __init__(self, *args: Any, now: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._now = now
 
     def get_timestamp(self) -> int:
         return int((self._now or datetime.now(UTC)).timestamp())
+
+
+def _serializer(secret: str, now: datetime | None) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=SALT, signer=_ClockSigner, signer_kwargs={"now": now})
 
 
 class LinkSigner:
@@ -62,7 +69,7 @@ class LinkSigner:
         }
         if grant.order_number:
             payload["o"] = grant.order_number
-        return _Serializer(self.secret, grant.issued_at).dumps(payload)
+        return _serializer(self.secret, grant.issued_at).dumps(payload)
 
     def make_url(self, grant: LinkGrant) -> str:
         sep = "&" if "?" in self.base_url else "?"
@@ -76,7 +83,7 @@ class LinkSigner:
         return self.check_token(tokens[0], now)
 
     def check_token(self, token: str, now: datetime) -> LinkCheck:
-        serializer = _Serializer(self.secret, now)
+        serializer = _serializer(self.secret, now)
         try:
             payload, issued = serializer.loads(token, max_age=self.max_age_seconds, return_timestamp=True)
             valid, reason = True, "valid"

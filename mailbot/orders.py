@@ -1,0 +1,278 @@
+"""Orders: numbering, pricing, creation with payment instructions, payment and cancellation.
+
+``price_order`` is pure. ``create_order``, ``mark_paid`` and ``cancel_order`` work inside the
+caller's transaction (they flush, never commit), so an order and the email announcing it are
+written together or not at all (transactional outbox).
+
+Expiry on payment: renewing adds the years to the service's natural expiry date, never to today.
+A reactivation (paid during the grace period, after expiry) also starts from the old expiry date:
+the service ran on during grace, so the customer pays for continuous service and every service
+keeps its anniversary. This keeps one rule for both order types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mailbot import audit
+from mailbot.config import Config
+from mailbot.db.models import (
+    OPEN_ORDER_STATUSES,
+    Cadence,
+    Customer,
+    CustomerKind,
+    Order,
+    OrderCounter,
+    OrderStatus,
+    OrderType,
+    PaymentMethod,
+    Product,
+    Service,
+    ServiceStatus,
+)
+from mailbot.errors import InputError
+from mailbot.outbound.links import LinkSigner
+from mailbot.outbound.order_mail import plan_order_email
+from mailbot.outbound.plan import enqueue_planned
+from mailbot.outbound.render import Renderer
+
+MIN_YEARS = 1
+PAYABLE_METHODS = frozenset(PaymentMethod) - {PaymentMethod.NONE}
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """Money of one order in integer cents."""
+
+    net_cents: int
+    fee_cents: int
+    vat_cents: int
+    total_cents: int
+    due_cents: int  # what the customer pays us: the total, or net + fee under split payment
+    split_payment: bool
+
+
+def is_split_payment(customer: Customer) -> bool:
+    return bool(customer.split_payment) or customer.kind == CustomerKind.PUBLIC_ADMINISTRATION
+
+
+def yearly_price_cents(product: Product) -> int:
+    """Price of one year of ``product``: monthly plans cost 12 monthly prices."""
+    return product.price_cents * 12 if product.cadence == Cadence.MONTHLY else product.price_cents
+
+
+def price_order(
+    products: Sequence[Product],
+    years: int,
+    method: PaymentMethod,
+    customer: Customer,
+    vat_rate: Decimal,
+) -> Amounts:
+    """Amounts of an order renewing one service per entry of ``products`` for ``years`` years."""
+    if not products:
+        raise InputError("an order needs at least one service")
+    if method not in PAYABLE_METHODS:
+        raise InputError(f"payment method {method.value!r} cannot pay an order")
+    for product in products:
+        limit = product.years_allowed
+        if not MIN_YEARS <= years <= limit:
+            kind = "promotional product" if product.promo else "product"
+            raise InputError(f"years: {years} not allowed for {kind} {product.code} (1 to {limit} years)")
+    fee = 0
+    if method == PaymentMethod.BANK_TRANSFER:
+        if years != 1:
+            raise InputError(f"years: bank transfer renews for one year only, not {years}")
+        fee = sum(p.bank_transfer_fee_cents for p in products)
+    net = sum(yearly_price_cents(p) * years for p in products)
+    vat = int((Decimal(net + fee) * vat_rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    total = net + fee + vat
+    split = is_split_payment(customer)
+    return Amounts(net, fee, vat, total, net + fee if split else total, split)
+
+
+def format_order_number(year: int, seq: int) -> str:
+    return f"ORD-{year}-{seq:06d}"
+
+
+def next_order_number(session: Session, year: int) -> str:
+    """The next number of ``year``, from its counter row locked until the transaction ends.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` serialises the increments; a missing year row is
+    inserted in a savepoint, and the loser of a concurrent insert simply reads the winner's row.
+    SQLite: every write transaction starts with BEGIN IMMEDIATE, so writers are already serial.
+    """
+    query = (
+        select(OrderCounter)
+        .where(OrderCounter.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    counter = session.scalar(query)
+    if counter is None:
+        try:
+            with session.begin_nested():
+                session.add(OrderCounter(year=year, last=0))
+        except IntegrityError:
+            pass  # another transaction created it first; its row is read (and locked) below
+        counter = session.scalars(query).one()
+    counter.last += 1
+    session.flush()
+    return format_order_number(year, counter.last)
+
+
+def is_orderable(service: Service, today: date, grace_days: int) -> bool:
+    """Active, and not past the grace period that follows its expiry."""
+    return service.status == ServiceStatus.ACTIVE and today <= service.expires_on + timedelta(days=grace_days)
+
+
+def create_order(
+    session: Session,
+    config: Config,
+    links: LinkSigner,
+    renderer: Renderer | None = None,
+    *,
+    customer: Customer,
+    services: Sequence[Service],
+    years: int,
+    method: PaymentMethod,
+    now: datetime,
+    order_type: OrderType = OrderType.RENEWAL,
+    actor: str = "mailbot",
+) -> Order:
+    """Insert an order awaiting payment and enqueue its payment instructions, in the caller's transaction."""
+    today = now.astimezone(config.tz).date()
+    _check_services(customer, services, today, config.reminders.grace_days)
+    amounts = price_order([s.product for s in services], years, method, customer, config.payments.vat_rate)
+    is_pa = customer.kind == CustomerKind.PUBLIC_ADMINISTRATION
+    order = Order(
+        number=next_order_number(session, today.year),
+        customer=customer,
+        type=order_type,
+        status=OrderStatus.AWAITING_PAYMENT,
+        payment_method=method,
+        years=years,
+        net_cents=amounts.net_cents,
+        fee_cents=amounts.fee_cents,
+        vat_cents=amounts.vat_cents,
+        total_cents=amounts.total_cents,
+        due_cents=amounts.due_cents,
+        split_payment=amounts.split_payment,
+        # A PA's office code is usually known from its billing data; CIG and username must come from them.
+        office_code=customer.recipient_code if is_pa and customer.recipient_code else None,
+        created_at=now,
+        updated_at=now,
+    )
+    order.services = list(services)
+    session.add(order)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="order.created",
+        entity="order",
+        entity_id=order.number,
+        now=now,
+        details={
+            "order_id": order.id,
+            "type": order_type.value,
+            "method": method.value,
+            "years": years,
+            "services": [s.id for s in services],
+            "due_cents": amounts.due_cents,
+        },
+    )
+    planned = plan_order_email(order, "instructions", config, links, now)
+    enqueue_planned(session, [planned], renderer=renderer or Renderer(), mail=config.mail, now=now)
+    return order
+
+
+def _check_services(customer: Customer, services: Sequence[Service], today: date, grace_days: int) -> None:
+    if not services:
+        raise InputError("an order needs at least one service")
+    ids = [s.id for s in services]
+    if len(set(ids)) != len(ids):
+        raise InputError("a service appears twice in the order")
+    for service in services:
+        if service.customer_id != customer.id:
+            raise InputError(f"service {service.external_id} does not belong to customer {customer.external_id}")
+        if not is_orderable(service, today, grace_days):
+            raise InputError(
+                f"service {service.external_id} cannot be renewed: status {service.status.value}, "
+                f"expired on {service.expires_on.isoformat()} (grace {grace_days} days)"
+            )
+
+
+def add_years(day: date, years: int) -> date:
+    """Same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _lock_open(session: Session, order: Order, action: str) -> None:
+    """Re-read the order under a row lock and refuse unless it is still open."""
+    session.refresh(order, with_for_update=True)
+    if order.status not in OPEN_ORDER_STATUSES:
+        raise InputError(f"order {order.number} is {order.status.value}: it cannot be {action}")
+
+
+def mark_paid(session: Session, order: Order, now: datetime, actor: str) -> dict[int, tuple[date, date]]:
+    """Register the payment: the order is paid and each service's expiry moves by the order's years.
+
+    Returns ``{service id: (old expiry, new expiry)}``.
+    """
+    _lock_open(session, order, "paid")
+    order.status = OrderStatus.PAID
+    order.paid_at = now
+    order.updated_at = now
+    moved: dict[int, tuple[date, date]] = {}
+    for service in order.services:
+        old = service.expires_on
+        service.expires_on = add_years(old, order.years)
+        service.status = ServiceStatus.ACTIVE
+        service.updated_at = now
+        moved[service.id] = (old, service.expires_on)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="order.paid",
+        entity="order",
+        entity_id=order.number,
+        now=now,
+        details={
+            "order_id": order.id,
+            "expiry": {str(sid): [old.isoformat(), new.isoformat()] for sid, (old, new) in moved.items()},
+        },
+    )
+    return moved
+
+
+def cancel_order(session: Session, order: Order, now: datetime, actor: str, reason: str) -> None:
+    """Cancel an open order (no email here: the automatic cancellation sends its own notice)."""
+    _lock_open(session, order, "cancelled")
+    order.status = OrderStatus.CANCELLED
+    order.cancelled_at = now
+    order.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="order.cancelled",
+        entity="order",
+        entity_id=order.number,
+        now=now,
+        details={"order_id": order.id, "reason": reason},
+    )
+
+
+def find_order(session: Session, number: str) -> Order | None:
+    return session.scalar(select(Order).where(Order.number == number.strip().upper()))

@@ -1,0 +1,151 @@
+"""The reminder sweep: read services, ask the policy what is due today, enqueue one email per customer.
+
+The thin database shell around ``mailbot.outbound.reminders``. ``plan_reminders`` only reads (the
+``mailbot due`` preview calls it and writes nothing); ``run_reminder_sweep`` plans and enqueues in
+one transaction. Running it twice, or from two processes at once, sends nothing twice: every step is
+claimed under a unique (service, cycle, step) and every email has a unique idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from mailbot.app import App
+from mailbot.config import Config
+from mailbot.db.engine import transaction
+from mailbot.db.models import (
+    OPEN_ORDER_STATUSES,
+    Customer,
+    Order,
+    Product,
+    ReminderClaim,
+    Service,
+    ServiceStatus,
+    order_service,
+)
+from mailbot.outbound.context import CompanyInfo, CustomerInfo, ServiceInfo
+from mailbot.outbound.links import LinkSigner
+from mailbot.outbound.plan import EnqueueResult, PlannedEmail, enqueue_planned
+from mailbot.outbound.reminders import DueItem, Recipient, ServiceState, choose_language, due_items, plan_digests
+
+log = logging.getLogger(__name__)
+
+
+def local_today(now: datetime, tz: ZoneInfo) -> date:
+    """The calendar day ``now`` falls on in the configured time zone."""
+    if now.tzinfo is None:
+        raise ValueError("the sweep needs an aware datetime, got a naive one")
+    return now.astimezone(tz).date()
+
+
+def plan_reminders(session: Session, config: Config, links: LinkSigner, now: datetime) -> list[PlannedEmail]:
+    """Every reminder email due on ``now``'s local day, suppressed ones included (marked). Reads only."""
+    today = local_today(now, config.tz)
+    claimed = _claimed_steps(session)
+    open_orders = _open_orders(session)
+    company = CompanyInfo(
+        name=config.mail.company_name,
+        support_address=config.mail.support_address,
+        support_phone=config.mail.support_phone,
+    )
+    by_customer: dict[int, list[DueItem]] = defaultdict(list)
+    customers: dict[int, Customer] = {}
+    rows = session.execute(
+        select(Service, Customer, Product.name)
+        .join(Customer, Customer.id == Service.customer_id)
+        .join(Product, Product.id == Service.product_id)
+        .where(Service.status == ServiceStatus.ACTIVE)
+        .order_by(Customer.id, Service.id)
+    )
+    for service, customer, product_name in rows:
+        state = ServiceState(
+            info=service_info(service, product_name),
+            status=service.status.value,
+            started_on=service.started_on,
+            claimed=claimed.get(service.id, frozenset()),
+            open_order=open_orders.get(service.id),
+        )
+        items = due_items(state, today, config.reminders, config.storage)
+        if items:
+            customers[customer.id] = customer
+            by_customer[customer.id].extend(items)
+    planned: list[PlannedEmail] = []
+    for customer_id, due in by_customer.items():
+        recipient = recipient_of(customers[customer_id], config.general.language)
+        planned += plan_digests(recipient, due, today=today, now=now, company=company, links=links)
+    return planned
+
+
+def run_reminder_sweep(app: App, now: datetime) -> EnqueueResult:
+    """Plan and enqueue today's reminders in one transaction; safe to run again and concurrently."""
+    with transaction(app.sessions) as session:
+        planned = plan_reminders(session, app.config, app.links, now)
+        result = enqueue_planned(session, planned, renderer=app.renderer, mail=app.config.mail, now=now)
+    log.info(
+        "reminder sweep for %s: %d enqueued, %d already there, %d suppressed",
+        local_today(now, app.config.tz),
+        result.enqueued,
+        result.already_there,
+        result.suppressed,
+    )
+    return result
+
+
+def service_info(service: Service, product_name: str) -> ServiceInfo:
+    return ServiceInfo(
+        id=service.id,
+        label=service.label,
+        username=service.username,
+        product_name=product_name,
+        expires_on=service.expires_on,
+        autorenew=service.autorenew,
+        payment_method=service.payment_method.value,
+        card_expires=service.card_expires,
+        storage_quota_mb=service.storage_quota_mb,
+        storage_used_mb=service.storage_used_mb,
+    )
+
+
+def recipient_of(customer: Customer, default_language: str) -> Recipient:
+    info = CustomerInfo(
+        name=customer.name,
+        kind=customer.kind.value,
+        email=customer.email,
+        language=choose_language(customer.language, default_language),
+        split_payment=customer.split_payment,
+    )
+    undeliverable = (customer.undeliverable_reason or "") if customer.email_undeliverable else None
+    return Recipient(id=customer.id, customer=info, undeliverable=undeliverable)
+
+
+def _claimed_steps(session: Session) -> dict[int, frozenset[str]]:
+    """Steps claimed per service for its current cycle; claims of earlier cycles no longer count."""
+    rows = session.execute(
+        select(ReminderClaim.service_id, ReminderClaim.step).join(
+            Service, and_(Service.id == ReminderClaim.service_id, Service.expires_on == ReminderClaim.cycle)
+        )
+    )
+    steps: dict[int, set[str]] = defaultdict(set)
+    for service_id, step in rows:
+        steps[service_id].add(step)
+    return {service_id: frozenset(names) for service_id, names in steps.items()}
+
+
+def _open_orders(session: Session) -> dict[int, str]:
+    """For each service covered by an open order: "<number> <status>" of the first such order."""
+    rows = session.execute(
+        select(order_service.c.service_id, Order.number, Order.status)
+        .join(Order, Order.id == order_service.c.order_id)
+        .where(Order.status.in_(OPEN_ORDER_STATUSES))
+        .order_by(Order.id)
+    )
+    found: dict[int, str] = {}
+    for service_id, number, status in rows:
+        found.setdefault(service_id, f"{number} {status.value}")
+    return found

@@ -15,6 +15,7 @@ from mailbot.errors import MailbotError
 COMMAND_MODULES = (
     "db",
     "links",
+    "rules",
 )
 
 

@@ -1,0 +1,34 @@
+"""``mailbot rules check [DIR]``: load and validate the rule files; print a summary or every error."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from mailbot.inbound.rules import RulesError, load_rules
+from mailbot.paths import rules_dir
+
+
+def register(sub: Any) -> None:
+    rules = sub.add_parser("rules", help="the inbound parsing rules")
+    rsub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    check = rsub.add_parser("check", help="validate rules/*.toml (exit 1 on any error)")
+    check.add_argument("directory", nargs="?", metavar="DIR", help="rules folder (default: the shipped rules/)")
+    check.set_defaults(func=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    directory = Path(args.directory) if args.directory else rules_dir()
+    try:
+        ruleset = load_rules(directory)
+    except RulesError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{directory}: {len(exc.problems)} error(s)", file=sys.stderr)
+        return 1
+    print(f"{directory}: {len(ruleset.rules)} rules in {len(ruleset.files)} files, all valid")
+    for intent, count in ruleset.by_intent().items():
+        print(f"  {intent:<20} {count}")
+    return 0

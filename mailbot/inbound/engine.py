@@ -1,0 +1,157 @@
+"""Evaluating the rules on the facts of one message: the decision and the trace of hits and misses.
+
+Every rule is evaluated (in priority order) so that staff see why each one hit or missed; the first
+hit wins, none gives ``other``. A rule misses at its first failing condition, which the trace names.
+Text patterns run on the new text with whitespace collapsed (a line break is a space) and typographic
+apostrophes made plain, so ``rinnovo automatico`` matches a wrapped line and ``l’ordine`` ``l'ordine``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mailbot.inbound.rules import Conditions, Rule, RuleSet
+
+_SPACE = re.compile(r"\s+")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+_SNIPPET = 60
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules may look at. ``customer_kind`` None means unmatched or unknown (the dry run)."""
+
+    sender_kind: str
+    text: str
+    headers: Sequence[tuple[str, str]] = ()
+    fields: frozenset[str] = frozenset()  # names of the fields extracted, valid or invalid
+    customer_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class TraceEntry:
+    rule: str
+    intent: str
+    priority: int
+    hit: bool
+    why: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"rule": self.rule, "intent": self.intent, "priority": self.priority, "hit": self.hit, "why": self.why}
+
+
+@dataclass(frozen=True)
+class Decision:
+    intent: str
+    rule: str | None  # the winning rule, None when nothing hit
+    confidence: float
+    extractors: frozenset[str] | None  # the winner's fields; None: no rule hit, keep every field
+    trace: tuple[TraceEntry, ...] = field(default=())
+
+
+def normalise_text(text: str) -> str:
+    return _SPACE.sub(" ", text.translate(_APOSTROPHES)).strip()
+
+
+def evaluate(rules: RuleSet, facts: Facts) -> Decision:
+    """Run every rule on ``facts``; the first hit in priority order decides the intent."""
+    text = normalise_text(facts.text)
+    trace = []
+    winner: Rule | None = None
+    for rule in rules.rules:
+        hit, why = check(rule.when, facts, text)
+        trace.append(TraceEntry(rule.name, rule.intent, rule.priority, hit, why))
+        if hit and winner is None:
+            winner = rule
+    if winner is None:
+        return Decision("other", None, 0.0, None, tuple(trace))
+    return Decision(winner.intent, winner.name, winner.confidence, winner.extractors, tuple(trace))
+
+
+def check(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+    """(hit, why): why names every condition that held on a hit, or the first that failed on a miss."""
+    held: list[str] = []
+    for test in (_sender, _customer, _fields, _headers, _text_none, _text_all, _text_any):
+        ok, why = test(when, facts, text)
+        if not ok:
+            return False, why
+        if why:
+            held.append(why)
+    return True, "; ".join(held)
+
+
+def _sender(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+    if facts.sender_kind in when.sender_kinds:
+        return True, f"sender {facts.sender_kind}"
+    return False, f"sender kind {facts.sender_kind} not in {_list(when.sender_kinds)}"
+
+
+def _customer(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+    if when.customer_kinds is None:
+        return True, ""
+    kind = facts.customer_kind or "unknown"
+    if kind in when.customer_kinds:
+        return True, f"customer {kind}"
+    unknown = " (no matched customer)" if facts.customer_kind is None else ""
+    return False, f"customer kind {kind}{unknown} not in {_list(when.customer_kinds)}"
+
+
+def _fields(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+    if not when.fields_any:
+        return True, ""
+    found = sorted(when.fields_any & facts.fields)
+    if found:
+        return True, f"fields {', '.join(found)}"
+    return False, f"none of the fields {_list(when.fields_any)} found"
+
+
+def _headers(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+    held = []
+    for cond in when.headers:
+        values = [v for n, v in facts.headers if n.lower() == cond.name]
+        if not values:
+            return False, f"no {cond.name} header"
+        match = next((m for v in values if (m := cond.pattern.search(v))), None)
+        if match is None:
+            return False, f"{cond.name} does not match /{cond.pattern.pattern}/"
+        held.append(f"{cond.name} {_quote(match)}")
+    return True, "; ".join(held)
+
+
+def _text_none(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+    for pattern in when.text_none:
+        match = pattern.search(text)
+        if match:
+            return False, f"text has excluded {_quote(match)}"
+    return True, ""
+
+
+def _text_all(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+    held = []
+    for pattern in when.text_all:
+        match = pattern.search(text)
+        if match is None:
+            return False, f"text lacks /{pattern.pattern}/"
+        held.append(_quote(match))
+    return True, f"text {' + '.join(held)}" if held else ""
+
+
+def _text_any(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+    if not when.text_any:
+        return True, ""
+    for pattern in when.text_any:
+        match = pattern.search(text)
+        if match:
+            return True, f"text {_quote(match)}"
+    return False, f"no text pattern matched ({len(when.text_any)} tried)"
+
+
+def _quote(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return repr(found if len(found) <= _SNIPPET else found[: _SNIPPET - 1] + "…")
+
+
+def _list(values: frozenset[str]) -> str:
+    return "[" + ", ".join(sorted(values)) + "]"

@@ -1,0 +1,315 @@
+"""The rules engine with plain values: loading and validation, evaluation and trace, and the shipped
+rule set's wording in Italian and English (no parsing involved)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailbot.cli import main
+from mailbot.db.models import CustomerKind
+from mailbot.inbound.engine import Facts, evaluate, normalise_text
+from mailbot.inbound.rules import CUSTOMER_KINDS, INTENTS, RulesError, RuleSet, load_rules, parse_rules
+from mailbot.paths import rules_dir
+
+GOOD = """
+[[rule]]
+name = "off"
+description = "auto-renewal off"
+intent = "autorenew_off"
+priority = 90
+confidence = 0.9
+extractors = ["username"]
+[rule.when]
+text_any = ['disattiv\\w* .{0,20}rinnovo automatico', 'switch off auto-?renewal']
+
+[[rule]]
+name = "pa"
+description = "PA codes"
+intent = "pa_billing_details"
+priority = 80
+confidence = 0.9
+extractors = ["cig", "office_code"]
+[rule.when]
+fields_any = ["cig", "office_code"]
+
+[[rule]]
+name = "pa_words"
+description = "a matched PA writes about split payment"
+intent = "pa_billing_details"
+priority = 70
+confidence = 0.7
+[rule.when]
+customer_kind = ["pa"]
+text_all = ['split payment']
+
+[[rule]]
+name = "urgent_subject"
+description = "subject says disdetta"
+intent = "cancellation"
+priority = 50
+confidence = 0.6
+[rule.when]
+headers = [{ name = "Subject", regex = '^disdetta' }]
+text_none = ['rinnovo automatico']
+
+[[rule]]
+name = "machines"
+description = "machines"
+intent = "other"
+priority = 1000
+confidence = 1.0
+extractors = []
+[rule.when]
+sender_kind = ["auto_reply", "bounce", "list"]
+"""
+
+
+def rule(rule_name: str = "r", **overrides: str) -> str:
+    """One [[rule]] table; an override of "" drops the key, other values replace the TOML line."""
+    lines = {
+        "name": f'name = "{rule_name}"',
+        "description": 'description = "d"',
+        "intent": 'intent = "renewal_request"',
+        "priority": "priority = 10",
+        "confidence": "confidence = 0.5",
+        "extractors": 'extractors = ["years"]',
+    }
+    extra = overrides.pop("extra", "")
+    when = overrides.pop("when", "text_any = ['rinnov']")
+    for key, value in overrides.items():
+        lines[key] = value
+    body = "\n".join(v for v in lines.values() if v)
+    return f"[[rule]]\n{body}\n{extra}\n[rule.when]\n{when}\n"
+
+
+def problems(*docs: tuple[str, str]) -> list[str]:
+    with pytest.raises(RulesError) as err:
+        parse_rules(docs)
+    return list(err.value.problems)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> RuleSet:
+    return load_rules(rules_dir())
+
+
+# --- loading and validation ---------------------------------------------------------------------
+
+
+def test_loads_into_ordered_frozen_values() -> None:
+    rs = parse_rules([("a.toml", GOOD)])
+    assert [r.name for r in rs.rules] == ["machines", "off", "pa", "pa_words", "urgent_subject"]
+    off = rs.rules[1]
+    assert off.source == "a.toml" and off.extractors == frozenset({"username"}) and off.confidence == 0.9
+    assert off.when.sender_kinds == frozenset({"human"})  # the default
+    assert off.when.customer_kinds is None
+    with pytest.raises(AttributeError):
+        off.priority = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"intent": 'intent = "renew_please"'}, "intent: unknown intent 'renew_please'"),
+        ({"extractors": 'extractors = ["cig", "iban2"]'}, "extractors: unknown extractor 'iban2'"),
+        ({"confidence": "confidence = 1.5"}, "confidence: expected a number from 0 to 1, got 1.5"),
+        ({"confidence": "confidence = -0.1"}, "confidence: expected a number from 0 to 1"),
+        ({"priority": 'priority = "high"'}, "priority: expected an integer"),
+        ({"description": ""}, "missing key 'description'"),
+        ({"extra": 'colour = "red"'}, "unknown key 'colour'"),
+        ({"when": "text_any = ['(unclosed']"}, "when.text_any[0]: bad regex '(unclosed'"),
+        ({"when": "text_all = ['ok', '[z-a]']"}, "when.text_all[1]: bad regex '[z-a]'"),
+        ({"when": "body_any = ['x']"}, "when: unknown key 'body_any'"),
+        ({"when": "customer_kind = ['government']"}, "when.customer_kind: unknown customer kind 'government'"),
+        ({"when": "sender_kind = ['robot']"}, "when.sender_kind: unknown sender kind 'robot'"),
+        ({"when": "sender_kind = ['bounce']"}, "when.sender_kind: machines (bounce) may only give 'other'"),
+        ({"when": "fields_any = ['card']"}, "when.fields_any: unknown field 'card'"),
+        ({"when": "headers = [{ name = 'Subject' }]"}, "when.headers[0]: expected { name = ..., regex = ... }"),
+        ({"when": "headers = [{ name = 'Subject', regex = '(' }]"}, "when.headers[0].regex: bad regex '('"),
+        ({"when": ""}, "when: no conditions"),
+    ],
+)
+def test_each_error_names_file_and_rule(overrides: dict[str, str], expected: str) -> None:
+    found = problems(("intents.toml", rule("renew_it", **overrides)))
+    assert len(found) == 1, found
+    assert found[0].startswith("intents.toml: rule 'renew_it': ")
+    assert expected in found[0]
+
+
+def test_missing_name_and_all_problems_reported_at_once() -> None:
+    found = problems(("x.toml", rule("a", name="", confidence="confidence = 2")), ("y.toml", rule("b", intent="")))
+    assert found == [
+        "x.toml: rule without a name: missing key 'name'",
+        "x.toml: rule without a name: confidence: expected a number from 0 to 1, got 2",
+        "y.toml: rule 'b': missing key 'intent'",
+    ]
+
+
+def test_duplicate_names_across_files() -> None:
+    found = problems(("a.toml", rule("same")), ("b.toml", rule("same")))
+    assert found == ["b.toml: rule 'same': duplicate name (also in a.toml)"]
+
+
+def test_file_level_errors() -> None:
+    assert problems(("bad.toml", "[[rule]\nname='x'"))[0].startswith("bad.toml: TOML syntax:")
+    assert problems(("top.toml", rule("a") + "\n[settings]\nx = 1\n")) == [
+        "top.toml: unknown top-level key 'settings' (rules are [[rule]] tables)"
+    ]
+    assert problems(("empty.toml", "# nothing\n")) == ["empty.toml: no rules defined"]
+
+
+def test_load_rules_from_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "b.toml").write_text(rule("second", priority="priority = 5"), encoding="utf-8")
+    (tmp_path / "a.toml").write_text(rule("first", priority="priority = 5"), encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("ignored", encoding="utf-8")
+    rs = load_rules(tmp_path)
+    assert rs.files == ("a.toml", "b.toml")
+    assert [r.name for r in rs.rules] == ["first", "second"]  # same priority and confidence: file order
+    with pytest.raises(RulesError, match=r"no \*\.toml rule files"):
+        load_rules(tmp_path / "missing")
+
+
+def test_customer_kinds_follow_the_model() -> None:
+    assert set(CUSTOMER_KINDS) == {k.value for k in CustomerKind} | {"unknown"}
+
+
+# --- evaluation and trace -----------------------------------------------------------------------
+
+
+def test_highest_priority_hit_wins_and_trace_says_why() -> None:
+    rs = parse_rules([("a.toml", GOOD)])
+    facts = Facts("human", "Vorrei disattivare\nil rinnovo automatico. CIG allegato", fields=frozenset({"cig"}))
+    d = evaluate(rs, facts)
+    assert (d.intent, d.rule, d.confidence, d.extractors) == ("autorenew_off", "off", 0.9, frozenset({"username"}))
+    trace = {t.rule: t for t in d.trace}
+    assert [t.rule for t in d.trace] == [r.name for r in rs.rules]  # every rule evaluated, in order
+    assert trace["off"].hit and trace["off"].why == "sender human; text 'disattivare il rinnovo automatico'"
+    assert trace["pa"].hit and "fields cig" in trace["pa"].why  # a hit that lost still shows
+    assert not trace["machines"].hit
+    assert trace["machines"].why == "sender kind human not in [auto_reply, bounce, list]"
+    assert trace["pa_words"].why == "customer kind unknown (no matched customer) not in [pa]"
+    assert trace["urgent_subject"].why == "no subject header"
+
+
+def test_no_hit_gives_other_keeping_every_field() -> None:
+    d = evaluate(parse_rules([("a.toml", GOOD)]), Facts("human", "Buongiorno, grazie."))
+    assert (d.intent, d.rule, d.confidence, d.extractors) == ("other", None, 0.0, None)
+    assert not any(t.hit for t in d.trace)
+    assert {t.rule: t.why for t in d.trace}["pa"] == "none of the fields [cig, office_code] found"
+    assert {t.rule: t.why for t in d.trace}["off"] == "no text pattern matched (2 tried)"
+
+
+def test_customer_kind_header_and_exclusion_conditions() -> None:
+    rs = parse_rules([("a.toml", GOOD)])
+    pa = Facts("human", "Chiediamo fattura in split payment", customer_kind="pa")
+    assert evaluate(rs, pa).intent == "pa_billing_details"
+    company = Facts("human", "Chiediamo fattura in split payment", customer_kind="company")
+    d = evaluate(rs, company)
+    assert d.intent == "other"
+    assert {t.rule: t.why for t in d.trace}["pa_words"] == "customer kind company not in [pa]"
+    subject = [("Subject", "Disdetta servizio"), ("From", "x@example.org")]
+    assert evaluate(rs, Facts("human", "Vi scrivo per la disdetta.", subject)).intent == "cancellation"
+    blocked = evaluate(rs, Facts("human", "Basta rinnovo automatico.", subject))
+    assert blocked.intent == "other"
+    assert {t.rule: t.why for t in blocked.trace}["urgent_subject"] == "text has excluded 'rinnovo automatico'"
+    other_subject = evaluate(rs, Facts("human", "x", [("subject", "Re: promemoria")]))
+    assert {t.rule: t.why for t in other_subject.trace}["urgent_subject"] == "subject does not match /^disdetta/"
+
+
+def test_machines_get_other_whatever_they_say() -> None:
+    rs = parse_rules([("a.toml", GOOD)])
+    d = evaluate(rs, Facts("auto_reply", "Disattivare il rinnovo automatico", fields=frozenset({"cig"})))
+    assert (d.intent, d.rule, d.extractors) == ("other", "machines", frozenset())
+
+
+def test_normalise_text_joins_lines_and_apostrophes() -> None:
+    assert normalise_text("  l’ordine\n\tè  pagato \n") == "l'ordine è pagato"
+
+
+# --- the shipped rule set -----------------------------------------------------------------------
+
+
+def test_shipped_rules_are_valid_and_cover_every_intent(shipped: RuleSet) -> None:
+    counts = shipped.by_intent()
+    assert set(counts) == set(INTENTS)
+    assert all(counts[i] >= 1 for i in INTENTS if i != "other")
+
+
+WORDING = [
+    # pa_billing_details comes from the extracted codes (see the corpus); words alone: low confidence
+    ("Il CIG ve lo mandiamo appena l'ufficio lo rilascia.", "pa_billing_details"),
+    ("We will send the unique office code tomorrow.", "pa_billing_details"),
+    ("Buongiorno, vorrei rinnovare per 2 anni il servizio.", "renewal_request"),
+    ("Desideriamo procedere con il rinnovo di tutti i dispositivi.", "renewal_request"),
+    ("Rinnovate pure per tre anni, grazie.", "renewal_request"),
+    ("Please renew our subscription.", "renewal_request"),
+    ("We would like to renew for two years.", "renewal_request"),
+    ("Vorrei cambiare la carta di credito associata al rinnovo.", "card_change"),
+    ("La mia carta è scaduta, come posso aggiornarla?", "card_change"),
+    ("I need to update the credit card used for payments.", "card_change"),
+    ("Vi chiedo di disattivare il rinnovo automatico.", "autorenew_off"),
+    ("Non voglio più il rinnovo automatico.", "autorenew_off"),
+    ("Please switch off auto-renewal on my account.", "autorenew_off"),
+    ("Can you cancel the automatic renewal?", "autorenew_off"),
+    ("Vorrei attivare il rinnovo automatico con PayPal.", "autorenew_on"),
+    ("Please turn on automatic renewal.", "autorenew_on"),
+    ("I would like to enable auto-renew.", "autorenew_on"),
+    ("Ho effettuato il bonifico questa mattina.", "payment_notice"),
+    ("In allegato la contabile del bonifico.", "payment_notice"),
+    ("We have made the bank transfer today.", "payment_notice"),
+    ("La nostra PEC è cambiata, aggiornate i dati di fatturazione.", "billing_update"),
+    ("Nuova partita IVA dal primo gennaio.", "billing_update"),
+    ("Please update our billing details.", "billing_update"),
+    ("Vorremmo fare l'upgrade al piano BUSINESS.", "upgrade_request"),
+    ("Vorrei aumentare lo spazio di 2 GB.", "upgrade_request"),
+    ("We need more storage and additional users.", "upgrade_request"),
+    ("Comunichiamo la disdetta del servizio.", "cancellation"),
+    ("Non intendiamo rinnovare.", "cancellation"),
+    ("Non rinnovare, grazie.", "cancellation"),
+    ("Please do not renew.", "cancellation"),
+    ("We will not renew this year.", "cancellation"),
+    ("Potete inviarmi una copia della fattura di marzo?", "invoice_request"),
+    ("Could you send a copy of the invoice?", "invoice_request"),
+    ("Grazie mille, buona giornata.", "other"),
+    ("Thanks, have a nice day.", "other"),
+    ("Non riesco ad accedere al portale.", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), WORDING)
+def test_shipped_wording(shipped: RuleSet, text: str, intent: str) -> None:
+    assert evaluate(shipped, Facts("human", text)).intent == intent
+
+
+def test_shipped_pa_rules(shipped: RuleSet) -> None:
+    codes = evaluate(shipped, Facts("human", "Ecco i dati", fields=frozenset({"office_code"})))
+    assert (codes.intent, codes.rule) == ("pa_billing_details", "pa_billing_codes")
+    words = "Per la scissione dei pagamenti vi scriviamo a parte."
+    assert evaluate(shipped, Facts("human", words)).intent == "other"  # the dry run knows no customer
+    assert evaluate(shipped, Facts("human", words, customer_kind="pa")).rule == "pa_split_payment"
+    reference = evaluate(shipped, Facts("human", "Ecco il riferimento", fields=frozenset({"payment_reference"})))
+    assert reference.intent == "payment_notice"
+
+
+def test_shipped_rules_ignore_machines(shipped: RuleSet) -> None:
+    d = evaluate(shipped, Facts("auto_reply", "Sono fuori sede, per la disdetta scrivere a ...", fields=frozenset()))
+    assert (d.intent, d.rule) == ("other", "machine_mail")
+
+
+# --- mailbot rules check --------------------------------------------------------------------------
+
+
+def test_rules_check_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "all valid" in out and "pa_billing_details" in out
+
+
+def test_rules_check_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bad.toml").write_text(rule("broken", confidence="confidence = 7"), encoding="utf-8")
+    assert main(["rules", "check", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.toml: rule 'broken': confidence: expected a number from 0 to 1, got 7" in err
+    assert "1 error(s)" in err

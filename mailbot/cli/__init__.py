@@ -14,6 +14,7 @@ from mailbot.errors import MailbotError
 # callable taking the parsed args and returning the exit code.
 COMMAND_MODULES = (
     "db",
+    "due",
     "links",
     "rules",
 )

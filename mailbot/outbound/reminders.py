@@ -98,13 +98,8 @@ def step_offset(name: str, grace_days: int) -> int | None:
     if name == "suspended":
         return grace_days
     prefix, _, days = name.rpartition("_")
-    if not days.isdigit():
-        return None
-    if prefix in ("before", "autorenew"):
-        return -int(days)
-    if prefix == "grace":
-        return int(days)
-    return None
+    sign = {"before": -1, "autorenew": -1, "grace": 1}.get(prefix)
+    return sign * int(days) if sign is not None and days.isdigit() else None
 
 
 def latest_due_step(state: ServiceState, today: date, policy: RemindersConfig) -> Step | None:
@@ -255,57 +250,48 @@ def plan_digests(
     links: LinkSigner,
 ) -> list[PlannedEmail]:
     """The customer's email for today, plus (for the preview) one marked suppressed for items that wait."""
-    sendable = [d for d in due if d.suppressed is None]
-    waiting = [d for d in due if d.suppressed is not None]
-    planned: list[PlannedEmail] = []
-    if sendable:
-        bounce = None
-        if recipient.undeliverable is not None:
-            bounce = f"address undeliverable: {recipient.undeliverable or 'no reason recorded'}"
-        planned.append(_digest(recipient, sendable, bounce, today=today, now=now, company=company, links=links))
-    if waiting:
-        why = "; ".join(sorted({d.suppressed for d in waiting if d.suppressed}))
-        planned.append(_digest(recipient, waiting, why, today=today, now=now, company=company, links=links))
-    return planned
-
-
-def _digest(
-    recipient: Recipient,
-    due: Sequence[DueItem],
-    suppressed: str | None,
-    *,
-    today: date,
-    now: datetime,
-    company: CompanyInfo,
-    links: LinkSigner,
-) -> PlannedEmail:
+    bounce = None
+    if recipient.undeliverable is not None:
+        bounce = f"address undeliverable: {recipient.undeliverable or 'no reason recorded'}"
+    waiting = [d for d in due if d.suppressed]
+    groups = [
+        ([d for d in due if not d.suppressed], bounce),
+        (waiting, "; ".join(sorted({d.suppressed or "" for d in waiting}))),
+    ]
     ranks = {kind: rank for rank, kind in enumerate(TEMPLATE_BY_KIND)}
-    ordered = sorted(due, key=lambda d: (ranks[d.item.kind], d.item.service.id, d.item.step))
-    items = tuple(d.item for d in ordered)
-    grant = link_grant(recipient.id, items, now)
-    context = ReminderContext(
-        lang=recipient.customer.language,
-        today=today,
-        customer=recipient.customer,
-        company=company,
-        items=items,
-        renew_link=links.make_url(grant) if grant else None,
-        action=grant.action if grant else None,
-    )
-    claims = tuple(d.claim for d in ordered)
-    return PlannedEmail(
-        idempotency_key=digest_key(recipient.id, today, claims),
-        template=email_template(items),
-        customer_id=recipient.id,
-        to_address=recipient.customer.email,
-        language=recipient.customer.language,
-        reason="; ".join(d.reason for d in ordered),
-        context=context,
-        claims=claims,
-        suppressed=suppressed,
-        details={
-            "source": "reminders",
-            "today": today.isoformat(),
-            "steps": [f"{c.service_id}:{c.step}" for c in claims],
-        },
-    )
+    planned: list[PlannedEmail] = []
+    for group, suppressed in groups:
+        if not group:
+            continue
+        ordered = sorted(group, key=lambda d: (ranks[d.item.kind], d.item.service.id, d.item.step))
+        items = tuple(d.item for d in ordered)
+        claims = tuple(d.claim for d in ordered)
+        grant = link_grant(recipient.id, items, now)
+        context = ReminderContext(
+            lang=recipient.customer.language,
+            today=today,
+            customer=recipient.customer,
+            company=company,
+            items=items,
+            renew_link=links.make_url(grant) if grant else None,
+            action=grant.action if grant else None,
+        )
+        planned.append(
+            PlannedEmail(
+                idempotency_key=digest_key(recipient.id, today, claims),
+                template=email_template(items),
+                customer_id=recipient.id,
+                to_address=recipient.customer.email,
+                language=recipient.customer.language,
+                reason="; ".join(d.reason for d in ordered),
+                context=context,
+                claims=claims,
+                suppressed=suppressed,
+                details={
+                    "source": "reminders",
+                    "today": today.isoformat(),
+                    "steps": [f"{c.service_id}:{c.step}" for c in claims],
+                },
+            )
+        )
+    return planned

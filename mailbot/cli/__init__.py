@@ -15,7 +15,9 @@ from mailbot.errors import MailbotError
 COMMAND_MODULES = (
     "db",
     "due",
+    "imports",
     "links",
+    "orders",
     "rules",
 )
 

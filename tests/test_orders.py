@@ -371,3 +371,41 @@ def test_undeliverable_customer_gets_no_instructions(papp: App) -> None:
         )  # fmt: skip
         assert order.id is not None
         assert outbox(session) == []
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def test_cli_paid_cancel_and_list(papp: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mailbot.cli import main
+
+    cfg = tmp_path / "mailbot.toml"
+    cfg.write_text(
+        f'[general]\ndata_dir = "{tmp_path}"\n[database]\nurl = "{papp.config.database.url}"\n'
+        '[links]\nsecret = "test-secret"\n',
+        encoding="utf-8",
+    )
+    with transaction(papp.sessions) as session:
+        customer = make_customer(session)
+        numbers = [
+            create_order(
+                session, papp.config, papp.links, papp.renderer, customer=customer,
+                services=[make_service(session, customer)], years=1, method=PaymentMethod.CARD, now=NOW,
+            ).number
+            for _ in range(2)
+        ]  # fmt: skip
+    base = ["--config", str(cfg), "orders"]
+    assert main([*base, "list"]) == 0
+    listing = capsys.readouterr().out
+    assert all(n in listing for n in numbers)
+    assert main([*base, "paid", numbers[0], "--actor", "staff:anna"]) == 0
+    assert "-> 2027-12-31" in capsys.readouterr().out
+    assert main([*base, "paid", numbers[0]]) == 2
+    assert "is paid" in capsys.readouterr().err
+    assert main([*base, "cancel", numbers[1], "--reason", "duplicate"]) == 0
+    assert main([*base, "paid", "ORD-2026-999999"]) == 2
+    assert main([*base, "sweep", "--now", "2026-11-05T09:00+01:00"]) == 0  # nothing open: nothing to render
+    assert "0 enqueued" in capsys.readouterr().out
+    with papp.sessions() as session:
+        statuses = session.scalars(select(Order.status).order_by(Order.id)).all()
+        assert statuses == [OrderStatus.PAID, OrderStatus.CANCELLED]

@@ -1,0 +1,82 @@
+"""The labels people put before identifiers, Italian and English, as data.
+
+Each ``Label`` names the fields its value fills and a case-insensitive pattern; the extractor adds
+letter boundaries, so ``cig`` never matches inside a word. When two labels match at the same place
+the longest wins ("codice univoco ufficio" over "codice univoco"; "C.F./P.IVA" over "C.F.").
+
+The pseudo-field ``sdi_code`` is the code used by the exchange system (SdI): 6 characters make it an
+office code (public administration), 7 a recipient code (company). Labels naming the office ("ufficio",
+"IPA", "CUU") always mean an office code. A bare "codice" is never a label.
+
+``strict`` labels are common words ("utente", "account", "login"): their value is taken only after a
+real separator (colon, equals, tab, pipe or a new line), never after a plain space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_COD = r"cod(?:ice|\.)?\s*"
+_CF = r"(?:c\.?\s?f\.?|codice\s+fiscale|cod\.?\s*fisc\.?)"
+_VAT = r"(?:p\.?\s?iva|partita\s+iva|p\.\s?i\.)"
+
+
+@dataclass(frozen=True)
+class Label:
+    fields: tuple[str, ...]
+    pattern: str
+    strict: bool = False
+
+
+LABELS: tuple[Label, ...] = (
+    Label(("cig",), rf"(?:{_COD})?c\.?\s?i\.?\s?g\.?"),
+    Label(("cig",), r"codice\s+identificativo\s+(?:di\s+)?gara"),
+    Label(("cup",), rf"(?:{_COD})?c\.?\s?u\.?\s?p\.?"),
+    Label(("cup",), r"codice\s+unico\s+(?:di\s+)?progetto"),
+    Label(("office_code",), rf"{_COD}univoco\s+(?:dell['’]\s*)?ufficio(?:\s+(?:ipa|fatturazione))?"),
+    Label(("office_code",), rf"{_COD}(?:ufficio|ipa)"),
+    Label(("office_code",), r"c\.?\s?u\.?\s?u\.?"),
+    Label(("office_code",), r"(?:unique\s+)?office\s+code"),
+    Label(("sdi_code",), rf"{_COD}univoco(?:\s+sdi)?"),
+    Label(("sdi_code",), rf"{_COD}(?:destinatario|sdi)(?:\s+sdi)?"),
+    Label(("sdi_code",), r"sdi(?:\s+code)?"),
+    Label(("sdi_code",), r"recipient\s+code"),
+    Label(("vat_number",), _VAT),
+    Label(("vat_number",), r"vat(?:\s+(?:number|no\.?|n\.|id|code|reg\.?(?:istration)?\s+(?:number|no\.?)))?"),
+    Label(("fiscal_code",), _CF),
+    Label(("fiscal_code",), r"(?:fiscal|tax)\s+code"),
+    Label(("fiscal_code", "vat_number"), rf"{_CF}\s*(?:/|-|&|e|and)\s*{_VAT}"),
+    Label(("fiscal_code", "vat_number"), rf"{_VAT}\s*(?:/|-|&|e|and)\s*{_CF}"),
+    Label(("pec",), r"(?:indirizzo\s+|e-?mail\s+)?pec"),
+    Label(("pec",), r"posta\s+(?:elettronica\s+)?certificata"),
+    Label(("pec",), r"certified\s+e-?mail(?:\s+address)?"),
+    Label(("iban",), rf"(?:{_COD})?iban"),
+    Label(("order_number",), r"(?:(?:numero|n\.|nr\.?)\s*(?:d['’]\s*|dell['’]\s*)?)?ordine"),
+    Label(("order_number",), r"order(?:\s+(?:number|no\.?|n\.|#))?"),
+    Label(("payment_reference",), rf"(?:{_COD})?(?:cro|trn)"),
+    Label(("payment_reference",), r"(?:codice\s+)?riferimento\s+(?:dell['’]\s*)?operazione"),
+    Label(("payment_reference",), r"(?:payment|transaction|transfer)\s+reference"),
+    Label(("username",), r"user\s?name|nome\s+utente"),
+    Label(("username",), r"user\s?id|utente|(?<!bank\s)(?<!paypal\s)account|login", strict=True),
+)
+
+# What a value looks like, per field, right after its label and separator (case-insensitive).
+# A candidate that matches here but fails validation is reported as invalid.
+CANDIDATES: dict[str, str] = {
+    "cig": r"[a-z0-9]{6,14}",
+    "cup": r"[a-z0-9]{10,20}",
+    "office_code": r"[a-z0-9_]{4,10}",
+    "sdi_code": r"[a-z0-9_]{4,10}",
+    "vat_number": r"(?:it\s?)?\d{6,14}",
+    "fiscal_code": r"[a-z0-9]{8,18}",
+    "pec": r"[^\s<>;,()\[\]\"']+@[^\s<>;,()\[\]\"']+",
+    "iban": r"[a-z]{2}\d{2}(?: ?[a-z0-9]){8,32}",
+    "order_number": r"ord[-\s]?\d[\d-]*",
+    "payment_reference": r"[a-z0-9]{8,40}",
+    "username": r"[^\s,;:<>()\[\]\"']{2,64}",
+}
+
+# Fields whose candidates must contain a digit (so "CIG richiesto" is not a wrong CIG).
+NEEDS_DIGIT = frozenset({"cig", "cup", "vat_number", "fiscal_code", "iban", "order_number", "payment_reference"})
+# Fields that hold a list of values; further values may follow the first: "CIG: A, B e C".
+LIST_FIELDS = frozenset({"cig", "cup"})

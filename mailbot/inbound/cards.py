@@ -1,0 +1,212 @@
+"""Card numbers in text: found, and masked so that only the last four digits remain (pure).
+
+A card number is 13 to 19 digits, written together or in groups split by single spaces, dashes or
+non-breaking spaces (``&nbsp;`` too, for HTML), passing the Luhn check. Not cards, by construction:
+- a digit group glued to letters or to other digits by other punctuation (TRN ``...7890IT``, order
+  numbers ``ORD-2024-000123``, ``X054``-style IBAN groups, Message-IDs in headers we never touch);
+- a valid IBAN written in groups (its digits are skipped as a whole);
+- numbers starting with 0 (no card does; phone numbers and zero-padded references do) or after "+"
+  (international phone numbers);
+- ISO and Italian dash dates (``2024-01-15``, ``15-01-2024``) inside the run.
+CRO references (11 digits) are too short to qualify. Digits split by HTML tags are not joined.
+
+``redact_raw_message`` applies the same to a raw message: every text/* part (decoded from base64 or
+quoted-printable and from its charset, then encoded back the same way) and the free-text headers.
+A part whose charset is unknown or wrong is redacted byte for byte (digits are ASCII in every
+charset the mail carries); a message the parser cannot handle is redacted in its raw bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import io
+import quopri
+import re
+from email.generator import BytesGenerator
+from email.message import EmailMessage, Message
+
+from stdnum import luhn
+
+from mailbot.inbound.identifiers import validate_iban
+
+MASK = "[CARTA RIMOSSA ****{last4}]"
+MIN_DIGITS, MAX_DIGITS = 13, 19
+
+_SEPARATOR = r"(?:[ \-\u00a0]|&nbsp;|&#160;)"
+_RUN = re.compile(rf"(?<![\w+\-])(?<!\+ )\d+(?:{_SEPARATOR}\d+)*(?![\w\-])")
+_GROUP = re.compile(r"\d+")
+_SPACED_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ \u00a0][A-Za-z0-9]{1,4}){3,9}")
+_DATE = re.compile(r"(?<!\d)(?:\d{4}-\d{2}-\d{2}|\d{2}-\d{2}-\d{4})(?!\d)")
+
+
+def find_card_numbers(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the card numbers in ``text``, in order."""
+    protected = _iban_spans(text)
+    spans: list[tuple[int, int]] = []
+    for run in _RUN.finditer(text):
+        masked = run.group().replace("&#160;", "&#---;")  # the entity's digits are not card digits
+        groups = [(m.start() + run.start(), m.end() + run.start()) for m in _GROUP.finditer(masked)]
+        spans += [
+            span for span in _cards_in_run(text, groups) if not any(s < span[1] and span[0] < e for s, e in protected)
+        ]
+    return spans
+
+
+def contains_card_number(text: str) -> bool:
+    return bool(find_card_numbers(text))
+
+
+def redact_text(text: str) -> tuple[str, bool]:
+    """``text`` with every card number masked, and whether there was one."""
+    spans = find_card_numbers(text)
+    if not spans:
+        return text, False
+    parts: list[str] = []
+    last = 0
+    for start, end in spans:
+        digits = _digits(text[start:end])
+        parts += [text[last:start], MASK.format(last4=digits[-4:])]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts), True
+
+
+def _cards_in_run(text: str, groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Leftmost-longest whole-group ranges of a run that form a card number."""
+    found: list[tuple[int, int]] = []
+    i = 0
+    while i < len(groups):
+        j, digits = i, 0
+        while j < len(groups) and digits + groups[j][1] - groups[j][0] <= MAX_DIGITS:
+            digits += groups[j][1] - groups[j][0]
+            j += 1
+        for last in range(j, i, -1):  # longest first; never more than MAX_DIGITS digits
+            start, end = groups[i][0], groups[last - 1][1]
+            if _is_card(text[start:end]):
+                found.append((start, end))
+                i = last
+                break
+        else:
+            i += 1
+    return found
+
+
+def _is_card(candidate: str) -> bool:
+    digits = _digits(candidate)
+    if not MIN_DIGITS <= len(digits) <= MAX_DIGITS or digits[0] == "0":
+        return False
+    return not _DATE.search(candidate) and bool(luhn.is_valid(digits))
+
+
+def _digits(candidate: str) -> str:
+    return "".join(_GROUP.findall(candidate.replace("&#160;", " ")))
+
+
+def _iban_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of valid IBANs written in groups (the longest valid prefix of each group run)."""
+    spans: list[tuple[int, int]] = []
+    for match in _SPACED_IBAN.finditer(text):
+        groups = match.group().replace("\u00a0", " ").split(" ")
+        for size in range(len(groups), 3, -1):
+            candidate = " ".join(groups[:size])
+            if validate_iban(candidate) is None:
+                spans.append((match.start(), match.start() + len(candidate)))
+                break
+    return spans
+
+
+TEXT_HEADERS = ("Subject", "Thread-Topic", "Comments", "Keywords")  # never Message-ID and friends
+_RAW_HEADER = re.compile(r"^(?:subject|thread-topic|comments|keywords):.*(?:\r?\n[ \t].*)*", re.I | re.M)
+_HEADER_END = re.compile(r"\r?\n\r?\n")
+
+
+def redact_raw_message(raw: bytes) -> tuple[bytes, bool]:
+    """``raw`` with every card number masked in headers and text parts, and whether there was one.
+    Without card numbers the very same bytes come back."""
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        changed = False
+        for part in message.walk():
+            changed |= _redact_headers(part)
+            if part.get_content_maintype() == "text" and not part.is_multipart():
+                changed |= _redact_part(part)
+        if not changed:
+            return raw, False
+        return _serialise(message, raw), True
+    except Exception:  # malformed beyond what the parser tolerates: work on the bytes
+        return _redact_raw_bytes(raw)
+
+
+def _redact_headers(part: Message) -> bool:
+    changed = False
+    for name in TEXT_HEADERS:
+        values = [str(value) for value in part.get_all(name, [])]
+        redacted = [redact_text(value) for value in values]
+        if not any(found for _text, found in redacted):
+            continue
+        if len(values) == 1:
+            part.replace_header(name, redacted[0][0])
+        else:
+            del part[name]
+            for text, _found in redacted:
+                part[name] = text
+        changed = True
+    return changed
+
+
+def _redact_part(part: Message) -> bool:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return False
+    charset = part.get_content_charset() or "us-ascii"
+    try:
+        text = payload.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        charset = "latin-1"  # undecodable: one character per byte, so the digits are redacted in place
+        text = payload.decode(charset)
+    redacted, found = redact_text(text)
+    if found:
+        _set_encoded_payload(part, redacted.encode(charset))
+    return found
+
+
+def _set_encoded_payload(part: Message, data: bytes) -> None:
+    """Replace the body keeping its headers and its transfer encoding."""
+    cte = str(part.get("Content-Transfer-Encoding", "7bit")).strip().lower()
+    if cte == "base64":
+        body = base64.encodebytes(data).decode("ascii")
+    elif cte == "quoted-printable":
+        body = quopri.encodestring(data.replace(b"\r\n", b"\n")).decode("ascii")
+    else:
+        body = data.decode("ascii", "surrogateescape")  # how the parser keeps 8-bit bodies
+    part.set_payload(body)
+
+
+def _serialise(message: EmailMessage, raw: bytes) -> bytes:
+    linesep = "\r\n" if b"\r\n" in raw[:4096] else "\n"
+    policy = email.policy.default.clone(linesep=linesep, refold_source="none")
+    out = io.BytesIO()
+    BytesGenerator(out, mangle_from_=False, policy=policy).flatten(message)
+    return out.getvalue()
+
+
+def _redact_raw_bytes(raw: bytes) -> tuple[bytes, bool]:
+    text = raw.decode("latin-1")
+    end = _HEADER_END.search(text)
+    split = end.end() if end else 0
+    head, body = text[:split], text[split:]
+    found_any = False
+
+    def header(match: re.Match[str]) -> str:
+        nonlocal found_any
+        redacted, found = redact_text(match.group())
+        found_any |= found
+        return redacted
+
+    head = _RAW_HEADER.sub(header, head)
+    body, found = redact_text(body)
+    if not (found or found_any):
+        return raw, False
+    return (head + body).encode("latin-1"), True

@@ -1,0 +1,214 @@
+"""Card numbers: detection, redaction in text, and redaction inside raw MIME messages."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+
+import pytest
+from stdnum import iban, luhn
+
+from mailbot.inbound.cards import find_card_numbers, redact_raw_message, redact_text
+
+VISA = "4111 1111 1111 1111"
+MASK = "[CARTA RIMOSSA ****1111]"
+NOT_LUHN = "4111 1111 1111 1112"
+# A valid IBAN whose digit groups, taken alone, pass the Luhn check: the trap for a naive detector.
+TRAP_IBAN = "IT71 X054 2811 1010 1661 3186 091"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"la mia carta è {VISA}, scadenza 12/27", f"la mia carta è {MASK}, scadenza 12/27"),
+        ("4111-1111-1111-1111", MASK),
+        ("4111111111111111.", f"{MASK}."),
+        ("Amex 3782 822463 10005", "Amex [CARTA RIMOSSA ****0005]"),
+        ("Visa 13: 4222222222222", "Visa 13: [CARTA RIMOSSA ****2222]"),
+        ("19 cifre 6011 1111 1111 1111 110", "19 cifre [CARTA RIMOSSA ****1110]"),
+        ("4111&nbsp;1111&nbsp;1111&nbsp;1111", MASK),
+        ("4111\u00a01111\u00a01111\u00a01111", MASK),
+        (
+            "5555 5555 5555 4444 oppure 4012888888881881",
+            "[CARTA RIMOSSA ****4444] oppure [CARTA RIMOSSA ****1881]",
+        ),
+    ],
+)
+def test_cards_are_masked_keeping_the_last_four_digits(text: str, expected: str) -> None:
+    assert redact_text(text) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"numero {NOT_LUHN}",  # 16 digits failing Luhn
+        f"IBAN: {TRAP_IBAN}",
+        "IBAN: IT60 X054 2811 1010 0000 0123 456",
+        "IBAN: IT60X0542811101000000123456",
+        "CRO 12345678901",
+        "TRN: 0306912345678901234567890IT",
+        "ordine ORD-2024-000123",
+        "tel. +39 333 123 4567 890",
+        "chiamare 0039 3331234567",
+        "dal 2024-01-15 2024-02-15",
+        "4111  1111  1111  1111",  # double spaces: not one number
+        "numero 41111111111111111111",  # 20 digits
+    ],
+)
+def test_numbers_that_are_not_cards_stay(text: str) -> None:
+    assert redact_text(text) == (text, False)
+    assert find_card_numbers(text) == []
+
+
+def test_the_trap_iban_really_is_a_trap() -> None:
+    digits = TRAP_IBAN.split(" ", 2)[2]
+    assert iban.is_valid(TRAP_IBAN)
+    assert find_card_numbers(digits) != []  # alone, its digits look like a card
+
+
+def test_non_luhn_fixture_really_fails_luhn() -> None:
+    assert not luhn.is_valid(NOT_LUHN.replace(" ", ""))
+    assert luhn.is_valid(VISA.replace(" ", ""))
+
+
+def test_card_right_after_an_iban_is_still_found() -> None:
+    text = f"IBAN IT60 X054 2811 1010 0000 0123 456 carta {VISA}"
+    redacted, found = redact_text(text)
+    assert found and redacted == f"IBAN IT60 X054 2811 1010 0000 0123 456 carta {MASK}"
+
+
+def test_spans_point_at_the_card() -> None:
+    text = f"carta: {VISA} grazie"
+    [(start, end)] = find_card_numbers(text)
+    assert text[start:end] == VISA
+
+
+def _message(body: str, *, cte: str, subject: str = "Rinnovo", html: str | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Mario Rossi <mario@example.it>"
+    msg["To"] = "rinnovi@example.it"
+    msg["Subject"] = subject
+    msg["Message-ID"] = "<4111111111111111.1234@example.it>"
+    msg.set_content(body, cte=cte)
+    if html is not None:
+        msg.add_alternative(html, subtype="html", cte=cte)
+    return msg.as_bytes()
+
+
+def _texts(raw: bytes) -> list[str]:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    return [part.get_content() for part in msg.walk() if part.get_content_maintype() == "text"]
+
+
+@pytest.mark.parametrize("cte", ["base64", "quoted-printable", "8bit"])
+def test_raw_message_bodies_are_redacted_in_their_encoding(cte: str) -> None:
+    raw = _message(f"Ecco la carta: {VISA} — grazie, è tutto\n", cte=cte, html=f"<p>Carta <b>{VISA}</b> è</p>\n")
+    out, found = redact_raw_message(raw)
+    assert found
+    texts = _texts(out)
+    assert texts == [f"Ecco la carta: {MASK} — grazie, è tutto\n", f"<p>Carta <b>{MASK}</b> è</p>\n"]
+    assert b"4111" not in out.replace(b"<4111111111111111.1234@example.it>", b"")
+    out_msg = email.message_from_bytes(out, policy=email.policy.default)
+    assert [part["Content-Transfer-Encoding"] for part in out_msg.walk() if not part.is_multipart()] == [cte, cte]
+    assert out_msg["Message-ID"] == "<4111111111111111.1234@example.it>"  # identifiers are never touched
+
+
+def test_the_card_was_really_hidden_by_the_encoding() -> None:
+    raw = _message(f"carta {VISA}\n", cte="base64")
+    assert VISA.encode() not in raw  # so only decoding finds it
+    out, found = redact_raw_message(raw)
+    assert found and _texts(out) == [f"carta {MASK}\n"]
+
+
+def test_subject_is_redacted_even_when_encoded() -> None:
+    raw = _message("niente qui\n", cte="7bit", subject=f"Cambio carta {VISA} è urgente")
+    assert b"=?utf-8?" in raw
+    out, found = redact_raw_message(raw)
+    msg = email.message_from_bytes(out, policy=email.policy.default)
+    assert found and msg["Subject"] == f"Cambio carta {MASK} è urgente"
+    assert _texts(out) == ["niente qui\n"]
+
+
+def test_message_without_cards_comes_back_byte_identical() -> None:
+    raw = _message(f"numero {NOT_LUHN}, IBAN {TRAP_IBAN}, CRO 12345678901\n", cte="quoted-printable")
+    raw = raw.replace(b"\n", b"\r\n")
+    assert redact_raw_message(raw) == (raw, False)
+
+
+def test_crlf_line_endings_are_kept() -> None:
+    raw = _message(f"carta {VISA}\n", cte="quoted-printable").replace(b"\n", b"\r\n")
+    out, found = redact_raw_message(raw)
+    assert found and b"\r\n" in out and b"\n" not in out.replace(b"\r\n", b"")
+
+
+def test_unknown_charset_falls_back_to_the_bytes() -> None:
+    raw = (
+        b"From: a@example.it\nSubject: x\nMIME-Version: 1.0\n"
+        b"Content-Type: text/plain; charset=x-unknown-charset\nContent-Transfer-Encoding: 8bit\n\n"
+        b"carta \xe8 4111 1111 1111 1111 \xff\n"
+    )
+    out, found = redact_raw_message(raw)
+    assert found
+    assert out.endswith(b"carta \xe8 " + MASK.encode() + b" \xff\n")
+
+
+def test_wrong_declared_charset_is_handled() -> None:
+    raw = (
+        b"From: a@example.it\nSubject: x\nMIME-Version: 1.0\n"
+        b"Content-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\n"
+        + "carta è 4111-1111-1111-1111\n".encode()
+    )
+    out, found = redact_raw_message(raw)
+    assert found and out.endswith("carta è ".encode() + MASK.encode() + b"\n")
+
+
+def test_latin1_quoted_printable_part() -> None:
+    msg = EmailMessage()
+    msg["Subject"] = "carta"
+    msg.set_content(f"però {VISA}\n", charset="iso-8859-1", cte="quoted-printable")
+    out, found = redact_raw_message(msg.as_bytes())
+    assert found and _texts(out) == [f"però {MASK}\n"]
+    assert b"per=F2 " in out  # still latin-1 quoted-printable
+
+
+def test_forwarded_message_and_text_attachment() -> None:
+    inner = EmailMessage()
+    inner["Subject"] = f"carta {VISA}"
+    inner.set_content(f"inoltro {VISA}\n")
+    outer = EmailMessage()
+    outer["Subject"] = "Fwd"
+    outer.set_content("vedi sotto\n")
+    outer.add_attachment(inner)
+    outer.add_attachment(f"numero,{VISA}\n".encode(), maintype="text", subtype="csv", filename="dati.csv")
+    out, found = redact_raw_message(outer.as_bytes())
+    assert found
+    assert b"4111 1111" not in out
+    parsed = email.message_from_bytes(out, policy=email.policy.default)
+    subjects = [part["Subject"] for part in parsed.walk() if part["Subject"]]
+    assert subjects == ["Fwd", f"carta {MASK}"]
+
+
+def test_malformed_mime_does_not_crash() -> None:
+    raw = (
+        b'Content-Type: multipart/mixed; boundary="b"\nSubject: carta 4111 1111 1111 1111\n\n'
+        b"--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+        b"Y2FydGEgNDExMSAxMTExIDExMTEgMTExMQo===!!\n"  # broken base64, missing end boundary
+        b"--b\nContent-Type: text/html\n\n<p>4111-1111-1111-1111"
+    )
+    out, found = redact_raw_message(raw)
+    assert found
+    assert b"4111" not in out
+
+
+def test_garbage_bytes_without_cards_are_returned_as_they_are() -> None:
+    raw = b"\x00\xff\xfe not a message at all \r\n\r\n\x80\x81 12345"
+    assert redact_raw_message(raw) == (raw, False)
+
+
+def test_undeclared_8bit_subject_is_redacted() -> None:
+    raw = b"From: a@example.it\nSubject: carta \xe8 4111 1111 1111 1111\nMessage-ID: <4111111111111111@x>\n\ncorpo\n"
+    out, found = redact_raw_message(raw)
+    assert found
+    assert b"4111 1111" not in out and MASK.encode() in out
+    assert b"Message-ID: <4111111111111111@x>" in out

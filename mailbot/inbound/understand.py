@@ -1,0 +1,196 @@
+"""The whole understanding step, bytes in, ``Understanding`` out: pure, no database, no clock, no mail.
+
+Two halves so the pipeline can match the customer in between: ``read_message`` (redact card numbers
+in the raw bytes and in the text, parse, classify, split the reply, extract fields) and ``decide``
+(evaluate the rules, choose the fields, decide whether a person must review). ``understand`` runs
+both with an unknown customer, as the dry run does.
+
+Fields come from the new text of the reply and from forwarded messages, never from the quoted copy of
+our own email (nor from a forwarded copy of it). When several values are found the new text comes
+first; ``cig`` and ``cup`` keep every distinct value, other fields the first one.
+
+Mail nobody wrote (auto-replies, bounces, lists) is recorded and never answered: the rules give it
+``other`` and it never needs review (a permanent bounce only marks an address undeliverable).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mailbot.inbound.bounces import BounceInfo
+from mailbot.inbound.cards import redact_raw_message, redact_text
+from mailbot.inbound.classify import classify
+from mailbot.inbound.engine import Decision, Facts, TraceEntry, evaluate
+from mailbot.inbound.extract import InvalidValue, extract_fields
+from mailbot.inbound.mime import ParsedMessage, parse_message
+from mailbot.inbound.quotes import split_reply
+from mailbot.inbound.rules import DEFAULT_REVIEW_THRESHOLD, SENSITIVE_INTENTS, RuleSet
+
+LIST_FIELDS = frozenset({"cig", "cup"})
+_FROM_LINE = re.compile(r"^[ \t>*]*(?:from|da|de|von)\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the message says, before any rule: everything here is already redacted."""
+
+    raw: bytes  # the raw message with card numbers redacted: the only copy to store
+    message: ParsedMessage
+    kind: str
+    bounce: BounceInfo | None
+    kind_reasons: tuple[str, ...]
+    new_text: str
+    fields: Mapping[str, Any]
+    invalid: tuple[InvalidValue, ...]
+    card_number_detected: bool
+
+
+@dataclass(frozen=True)
+class Understanding:
+    reading: Reading
+    intent: str
+    rule: str | None
+    confidence: float
+    fields: Mapping[str, Any]  # only the winning rule's extractors
+    invalid: tuple[InvalidValue, ...]
+    needs_review: bool
+    review_reasons: tuple[str, ...]
+    trace: tuple[TraceEntry, ...]
+
+
+def understand(
+    raw: bytes,
+    rules: RuleSet,
+    *,
+    own_addresses: frozenset[str] = frozenset(),
+    customer_kind: str | None = None,
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+) -> Understanding:
+    reading = read_message(raw, own_addresses=own_addresses)
+    return decide(reading, rules, customer_kind=customer_kind, review_threshold=review_threshold)
+
+
+def read_message(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> Reading:
+    redacted, card_in_raw = redact_raw_message(raw)
+    msg = parse_message(redacted)
+    classification = classify(msg, redacted, own_addresses)
+    text, card_in_text = redact_text(msg.text)
+    new_text, card_in_reply = redact_text(split_reply(text).new_text)
+    sources = [new_text]
+    for block in msg.forwarded:
+        if not is_own_copy(block, own_addresses):
+            sources.append(redact_text(block)[0])
+    fields, invalid = merge_extractions(sources)
+    return Reading(
+        raw=redacted,
+        message=msg,
+        kind=classification.kind,
+        bounce=classification.bounce,
+        kind_reasons=tuple(classification.reasons),
+        new_text=new_text.strip(),
+        fields=fields,
+        invalid=invalid,
+        card_number_detected=card_in_raw or card_in_text or card_in_reply,
+    )
+
+
+def decide(
+    reading: Reading,
+    rules: RuleSet,
+    *,
+    customer_kind: str | None = None,
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+) -> Understanding:
+    found = frozenset(reading.fields) | {v.field for v in reading.invalid}
+    facts = Facts(reading.kind, reading.new_text, reading.message.headers, found, customer_kind)
+    decision = evaluate(rules, facts)
+    keep = decision.extractors
+    fields = {k: v for k, v in reading.fields.items() if keep is None or k in keep}
+    invalid = tuple(v for v in reading.invalid if keep is None or v.field in keep)
+    reasons = review_reasons(reading, decision, invalid, review_threshold)
+    return Understanding(
+        reading=reading,
+        intent=decision.intent,
+        rule=decision.rule,
+        confidence=decision.confidence,
+        fields=fields,
+        invalid=invalid,
+        needs_review=bool(reasons),
+        review_reasons=reasons,
+        trace=decision.trace,
+    )
+
+
+def review_reasons(
+    reading: Reading, decision: Decision, invalid: tuple[InvalidValue, ...], threshold: float
+) -> tuple[str, ...]:
+    """Why a person must look before anything is done; empty for machines (never answered)."""
+    if reading.kind != "human":
+        return ()
+    reasons = []
+    if decision.intent in SENSITIVE_INTENTS:
+        reasons.append(f"{decision.intent} touches money, billing identity or service state")
+    if invalid:
+        reasons.append("invalid values: " + ", ".join(sorted({v.field for v in invalid})))
+    if reading.card_number_detected:
+        reasons.append("card number sent by email")
+    if decision.confidence < threshold:
+        reasons.append(f"confidence {decision.confidence:.2f} below {threshold:.2f}")
+    return tuple(reasons)
+
+
+def is_own_copy(block: str, own_addresses: frozenset[str]) -> bool:
+    """A forwarded block whose first From/Da line names one of our addresses (``+tag`` ignored)."""
+    match = _FROM_LINE.search(block[:2000])
+    if match is None or not own_addresses:
+        return False
+    own = {_bare(a) for a in own_addresses}
+    return any(_bare(a) in own for a in _ADDRESS.findall(match.group(1)))
+
+
+def _bare(address: str) -> str:
+    local, _, domain = address.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def merge_extractions(texts: Iterable[str]) -> tuple[dict[str, Any], tuple[InvalidValue, ...]]:
+    """Extract from each text in turn: list fields collect distinct values, others keep the first."""
+    fields: dict[str, Any] = {}
+    invalid: dict[tuple[str, str], InvalidValue] = {}
+    for text in texts:
+        if not text.strip():
+            continue
+        extraction = extract_fields(text)
+        for name, value in extraction.fields.items():
+            if name in LIST_FIELDS:
+                values = value if isinstance(value, list | tuple) else [value]
+                merged = fields.setdefault(name, [])
+                merged.extend(v for v in values if v not in merged)
+            else:
+                fields.setdefault(name, value)
+        for item in extraction.invalid:
+            invalid.setdefault((item.field, item.value), item)
+    return fields, tuple(invalid.values())
+
+
+def to_json(u: Understanding, file: str) -> dict[str, Any]:
+    """The dry-run contract: exactly these keys, JSON-ready."""
+    bounce = u.reading.bounce
+    return {
+        "file": file,
+        "message_id": u.reading.message.message_id,
+        "sender": u.reading.message.from_address,
+        "kind": u.reading.kind,
+        "bounce": None if bounce is None else {"recipients": list(bounce.recipients), "permanent": bounce.permanent},
+        "intent": u.intent,
+        "fields": {k: list(v) if isinstance(v, list | tuple) else v for k, v in u.fields.items()},
+        "invalid": [{"field": v.field, "value": v.value, "reason": v.reason} for v in u.invalid],
+        "card_number_detected": u.reading.card_number_detected,
+        "needs_review": u.needs_review,
+        "reply_text": u.reading.new_text,
+        "rules": [t.to_dict() for t in u.trace],
+    }

@@ -1,0 +1,141 @@
+"""understand(): bytes in, Understanding out, with the real parsing pieces and the shipped rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailbot.inbound.rules import RuleSet, load_rules
+from mailbot.inbound.understand import decide, is_own_copy, merge_extractions, read_message, to_json, understand
+from mailbot.paths import rules_dir
+
+OWN = frozenset({"rinnovi@example.it"})
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return load_rules(rules_dir())
+
+
+def mail(body: str, *, subject: str = "Re: Promemoria", extra: str = "", sender: str = "c@client.example.org") -> bytes:
+    return (
+        f"From: Cliente <{sender}>\nTo: rinnovi+t1@example.it\nSubject: {subject}\n"
+        f"Message-ID: <m1@client.example.org>\n{extra}Content-Type: text/plain; charset=utf-8\n\n{body}"
+    ).encode()
+
+
+QUOTED = (
+    "\nIl giorno 31 mag 2024 Servizio rinnovi <rinnovi@example.it> ha scritto:\n"
+    "> Ordine ORD-2024-000999, CIG 8814006BD6, IBAN IT60X0542811101000000123456\n"
+)
+
+
+def test_contract_keys_and_types(rules: RuleSet) -> None:
+    got = to_json(understand(mail("Vorrei rinnovare per 2 anni, CIG 8814006BD6"), rules), "a.eml")
+    assert list(got) == [
+        "file", "message_id", "sender", "kind", "bounce", "intent", "fields", "invalid",
+        "card_number_detected", "needs_review", "reply_text", "rules",
+    ]  # fmt: skip
+    assert got["file"] == "a.eml" and got["message_id"] == "m1@client.example.org"
+    assert got["sender"] == "c@client.example.org" and got["kind"] == "human" and got["bounce"] is None
+    assert got["intent"] == "pa_billing_details" and got["fields"] == {"cig": ["8814006BD6"]}
+    assert isinstance(got["rules"], list) and {"rule", "intent", "priority", "hit", "why"} == set(got["rules"][0])
+
+
+def test_fields_from_new_text_never_from_quoted_copy(rules: RuleSet) -> None:
+    u = understand(mail("Procedete pure con il rinnovo per un anno." + QUOTED), rules)
+    assert u.intent == "renewal_request"
+    assert dict(u.fields) == {"years": 1}
+    assert "8814006BD6" not in u.reading.new_text
+
+
+def test_card_number_redacted_everywhere(rules: RuleSet) -> None:
+    raw = mail("La nuova carta: 5555-5555-5555-4444, cambiatela voi.")
+    u = understand(raw, rules)
+    assert u.reading.card_number_detected and u.needs_review
+    assert b"5555-5555-5555-4444" not in u.reading.raw and b"4444" in u.reading.raw  # the mask keeps 4 digits
+    assert "5555" not in u.reading.new_text and "4444" in u.reading.new_text
+    assert "card number sent by email" in u.review_reasons
+
+
+def test_card_number_in_base64_body_redacted_in_raw(rules: RuleSet) -> None:
+    raw = (
+        b"From: c@client.example.org\nSubject: carta\nContent-Type: text/plain; charset=utf-8\n"
+        b"Content-Transfer-Encoding: base64\n\nTnVvdmEgY2FydGEgNDExMSAxMTExIDExMTEgMTExMQ==\n"
+    )  # "Nuova carta 4111 1111 1111 1111"
+    u = understand(raw, rules)
+    assert u.reading.card_number_detected
+    assert (
+        "4111 1111" not in u.reading.message.text and b"TnVvdmEgY2FydGEgNDExMSAxMTExIDExMTEgMTExMQ" not in u.reading.raw
+    )
+
+
+def test_machines_are_recorded_never_reviewed(rules: RuleSet) -> None:
+    raw = mail(
+        "Sono fuori sede. Disdetta? CIG 8814006BD6",
+        subject="Risposta automatica: x",
+        extra="Auto-Submitted: auto-replied\n",
+    )
+    u = understand(raw, rules)
+    assert (u.reading.kind, u.intent, u.rule, dict(u.fields)) == ("auto_reply", "other", "machine_mail", {})
+    assert not u.needs_review and u.review_reasons == ()
+
+
+def test_customer_kind_reaches_the_rules(rules: RuleSet) -> None:
+    reading = read_message(mail("Per la scissione dei pagamenti seguirà comunicazione."))
+    assert decide(reading, rules).intent == "other"
+    pa = decide(reading, rules, customer_kind="pa")
+    assert (pa.intent, pa.rule, pa.confidence) == ("pa_billing_details", "pa_split_payment", 0.7)
+    assert "confidence 0.70 below 0.80" in pa.review_reasons
+
+
+def test_review_threshold_and_invalid_values(rules: RuleSet) -> None:
+    reading = read_message(mail("Potete mandarmi la copia della fattura dell'ordine ORD-2024-000123?"))
+    assert decide(reading, rules).needs_review is False  # invoice_request at 0.85, a ticket anyway
+    strict = decide(reading, rules, review_threshold=0.9)
+    assert strict.review_reasons == ("confidence 0.85 below 0.90",)
+    bad = decide(read_message(mail("Copia della fattura dell'ordine ORD-2024-12 per favore")), rules)
+    assert bad.intent == "invoice_request" and [v.field for v in bad.invalid] == ["order_number"]
+    assert bad.needs_review and bad.review_reasons == ("invalid values: order_number",)
+
+
+def test_winning_rule_chooses_the_fields(rules: RuleSet) -> None:
+    body = "Vorrei rinnovare per 2 anni.\nMario Rossi\nPEC: mario@pec.example.it\n"
+    u = understand(mail(body), rules)
+    assert u.intent == "renewal_request" and dict(u.fields) == {"years": 2}  # the signature's PEC is not asked for
+    assert "pec" in u.reading.fields  # but it was read, for staff
+    nothing = understand(mail("Grazie.\nP.IVA 01234560017\n"), rules)
+    assert (nothing.intent, nothing.rule) == ("other", None)
+    assert dict(nothing.fields) == {"vat_number": "01234560017"}  # no rule: every field kept
+
+
+def test_forwarded_copy_of_our_email_is_not_mined(rules: RuleSet) -> None:
+    body = (
+        "Che devo fare?\n\n---------- Forwarded message ---------\nFrom: Servizio <rinnovi+abc@example.it>\n"
+        "Subject: x\n\nCIG 8814006BD6 ordine ORD-2024-000999\n"
+    )
+    assert dict(understand(mail(body), rules, own_addresses=OWN).fields) == {}
+    theirs = understand(mail(body.replace("rinnovi+abc@example.it", "gare@ente.example.it")), rules, own_addresses=OWN)
+    assert dict(theirs.fields) == {"cig": ["8814006BD6"], "order_number": "ORD-2024-000999"}
+
+
+def test_is_own_copy() -> None:
+    assert is_own_copy("Da: Servizio Rinnovi <Rinnovi+X1@Example.IT>\nA: a@b.it\n\ntesto", OWN)
+    assert not is_own_copy("Da: Ufficio <gare@ente.example.it>\n\nrinnovi@example.it ha scritto", OWN)
+    assert not is_own_copy("From: rinnovi@example.it\n", frozenset())
+    assert not is_own_copy("nessuna intestazione", OWN)
+
+
+def test_merge_extractions_new_text_first() -> None:
+    fields, invalid = merge_extractions(
+        ["CIG 8814006BD6\nutente: primo", "", "CIG 7654321183, 8814006BD6\nutente: altro"]
+    )
+    assert fields == {"cig": ["8814006BD6", "7654321183"], "username": "primo"}
+    assert invalid == ()
+    _, bad = merge_extractions(["CIG Z213346E35", "CIG Z213346E35"])
+    assert [(v.field, v.value) for v in bad] == [("cig", "Z213346E35")]
+
+
+def test_garbage_still_understood(rules: RuleSet) -> None:
+    u = understand(b"\x00\xff\xfe not a message at all \r\n\r\n\x80\x81", rules)
+    got = to_json(u, "junk")
+    assert got["kind"] == "human" and got["intent"] == "other" and got["message_id"] is None

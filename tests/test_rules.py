@@ -293,6 +293,13 @@ def test_shipped_pa_rules(shipped: RuleSet) -> None:
     assert reference.intent == "payment_notice"
 
 
+def test_shipped_subject_rule(shipped: RuleSet) -> None:
+    d = evaluate(shipped, Facts("human", "Vedi oggetto.", [("Subject", "Disdetta contratto 2024")]))
+    assert (d.intent, d.rule, d.confidence) == ("cancellation", "cancellation_subject", 0.7)
+    reply = evaluate(shipped, Facts("human", "Vedi oggetto.", [("Subject", "Re: Disdetta contratto")]))
+    assert reply.intent == "other"  # a reply to our own subject says nothing by itself
+
+
 def test_shipped_rules_ignore_machines(shipped: RuleSet) -> None:
     d = evaluate(shipped, Facts("auto_reply", "Sono fuori sede, per la disdetta scrivere a ...", fields=frozenset()))
     assert (d.intent, d.rule) == ("other", "machine_mail")

@@ -8,6 +8,7 @@ in English.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -47,6 +48,13 @@ def format_day(value: date, lang: str, fmt: str = "long") -> str:
 
 def format_number(value: Decimal | int, lang: str) -> str:
     return format_decimal(value, locale=LOCALES[lang])
+
+
+def tidy_text(text: str) -> str:
+    """A plain-text body as people expect it: no trailing spaces, no blank line at the start,
+    never two blank lines in a row, one newline at the end. Lets templates space blocks freely."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
 
 
 def cents(value: int) -> Decimal:
@@ -90,7 +98,7 @@ class Renderer:
         except TemplateNotFound as exc:
             raise InputError(f"template {exc.name} not found under {self.root}") from None
         subject = " ".join(subject.split())
-        return RenderedEmail(subject=subject, text=text, html=html)
+        return RenderedEmail(subject=subject, text=tidy_text(text), html=html)
 
 
 @pass_context

@@ -15,6 +15,7 @@ from mailbot.app import App, create_app
 from mailbot.config import Config, config_from_dict
 from mailbot.db.engine import make_engine, normalise_url
 from mailbot.db.models import Base
+from tests.smtp_server import smtp_sink, tls_cert  # noqa: F401  (fixtures for a real SMTP server)
 
 PG_URL = os.environ.get("MAILBOT_TEST_DATABASE_URL", "")
 

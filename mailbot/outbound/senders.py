@@ -1,0 +1,273 @@
+"""Senders: where a built email goes. ``SmtpSender`` for a relay, ``FileSender`` for a folder of
+``.eml`` files (the embedded default), ``MemorySender`` for unit tests.
+
+Every sender raises ``TransientSendError`` (try again later) or ``PermanentSendError`` (this
+message will never be accepted for this recipient). Only a 5xx answer to RCPT or DATA is
+permanent: a 5xx to AUTH, MAIL FROM or the greeting is our configuration's fault, not the
+customer's address, so it is retried (and fails after ``smtp.max_attempts``) without blaming them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import ssl
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+import aiosmtplib
+
+from mailbot.config import Config, SmtpConfig
+from mailbot.errors import PermanentSendError, SendError, TransientSendError
+
+log = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def error_for_code(code: int, text: str) -> SendError:
+    """A 5xx reply is permanent, anything else transient."""
+    if 500 <= code < 600:
+        return PermanentSendError(text, code=code)
+    return TransientSendError(text, code=code)
+
+
+def classify_smtp_error(exc: Exception) -> SendError:
+    """Map an aiosmtplib (or socket) failure to the mailbot error tree; pure."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        first = exc.recipients[0]
+        return error_for_code(first.code, f"{first.code} {first.message}")
+    if isinstance(exc, aiosmtplib.SMTPDataError):
+        return error_for_code(exc.code, f"{exc.code} {exc.message}")
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        return TransientSendError(f"authentication failed ({exc.code} {exc.message}): check smtp.username/password")
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return TransientSendError(f"{exc.code} {exc.message}", code=exc.code)
+    if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
+        return TransientSendError(f"timeout: {exc}")
+    if isinstance(exc, OSError):  # before ValueError: ssl.SSLCertVerificationError is both
+        return TransientSendError(f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, ValueError):  # an address aiosmtplib refuses to put on the wire
+        return PermanentSendError(f"invalid address: {exc}")
+    return TransientSendError(f"{type(exc).__name__}: {exc}")
+
+
+@dataclass
+class TokenBucket:
+    """A rate limit as pure logic: ``reserve(now)`` takes a token and says how long to wait.
+
+    Tokens may go negative, so waiters queue in order: at ``rate`` 2 and ``burst`` 1, three
+    reservations at the same instant wait 0, 0.5 and 1.0 seconds.
+    """
+
+    rate: float
+    burst: float = 1.0
+    tokens: float = field(init=False, default=0.0)
+    updated: float | None = field(init=False, default=None)
+
+    def reserve(self, now: float) -> float:
+        if self.updated is None:
+            self.tokens, self.updated = self.burst, now
+        elif now > self.updated:
+            self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+
+@dataclass
+class _Slot:
+    client: aiosmtplib.SMTP | None = None
+    last_used: float = 0.0
+
+
+class SmtpSender:
+    """A pool of ``smtp.connections`` SMTP connections, each reused for many messages.
+
+    A connection is opened on first use and again when the server dropped it; one idle for
+    longer than ``idle_check_seconds`` is checked with NOOP first. One token bucket limits
+    the rate over all connections.
+    """
+
+    def __init__(
+        self,
+        smtp: SmtpConfig,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        idle_check_seconds: float = 10.0,
+    ) -> None:
+        self.smtp = smtp
+        self.tls_context = tls_context
+        self.clock = clock
+        self.idle_check_seconds = idle_check_seconds
+        self.bucket = TokenBucket(smtp.rate_per_second) if smtp.rate_per_second > 0 else None
+        self.connections_opened = 0
+        self._slots = [_Slot() for _ in range(smtp.connections)]
+        self._free: asyncio.LifoQueue[_Slot] = asyncio.LifoQueue()
+        for slot in self._slots:
+            self._free.put_nowait(slot)
+
+    async def send(self, message: EmailMessage) -> None:
+        slot = await self._free.get()
+        try:
+            await self._throttle()
+            reused = slot.client is not None and slot.client.is_connected
+            try:
+                await self._send_on(slot, message)
+            except aiosmtplib.SMTPServerDisconnected:
+                if not reused:
+                    raise
+                # The server closed an idle pooled connection before we noticed: once more, fresh.
+                log.debug("pooled smtp connection was closed by the server; reconnecting")
+                await self._send_on(slot, message)
+        except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
+            raise classify_smtp_error(exc) from exc
+        finally:
+            self._free.put_nowait(slot)
+
+    async def _send_on(self, slot: _Slot, message: EmailMessage) -> None:
+        client = await self._ready(slot)
+        try:
+            await client.send_message(message)
+        except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
+            if not isinstance(exc, aiosmtplib.SMTPRecipientsRefused | aiosmtplib.SMTPDataError):
+                self._discard(slot)
+            raise
+        slot.last_used = self.clock()
+
+    async def close(self) -> None:
+        for slot in self._slots:
+            if slot.client is not None and slot.client.is_connected:
+                with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                    await slot.client.quit()
+            self._discard(slot)
+
+    async def _throttle(self) -> None:
+        if self.bucket is not None:
+            wait = self.bucket.reserve(self.clock())
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+    async def _ready(self, slot: _Slot) -> aiosmtplib.SMTP:
+        client = slot.client
+        if client is not None and client.is_connected and self.clock() - slot.last_used > self.idle_check_seconds:
+            try:
+                await client.noop()
+            except (aiosmtplib.SMTPException, OSError):
+                self._discard(slot)
+        if slot.client is None or not slot.client.is_connected:
+            self._discard(slot)
+            slot.client = await self._connect()
+            slot.last_used = self.clock()
+        assert slot.client is not None
+        return slot.client
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        s = self.smtp
+        client = aiosmtplib.SMTP(
+            hostname=s.host,
+            port=s.port,
+            timeout=s.timeout_seconds,
+            use_tls=s.security == "tls",
+            start_tls=s.security == "starttls",
+            tls_context=self.tls_context,
+            username=s.username or None,
+            password=s.password or None,
+        )
+        await client.connect()
+        self.connections_opened += 1
+        log.debug("smtp connection %d opened to %s:%d (%s)", self.connections_opened, s.host, s.port, s.security)
+        return client
+
+    def _discard(self, slot: _Slot) -> None:
+        if slot.client is not None:
+            slot.client.close()
+            slot.client = None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class FileSender:
+    """Writes each email as ``<directory>/<timestamp>-<message id>.eml``, atomically."""
+
+    def __init__(self, directory: Path, *, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.directory = directory
+        self.clock = clock
+
+    async def send(self, message: EmailMessage) -> None:
+        try:
+            await asyncio.to_thread(self.write, message)
+        except OSError as exc:
+            raise TransientSendError(f"cannot write to {self.directory}: {exc}") from exc
+
+    def write(self, message: EmailMessage) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = self.clock().astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        ident = re.sub(r"[^A-Za-z0-9._-]", "_", str(message.get("Message-ID", "")).strip("<> ")) or "no-id"
+        final = self.directory / f"{stamp}-{ident}.eml"
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(message.as_bytes())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return final
+
+    async def close(self) -> None:
+        return None
+
+
+class MemorySender:
+    """Keeps sent messages in ``sent``; ``fail_next`` and ``fail_address`` script SMTP codes."""
+
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+        self.closed = False
+        self._script: deque[int | None] = deque()
+        self._by_address: dict[str, int] = {}
+
+    def fail_next(self, *codes: int | None) -> None:
+        """The next sends answer these codes in turn (None: accept)."""
+        self._script.extend(codes)
+
+    def fail_address(self, address: str, code: int) -> None:
+        """Every send to ``address`` answers ``code`` from now on."""
+        self._by_address[address.lower()] = code
+
+    async def send(self, message: EmailMessage) -> None:
+        to = str(message.get("To", "")).lower()
+        code = self._script.popleft() if self._script else self._by_address.get(to)
+        if code is not None:
+            raise error_for_code(code, f"{code} scripted failure")
+        self.sent.append(message)
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def make_sender(config: Config, *, tls_context: ssl.SSLContext | None = None) -> Sender:
+    """SMTP when ``smtp.host`` is set, else ``.eml`` files in ``mail.outbox_dir``."""
+    if config.smtp.host:
+        return SmtpSender(config.smtp, tls_context=tls_context)
+    return FileSender(config.path(config.mail.outbox_dir))

@@ -1,0 +1,101 @@
+"""Fixtures for tests that send to a real aiosmtpd server on a free localhost port (no socket mocks).
+
+``smtp_sink``: a started sink (``.port``, ``.handler``: a ``RecordingHandler``), stopped after the test.
+``tls_cert``: a self-signed certificate for 127.0.0.1 made for the session with the ``openssl`` tool
+(the ``cryptography`` package is not installed here), as (cert path, key path).
+``smtp_config`` / ``enqueue_email``: a config pointing at a sink and a quick way to fill the outbox.
+"""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy.orm import Session
+
+from mailbot.config import Config, MailConfig
+from mailbot.db.models import Customer, OutboundMessage
+from mailbot.outbound.outbox import NewMessage, enqueue
+from mailbot.outbound.render import RenderedEmail
+from mailbot.outbound.smtp_sink import RecordingHandler, start_sink
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Controller]:
+    controller = start_sink()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    openssl = shutil.which("openssl")
+    if openssl is None:  # pragma: no cover - the machine has it; say why if another does not
+        pytest.skip("openssl command not available to make a self-signed certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def server_tls_context(cert: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert[0]), str(cert[1]))
+    return context
+
+
+def client_tls_context(cert: tuple[Path, Path]) -> ssl.SSLContext:
+    """A client context that trusts only the test certificate (and checks the host name)."""
+    return ssl.create_default_context(cafile=str(cert[0]))
+
+
+def sink_handler(controller: Controller) -> RecordingHandler:
+    handler = controller.handler
+    assert isinstance(handler, RecordingHandler)
+    return handler
+
+
+def smtp_config(tmp_path: Path, db_url: str, port: int, **smtp: Any) -> Config:
+    from tests.conftest import make_config  # here, not at the top: conftest imports this module
+
+    values: dict[str, object] = {"host": "127.0.0.1", "port": port, "security": "none", "timeout_seconds": 10.0}
+    values.update(smtp)
+    return make_config(tmp_path, db_url, smtp=values)
+
+
+def enqueue_email(
+    session: Session, customer: Customer, mail: MailConfig, now: datetime, *, key: str, subject: str = ""
+) -> OutboundMessage:
+    rendered = RenderedEmail(
+        subject=subject or f"Il suo servizio è in scadenza ({key})",
+        text=f"Gentile {customer.name},\nil servizio scade presto. Rif. {key}\n",
+        html=f"<p>Gentile {customer.name},</p><p>il servizio scade presto. Rif. {key}</p>",
+    )
+    row = enqueue(
+        session,
+        NewMessage(
+            idempotency_key=key,
+            template="expiry_reminder",
+            language="it",
+            to_address=customer.email,
+            rendered=rendered,
+            reason="test",
+            customer_id=customer.id,
+        ),
+        mail=mail,
+        now=now,
+    )
+    assert row is not None
+    return row

@@ -13,15 +13,15 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot.config import MailConfig
-from mailbot.db.models import OutboundMessage, OutboundStatus, ReminderClaim
+from mailbot.db.models import Customer, OutboundMessage, OutboundStatus, ReminderClaim
 from mailbot.outbound.render import RenderedEmail
 
 
@@ -115,3 +115,123 @@ def enqueue(
     except IntegrityError:
         return None
     return row
+
+
+# Claiming and finishing rows: used by the drain (mailbot/outbound/drain.py).
+
+
+@dataclass(frozen=True)
+class ClaimedBatch:
+    """Rows one drainer holds: status ``sending``, ``claim_token == token``, leased until ``lease_until``."""
+
+    token: str
+    lease_until: datetime
+    rows: tuple[OutboundMessage, ...]
+    recovered: int = 0  # taken over from a drainer whose lease expired (it died mid-send)
+    cancelled: int = 0  # not sent: the customer's address is undeliverable
+    abandoned: int = 0  # failed: the last allowed attempt was interrupted (lease expired)
+
+
+def is_due(now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or ``sending`` under an expired lease."""
+    return or_(
+        and_(OutboundMessage.status == OutboundStatus.PENDING, OutboundMessage.next_attempt_at <= now),
+        and_(OutboundMessage.status == OutboundStatus.SENDING, OutboundMessage.lease_until < now),
+    )
+
+
+def claim_due(session: Session, *, now: datetime, lease_seconds: float, limit: int, max_attempts: int) -> ClaimedBatch:
+    """Claim up to ``limit`` due rows, oldest first, for one drainer (a fresh random token).
+
+    Each row is taken by an UPDATE guarded by ``is_due``: a row another drainer took meanwhile
+    updates nothing (rowcount 0) and is skipped, so two drainers never hold the same row. On
+    PostgreSQL the candidate list also skips rows locked by a concurrent claim (SQLite ignores
+    FOR UPDATE; its writers are serialised by BEGIN IMMEDIATE). Rows of a customer whose address
+    is undeliverable are cancelled instead, with the reason in ``last_error``. Claiming counts
+    the attempt, so a message that kills the sender every time still stops at ``max_attempts``.
+    """
+    token = uuid.uuid4().hex
+    lease_until = now + timedelta(seconds=lease_seconds)
+    candidates = session.execute(
+        select(
+            OutboundMessage.id,
+            OutboundMessage.status,
+            OutboundMessage.attempts,
+            Customer.email_undeliverable,
+            Customer.undeliverable_reason,
+        )
+        .outerjoin(Customer, Customer.id == OutboundMessage.customer_id)
+        .where(is_due(now))
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboundMessage)
+    ).all()
+    conn = session.connection()
+    counts = {"claimed": 0, "recovered": 0, "cancelled": 0, "abandoned": 0}
+    for row_id, status, attempts, undeliverable, reason in candidates:
+        values: dict[str, Any] = {"claim_token": None, "lease_until": None}
+        if undeliverable:
+            kind = "cancelled"
+            values.update(
+                status=OutboundStatus.CANCELLED, last_error=f"not sent: address undeliverable ({reason or '-'})"
+            )
+        elif status == OutboundStatus.SENDING and attempts >= max_attempts:
+            kind = "abandoned"
+            values.update(
+                status=OutboundStatus.FAILED,
+                last_error=f"gave up after {attempts} attempts: the last one was interrupted (lease expired)",
+            )
+        else:
+            kind = "recovered" if status == OutboundStatus.SENDING else "claimed"
+            values.update(
+                status=OutboundStatus.SENDING,
+                claim_token=token,
+                lease_until=lease_until,
+                attempts=OutboundMessage.attempts + 1,
+            )
+        guarded = update(OutboundMessage).where(OutboundMessage.id == row_id, is_due(now)).values(**values)
+        if conn.execute(guarded).rowcount == 1:
+            counts[kind] += 1
+    rows = session.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.claim_token == token, OutboundMessage.status == OutboundStatus.SENDING)
+        .order_by(OutboundMessage.id)
+    ).all()
+    return ClaimedBatch(
+        token=token,
+        lease_until=lease_until,
+        rows=tuple(rows),
+        recovered=counts["recovered"],
+        cancelled=counts["cancelled"],
+        abandoned=counts["abandoned"],
+    )
+
+
+def finish_claim(session: Session, row_id: int, token: str, **values: Any) -> bool:
+    """Set ``values`` on a row only if this drainer still holds it; drops the claim. False if not ours."""
+    stmt = (
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == row_id,
+            OutboundMessage.claim_token == token,
+            OutboundMessage.status == OutboundStatus.SENDING,
+        )
+        .values(claim_token=None, lease_until=None, **values)
+    )
+    return session.connection().execute(stmt).rowcount == 1
+
+
+def release_rows(session: Session, tokens: Iterable[str], ids: Iterable[int] | None = None) -> int:
+    """Put rows held under ``tokens`` (only ``ids`` if given) back to pending, un-counting the attempt."""
+    stmt = update(OutboundMessage).where(
+        OutboundMessage.claim_token.in_(list(tokens)), OutboundMessage.status == OutboundStatus.SENDING
+    )
+    if ids is not None:
+        stmt = stmt.where(OutboundMessage.id.in_(list(ids)))
+    stmt = stmt.values(
+        status=OutboundStatus.PENDING,
+        claim_token=None,
+        lease_until=None,
+        attempts=OutboundMessage.attempts - 1,
+    )
+    return session.connection().execute(stmt).rowcount

@@ -1,0 +1,294 @@
+"""Draining the outbox: claim due rows, send them, record what happened to each.
+
+One batch at a time: rows are claimed under a lease with a random token (``outbox.claim_due``),
+sent with up to ``smtp.connections`` in flight, and each is marked as soon as its send returns,
+only while the row still holds our token. Then:
+- sent: ``sent_at`` set;
+- transient failure (4xx, network, timeout): back to pending with exponential backoff
+  (``retry_base_seconds * 2**(attempts-1)``, capped at ``retry_max_seconds``), failed once
+  ``max_attempts`` attempts were made;
+- permanent failure (5xx): failed at once, and the customer's address is marked undeliverable
+  with an audit event; the customer's other rows are cancelled instead of sent.
+A drainer that dies mid-batch leaves rows ``sending``; another drain takes them again once their
+lease expires (at-least-once). DB work runs in threads. Logs carry Message-IDs, never bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.orm import Session
+
+from mailbot import audit
+from mailbot.app import App
+from mailbot.config import SmtpConfig
+from mailbot.db.engine import transaction
+from mailbot.db.models import Customer, OutboundMessage, OutboundStatus
+from mailbot.errors import PermanentSendError, SendError, TransientSendError
+from mailbot.outbound.compose import build_message
+from mailbot.outbound.outbox import ClaimedBatch, claim_due, finish_claim, release_rows
+from mailbot.outbound.senders import Sender
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class DrainResult:
+    claimed: int = 0  # rows taken to send (including recovered ones)
+    recovered: int = 0  # of claimed: taken over from an expired lease
+    sent: int = 0
+    retried: int = 0  # back to pending, with backoff
+    failed: int = 0  # given up (5xx, too many attempts, cannot build)
+    undeliverable: int = 0  # of failed: a 5xx that marked the customer's address
+    cancelled: int = 0  # not sent: the customer's address is undeliverable
+    released: int = 0  # claimed but not sent (stopping, lease ran out): pending again
+    lost: int = 0  # sent, but the claim had passed to another drainer before we marked it
+
+    def add(self, other: DrainResult) -> None:
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def touched(self) -> int:  # rows this run changed
+        return self.claimed + self.cancelled + self.failed
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to write on a row once its send returned; pure data."""
+
+    status: OutboundStatus
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    undeliverable: bool = False
+
+
+def backoff_seconds(attempts: int, base: float, cap: float) -> float:
+    """Delay before the next try after ``attempts`` tries: base, 2*base, 4*base, ... up to cap."""
+    return min(cap, base * float(2 ** min(max(attempts - 1, 0), 62)))
+
+
+def decide(attempts: int, error: SendError | None, smtp: SmtpConfig, now: datetime) -> Decision:
+    """The outcome of attempt number ``attempts`` (counted from 1) ending with ``error`` (None: sent)."""
+    if error is None:
+        return Decision(OutboundStatus.SENT, sent_at=now)
+    if isinstance(error, PermanentSendError):
+        return Decision(OutboundStatus.FAILED, last_error=str(error), undeliverable=True)
+    if attempts >= smtp.max_attempts:
+        return Decision(OutboundStatus.FAILED, last_error=f"gave up after {attempts} attempts: {error}")
+    delay = backoff_seconds(attempts, smtp.retry_base_seconds, smtp.retry_max_seconds)
+    return Decision(OutboundStatus.PENDING, last_error=str(error), next_attempt_at=now + timedelta(seconds=delay))
+
+
+def batch_limit(smtp: SmtpConfig, batch_size: int | None = None) -> int:
+    """Rows per claim: ``smtp.batch_size``, fewer when the rate limit could not send them in half a lease."""
+    limit = batch_size or smtp.batch_size
+    if smtp.rate_per_second > 0:
+        limit = min(limit, max(1, int(smtp.rate_per_second * smtp.lease_seconds / 2)))
+    return limit
+
+
+@dataclass
+class _Run:
+    app: App
+    sender: Sender
+    clock: Clock
+    batch: ClaimedBatch
+    actor: str
+    stop: asyncio.Event | None
+    result: DrainResult
+    started: set[int] = field(default_factory=set)
+    to_release: list[int] = field(default_factory=list)
+    blocked: dict[int, str] = field(default_factory=dict)  # customer id -> why, found in this batch
+
+
+async def drain_once(
+    app: App,
+    sender: Sender,
+    now: Clock | datetime,
+    *,
+    stop: asyncio.Event | None = None,
+    batch_size: int | None = None,
+    actor: str = "mailbot",
+) -> DrainResult:
+    """Claim one batch of due rows and send it. ``stop`` set: no new sends, the rest is released."""
+    clock = _as_clock(now)
+    smtp = app.config.smtp
+    limit = batch_limit(smtp, batch_size)
+    batch = await asyncio.to_thread(_claim, app, clock(), limit)
+    result = DrainResult(
+        claimed=len(batch.rows), recovered=batch.recovered, cancelled=batch.cancelled, failed=batch.abandoned
+    )
+    if not batch.rows:
+        return result
+    run = _Run(app, sender, clock, batch, actor, stop, result)
+    gate = asyncio.Semaphore(smtp.connections)
+
+    async def one(row: OutboundMessage) -> None:
+        async with gate:
+            await _deliver(run, row)
+
+    try:
+        async with asyncio.TaskGroup() as group:  # a failure cancels the other sends
+            for row in batch.rows:
+                group.create_task(one(row))
+    finally:
+        unsent = [r.id for r in batch.rows if r.id not in run.started] + run.to_release
+        if unsent:  # also on cancellation: never strand rows that were not tried
+            result.released += _release(app, [batch.token], unsent)
+    return result
+
+
+async def drain_until_empty(
+    app: App,
+    sender: Sender,
+    now: Clock | datetime,
+    *,
+    stop: asyncio.Event | None = None,
+    max_batches: int | None = None,
+    actor: str = "mailbot",
+) -> DrainResult:
+    """Drain batch after batch until nothing due is left (or ``stop`` is set); for the demo and bench."""
+    total = DrainResult()
+    batches = 0
+    while not (stop and stop.is_set()) and (max_batches is None or batches < max_batches):
+        result = await drain_once(app, sender, now, stop=stop, actor=actor)
+        total.add(result)
+        batches += 1
+        if result.touched == 0 or result.released:
+            break
+    return total
+
+
+def _as_clock(now: Clock | datetime) -> Clock:
+    if isinstance(now, datetime):
+        fixed = now
+        return lambda: fixed
+    return now
+
+
+def release_claims(app: App, claim_tokens: Iterable[str]) -> int:
+    """Put every row still ``sending`` under these claim tokens back to pending (clean shutdown)."""
+    return _release(app, list(claim_tokens), None)
+
+
+async def _deliver(run: _Run, row: OutboundMessage) -> None:
+    if run.stop is not None and run.stop.is_set():
+        return  # not started: released by drain_once
+    run.started.add(row.id)
+    now = run.clock()
+    if now >= run.batch.lease_until:
+        run.to_release.append(row.id)  # another drainer may take it now; do not race it
+        return
+    if row.customer_id is not None and row.customer_id in run.blocked:
+        reason = run.blocked[row.customer_id]
+        decision = Decision(OutboundStatus.CANCELLED, last_error=f"not sent: address undeliverable ({reason})")
+    else:
+        decision = await _attempt(run, row, now)
+    if decision.undeliverable and row.customer_id is not None:
+        run.blocked[row.customer_id] = decision.last_error or ""
+    ours = await asyncio.to_thread(_record, run.app, row, run.batch.token, decision, run.clock(), run.actor)
+    _count(run.result, decision, ours)
+
+
+async def _attempt(run: _Run, row: OutboundMessage, now: datetime) -> Decision:
+    smtp = run.app.config.smtp
+    try:
+        message = build_message(row, run.app.config.mail, now)
+    except (ValueError, TypeError) as exc:
+        log.error("outbound %d %s: cannot build the message: %s", row.id, row.message_id, exc)
+        return Decision(OutboundStatus.FAILED, last_error=f"cannot build the message: {exc}")
+    error: SendError | None = None
+    try:
+        await run.sender.send(message)
+    except SendError as exc:
+        error = exc
+    except Exception as exc:  # a sender bug must not strand the row: retry, bounded by max_attempts
+        log.exception("outbound %d %s: unexpected error from the sender", row.id, row.message_id)
+        error = TransientSendError(f"unexpected {type(exc).__name__}: {exc}")
+    decision = decide(row.attempts, error, smtp, run.clock())
+    if error is None:
+        log.info("sent %s (outbound %d, %s)", row.message_id, row.id, row.template)
+    else:
+        log.warning("outbound %d %s: %s -> %s", row.id, row.message_id, error, decision.status.value)
+    return decision
+
+
+_COUNTERS = {
+    OutboundStatus.SENT: "sent",
+    OutboundStatus.PENDING: "retried",
+    OutboundStatus.CANCELLED: "cancelled",
+    OutboundStatus.FAILED: "failed",
+}
+
+
+def _count(result: DrainResult, decision: Decision, ours: bool) -> None:
+    name = _COUNTERS[decision.status] if ours else "lost"
+    setattr(result, name, getattr(result, name) + 1)
+    result.undeliverable += ours and decision.undeliverable
+
+
+def _claim(app: App, now: datetime, limit: int) -> ClaimedBatch:
+    smtp = app.config.smtp
+    with transaction(app.sessions) as session:
+        return claim_due(
+            session, now=now, lease_seconds=smtp.lease_seconds, limit=limit, max_attempts=smtp.max_attempts
+        )
+
+
+def _release(app: App, tokens: list[str], ids: list[int] | None) -> int:
+    with transaction(app.sessions) as session:
+        return release_rows(session, tokens, ids)
+
+
+def _record(app: App, row: OutboundMessage, token: str, decision: Decision, now: datetime, actor: str) -> bool:
+    values: dict[str, object] = {"status": decision.status, "last_error": decision.last_error}
+    if decision.sent_at is not None:
+        values["sent_at"] = decision.sent_at
+    if decision.next_attempt_at is not None:
+        values["next_attempt_at"] = decision.next_attempt_at
+    with transaction(app.sessions) as session:
+        if not finish_claim(session, row.id, token, **values):
+            log.warning("outbound %d %s: claim lost before it was marked %s", row.id, row.message_id, decision.status)
+            return False
+        if decision.undeliverable and row.customer_id is not None:
+            _mark_undeliverable(session, row, decision.last_error or "", now, actor)
+    return True
+
+
+def _mark_undeliverable(session: Session, row: OutboundMessage, reason: str, now: datetime, actor: str) -> None:
+    """Flag the customer's address (only if it is still the address that bounced) and audit it."""
+    changed = (
+        session.connection()
+        .execute(
+            update(Customer)
+            .where(
+                Customer.id == row.customer_id,
+                Customer.email_undeliverable.is_(False),
+                func.lower(Customer.email) == row.to_address.lower(),
+            )
+            .values(email_undeliverable=True, undeliverable_reason=reason, updated_at=now)
+        )
+        .rowcount
+    )
+    if changed:
+        audit.record(
+            session,
+            actor=actor,
+            action="customer.email_undeliverable",
+            entity="customer",
+            entity_id=row.customer_id or 0,
+            now=now,
+            details={"outbound_id": row.id, "template": row.template, "reply": reason},
+            message_ref=row.message_id,
+        )
+        log.warning("customer %s: address marked undeliverable after %s", row.customer_id, row.message_id)

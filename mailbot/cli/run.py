@@ -1,0 +1,53 @@
+"""``mailbot run`` (the long-running process) and ``mailbot demo`` (one day on a fresh machine)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from mailbot.cli.common import get_app, parse_day
+from mailbot.db.engine import is_current
+
+
+def register(sub: Any) -> None:
+    run = sub.add_parser("run", help="run the scheduler: reminder sweeps, payment reminders, sending")
+    run.add_argument("--no-upgrade", action="store_true", help="do not create or migrate the database schema at start")
+    run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="run one day of mailbot on demo data in a temporary folder")
+    demo.add_argument("--dir", help="folder to use instead of a new temporary one")
+    demo.add_argument("--date", help="the day to simulate (default: today)")
+    demo.set_defaults(func=cmd_demo)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from mailbot.db.engine import upgrade
+    from mailbot.outbound.senders import make_sender
+    from mailbot.runner import Runner
+
+    app = get_app(args)
+    if not args.no_upgrade:
+        upgrade(app.config.database.url)
+    elif not is_current(app.engine):
+        print("mailbot: error: the database has no schema; run 'mailbot db upgrade'")
+        return 2
+
+    async def main() -> None:
+        runner = Runner(app, make_sender(app.config))
+        await runner.run_until_stopped()
+
+    try:
+        asyncio.run(main())
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from mailbot.demo import main
+
+    folder = Path(args.dir) if args.dir else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    return main(folder, parse_day(args.date) if args.date else None)

@@ -1,0 +1,158 @@
+"""``mailbot run``: one asyncio process running the scheduled jobs until SIGTERM.
+
+Jobs (APScheduler 3, in the configured time zone):
+- the reminder sweep, daily at ``schedule.sweep_time`` and once at start;
+- the unpaid-order sweep, every ``schedule.payment_check_minutes`` and once at start;
+- the outbox drain, every ``schedule.drain_interval_seconds`` (and right after each sweep).
+
+The sweeps only insert outbox rows (database work, run in a thread); the drain sends them. On
+SIGTERM or SIGINT the scheduler stops taking new runs, the jobs under way finish (a drain finishes
+the messages it holds and releases the rest), the SMTP connections close, and the process exits 0.
+Nothing is lost: whatever was not sent stays in the outbox for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from mailbot.app import App
+from mailbot.outbound.drain import drain_once
+from mailbot.outbound.payments import run_payment_sweep
+from mailbot.outbound.senders import Sender
+from mailbot.outbound.sweep import run_reminder_sweep
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Runner:
+    def __init__(self, app: App, sender: Sender, clock: Clock = system_clock) -> None:
+        self.app = app
+        self.sender = sender
+        self.clock = clock
+        self.stopping = asyncio.Event()
+        self._running: set[asyncio.Task[None]] = set()
+        self._draining = False
+        self.scheduler = AsyncIOScheduler(timezone=app.config.tz)
+
+    def schedule(self) -> None:
+        cfg = self.app.config
+        now = self.clock()
+        self.scheduler.add_job(
+            self._job("reminders", self.sweep_reminders),
+            CronTrigger(hour=cfg.schedule.sweep_time.hour, minute=cfg.schedule.sweep_time.minute, timezone=cfg.tz),
+            id="reminders",
+            name="reminder sweep",
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
+        self.scheduler.add_job(
+            self._job("payments", self.sweep_payments),
+            IntervalTrigger(minutes=cfg.schedule.payment_check_minutes, timezone=cfg.tz),
+            id="payments",
+            name="payment sweep",
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.add_job(
+            self._job("drain", self.drain),
+            IntervalTrigger(seconds=cfg.schedule.drain_interval_seconds, timezone=cfg.tz),
+            id="drain",
+            name="outbox drain",
+            max_instances=1,
+            coalesce=True,
+        )
+
+    def _job(self, name: str, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """Wrap a job: skip once stopping, track it for a clean shutdown, log and survive failures."""
+
+        async def run() -> None:
+            if self.stopping.is_set():
+                return
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                await work()
+            except Exception:
+                log.exception("job %s failed; it runs again at its next time", name)
+            finally:
+                self._running.discard(task)
+
+        return run
+
+    async def sweep_reminders(self) -> None:
+        result = await asyncio.to_thread(run_reminder_sweep, self.app, self.clock())
+        log.info("reminder sweep: %d enqueued, %d already there, %d suppressed", *_counts(result))
+        self._drain_soon()
+
+    async def sweep_payments(self) -> None:
+        result = await asyncio.to_thread(run_payment_sweep, self.app, self.clock())
+        log.info("payment sweep: %d enqueued, %d already there, %d suppressed", *_counts(result))
+        self._drain_soon()
+
+    async def drain(self) -> None:
+        self._draining = True
+        try:
+            result = await drain_once(self.app, self.sender, self.clock, stop=self.stopping)
+        finally:
+            self._draining = False
+        if result.claimed:
+            log.info("drain: %s", result)
+
+    def _drain_soon(self) -> None:
+        """Send what a sweep just enqueued now rather than at the next interval (unless a drain runs)."""
+        if self.stopping.is_set() or self._draining or self.scheduler.get_job("drain") is None:
+            return
+        self.scheduler.modify_job("drain", next_run_time=self.clock())
+
+    async def run_until_stopped(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop, sig)
+        self.schedule()
+        self.scheduler.start()
+        log.info("mailbot running (time zone %s); SIGTERM stops it cleanly", self.app.config.general.timezone)
+        try:
+            await self.stopping.wait()
+        finally:
+            await self.shutdown()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+    def request_stop(self, sig: signal.Signals | None = None) -> None:
+        if sig is not None:
+            log.info("received %s: finishing the jobs under way", sig.name)
+        self.stopping.set()
+
+    async def shutdown(self) -> None:
+        self.stopping.set()
+        self.scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        await self.sender.close()
+        log.info("mailbot stopped")
+
+
+def _counts(result: object) -> tuple[int, int, int]:
+    return (
+        int(getattr(result, "enqueued", 0)),
+        int(getattr(result, "already_there", 0)),
+        int(getattr(result, "suppressed", 0)),
+    )

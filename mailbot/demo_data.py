@@ -1,0 +1,354 @@
+"""The demo's customers: about twenty, chosen so that one day of the scheduler shows every case.
+
+Dates are relative to the demo's ``today`` so the demo tells the same story whatever day it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from mailbot.config import Config
+from mailbot.db.models import (
+    Cadence,
+    Customer,
+    CustomerKind,
+    OutboundMessage,
+    OutboundStatus,
+    PaymentMethod,
+    Product,
+    Service,
+    ServiceStatus,
+)
+from mailbot.orders import create_order
+from mailbot.outbound.links import LinkSigner
+from mailbot.outbound.render import Renderer
+
+K = CustomerKind
+M = PaymentMethod
+
+
+@dataclass(frozen=True)
+class DemoService:
+    label: str
+    product: str
+    expires_in: int  # days from today; negative when expired
+    autorenew: bool = False
+    method: PaymentMethod = PaymentMethod.NONE
+    card_expires_in_months: int | None = None
+    storage_used_pct: int = 20
+    status: ServiceStatus = ServiceStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class DemoOrder:
+    method: PaymentMethod
+    created_days_ago: int
+    years: int = 1
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    name: str
+    kind: CustomerKind
+    language: str
+    story: str
+    services: tuple[DemoService, ...]
+    order: DemoOrder | None = None
+    undeliverable: bool = False
+    vat_number: str | None = None
+    fiscal_code: str | None = None
+    recipient_code: str | None = None
+
+
+PRODUCTS = (
+    Product(
+        code="PORTAL",
+        name="Portale Impianti Cloud",
+        cadence=Cadence.ANNUAL,
+        price_cents=12000,
+        bank_transfer_fee_cents=300,
+        storage_quota_mb=1024,
+    ),
+    Product(
+        code="EINV",
+        name="Casella Fatturazione Elettronica",
+        cadence=Cadence.ANNUAL,
+        price_cents=4900,
+        bank_transfer_fee_cents=300,
+        storage_quota_mb=2048,
+    ),
+    Product(
+        code="ARCH",
+        name="Archivio Documentale (promo)",
+        cadence=Cadence.ANNUAL,
+        price_cents=9900,
+        promo=True,
+        bank_transfer_fee_cents=300,
+        storage_quota_mb=5120,
+    ),
+    Product(
+        code="TEAM-M",
+        name="Portale TEAM mensile",
+        cadence=Cadence.MONTHLY,
+        price_cents=1500,
+        bank_transfer_fee_cents=300,
+        storage_quota_mb=1024,
+    ),
+)
+
+S = DemoService
+CUSTOMERS = (
+    DemoCustomer("Mario Rossi", K.PRIVATE, "it", "expires in 30 days", (S("Impianto casa al mare", "PORTAL", 30),)),
+    DemoCustomer(
+        "Giulia Bianchi",
+        K.PRIVATE,
+        "it",
+        "two services due the same day: one email",
+        (S("Villa Bianchi", "PORTAL", 7), S("Negozio centro", "PORTAL", 30)),
+    ),
+    DemoCustomer(
+        "Ferramenta Verdi S.r.l.",
+        K.COMPANY,
+        "it",
+        "expires tomorrow",
+        (S("Magazzino", "PORTAL", 1),),
+        vat_number="01057861005",
+        recipient_code="M5UXCR1",
+    ),
+    DemoCustomer(
+        "Studio Neri",
+        K.COMPANY,
+        "it",
+        "expires today",
+        (S("Casella SdI", "EINV", 0),),
+        vat_number="00743110157",
+        recipient_code="0000000",
+    ),
+    DemoCustomer("Luca Gallo", K.PRIVATE, "it", "expired 7 days ago: reactivate", (S("Garage", "PORTAL", -7),)),
+    DemoCustomer(
+        "Anna Conti", K.PRIVATE, "it", "in grace, 30 days after expiry", (S("Archivio famiglia", "ARCH", -30),)
+    ),
+    DemoCustomer(
+        "Officina Russo",
+        K.COMPANY,
+        "it",
+        "grace over: suspension notice",
+        (S("Officina", "PORTAL", -90),),
+        vat_number="00488410010",
+    ),
+    DemoCustomer(
+        "Paolo Greco",
+        K.PRIVATE,
+        "it",
+        "automatic renewal in 30 days",
+        (S("Casa", "PORTAL", 30, autorenew=True, method=M.CARD, card_expires_in_months=24),),
+    ),
+    DemoCustomer(
+        "Sara Marino",
+        K.PRIVATE,
+        "it",
+        "automatic renewal, card expires first",
+        (S("Laboratorio", "PORTAL", 30, autorenew=True, method=M.CARD, card_expires_in_months=0),),
+    ),
+    DemoCustomer(
+        "John Smith", K.PRIVATE, "en", "English speaker, expires in 15 days", (S("Holiday home", "PORTAL", 15),)
+    ),
+    DemoCustomer(
+        "Emma Brown", K.PRIVATE, "en", "English speaker, in grace (60 days)", (S("Studio flat", "PORTAL", -60),)
+    ),
+    DemoCustomer(
+        "Comune di Castelfranco",
+        K.PUBLIC_ADMINISTRATION,
+        "it",
+        "public administration, 60 days",
+        (S("Scuola primaria", "PORTAL", 60),),
+        fiscal_code="80016350821",
+        recipient_code="UFXY12",
+    ),
+    DemoCustomer(
+        "Chiara Ricci",
+        K.PRIVATE,
+        "it",
+        "storage at 75%: warning",
+        (S("Archivio foto", "ARCH", 200, storage_used_pct=75),),
+    ),
+    DemoCustomer(
+        "Logistica Fontana",
+        K.COMPANY,
+        "it",
+        "storage at 95%: critical",
+        (S("Documenti", "ARCH", 150, storage_used_pct=95),),
+        vat_number="01114601006",
+    ),
+    DemoCustomer(
+        "Marco Lombardi", K.PRIVATE, "it", "catch-up: only the latest due step (15 days)", (S("Baita", "PORTAL", 10),)
+    ),
+    DemoCustomer(
+        "Elena Moretti",
+        K.PRIVATE,
+        "it",
+        "cancelled service: nothing sent",
+        (S("Vecchio impianto", "PORTAL", 0, status=ServiceStatus.CANCELLED),),
+    ),
+    DemoCustomer(
+        "Roberto Barbieri",
+        K.PRIVATE,
+        "it",
+        "address undeliverable: suppressed",
+        (S("Capannone", "PORTAL", 30),),
+        undeliverable=True,
+    ),
+    DemoCustomer(
+        "Francesca Romano",
+        K.PRIVATE,
+        "it",
+        "order by bank transfer, created today",
+        (S("Uffici", "PORTAL", 45),),
+        order=DemoOrder(M.BANK_TRANSFER, 0),
+    ),
+    DemoCustomer(
+        "Davide Costa",
+        K.PRIVATE,
+        "it",
+        "order by postal slip, unpaid for 3 days",
+        (S("Cantina", "PORTAL", 50),),
+        order=DemoOrder(M.POSTAL_SLIP, 3),
+    ),
+    DemoCustomer(
+        "Laura Fabbri",
+        K.PRIVATE,
+        "en",
+        "order by PayPal, unpaid for 7 days",
+        (S("Boat", "EINV", 40),),
+        order=DemoOrder(M.PAYPAL, 7, years=2),
+    ),
+    DemoCustomer(
+        "Giorgio Esposito",
+        K.PRIVATE,
+        "it",
+        "order by card, created today",
+        (S("Negozio", "TEAM-M", 20),),
+        order=DemoOrder(M.CARD, 0),
+    ),
+    DemoCustomer(
+        "ASL Provinciale",
+        K.PUBLIC_ADMINISTRATION,
+        "it",
+        "PA split payment order: send CIG, office code",
+        (S("Poliambulatorio", "PORTAL", 44),),
+        order=DemoOrder(M.BANK_TRANSFER, 0),
+        fiscal_code="02438750586",
+        recipient_code="ABC123",
+    ),
+    DemoCustomer(
+        "Bar Centrale",
+        K.COMPANY,
+        "it",
+        "unpaid for 30 days: order cancelled",
+        (S("Bar", "PORTAL", 55),),
+        order=DemoOrder(M.BANK_TRANSFER, 30),
+        vat_number="00743110157",
+    ),
+)
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def seed(session: Session, config: Config, links: LinkSigner, renderer: Renderer, today: date) -> dict[str, str]:
+    """Insert the demo data; return each customer's email address mapped to its story."""
+    products = {}
+    for template in PRODUCTS:
+        product = Product(**{c.key: getattr(template, c.key) for c in Product.__table__.columns if c.key != "id"})
+        session.add(product)
+        products[product.code] = product
+    session.flush()
+    stories: dict[str, str] = {}
+    for n, spec in enumerate(CUSTOMERS, start=1):
+        email = f"{spec.name.split()[0].lower()}.{n}@example.org"
+        customer = Customer(
+            external_id=f"DEMO-C{n:03d}",
+            kind=spec.kind,
+            name=spec.name,
+            email=email,
+            language=spec.language,
+            vat_number=spec.vat_number,
+            fiscal_code=spec.fiscal_code,
+            recipient_code=spec.recipient_code,
+            split_payment=spec.kind is K.PUBLIC_ADMINISTRATION,
+            email_undeliverable=spec.undeliverable,
+            undeliverable_reason="550 5.1.1 user unknown (demo)" if spec.undeliverable else None,
+        )
+        session.add(customer)
+        session.flush()
+        stories[email] = spec.story
+        services = [
+            _add_service(session, customer, products[s.product], s, n, i, today)
+            for i, s in enumerate(spec.services, start=1)
+        ]
+        if spec.order is not None:
+            _add_order(session, config, links, renderer, customer, services, spec.order, today)
+    return stories
+
+
+def _add_service(
+    session: Session, customer: Customer, product: Product, spec: DemoService, n: int, i: int, today: date
+) -> Service:
+    quota = product.storage_quota_mb
+    service = Service(
+        external_id=f"DEMO-S{n:03d}-{i}",
+        customer_id=customer.id,
+        product_id=product.id,
+        label=spec.label,
+        username=f"{customer.email.split('@')[0]}-{i}",
+        started_on=today - timedelta(days=200),
+        expires_on=today + timedelta(days=spec.expires_in),
+        autorenew=spec.autorenew,
+        payment_method=spec.method,
+        card_expires=(
+            add_months(today, spec.card_expires_in_months) if spec.card_expires_in_months is not None else None
+        ),
+        storage_quota_mb=quota,
+        storage_used_mb=quota * spec.storage_used_pct // 100,
+        status=spec.status,
+    )
+    session.add(service)
+    session.flush()
+    return service
+
+
+def _add_order(
+    session: Session,
+    config: Config,
+    links: LinkSigner,
+    renderer: Renderer,
+    customer: Customer,
+    services: list[Service],
+    spec: DemoOrder,
+    today: date,
+) -> None:
+    created = datetime.combine(today - timedelta(days=spec.created_days_ago), time(7, 0), config.tz)
+    order = create_order(
+        session,
+        config,
+        links,
+        renderer,
+        customer=customer,
+        services=services,
+        years=spec.years,
+        method=spec.method,
+        now=created.astimezone(UTC),
+    )
+    if spec.created_days_ago:
+        # Its payment instructions went out on the day it was created.
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.order_id == order.id)
+            .values(status=OutboundStatus.SENT, sent_at=created.astimezone(UTC))
+        )

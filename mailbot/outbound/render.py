@@ -89,8 +89,8 @@ class Renderer:
     def render(self, name: str, lang: str, context: Any) -> RenderedEmail:
         if lang not in LOCALES:
             raise InputError(f"language {lang!r} has no templates (known: {', '.join(LOCALES)})")
-        variables = {"lang": lang, "ctx": context}
-        variables.update({k: getattr(context, k) for k in getattr(context, "__dataclass_fields__", {})})
+        variables = {k: getattr(context, k) for k in getattr(context, "__dataclass_fields__", {})}
+        variables.update(lang=lang, ctx=context)  # the language asked for wins over the context's
         try:
             subject = self.text_env.get_template(f"{name}/{lang}/subject.txt").render(variables)
             text = self.text_env.get_template(f"{name}/{lang}/body.txt").render(variables)

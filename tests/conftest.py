@@ -73,6 +73,19 @@ def config(tmp_path: Path, db_url: str) -> Config:
 
 
 @pytest.fixture
+def config_file(tmp_path: Path, db_url: str, engine: Engine) -> Path:
+    """A config file pointing at the test database (whose tables ``engine`` created), for CLI tests."""
+    path = tmp_path / "mailbot.toml"
+    path.write_text(
+        f'[general]\ndata_dir = "{tmp_path}"\n'
+        f'[database]\nurl = "{db_url}"\n'
+        '[links]\nsecret = "test-secret"\nbase_url = "https://portal.example.it/rinnovo"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
 def app(config: Config, engine: Engine) -> Iterator[App]:
     application = create_app(config, engine=engine)
     yield application

@@ -26,19 +26,6 @@ DAY = "2026-12-01"
 
 
 @pytest.fixture
-def config_file(tmp_path: Path, db_url: str, engine: Engine) -> Path:
-    """A config file pointing at the test database (whose tables ``engine`` created)."""
-    path = tmp_path / "mailbot.toml"
-    path.write_text(
-        f'[general]\ndata_dir = "{tmp_path}"\n'
-        f'[database]\nurl = "{db_url}"\n'
-        '[links]\nsecret = "test-secret"\nbase_url = "https://portal.example.it/rinnovo"\n',
-        encoding="utf-8",
-    )
-    return path
-
-
-@pytest.fixture
 def people(app: App) -> dict[str, int]:
     """Anna (due), Bruno (address bounces), Carla (open order), Dario (nothing due)."""
     with app.sessions.begin() as session:

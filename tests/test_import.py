@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.cli import main
-from mailbot.config import Config
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Cadence, Customer, CustomerKind, PaymentMethod, Product, Service
 from mailbot.importing import ImportReport, RowError, import_csv, parse_customer_row, parse_service_row
@@ -220,26 +219,18 @@ def test_parse_service_row_dates_and_months() -> None:
 # -- the command line ---------------------------------------------------------------------------
 
 
-def write_config(tmp_path: Path, config: Config) -> Path:
-    path = tmp_path / "mailbot.toml"
-    path.write_text(
-        f'[general]\ndata_dir = "{tmp_path}"\n[database]\nurl = "{config.database.url}"\n'
-        '[links]\nsecret = "test-secret"\n',
-        encoding="utf-8",
-    )
-    return path
-
-
-def test_cli_good_file_exits_0(app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    cfg = str(write_config(tmp_path, app.config))
+def test_cli_good_file_exits_0(app: App, config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = str(config_file)
     assert main(["--config", cfg, "import", "products", str(DATA / "import_products.csv")]) == 0
     assert "3 created, 0 updated, 0 unchanged" in capsys.readouterr().out
     assert main(["--config", cfg, "import", "products", str(DATA / "import_products.csv")]) == 0
     assert "0 created, 0 updated, 3 unchanged" in capsys.readouterr().out
 
 
-def test_cli_bad_file_exits_1_listing_every_line(app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    cfg = str(write_config(tmp_path, app.config))
+def test_cli_bad_file_exits_1_listing_every_line(
+    app: App, config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = str(config_file)
     assert main(["--config", cfg, "import", "customers", str(DATA / "import_customers_bad.csv")]) == 1
     err = capsys.readouterr().err
     for line in range(3, 10):
@@ -250,8 +241,10 @@ def test_cli_bad_file_exits_1_listing_every_line(app: App, tmp_path: Path, capsy
         assert count(session, Customer) == 0
 
 
-def test_cli_dry_run_and_missing_file(app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    cfg = str(write_config(tmp_path, app.config))
+def test_cli_dry_run_and_missing_file(
+    app: App, config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = str(config_file)
     assert main(["--config", cfg, "import", "products", "--dry-run", str(DATA / "import_products.csv")]) == 0
     assert "would be imported: 3 created" in capsys.readouterr().out
     with app.sessions() as session:

@@ -86,25 +86,15 @@ def test_empty_secret_refused() -> None:
         LinkSigner("", "https://x.example", 120)
 
 
-def _config_file(tmp_path: Path, app: App) -> Path:
-    path = tmp_path / "mailbot.toml"
-    path.write_text(
-        f'[database]\nurl = "{app.config.database.url}"\n[links]\nsecret = "test-secret"\n'
-        f'base_url = "https://portal.example.it/rinnovo"\n[general]\ndata_dir = "{tmp_path}"\n',
-        encoding="utf-8",
-    )
-    return path
-
-
 def test_cli_link_check_reports_current_and_renewed(
-    app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    app: App, config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with app.sessions.begin() as session:
         customer = make_customer(session, name="Comune di Prova")
         service = make_service(session, customer, expires_on=date(2026, 12, 31))
         ids = (customer.id, service.id)
     url = app.links.make_url(LinkGrant(ids[0], "renew", ((ids[1], date(2026, 12, 31)),), None, datetime.now(UTC)))
-    cfg = _config_file(tmp_path, app)
+    cfg = config_file
     assert main(["--config", str(cfg), "link", "check", url, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] and report["usable"]
@@ -119,8 +109,8 @@ def test_cli_link_check_reports_current_and_renewed(
     assert "usable: NO" in out
 
 
-def test_cli_link_check_tampered(app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_link_check_tampered(app: App, config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = app.links.make_url(grant(issued_at=datetime.now(UTC)))
-    cfg = _config_file(tmp_path, app)
+    cfg = config_file
     assert main(["--config", str(cfg), "link", "check", url[:-2] + "xx"]) == 1
     assert "bad signature" in capsys.readouterr().out

@@ -376,15 +376,10 @@ def test_undeliverable_customer_gets_no_instructions(papp: App) -> None:
 # -- the command line ---------------------------------------------------------------------------
 
 
-def test_cli_paid_cancel_and_list(papp: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_paid_cancel_and_list(papp: App, config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from mailbot.cli import main
 
-    cfg = tmp_path / "mailbot.toml"
-    cfg.write_text(
-        f'[general]\ndata_dir = "{tmp_path}"\n[database]\nurl = "{papp.config.database.url}"\n'
-        '[links]\nsecret = "test-secret"\n',
-        encoding="utf-8",
-    )
+    cfg = config_file
     with transaction(papp.sessions) as session:
         customer = make_customer(session)
         numbers = [

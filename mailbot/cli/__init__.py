@@ -19,7 +19,9 @@ COMMAND_MODULES = (
     "links",
     "orders",
     "parse",
+    "render",
     "rules",
+    "run",
 )
 
 
@@ -46,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        for noisy in ("apscheduler", "alembic", "mail.log"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         code: int = args.func(args)
     except MailbotError as exc:

@@ -9,4 +9,5 @@ from mailbot.db.engine import alembic_config
 command.revision(alembic_config("sqlite:////tmp/mailbot-gen.db"), message="initial schema", autogenerate=True, rev_id="0001")
 PY
 sed -i 's/mailbot\.db\.models\.UTCDateTime(timezone=True)/sa.DateTime(timezone=True)/g' alembic/versions/0001_initial_schema.py
+ruff check --fix -q alembic/versions/0001_initial_schema.py || true
 ruff format -q alembic/versions/0001_initial_schema.py || true

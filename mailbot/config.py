@@ -119,6 +119,36 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class ImapConfig:
+    host: str = ""
+    port: int = 993
+    security: str = "ssl"  # ssl | starttls | none
+    username: str = ""
+    password: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = "mailbot/processed"
+    review_folder: str = "mailbot/review"
+    quarantine_folder: str = "mailbot/quarantine"
+    idle: bool = True
+    idle_seconds: float = 1500.0
+    poll_seconds: float = 60.0
+    timeout_seconds: float = 60.0
+    backoff_max_seconds: float = 300.0
+    lock_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class InboundConfig:
+    maildir: str = "maildir"
+    max_message_bytes: int = 25 * 1024 * 1024
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_attempts: int = 3
+    review_threshold: float = 0.8
+    max_auto_replies_per_day: int = 3
+    own_addresses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     general: GeneralConfig = field(default_factory=GeneralConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -129,6 +159,8 @@ class Config:
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    imap: ImapConfig = field(default_factory=ImapConfig)
+    inbound: InboundConfig = field(default_factory=InboundConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -142,6 +174,7 @@ class Config:
 
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "MAILBOT_SMTP_PASSWORD": ("smtp", "password"),
+    "MAILBOT_IMAP_PASSWORD": ("imap", "password"),
     "MAILBOT_LINK_SECRET": ("links", "secret"),
     "MAILBOT_DATABASE_URL": ("database", "url"),
 }
@@ -286,6 +319,32 @@ def validate(config: Config) -> None:
         raise ConfigError("payments.cancel_after_days: must come after the last payment reminder")
     if not 0 < config.storage.warn_percent < config.storage.critical_percent <= 100:
         raise ConfigError("storage.warn_percent: must be above 0 and below storage.critical_percent (<= 100)")
+    _validate_inbound(config)
+
+
+def _validate_inbound(config: Config) -> None:
+    if config.imap.security not in ("ssl", "starttls", "none"):
+        raise ConfigError("imap.security: must be one of ssl, starttls, none")
+    if not 0 < config.imap.port < 65536:
+        raise ConfigError(f"imap.port: {config.imap.port} is not a TCP port")
+    folders = {config.imap.folder, config.imap.processed_folder, config.imap.review_folder,
+               config.imap.quarantine_folder}  # fmt: skip
+    if len(folders) != 4:
+        raise ConfigError("imap.processed_folder: the four imap folders must all be different")
+    for key in ("poll_seconds", "idle_seconds", "timeout_seconds", "backoff_max_seconds", "lock_seconds"):
+        if getattr(config.imap, key) <= 0:
+            raise ConfigError(f"imap.{key}: must be positive")
+    if config.inbound.max_message_bytes < 1024:
+        raise ConfigError("inbound.max_message_bytes: must be at least 1024")
+    if not 0 <= config.inbound.review_threshold <= 1:
+        raise ConfigError("inbound.review_threshold: must be between 0 and 1")
+    if config.inbound.max_auto_replies_per_day < 0:
+        raise ConfigError("inbound.max_auto_replies_per_day: must be 0 or more")
+    if config.inbound.max_attempts < 1:
+        raise ConfigError("inbound.max_attempts: must be at least 1")
+    for i, address in enumerate(config.inbound.own_addresses):
+        if "@" not in address:
+            raise ConfigError(f"inbound.own_addresses[{i}]: {address!r} is not an email address")
 
 
 def link_secret(config: Config) -> str:

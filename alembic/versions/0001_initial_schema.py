@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 23:39:44.830681
+Create Date: 2026-11-22 00:11:49.073823
 """
 
 from __future__ import annotations
@@ -34,6 +34,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_event_at"), ["at"], unique=False)
 
     op.create_table(
+        "consumer_lock",
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("owner", sa.String(length=120), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_consumer_lock")),
+    )
+    op.create_table(
         "customer",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("external_id", sa.String(length=64), nullable=False),
@@ -62,6 +69,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_customer_pec"), ["pec"], unique=False)
 
     op.create_table(
+        "mailbox_state",
+        sa.Column("mailbox", sa.String(length=300), nullable=False),
+        sa.Column("uidvalidity", sa.BigInteger(), nullable=False),
+        sa.Column("last_uid", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("mailbox", name=op.f("pk_mailbox_state")),
+    )
+    op.create_table(
         "order_counter",
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("last", sa.Integer(), nullable=False),
@@ -73,9 +88,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column(
-            "cadence",
-            sa.Enum("monthly", "annual", name="cadence", native_enum=False, length=32),
-            nullable=False,
+            "cadence", sa.Enum("monthly", "annual", name="cadence", native_enum=False, length=32), nullable=False
         ),
         sa.Column("price_cents", sa.Integer(), nullable=False),
         sa.Column("max_years", sa.Integer(), nullable=False),
@@ -260,6 +273,55 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbound_message_status_next", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
+        "inbound_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dedup_key", sa.String(length=300), nullable=False),
+        sa.Column("message_id", sa.String(length=998), nullable=True),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("raw_compressed", sa.LargeBinary(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("mailbox", sa.String(length=200), nullable=True),
+        sa.Column("uidvalidity", sa.BigInteger(), nullable=True),
+        sa.Column("uid", sa.BigInteger(), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "received", "processed", "review", "quarantined", name="inbound_status", native_enum=False, length=32
+            ),
+            nullable=False,
+        ),
+        sa.Column("sender", sa.String(length=320), nullable=True),
+        sa.Column("subject", sa.Text(), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=True),
+        sa.Column("intent", sa.String(length=40), nullable=True),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
+        sa.Column("order_id", sa.Integer(), nullable=True),
+        sa.Column("outbound_id", sa.Integer(), nullable=True),
+        sa.Column("match_method", sa.String(length=20), nullable=True),
+        sa.Column("verified_sender", sa.Boolean(), nullable=False),
+        sa.Column("card_number_detected", sa.Boolean(), nullable=False),
+        sa.Column("understanding", sa.JSON(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("server_folder", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(["customer_id"], ["customer.id"], name=op.f("fk_inbound_message_customer_id_customer")),
+        sa.ForeignKeyConstraint(["order_id"], ["order.id"], name=op.f("fk_inbound_message_order_id_order")),
+        sa.ForeignKeyConstraint(
+            ["outbound_id"], ["outbound_message.id"], name=op.f("fk_inbound_message_outbound_id_outbound_message")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_message")),
+        sa.UniqueConstraint("dedup_key", name=op.f("uq_inbound_message_dedup_key")),
+    )
+    with op.batch_alter_table("inbound_message", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_inbound_message_customer_id"), ["customer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_message_received_at"), ["received_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_message_sender"), ["sender"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_message_status"), ["status"], unique=False)
+
+    op.create_table(
         "reminder_claim",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("service_id", sa.Integer(), nullable=False),
@@ -268,9 +330,7 @@ def upgrade() -> None:
         sa.Column("outbound_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["outbound_id"],
-            ["outbound_message.id"],
-            name=op.f("fk_reminder_claim_outbound_id_outbound_message"),
+            ["outbound_id"], ["outbound_message.id"], name=op.f("fk_reminder_claim_outbound_id_outbound_message")
         ),
         sa.ForeignKeyConstraint(["service_id"], ["service.id"], name=op.f("fk_reminder_claim_service_id_service")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder_claim")),
@@ -280,16 +340,88 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reminder_claim_outbound_id"), ["outbound_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_reminder_claim_service_id"), ["service_id"], unique=False)
 
+    op.create_table(
+        "inbound_attachment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("inbound_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=200), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["inbound_id"],
+            ["inbound_message.id"],
+            name=op.f("fk_inbound_attachment_inbound_id_inbound_message"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_attachment")),
+    )
+    with op.batch_alter_table("inbound_attachment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_inbound_attachment_inbound_id"), ["inbound_id"], unique=False)
+
+    op.create_table(
+        "ticket",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind", sa.Enum("support", "request", name="ticket_kind", native_enum=False, length=32), nullable=False
+        ),
+        sa.Column(
+            "status",
+            sa.Enum("open", "approved", "rejected", "closed", name="ticket_status", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("intent", sa.String(length=40), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
+        sa.Column("order_id", sa.Integer(), nullable=True),
+        sa.Column("inbound_id", sa.Integer(), nullable=True),
+        sa.Column("assignee", sa.String(length=120), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolved_by", sa.String(length=120), nullable=True),
+        sa.Column("resolution", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["customer_id"], ["customer.id"], name=op.f("fk_ticket_customer_id_customer")),
+        sa.ForeignKeyConstraint(
+            ["inbound_id"], ["inbound_message.id"], name=op.f("fk_ticket_inbound_id_inbound_message")
+        ),
+        sa.ForeignKeyConstraint(["order_id"], ["order.id"], name=op.f("fk_ticket_order_id_order")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket")),
+    )
+    with op.batch_alter_table("ticket", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ticket_customer_id"), ["customer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ticket_inbound_id"), ["inbound_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ticket_status"), ["status"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("ticket", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_status"))
+        batch_op.drop_index(batch_op.f("ix_ticket_inbound_id"))
+        batch_op.drop_index(batch_op.f("ix_ticket_customer_id"))
+
+    op.drop_table("ticket")
+    with op.batch_alter_table("inbound_attachment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inbound_attachment_inbound_id"))
+
+    op.drop_table("inbound_attachment")
     with op.batch_alter_table("reminder_claim", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reminder_claim_service_id"))
         batch_op.drop_index(batch_op.f("ix_reminder_claim_outbound_id"))
 
     op.drop_table("reminder_claim")
+    with op.batch_alter_table("inbound_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inbound_message_status"))
+        batch_op.drop_index(batch_op.f("ix_inbound_message_sender"))
+        batch_op.drop_index(batch_op.f("ix_inbound_message_received_at"))
+        batch_op.drop_index(batch_op.f("ix_inbound_message_customer_id"))
+
+    op.drop_table("inbound_message")
     with op.batch_alter_table("outbound_message", schema=None) as batch_op:
         batch_op.drop_index("ix_outbound_message_status_next")
         batch_op.drop_index(batch_op.f("ix_outbound_message_order_id"))
@@ -309,11 +441,13 @@ def downgrade() -> None:
     op.drop_table("order")
     op.drop_table("product")
     op.drop_table("order_counter")
+    op.drop_table("mailbox_state")
     with op.batch_alter_table("customer", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_pec"))
         batch_op.drop_index(batch_op.f("ix_customer_email"))
 
     op.drop_table("customer")
+    op.drop_table("consumer_lock")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_event_at"))
 

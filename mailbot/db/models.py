@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -307,3 +309,122 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     message_ref: Mapped[str | None] = mapped_column(String(250))
+
+
+# -- Inbound ---------------------------------------------------------------------------------------
+
+
+class InboundStatus(enum.StrEnum):
+    RECEIVED = "received"  # stored, not yet understood
+    PROCESSED = "processed"  # understood and acted on (or nothing to do)
+    REVIEW = "review"  # waits for a person
+    QUARANTINED = "quarantined"  # broke processing; kept raw for staff
+
+
+class InboundMessage(Base):
+    """One received email, stored raw (card numbers redacted, zlib-compressed) before it is acknowledged.
+
+    ``dedup_key`` (the normalised Message-ID, or ``sha256:<hash of the headers>`` when it has none) is
+    unique: the same message fetched twice, from IMAP after a crash or from two intakes, is stored once.
+    """
+
+    __tablename__ = "inbound_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    sha256: Mapped[str] = mapped_column(String(64))
+    raw_compressed: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))  # imap | maildir | pipe
+    mailbox: Mapped[str | None] = mapped_column(String(200))
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    uid: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    status: Mapped[InboundStatus] = mapped_column(
+        _enum(InboundStatus, "inbound_status"), default=InboundStatus.RECEIVED, index=True
+    )
+    sender: Mapped[str | None] = mapped_column(String(320), index=True)
+    subject: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(16))  # human | auto_reply | bounce | list
+    intent: Mapped[str | None] = mapped_column(String(40))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
+    outbound_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_message.id"))  # what it replies to
+    match_method: Mapped[str | None] = mapped_column(String(20))  # token | in_reply_to | order_number | sender
+    verified_sender: Mapped[bool] = mapped_column(Boolean, default=False)
+    card_number_detected: Mapped[bool] = mapped_column(Boolean, default=False)
+    understanding: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the ``mailbot parse --json`` object
+    error: Mapped[str | None] = mapped_column(Text)  # why it was quarantined
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column()
+    server_folder: Mapped[str | None] = mapped_column(String(200))  # where it was moved on the IMAP server
+
+
+class InboundAttachment(Base):
+    __tablename__ = "inbound_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # None when over the size limit (size kept)
+
+
+class TicketKind(enum.StrEnum):
+    SUPPORT = "support"  # a person answers (card change, invoice copy, anything else)
+    REQUEST = "request"  # a parsed change waiting for staff approval before it is applied
+
+
+class TicketStatus(enum.StrEnum):
+    OPEN = "open"
+    APPROVED = "approved"  # request approved and applied
+    REJECTED = "rejected"
+    CLOSED = "closed"
+
+
+class Ticket(Base):
+    """A support ticket or a staff request, always tied to the message that caused it (if any)."""
+
+    __tablename__ = "ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[TicketKind] = mapped_column(_enum(TicketKind, "ticket_kind"))
+    status: Mapped[TicketStatus] = mapped_column(
+        _enum(TicketStatus, "ticket_status"), default=TicketStatus.OPEN, index=True
+    )
+    intent: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # parsed fields, proposed change
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class MailboxState(Base):
+    """Per IMAP folder: the UIDVALIDITY seen and the highest UID already stored."""
+
+    __tablename__ = "mailbox_state"
+
+    mailbox: Mapped[str] = mapped_column(String(300), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ConsumerLock(Base):
+    """A lease held by the one process consuming a mailbox; others wait until it expires."""
+
+    __tablename__ = "consumer_lock"
+
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime] = mapped_column()

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "imports",
     "links",
     "orders",
+    "outbox",
     "parse",
     "render",
     "rules",

@@ -1,0 +1,166 @@
+"""Storing a received message before anything else happens to it: redacted, compressed, stored once.
+
+``store_raw`` is what every intake (IMAP, Maildir, ``mailbot ingest``) calls first. Card numbers are
+masked in the raw bytes before anything is written, so the stored copy never holds card data; the
+redacted bytes are zlib-compressed with their SHA-256. The message is identified by its normalised
+Message-ID, or by ``sha256:`` + a hash of its headers when it has none, under a unique constraint: the
+same message fetched twice (after a crash between commit and move, or from two intakes, or by two
+processes at once) is stored once and the second call answers ``duplicate=True``.
+
+A message over ``inbound.max_message_bytes`` is stored all the same, quarantined with a support ticket
+and never parsed. The caller commits; only after the commit may the message be acknowledged or moved
+on the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mailbot.config import Config
+from mailbot.db.models import InboundMessage, InboundStatus, Ticket, TicketKind
+from mailbot.inbound.cards import redact_raw_message
+from mailbot.inbound.mime import decode_header_value, header_hash, normalize_message_id
+
+log = logging.getLogger(__name__)
+
+DEDUP_KEY_MAX = 300  # the column's length
+SENDER_MAX = 320
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    inbound_id: int
+    duplicate: bool
+    status: InboundStatus
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The few header values known before parsing (cheap: headers only)."""
+
+    message_id: str | None
+    sender: str | None
+    subject: str | None
+
+
+def store_raw(
+    session: Session,
+    raw: bytes,
+    *,
+    source: str,
+    now: datetime,
+    config: Config,
+    mailbox: str | None = None,
+    uidvalidity: int | None = None,
+    uid: int | None = None,
+) -> StoreResult:
+    """Store ``raw`` (redacted) once; a message already stored answers its row with ``duplicate=True``.
+
+    Never raises on a duplicate, even one inserted concurrently by another process. The caller commits.
+    """
+    redacted, card_found = redact_raw_message(raw)
+    envelope = read_envelope(redacted)
+    key = dedup_key(envelope.message_id, redacted)
+    existing = _find(session, key)
+    if existing is not None:
+        return StoreResult(existing.id, True, existing.status)
+    too_large = len(raw) > config.inbound.max_message_bytes
+    row = InboundMessage(
+        dedup_key=key,
+        message_id=envelope.message_id[:998] if envelope.message_id else None,
+        sha256=hashlib.sha256(redacted).hexdigest(),
+        raw_compressed=zlib.compress(redacted, 6),
+        size=len(redacted),
+        source=source,
+        mailbox=mailbox,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        received_at=now,
+        status=InboundStatus.QUARANTINED if too_large else InboundStatus.RECEIVED,
+        sender=envelope.sender,
+        subject=envelope.subject,
+        card_number_detected=card_found,
+        error=f"too large: {len(raw)} bytes" if too_large else None,
+        processed_at=now if too_large else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        # Another process stored the same message between our look-up and our insert.
+        existing = _find(session, key)
+        if existing is None:
+            raise
+        log.info("inbound %s: concurrent duplicate of id %s", key, existing.id)
+        return StoreResult(existing.id, True, existing.status)
+    if too_large:
+        open_quarantine_ticket(session, row, f"message could not be processed: {row.error}", now)
+        log.warning("inbound id %s (%s): quarantined, %s", row.id, key, row.error)
+    else:
+        log.info("inbound id %s stored (%s, %s)", row.id, key, source)
+    return StoreResult(row.id, False, row.status)
+
+
+def load_raw(inbound: InboundMessage) -> bytes:
+    """The stored (redacted) raw message."""
+    return zlib.decompress(inbound.raw_compressed)
+
+
+def dedup_key(message_id: str | None, raw: bytes) -> str:
+    """The normalised Message-ID; a hash of it when too long; ``sha256:<header hash>`` when missing."""
+    if not message_id:
+        return "sha256:" + header_hash(raw)
+    if len(message_id) > DEDUP_KEY_MAX:
+        return "mid-sha256:" + hashlib.sha256(message_id.encode("utf-8", "replace")).hexdigest()
+    return message_id
+
+
+def read_envelope(raw: bytes) -> Envelope:
+    """Message-ID, sender address and subject from the headers alone; None where absent or unreadable."""
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        mid = normalize_message_id(decode_header_value(str(headers.get("Message-ID", ""))))
+        sender = _address(decode_header_value(str(headers.get("From", ""))))
+        subject = decode_header_value(str(headers.get("Subject", ""))) or None
+    except Exception:  # headers beyond repair: identified by their hash, named by nothing
+        return Envelope(None, None, None)
+    return Envelope(mid, sender, subject)
+
+
+def open_quarantine_ticket(session: Session, inbound: InboundMessage, summary: str, now: datetime) -> Ticket:
+    """A support ticket so staff see a message that could not be processed."""
+    ticket = Ticket(
+        kind=TicketKind.SUPPORT,
+        intent="other",
+        summary=summary,
+        details={"error": inbound.error or "", "message_id": inbound.message_id or ""},
+        customer_id=inbound.customer_id,
+        order_id=inbound.order_id,
+        inbound_id=inbound.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def _find(session: Session, key: str) -> InboundMessage | None:
+    return session.scalars(select(InboundMessage).where(InboundMessage.dedup_key == key)).first()
+
+
+def _address(value: str) -> str | None:
+    address = parseaddr(value)[1].strip().lower()
+    return address[:SENDER_MAX] if "@" in address else None

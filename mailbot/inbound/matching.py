@@ -1,0 +1,182 @@
+"""Which customer, order and outbound email a received message belongs to.
+
+In order of trust, the first that finds a row wins:
+1. ``token``: the reply token in a recipient address (To, Cc, Delivered-To, X-Original-To) shaped like
+   ``mail.reply_to`` (``rinnovi+TOKEN@example.it``) -> ``OutboundMessage.reply_token``;
+2. ``in_reply_to``: In-Reply-To, then References (newest first), against ``OutboundMessage.message_id``
+   (both sides normalised by ``mime.normalize_message_id``); for a bounce, also the Message-IDs of
+   our domain quoted in its body;
+3. ``order_number``: an ORD-YYYY-NNNNNN in the subject or the new text -> ``Order``;
+4. ``sender``: the From address against one customer's email or PEC (case-insensitive);
+else unmatched. ``verified`` holds only when the token matched AND the From address is that customer's
+email or PEC: the one proof that the sender is who the email says.
+
+``match_keys`` is pure (values in, values out); ``find_match`` is the database shell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.utils import getaddresses
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from mailbot.db.models import Customer, Order, OutboundMessage
+from mailbot.inbound.mime import ParsedMessage, normalize_message_id
+
+RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To")
+_ORDER = re.compile(r"(?<![A-Za-z0-9])ORD[\s\-_/.]?(\d{4})[\s\-_/.]?(\d{6})(?!\d)", re.IGNORECASE)
+_TOKEN = r"([A-Za-z0-9]{8,40})"
+
+
+@dataclass(frozen=True)
+class Match:
+    method: str | None  # token | in_reply_to | order_number | sender | None (unmatched)
+    customer_id: int | None
+    order_id: int | None
+    outbound_id: int | None
+    verified: bool
+
+
+UNMATCHED = Match(None, None, None, None, False)
+
+
+@dataclass(frozen=True)
+class MatchKeys:
+    """What a message offers to be matched by, in the order each kind is tried."""
+
+    tokens: tuple[str, ...]
+    message_ids: tuple[str, ...]  # normalised, most telling first
+    order_numbers: tuple[str, ...]
+    sender: str | None
+    message_id_domain: str = ""  # ours, as configured (its case is kept in the stored Message-IDs)
+
+
+def match_keys(
+    message: ParsedMessage,
+    new_text: str,
+    *,
+    reply_to: str,
+    message_id_domain: str,
+    bounce_text: str = "",
+) -> MatchKeys:
+    """The keys of ``message``; ``bounce_text`` is a bounce's body (quoting our Message-ID)."""
+    recipients = [*message.to_addresses, *message.cc_addresses]
+    for name in RECIPIENT_HEADERS:
+        recipients += [a.strip().lower() for _, a in getaddresses(message.header_values(name)) if "@" in a]
+    ids = [message.in_reply_to, *reversed(message.references), *our_message_ids(bounce_text, message_id_domain)]
+    return MatchKeys(
+        tokens=_unique(reply_tokens(recipients, reply_to)),
+        message_ids=_unique(i for i in ids if i),
+        order_numbers=_unique(order_numbers(f"{message.subject}\n{new_text}")),
+        sender=message.from_address.lower() or None,
+        message_id_domain=message_id_domain,
+    )
+
+
+def reply_tokens(addresses: Iterable[str], reply_to: str) -> list[str]:
+    """The tokens of the addresses shaped like ``reply_to`` (which contains ``{token}``), lowercased."""
+    prefix, _, suffix = reply_to.lower().partition("{token}")
+    pattern = re.compile(re.escape(prefix) + _TOKEN + re.escape(suffix))
+    found = []
+    for address in addresses:
+        m = pattern.fullmatch(address.strip().lower())
+        if m:
+            found.append(m.group(1))
+    return found
+
+
+def order_numbers(text: str) -> list[str]:
+    """Order numbers as ORD-YYYY-NNNNNN, however spaced or cased, in order of appearance."""
+    return [f"ORD-{m.group(1)}-{m.group(2)}" for m in _ORDER.finditer(text)]
+
+
+def our_message_ids(text: str, domain: str) -> list[str]:
+    """Message-IDs of ``domain`` written in ``text`` (a bounce quoting our message), normalised."""
+    if not text or not domain:
+        return []
+    found = re.findall(r"<([^<>\s@]+@" + re.escape(domain) + r")>", text, re.IGNORECASE)
+    return [i for i in (normalize_message_id(f"<{f}>") for f in found) if i]
+
+
+def stored_forms(message_id: str, domain: str) -> set[str]:
+    """How a normalised Message-ID may be stored on an outbound row: ``<id>``, with our domain's case."""
+    forms = {f"<{message_id}>"}
+    local, at, found_domain = message_id.rpartition("@")
+    if at and domain and found_domain == domain.lower():
+        forms.add(f"<{local}@{domain}>")
+    return forms
+
+
+def is_customer_address(address: str | None, email: str | None, pec: str | None) -> bool:
+    """``address`` is the customer's email or PEC, ignoring case and surrounding spaces."""
+    if not address:
+        return False
+    wanted = address.strip().lower()
+    return any(candidate and candidate.strip().lower() == wanted for candidate in (email, pec))
+
+
+def find_match(session: Session, keys: MatchKeys) -> Match:
+    """Try each method in order against the database; the first that finds a row wins."""
+    for method in (_by_token, _by_message_id, _by_order_number, _by_sender):
+        found = method(session, keys)
+        if found is not None:
+            return found
+    return UNMATCHED
+
+
+def _by_token(session: Session, keys: MatchKeys) -> Match | None:
+    if not keys.tokens:
+        return None
+    rows = session.scalars(select(OutboundMessage).where(OutboundMessage.reply_token.in_(keys.tokens))).all()
+    by_token = {row.reply_token: row for row in rows}
+    row = next((by_token[t] for t in keys.tokens if t in by_token), None)
+    if row is None:
+        return None
+    customer = session.get(Customer, row.customer_id) if row.customer_id is not None else None
+    verified = customer is not None and is_customer_address(keys.sender, customer.email, customer.pec)
+    return Match("token", row.customer_id, row.order_id, row.id, verified)
+
+
+def _by_message_id(session: Session, keys: MatchKeys) -> Match | None:
+    if not keys.message_ids:
+        return None
+    candidates = {stored for i in keys.message_ids for stored in stored_forms(i, keys.message_id_domain)}
+    rows = session.scalars(select(OutboundMessage).where(OutboundMessage.message_id.in_(candidates))).all()
+    by_id = {normalize_message_id(row.message_id): row for row in rows}
+    row = next((by_id[i] for i in keys.message_ids if i in by_id), None)
+    if row is None:
+        return None
+    return Match("in_reply_to", row.customer_id, row.order_id, row.id, False)
+
+
+def _by_order_number(session: Session, keys: MatchKeys) -> Match | None:
+    if not keys.order_numbers:
+        return None
+    rows = session.scalars(select(Order).where(Order.number.in_(keys.order_numbers))).all()
+    by_number = {row.number: row for row in rows}
+    order = next((by_number[n] for n in keys.order_numbers if n in by_number), None)
+    if order is None:
+        return None
+    return Match("order_number", order.customer_id, order.id, None, False)
+
+
+def _by_sender(session: Session, keys: MatchKeys) -> Match | None:
+    """One customer with this email or PEC; several (a shared address) is no match: a person decides."""
+    if not keys.sender:
+        return None
+    ids = session.scalars(
+        select(Customer.id).where(
+            or_(func.lower(Customer.email) == keys.sender, func.lower(Customer.pec) == keys.sender)
+        )
+    ).all()
+    if len(ids) != 1:
+        return None
+    return Match("sender", ids[0], None, None, False)
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))

@@ -98,8 +98,8 @@ def seed(url: str, services: int, due: int, today_local: datetime) -> None:
         for start in range(0, services, chunk):
             batch = []
             for i in range(start, min(start + chunk, services)):
-                # Every tenth service is 30 days from expiry (due); the others fall between steps.
-                days = 30 if i < due else (45 + i % 40)
+                # The first `due` services are 30 days from expiry; the others are beyond every step.
+                days = 30 if i < due else (120 + i % 200)
                 batch.append(
                     {
                         "external_id": f"BS{i}",

@@ -30,9 +30,18 @@ def build_message(row: OutboundMessage, mail: MailConfig, now: datetime) -> Emai
     message["Message-ID"] = row.message_id
     message["Reply-To"] = reply_address(mail, row.reply_token)
     # RFC 3834: mark the mail as automatic, so well-behaved responders do not answer it;
-    # the second header asks Exchange/Outlook for the same.
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+    # the second header asks Exchange/Outlook for the same. A reply to a customer's message
+    # (details set by mailbot/inbound/replies.py) is "auto-replied" and threads under it.
+    details = row.details or {}
+    if details.get("auto_submitted") == "auto-replied":
+        message["Auto-Submitted"] = "auto-replied"
+        message["X-Auto-Response-Suppress"] = "All"
+        if details.get("in_reply_to"):
+            message["In-Reply-To"] = str(details["in_reply_to"])
+            message["References"] = str(details.get("references") or details["in_reply_to"])
+    else:
+        message["Auto-Submitted"] = "auto-generated"
+        message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     message["X-Mailbot-Template"] = row.template
     message.set_content(row.body_text, charset="utf-8", cte="quoted-printable")
     message.add_alternative(row.body_html, subtype="html", charset="utf-8", cte="quoted-printable")

@@ -25,6 +25,14 @@ PAYMENT_TEMPLATES = (
     "payment_reminder",  # order still awaiting payment after N days
     "order_cancelled",  # unpaid order cancelled automatically
 )
+# Automatic answers to a customer's message (mailbot/inbound/replies.py), each with ReplyContext.
+REPLY_TEMPLATES = (
+    "reply_pa_details",  # PA billing details received: what was understood, what is missing, what next
+    "reply_renewal",  # renewal requested: order created (instructions follow) or waiting for staff
+    "reply_card_change",  # card change: the procedure, never card data by email
+    "reply_received",  # everything else: payment notice, staff request, support ticket
+)
+# REPLY_TEMPLATES join ALL_TEMPLATES once their template files and samples exist.
 ALL_TEMPLATES = REMINDER_TEMPLATES + PAYMENT_TEMPLATES
 
 
@@ -146,3 +154,40 @@ class PaymentContext:
     # For public administrations: what they still have to send back by replying (cig, office_code, username).
     pa_missing: tuple[str, ...] = field(default_factory=tuple)
     split_payment_valid_until: date | None = None
+
+
+@dataclass(frozen=True)
+class ReplyField:
+    """A value understood from the customer's message, echoed back exactly as it will be used."""
+
+    name: str  # a field of mailbot.inbound.rules.FIELDS
+    value: str
+
+
+@dataclass(frozen=True)
+class ReplyInvalid:
+    """A value that was not accepted, with the reason (never stored)."""
+
+    name: str
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """Context of every template in REPLY_TEMPLATES."""
+
+    lang: str
+    today: date
+    customer: CustomerInfo
+    company: CompanyInfo
+    subject: str  # the reply's subject line, already "Re: <their subject>"
+    intent: str  # what we understood they asked for (mailbot.inbound.rules.INTENTS)
+    outcome: str  # applied | staff (waits for approval) | ticket (a person answers) | none
+    ticket_id: int | None
+    order: OrderInfo | None
+    understood: tuple[ReplyField, ...] = ()
+    invalid: tuple[ReplyInvalid, ...] = ()
+    pa_missing: tuple[str, ...] = ()  # cig | office_code | username still needed for the invoice
+    card_number_detected: bool = False
+    years_asked: int | None = None  # renewal: years asked when the order was made for fewer

@@ -1,0 +1,201 @@
+"""Automatic replies to customers' messages: whether to answer, to whom, in which language, and enqueueing.
+
+Never answered: mail nobody wrote (auto-replies, bounces, lists), our own addresses (``mail.from_address``,
+any ``mail.reply_to`` address whatever its token, ``inbound.own_addresses``), and a sender who already got
+``inbound.max_auto_replies_per_day`` automatic replies since local midnight. A reply goes through the
+outbox under the key ``reply:<inbound id>:<template>`` (sent once however often the message is processed)
+with ``details`` that make compose thread it under the customer's message and mark it
+``Auto-Submitted: auto-replied``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mailbot.app import App
+from mailbot.config import LANGUAGES, Config
+from mailbot.db.models import Customer, InboundMessage, OutboundMessage
+from mailbot.inbound.understand import Understanding
+from mailbot.outbound.context import REPLY_TEMPLATES, CompanyInfo, CustomerInfo, ReplyContext
+from mailbot.outbound.outbox import NewMessage, enqueue
+
+_REPLY_PREFIX = re.compile(r"^\s*((re|r|aw|sv|rif|fwd?|i|inoltro)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_WORD = re.compile(r"[a-zà-ù']+", re.IGNORECASE)
+_ENGLISH = frozenset(
+    [
+        "the",
+        "and",
+        "you",
+        "your",
+        "please",
+        "would",
+        "like",
+        "we",
+        "is",
+        "are",
+        "to",
+        "of",
+        "for",
+        "thank",
+        "thanks",
+        "regards",
+        "dear",
+        "hello",
+    ]
+)
+_ITALIAN = frozenset(
+    [
+        "il",
+        "la",
+        "le",
+        "di",
+        "che",
+        "per",
+        "non",
+        "con",
+        "una",
+        "un",
+        "sono",
+        "vorrei",
+        "grazie",
+        "saluti",
+        "cordiali",
+        "buongiorno",
+        "gentile",
+        "rinnovo",
+        "del",
+        "della",
+    ]
+)
+
+
+def bare_address(address: str) -> str:
+    """Lower case, ``+tag`` dropped from the local part."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def is_own_address(address: str, config: Config) -> bool:
+    own = {bare_address(config.mail.from_address), bare_address(config.mail.reply_to.replace("{token}", "x"))}
+    own |= {bare_address(a) for a in config.inbound.own_addresses}
+    return bare_address(address) in own
+
+
+def reply_to_address(u: Understanding) -> str:
+    """Where a reply goes: the message's Reply-To, else its From."""
+    message = u.reading.message
+    return (message.reply_to[0] if message.reply_to else message.from_address).strip()
+
+
+def guess_language(text: str) -> str:
+    """``en`` when English words clearly outnumber Italian ones; Italian otherwise (the default)."""
+    words = [w.lower() for w in _WORD.findall(text[:4000])]
+    english = sum(w in _ENGLISH for w in words)
+    italian = sum(w in _ITALIAN for w in words)
+    return "en" if english > italian else "it"
+
+
+def reply_language(customer: Customer | None, u: Understanding) -> str:
+    if customer is not None and customer.language in LANGUAGES:
+        return customer.language
+    return guess_language(f"{u.reading.message.subject}\n{u.reading.new_text}")
+
+
+def reply_subject(original: str, lang: str) -> str:
+    stripped = _REPLY_PREFIX.sub("", " ".join(original.split()))
+    return f"Re: {stripped}" if stripped else {"it": "Re: la Sua richiesta", "en": "Re: your request"}[lang]
+
+
+def local_midnight(now: datetime, config: Config) -> datetime:
+    return datetime.combine(now.astimezone(config.tz).date(), time(0), tzinfo=config.tz)
+
+
+def replies_today(session: Session, address: str, config: Config, now: datetime) -> int:
+    """Automatic replies to ``address`` created since local midnight."""
+    query = select(func.count(OutboundMessage.id)).where(
+        OutboundMessage.template.in_(REPLY_TEMPLATES),
+        func.lower(OutboundMessage.to_address) == address.strip().lower(),
+        OutboundMessage.created_at >= local_midnight(now, config),
+    )
+    return int(session.scalar(query) or 0)
+
+
+def why_not_reply(session: Session, config: Config, u: Understanding, now: datetime) -> str | None:
+    """The reason not to answer this message, or None when a reply may go out."""
+    if u.reading.kind != "human":
+        return f"sender kind {u.reading.kind}: never answered"
+    address = reply_to_address(u)
+    if "@" not in address:
+        return "no address to reply to"
+    if is_own_address(address, config) or is_own_address(u.reading.message.from_address, config):
+        return "our own address: never answered"
+    limit = config.inbound.max_auto_replies_per_day
+    if replies_today(session, address, config, now) >= limit:
+        return f"{address}: already {limit} automatic replies today"
+    return None
+
+
+def customer_info(customer: Customer | None, u: Understanding, lang: str) -> CustomerInfo:
+    if customer is not None:
+        return CustomerInfo(customer.name, customer.kind.value, customer.email, lang, customer.split_payment)
+    message = u.reading.message
+    return CustomerInfo(message.from_name or message.from_address, "private", reply_to_address(u), lang, False)
+
+
+def company_info(config: Config) -> CompanyInfo:
+    return CompanyInfo(config.mail.company_name, config.mail.support_address, config.mail.support_phone)
+
+
+def _angle(message_id: str) -> str:
+    return message_id if message_id.startswith("<") else f"<{message_id}>"
+
+
+def thread_details(u: Understanding) -> dict[str, Any]:
+    """What compose needs to thread the reply: In-Reply-To, References, Auto-Submitted."""
+    details: dict[str, Any] = {"auto_submitted": "auto-replied"}
+    message = u.reading.message
+    if message.message_id:
+        mid = _angle(message.message_id)
+        refs = [_angle(r) for r in message.references if r] + [mid]
+        details["in_reply_to"] = mid
+        details["references"] = " ".join(dict.fromkeys(refs[-10:]))
+    return details
+
+
+def enqueue_reply(
+    session: Session,
+    app: App,
+    inbound: InboundMessage,
+    u: Understanding,
+    template: str,
+    context: ReplyContext,
+    *,
+    customer_id: int | None,
+    order_id: int | None,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> OutboundMessage | None:
+    """Render and enqueue the reply (None when this message was already answered with ``template``)."""
+    rendered = app.renderer.render(template, context.lang, context)
+    details = thread_details(u) | {"inbound_id": inbound.id, "intent": u.intent} | (extra or {})
+    return enqueue(
+        session,
+        NewMessage(
+            idempotency_key=f"reply:{inbound.id}:{template}",
+            template=template,
+            language=context.lang,
+            to_address=reply_to_address(u),
+            rendered=rendered,
+            reason=f"automatic reply to inbound message {inbound.id} ({u.intent})",
+            customer_id=customer_id,
+            order_id=order_id,
+            details=details,
+        ),
+        mail=app.config.mail,
+        now=now,
+    )

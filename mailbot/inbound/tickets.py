@@ -1,0 +1,144 @@
+"""Tickets: opening them from messages, and what staff do with them (approve, reject, assign, close).
+
+A ``support`` ticket asks a person to answer; a ``request`` holds a staged change
+(``details["change"]``, see ``actions_changes``) that is applied only when staff approve it. Every step
+is audited with the staff actor. Errors name the ticket: not found, not open, change no longer
+applicable (the transaction is then rolled back by the caller and the ticket stays open).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mailbot import audit
+from mailbot.app import App
+from mailbot.db.models import Customer, InboundMessage, Ticket, TicketKind, TicketStatus
+from mailbot.errors import InputError, NotFoundError
+from mailbot.inbound.actions_changes import ChangeNotApplicable, apply_change
+
+
+class TicketError(InputError):
+    """A ticket cannot be acted on as asked; the message names the ticket."""
+
+
+def open_ticket(
+    session: Session,
+    *,
+    kind: TicketKind,
+    intent: str,
+    summary: str,
+    details: dict[str, Any],
+    now: datetime,
+    customer_id: int | None = None,
+    order_id: int | None = None,
+    inbound: InboundMessage | None = None,
+    actor: str = "mailbot",
+) -> Ticket:
+    """Insert an open ticket (flushed, so it has its number) and audit it."""
+    ticket = Ticket(
+        kind=kind,
+        status=TicketStatus.OPEN,
+        intent=intent,
+        summary=summary,
+        details=details,
+        customer_id=customer_id,
+        order_id=order_id,
+        inbound_id=inbound.id if inbound is not None else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    _audit(session, ticket, actor, "ticket.opened", now, {"kind": kind.value, "intent": intent},
+           inbound.message_id if inbound is not None else None)  # fmt: skip
+    return ticket
+
+
+def get_ticket(session: Session, ticket_id: int, *, lock: bool = False) -> Ticket:
+    ticket = session.get(Ticket, ticket_id, with_for_update=lock)
+    if ticket is None:
+        raise NotFoundError(f"ticket {ticket_id}: not found")
+    return ticket
+
+
+def _open(session: Session, ticket_id: int, action: str) -> Ticket:
+    ticket = get_ticket(session, ticket_id, lock=True)
+    if ticket.status != TicketStatus.OPEN:
+        raise TicketError(f"ticket {ticket.id}: is {ticket.status.value}, not open: it cannot be {action}")
+    return ticket
+
+
+def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: datetime) -> Ticket:
+    """Apply the staged change of a request and mark it approved, in the caller's transaction."""
+    ticket = _open(session, ticket_id, "approved")
+    if ticket.kind != TicketKind.REQUEST:
+        raise TicketError(f"ticket {ticket.id}: a support ticket has no change to approve (close it instead)")
+    change = ticket.details.get("change")
+    if not isinstance(change, dict):
+        raise TicketError(f"ticket {ticket.id}: no staged change to apply")
+    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id is not None else None
+    try:
+        done = apply_change(
+            session, app, ticket.intent, change, customer=customer, now=now, actor=actor,
+            message_ref=_message_ref(session, ticket),
+        )  # fmt: skip
+    except ChangeNotApplicable as exc:
+        raise TicketError(f"ticket {ticket.id}: change no longer applicable: {exc}") from None
+    _resolve(ticket, TicketStatus.APPROVED, actor, done.summary, now)
+    _audit(session, ticket, actor, "ticket.approved", now, {"applied": done.summary}, _message_ref(session, ticket))
+    return ticket
+
+
+def reject_ticket(session: Session, ticket_id: int, actor: str, reason: str, now: datetime) -> Ticket:
+    if not reason.strip():
+        raise TicketError(f"ticket {ticket_id}: a rejection needs a reason")
+    ticket = _open(session, ticket_id, "rejected")
+    _resolve(ticket, TicketStatus.REJECTED, actor, reason, now)
+    _audit(session, ticket, actor, "ticket.rejected", now, {"reason": reason}, _message_ref(session, ticket))
+    return ticket
+
+
+def close_ticket(session: Session, ticket_id: int, actor: str, now: datetime, note: str = "") -> Ticket:
+    ticket = _open(session, ticket_id, "closed")
+    _resolve(ticket, TicketStatus.CLOSED, actor, note or "closed", now)
+    _audit(session, ticket, actor, "ticket.closed", now, {"note": note}, _message_ref(session, ticket))
+    return ticket
+
+
+def assign_ticket(session: Session, ticket_id: int, assignee: str, actor: str, now: datetime) -> Ticket:
+    if not assignee.strip():
+        raise TicketError(f"ticket {ticket_id}: give the name of the person to assign it to")
+    ticket = _open(session, ticket_id, "assigned")
+    before = ticket.assignee
+    ticket.assignee = assignee.strip()
+    ticket.updated_at = now
+    session.flush()
+    _audit(session, ticket, actor, "ticket.assigned", now, {"assignee": ticket.assignee, "before": before},
+           _message_ref(session, ticket))  # fmt: skip
+    return ticket
+
+
+def _resolve(ticket: Ticket, status: TicketStatus, actor: str, resolution: str, now: datetime) -> None:
+    ticket.status = status
+    ticket.resolved_by = actor
+    ticket.resolved_at = now
+    ticket.resolution = resolution
+    ticket.updated_at = now
+
+
+def _message_ref(session: Session, ticket: Ticket) -> str | None:
+    if ticket.inbound_id is None:
+        return None
+    inbound = session.get(InboundMessage, ticket.inbound_id)
+    return inbound.message_id if inbound is not None else None
+
+
+def _audit(
+    session: Session, ticket: Ticket, actor: str, action: str, now: datetime, details: dict[str, Any], ref: str | None
+) -> None:
+    audit.record(session, actor=actor, action=action, entity="ticket", entity_id=ticket.id, now=now,
+                 details=details, message_ref=ref)  # fmt: skip
+    session.flush()

@@ -1,0 +1,251 @@
+"""The inbound orchestrator and its error boundary: one stored message in, one status out.
+
+``process_inbound`` runs every step on a message already stored by ``store.store_raw``: read the
+stored raw, understand it, match it, decide with the matched customer's kind, store the understanding
+and attachments, act, set the status. All of it in ONE transaction, so a failure leaves nothing half
+done. The boundary then decides:
+- a ``TransientError`` or a database ``OperationalError`` (locked, unreachable): the message stays
+  RECEIVED with one more attempt, retried later; quarantined once it reaches ``inbound.max_attempts``,
+  so nothing loops for ever;
+- anything else: rolled back, then, in a fresh transaction, QUARANTINED with the error and a support
+  ticket so staff see it. The raw message is kept; the loop goes on.
+
+``Outcome.folder`` tells an intake where the message belongs (the ``imap`` folders): processed,
+review, quarantine, or the incoming folder itself for a message to retry.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from mailbot.app import App
+from mailbot.config import Config
+from mailbot.db.engine import transaction
+from mailbot.db.models import Customer, InboundMessage, InboundStatus
+from mailbot.errors import TransientError
+from mailbot.inbound.matching import Match, find_match, match_keys
+from mailbot.inbound.rules import RuleSet
+from mailbot.inbound.store import load_raw, open_quarantine_ticket, store_attachments
+from mailbot.inbound.understand import Understanding, decide, read_message, to_json
+
+log = logging.getLogger(__name__)
+
+ERROR_MAX = 2000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: InboundStatus
+    folder: str
+    inbound_id: int = 0
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What acting on a message did (the shape ``actions.act`` returns)."""
+
+    status: InboundStatus
+    ticket_ids: list[int] = field(default_factory=list)
+    replies: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+ActFn = Callable[[Session, App, InboundMessage, Understanding, Match, datetime], Any]
+
+
+def folder_for(config: Config, status: InboundStatus) -> str:
+    """The IMAP folder a message with ``status`` belongs in; RECEIVED stays where it came in."""
+    return {
+        InboundStatus.PROCESSED: config.imap.processed_folder,
+        InboundStatus.REVIEW: config.imap.review_folder,
+        InboundStatus.QUARANTINED: config.imap.quarantine_folder,
+    }.get(status, config.imap.folder)
+
+
+def own_addresses(config: Config) -> frozenset[str]:
+    """Our own addresses: the From, the Reply-To without its token, and ``inbound.own_addresses``."""
+    base = config.mail.reply_to.replace("+{token}", "").replace("-{token}", "").replace("{token}", "")
+    found = {config.mail.from_address, base, *config.inbound.own_addresses}
+    return frozenset(a.strip().lower() for a in found if "@" in a)
+
+
+def process_pending(app: App, now: datetime, rules: RuleSet, limit: int = 100) -> list[Outcome]:
+    """Process up to ``limit`` RECEIVED messages, oldest first; stops early if the database is unusable."""
+    with app.sessions() as session:
+        ids = session.scalars(
+            select(InboundMessage.id)
+            .where(InboundMessage.status == InboundStatus.RECEIVED)
+            .order_by(InboundMessage.id)
+            .limit(limit)
+        ).all()
+    outcomes = []
+    for inbound_id in ids:
+        try:
+            outcomes.append(process_inbound(app, inbound_id, now, rules))
+        except (OperationalError, TransientError) as exc:
+            log.error("inbound: database unusable, pending messages wait (%s)", type(exc).__name__)
+            break
+    return outcomes
+
+
+def process_inbound(app: App, inbound_id: int, now: datetime, rules: RuleSet) -> Outcome:
+    """Process one stored message behind the error boundary (see the module's docstring).
+
+    Raises only when the database cannot even record the outcome (OperationalError)."""
+    try:
+        with transaction(app.sessions) as session:
+            status = _process(session, app, inbound_id, now, rules)
+    except (TransientError, OperationalError) as exc:
+        return _retry_later(app, inbound_id, exc, now)
+    except Exception as exc:
+        return _quarantine(app, inbound_id, exc, now, traceback.format_exc())
+    return Outcome(status, folder_for(app.config, status), inbound_id)
+
+
+def _process(session: Session, app: App, inbound_id: int, now: datetime, rules: RuleSet) -> InboundStatus:
+    inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
+    if inbound is None:
+        raise LookupError(f"inbound message {inbound_id} not found")
+    if inbound.status != InboundStatus.RECEIVED:  # another process got there first
+        return inbound.status
+    config = app.config
+    raw = load_raw(inbound)
+    reading = read_message(raw, own_addresses=own_addresses(config))
+    bounce_text = reading.message.text if reading.kind == "bounce" else ""
+    keys = match_keys(
+        reading.message,
+        reading.new_text,
+        reply_to=config.mail.reply_to,
+        message_id_domain=config.mail.message_id_domain,
+        bounce_text=bounce_text,
+    )
+    match = find_match(session, keys)
+    customer = session.get(Customer, match.customer_id) if match.customer_id is not None else None
+    u = decide(
+        reading,
+        rules,
+        customer_kind=customer.kind.value if customer is not None else None,
+        review_threshold=config.inbound.review_threshold,
+    )
+    record_understanding(inbound, u, match)
+    store_attachments(session, inbound.id, raw, reading.message.attachments, config.inbound.max_attachment_bytes)
+    result = _act(session, app, inbound, u, match, now)
+    inbound.understanding = {**inbound.understanding, "actions": _result_json(result)}
+    inbound.status = result.status
+    inbound.processed_at = now
+    log.info(
+        "inbound id %s (%s): %s %s via %s -> %s",
+        inbound.id,
+        inbound.message_id,
+        u.reading.kind,
+        u.intent,
+        match.method,
+        result.status.value,
+    )
+    return InboundStatus(result.status)
+
+
+def record_understanding(inbound: InboundMessage, u: Understanding, match: Match) -> None:
+    """What was understood and matched, on the message row, for staff and for the actions."""
+    msg = u.reading.message
+    inbound.understanding = {
+        **to_json(u, f"inbound/{inbound.id}"),
+        "rule": u.rule,
+        "confidence": u.confidence,
+        "review_reasons": list(u.review_reasons),
+        "kind_reasons": list(u.reading.kind_reasons),
+        "defects": list(msg.defects),
+    }
+    inbound.kind = u.reading.kind
+    inbound.intent = u.intent
+    inbound.sender = (msg.from_address or inbound.sender or "")[:320] or None
+    inbound.subject = msg.subject or inbound.subject
+    inbound.customer_id = match.customer_id
+    inbound.order_id = match.order_id
+    inbound.outbound_id = match.outbound_id
+    inbound.match_method = match.method
+    inbound.verified_sender = match.verified
+    inbound.card_number_detected = inbound.card_number_detected or u.reading.card_number_detected
+
+
+def _act(session: Session, app: App, inbound: InboundMessage, u: Understanding, match: Match, now: datetime) -> Any:
+    act = load_act()
+    if act is None:
+        return fallback_act(u)
+    return act(session, app, inbound, u, match, now)
+
+
+def load_act() -> ActFn | None:
+    """``mailbot.inbound.actions.act`` once that module exists, else None (the fallback runs)."""
+    if importlib.util.find_spec("mailbot.inbound.actions") is None:
+        return None
+    act: ActFn = importlib.import_module("mailbot.inbound.actions").act
+    return act
+
+
+def fallback_act(u: Understanding) -> ActionResult:
+    """FALLBACK until actions.py lands (then delete this and ``load_act``'s None branch): nothing is
+    done; mail nobody wrote is processed, mail from people waits for staff."""
+    status = InboundStatus.PROCESSED if u.reading.kind != "human" else InboundStatus.REVIEW
+    return ActionResult(status=status, notes=["no actions module: left for staff"])
+
+
+def _result_json(result: Any) -> dict[str, Any]:
+    return {
+        "status": InboundStatus(result.status).value,
+        "ticket_ids": list(result.ticket_ids),
+        "replies": int(result.replies),
+        "notes": [str(n) for n in result.notes],
+    }
+
+
+def _retry_later(app: App, inbound_id: int, exc: BaseException, now: datetime) -> Outcome:
+    error = _error_text(exc)
+    with transaction(app.sessions) as session:
+        inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
+        if inbound is None or inbound.status != InboundStatus.RECEIVED:
+            status = inbound.status if inbound is not None else InboundStatus.RECEIVED
+            return Outcome(status, folder_for(app.config, status), inbound_id)
+        inbound.attempts += 1
+        inbound.error = error
+        if inbound.attempts >= app.config.inbound.max_attempts:
+            inbound.status = InboundStatus.QUARANTINED
+            inbound.processed_at = now
+            summary = f"message could not be processed after {inbound.attempts} attempts: {error}"
+            open_quarantine_ticket(session, inbound, summary[:ERROR_MAX], now)
+            log.error("inbound id %s: quarantined after %s attempts", inbound_id, inbound.attempts)
+        else:
+            log.warning("inbound id %s: temporary failure (%s), attempt %s", inbound_id, type(exc).__name__,
+                        inbound.attempts)  # fmt: skip
+        status = inbound.status
+    return Outcome(status, folder_for(app.config, status), inbound_id)
+
+
+def _quarantine(app: App, inbound_id: int, exc: BaseException, now: datetime, trace: str) -> Outcome:
+    error = _error_text(exc)
+    log.error("inbound id %s: quarantined, %s", inbound_id, type(exc).__name__)
+    with transaction(app.sessions) as session:
+        inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
+        if inbound is None:  # nothing to keep: the id named no message
+            return Outcome(InboundStatus.QUARANTINED, app.config.imap.quarantine_folder, inbound_id)
+        inbound.status = InboundStatus.QUARANTINED
+        inbound.error = error
+        inbound.processed_at = now
+        ticket = open_quarantine_ticket(session, inbound, f"message could not be processed: {error}"[:ERROR_MAX], now)
+        ticket.details = {**ticket.details, "traceback": trace[-ERROR_MAX * 4 :]}
+    return Outcome(InboundStatus.QUARANTINED, app.config.imap.quarantine_folder, inbound_id)
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:ERROR_MAX]

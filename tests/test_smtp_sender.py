@@ -14,7 +14,8 @@ from aiosmtpd.controller import Controller
 
 from mailbot.config import MailConfig, SmtpConfig, config_from_dict
 from mailbot.errors import PermanentSendError, TransientSendError
-from mailbot.outbound.senders import FileSender, MemorySender, SmtpSender, TokenBucket, make_sender
+from mailbot.outbound.compose import OutgoingMail, encode_message
+from mailbot.outbound.senders import FileSender, Mail, MemorySender, SmtpSender, TokenBucket, make_sender
 from mailbot.outbound.smtp_sink import start_sink
 from tests.smtp_server import client_tls_context, server_tls_context, sink_handler
 from tests.test_compose import MAIL, NOW, make_row
@@ -35,7 +36,7 @@ def smtp(port: int, **kw: object) -> SmtpConfig:
     return SmtpConfig(**values)  # type: ignore[arg-type]
 
 
-async def send_all(sender: SmtpSender, messages: list[EmailMessage]) -> None:
+async def send_all(sender: SmtpSender, messages: list[Mail]) -> None:
     try:
         await asyncio.gather(*(sender.send(m) for m in messages))
     finally:
@@ -245,3 +246,67 @@ def test_memory_sender_records_and_fails_on_script() -> None:
     asyncio.run(scenario())
     assert [m["Message-ID"] for m in sender.sent] == ["<m2@example.it>", "<m4@example.it>"]
     assert sender.closed
+
+
+# OutgoingMail: the drain's wire bytes, sent with SMTP sendmail (no EmailMessage on the way).
+
+
+def encoded(n: int, to: str = "") -> OutgoingMail:
+    row = make_row(message_id=f"<m{n}@example.it>", to_address=to or f"cliente{n}@example.org", subject=f"Avviso {n}")
+    mail = encode_message(row, MAIL, NOW)
+    assert mail is not None
+    return mail
+
+
+def test_outgoing_mail_arrives_byte_for_byte(smtp_sink: Controller) -> None:
+    one = encoded(1, to="mario@example.org")
+    one = OutgoingMail(one.sender, one.recipients, one.data + b".\r\n..dots\r\n", one.message_id)  # dot-stuffing
+    asyncio.run(send_all(SmtpSender(smtp(smtp_sink.port)), [one, encoded(2)]))
+    handler = sink_handler(smtp_sink)
+    by_rcpt = {rcpts[0]: (mail_from, content) for mail_from, rcpts, content in handler.messages}
+    assert by_rcpt["mario@example.org"] == ("rinnovi@example.it", one.data)
+    assert sorted(handler.received_ids()) == ["<m1@example.it>", "<m2@example.it>"]
+
+
+def test_outgoing_mail_refused_recipient_is_permanent_and_4xx_transient(smtp_sink: Controller) -> None:
+    handler = sink_handler(smtp_sink)
+    handler.reject_recipient("gone@example.org", "550 5.1.1 no such user")
+    handler.script_data("451 4.3.0 try later")
+    sender = SmtpSender(smtp(smtp_sink.port))
+
+    async def scenario() -> None:
+        try:
+            with pytest.raises(PermanentSendError) as gone:
+                await sender.send(encoded(1, to="gone@example.org"))
+            assert gone.value.code == 550
+            with pytest.raises(TransientSendError) as later:
+                await sender.send(encoded(2))
+            assert later.value.code == 451
+            await sender.send(encoded(3))  # the same connection goes on
+        finally:
+            await sender.close()
+
+    asyncio.run(scenario())
+    assert handler.received_ids() == ["<m3@example.it>"]
+    assert sender.connections_opened == 1
+
+
+def test_file_and_memory_senders_take_outgoing_mail(tmp_path: Path) -> None:
+    files = FileSender(tmp_path / "outbox", clock=lambda: NOW)
+    memory = MemorySender()
+    memory.fail_address("bad@example.org", 550)
+
+    async def scenario() -> None:
+        await files.send(encoded(1))
+        await memory.send(encoded(2))
+        with pytest.raises(PermanentSendError):
+            await memory.send(encoded(3, to="Bad@Example.org"))
+
+    asyncio.run(scenario())
+    (path,) = (tmp_path / "outbox").iterdir()
+    assert path.name == "20260314T093005000000Z-m1_example.it.eml"
+    assert b"\r" not in path.read_bytes()
+    msg = message_from_bytes(path.read_bytes(), policy=default)
+    assert msg["Message-ID"] == "<m1@example.it>"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert [(m["Message-ID"], m["Subject"]) for m in memory.sent] == [("<m2@example.it>", "Avviso 2")]

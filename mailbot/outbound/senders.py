@@ -1,6 +1,8 @@
 """Senders: where a built email goes. ``SmtpSender`` for a relay, ``FileSender`` for a folder of
 ``.eml`` files (the embedded default), ``MemorySender`` for unit tests.
 
+A sender takes an ``OutgoingMail`` (wire bytes and envelope, what the drain sends) or an
+``EmailMessage`` (previews, tests, and rows with non-ASCII addresses, sent with SMTPUTF8 when needed).
 Every sender raises ``TransientSendError`` (try again later) or ``PermanentSendError`` (this
 message will never be accepted for this recipient). Only a 5xx answer to RCPT or DATA is
 permanent: a 5xx to AUTH, MAIL FROM or the greeting is our configuration's fault, not the
@@ -21,7 +23,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 from typing import Protocol
 
@@ -29,12 +33,15 @@ import aiosmtplib
 
 from mailbot.config import Config, SmtpConfig
 from mailbot.errors import PermanentSendError, SendError, TransientSendError
+from mailbot.outbound.compose import OutgoingMail
+
+Mail = OutgoingMail | EmailMessage
 
 log = logging.getLogger(__name__)
 
 
 class Sender(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: Mail) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -122,7 +129,7 @@ class SmtpSender:
         for slot in self._slots:
             self._free.put_nowait(slot)
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Mail) -> None:
         slot = await self._free.get()
         try:
             await self._throttle()
@@ -140,10 +147,13 @@ class SmtpSender:
         finally:
             self._free.put_nowait(slot)
 
-    async def _send_on(self, slot: _Slot, message: EmailMessage) -> None:
+    async def _send_on(self, slot: _Slot, message: Mail) -> None:
         client = await self._ready(slot)
         try:
-            await client.send_message(message)
+            if isinstance(message, OutgoingMail):
+                await client.sendmail(message.sender, list(message.recipients), message.data)
+            else:
+                await client.send_message(message)
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
             if not isinstance(exc, aiosmtplib.SMTPRecipientsRefused | aiosmtplib.SMTPDataError):
                 self._discard(slot)
@@ -211,21 +221,25 @@ class FileSender:
         self.directory = directory
         self.clock = clock
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Mail) -> None:
         try:
             await asyncio.to_thread(self.write, message)
         except OSError as exc:
             raise TransientSendError(f"cannot write to {self.directory}: {exc}") from exc
 
-    def write(self, message: EmailMessage) -> Path:
+    def write(self, message: Mail) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = self.clock().astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        ident = re.sub(r"[^A-Za-z0-9._-]", "_", str(message.get("Message-ID", "")).strip("<> ")) or "no-id"
+        if isinstance(message, OutgoingMail):
+            message_id, data = message.message_id, message.data.replace(b"\r\n", b"\n")  # .eml: local line ends
+        else:
+            message_id, data = str(message.get("Message-ID", "")), message.as_bytes()
+        ident = re.sub(r"[^A-Za-z0-9._-]", "_", message_id.strip("<> ")) or "no-id"
         final = self.directory / f"{stamp}-{ident}.eml"
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(message.as_bytes())
+                fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, final)
@@ -239,7 +253,8 @@ class FileSender:
 
 
 class MemorySender:
-    """Keeps sent messages in ``sent``; ``fail_next`` and ``fail_address`` script SMTP codes."""
+    """Keeps sent messages in ``sent`` (``OutgoingMail`` parsed back into an ``EmailMessage``);
+    ``fail_next`` and ``fail_address`` script SMTP codes."""
 
     def __init__(self) -> None:
         self.sent: list[EmailMessage] = []
@@ -255,11 +270,18 @@ class MemorySender:
         """Every send to ``address`` answers ``code`` from now on."""
         self._by_address[address.lower()] = code
 
-    async def send(self, message: EmailMessage) -> None:
-        to = str(message.get("To", "")).lower()
+    async def send(self, message: Mail) -> None:
+        if isinstance(message, OutgoingMail):
+            to = message.recipients[0].lower() if message.recipients else ""
+        else:
+            to = str(message.get("To", "")).lower()
         code = self._script.popleft() if self._script else self._by_address.get(to)
         if code is not None:
             raise error_for_code(code, f"{code} scripted failure")
+        if isinstance(message, OutgoingMail):
+            parsed = message_from_bytes(message.data, policy=default_policy)
+            assert isinstance(parsed, EmailMessage)
+            message = parsed
         self.sent.append(message)
 
     async def close(self) -> None:

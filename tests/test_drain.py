@@ -25,7 +25,7 @@ from mailbot.outbound.drain import (
     drain_until_empty,
     release_claims,
 )
-from mailbot.outbound.outbox import claim_due, finish_claim
+from mailbot.outbound.outbox import claim_due, finish_claim, finish_sent
 from mailbot.outbound.senders import FileSender, MemorySender, SmtpSender
 from mailbot.outbound.smtp_sink import RecordingHandler
 from tests.factories import make_customer
@@ -364,3 +364,65 @@ def test_drain_until_empty_goes_batch_by_batch_into_eml_files(make_app: MakeApp,
     assert (result.claimed, result.sent) == (7, 7)
     assert len(list((tmp_path / "files").glob("*.eml"))) == 7
     assert all(load(app, r.id).status is OutboundStatus.SENT for r in rows)
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "row-by-row"])
+def test_finish_sent_marks_many_rows_each_at_its_own_time_and_only_ours(
+    make_app: MakeApp, engine: Engine, monkeypatch: pytest.MonkeyPatch, returning: bool
+) -> None:
+    if not returning:  # an SQLite older than 3.35 has no UPDATE ... RETURNING
+        monkeypatch.setattr(engine.dialect, "update_returning", False)
+    app = make_app()
+    rows = add_emails(app, 5)
+    with app.sessions.begin() as session:
+        batch = claim_due(session, now=T0, lease_seconds=60, limit=10, max_attempts=3)
+    assert batch.token and len(batch.rows) == 5
+    stolen = rows[4]
+    with app.sessions.begin() as session:  # another drainer took this one over meanwhile
+        session.execute(update(OutboundMessage).where(OutboundMessage.id == stolen.id).values(claim_token="other"))
+    times = {r.id: T0 + timedelta(seconds=n) for n, r in enumerate(rows)}
+    with app.sessions.begin() as session:
+        assert finish_sent(session, batch.token, times) == {r.id for r in rows[:4]}
+    for row in rows[:4]:
+        stored = load(app, row.id)
+        assert (stored.status, stored.sent_at, stored.claim_token, stored.lease_until) == (
+            OutboundStatus.SENT,
+            times[row.id],
+            None,
+            None,
+        )
+    assert (load(app, stolen.id).status, load(app, stolen.id).claim_token) == (OutboundStatus.SENDING, "other")
+    with app.sessions.begin() as session:  # twice: nothing is ours any more
+        assert finish_sent(session, batch.token, times) == set()
+    with app.sessions.begin() as session:
+        assert finish_sent(session, "other", {stolen.id: T0}) == {stolen.id}
+    assert load(app, stolen.id).sent_at == T0
+
+
+def test_claim_takes_each_kind_in_bulk_and_counts_them(make_app: MakeApp) -> None:
+    app = make_app(max_attempts=3)
+    fresh = add_emails(app, 3)
+    expired, exhausted = add_emails(app, 2)
+    (blocked,) = add_emails(app, 1, "blocked@example.org")
+    with app.sessions.begin() as session:
+        for row, attempts in ((expired, 1), (exhausted, 3)):
+            session.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.id == row.id)
+                .values(
+                    status=OutboundStatus.SENDING, claim_token="dead", lease_until=T0 - timedelta(1), attempts=attempts
+                )
+            )
+        session.execute(
+            update(Customer)
+            .where(Customer.id == blocked.customer_id)
+            .values(email_undeliverable=True, undeliverable_reason="550 gone")
+        )
+    with app.sessions.begin() as session:
+        batch = claim_due(session, now=T0, lease_seconds=60, limit=10, max_attempts=3)
+    assert sorted(r.id for r in batch.rows) == sorted(r.id for r in [*fresh, expired])
+    assert (batch.recovered, batch.cancelled, batch.abandoned) == (1, 1, 1)
+    assert [load(app, r.id).attempts for r in fresh] == [1, 1, 1] and load(app, expired.id).attempts == 2
+    assert all(load(app, r.id).claim_token == batch.token for r in [*fresh, expired])
+    assert load(app, blocked.id).last_error == "not sent: address undeliverable (550 gone)"
+    assert "gave up after 3 attempts" in (load(app, exhausted.id).last_error or "")

@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -143,8 +144,9 @@ def is_due(now: datetime) -> ColumnElement[bool]:
 def claim_due(session: Session, *, now: datetime, lease_seconds: float, limit: int, max_attempts: int) -> ClaimedBatch:
     """Claim up to ``limit`` due rows, oldest first, for one drainer (a fresh random token).
 
-    Each row is taken by an UPDATE guarded by ``is_due``: a row another drainer took meanwhile
-    updates nothing (rowcount 0) and is skipped, so two drainers never hold the same row. On
+    Rows are taken by UPDATEs guarded by ``is_due`` (one per kind of change, over the candidates'
+    ids): a row another drainer took meanwhile is no longer due, updates nothing and is skipped,
+    so two drainers never hold the same row; the rows returned are those now holding our token. On
     PostgreSQL the candidate list also skips rows locked by a concurrent claim (SQLite ignores
     FOR UPDATE; its writers are serialised by BEGIN IMMEDIATE). Rows of a customer whose address
     is undeliverable are cancelled instead, with the reason in ``last_error``. Claiming counts
@@ -166,32 +168,33 @@ def claim_due(session: Session, *, now: datetime, lease_seconds: float, limit: i
         .limit(limit)
         .with_for_update(skip_locked=True, of=OutboundMessage)
     ).all()
+    groups: dict[tuple[str, str | None], list[int]] = defaultdict(list)  # (kind, last_error) -> ids
+    for row_id, status, attempts, undeliverable, reason in candidates:
+        if undeliverable:
+            groups[("cancelled", f"not sent: address undeliverable ({reason or '-'})")].append(row_id)
+        elif status == OutboundStatus.SENDING and attempts >= max_attempts:
+            gave_up = f"gave up after {attempts} attempts: the last one was interrupted (lease expired)"
+            groups[("abandoned", gave_up)].append(row_id)
+        else:
+            groups[("recovered" if status == OutboundStatus.SENDING else "claimed", None)].append(row_id)
     conn = session.connection()
     counts = {"claimed": 0, "recovered": 0, "cancelled": 0, "abandoned": 0}
-    for row_id, status, attempts, undeliverable, reason in candidates:
+    for (kind, error), ids in groups.items():
         values: dict[str, Any] = {"claim_token": None, "lease_until": None}
-        if undeliverable:
-            kind = "cancelled"
-            values.update(
-                status=OutboundStatus.CANCELLED, last_error=f"not sent: address undeliverable ({reason or '-'})"
-            )
-        elif status == OutboundStatus.SENDING and attempts >= max_attempts:
-            kind = "abandoned"
-            values.update(
-                status=OutboundStatus.FAILED,
-                last_error=f"gave up after {attempts} attempts: the last one was interrupted (lease expired)",
-            )
+        if kind == "cancelled":
+            values.update(status=OutboundStatus.CANCELLED, last_error=error)
+        elif kind == "abandoned":
+            values.update(status=OutboundStatus.FAILED, last_error=error)
         else:
-            kind = "recovered" if status == OutboundStatus.SENDING else "claimed"
             values.update(
                 status=OutboundStatus.SENDING,
                 claim_token=token,
                 lease_until=lease_until,
                 attempts=OutboundMessage.attempts + 1,
             )
-        guarded = update(OutboundMessage).where(OutboundMessage.id == row_id, is_due(now)).values(**values)
-        if conn.execute(guarded).rowcount == 1:
-            counts[kind] += 1
+        for chunk in _chunks(ids):
+            guarded = update(OutboundMessage).where(OutboundMessage.id.in_(chunk), is_due(now)).values(**values)
+            counts[kind] += conn.execute(guarded).rowcount
     rows = session.scalars(
         select(OutboundMessage)
         .where(OutboundMessage.claim_token == token, OutboundMessage.status == OutboundStatus.SENDING)
@@ -219,6 +222,45 @@ def finish_claim(session: Session, row_id: int, token: str, **values: Any) -> bo
         .values(claim_token=None, lease_until=None, **values)
     )
     return session.connection().execute(stmt).rowcount == 1
+
+
+def finish_sent(session: Session, token: str, sent_at: dict[int, datetime]) -> set[int]:
+    """Mark many rows sent at once (``sent_at``: row id -> when its send returned), each only if this
+    drainer still holds it; returns the ids marked. One UPDATE per chunk of rows instead of one
+    transaction per row; without RETURNING (SQLite before 3.35), one guarded UPDATE per row."""
+    marked: set[int] = set()
+    conn = session.connection()
+    if not conn.dialect.update_returning:
+        for row_id, when in sent_at.items():
+            if finish_claim(session, row_id, token, status=OutboundStatus.SENT, sent_at=when, last_error=None):
+                marked.add(row_id)
+        return marked
+    for chunk in _chunks(list(sent_at)):
+        times = {sent_at[row_id] for row_id in chunk}
+        column_type = OutboundMessage.__table__.c.sent_at.type  # binds go through its UTC conversion
+        at: Any = (
+            times.pop()
+            if len(times) == 1
+            else case({i: literal(sent_at[i], column_type) for i in chunk}, value=OutboundMessage.id)
+        )
+        stmt = (
+            update(OutboundMessage)
+            .where(
+                OutboundMessage.id.in_(chunk),
+                OutboundMessage.claim_token == token,
+                OutboundMessage.status == OutboundStatus.SENDING,
+            )
+            .values(status=OutboundStatus.SENT, sent_at=at, last_error=None, claim_token=None, lease_until=None)
+            .returning(OutboundMessage.id)
+        )
+        marked.update(conn.execute(stmt).scalars())
+    return marked
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
+    """Slices of ``ids`` small enough for any database's bound-parameter limit."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def release_rows(session: Session, tokens: Iterable[str], ids: Iterable[int] | None = None) -> int:

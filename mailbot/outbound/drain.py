@@ -1,8 +1,12 @@
 """Draining the outbox: claim due rows, send them, record what happened to each.
 
 One batch at a time: rows are claimed under a lease with a random token (``outbox.claim_due``),
-sent with up to ``smtp.connections`` in flight, and each is marked as soon as its send returns,
-only while the row still holds our token. Then:
+encoded straight to wire bytes (``compose.encode_message``) and sent by ``smtp.connections`` workers,
+one per connection, so every connection is busy while the database work runs in a thread beside
+them. Outcomes are written in groups: while one write runs, the next outcomes gather, and each
+write is one transaction (sent rows: one UPDATE for all of them), every row marked only while it
+still holds our token. An outcome reached is always written, also when the drain is cancelled.
+Then:
 - sent: ``sent_at`` set;
 - transient failure (4xx, network, timeout): back to pending with exponential backoff
   (``retry_base_seconds * 2**(attempts-1)``, capped at ``retry_max_seconds``), failed once
@@ -18,22 +22,23 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
-from mailbot import audit
 from mailbot.app import App
 from mailbot.config import SmtpConfig
 from mailbot.db.engine import transaction
-from mailbot.db.models import Customer, OutboundMessage, OutboundStatus
+from mailbot.db.models import OutboundMessage, OutboundStatus
 from mailbot.errors import PermanentSendError, SendError, TransientSendError
-from mailbot.outbound.compose import build_message
-from mailbot.outbound.outbox import ClaimedBatch, claim_due, finish_claim, release_rows
+from mailbot.outbound.compose import outgoing
+from mailbot.outbound.outbox import ClaimedBatch, claim_due, finish_claim, finish_sent, release_rows
 from mailbot.outbound.senders import Sender
+from mailbot.outbound.undeliverable import mark_undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +114,39 @@ class _Run:
     started: set[int] = field(default_factory=set)
     to_release: list[int] = field(default_factory=list)
     blocked: dict[int, str] = field(default_factory=dict)  # customer id -> why, found in this batch
+    outcomes: deque[tuple[OutboundMessage, Decision]] = field(default_factory=deque)  # not yet written
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    sending: bool = True  # workers still at work
+    writing: threading.Lock = field(default_factory=threading.Lock)  # held by the write in progress
+
+    def decided(self, row: OutboundMessage, decision: Decision) -> None:
+        self.outcomes.append((row, decision))
+        self.wake.set()
+
+    def write(self) -> None:
+        """Write the outcomes gathered so far in one transaction and count them (blocking: run it in
+        a thread). They are taken only once the write runs, so a write cancelled before its thread
+        started leaves them for the next; one running in another thread is waited for first."""
+        with self.writing:
+            outcomes = []
+            while self.outcomes:  # deque.popleft is atomic: the event loop may append meanwhile
+                outcomes.append(self.outcomes.popleft())
+            if not outcomes:
+                return
+            ours = _record_many(self.app, outcomes, self.batch.token, self.clock(), self.actor)
+            for (_, decision), mine in zip(outcomes, ours, strict=True):
+                _count(self.result, decision, mine)
+
+    async def writer(self) -> None:
+        """Write outcomes as they come, a group at a time, until the workers are done."""
+        while True:
+            if self.outcomes:
+                await asyncio.to_thread(self.write)
+            elif not self.sending:
+                return
+            else:
+                await self.wake.wait()
+                self.wake.clear()
 
 
 async def drain_once(
@@ -131,17 +169,29 @@ async def drain_once(
     if not batch.rows:
         return result
     run = _Run(app, sender, clock, batch, actor, stop, result)
-    gate = asyncio.Semaphore(smtp.connections)
+    queue = deque(batch.rows)
+    workers = min(smtp.connections, len(batch.rows))
 
-    async def one(row: OutboundMessage) -> None:
-        async with gate:
-            await _deliver(run, row)
+    async def worker() -> None:
+        nonlocal workers
+        try:
+            while queue:
+                await _deliver(run, queue.popleft())
+        finally:
+            workers -= 1
+            if workers == 0:
+                run.sending = False
+                run.wake.set()
 
     try:
         async with asyncio.TaskGroup() as group:  # a failure cancels the other sends
-            for row in batch.rows:
-                group.create_task(one(row))
+            group.create_task(run.writer())
+            for _ in range(workers):
+                group.create_task(worker())
     finally:
+        # Cancelled or failed: what was sent must still be marked (never sent again), and a write
+        # cut off in its thread is waited for, so the caller sees every outcome in the database.
+        run.write()
         unsent = [r.id for r in batch.rows if r.id not in run.started] + run.to_release
         if unsent:  # also on cancellation: never strand rows that were not tried
             result.released += _release(app, [batch.token], unsent)
@@ -196,14 +246,13 @@ async def _deliver(run: _Run, row: OutboundMessage) -> None:
         decision = await _attempt(run, row, now)
     if decision.undeliverable and row.customer_id is not None:
         run.blocked[row.customer_id] = decision.last_error or ""
-    ours = await asyncio.to_thread(_record, run.app, row, run.batch.token, decision, run.clock(), run.actor)
-    _count(run.result, decision, ours)
+    run.decided(row, decision)
 
 
 async def _attempt(run: _Run, row: OutboundMessage, now: datetime) -> Decision:
     smtp = run.app.config.smtp
     try:
-        message = build_message(row, run.app.config.mail, now)
+        message = outgoing(row, run.app.config.mail, now)
     except (ValueError, TypeError) as exc:
         log.error("outbound %d %s: cannot build the message: %s", row.id, row.message_id, exc)
         return Decision(OutboundStatus.FAILED, last_error=f"cannot build the message: {exc}")
@@ -250,45 +299,40 @@ def _release(app: App, tokens: list[str], ids: list[int] | None) -> int:
         return release_rows(session, tokens, ids)
 
 
-def _record(app: App, row: OutboundMessage, token: str, decision: Decision, now: datetime, actor: str) -> bool:
-    values: dict[str, object] = {"status": decision.status, "last_error": decision.last_error}
-    if decision.sent_at is not None:
-        values["sent_at"] = decision.sent_at
-    if decision.next_attempt_at is not None:
-        values["next_attempt_at"] = decision.next_attempt_at
+def _record_many(
+    app: App, outcomes: list[tuple[OutboundMessage, Decision]], token: str, now: datetime, actor: str
+) -> list[bool]:
+    """Write each outcome in one transaction, only on rows still holding ``token``; which were ours."""
     with transaction(app.sessions) as session:
-        if not finish_claim(session, row.id, token, **values):
+        sent = {row.id: d.sent_at for row, d in outcomes if d.status is OutboundStatus.SENT and d.sent_at is not None}
+        ours = finish_sent(session, token, sent) if sent else set()
+        for row, decision in outcomes:
+            if row.id in sent:
+                continue
+            values: dict[str, object] = {"status": decision.status, "last_error": decision.last_error}
+            if decision.next_attempt_at is not None:
+                values["next_attempt_at"] = decision.next_attempt_at
+            if finish_claim(session, row.id, token, **values):
+                ours.add(row.id)
+                if decision.undeliverable and row.customer_id is not None:
+                    _mark_undeliverable(session, row, decision.last_error or "", now, actor)
+    for row, decision in outcomes:
+        if row.id not in ours:
             log.warning("outbound %d %s: claim lost before it was marked %s", row.id, row.message_id, decision.status)
-            return False
-        if decision.undeliverable and row.customer_id is not None:
-            _mark_undeliverable(session, row, decision.last_error or "", now, actor)
-    return True
+    return [row.id in ours for row, _ in outcomes]
 
 
 def _mark_undeliverable(session: Session, row: OutboundMessage, reason: str, now: datetime, actor: str) -> None:
     """Flag the customer's address (only if it is still the address that bounced) and audit it."""
-    changed = (
-        session.connection()
-        .execute(
-            update(Customer)
-            .where(
-                Customer.id == row.customer_id,
-                Customer.email_undeliverable.is_(False),
-                func.lower(Customer.email) == row.to_address.lower(),
-            )
-            .values(email_undeliverable=True, undeliverable_reason=reason, updated_at=now)
-        )
-        .rowcount
+    if row.customer_id is None:
+        return
+    mark_undeliverable(
+        session,
+        customer_id=row.customer_id,
+        address=row.to_address,
+        reason=reason,
+        now=now,
+        actor=actor,
+        message_ref=row.message_id,
+        details={"outbound_id": row.id, "template": row.template},
     )
-    if changed:
-        audit.record(
-            session,
-            actor=actor,
-            action="customer.email_undeliverable",
-            entity="customer",
-            entity_id=row.customer_id or 0,
-            now=now,
-            details={"outbound_id": row.id, "template": row.template, "reply": reason},
-            message_ref=row.message_id,
-        )
-        log.warning("customer %s: address marked undeliverable after %s", row.customer_id, row.message_id)

@@ -1,0 +1,57 @@
+"""Marking a customer's address undeliverable: after a 5xx at send time (the drain) or a permanent
+bounce that arrives later by mail (the inbound actions). One guarded UPDATE, so the mark is set once,
+only while the address that failed is still the customer's, and audited with the message that failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.orm import Session
+
+from mailbot import audit
+from mailbot.db.models import Customer
+
+log = logging.getLogger(__name__)
+
+
+def mark_undeliverable(
+    session: Session,
+    *,
+    customer_id: int,
+    address: str,
+    reason: str,
+    now: datetime,
+    actor: str,
+    message_ref: str | None,
+    details: dict[str, Any] | None = None,
+) -> bool:
+    """Flag the customer's address if it is still ``address`` and not flagged yet; True when it changed."""
+    result = session.execute(
+        update(Customer)
+        .where(
+            Customer.id == customer_id,
+            Customer.email_undeliverable.is_(False),
+            func.lower(Customer.email) == address.strip().lower(),
+        )
+        .values(email_undeliverable=True, undeliverable_reason=reason, updated_at=now)
+        .execution_options(synchronize_session="fetch")  # a Customer loaded in the session sees the mark
+    )
+    changed = getattr(result, "rowcount", 0)
+    if not changed:
+        return False
+    audit.record(
+        session,
+        actor=actor,
+        action="customer.email_undeliverable",
+        entity="customer",
+        entity_id=customer_id,
+        now=now,
+        details={**(details or {}), "reply": reason},
+        message_ref=message_ref,
+    )
+    log.warning("customer %s: address marked undeliverable after %s", customer_id, message_ref)
+    return True

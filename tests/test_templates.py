@@ -24,6 +24,7 @@ from mailbot.outbound.context import (
     REMINDER_TEMPLATES,
     PaymentContext,
     ReminderContext,
+    ReplyContext,
     ServiceInfo,
 )
 from mailbot.outbound.render import LOCALES, RenderedEmail, Renderer, format_day, format_money, tidy_text
@@ -81,12 +82,33 @@ def test_every_sample_renders_completely(renderer: Renderer, name: str, lang: st
                 assert fact in text and fact in seen
             expiry = format_day(item.service.expires_on, lang)
             assert expiry in text and expiry in seen
-    else:
+    elif isinstance(ctx, PaymentContext):
         assert ctx.order.number in out.subject
         for body in (text, seen):
             assert ctx.order.number in body
             for service in ctx.order.services:
                 assert service.label in body and service.username in body
+    else:
+        assert isinstance(ctx, ReplyContext) and out.subject == ctx.subject
+        check_reply(ctx, text, seen)
+
+
+def check_reply(ctx: ReplyContext, text: str, seen: str) -> None:
+    """What every automatic reply promises: the values understood and to check, the request number,
+    the order and services when shown, and the card warning whenever a card number came by email."""
+    never = {"it": "non invii mai il numero", "en": "never send your card number"}[ctx.lang]
+    for body in (text, seen):
+        for f in ctx.understood:
+            assert f.value in body
+        for item in ctx.invalid:
+            assert item.value in body
+        if ctx.ticket_id is not None:
+            assert str(ctx.ticket_id) in body
+        if ctx.order is not None:
+            assert ctx.order.number in body
+        for service in ctx.services:
+            assert service.label in body and service.username in body
+        assert (never in body) == (ctx.card_number_detected or ctx.intent == "card_change")
 
 
 # Formats -----------------------------------------------------------------------------------------

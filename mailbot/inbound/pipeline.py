@@ -16,12 +16,9 @@ review, quarantine, or the incoming folder itself for a message to retry.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,14 +31,16 @@ from mailbot.config import Config
 from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, InboundMessage, InboundStatus
 from mailbot.errors import TransientError
+from mailbot.inbound.actions import ActionResult, act
 from mailbot.inbound.matching import Match, find_match, match_keys
 from mailbot.inbound.rules import RuleSet
 from mailbot.inbound.store import load_raw, open_quarantine_ticket, store_attachments
-from mailbot.inbound.understand import Understanding, decide, read_message, to_json
+from mailbot.inbound.understand import Reading, Understanding, decide, read_message, to_json
 
 log = logging.getLogger(__name__)
 
 ERROR_MAX = 2000
+BOUNCE_SCAN = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -49,19 +48,6 @@ class Outcome:
     status: InboundStatus
     folder: str
     inbound_id: int = 0
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    """What acting on a message did (the shape ``actions.act`` returns)."""
-
-    status: InboundStatus
-    ticket_ids: list[int] = field(default_factory=list)
-    replies: int = 0
-    notes: list[str] = field(default_factory=list)
-
-
-ActFn = Callable[[Session, App, InboundMessage, Understanding, Match, datetime], Any]
 
 
 def folder_for(config: Config, status: InboundStatus) -> str:
@@ -122,7 +108,7 @@ def _process(session: Session, app: App, inbound_id: int, now: datetime, rules: 
     config = app.config
     raw = load_raw(inbound)
     reading = read_message(raw, own_addresses=own_addresses(config))
-    bounce_text = reading.message.text if reading.kind == "bounce" else ""
+    bounce_text = _bounce_text(reading) if reading.kind == "bounce" else ""
     keys = match_keys(
         reading.message,
         reading.new_text,
@@ -140,7 +126,7 @@ def _process(session: Session, app: App, inbound_id: int, now: datetime, rules: 
     )
     record_understanding(inbound, u, match)
     store_attachments(session, inbound.id, raw, reading.message.attachments, config.inbound.max_attachment_bytes)
-    result = _act(session, app, inbound, u, match, now)
+    result = act(session, app, inbound, u, match, now)
     inbound.understanding = {**inbound.understanding, "actions": _result_json(result)}
     inbound.status = result.status
     inbound.processed_at = now
@@ -156,11 +142,20 @@ def _process(session: Session, app: App, inbound_id: int, now: datetime, rules: 
     return InboundStatus(result.status)
 
 
+def _bounce_text(reading: Reading) -> str:
+    """Where a bounce quotes our Message-ID: its text, and the raw parts the text leaves out (a DSN's
+    ``text/rfc822-headers`` or ``message/rfc822`` copy of our email), within the first ``BOUNCE_SCAN`` bytes."""
+    return reading.message.text + "\n" + reading.raw[:BOUNCE_SCAN].decode("utf-8", "replace")
+
+
 def record_understanding(inbound: InboundMessage, u: Understanding, match: Match) -> None:
     """What was understood and matched, on the message row, for staff and for the actions."""
     msg = u.reading.message
+    # store_raw redacts before writing, so the stored copy no longer shows a card number: keep what it found.
+    card_found = inbound.card_number_detected or u.reading.card_number_detected
     inbound.understanding = {
         **to_json(u, f"inbound/{inbound.id}"),
+        "card_number_detected": card_found,
         "rule": u.rule,
         "confidence": u.confidence,
         "review_reasons": list(u.review_reasons),
@@ -176,34 +171,12 @@ def record_understanding(inbound: InboundMessage, u: Understanding, match: Match
     inbound.outbound_id = match.outbound_id
     inbound.match_method = match.method
     inbound.verified_sender = match.verified
-    inbound.card_number_detected = inbound.card_number_detected or u.reading.card_number_detected
+    inbound.card_number_detected = card_found
 
 
-def _act(session: Session, app: App, inbound: InboundMessage, u: Understanding, match: Match, now: datetime) -> Any:
-    act = load_act()
-    if act is None:
-        return fallback_act(u)
-    return act(session, app, inbound, u, match, now)
-
-
-def load_act() -> ActFn | None:
-    """``mailbot.inbound.actions.act`` once that module exists, else None (the fallback runs)."""
-    if importlib.util.find_spec("mailbot.inbound.actions") is None:
-        return None
-    act: ActFn = importlib.import_module("mailbot.inbound.actions").act
-    return act
-
-
-def fallback_act(u: Understanding) -> ActionResult:
-    """FALLBACK until actions.py lands (then delete this and ``load_act``'s None branch): nothing is
-    done; mail nobody wrote is processed, mail from people waits for staff."""
-    status = InboundStatus.PROCESSED if u.reading.kind != "human" else InboundStatus.REVIEW
-    return ActionResult(status=status, notes=["no actions module: left for staff"])
-
-
-def _result_json(result: Any) -> dict[str, Any]:
+def _result_json(result: ActionResult) -> dict[str, Any]:
     return {
-        "status": InboundStatus(result.status).value,
+        "status": result.status.value,
         "ticket_ids": list(result.ticket_ids),
         "replies": int(result.replies),
         "notes": [str(n) for n in result.notes],

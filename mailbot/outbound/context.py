@@ -32,8 +32,8 @@ REPLY_TEMPLATES = (
     "reply_card_change",  # card change: the procedure, never card data by email
     "reply_received",  # everything else: payment notice, staff request, support ticket
 )
-# REPLY_TEMPLATES join ALL_TEMPLATES once their template files and samples exist.
-ALL_TEMPLATES = REMINDER_TEMPLATES + PAYMENT_TEMPLATES
+OUTBOUND_TEMPLATES = REMINDER_TEMPLATES + PAYMENT_TEMPLATES  # what the scheduler sends on its own
+ALL_TEMPLATES = OUTBOUND_TEMPLATES + REPLY_TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -191,3 +191,4 @@ class ReplyContext:
     pa_missing: tuple[str, ...] = ()  # cig | office_code | username still needed for the invoice
     card_number_detected: bool = False
     years_asked: int | None = None  # renewal: years asked when the order was made for fewer
+    services: tuple[ServiceInfo, ...] = ()  # the services the request is about (shown to their owner only)

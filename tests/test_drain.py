@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, event, select, update
 
 from mailbot.app import App, create_app
 from mailbot.config import SmtpConfig
@@ -426,3 +426,114 @@ def test_claim_takes_each_kind_in_bulk_and_counts_them(make_app: MakeApp) -> Non
     assert all(load(app, r.id).claim_token == batch.token for r in [*fresh, expired])
     assert load(app, blocked.id).last_error == "not sent: address undeliverable (550 gone)"
     assert "gave up after 3 attempts" in (load(app, exhausted.id).last_error or "")
+
+
+# Outcomes are written in groups; every row still gets its own outcome.
+
+
+def test_a_mixed_batch_marks_each_row_right(make_app: MakeApp, handler: RecordingHandler) -> None:
+    app = make_app(connections=2, max_attempts=3)
+    sent = add_emails(app, 3, "ok@example.org") + add_emails(app, 3, "fine@example.org")
+    (later,) = add_emails(app, 1, "later@example.org")
+    (gone,) = add_emails(app, 1, "gone@example.org")
+    (broken,) = add_emails(app, 1, "broken@example.org")
+    handler.script_recipient("later@example.org", "451 4.3.0 try later")
+    handler.reject_recipient("gone@example.org", "550 5.1.1 no such user")
+    with app.sessions.begin() as session:  # the last attempt of this one: a 4xx now gives up
+        session.execute(update(OutboundMessage).where(OutboundMessage.id == broken.id).values(attempts=2))
+    handler.reject_recipient("broken@example.org", "421 4.7.0 busy")
+    result = drain(app, T0)
+    assert (result.claimed, result.sent, result.retried, result.failed, result.undeliverable, result.lost) == (
+        9,
+        6,
+        1,
+        2,
+        1,
+        0,
+    )
+    for row in sent:
+        stored = load(app, row.id)
+        assert (stored.status, stored.sent_at, stored.attempts, stored.last_error) == (OutboundStatus.SENT, T0, 1, None)
+    retry = load(app, later.id)
+    assert (retry.status, retry.next_attempt_at, retry.last_error, retry.claim_token) == (
+        OutboundStatus.PENDING,
+        T0 + timedelta(seconds=60),
+        "451 4.3.0 try later",
+        None,
+    )
+    bounced = load(app, gone.id)
+    assert (bounced.status, bounced.last_error, bounced.sent_at) == (
+        OutboundStatus.FAILED,
+        "550 5.1.1 no such user",
+        None,
+    )
+    gave_up = load(app, broken.id)
+    assert (gave_up.status, gave_up.attempts) == (OutboundStatus.FAILED, 3)
+    assert gave_up.last_error == "gave up after 3 attempts: 421 4.7.0 busy"
+    with app.sessions() as session:
+        flagged = {c.email for c in session.scalars(select(Customer).where(Customer.email_undeliverable.is_(True)))}
+    assert flagged == {"gone@example.org"}
+    assert sorted(handler.received_ids()) == sorted(r.message_id for r in sent)
+
+
+def test_outcomes_reached_before_a_cancel_are_still_written(make_app: MakeApp) -> None:
+    app = make_app(connections=1)
+    rows = add_emails(app, 5)
+
+    class Hangs:
+        """Accepts two messages, then hangs on the third until cancelled."""
+
+        def __init__(self) -> None:
+            self.sent: list[object] = []
+            self.hanging = asyncio.Event()
+
+        async def send(self, message: object) -> None:
+            if len(self.sent) == 2:
+                self.hanging.set()
+                await asyncio.Event().wait()
+            self.sent.append(message)
+            await asyncio.sleep(0)
+
+        async def close(self) -> None:
+            return None
+
+    async def run() -> None:
+        sender = Hangs()
+        task = asyncio.create_task(drain_once(app, sender, T0))
+        await sender.hanging.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run())
+    states = [(load(app, r.id).status, load(app, r.id).attempts) for r in rows]
+    assert states == [
+        (OutboundStatus.SENT, 1),
+        (OutboundStatus.SENT, 1),
+        (OutboundStatus.SENDING, 1),  # in flight when cancelled: taken again after its lease (at-least-once)
+        (OutboundStatus.PENDING, 0),
+        (OutboundStatus.PENDING, 0),
+    ]
+
+
+def test_outcomes_gathered_meanwhile_are_written_in_one_transaction(make_app: MakeApp, engine: Engine) -> None:
+    app = make_app(connections=2)
+    rows = add_emails(app, 6)
+    (bounced,) = add_emails(app, 1, "gone@example.org")
+    sender = MemorySender()  # answers at once: every outcome is in before the first write starts
+    sender.fail_next(None, 451)
+    sender.fail_address("gone@example.org", 550)
+    commits: list[int] = []
+
+    def count(_conn: object) -> None:
+        commits.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        result = asyncio.run(drain_once(app, sender, T0))
+    finally:
+        event.remove(engine, "commit", count)
+    assert len(commits) == 2  # the claim, then one write for all seven outcomes
+    assert (result.sent, result.retried, result.failed, result.undeliverable) == (5, 1, 1, 1)
+    states = [load(app, r.id).status for r in [*rows, bounced]]
+    assert states == [OutboundStatus.SENT, OutboundStatus.PENDING] + [OutboundStatus.SENT] * 4 + [OutboundStatus.FAILED]

@@ -28,18 +28,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
-from mailbot import audit
 from mailbot.app import App
 from mailbot.config import SmtpConfig
 from mailbot.db.engine import transaction
-from mailbot.db.models import Customer, OutboundMessage, OutboundStatus
+from mailbot.db.models import OutboundMessage, OutboundStatus
 from mailbot.errors import PermanentSendError, SendError, TransientSendError
 from mailbot.outbound.compose import outgoing
 from mailbot.outbound.outbox import ClaimedBatch, claim_due, finish_claim, finish_sent, release_rows
 from mailbot.outbound.senders import Sender
+from mailbot.outbound.undeliverable import mark_undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -325,28 +324,15 @@ def _record_many(
 
 def _mark_undeliverable(session: Session, row: OutboundMessage, reason: str, now: datetime, actor: str) -> None:
     """Flag the customer's address (only if it is still the address that bounced) and audit it."""
-    changed = (
-        session.connection()
-        .execute(
-            update(Customer)
-            .where(
-                Customer.id == row.customer_id,
-                Customer.email_undeliverable.is_(False),
-                func.lower(Customer.email) == row.to_address.lower(),
-            )
-            .values(email_undeliverable=True, undeliverable_reason=reason, updated_at=now)
-        )
-        .rowcount
+    if row.customer_id is None:
+        return
+    mark_undeliverable(
+        session,
+        customer_id=row.customer_id,
+        address=row.to_address,
+        reason=reason,
+        now=now,
+        actor=actor,
+        message_ref=row.message_id,
+        details={"outbound_id": row.id, "template": row.template},
     )
-    if changed:
-        audit.record(
-            session,
-            actor=actor,
-            action="customer.email_undeliverable",
-            entity="customer",
-            entity_id=row.customer_id or 0,
-            now=now,
-            details={"outbound_id": row.id, "template": row.template, "reply": reason},
-            message_ref=row.message_id,
-        )
-        log.warning("customer %s: address marked undeliverable after %s", row.customer_id, row.message_id)

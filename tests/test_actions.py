@@ -29,7 +29,7 @@ from mailbot.db.models import (
     TicketKind,
     TicketStatus,
 )
-from mailbot.inbound import pipeline
+from mailbot.inbound import actions, pipeline
 from mailbot.inbound.pipeline import Outcome, process_inbound
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.inbound.store import load_raw, store_raw
@@ -406,7 +406,7 @@ def test_the_same_message_twice_is_answered_once(app: App, rules: RuleSet) -> No
 def test_poison_message_quarantined_and_the_next_one_processed(
     app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_act = pipeline.act
+    real_act = actions.act
 
     def act(session: Session, app: App, inbound: InboundMessage, *rest: Any) -> Any:
         if inbound.message_id == "poison@x.org":

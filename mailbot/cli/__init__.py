@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "db",
     "due",
     "imports",
+    "ingest",
     "links",
     "orders",
     "outbox",
@@ -23,6 +24,7 @@ COMMAND_MODULES = (
     "render",
     "rules",
     "run",
+    "tickets",
 )
 
 

@@ -1,6 +1,6 @@
 """Staged changes: what a customer's message asks to change, as JSON-ready data, and applying it.
 
-A change is built from an ``Understanding`` (``build_change``) and is either applied at once (a
+A change is built from an ``Understanding`` (``actions_build.build_change``) and is either applied at once (a
 verified sender and a confident rule) or kept in a staff request's ``details["change"]`` until a person
 approves it. Both paths call ``apply_change``, which re-checks everything against the database as it
 is *now* (the order may have been paid meanwhile, a code may be wrong) and raises

@@ -16,7 +16,6 @@ COMMAND_MODULES = (
     "db",
     "due",
     "imports",
-    "ingest",
     "links",
     "orders",
     "outbox",

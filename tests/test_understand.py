@@ -139,3 +139,23 @@ def test_garbage_still_understood(rules: RuleSet) -> None:
     u = understand(b"\x00\xff\xfe not a message at all \r\n\r\n\x80\x81", rules)
     got = to_json(u, "junk")
     assert got["kind"] == "human" and got["intent"] == "other" and got["message_id"] is None
+
+
+def test_already_redacted_raw_reads_the_same() -> None:
+    """The pipeline reads stored (already redacted) raw with ``redacted=True``: same understanding, one
+    MIME walk fewer; the flag of the raw's own card number is then the caller's to keep."""
+    from pathlib import Path
+
+    from mailbot.inbound.cards import redact_raw_message
+
+    for path in sorted((Path(__file__).parent / "corpus").glob("*.eml")):
+        raw = path.read_bytes()
+        stored, _found = redact_raw_message(raw)
+        direct, again = read_message(raw), read_message(stored, redacted=True)
+        assert again.raw == direct.raw, path.name
+        assert (again.kind, again.fields, again.invalid, again.new_text) == (
+            direct.kind,
+            direct.fields,
+            direct.invalid,
+            direct.new_text,
+        ), path.name

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -107,7 +107,10 @@ def _process(session: Session, app: App, inbound_id: int, now: datetime, rules: 
         return inbound.status
     config = app.config
     raw = load_raw(inbound)
-    reading = read_message(raw, own_addresses=own_addresses(config))
+    # The stored raw was redacted by store_raw, which also recorded whether it found a card number.
+    reading = read_message(raw, own_addresses=own_addresses(config), redacted=True)
+    if inbound.card_number_detected and not reading.card_number_detected:
+        reading = replace(reading, card_number_detected=True)
     bounce_text = _bounce_text(reading) if reading.kind == "bounce" else ""
     keys = match_keys(
         reading.message,

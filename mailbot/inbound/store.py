@@ -166,6 +166,8 @@ def store_attachments(
 ) -> int:
     """One row per attachment of the parsed message, under its safe name; the data only up to
     ``max_bytes`` (the size and hash are kept either way). Returns how many rows were written."""
+    if not attachments:
+        return 0
     payloads: list[bytes | None] = list(attachment_payloads(raw))
     if len(payloads) != len(attachments):  # the two walks disagree: keep names and sizes, no data
         log.warning("inbound id %s: attachment data not matched to names, stored without data", inbound_id)

@@ -1,12 +1,21 @@
 """Outbound benchmark: sweep 100,000 services (10,000 due) and drain the outbox over SMTP.
 
 The SMTP server is mailbot's aiosmtpd sink running in another process. In the same run, a baseline
-sends the same number of pre-rendered messages with raw aiosmtplib over the same number of
-connections, so the ratio compares mailbot's whole send path (claim, build, send, mark) with the
-bare cost of SMTP on this machine. Usage:
+sends the same messages, rendered and encoded beforehand, with raw aiosmtplib over the same number
+of connections (one worker per connection), so the ratio compares mailbot's whole send path (claim,
+encode, send, mark) with the bare cost of SMTP on this machine. Two baselines are measured:
+
+- ``sendmail``: the pre-encoded bytes of each message (the very bytes mailbot puts on the wire)
+  handed to ``SMTP.sendmail``: nothing but SMTP. This is the baseline of the last line.
+- ``send_message``: the ``EmailMessage`` of each message (``compose.build_message``) handed to
+  ``SMTP.send_message``, which flattens it on every send: the baseline of the first measurements
+  (2026-11), printed so figures stay comparable.
+
+Usage:
 
     python bench/outbound.py [--services 100000] [--due 10000] [--connections 4] [--db URL]
 
+With a PostgreSQL ``--db`` the bench works in a schema of its own, dropped at the end.
 The last line is ``outbound: X msg/s, baseline Y msg/s, ratio Z``.
 """
 
@@ -19,17 +28,22 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 import aiosmtplib
-from sqlalchemy import func, insert, select
+from aiosmtplib.email import flatten_message
+from sqlalchemy import func, insert, select, text
 
 from mailbot.app import create_app
 from mailbot.config import config_from_dict
-from mailbot.db.engine import upgrade
+from mailbot.db.engine import make_engine, upgrade
 from mailbot.db.models import Cadence, Customer, CustomerKind, OutboundMessage, PaymentMethod, Product, Service
+from mailbot.outbound.compose import OutgoingMail, build_message, encode_message
 from mailbot.outbound.drain import drain_until_empty
 from mailbot.outbound.senders import make_sender
 from mailbot.outbound.sweep import run_reminder_sweep
@@ -55,8 +69,6 @@ def start_sink_process(port: int) -> subprocess.Popen[bytes]:
 
 
 def seed(url: str, services: int, due: int, today_local: datetime) -> None:
-    from mailbot.db.engine import make_engine
-
     engine = make_engine(url)
     today = today_local.date()
     with engine.begin() as conn:
@@ -119,25 +131,62 @@ def seed(url: str, services: int, due: int, today_local: datetime) -> None:
     engine.dispose()
 
 
-async def baseline(port: int, messages: list[EmailMessage], connections: int) -> float:
-    queue: asyncio.Queue[EmailMessage] = asyncio.Queue()
-    for m in messages:
-        queue.put_nowait(m)
+async def baseline(
+    port: int, count: int, connections: int, send: Callable[[aiosmtplib.SMTP, int], Awaitable[object]]
+) -> float:
+    """Seconds to send messages 0..count-1 with ``send`` over ``connections`` connections."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(count):
+        queue.put_nowait(n)
 
     async def worker() -> None:
         client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False, use_tls=False)
         await client.connect()
         while True:
             try:
-                m = queue.get_nowait()
+                n = queue.get_nowait()
             except asyncio.QueueEmpty:
                 break
-            await client.send_message(m)
+            await send(client, n)
         await client.quit()
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(connections)))
     return time.perf_counter() - start
+
+
+@contextmanager
+def database(url: str | None, folder: Path) -> Iterator[str]:
+    """SQLite in ``folder``, or a fresh schema in the given PostgreSQL database (dropped after)."""
+    if not url:
+        yield f"sqlite:///{folder / 'bench.db'}"
+        return
+    if not url.startswith(("postgresql", "postgres:")):
+        yield url
+        return
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@dataclass(frozen=True)
+class Figures:
+    sweep_s: float
+    enqueued: int
+    sent: int
+    drain_s: float
+    count: int  # messages each baseline sends
+    sendmail_s: float
+    send_message_s: float
+    wire_size: float  # mean bytes: mailbot's encoding
+    flat_size: float  # mean bytes: send_message's flattening
 
 
 def main() -> None:
@@ -149,31 +198,49 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="mailbot-bench-"))
-    url = args.db or f"sqlite:///{folder / 'bench.db'}"
     port = free_port()
     sink = start_sink_process(port)
     try:
-        config = config_from_dict(
-            {
-                "general": {"data_dir": str(folder)},
-                "database": {"url": url},
-                "smtp": {
-                    "host": "127.0.0.1",
-                    "port": port,
-                    "security": "none",
-                    "connections": args.connections,
-                    "batch_size": 500,
-                },
-                "links": {"secret": "bench-secret"},
-            }
-        )
-        upgrade(url)
-        now = datetime.now(UTC)
-        t0 = time.perf_counter()
-        seed(url, args.services, args.due, now.astimezone(config.tz))
-        print(f"seeded {args.services} services ({args.due} due) in {time.perf_counter() - t0:.1f}s")
-        app = create_app(config)
+        with database(args.db, folder) as url:
+            figures = run(url, folder, port, args)
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+    f = figures
+    ours = f.sent / f.drain_s if f.drain_s else 0.0
+    base = f.count / f.sendmail_s if f.sendmail_s else 0.0
+    flat = f.count / f.send_message_s if f.send_message_s else 0.0
+    print(f"sweep: {f.sweep_s:.2f}s for {f.enqueued} emails ({1000 * f.sweep_s / max(f.enqueued, 1):.2f} ms per email)")
+    print(f"drain: {f.sent} sent in {f.drain_s:.2f}s over {args.connections} connections")
+    print(f"message size: {f.wire_size:.0f} bytes as mailbot sends it, {f.flat_size:.0f} as send_message flattens it")
+    print(f"baseline send_message: {f.count} EmailMessages in {f.send_message_s:.2f}s, {flat:.0f} msg/s")
+    print(f"  ratio against it: {ours / flat if flat else 0:.2f}")
+    print(f"baseline sendmail: {f.count} pre-encoded messages in {f.sendmail_s:.2f}s, {base:.0f} msg/s")
+    print(f"outbound: {ours:.0f} msg/s, baseline {base:.0f} msg/s, ratio {ours / base if base else 0:.2f}")
 
+
+def run(url: str, folder: Path, port: int, args: argparse.Namespace) -> Figures:
+    config = config_from_dict(
+        {
+            "general": {"data_dir": str(folder)},
+            "database": {"url": url},
+            "smtp": {
+                "host": "127.0.0.1",
+                "port": port,
+                "security": "none",
+                "connections": args.connections,
+                "batch_size": 500,
+            },
+            "links": {"secret": "bench-secret"},
+        }
+    )
+    upgrade(url)
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    seed(url, args.services, args.due, now.astimezone(config.tz))
+    print(f"seeded {args.services} services ({args.due} due) in {time.perf_counter() - t0:.1f}s")
+    app = create_app(config)
+    try:
         t0 = time.perf_counter()
         result = run_reminder_sweep(app, now)
         sweep_s = time.perf_counter() - t0
@@ -181,9 +248,12 @@ def main() -> None:
 
         with app.sessions() as session:
             rows = session.scalars(select(OutboundMessage).limit(result.enqueued)).all()
-            from mailbot.outbound.compose import build_message
-
-            prebuilt = [build_message(r, config.mail, now) for r in rows]
+            messages = [build_message(r, config.mail, now) for r in rows]
+            encoded = [encode_message(r, config.mail, now) for r in rows]
+        wire = [e for e in encoded if e is not None]
+        assert len(wire) == len(messages), "every bench row takes the fast path"
+        wire_size = sum(len(e.data) for e in wire) / max(len(wire), 1)
+        flat_size = sum(len(flatten_message(m)) for m in messages[:200]) / max(min(len(messages), 200), 1)
 
         sender = make_sender(config)
 
@@ -201,16 +271,19 @@ def main() -> None:
                 )
                 or 0
             )
-        base_s = asyncio.run(baseline(port, prebuilt, args.connections))
-        app.close()
+
+        async def send_bytes(client: aiosmtplib.SMTP, n: int) -> object:
+            mail: OutgoingMail = wire[n]
+            return await client.sendmail(mail.sender, list(mail.recipients), mail.data)
+
+        async def send_message(client: aiosmtplib.SMTP, n: int) -> object:
+            return await client.send_message(messages[n])
+
+        raw_s = asyncio.run(baseline(port, len(wire), args.connections, send_bytes))
+        message_s = asyncio.run(baseline(port, len(messages), args.connections, send_message))
     finally:
-        sink.terminate()
-        sink.wait(timeout=10)
-    ours = sent / drain_s if drain_s else 0.0
-    base = len(prebuilt) / base_s if base_s else 0.0
-    print(f"drain: {sent} sent in {drain_s:.2f}s over {args.connections} connections")
-    print(f"baseline: {len(prebuilt)} raw aiosmtplib sends in {base_s:.2f}s")
-    print(f"outbound: {ours:.0f} msg/s, baseline {base:.0f} msg/s, ratio {ours / base if base else 0:.2f}")
+        app.close()
+    return Figures(sweep_s, result.enqueued, sent, drain_s, len(wire), raw_s, message_s, wire_size, flat_size)
 
 
 if __name__ == "__main__":

@@ -116,6 +116,8 @@ class ScheduleConfig:
     sweep_time: time = time(8, 0)
     payment_check_minutes: int = 60
     drain_interval_seconds: float = 5.0
+    maildir_interval_seconds: float = 5.0
+    pending_interval_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -323,6 +325,9 @@ def validate(config: Config) -> None:
 
 
 def _validate_inbound(config: Config) -> None:
+    for key in ("maildir_interval_seconds", "pending_interval_seconds"):
+        if getattr(config.schedule, key) <= 0:
+            raise ConfigError(f"schedule.{key}: must be positive")
     if config.imap.security not in ("ssl", "starttls", "none"):
         raise ConfigError("imap.security: must be one of ssl, starttls, none")
     if not 0 < config.imap.port < 65536:

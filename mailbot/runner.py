@@ -3,12 +3,19 @@
 Jobs (APScheduler 3, in the configured time zone):
 - the reminder sweep, daily at ``schedule.sweep_time`` and once at start;
 - the unpaid-order sweep, every ``schedule.payment_check_minutes`` and once at start;
-- the outbox drain, every ``schedule.drain_interval_seconds`` (and right after each sweep).
+- the outbox drain, every ``schedule.drain_interval_seconds`` (and right after each sweep);
+- getting mail in: when ``imap.host`` is set, the IMAP listener (``inbound.imap``) runs in a thread for
+  the whole life of the process; otherwise ``inbound.maildir`` is read every
+  ``schedule.maildir_interval_seconds``;
+- stored messages still waiting to be processed (a temporary failure, a crash) are processed every
+  ``schedule.pending_interval_seconds`` and once at start.
 
 The sweeps only insert outbox rows (database work, run in a thread); the drain sends them. On
 SIGTERM or SIGINT the scheduler stops taking new runs, the jobs under way finish (a drain finishes
-the messages it holds and releases the rest), the SMTP connections close, and the process exits 0.
-Nothing is lost: whatever was not sent stays in the outbox for the next start.
+the messages it holds and releases the rest; an intake finishes the message in hand, so every
+message is either untouched on the server or stored), the IMAP listener logs out and releases its
+lease, the SMTP connections close, and the process exits 0. Nothing is lost: whatever was not sent
+stays in the outbox, whatever was not read stays in the mailbox, for the next start.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -24,10 +32,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from mailbot.app import App
+from mailbot.inbound.imap import ImapListener
+from mailbot.inbound.maildir import poll_maildir
+from mailbot.inbound.pipeline import process_pending
+from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.outbound.drain import drain_once
 from mailbot.outbound.payments import run_payment_sweep
 from mailbot.outbound.senders import Sender
 from mailbot.outbound.sweep import run_reminder_sweep
+from mailbot.paths import rules_dir
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +52,16 @@ def system_clock() -> datetime:
 
 
 class Runner:
-    def __init__(self, app: App, sender: Sender, clock: Clock = system_clock) -> None:
+    def __init__(self, app: App, sender: Sender, clock: Clock = system_clock, rules: RuleSet | None = None) -> None:
         self.app = app
         self.sender = sender
         self.clock = clock
+        self.rules = rules if rules is not None else load_rules(rules_dir())
+        self.imap_stop = threading.Event()
+        self.listener: ImapListener | None = None
+        if app.config.imap.host:
+            self.listener = ImapListener(app, self.rules, clock=clock, stop=self.imap_stop)
+        self._listener_task: asyncio.Task[None] | None = None
         self.stopping = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
         self._draining = False
@@ -78,6 +97,25 @@ class Runner:
             max_instances=1,
             coalesce=True,
         )
+        self.scheduler.add_job(
+            self._job("pending", self.process_pending),
+            IntervalTrigger(seconds=cfg.schedule.pending_interval_seconds, timezone=cfg.tz),
+            id="pending",
+            name="pending inbound messages",
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
+        )
+        if self.listener is None:
+            self.scheduler.add_job(
+                self._job("maildir", self.poll_maildir),
+                IntervalTrigger(seconds=cfg.schedule.maildir_interval_seconds, timezone=cfg.tz),
+                id="maildir",
+                name="maildir intake",
+                next_run_time=now,
+                max_instances=1,
+                coalesce=True,
+            )
 
     def _job(self, name: str, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """Wrap a job: skip once stopping, track it for a clean shutdown, log and survive failures."""
@@ -116,6 +154,20 @@ class Runner:
         if result.claimed:
             log.info("drain: %s", result)
 
+    async def process_pending(self) -> None:
+        outcomes = await asyncio.to_thread(process_pending, self.app, self.clock(), self.rules)
+        if outcomes:
+            log.info("pending inbound: %d processed", len(outcomes))
+            self._drain_soon()
+
+    async def poll_maildir(self) -> None:
+        result = await asyncio.to_thread(
+            poll_maildir, self.app, self.rules, self.clock, should_stop=self.stopping.is_set
+        )
+        if result.stored or result.duplicates or result.moved:
+            log.info("maildir: %s", result)
+            self._drain_soon()  # send the replies at once
+
     def _drain_soon(self) -> None:
         """Send what a sweep just enqueued now rather than at the next interval (unless a drain runs)."""
         if self.stopping.is_set() or self._draining or self.scheduler.get_job("drain") is None:
@@ -128,6 +180,8 @@ class Runner:
             loop.add_signal_handler(sig, self.request_stop, sig)
         self.schedule()
         self.scheduler.start()
+        if self.listener is not None:
+            self._listener_task = asyncio.create_task(asyncio.to_thread(self.listener.run))
         log.info("mailbot running (time zone %s); SIGTERM stops it cleanly", self.app.config.general.timezone)
         try:
             await self.stopping.wait()
@@ -140,12 +194,16 @@ class Runner:
         if sig is not None:
             log.info("received %s: finishing the jobs under way", sig.name)
         self.stopping.set()
+        self.imap_stop.set()
 
     async def shutdown(self) -> None:
         self.stopping.set()
+        self.imap_stop.set()
         self.scheduler.shutdown(wait=False)
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
+        if self._listener_task is not None:
+            await asyncio.gather(self._listener_task, return_exceptions=True)
         await self.sender.close()
         log.info("mailbot stopped")
 

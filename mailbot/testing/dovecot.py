@@ -72,6 +72,9 @@ mail_gid = {mail_group}
 first_valid_uid = 1
 mail_location = maildir:{root}/mail/%u
 mail_plugins =
+# IDLE notices new mail through inotify; mail landing while IDLE starts is otherwise only noticed by the
+# fallback check, 30 s by default. One second keeps tests fast whatever the timing.
+mailbox_idle_check_interval = 1 secs
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd

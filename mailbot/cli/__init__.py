@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "db",
     "due",
     "imports",
+    "ingest",
     "links",
     "orders",
     "outbox",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,25 +79,7 @@ def enqueue(
     )
     if exists is not None:
         return None
-    row = OutboundMessage(
-        idempotency_key=message.idempotency_key,
-        customer_id=message.customer_id,
-        order_id=message.order_id,
-        template=message.template,
-        language=message.language,
-        reason=message.reason,
-        to_address=message.to_address,
-        subject=message.rendered.subject,
-        body_text=message.rendered.text,
-        body_html=message.rendered.html,
-        message_id=new_message_id(mail.message_id_domain),
-        reply_token=new_reply_token(),
-        details=message.details,
-        status=OutboundStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
+    row = OutboundMessage(**_row_values(message, mail, now))
     try:
         with session.begin_nested():
             session.add(row)
@@ -116,6 +98,88 @@ def enqueue(
     except IntegrityError:
         return None
     return row
+
+
+def enqueue_many(
+    session: Session,
+    messages: Sequence[tuple[NewMessage, Sequence[Claim]]],
+    *,
+    mail: MailConfig,
+    now: datetime,
+) -> list[bool]:
+    """``enqueue`` for many messages (each with its claims) at once; True where a row was inserted.
+
+    One SELECT finds the keys already in the outbox; the others go in with one multi-row INSERT
+    (and one for their claims) per chunk, inside a SAVEPOINT. If a chunk meets a unique constraint
+    (a concurrent sweep inserted one of its emails or claims in the meantime) only the chunk is
+    rolled back and its messages are enqueued one by one, so each duplicate is skipped on its own.
+    """
+    inserted = [False] * len(messages)
+    seen: set[str] = set()
+    for start in range(0, len(messages), 500):
+        part = range(start, min(start + 500, len(messages)))
+        keys = [messages[i][0].idempotency_key for i in part]
+        seen.update(
+            session.scalars(select(OutboundMessage.idempotency_key).where(OutboundMessage.idempotency_key.in_(keys)))
+        )
+        todo = []
+        for i in part:
+            key = messages[i][0].idempotency_key
+            if key not in seen:  # also a key given twice in ``messages``: the first one counts
+                seen.add(key)
+                todo.append(i)
+        if not todo:
+            continue
+        try:
+            with session.begin_nested():
+                ids = session.scalars(
+                    insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True),
+                    [_row_values(messages[i][0], mail, now) for i in todo],
+                ).all()
+                claims = [
+                    {
+                        "service_id": c.service_id,
+                        "cycle": c.cycle,
+                        "step": c.step,
+                        "outbound_id": row_id,
+                        "created_at": now,
+                    }
+                    for i, row_id in zip(todo, ids, strict=True)
+                    for c in messages[i][1]
+                ]
+                if claims:
+                    session.execute(insert(ReminderClaim), claims)
+        except IntegrityError:
+            for i in todo:
+                message, message_claims = messages[i]
+                inserted[i] = enqueue(session, message, mail=mail, now=now, claims=message_claims) is not None
+            continue
+        for i in todo:
+            inserted[i] = True
+    return inserted
+
+
+def _row_values(message: NewMessage, mail: MailConfig, now: datetime) -> dict[str, Any]:
+    """The columns of a new outbox row: Message-ID and reply token fixed here, due at once."""
+    return {
+        "idempotency_key": message.idempotency_key,
+        "customer_id": message.customer_id,
+        "order_id": message.order_id,
+        "template": message.template,
+        "language": message.language,
+        "reason": message.reason,
+        "to_address": message.to_address,
+        "subject": message.rendered.subject,
+        "body_text": message.rendered.text,
+        "body_html": message.rendered.html,
+        "message_id": new_message_id(mail.message_id_domain),
+        "reply_token": new_reply_token(),
+        "details": message.details,
+        "status": OutboundStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 # Claiming and finishing rows: used by the drain (mailbot/outbound/drain.py).

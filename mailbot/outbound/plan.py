@@ -8,7 +8,7 @@ sweep would send.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from mailbot.config import MailConfig
 from mailbot.outbound.context import PaymentContext, ReminderContext
-from mailbot.outbound.outbox import Claim, NewMessage, enqueue
+from mailbot.outbound.outbox import Claim, NewMessage, enqueue_many
 from mailbot.outbound.render import Renderer
+
+CHUNK = 500  # emails rendered and inserted together
 
 
 @dataclass(frozen=True)
@@ -51,32 +53,40 @@ def enqueue_planned(
     mail: MailConfig,
     now: datetime,
 ) -> EnqueueResult:
-    """Render and insert every planned email that is not suppressed; duplicates insert nothing."""
+    """Render and insert every planned email that is not suppressed; duplicates insert nothing.
+
+    Renders and inserts a chunk at a time (``outbox.enqueue_many``: one SELECT and one multi-row
+    INSERT per chunk instead of a SELECT and a SAVEPOINT per email), so memory stays bounded."""
     result = EnqueueResult()
+    chunk: list[tuple[NewMessage, Sequence[Claim]]] = []
+
+    def flush() -> None:
+        for inserted in enqueue_many(session, chunk, mail=mail, now=now):
+            if inserted:
+                result.enqueued += 1
+            else:
+                result.already_there += 1
+        chunk.clear()
+
     for item in planned:
         if item.suppressed:
             result.suppressed += 1
             continue
         rendered = renderer.render(item.template, item.language, item.context)
-        row = enqueue(
-            session,
-            NewMessage(
-                idempotency_key=item.idempotency_key,
-                template=item.template,
-                language=item.language,
-                to_address=item.to_address,
-                rendered=rendered,
-                reason=item.reason,
-                customer_id=item.customer_id,
-                order_id=item.order_id,
-                details=dict(item.details),
-            ),
-            mail=mail,
-            now=now,
-            claims=item.claims,
+        message = NewMessage(
+            idempotency_key=item.idempotency_key,
+            template=item.template,
+            language=item.language,
+            to_address=item.to_address,
+            rendered=rendered,
+            reason=item.reason,
+            customer_id=item.customer_id,
+            order_id=item.order_id,
+            details=dict(item.details),
         )
-        if row is None:
-            result.already_there += 1
-        else:
-            result.enqueued += 1
+        chunk.append((message, item.claims))
+        if len(chunk) >= CHUNK:
+            flush()
+    if chunk:
+        flush()
     return result

@@ -55,26 +55,51 @@ def plan_reminders(session: Session, config: Config, links: LinkSigner, now: dat
         support_phone=config.mail.support_phone,
     )
     by_customer: dict[int, list[DueItem]] = defaultdict(list)
-    customers: dict[int, Customer] = {}
+    # Plain columns, not ORM objects: every active service is read, and only a few are due today.
     rows = session.execute(
-        select(Service, Customer, Product.name)
-        .join(Customer, Customer.id == Service.customer_id)
+        select(
+            Service.id,
+            Service.customer_id,
+            Service.label,
+            Service.username,
+            Product.name,
+            Service.expires_on,
+            Service.autorenew,
+            Service.payment_method,
+            Service.card_expires,
+            Service.storage_quota_mb,
+            Service.storage_used_mb,
+            Service.status,
+            Service.started_on,
+        )
         .join(Product, Product.id == Service.product_id)
         .where(Service.status == ServiceStatus.ACTIVE)
-        .order_by(Customer.id, Service.id)
+        .order_by(Service.customer_id, Service.id)
     )
-    for service, customer, product_name in rows:
+    for row in rows:
+        info = ServiceInfo(
+            id=row.id,
+            label=row.label,
+            username=row.username,
+            product_name=row.name,
+            expires_on=row.expires_on,
+            autorenew=row.autorenew,
+            payment_method=row.payment_method.value,
+            card_expires=row.card_expires,
+            storage_quota_mb=row.storage_quota_mb,
+            storage_used_mb=row.storage_used_mb,
+        )
         state = ServiceState(
-            info=service_info(service, product_name),
-            status=service.status.value,
-            started_on=service.started_on,
-            claimed=claimed.get(service.id, frozenset()),
-            open_order=open_orders.get(service.id),
+            info=info,
+            status=row.status.value,
+            started_on=row.started_on,
+            claimed=claimed.get(row.id, frozenset()),
+            open_order=open_orders.get(row.id),
         )
         items = due_items(state, today, config.reminders, config.storage)
         if items:
-            customers[customer.id] = customer
-            by_customer[customer.id].extend(items)
+            by_customer[row.customer_id].extend(items)
+    customers = _customers(session, list(by_customer))
     planned: list[PlannedEmail] = []
     for customer_id, due in by_customer.items():
         recipient = recipient_of(customers[customer_id], config.general.language)
@@ -122,6 +147,15 @@ def recipient_of(customer: Customer, default_language: str) -> Recipient:
     )
     undeliverable = (customer.undeliverable_reason or "") if customer.email_undeliverable else None
     return Recipient(id=customer.id, customer=info, undeliverable=undeliverable)
+
+
+def _customers(session: Session, ids: list[int]) -> dict[int, Customer]:
+    """The customers with these ids, loaded a chunk at a time."""
+    found: dict[int, Customer] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update((c.id, c) for c in session.scalars(select(Customer).where(Customer.id.in_(chunk))))
+    return found
 
 
 def _claimed_steps(session: Session) -> dict[int, frozenset[str]]:

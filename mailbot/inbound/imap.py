@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from imapclient import DELETED, IMAPClient
+from imapclient.exceptions import IMAPClientError
 from sqlalchemy import select, update
 
 from mailbot.app import App
@@ -263,7 +264,11 @@ class MailboxConnection:
             server = names[name]
             if not self.client.folder_exists(server):
                 log.info("imap %s: creating folder %s", self.key, server)
-                self.client.create_folder(server)
+                try:
+                    self.client.create_folder(server)
+                except IMAPClientError:
+                    if not self.client.folder_exists(server):  # not "it was there after all" (ALREADYEXISTS)
+                        raise
         return names
 
     def _targets(self) -> tuple[str, str, str]:
@@ -410,6 +415,13 @@ class MailboxConnection:
 
     # waiting for mail
 
+    def _announced(self) -> bool:
+        """Whether imaplib kept an EXISTS or RECENT answer for itself (cleared as it is read)."""
+        kept = getattr(getattr(self.client, "_imap", None), "untagged_responses", None)
+        if not isinstance(kept, dict):
+            return False
+        return any([kept.pop("EXISTS", None), kept.pop("RECENT", None)])
+
     def wait_for_mail(self, tick: float) -> None:
         """Until new mail (IDLE) or ``poll_seconds`` (polling), a stop, or the IDLE period ends."""
         imap = self.config.imap
@@ -420,8 +432,14 @@ class MailboxConnection:
                 time.sleep(min(tick, max(0.0, deadline - time.monotonic())))
             return
         deadline = time.monotonic() + imap.idle_seconds
+        self._announced()  # forget what earlier commands' answers said
         self.client.idle()
         quick_empty = 0
+        # Mail that arrived since the last SEARCH is announced as IDLE starts, before "+ idling": imaplib
+        # files that answer away instead of letting idle_check see it.
+        if self._announced():
+            self.client.idle_done()
+            return
         while not self.should_stop() and time.monotonic() < deadline:
             started = time.monotonic()
             responses = self.client.idle_check(timeout=tick)

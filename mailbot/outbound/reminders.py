@@ -15,6 +15,7 @@ same cycle was claimed. Storage alerts are a separate track: once per cycle and 
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -77,10 +78,17 @@ def is_card_expiring(card_expires: date | None, renewal_on: date) -> bool:
 
 def cycle_steps(info: ServiceInfo, policy: RemindersConfig) -> tuple[Step, ...]:
     """Every step of the service's current cycle, earliest first."""
-    steps: list[Step] = []
     if is_autorenewing(info):
         kind = "card_expiring" if is_card_expiring(info.card_expires, info.expires_on) else "autorenew"
-        steps += [Step(f"autorenew_{d}", kind, -d) for d in policy.autorenew_before_days]
+        return _cycle_steps(kind, policy)
+    return _cycle_steps(None, policy)
+
+
+@functools.lru_cache(maxsize=64)  # three answers per policy; the sweep asks once per service
+def _cycle_steps(autorenew_kind: str | None, policy: RemindersConfig) -> tuple[Step, ...]:
+    steps: list[Step] = []
+    if autorenew_kind is not None:
+        steps += [Step(f"autorenew_{d}", autorenew_kind, -d) for d in policy.autorenew_before_days]
     else:
         steps += [Step(f"before_{d}", "expiry", -d) for d in policy.before_days]
         if policy.on_expiry:

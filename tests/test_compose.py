@@ -186,6 +186,7 @@ def test_encoded_boundaries_differ_and_never_occur_in_a_body() -> None:
         {"to_address": "renée@exämple.it"},  # SMTPUTF8 address: the EmailMessage path negotiates it
         {"to_address": "Mario Rossi <mario@example.org>"},  # not a bare address
         {"details": {"auto_submitted": "auto-replied", "in_reply_to": "<strange id@x>"}},
+        {"subject": "Rinnovo " + "x" * 1200},  # a word no space can fold
     ],
 )
 def test_rows_the_fast_path_does_not_take_go_as_email_message(overrides: dict[str, object]) -> None:
@@ -202,5 +203,9 @@ def test_outgoing_is_bytes_for_an_ordinary_row() -> None:
 def test_encode_refuses_what_build_refuses() -> None:
     with pytest.raises(ValueError, match="line break"):
         encode_message(make_row(subject="Rinnovo\nBcc: victim@example.org"), MAIL, NOW)
+    for name in ("Rinnovi\r\nBcc: victim@example.org", "Società\nBcc: victim@example.org"):
+        injected = MailConfig(from_address="rinnovi@example.it", from_name=name, reply_to=MAIL.reply_to)
+        with pytest.raises(ValueError, match="line break"):
+            encode_message(make_row(), injected, NOW)
     with pytest.raises(ValueError, match="timezone-aware"):
         encode_message(make_row(), MAIL, datetime(2026, 3, 14, 9, 30))

@@ -121,11 +121,14 @@ def encode_message(row: OutboundMessage, mail: MailConfig, now: datetime) -> Out
     lines.append(f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"')
     if row.language:
         lines.append(_unstructured("Content-Language", row.language))
-    head = "\r\n".join(lines).encode("ascii")
+    head = "\r\n".join(lines)
+    if any(len(line) > 998 for line in head.split("\r\n")):
+        return None  # a word too long to fold at a space: the EmailMessage path encodes it
+    head_bytes = head.encode("ascii")
     dash = b"--" + boundary.encode("ascii")
     data = b"".join(
         [
-            head,
+            head_bytes,
             b"\r\n\r\n",
             dash,
             b'\r\nContent-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
@@ -144,12 +147,12 @@ def encode_message(row: OutboundMessage, mail: MailConfig, now: datetime) -> Out
 
 @functools.lru_cache(maxsize=8)  # the same for every message of a configuration
 def _from_header(display_name: str, addr_spec: str) -> str:
+    if "\r" in display_name or "\n" in display_name:
+        raise ValueError(f"mail.from_name may not contain a line break: {display_name!r}")
     if not display_name:
         return f"From: {addr_spec}"
     if display_name.isascii():
         return _structured("From", formataddr((display_name, addr_spec)))
-    if "\r" in display_name or "\n" in display_name:
-        raise ValueError(f"mail.from_name may not contain a line break: {display_name!r}")
     encoded = "From: " + Header(display_name, "utf-8", header_name="From").encode(linesep="\r\n")
     last_line = len(encoded) - encoded.rfind("\n") - 1
     space = " " if last_line + len(addr_spec) + 3 <= _MAX_LINE else "\r\n "

@@ -537,3 +537,28 @@ def test_outcomes_gathered_meanwhile_are_written_in_one_transaction(make_app: Ma
     assert (result.sent, result.retried, result.failed, result.undeliverable) == (5, 1, 1, 1)
     states = [load(app, r.id).status for r in [*rows, bounced]]
     assert states == [OutboundStatus.SENT, OutboundStatus.PENDING] + [OutboundStatus.SENT] * 4 + [OutboundStatus.FAILED]
+
+
+def test_rows_not_started_are_released_even_when_writing_fails(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(connections=1)
+    rows = add_emails(app, 5)
+
+    class Slow:
+        async def send(self, message: object) -> None:
+            await asyncio.sleep(0.03)
+
+        async def close(self) -> None:
+            return None
+
+    def broken(*args: object) -> list[bool]:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("mailbot.outbound.drain._record_many", broken)
+    with pytest.raises((RuntimeError, ExceptionGroup)):
+        asyncio.run(drain_once(app, Slow(), T0))
+    states = [(load(app, r.id).status, load(app, r.id).attempts) for r in rows]
+    assert states[-1] == (OutboundStatus.PENDING, 0)  # never tried: back in the queue at once
+    assert all(state in {(OutboundStatus.SENDING, 1), (OutboundStatus.PENDING, 0)} for state in states)
+    assert states[0] == (OutboundStatus.SENDING, 1)  # sent, but its mark was lost: again after the lease

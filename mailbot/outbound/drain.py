@@ -199,10 +199,12 @@ async def drain_once(
     finally:
         # Cancelled or failed: what was sent must still be marked (never sent again), and a write
         # cut off in its thread is waited for, so the caller sees every outcome in the database.
-        run.write()
-        unsent = [r.id for r in batch.rows if r.id not in run.started] + run.to_release
-        if unsent:  # also on cancellation: never strand rows that were not tried
-            result.released += _release(app, [batch.token], unsent)
+        try:
+            run.write()
+        finally:
+            unsent = [r.id for r in batch.rows if r.id not in run.started] + run.to_release
+            if unsent:  # also on cancellation: never strand rows that were not tried
+                result.released += _release(app, [batch.token], unsent)
     return result
 
 

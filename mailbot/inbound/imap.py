@@ -423,7 +423,11 @@ class MailboxConnection:
         return any([kept.pop("EXISTS", None), kept.pop("RECENT", None)])
 
     def wait_for_mail(self, tick: float) -> None:
-        """Until new mail (IDLE) or ``poll_seconds`` (polling), a stop, or the IDLE period ends."""
+        """Until new mail (IDLE) or ``poll_seconds`` (polling), a stop, or the IDLE period ends.
+
+        IDLE too ends after ``poll_seconds`` at the latest, for a pass over the folder: an announcement
+        the connection missed (it can happen around a takeover or a server's own resync) then costs one
+        poll interval, never the rest of a 25-minute IDLE."""
         imap = self.config.imap
         if not self.can_idle:
             deadline = time.monotonic() + imap.poll_seconds
@@ -431,7 +435,7 @@ class MailboxConnection:
                 self.keep_lease()
                 time.sleep(min(tick, max(0.0, deadline - time.monotonic())))
             return
-        deadline = time.monotonic() + imap.idle_seconds
+        deadline = time.monotonic() + min(imap.idle_seconds, imap.poll_seconds)
         self._announced()  # forget what earlier commands' answers said
         self.client.idle()
         quick_empty = 0

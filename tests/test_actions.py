@@ -33,7 +33,7 @@ from mailbot.inbound import actions, pipeline
 from mailbot.inbound.pipeline import Outcome, process_inbound
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.inbound.store import load_raw, store_raw
-from mailbot.inbound.tickets import approve_ticket
+from mailbot.inbound.tickets import approve_ticket, close_ticket
 from mailbot.orders import create_order
 from mailbot.outbound.compose import build_message
 from mailbot.outbound.context import REPLY_TEMPLATES
@@ -162,6 +162,8 @@ def test_pa_details_from_another_address_wait_for_staff_then_approved(app: App, 
         assert session.get_one(Ticket, ticket.id).status == TicketStatus.APPROVED
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "order.pa_details")).one()
         assert event.actor == "anna" and event.message_ref == "m1@client.example.org"
+        # its only ticket settled, the message no longer waits for a person
+        assert session.get_one(InboundMessage, outcome.inbound_id).status == InboundStatus.PROCESSED
 
 
 def test_invalid_cig_never_stored_and_the_reply_asks_to_check(app: App, rules: RuleSet) -> None:
@@ -424,6 +426,10 @@ def test_poison_message_quarantined_and_the_next_one_processed(
         quarantine = session.scalars(select(Ticket).where(Ticket.inbound_id == bad.inbound_id)).one()
         assert "boom" in quarantine.summary
         assert [r.to_address for r in replies(session)] == ["q@example.org"]  # nothing of the poisoned one kept
+    with transaction(app.sessions) as session:  # staff looked at it: still quarantined, never "processed"
+        close_ticket(session, quarantine.id, "anna", NOW, "raw message checked")
+    with app.sessions() as session:
+        assert session.get_one(InboundMessage, bad.inbound_id).status == InboundStatus.QUARANTINED
 
 
 def test_only_one_product_limit_caps_years(app: App, rules: RuleSet) -> None:

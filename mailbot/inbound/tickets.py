@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.app import App
-from mailbot.db.models import Customer, InboundMessage, Ticket, TicketKind, TicketStatus
+from mailbot.db.models import Customer, InboundMessage, InboundStatus, Ticket, TicketKind, TicketStatus
 from mailbot.errors import InputError, NotFoundError
 from mailbot.inbound.actions_changes import ChangeNotApplicable, apply_change
 
@@ -88,6 +89,7 @@ def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: 
     except ChangeNotApplicable as exc:
         raise TicketError(f"ticket {ticket.id}: change no longer applicable: {exc}") from None
     _resolve(ticket, TicketStatus.APPROVED, actor, done.summary, now)
+    _settle_message(session, ticket, now)
     _audit(session, ticket, actor, "ticket.approved", now, {"applied": done.summary}, _message_ref(session, ticket))
     return ticket
 
@@ -97,6 +99,7 @@ def reject_ticket(session: Session, ticket_id: int, actor: str, reason: str, now
         raise TicketError(f"ticket {ticket_id}: a rejection needs a reason")
     ticket = _open(session, ticket_id, "rejected")
     _resolve(ticket, TicketStatus.REJECTED, actor, reason, now)
+    _settle_message(session, ticket, now)
     _audit(session, ticket, actor, "ticket.rejected", now, {"reason": reason}, _message_ref(session, ticket))
     return ticket
 
@@ -104,6 +107,7 @@ def reject_ticket(session: Session, ticket_id: int, actor: str, reason: str, now
 def close_ticket(session: Session, ticket_id: int, actor: str, now: datetime, note: str = "") -> Ticket:
     ticket = _open(session, ticket_id, "closed")
     _resolve(ticket, TicketStatus.CLOSED, actor, note or "closed", now)
+    _settle_message(session, ticket, now)
     _audit(session, ticket, actor, "ticket.closed", now, {"note": note}, _message_ref(session, ticket))
     return ticket
 
@@ -127,6 +131,23 @@ def _resolve(ticket: Ticket, status: TicketStatus, actor: str, resolution: str, 
     ticket.resolved_at = now
     ticket.resolution = resolution
     ticket.updated_at = now
+
+
+def _settle_message(session: Session, ticket: Ticket, now: datetime) -> None:
+    """A message waiting for a person (REVIEW) is PROCESSED once none of its tickets is open any more.
+    A quarantined message stays quarantined: closing its ticket does not mean it was processed."""
+    if ticket.inbound_id is None:
+        return
+    session.flush()
+    inbound = session.get(InboundMessage, ticket.inbound_id)
+    if inbound is None or inbound.status != InboundStatus.REVIEW:
+        return
+    still_open = session.scalar(
+        select(func.count(Ticket.id)).where(Ticket.inbound_id == inbound.id, Ticket.status == TicketStatus.OPEN)
+    )
+    if not still_open:
+        inbound.status = InboundStatus.PROCESSED
+        inbound.processed_at = now
 
 
 def _message_ref(session: Session, ticket: Ticket) -> str | None:

@@ -30,6 +30,7 @@ from email.message import EmailMessage, Message
 from stdnum import luhn
 
 from mailbot.inbound.identifiers import validate_iban
+from mailbot.inbound.mime import READ_POLICY
 
 MASK = "[CARTA RIMOSSA ****{last4}]"
 MIN_DIGITS, MAX_DIGITS = 13, 19
@@ -126,7 +127,7 @@ def redact_raw_message(raw: bytes) -> tuple[bytes, bool]:
     """``raw`` with every card number masked in headers and text parts, and whether there was one.
     Without card numbers the very same bytes come back."""
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        message = email.message_from_bytes(raw, policy=READ_POLICY)
         changed = False
         for part in message.walk():
             changed |= _redact_headers(part)

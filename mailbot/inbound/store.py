@@ -24,7 +24,6 @@ from email import message_from_bytes
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.policy import default as default_policy
 from email.utils import parseaddr
 
 from sqlalchemy import select
@@ -34,7 +33,7 @@ from sqlalchemy.orm import Session
 from mailbot.config import Config
 from mailbot.db.models import InboundAttachment, InboundMessage, InboundStatus, Ticket, TicketKind
 from mailbot.inbound.cards import redact_raw_message
-from mailbot.inbound.mime import Attachment, decode_header_value, header_hash, normalize_message_id
+from mailbot.inbound.mime import READ_POLICY, Attachment, decode_header_value, header_hash, normalize_message_id
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +191,7 @@ def attachment_payloads(raw: bytes) -> list[bytes]:
     if b"\n" not in raw and b"\r" in raw:
         raw = raw.replace(b"\r", b"\n")
     try:
-        message = message_from_bytes(raw, policy=default_policy)
+        message = message_from_bytes(raw, policy=READ_POLICY)
         found: list[bytes] = []
         _collect(message, found)
     except Exception:

@@ -1,0 +1,49 @@
+"""``mime.READ_POLICY`` parses each MIME header value once, and reads every message of the corpus exactly
+as ``policy.default`` does (types, charsets, names, dispositions, transfer encodings, payloads)."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailbot.inbound import mime
+from mailbot.inbound.mime import READ_POLICY
+
+CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.eml"))
+
+
+def described(part: Message) -> tuple[Any, ...]:
+    return (
+        part.get_content_type(),
+        part.get_content_charset(),
+        part.get_filename(),
+        part.get_content_disposition(),
+        str(part.get("Content-Transfer-Encoding", "")),
+        part.get_boundary(),
+        part.get_payload(decode=True),
+        [type(d).__name__ for d in part.defects],
+    )
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_every_corpus_message_reads_as_with_policy_default(path: Path) -> None:
+    raw = path.read_bytes()
+    ours = email.message_from_bytes(raw, policy=READ_POLICY)
+    theirs = email.message_from_bytes(raw, policy=policy.default)
+    assert [described(p) for p in ours.walk()] == [described(p) for p in theirs.walk()]
+    assert mime.parse_message(raw) == mime.parse_message(raw)  # and the cache does not leak between reads
+
+
+def test_a_mime_header_is_parsed_once_and_other_headers_every_time() -> None:
+    mime._parsed_header.cache_clear()
+    raw = b"Subject: hi\nContent-Type: text/plain;\n charset=utf-8\n\nbody\n"
+    msg = email.message_from_bytes(raw, policy=READ_POLICY)
+    first, second = msg["Content-Type"], msg["Content-Type"]
+    assert first is second and first.params["charset"] == "utf-8"  # unfolded as policy.default unfolds
+    assert msg["Subject"] is not msg["Subject"]
+    assert mime._parsed_header.cache_info().misses == 1

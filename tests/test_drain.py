@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -562,3 +563,23 @@ def test_rows_not_started_are_released_even_when_writing_fails(
     assert states[-1] == (OutboundStatus.PENDING, 0)  # never tried: back in the queue at once
     assert all(state in {(OutboundStatus.SENDING, 1), (OutboundStatus.PENDING, 0)} for state in states)
     assert states[0] == (OutboundStatus.SENDING, 1)  # sent, but its mark was lost: again after the lease
+
+
+def test_the_last_outcomes_of_a_batch_do_not_wait_for_the_group(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(connections=1)
+    rows = add_emails(app, 3)
+    monkeypatch.setattr("mailbot.outbound.drain.GROUP_WAIT_SECONDS", 30.0)
+
+    class Yields:
+        async def send(self, message: object) -> None:
+            await asyncio.sleep(0.001)
+
+        async def close(self) -> None:
+            return None
+
+    started = time.monotonic()
+    result = asyncio.run(drain_once(app, Yields(), T0))
+    assert time.monotonic() - started < 10  # the writer stopped waiting when the workers were done
+    assert result.sent == 3 and all(load(app, r.id).status is OutboundStatus.SENT for r in rows)

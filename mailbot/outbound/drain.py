@@ -20,6 +20,7 @@ lease expires (at-least-once). DB work runs in threads. Logs carry Message-IDs, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -120,7 +121,8 @@ class _Run:
     to_release: list[int] = field(default_factory=list)
     blocked: dict[int, str] = field(default_factory=dict)  # customer id -> why, found in this batch
     outcomes: deque[tuple[OutboundMessage, Decision]] = field(default_factory=deque)  # not yet written
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)  # an outcome came, or the workers are done
+    done: asyncio.Event = field(default_factory=asyncio.Event)  # the workers are done
     sending: bool = True  # workers still at work
     writing: threading.Lock = field(default_factory=threading.Lock)  # held by the write in progress
 
@@ -153,7 +155,8 @@ class _Run:
                 self.wake.clear()
                 continue
             if self.sending and len(self.outcomes) < GROUP_SIZE:
-                await asyncio.sleep(GROUP_WAIT_SECONDS)
+                with contextlib.suppress(TimeoutError):  # the batch's last outcomes do not wait
+                    await asyncio.wait_for(self.done.wait(), GROUP_WAIT_SECONDS)
             await asyncio.to_thread(self.write)
 
 
@@ -189,6 +192,7 @@ async def drain_once(
             workers -= 1
             if workers == 0:
                 run.sending = False
+                run.done.set()
                 run.wake.set()
 
     try:

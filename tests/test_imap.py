@@ -252,7 +252,7 @@ def test_a_crash_between_commit_and_move_neither_loses_nor_doubles(
     server.append(corpus("cancellation_it"))
     with monkeypatch.context() as patched:
         if when == "before_processing":
-            patched.setattr(imap_module, "process_inbound", lambda *a, **k: (_ for _ in ()).throw(Crash()))
+            patched.setattr(imap_module, "process_many", lambda *a, **k: (_ for _ in ()).throw(Crash()))
             connect: Any = connect_imap
         else:
 

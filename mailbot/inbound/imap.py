@@ -1,15 +1,17 @@
 """The IMAP listener: reads the ``imap.folder`` of one mailbox and hands each message to the pipeline.
 
-Per message: ``UID FETCH BODY.PEEK[]`` (never ``\\Seen``: people read these mailboxes too), ``store_raw``
-and COMMIT (with the folder's highest UID seen), process, and only then move it on the server to the
-``imap.processed_folder``, ``review_folder`` or ``quarantine_folder`` its outcome names (MOVE when the
-server has it, else COPY + ``\\Deleted`` + UID EXPUNGE with UIDPLUS, else COPY + EXPUNGE). A message
-whose processing must be retried stays in the incoming folder.
+Per batch of up to ``FETCH_BATCH`` messages: ``UID FETCH BODY.PEEK[]`` (never ``\\Seen``: people read
+these mailboxes too), ``store_many`` and COMMIT (with the folder's highest UID seen), process them
+(``process_many``: one transaction, a SAVEPOINT per message, so one failure costs only its message), and
+only then move each on the server to the ``imap.processed_folder``, ``review_folder`` or
+``quarantine_folder`` its outcome names (MOVE when the server has it, else COPY + ``\\Deleted`` + UID
+EXPUNGE with UIDPLUS, else COPY + EXPUNGE). A message whose processing must be retried stays in the
+incoming folder.
 
 State per folder lives in ``MailboxState``: the UIDVALIDITY and the highest UID stored. UIDs above it
 are new. UIDs at or below it that are still in the folder were stored but not moved (a crash between
 commit and move, or a retry): they are moved by their stored status, or fetched again when no row has
-their UID (``store_raw`` then answers the stored row, so nothing is stored twice). A UIDVALIDITY change
+their UID (``store_many`` then answers the stored row, so nothing is stored twice). A UIDVALIDITY change
 resets the state and every message in the folder is read again, deduplicated the same way.
 
 Only the process holding the database lease ``imap:<mailbox>`` consumes (``locks.Lease``), renewed
@@ -44,9 +46,9 @@ from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, InboundStatus, MailboxState
 from mailbot.errors import TransientError
 from mailbot.inbound.locks import Lease
-from mailbot.inbound.pipeline import folder_for, process_inbound, process_pending
+from mailbot.inbound.pipeline import folder_for, process_many, process_pending
 from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.store import store_raw
+from mailbot.inbound.store import StoreResult, store_many
 from mailbot.paths import rules_dir
 
 log = logging.getLogger(__name__)
@@ -350,48 +352,60 @@ class MailboxConnection:
             self._take(lp.refetch, plan.uidvalidity)
 
     def _take(self, uids: Sequence[int], uidvalidity: int) -> None:
-        """Fetch, store (commit), process, then move, in batches; a stop ends after the current message."""
+        """Fetch, store (one COMMIT per batch), process (one transaction per batch, a SAVEPOINT per
+        message), then move, in batches; a stop ends after the current message."""
         for batch in chunks(list(uids), FETCH_BATCH):
             if self.should_stop():
                 return
             self.keep_lease()
             fetched = self.client.fetch(list(batch), [b"BODY.PEEK[]"])
+            items = [(uid, bytes(raw)) for uid in batch if (raw := fetched.get(uid, {}).get(b"BODY[]")) is not None]
+            del fetched  # expunged by someone else since the SEARCH: not in the answer
+            if not items:
+                continue
             placed: dict[str, list[tuple[int, int]]] = {}
-            for uid in batch:
-                if self.should_stop():
-                    break
-                raw = fetched.get(uid, {}).get(b"BODY[]")
-                if raw is None:  # expunged by someone else since the SEARCH
-                    continue
-                inbound_id, status = self._store_and_process(uid, uidvalidity, bytes(raw))
-                target = folder_for(self.config, status)
-                if target != self.config.imap.folder:
-                    placed.setdefault(target, []).append((uid, inbound_id))
+            todo: list[tuple[int, int]] = []
+            for uid, result in zip((uid for uid, _ in items), self._store(items, uidvalidity), strict=True):
+                if result.duplicate:
+                    self.counters.duplicates += 1
+                    log.info("imap %s: UID %s is a copy of stored message id %s", self.key, uid, result.inbound_id)
+                else:
+                    self.counters.stored += 1
+                if result.status == InboundStatus.RECEIVED and not result.duplicate:
+                    todo.append((uid, result.inbound_id))
+                else:  # a copy (moved by its stored status), or stored quarantined (too large)
+                    self._place(placed, uid, result.inbound_id, result.status)
+            del items
+            outcomes = process_many(self.app, [i for _, i in todo], self.clock(), self.rules,
+                                    should_stop=self.should_stop)  # fmt: skip
+            self.counters.processed += len(outcomes)
+            for (uid, inbound_id), outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest waiting
+                self._place(placed, uid, inbound_id, outcome.status)
             for folder, pairs in placed.items():
                 self._move(folder, [u for u, _ in pairs], [i for _, i in pairs])
 
-    def _store_and_process(self, uid: int, uidvalidity: int, raw: bytes) -> tuple[int, InboundStatus]:
+    def _place(self, placed: dict[str, list[tuple[int, int]]], uid: int, inbound_id: int,
+               status: InboundStatus) -> None:  # fmt: skip
+        target = folder_for(self.config, status)
+        if target != self.config.imap.folder:
+            placed.setdefault(target, []).append((uid, inbound_id))
+
+    def _store(self, items: Sequence[tuple[int, bytes]], uidvalidity: int) -> list[StoreResult]:
+        """Store a fetched batch and the folder's highest UID, and COMMIT: only then may anything move.
+        A failure stores none of the batch (the caller moves nothing; the messages are fetched again)."""
         with transaction(self.app.sessions) as session:
-            result = store_raw(session, raw, source="imap", now=self.clock(), config=self.config,
-                               mailbox=self.key, uidvalidity=uidvalidity, uid=uid)  # fmt: skip
+            results = store_many(session, items, source="imap", now=self.clock(), config=self.config,
+                                 mailbox=self.key, uidvalidity=uidvalidity)  # fmt: skip
+            top = max(uid for uid, _ in items)
             state = session.get(MailboxState, self.key)
             if state is None:
-                session.add(MailboxState(mailbox=self.key, uidvalidity=uidvalidity, last_uid=uid))
+                session.add(MailboxState(mailbox=self.key, uidvalidity=uidvalidity, last_uid=top))
             elif state.uidvalidity != uidvalidity:
-                state.uidvalidity, state.last_uid = uidvalidity, uid
-            elif uid > state.last_uid:
-                state.last_uid = uid
-        # Committed: from here on a crash leaves the message in the folder, found again as a leftover.
-        if result.duplicate:
-            self.counters.duplicates += 1
-            log.info("imap %s: UID %s is a copy of stored message id %s", self.key, uid, result.inbound_id)
-            return result.inbound_id, result.status
-        self.counters.stored += 1
-        if result.status != InboundStatus.RECEIVED:  # stored quarantined (too large)
-            return result.inbound_id, result.status
-        outcome = process_inbound(self.app, result.inbound_id, self.clock(), self.rules)
-        self.counters.processed += 1
-        return result.inbound_id, outcome.status
+                state.uidvalidity, state.last_uid = uidvalidity, top
+            elif top > state.last_uid:
+                state.last_uid = top
+        # Committed: from here on a crash leaves the messages in the folder, found again as leftovers.
+        return results
 
     def _move(self, folder: str, uids: list[int], inbound_ids: list[int]) -> None:
         target = self.server_names[folder]

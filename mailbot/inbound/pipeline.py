@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -99,10 +100,84 @@ def process_inbound(app: App, inbound_id: int, now: datetime, rules: RuleSet) ->
     return Outcome(status, folder_for(app.config, status), inbound_id)
 
 
+def process_many(
+    app: App,
+    inbound_ids: Sequence[int],
+    now: datetime,
+    rules: RuleSet,
+    *,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> list[Outcome]:
+    """``process_inbound`` for a batch of stored messages, with the same outcomes, in ONE transaction.
+
+    The rows are locked with one SELECT ... FOR UPDATE; each message runs in its own SAVEPOINT, so a
+    failure rolls back that message only, then is recorded beside the others: a temporary one as one
+    more attempt (quarantined at ``inbound.max_attempts``), anything else quarantined with a ticket.
+    If the batch itself fails (its COMMIT, or a failure while recording a failure) nothing of it is
+    kept and every message goes through ``process_inbound`` on its own. ``should_stop`` ends the batch
+    early: the messages not reached stay RECEIVED (their outcomes are missing from the answer).
+
+    Raises only when the database cannot even record an outcome (OperationalError)."""
+    if not inbound_ids:
+        return []
+    try:
+        with transaction(app.sessions) as session:
+            outcomes = _process_batch(session, app, inbound_ids, now, rules, should_stop)
+    except Exception as exc:
+        log.warning("inbound: a batch of %d failed as a whole (%s: %s), one message at a time instead",
+                    len(inbound_ids), type(exc).__name__, exc)  # fmt: skip
+        outcomes = []
+        for inbound_id in inbound_ids:
+            if should_stop():
+                break
+            outcomes.append(process_inbound(app, inbound_id, now, rules))
+    return outcomes
+
+
+def _process_batch(
+    session: Session,
+    app: App,
+    inbound_ids: Sequence[int],
+    now: datetime,
+    rules: RuleSet,
+    should_stop: Callable[[], bool],
+) -> list[Outcome]:
+    locked = session.scalars(
+        select(InboundMessage)
+        .where(InboundMessage.id.in_(set(inbound_ids)))
+        .order_by(InboundMessage.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    rows = {row.id: row for row in locked}
+    outcomes: list[Outcome] = []
+    for inbound_id in inbound_ids:
+        if should_stop():
+            break
+        inbound = rows.get(inbound_id)
+        if inbound is None:  # as process_inbound: nothing to keep, the id named no message
+            log.error("inbound id %s: quarantined, LookupError", inbound_id)
+            outcomes.append(Outcome(InboundStatus.QUARANTINED, app.config.imap.quarantine_folder, inbound_id))
+            continue
+        try:
+            with session.begin_nested():
+                status = _process_row(session, app, inbound, now, rules)
+        except (TransientError, OperationalError) as exc:
+            status = _record_retry(session, app.config, inbound, exc, now)
+        except Exception as exc:
+            status = _record_quarantine(session, inbound, exc, now, traceback.format_exc())
+        outcomes.append(Outcome(status, folder_for(app.config, status), inbound_id))
+    return outcomes
+
+
 def _process(session: Session, app: App, inbound_id: int, now: datetime, rules: RuleSet) -> InboundStatus:
     inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
     if inbound is None:
         raise LookupError(f"inbound message {inbound_id} not found")
+    return _process_row(session, app, inbound, now, rules)
+
+
+def _process_row(session: Session, app: App, inbound: InboundMessage, now: datetime, rules: RuleSet) -> InboundStatus:
     if inbound.status != InboundStatus.RECEIVED:  # another process got there first
         return inbound.status
     config = app.config
@@ -187,40 +262,54 @@ def _result_json(result: ActionResult) -> dict[str, Any]:
 
 
 def _retry_later(app: App, inbound_id: int, exc: BaseException, now: datetime) -> Outcome:
-    error = _error_text(exc)
     with transaction(app.sessions) as session:
         inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
-        if inbound is None or inbound.status != InboundStatus.RECEIVED:
-            status = inbound.status if inbound is not None else InboundStatus.RECEIVED
-            return Outcome(status, folder_for(app.config, status), inbound_id)
-        inbound.attempts += 1
-        inbound.error = error
-        if inbound.attempts >= app.config.inbound.max_attempts:
-            inbound.status = InboundStatus.QUARANTINED
-            inbound.processed_at = now
-            summary = f"message could not be processed after {inbound.attempts} attempts: {error}"
-            open_quarantine_ticket(session, inbound, summary[:ERROR_MAX], now)
-            log.error("inbound id %s: quarantined after %s attempts", inbound_id, inbound.attempts)
-        else:
-            log.warning("inbound id %s: temporary failure (%s), attempt %s", inbound_id, type(exc).__name__,
-                        inbound.attempts)  # fmt: skip
-        status = inbound.status
+        if inbound is None:
+            return Outcome(InboundStatus.RECEIVED, folder_for(app.config, InboundStatus.RECEIVED), inbound_id)
+        status = _record_retry(session, app.config, inbound, exc, now)
     return Outcome(status, folder_for(app.config, status), inbound_id)
 
 
-def _quarantine(app: App, inbound_id: int, exc: BaseException, now: datetime, trace: str) -> Outcome:
+def _record_retry(session: Session, config: Config, inbound: InboundMessage, exc: BaseException,
+                  now: datetime) -> InboundStatus:  # fmt: skip
+    """One more attempt on a message that failed for a reason that may pass; quarantined at the last."""
+    if inbound.status != InboundStatus.RECEIVED:
+        return InboundStatus(inbound.status)
     error = _error_text(exc)
-    log.error("inbound id %s: quarantined, %s", inbound_id, type(exc).__name__)
+    inbound.attempts += 1
+    inbound.error = error
+    if inbound.attempts >= config.inbound.max_attempts:
+        inbound.status = InboundStatus.QUARANTINED
+        inbound.processed_at = now
+        summary = f"message could not be processed after {inbound.attempts} attempts: {error}"
+        open_quarantine_ticket(session, inbound, summary[:ERROR_MAX], now)
+        log.error("inbound id %s: quarantined after %s attempts", inbound.id, inbound.attempts)
+    else:
+        log.warning("inbound id %s: temporary failure (%s), attempt %s", inbound.id, type(exc).__name__,
+                    inbound.attempts)  # fmt: skip
+    return InboundStatus(inbound.status)
+
+
+def _quarantine(app: App, inbound_id: int, exc: BaseException, now: datetime, trace: str) -> Outcome:
     with transaction(app.sessions) as session:
         inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
         if inbound is None:  # nothing to keep: the id named no message
+            log.error("inbound id %s: quarantined, %s", inbound_id, type(exc).__name__)
             return Outcome(InboundStatus.QUARANTINED, app.config.imap.quarantine_folder, inbound_id)
-        inbound.status = InboundStatus.QUARANTINED
-        inbound.error = error
-        inbound.processed_at = now
-        ticket = open_quarantine_ticket(session, inbound, f"message could not be processed: {error}"[:ERROR_MAX], now)
-        ticket.details = {**ticket.details, "traceback": trace[-ERROR_MAX * 4 :]}
+        _record_quarantine(session, inbound, exc, now, trace)
     return Outcome(InboundStatus.QUARANTINED, app.config.imap.quarantine_folder, inbound_id)
+
+
+def _record_quarantine(session: Session, inbound: InboundMessage, exc: BaseException, now: datetime,
+                       trace: str) -> InboundStatus:  # fmt: skip
+    error = _error_text(exc)
+    log.error("inbound id %s: quarantined, %s", inbound.id, type(exc).__name__)
+    inbound.status = InboundStatus.QUARANTINED
+    inbound.error = error
+    inbound.processed_at = now
+    ticket = open_quarantine_ticket(session, inbound, f"message could not be processed: {error}"[:ERROR_MAX], now)
+    ticket.details = {**ticket.details, "traceback": trace[-ERROR_MAX * 4 :]}
+    return InboundStatus.QUARANTINED
 
 
 def _error_text(exc: BaseException) -> str:

@@ -57,6 +57,23 @@ class Envelope:
     subject: str | None
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A received message made ready to store (pure): redacted, identified, its envelope read."""
+
+    size: int  # of the raw as received, for ``inbound.max_message_bytes``
+    redacted: bytes
+    card_found: bool
+    envelope: Envelope
+    key: str
+
+
+def prepare_raw(raw: bytes) -> Prepared:
+    redacted, card_found = redact_raw_message(raw)
+    envelope = read_envelope(redacted)
+    return Prepared(len(raw), redacted, card_found, envelope, dedup_key(envelope.message_id, redacted))
+
+
 def store_raw(
     session: Session,
     raw: bytes,
@@ -72,48 +89,134 @@ def store_raw(
 
     Never raises on a duplicate, even one inserted concurrently by another process. The caller commits.
     """
-    redacted, card_found = redact_raw_message(raw)
-    envelope = read_envelope(redacted)
-    key = dedup_key(envelope.message_id, redacted)
-    existing = _find(session, key)
+    return _store_prepared(session, prepare_raw(raw), source=source, now=now, config=config,
+                           mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)  # fmt: skip
+
+
+def store_many(
+    session: Session,
+    items: Sequence[tuple[int | None, bytes]],
+    *,
+    source: str,
+    now: datetime,
+    config: Config,
+    mailbox: str | None = None,
+    uidvalidity: int | None = None,
+) -> list[StoreResult]:
+    """``store_raw`` for a batch of ``(uid, raw)``: one look-up of the stored keys and one INSERT flush.
+
+    Same answers as storing them one at a time, in order (a message given twice is a duplicate of its
+    first copy). If the flush meets the unique constraint (another process stored one of them since the
+    look-up) the batch's rows are rolled back to their SAVEPOINT and stored one at a time. The caller commits.
+    """
+    prepared = [prepare_raw(raw) for _uid, raw in items]
+    stored: dict[str, tuple[int, InboundStatus]] = {}
+    keys = sorted({p.key for p in prepared})
+    for start in range(0, len(keys), 500):
+        found = session.execute(
+            select(InboundMessage.dedup_key, InboundMessage.id, InboundMessage.status).where(
+                InboundMessage.dedup_key.in_(keys[start : start + 500])
+            )
+        )
+        stored.update({str(key): (int(row_id), InboundStatus(status)) for key, row_id, status in found})
+    rows: dict[str, InboundMessage] = {}
+    for (uid, _raw), p in zip(items, prepared, strict=True):
+        if p.key not in stored and p.key not in rows:
+            rows[p.key] = _new_row(p, source=source, now=now, config=config, mailbox=mailbox,
+                                   uidvalidity=uidvalidity, uid=uid)  # fmt: skip
+    if rows:
+        try:
+            with session.begin_nested():
+                session.add_all(rows.values())
+                session.flush()
+        except IntegrityError:
+            log.info("inbound: a batch of %d met a concurrent copy, storing one at a time", len(rows))
+            return [
+                _store_prepared(session, p, source=source, now=now, config=config, mailbox=mailbox,
+                                uidvalidity=uidvalidity, uid=uid)
+                for (uid, _raw), p in zip(items, prepared, strict=True)
+            ]  # fmt: skip
+    results: list[StoreResult] = []
+    for p in prepared:
+        if p.key in stored:
+            row_id, status = stored[p.key]
+            results.append(StoreResult(row_id, True, status))
+            continue
+        row = rows[p.key]
+        results.append(StoreResult(row.id, False, row.status))
+        stored[p.key] = (row.id, row.status)  # a second copy in the batch is a duplicate of this one
+        _stored(session, row, source, now)
+    return results
+
+
+def _store_prepared(
+    session: Session,
+    p: Prepared,
+    *,
+    source: str,
+    now: datetime,
+    config: Config,
+    mailbox: str | None,
+    uidvalidity: int | None,
+    uid: int | None,
+) -> StoreResult:
+    existing = _find(session, p.key)
     if existing is not None:
         return StoreResult(existing.id, True, existing.status)
-    too_large = len(raw) > config.inbound.max_message_bytes
-    row = InboundMessage(
-        dedup_key=key,
-        message_id=envelope.message_id[:998] if envelope.message_id else None,
-        sha256=hashlib.sha256(redacted).hexdigest(),
-        raw_compressed=zlib.compress(redacted, 6),
-        size=len(redacted),
-        source=source,
-        mailbox=mailbox,
-        uidvalidity=uidvalidity,
-        uid=uid,
-        received_at=now,
-        status=InboundStatus.QUARANTINED if too_large else InboundStatus.RECEIVED,
-        sender=envelope.sender,
-        subject=envelope.subject,
-        card_number_detected=card_found,
-        error=f"too large: {len(raw)} bytes" if too_large else None,
-        processed_at=now if too_large else None,
-    )
+    row = _new_row(p, source=source, now=now, config=config, mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)
     try:
         with session.begin_nested():
             session.add(row)
             session.flush()
     except IntegrityError:
         # Another process stored the same message between our look-up and our insert.
-        existing = _find(session, key)
+        existing = _find(session, p.key)
         if existing is None:
             raise
-        log.info("inbound %s: concurrent duplicate of id %s", key, existing.id)
+        log.info("inbound %s: concurrent duplicate of id %s", p.key, existing.id)
         return StoreResult(existing.id, True, existing.status)
-    if too_large:
-        open_quarantine_ticket(session, row, f"message could not be processed: {row.error}", now)
-        log.warning("inbound id %s (%s): quarantined, %s", row.id, key, row.error)
-    else:
-        log.info("inbound id %s stored (%s, %s)", row.id, key, source)
+    _stored(session, row, source, now)
     return StoreResult(row.id, False, row.status)
+
+
+def _new_row(
+    p: Prepared,
+    *,
+    source: str,
+    now: datetime,
+    config: Config,
+    mailbox: str | None,
+    uidvalidity: int | None,
+    uid: int | None,
+) -> InboundMessage:
+    too_large = p.size > config.inbound.max_message_bytes
+    return InboundMessage(
+        dedup_key=p.key,
+        message_id=p.envelope.message_id[:998] if p.envelope.message_id else None,
+        sha256=hashlib.sha256(p.redacted).hexdigest(),
+        raw_compressed=zlib.compress(p.redacted, 6),
+        size=len(p.redacted),
+        source=source,
+        mailbox=mailbox,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        received_at=now,
+        status=InboundStatus.QUARANTINED if too_large else InboundStatus.RECEIVED,
+        sender=p.envelope.sender,
+        subject=p.envelope.subject,
+        card_number_detected=p.card_found,
+        error=f"too large: {p.size} bytes" if too_large else None,
+        processed_at=now if too_large else None,
+    )
+
+
+def _stored(session: Session, row: InboundMessage, source: str, now: datetime) -> None:
+    """A new row is in: a too-large one gets its quarantine ticket."""
+    if row.status == InboundStatus.QUARANTINED:
+        open_quarantine_ticket(session, row, f"message could not be processed: {row.error}", now)
+        log.warning("inbound id %s (%s): quarantined, %s", row.id, row.dedup_key, row.error)
+    else:
+        log.info("inbound id %s stored (%s, %s)", row.id, row.dedup_key, source)
 
 
 def load_raw(inbound: InboundMessage) -> bytes:

@@ -1,0 +1,311 @@
+"""Batches on the inbound path: ``store.store_many`` (one look-up, one INSERT flush, one COMMIT by the
+caller) and ``pipeline.process_many`` (one transaction, a SAVEPOINT per message) give the answers of
+``store_raw`` and ``process_inbound`` one at a time, and one bad message costs only itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+import mailbot.inbound.imap as imap_module
+from mailbot.app import App, create_app
+from mailbot.db.engine import transaction
+from mailbot.db.models import InboundMessage, InboundStatus, OutboundMessage, Ticket
+from mailbot.errors import TransientError
+from mailbot.inbound import pipeline, store, understand
+from mailbot.inbound.imap import drain_mailbox
+from mailbot.inbound.pipeline import folder_for, process_inbound, process_many
+from mailbot.inbound.rules import RuleSet, load_rules
+from mailbot.inbound.store import StoreResult, store_many, store_raw
+from mailbot.outbound.context import REPLY_TEMPLATES
+from mailbot.paths import rules_dir
+from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
+from tests.conftest import make_config
+from tests.test_imap import FOLDERS, assert_each_in_its_folder, make_app, rows
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+CORPUS = Path(__file__).parent / "corpus"
+REPLIES = OutboundMessage.__table__.select().where(OutboundMessage.template.in_(REPLY_TEMPLATES)).subquery()
+NAMES = ("renewal_it_cp1252", "auto_reply_it", "list_traffic", "cancellation_it", "trap_forwarded_attachment_cig")
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return load_rules(rules_dir())
+
+
+def variant(name: str, tag: str, extra: bytes = b"") -> bytes:
+    raw = (CORPUS / f"{name}.eml").read_bytes()
+    head, sep, body = raw.partition(b"\n\n")
+    lines = [line for line in head.split(b"\n") if not line.lower().startswith(b"message-id:")]
+    lines.append(f"Message-ID: <{tag}@batch.example.org>".encode())
+    if extra:
+        lines.append(extra)
+    return b"\n".join(lines) + sep + body
+
+
+def messages(*extra: tuple[int, bytes]) -> list[bytes]:
+    marks = dict(extra)
+    return [variant(name, f"m{i}", marks.get(i, b"")) for i, name in enumerate(NAMES)]
+
+
+def stored_ids(app: App, raws: list[bytes]) -> list[int]:
+    with transaction(app.sessions) as session:
+        results = store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config)
+    return [r.inbound_id for r in results]
+
+
+def count(session: Session, what: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(what)) or 0)
+
+
+def poison_reader(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    real = understand.read_message
+
+    def read_message(raw: bytes, **kw: Any) -> Any:
+        if b"X-Test-Poison: yes" in raw:
+            raise error
+        return real(raw, **kw)
+
+    monkeypatch.setattr("mailbot.inbound.pipeline.read_message", read_message)
+
+
+# store_many ------------------------------------------------------------------------------------
+
+
+def test_store_many_answers_as_store_raw_one_at_a_time(app: App) -> None:
+    raws = messages()
+    with transaction(app.sessions) as session:
+        first = store_raw(session, raws[1], source="imap", now=NOW, config=app.config)
+    items = [(10, raws[0]), (11, raws[1]), (12, raws[2]), (13, raws[0])]  # one stored before, one twice
+    with transaction(app.sessions) as session:
+        results = store_many(session, items, source="imap", now=NOW, config=app.config, mailbox="mb", uidvalidity=7)
+    assert [r.duplicate for r in results] == [False, True, False, True]
+    assert results[1] == StoreResult(first.inbound_id, True, InboundStatus.RECEIVED)
+    assert results[3].inbound_id == results[0].inbound_id
+    with app.sessions() as session:
+        rows = list(session.scalars(select(InboundMessage).order_by(InboundMessage.id)))
+        assert len(rows) == 3
+        by_id = {row.id: row for row in rows}
+        assert (by_id[results[0].inbound_id].uid, by_id[results[2].inbound_id].uid) == (10, 12)
+        assert by_id[results[0].inbound_id].mailbox == "mb" and by_id[results[0].inbound_id].uidvalidity == 7
+        assert store.load_raw(by_id[results[2].inbound_id]) == raws[2]
+
+
+def test_store_many_redacts_and_quarantines_too_large_as_store_raw(tmp_path: Path, db_url: str, engine: Engine) -> None:
+    card = variant("renewal_it_cp1252", "card").replace(b"\n\n", b"\n\nCarta 4111 1111 1111 1111\n", 1)
+    big = variant("list_traffic", "big") + b"x" * 2000
+    app = create_app(make_config(tmp_path, db_url, inbound={"max_message_bytes": len(big) - 1}), engine=engine)
+    with transaction(app.sessions) as session:
+        results = store_many(session, [(1, card), (2, big)], source="imap", now=NOW, config=app.config)
+    assert [r.status for r in results] == [InboundStatus.RECEIVED, InboundStatus.QUARANTINED]
+    with app.sessions() as session:
+        kept = session.get(InboundMessage, results[0].inbound_id)
+        assert kept is not None and kept.card_number_detected
+        assert b"4111 1111 1111 1111" not in store.load_raw(kept)
+        ticket = session.scalars(select(Ticket).where(Ticket.inbound_id == results[1].inbound_id)).one()
+        assert "too large" in ticket.summary
+
+
+def test_store_many_meeting_a_concurrent_copy_stores_one_at_a_time(
+    app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    raws = messages()[:3]
+    real_new_row = store._new_row
+    sneaked: list[InboundMessage] = []
+    sessions: list[Session] = []
+
+    def new_row(p: store.Prepared, **kw: Any) -> InboundMessage:
+        if not sneaked:  # the first message is stored by someone else after the look-up, before the flush
+            twin = real_new_row(p, **{**kw, "source": "maildir"})
+            with sessions[0].begin_nested():
+                sessions[0].add(twin)
+            sneaked.append(twin)
+        return real_new_row(p, **kw)
+
+    monkeypatch.setattr(store, "_new_row", new_row)
+    caplog.set_level("INFO", logger="mailbot.inbound.store")
+    with transaction(app.sessions) as session:
+        sessions.append(session)
+        results = store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config)
+    assert "met a concurrent copy" in caplog.text
+    assert results[0] == StoreResult(sneaked[0].id, True, InboundStatus.RECEIVED)
+    assert [r.duplicate for r in results[1:]] == [False, False]
+    with app.sessions() as session:
+        assert count(session, InboundMessage) == 3
+        assert session.get(InboundMessage, results[0].inbound_id).source == "maildir"  # type: ignore[union-attr]
+
+
+# process_many ----------------------------------------------------------------------------------
+
+
+def test_process_many_gives_the_outcomes_of_process_inbound(app: App, rules: RuleSet, tmp_path: Path) -> None:
+    ids = stored_ids(app, messages())
+    outcomes = process_many(app, ids, NOW, rules)
+    assert [o.inbound_id for o in outcomes] == ids
+    with app.sessions() as session:
+        rows = {row.id: row for row in session.scalars(select(InboundMessage))}
+        assert [rows[i].status for i in ids] == [o.status for o in outcomes]
+        assert all(o.status != InboundStatus.RECEIVED for o in outcomes)
+        assert [rows[i].processed_at is not None for i in ids] == [True] * len(ids)
+        answered = count(
+            session, select(OutboundMessage).where(OutboundMessage.template.in_(REPLY_TEMPLATES)).subquery()
+        )
+    # processed again (another process, a retry): nothing changes, nothing is answered twice
+    again = [process_inbound(app, i, NOW, rules) for i in ids]
+    assert [o.status for o in again] == [o.status for o in outcomes]
+    assert process_many(app, ids, NOW, rules) == outcomes
+    with app.sessions() as session:
+        assert (
+            count(session, select(OutboundMessage).where(OutboundMessage.template.in_(REPLY_TEMPLATES)).subquery())
+            == answered
+        )
+
+
+def test_a_poison_message_in_the_middle_of_a_batch_costs_only_itself(
+    app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poison_reader(monkeypatch, RuntimeError("the parser broke on this message"))
+    ids = stored_ids(app, messages((2, b"X-Test-Poison: yes")))
+    outcomes = process_many(app, ids, NOW, rules)
+    assert [o.status == InboundStatus.QUARANTINED for o in outcomes] == [False, False, True, False, False]
+    assert outcomes[2].folder == app.config.imap.quarantine_folder
+    with app.sessions() as session:
+        rows = {row.id: row for row in session.scalars(select(InboundMessage))}
+        poison = rows[ids[2]]
+        assert poison.status == InboundStatus.QUARANTINED and "parser broke" in (poison.error or "")
+        assert poison.understanding in ({}, None) or "actions" not in poison.understanding  # its work undone
+        ticket = session.scalars(select(Ticket).where(Ticket.inbound_id == poison.id)).one()
+        assert "parser broke" in ticket.summary and "RuntimeError" in ticket.details["traceback"]
+        for i in (0, 1, 3, 4):  # the others are processed and committed
+            assert rows[ids[i]].status in (InboundStatus.PROCESSED, InboundStatus.REVIEW)
+            assert rows[ids[i]].processed_at is not None
+
+
+def test_a_temporary_failure_in_a_batch_is_one_more_attempt_until_quarantine(
+    app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poison_reader(monkeypatch, TransientError("the lookup service is down"))
+    ids = stored_ids(app, messages((1, b"X-Test-Poison: yes")))
+    attempts = app.config.inbound.max_attempts
+    for attempt in range(1, attempts + 1):
+        outcomes = process_many(app, ids, NOW, rules)
+        expected = InboundStatus.QUARANTINED if attempt == attempts else InboundStatus.RECEIVED
+        assert outcomes[1].status == expected
+        assert outcomes[1].folder == folder_for(app.config, expected)
+        with app.sessions() as session:
+            row = session.get(InboundMessage, ids[1])
+            assert row is not None and row.attempts == attempt and "lookup service" in (row.error or "")
+    with app.sessions() as session:
+        assert count(session, select(Ticket).where(Ticket.inbound_id == ids[1]).subquery()) == 1
+
+
+def test_a_batch_that_fails_as_a_whole_is_processed_one_message_at_a_time(
+    app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = stored_ids(app, messages())
+    real = pipeline._process_batch
+
+    def failing_commit(session: Session, *args: Any) -> Any:
+        real(session, *args)
+        session.flush()
+        raise OperationalError("COMMIT", {}, Exception("connection reset"))
+
+    monkeypatch.setattr(pipeline, "_process_batch", failing_commit)
+    outcomes = process_many(app, ids, NOW, rules)
+    assert [o.inbound_id for o in outcomes] == ids and all(o.status != InboundStatus.RECEIVED for o in outcomes)
+    with app.sessions() as session:
+        replies = list(session.scalars(select(OutboundMessage).where(OutboundMessage.template.in_(REPLY_TEMPLATES))))
+        assert len({r.idempotency_key for r in replies}) == len(replies)  # the batch's work was undone, not doubled
+        assert [session.get(InboundMessage, i).status for i in ids] == [o.status for o in outcomes]  # type: ignore[union-attr]
+        tickets = list(session.scalars(select(Ticket)))
+        assert len({t.inbound_id for t in tickets}) == len(tickets)
+
+
+def test_a_stop_ends_the_batch_and_leaves_the_rest_received(app: App, rules: RuleSet) -> None:
+    ids = stored_ids(app, messages())
+    seen: list[int] = []
+
+    def stop_after_two() -> bool:
+        seen.append(1)
+        return len(seen) > 2
+
+    outcomes = process_many(app, ids, NOW, rules, should_stop=stop_after_two)
+    assert len(outcomes) == 2
+    with app.sessions() as session:
+        statuses = [session.get(InboundMessage, i).status for i in ids]  # type: ignore[union-attr]
+    assert statuses[2:] == [InboundStatus.RECEIVED] * 3
+    assert all(s != InboundStatus.RECEIVED for s in statuses[:2])
+
+
+def test_a_missing_id_in_a_batch_is_answered_as_process_inbound_does(app: App, rules: RuleSet) -> None:
+    ids = stored_ids(app, messages()[:2])
+    outcomes = process_many(app, [ids[0], 9999, ids[1]], NOW, rules)
+    assert outcomes[1] == process_inbound(app, 9999, NOW, rules)
+    assert outcomes[1].status == InboundStatus.QUARANTINED
+    assert outcomes[0].status != InboundStatus.RECEIVED and outcomes[2].status != InboundStatus.RECEIVED
+
+
+# the IMAP listener's batches -------------------------------------------------------------------
+
+
+imap_only = pytest.mark.skipif(
+    dovecot_binary() is None, reason="dovecot is not installed (apt-get install dovecot-imapd)"
+)
+
+
+@pytest.fixture
+def server() -> Iterator[DovecotServer]:
+    srv = DovecotServer(make_server_dir()).start()
+    yield srv
+    srv.remove()
+
+
+@imap_only
+def test_a_batch_whose_store_commit_fails_moves_nothing_and_is_taken_whole_next_time(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    app = make_app(tmp_path, db_url, engine, server)
+    server.append(messages())
+    real = store.store_many
+
+    def store_then_fail(session: Session, *args: Any, **kw: Any) -> Any:
+        real(session, *args, **kw)
+        session.flush()
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))  # the COMMIT fails
+
+    with monkeypatch.context() as patched:
+        patched.setattr(imap_module, "store_many", store_then_fail)
+        with pytest.raises(OperationalError):
+            drain_mailbox(app, rules)
+    assert rows(app) == []  # nothing stored...
+    assert server.uids("INBOX") == [1, 2, 3, 4, 5]  # ...and nothing moved
+    assert all(server.uids(folder) == [] for folder in FOLDERS)
+
+    counters = drain_mailbox(app, rules)
+    assert (counters.stored, counters.processed, counters.duplicates) == (5, 5, 0)
+    assert_each_in_its_folder(app, server)
+
+
+@imap_only
+def test_a_poison_message_in_the_middle_of_a_fetched_batch(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    poison_reader(monkeypatch, RuntimeError("the parser broke on this message"))
+    app = make_app(tmp_path, db_url, engine, server)
+    server.append(messages((2, b"X-Test-Poison: yes")))
+    counters = drain_mailbox(app, rules)
+    assert (counters.stored, counters.processed) == (5, 5)
+    found = rows(app)
+    assert [row.status == InboundStatus.QUARANTINED for row in found] == [False, False, True, False, False]
+    assert server.uids("mailbot/quarantine") == [1]
+    assert_each_in_its_folder(app, server)

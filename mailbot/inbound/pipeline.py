@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -142,6 +142,10 @@ def _process_batch(
     rules: RuleSet,
     should_stop: Callable[[], bool],
 ) -> list[Outcome]:
+    # The session's identity map holds objects weakly: without this, the customer, orders and services
+    # that several messages of the batch share were loaded again for each message.
+    held: list[object] = []
+    event.listen(session, "loaded_as_persistent", lambda _session, instance: held.append(instance))
     locked = session.scalars(
         select(InboundMessage)
         .where(InboundMessage.id.in_(set(inbound_ids)))

@@ -37,7 +37,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    # FULL, not NORMAL: in WAL mode NORMAL may lose the last commits to a power cut or an OS crash,
+    # and intakes move a message on the server (or unlink its file) right after its store COMMITs, so
+    # a commit must be on disk when it returns. One fsync per commit (~0.15 ms measured here); the
+    # IMAP listener and the outbound drain commit a batch at a time.
+    cur.execute("PRAGMA synchronous=FULL")
     cur.close()
 
 

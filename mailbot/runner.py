@@ -3,7 +3,8 @@
 Jobs (APScheduler 3, in the configured time zone):
 - the reminder sweep, daily at ``schedule.sweep_time`` and once at start;
 - the unpaid-order sweep, every ``schedule.payment_check_minutes`` and once at start;
-- the outbox drain, every ``schedule.drain_interval_seconds`` (and right after each sweep);
+- the outbox drain, every ``schedule.drain_interval_seconds`` (and right after each sweep), sending
+  batch after batch until nothing due is left;
 - getting mail in: when ``imap.host`` is set, the IMAP listener (``inbound.imap``) runs in a thread for
   the whole life of the process; otherwise ``inbound.maildir`` is read every
   ``schedule.maildir_interval_seconds``;
@@ -36,7 +37,7 @@ from mailbot.inbound.imap import ImapListener
 from mailbot.inbound.maildir import poll_maildir
 from mailbot.inbound.pipeline import process_pending
 from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.outbound.drain import drain_once
+from mailbot.outbound.drain import drain_until_empty
 from mailbot.outbound.payments import run_payment_sweep
 from mailbot.outbound.senders import Sender
 from mailbot.outbound.sweep import run_reminder_sweep
@@ -148,7 +149,9 @@ class Runner:
     async def drain(self) -> None:
         self._draining = True
         try:
-            result = await drain_once(self.app, self.sender, self.clock, stop=self.stopping)
+            # Batch after batch until nothing due is left: a sweep's 10,000 emails go out at the
+            # drain's speed, not one batch per interval.
+            result = await drain_until_empty(self.app, self.sender, self.clock, stop=self.stopping)
         finally:
             self._draining = False
         if result.claimed:

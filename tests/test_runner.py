@@ -80,3 +80,27 @@ def test_runner_stop_before_anything_is_due_leaves_the_outbox_intact(app: App, t
     assert sender.sent == []
     with app.sessions() as session:
         assert session.scalars(select(OutboundMessage)).all() == []
+
+
+def test_one_drain_run_sends_every_due_batch(app: App, tmp_path: Path, db_url: str) -> None:
+    """A drain run goes on batch after batch until nothing is due, so a large day is not held to one
+    ``smtp.batch_size`` per ``schedule.drain_interval_seconds``."""
+    from mailbot.outbound.senders import MemorySender
+
+    config = replace(app.config, smtp=replace(app.config.smtp, batch_size=2))
+    runner_app = create_app(config, engine=app.engine)
+    now = datetime.now(UTC)
+    today = now.astimezone(config.tz).date()
+    with runner_app.sessions.begin() as session:
+        for n in range(7):
+            customer = make_customer(session, email=f"due{n}@example.org")
+            make_service(session, customer, expires_on=today + timedelta(days=30))
+    sender = MemorySender()
+    runner = Runner(runner_app, sender)
+
+    async def scenario() -> None:
+        await runner.sweep_reminders()
+        await runner.drain()
+
+    asyncio.run(scenario())
+    assert sorted(m["To"] for m in sender.sent) == sorted(f"due{n}@example.org" for n in range(7))

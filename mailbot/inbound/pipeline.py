@@ -206,9 +206,13 @@ def _process_row(session: Session, app: App, inbound: InboundMessage, now: datet
         customer_kind=customer.kind.value if customer is not None else None,
         review_threshold=config.inbound.review_threshold,
     )
-    record_understanding(inbound, u, match)
+    if reading.card_number_detected:  # the actions read it on the row (never automatic with a card number)
+        inbound.card_number_detected = True
     store_attachments(session, inbound.id, raw, reading.message.attachments, config.inbound.max_attachment_bytes)
     result = act(session, app, inbound, u, match, now)
+    # Recorded after acting, which reads none of it: the row is then written once, not also at the
+    # actions' first flush.
+    record_understanding(inbound, u, match)
     inbound.understanding = {**inbound.understanding, "actions": _result_json(result)}
     inbound.status = result.status
     inbound.processed_at = now

@@ -16,6 +16,8 @@ Usage::
 
     python bench/inbound.py [--messages 5000] [--db URL]
 
+With a PostgreSQL ``--db`` the bench works in a schema of its own, dropped at the end.
+
 The last line is ``inbound: X msg/s, baseline Y msg/s, ratio Z``.
 """
 
@@ -28,6 +30,9 @@ import resource
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -37,7 +42,7 @@ from sqlalchemy import Column, Integer, LargeBinary, MetaData, Table, create_eng
 
 from mailbot.app import App, create_app
 from mailbot.config import Config, config_from_dict
-from mailbot.db.engine import transaction, upgrade
+from mailbot.db.engine import make_engine, transaction, upgrade
 from mailbot.db.models import (
     Cadence,
     Customer,
@@ -215,6 +220,27 @@ def run_child(target: Any, *args: Any) -> dict[str, Any]:
     return result
 
 
+@contextmanager
+def database(url: str | None, folder: Path) -> Iterator[str]:
+    """SQLite in ``folder``, or a fresh schema in the given PostgreSQL database (dropped after)."""
+    if not url:
+        yield f"sqlite:///{folder / 'bench.sqlite'}"
+        return
+    if not url.startswith(("postgresql", "postgres:")):
+        yield url
+        return
+    schema = f"bench_inbound_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=5000)
@@ -226,8 +252,7 @@ def main() -> int:
     root = make_server_dir()
     server = DovecotServer(root).start()
     try:
-        with tempfile.TemporaryDirectory(prefix="mailbot-bench-") as tmp:
-            db_url = args.db or f"sqlite:///{tmp}/bench.sqlite"
+        with tempfile.TemporaryDirectory(prefix="mailbot-bench-") as tmp, database(args.db, Path(tmp)) as db_url:
             config = bench_config(Path(tmp), db_url, server)
             upgrade(config.database.url)
             app = create_app(config)

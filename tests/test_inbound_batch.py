@@ -169,6 +169,35 @@ def test_process_many_gives_the_outcomes_of_process_inbound(app: App, rules: Rul
         )
 
 
+def test_the_parse_handed_on_by_store_many_changes_nothing(app: App, rules: RuleSet) -> None:
+    def store(tag: str) -> list[StoreResult]:
+        raws = [variant(name, f"{tag}{i}") for i, name in enumerate(NAMES)]
+        with transaction(app.sessions) as session:
+            return store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config)
+
+    shared, fresh, wrong = store("a"), store("b"), store("c")
+    assert all(r.parsed is not None for r in shared)  # nothing to redact in these: each parse is handed on
+    process_many(app, [r.inbound_id for r in shared], NOW, rules,
+                 parsed={r.inbound_id: r.parsed for r in shared if r.parsed})  # fmt: skip
+    process_many(app, [r.inbound_id for r in fresh], NOW, rules)
+    other = shared[0].parsed  # another message's bytes and parse: not these messages', so not used
+    assert other is not None
+    process_many(
+        app, [r.inbound_id for r in wrong], NOW, rules, parsed=dict.fromkeys((r.inbound_id for r in wrong), other)
+    )
+
+    def facts(row: InboundMessage) -> tuple[Any, ...]:
+        u = row.understanding
+        return (row.status, row.kind, row.intent, row.sender, row.subject, u["fields"], u["kind_reasons"], u["defects"])
+
+    def seen(results: list[StoreResult]) -> list[tuple[Any, ...]]:
+        with app.sessions() as session:
+            return [facts(row) for r in results if (row := session.get(InboundMessage, r.inbound_id))]
+
+    assert seen(shared) == seen(fresh) == seen(wrong)
+    assert len(seen(shared)) == len(NAMES)
+
+
 def test_a_poison_message_in_the_middle_of_a_batch_costs_only_itself(
     app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:

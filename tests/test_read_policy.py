@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from mailbot.inbound import mime
+from mailbot.inbound.cards import redact_and_parse, redact_raw_message
 from mailbot.inbound.mime import READ_POLICY
+from mailbot.inbound.understand import read_message
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.eml"))
 
@@ -37,6 +39,19 @@ def test_every_corpus_message_reads_as_with_policy_default(path: Path) -> None:
     theirs = email.message_from_bytes(raw, policy=policy.default)
     assert [described(p) for p in ours.walk()] == [described(p) for p in theirs.walk()]
     assert mime.parse_message(raw) == mime.parse_message(raw)  # and the cache does not leak between reads
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_the_redactions_parse_read_again_gives_the_same_message(path: Path) -> None:
+    raw = path.read_bytes()
+    redacted, found, parsed = redact_and_parse(raw)
+    assert (redacted, found) == redact_raw_message(raw)
+    if found:  # the parse was of the bytes before redaction: not handed on
+        assert parsed is None
+        return
+    assert parsed is not None and redacted is raw
+    assert mime.parse_message(raw, parsed) == mime.parse_message(raw)
+    assert read_message(raw, redacted=True, parsed=parsed) == read_message(raw, redacted=True)
 
 
 def test_a_mime_header_is_parsed_once_and_other_headers_every_time() -> None:

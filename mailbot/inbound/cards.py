@@ -126,6 +126,13 @@ _HEADER_END = re.compile(r"\r?\n\r?\n")
 def redact_raw_message(raw: bytes) -> tuple[bytes, bool]:
     """``raw`` with every card number masked in headers and text parts, and whether there was one.
     Without card numbers the very same bytes come back."""
+    redacted, found, _parsed = redact_and_parse(raw)
+    return redacted, found
+
+
+def redact_and_parse(raw: bytes) -> tuple[bytes, bool, EmailMessage | None]:
+    """``redact_raw_message``, and the parse of ``raw`` (``mime.READ_POLICY``) when it had nothing to
+    redact: then it is the parse of the very bytes returned, untouched, for ``mime.parse_message``."""
     try:
         message = email.message_from_bytes(raw, policy=READ_POLICY)
         changed = False
@@ -134,10 +141,10 @@ def redact_raw_message(raw: bytes) -> tuple[bytes, bool]:
             if part.get_content_maintype() == "text" and not part.is_multipart():
                 changed |= _redact_part(part)
         if not changed:
-            return raw, False
-        return _serialise(message, raw), True
+            return raw, False, message
+        return _serialise(message, raw), True, None
     except Exception:  # malformed beyond what the parser tolerates: work on the bytes
-        return _redact_raw_bytes(raw)
+        return (*_redact_raw_bytes(raw), None)
 
 
 def _redact_headers(part: Message) -> bool:

@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.message import Message
 from typing import Any, Literal
 
 from imapclient import DELETED, IMAPClient
@@ -365,6 +366,7 @@ class MailboxConnection:
                 continue
             placed: dict[str, list[tuple[int, int]]] = {}
             todo: list[tuple[int, int]] = []
+            parsed: dict[int, tuple[bytes, Message]] = {}
             for uid, result in zip((uid for uid, _ in items), self._store(items, uidvalidity), strict=True):
                 if result.duplicate:
                     self.counters.duplicates += 1
@@ -373,11 +375,14 @@ class MailboxConnection:
                     self.counters.stored += 1
                 if result.status == InboundStatus.RECEIVED and not result.duplicate:
                     todo.append((uid, result.inbound_id))
+                    if result.parsed is not None:
+                        parsed[result.inbound_id] = result.parsed
                 else:  # a copy (moved by its stored status), or stored quarantined (too large)
                     self._place(placed, uid, result.inbound_id, result.status)
             del items
             outcomes = process_many(self.app, [i for _, i in todo], self.clock(), self.rules,
-                                    should_stop=self.should_stop)  # fmt: skip
+                                    should_stop=self.should_stop, parsed=parsed)  # fmt: skip
+            del parsed
             self.counters.processed += len(outcomes)
             for (uid, inbound_id), outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest waiting
                 self._place(placed, uid, inbound_id, outcome.status)

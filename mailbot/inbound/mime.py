@@ -302,11 +302,16 @@ def _normalise_newlines(raw: bytes) -> bytes:
     return raw
 
 
-def parse_message(raw: bytes) -> ParsedMessage:
-    """Parse raw RFC 5322 bytes; never raises on content (problems are listed in `defects`)."""
-    raw = _normalise_newlines(raw)
+def parse_message(raw: bytes, parsed: Message | None = None) -> ParsedMessage:
+    """Parse raw RFC 5322 bytes; never raises on content (problems are listed in `defects`).
+
+    ``parsed`` is ``raw`` already parsed with ``READ_POLICY`` (by the redaction), spared a second parse."""
+    normalised = _normalise_newlines(raw)
+    if normalised is not raw:  # not what was parsed
+        parsed = None
+    raw = normalised
     try:
-        return _parse(raw)
+        return _parse(raw, parsed)
     except Exception as exc:  # the safety net: a message must always come out
         text = decode_bytes(raw, None, [])
         return ParsedMessage(
@@ -316,8 +321,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
         )  # fmt: skip
 
 
-def _parse(raw: bytes) -> ParsedMessage:
-    msg = email.message_from_bytes(raw, policy=READ_POLICY)
+def _parse(raw: bytes, parsed: Message | None = None) -> ParsedMessage:
+    msg = parsed if parsed is not None else email.message_from_bytes(raw, policy=READ_POLICY)
     headers = _raw_headers(msg)
 
     def first(name: str) -> str | None:

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from email.message import Message
 from typing import Any
 
 from sqlalchemy import event, select
@@ -107,6 +108,7 @@ def process_many(
     rules: RuleSet,
     *,
     should_stop: Callable[[], bool] = lambda: False,
+    parsed: Mapping[int, tuple[bytes, Message]] | None = None,
 ) -> list[Outcome]:
     """``process_inbound`` for a batch of stored messages, with the same outcomes, in ONE transaction.
 
@@ -116,13 +118,15 @@ def process_many(
     If the batch itself fails (its COMMIT, or a failure while recording a failure) nothing of it is
     kept and every message goes through ``process_inbound`` on its own. ``should_stop`` ends the batch
     early: the messages not reached stay RECEIVED (their outcomes are missing from the answer).
+    ``parsed`` maps an id to the bytes ``store_many`` stored and their parse (``StoreResult.parsed``),
+    used only when the stored copy is those very bytes.
 
     Raises only when the database cannot even record an outcome (OperationalError)."""
     if not inbound_ids:
         return []
     try:
         with transaction(app.sessions) as session:
-            outcomes = _process_batch(session, app, inbound_ids, now, rules, should_stop)
+            outcomes = _process_batch(session, app, inbound_ids, now, rules, should_stop, parsed or {})
     except Exception as exc:
         log.warning("inbound: a batch of %d failed as a whole (%s: %s), one message at a time instead",
                     len(inbound_ids), type(exc).__name__, exc)  # fmt: skip
@@ -141,6 +145,7 @@ def _process_batch(
     now: datetime,
     rules: RuleSet,
     should_stop: Callable[[], bool],
+    parsed: Mapping[int, tuple[bytes, Message]],
 ) -> list[Outcome]:
     # The session's identity map holds objects weakly: without this, the customer, orders and services
     # that several messages of the batch share were loaded again for each message.
@@ -165,7 +170,7 @@ def _process_batch(
             continue
         try:
             with session.begin_nested():
-                status = _process_row(session, app, inbound, now, rules)
+                status = _process_row(session, app, inbound, now, rules, parsed.get(inbound_id))
         except (TransientError, OperationalError) as exc:
             status = _record_retry(session, app.config, inbound, exc, now)
         except Exception as exc:
@@ -181,13 +186,21 @@ def _process(session: Session, app: App, inbound_id: int, now: datetime, rules: 
     return _process_row(session, app, inbound, now, rules)
 
 
-def _process_row(session: Session, app: App, inbound: InboundMessage, now: datetime, rules: RuleSet) -> InboundStatus:
+def _process_row(
+    session: Session,
+    app: App,
+    inbound: InboundMessage,
+    now: datetime,
+    rules: RuleSet,
+    parsed: tuple[bytes, Message] | None = None,
+) -> InboundStatus:
     if inbound.status != InboundStatus.RECEIVED:  # another process got there first
         return inbound.status
     config = app.config
     raw = load_raw(inbound)
+    message = parsed[1] if parsed is not None and parsed[0] == raw else None  # the parse of these bytes only
     # The stored raw was redacted by store_raw, which also recorded whether it found a card number.
-    reading = read_message(raw, own_addresses=own_addresses(config), redacted=True)
+    reading = read_message(raw, own_addresses=own_addresses(config), redacted=True, parsed=message)
     if inbound.card_number_detected and not reading.card_number_detected:
         reading = replace(reading, card_number_detected=True)
     bounce_text = _bounce_text(reading) if reading.kind == "bounce" else ""

@@ -18,7 +18,7 @@ import hashlib
 import logging
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes
 from email.message import Message
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.config import Config
 from mailbot.db.models import InboundAttachment, InboundMessage, InboundStatus, Ticket, TicketKind
-from mailbot.inbound.cards import redact_raw_message
+from mailbot.inbound.cards import redact_and_parse
 from mailbot.inbound.mime import READ_POLICY, Attachment, decode_header_value, header_hash, normalize_message_id
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,9 @@ class StoreResult:
     inbound_id: int
     duplicate: bool
     status: InboundStatus
+    # A new row's stored (redacted) bytes and their parse, when the redaction had one to spare (see
+    # ``pipeline.process_many``): the caller may hand it on instead of parsing the stored copy again.
+    parsed: tuple[bytes, Message] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,13 @@ class Prepared:
     card_found: bool
     envelope: Envelope
     key: str
+    parsed: Message | None = None  # the parse of ``redacted`` (when nothing was redacted)
 
 
 def prepare_raw(raw: bytes) -> Prepared:
-    redacted, card_found = redact_raw_message(raw)
+    redacted, card_found, parsed = redact_and_parse(raw)
     envelope = read_envelope(redacted)
-    return Prepared(len(raw), redacted, card_found, envelope, dedup_key(envelope.message_id, redacted))
+    return Prepared(len(raw), redacted, card_found, envelope, dedup_key(envelope.message_id, redacted), parsed)
 
 
 def store_raw(
@@ -143,7 +147,8 @@ def store_many(
             results.append(StoreResult(row_id, True, status))
             continue
         row = rows[p.key]
-        results.append(StoreResult(row.id, False, row.status))
+        parsed = (p.redacted, p.parsed) if p.parsed is not None else None
+        results.append(StoreResult(row.id, False, row.status, parsed))
         stored[p.key] = (row.id, row.status)  # a second copy in the batch is a duplicate of this one
         _stored(session, row, source, now)
     return results

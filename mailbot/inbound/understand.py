@@ -18,10 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from email.message import Message
 from typing import Any
 
 from mailbot.inbound.bounces import BounceInfo
-from mailbot.inbound.cards import redact_raw_message, redact_text
+from mailbot.inbound.cards import redact_and_parse, redact_text
 from mailbot.inbound.classify import classify
 from mailbot.inbound.engine import Decision, Facts, TraceEntry, evaluate
 from mailbot.inbound.extract import InvalidValue, extract_fields
@@ -74,15 +75,22 @@ def understand(
     return decide(reading, rules, customer_kind=customer_kind, review_threshold=review_threshold)
 
 
-def read_message(raw: bytes, *, own_addresses: frozenset[str] = frozenset(), redacted: bool = False) -> Reading:
+def read_message(
+    raw: bytes,
+    *,
+    own_addresses: frozenset[str] = frozenset(),
+    redacted: bool = False,
+    parsed: Message | None = None,
+) -> Reading:
     """Everything the message says, card numbers masked. ``redacted=True`` says ``raw`` already went
     through ``redact_raw_message`` (a stored message: ``store.store_raw`` redacts before writing), which
-    spares a second MIME walk; the text and the reply are still checked."""
+    spares a second MIME walk; the text and the reply are still checked. ``parsed``, with ``redacted``
+    only, is the redaction's parse of these very bytes (``cards.redact_and_parse``), spared a second parse."""
     if redacted:
         card_in_raw = False
     else:
-        raw, card_in_raw = redact_raw_message(raw)
-    msg = parse_message(raw)
+        raw, card_in_raw, parsed = redact_and_parse(raw)
+    msg = parse_message(raw, parsed)
     classification = classify(msg, raw, own_addresses)
     text, card_in_text = redact_text(msg.text)
     new_text, card_in_reply = redact_text(split_reply(text).new_text)

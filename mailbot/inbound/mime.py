@@ -70,6 +70,7 @@ class Attachment:
     filename: str
     content_type: str
     size: int
+    data: bytes = field(default=b"", repr=False, compare=False)  # decoded; what the store keeps
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,8 @@ def _walk(part: Message, body: _Body) -> None:
         (body.html if ctype == "text/html" else body.plain).append(text)
         return
     index = len(body.attachments) + 1
-    body.attachments.append(Attachment(safe_filename(name, index), ctype, len(_part_bytes(part))))
+    data = _part_bytes(part)
+    body.attachments.append(Attachment(safe_filename(name, index), ctype, len(data), data))
 
 
 def _best_text(body: _Body) -> tuple[str, str | None]:

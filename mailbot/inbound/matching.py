@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import getaddresses
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from mailbot.db.models import Customer, Order, OutboundMessage
@@ -119,6 +119,15 @@ def is_customer_address(address: str | None, email: str | None, pec: str | None)
     return any(candidate and candidate.strip().lower() == wanted for candidate in (email, pec))
 
 
+# The statements are built once, with bound parameters: building them cost about as much as running them.
+_BY_TOKEN = select(OutboundMessage).where(OutboundMessage.reply_token.in_(bindparam("tokens", expanding=True)))
+_BY_MESSAGE_ID = select(OutboundMessage).where(OutboundMessage.message_id.in_(bindparam("ids", expanding=True)))
+_BY_ORDER_NUMBER = select(Order).where(Order.number.in_(bindparam("numbers", expanding=True)))
+_BY_SENDER = select(Customer.id).where(
+    or_(func.lower(Customer.email) == bindparam("sender"), func.lower(Customer.pec) == bindparam("sender"))
+)
+
+
 def find_match(session: Session, keys: MatchKeys) -> Match:
     """Try each method in order against the database; the first that finds a row wins."""
     for method in (_by_token, _by_message_id, _by_order_number, _by_sender):
@@ -131,7 +140,7 @@ def find_match(session: Session, keys: MatchKeys) -> Match:
 def _by_token(session: Session, keys: MatchKeys) -> Match | None:
     if not keys.tokens:
         return None
-    rows = session.scalars(select(OutboundMessage).where(OutboundMessage.reply_token.in_(keys.tokens))).all()
+    rows = session.scalars(_BY_TOKEN, {"tokens": list(keys.tokens)}).all()
     by_token = {row.reply_token: row for row in rows}
     row = next((by_token[t] for t in keys.tokens if t in by_token), None)
     if row is None:
@@ -145,7 +154,7 @@ def _by_message_id(session: Session, keys: MatchKeys) -> Match | None:
     if not keys.message_ids:
         return None
     candidates = {stored for i in keys.message_ids for stored in stored_forms(i, keys.message_id_domain)}
-    rows = session.scalars(select(OutboundMessage).where(OutboundMessage.message_id.in_(candidates))).all()
+    rows = session.scalars(_BY_MESSAGE_ID, {"ids": sorted(candidates)}).all()
     by_id = {normalize_message_id(row.message_id): row for row in rows}
     row = next((by_id[i] for i in keys.message_ids if i in by_id), None)
     if row is None:
@@ -156,7 +165,7 @@ def _by_message_id(session: Session, keys: MatchKeys) -> Match | None:
 def _by_order_number(session: Session, keys: MatchKeys) -> Match | None:
     if not keys.order_numbers:
         return None
-    rows = session.scalars(select(Order).where(Order.number.in_(keys.order_numbers))).all()
+    rows = session.scalars(_BY_ORDER_NUMBER, {"numbers": list(keys.order_numbers)}).all()
     by_number = {row.number: row for row in rows}
     order = next((by_number[n] for n in keys.order_numbers if n in by_number), None)
     if order is None:
@@ -168,11 +177,7 @@ def _by_sender(session: Session, keys: MatchKeys) -> Match | None:
     """One customer with this email or PEC; several (a shared address) is no match: a person decides."""
     if not keys.sender:
         return None
-    ids = session.scalars(
-        select(Customer.id).where(
-            or_(func.lower(Customer.email) == keys.sender, func.lower(Customer.pec) == keys.sender)
-        )
-    ).all()
+    ids = session.scalars(_BY_SENDER, {"sender": keys.sender}).all()
     if len(ids) != 1:
         return None
     return Match("sender", ids[0], None, None, False)

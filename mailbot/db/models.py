@@ -277,7 +277,12 @@ class OutboundMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
 
-    __table_args__ = (Index("ix_outbound_message_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbound_message_status_next", "status", "next_attempt_at"),
+        # The daily cap on automatic replies counts one sender's replies since local midnight
+        # (mailbot/inbound/replies.py): today's rows of the reply templates, a small set.
+        Index("ix_outbound_message_template_created", "template", "created_at"),
+    )
 
 
 class ReminderClaim(Base):

@@ -33,7 +33,7 @@ from mailbot.inbound import actions, pipeline
 from mailbot.inbound.pipeline import Outcome, process_inbound
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.inbound.store import load_raw, store_raw
-from mailbot.inbound.tickets import approve_ticket, close_ticket
+from mailbot.inbound.tickets import TicketError, approve_ticket, close_ticket
 from mailbot.orders import create_order
 from mailbot.outbound.compose import build_message
 from mailbot.outbound.context import REPLY_TEMPLATES
@@ -164,6 +164,16 @@ def test_pa_details_from_another_address_wait_for_staff_then_approved(app: App, 
         assert event.actor == "anna" and event.message_ref == "m1@client.example.org"
         # its only ticket settled, the message no longer waits for a person
         assert session.get_one(InboundMessage, outcome.inbound_id).status == InboundStatus.PROCESSED
+        # the person who wrote is told it is done, threaded under their message, once
+        first, confirmation = replies(session)
+        assert confirmation.idempotency_key == f"approved:{ticket.id}"
+        assert confirmation.to_address == "economato@comune.esempio.it"
+        assert confirmation.details["in_reply_to"] == "<m1@client.example.org>"
+        assert VALID_CIG in confirmation.body_text and confirmation.body_text != first.body_text
+        assert order.number not in confirmation.body_text  # still not the customer's own address
+        assert "registrati sul Suo ordine in attesa di pagamento" in confirmation.body_text
+    with transaction(app.sessions) as session, pytest.raises(TicketError):
+        approve_ticket(session, app, ticket.id, "anna", NOW)  # approved once; no second confirmation
 
 
 def test_invalid_cig_never_stored_and_the_reply_asks_to_check(app: App, rules: RuleSet) -> None:

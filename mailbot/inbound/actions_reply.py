@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.app import App
-from mailbot.db.models import Customer, CustomerKind, InboundMessage, Order, Service
+from mailbot.db.models import Customer, CustomerKind, InboundMessage, Order, Service, Ticket
 from mailbot.inbound.matching import is_customer_address
 from mailbot.inbound.replies import (
     company_info,
@@ -29,7 +29,8 @@ from mailbot.inbound.replies import (
     reply_to_address,
     why_not_reply,
 )
-from mailbot.inbound.understand import Understanding
+from mailbot.inbound.store import load_raw
+from mailbot.inbound.understand import Understanding, read_message
 from mailbot.outbound.context import ReplyContext, ReplyField, ReplyInvalid
 from mailbot.outbound.order_mail import order_info, service_info
 
@@ -55,6 +56,7 @@ class Reply:
     services: Sequence[Service] = ()
     years_asked: int | None = None
     staged_values: Mapping[str, str] = field(default_factory=dict)  # order column -> value, held for staff
+    key: str | None = None  # the outbox idempotency key; default reply:<inbound id>:<template>
 
 
 def template_for(intent: str) -> str:
@@ -72,6 +74,7 @@ def send_reply(r: Reply) -> tuple[int, list[str]]:
         r.session, r.app, r.inbound, r.u, template, context,
         customer_id=r.customer.id if r.customer is not None else None,
         order_id=r.order.id if r.order is not None and context.order is not None else None, now=r.now,
+        key=r.key,
     )  # fmt: skip
     if row is None:
         return 0, [f"reply {template} was already enqueued"]
@@ -79,6 +82,33 @@ def send_reply(r: Reply) -> tuple[int, list[str]]:
                  now=r.now, details={"outbound_id": row.id, "template": template, "outcome": r.outcome},
                  message_ref=r.inbound.message_id)  # fmt: skip
     return 1, [f"reply {template} enqueued (outbound {row.id})"]
+
+
+def confirm_approval(
+    session: Session, app: App, ticket: Ticket, order: Order | None, now: datetime
+) -> tuple[int, list[str]]:
+    """Tell the person who wrote that staff approved their request and it is done: the reply of the
+    intent with the outcome "applied", threaded under their message, once per ticket. The message is
+    read again from its stored (redacted) copy; the fields are those understood when it arrived."""
+    inbound = session.get(InboundMessage, ticket.inbound_id) if ticket.inbound_id is not None else None
+    if inbound is None:
+        return 0, ["no message to answer"]
+    reading = read_message(load_raw(inbound), redacted=True)
+    stored = inbound.understanding or {}
+    u = Understanding(
+        reading=replace(reading, card_number_detected=inbound.card_number_detected),
+        intent=ticket.intent,
+        rule=stored.get("rule"),
+        confidence=float(stored.get("confidence") or 0.0),
+        fields=dict(stored.get("fields") or {}),
+        invalid=(),
+        needs_review=False,
+        review_reasons=(),
+        trace=(),
+    )
+    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id is not None else None
+    return send_reply(Reply(session, app, inbound, u, customer, now, "applied", ticket.id, order,
+                            key=f"approved:{ticket.id}"))  # fmt: skip
 
 
 def is_own_sender(r: Reply) -> bool:

@@ -183,6 +183,7 @@ def enqueue_reply(
     order_id: int | None,
     now: datetime,
     extra: dict[str, Any] | None = None,
+    key: str | None = None,
 ) -> OutboundMessage | None:
     """Render and enqueue the reply (None when this message was already answered with ``template``)."""
     rendered = app.renderer.render(template, context.lang, context)
@@ -190,7 +191,7 @@ def enqueue_reply(
     return enqueue(
         session,
         NewMessage(
-            idempotency_key=f"reply:{inbound.id}:{template}",
+            idempotency_key=key or f"reply:{inbound.id}:{template}",
             template=template,
             language=context.lang,
             to_address=reply_to_address(u),

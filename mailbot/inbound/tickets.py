@@ -19,6 +19,7 @@ from mailbot.app import App
 from mailbot.db.models import Customer, InboundMessage, InboundStatus, Ticket, TicketKind, TicketStatus
 from mailbot.errors import InputError, NotFoundError
 from mailbot.inbound.actions_changes import ChangeNotApplicable, apply_change
+from mailbot.inbound.actions_reply import confirm_approval
 
 
 class TicketError(InputError):
@@ -73,7 +74,8 @@ def _open(session: Session, ticket_id: int, action: str) -> Ticket:
 
 
 def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: datetime) -> Ticket:
-    """Apply the staged change of a request and mark it approved, in the caller's transaction."""
+    """Apply the staged change of a request and mark it approved, in the caller's transaction; the person
+    who wrote is told it is done (unless they must never be answered, see ``replies.why_not_reply``)."""
     ticket = _open(session, ticket_id, "approved")
     if ticket.kind != TicketKind.REQUEST:
         raise TicketError(f"ticket {ticket.id}: a support ticket has no change to approve (close it instead)")
@@ -90,7 +92,9 @@ def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: 
         raise TicketError(f"ticket {ticket.id}: change no longer applicable: {exc}") from None
     _resolve(ticket, TicketStatus.APPROVED, actor, done.summary, now)
     _settle_message(session, ticket, now)
-    _audit(session, ticket, actor, "ticket.approved", now, {"applied": done.summary}, _message_ref(session, ticket))
+    _replies, notes = confirm_approval(session, app, ticket, done.order, now)
+    _audit(session, ticket, actor, "ticket.approved", now, {"applied": done.summary, "confirmation": notes},
+           _message_ref(session, ticket))  # fmt: skip
     return ticket
 
 

@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-import mailbot.inbound.imap as imap_module
+import mailbot.inbound.imap_connection as connection_module
 import mailbot.inbound.understand as understand
 from mailbot.app import App, create_app
 from mailbot.config import Config, ImapConfig
 from mailbot.db.engine import make_engine
 from mailbot.db.models import InboundMessage, InboundStatus, MailboxState, Ticket
-from mailbot.inbound.imap import ImapListener, connect_imap, drain_mailbox, mailbox_key
+from mailbot.inbound.imap import ImapListener, connect_imap, drain_mailbox
+from mailbot.inbound.imap_plan import mailbox_key
 from mailbot.inbound.pipeline import folder_for
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.paths import rules_dir
@@ -188,7 +189,7 @@ def test_polling_when_idle_is_switched_off(
     listener = ImapListener(app, rules, tick=0.05)
     client = connect_imap(app.config.imap)
     try:
-        conn = imap_module.MailboxConnection(app, rules, client, clock=listener.clock, counters=listener.counters)
+        conn = connection_module.MailboxConnection(app, rules, client, clock=listener.clock, counters=listener.counters)
         assert not conn.can_idle and conn.method == "move"
         started = time.monotonic()
         conn.wait_for_mail(0.05)
@@ -259,7 +260,7 @@ def test_a_crash_between_commit_and_move_neither_loses_nor_doubles(
     server.append(corpus("cancellation_it"))
     with monkeypatch.context() as patched:
         if when == "before_processing":
-            patched.setattr(imap_module, "process_many", lambda *a, **k: (_ for _ in ()).throw(Crash()))
+            patched.setattr(connection_module, "process_many", lambda *a, **k: (_ for _ in ()).throw(Crash()))
             connect: Any = connect_imap
         else:
 

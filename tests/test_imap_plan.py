@@ -10,10 +10,10 @@ import pytest
 
 from mailbot.config import Config, ImapConfig
 from mailbot.db.models import InboundStatus
-from mailbot.inbound.imap import (
+from mailbot.inbound.imap import connect_imap
+from mailbot.inbound.imap_plan import (
     FolderState,
     backoff_seconds,
-    connect_imap,
     has_capability,
     has_news,
     is_goodbye,

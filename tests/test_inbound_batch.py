@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-import mailbot.inbound.imap as imap_module
+import mailbot.inbound.imap_connection as connection_module
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, InboundStatus, OutboundMessage, Ticket
@@ -312,7 +312,7 @@ def test_a_batch_whose_store_commit_fails_moves_nothing_and_is_taken_whole_next_
         raise OperationalError("COMMIT", {}, Exception("disk I/O error"))  # the COMMIT fails
 
     with monkeypatch.context() as patched:
-        patched.setattr(imap_module, "store_many", store_then_fail)
+        patched.setattr(connection_module, "store_many", store_then_fail)
         with pytest.raises(OperationalError):
             drain_mailbox(app, rules)
     assert rows(app) == []  # nothing stored...

@@ -1,0 +1,288 @@
+"""One logged-in IMAP connection's work on the incoming folder of one mailbox.
+
+Per batch of up to ``FETCH_BATCH`` messages: ``UID FETCH BODY.PEEK[]`` (never ``\\Seen``: people read
+these mailboxes too), ``store_many`` and COMMIT (with the folder's highest UID seen), process them
+(``process_many``: one transaction, a SAVEPOINT per message, so one failure costs only its message), and
+only then move each on the server to the ``imap.processed_folder``, ``review_folder`` or
+``quarantine_folder`` its outcome names (MOVE when the server has it, else COPY + ``\\Deleted`` + UID
+EXPUNGE with UIDPLUS, else COPY + EXPUNGE). A message whose processing must be retried stays in the
+incoming folder.
+
+State per folder lives in ``MailboxState``: the UIDVALIDITY and the highest UID stored. UIDs above it
+are new. UIDs at or below it that are still in the folder were stored but not moved (a crash between
+commit and move, or a retry): they are moved by their stored status, or fetched again when no row has
+their UID (``store_many`` then answers the stored row, so nothing is stored twice). A UIDVALIDITY change
+resets the state and every message in the folder is read again, deduplicated the same way.
+
+Between passes ``wait_for_mail`` waits in IDLE (where the server has it and ``imap.idle`` is on) or
+polls (``imap_wait``). The decisions live in ``imap_plan``; the lease, reconnecting and backoff in the
+listener (``imap``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
+
+from imapclient import DELETED, IMAPClient
+from imapclient.exceptions import IMAPClientError
+from sqlalchemy import select, update
+
+from mailbot.app import App
+from mailbot.db.engine import transaction
+from mailbot.db.models import InboundMessage, InboundStatus, MailboxState
+from mailbot.inbound.imap_plan import (
+    FetchPlan,
+    FolderState,
+    chunks,
+    has_capability,
+    mailbox_key,
+    move_method,
+    plan_fetch,
+    plan_leftovers,
+    server_folder_name,
+)
+from mailbot.inbound.imap_wait import idle_until_mail, poll_wait
+from mailbot.inbound.pipeline import folder_for, process_many
+from mailbot.inbound.rules import RuleSet
+from mailbot.inbound.store import StoreResult, store_many
+
+log = logging.getLogger(__name__)
+
+FETCH_BATCH = 50  # messages per UID FETCH: few round trips, bounded memory
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Counters:
+    """What a listener or a drain did (for logs, tests and the benchmark)."""
+
+    stored: int = 0
+    duplicates: int = 0
+    processed: int = 0
+    moved: dict[str, int] = field(default_factory=dict)
+    cycles: int = 0
+    connections: int = 0
+    resets: int = 0
+
+    def add_moved(self, folder: str, count: int) -> None:
+        self.moved[folder] = self.moved.get(folder, 0) + count
+
+
+class MailboxConnection:
+    """One logged-in connection's work on the incoming folder: prepare folders, run cycles, wait."""
+
+    def __init__(
+        self,
+        app: App,
+        rules: RuleSet,
+        client: IMAPClient,
+        *,
+        clock: Clock,
+        counters: Counters,
+        should_stop: Callable[[], bool] = lambda: False,
+        keep_lease: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.app = app
+        self.config = app.config
+        self.rules = rules
+        self.client = client
+        self.clock = clock
+        self.counters = counters
+        self.should_stop = should_stop
+        self.keep_lease = keep_lease
+        self.key = mailbox_key(app.config.imap)
+        caps = client.capabilities()
+        self.method = move_method(caps)
+        self.can_idle = app.config.imap.idle and has_capability(caps, "IDLE")
+        self.server_names = self._prepare_folders()
+
+    # folders
+
+    def _prepare_folders(self) -> dict[str, str]:
+        imap = self.config.imap
+        delimiter = self._delimiter()
+        names = {n: server_folder_name(n, delimiter) for n in (imap.folder, *self._targets())}
+        for name in self._targets():
+            server = names[name]
+            if not self.client.folder_exists(server):
+                log.info("imap %s: creating folder %s", self.key, server)
+                try:
+                    self.client.create_folder(server)
+                except IMAPClientError:
+                    if not self.client.folder_exists(server):  # not "it was there after all" (ALREADYEXISTS)
+                        raise
+        return names
+
+    def _targets(self) -> tuple[str, str, str]:
+        imap = self.config.imap
+        return (imap.processed_folder, imap.review_folder, imap.quarantine_folder)
+
+    def _delimiter(self) -> str | None:
+        try:
+            listed = self.client.list_folders("", "")
+        except Exception:
+            return None
+        for _flags, delimiter, _name in listed:
+            if delimiter:
+                return delimiter.decode("ascii", "replace") if isinstance(delimiter, bytes) else str(delimiter)
+        return None
+
+    # one pass
+
+    def cycle(self) -> int:
+        """Select the folder, store and move everything in it (new mail and leftovers); how many were new."""
+        incoming = self.server_names[self.config.imap.folder]
+        selected = self.client.select_folder(incoming)
+        uidvalidity = int(selected[b"UIDVALIDITY"])
+        uids = [int(u) for u in self.client.search("ALL")]
+        plan = plan_fetch(self._load_state(), uidvalidity, uids)
+        if plan.reset:
+            self._reset_state(uidvalidity)
+        if plan.leftover:
+            self._handle_leftovers(plan)
+        self._take(plan.new, uidvalidity)
+        self.counters.cycles += 1
+        return len(plan.new)
+
+    def catch_up(self) -> None:
+        """Cycle until one finds nothing new. Mail that arrived during a cycle was announced in the answer
+        to one of its commands, which imaplib keeps to itself; IDLE would not announce it again."""
+        while self.cycle() and not self.should_stop():
+            pass
+
+    def _load_state(self) -> FolderState | None:
+        with self.app.sessions() as session:
+            row = session.get(MailboxState, self.key)
+            return FolderState(int(row.uidvalidity), int(row.last_uid)) if row is not None else None
+
+    def _reset_state(self, uidvalidity: int) -> None:
+        with transaction(self.app.sessions) as session:
+            row = session.get(MailboxState, self.key)
+            if row is None:
+                session.add(MailboxState(mailbox=self.key, uidvalidity=uidvalidity, last_uid=0))
+                log.info("imap %s: first look at the folder (UIDVALIDITY %s)", self.key, uidvalidity)
+            else:
+                log.warning("imap %s: UIDVALIDITY changed %s -> %s, reading the whole folder again",
+                            self.key, row.uidvalidity, uidvalidity)  # fmt: skip
+                row.uidvalidity, row.last_uid = uidvalidity, 0
+        self.counters.resets += 1
+
+    def _handle_leftovers(self, plan: FetchPlan) -> None:
+        with self.app.sessions() as session:
+            rows = session.execute(
+                select(InboundMessage.uid, InboundMessage.status, InboundMessage.id).where(
+                    InboundMessage.mailbox == self.key,
+                    InboundMessage.uidvalidity == plan.uidvalidity,
+                    InboundMessage.uid.in_(plan.leftover),
+                )
+            ).all()
+        known = {int(uid): InboundStatus(status) for uid, status, _ in rows if uid is not None}
+        ids = {int(uid): int(row_id) for uid, _, row_id in rows if uid is not None}
+        flags = self.client.get_flags(list(plan.leftover)) if self.method != "move" else {}
+        deleted = [int(uid) for uid, f in flags.items() if DELETED in f]
+        lp = plan_leftovers(self.config, plan.leftover, known, deleted)
+        if lp.moves or lp.expunge:
+            log.info("imap %s: moving %d message(s) stored before but left in the folder", self.key,
+                     sum(len(v) for v in lp.moves.values()) + len(lp.expunge))  # fmt: skip
+        for folder, uids in lp.moves.items():
+            self._move(folder, list(uids), [ids[u] for u in uids])
+        if lp.expunge:
+            self._expunge(list(lp.expunge))
+        if lp.refetch:
+            self._take(lp.refetch, plan.uidvalidity)
+
+    def _take(self, uids: Sequence[int], uidvalidity: int) -> None:
+        """Fetch, store (one COMMIT per batch), process (one transaction per batch, a SAVEPOINT per
+        message), then move, in batches; a stop ends after the current message."""
+        for batch in chunks(list(uids), FETCH_BATCH):
+            if self.should_stop():
+                return
+            self.keep_lease()
+            fetched = self.client.fetch(list(batch), [b"BODY.PEEK[]"])
+            items = [(uid, bytes(raw)) for uid in batch if (raw := fetched.get(uid, {}).get(b"BODY[]")) is not None]
+            del fetched  # expunged by someone else since the SEARCH: not in the answer
+            if not items:
+                continue
+            placed: dict[str, list[tuple[int, int]]] = {}
+            todo: list[tuple[int, int]] = []
+            parsed: dict[int, tuple[bytes, Message]] = {}
+            for uid, result in zip((uid for uid, _ in items), self._store(items, uidvalidity), strict=True):
+                if result.duplicate:
+                    self.counters.duplicates += 1
+                    log.info("imap %s: UID %s is a copy of stored message id %s", self.key, uid, result.inbound_id)
+                else:
+                    self.counters.stored += 1
+                if result.status == InboundStatus.RECEIVED and not result.duplicate:
+                    todo.append((uid, result.inbound_id))
+                    if result.parsed is not None:
+                        parsed[result.inbound_id] = result.parsed
+                else:  # a copy (moved by its stored status), or stored quarantined (too large)
+                    self._place(placed, uid, result.inbound_id, result.status)
+            del items
+            outcomes = process_many(self.app, [i for _, i in todo], self.clock(), self.rules,
+                                    should_stop=self.should_stop, parsed=parsed)  # fmt: skip
+            del parsed
+            self.counters.processed += len(outcomes)
+            for (uid, inbound_id), outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest waiting
+                self._place(placed, uid, inbound_id, outcome.status)
+            for folder, pairs in placed.items():
+                self._move(folder, [u for u, _ in pairs], [i for _, i in pairs])
+
+    def _place(self, placed: dict[str, list[tuple[int, int]]], uid: int, inbound_id: int,
+               status: InboundStatus) -> None:  # fmt: skip
+        target = folder_for(self.config, status)
+        if target != self.config.imap.folder:
+            placed.setdefault(target, []).append((uid, inbound_id))
+
+    def _store(self, items: Sequence[tuple[int, bytes]], uidvalidity: int) -> list[StoreResult]:
+        """Store a fetched batch and the folder's highest UID, and COMMIT: only then may anything move.
+        A failure stores none of the batch (the caller moves nothing; the messages are fetched again)."""
+        with transaction(self.app.sessions) as session:
+            results = store_many(session, items, source="imap", now=self.clock(), config=self.config,
+                                 mailbox=self.key, uidvalidity=uidvalidity)  # fmt: skip
+            top = max(uid for uid, _ in items)
+            state = session.get(MailboxState, self.key)
+            if state is None:
+                session.add(MailboxState(mailbox=self.key, uidvalidity=uidvalidity, last_uid=top))
+            elif state.uidvalidity != uidvalidity:
+                state.uidvalidity, state.last_uid = uidvalidity, top
+            elif top > state.last_uid:
+                state.last_uid = top
+        # Committed: from here on a crash leaves the messages in the folder, found again as leftovers.
+        return results
+
+    def _move(self, folder: str, uids: list[int], inbound_ids: list[int]) -> None:
+        target = self.server_names[folder]
+        if self.method == "move":
+            self.client.move(uids, target)
+        else:
+            self.client.copy(uids, target)
+            self.client.add_flags(uids, [DELETED])
+            self._expunge(uids)
+        with transaction(self.app.sessions) as session:
+            session.execute(
+                update(InboundMessage).where(InboundMessage.id.in_(set(inbound_ids))).values(server_folder=folder)
+            )
+        self.counters.add_moved(folder, len(uids))
+
+    def _expunge(self, uids: list[int]) -> None:
+        if self.method == "uidplus":
+            self.client.uid_expunge(uids)
+        else:
+            self.client.expunge()  # without UIDPLUS: every message flagged \Deleted in the folder goes
+
+    # waiting for mail
+
+    def wait_for_mail(self, tick: float) -> None:
+        """Until new mail (IDLE) or ``poll_seconds`` (polling), a stop, or the IDLE period ends."""
+        if self.can_idle:
+            idle_until_mail(self.client, self.config.imap, self.key, tick=tick, should_stop=self.should_stop,
+                            keep_lease=self.keep_lease)  # fmt: skip
+        else:
+            poll_wait(self.config.imap.poll_seconds, tick=tick, should_stop=self.should_stop,
+                      keep_lease=self.keep_lease)  # fmt: skip

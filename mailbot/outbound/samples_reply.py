@@ -1,0 +1,117 @@
+"""Sample contexts of the automatic replies (``REPLY_TEMPLATES``), and their variants worth looking at.
+
+Each reply template answers one intent (``REPLY_INTENTS``; ``reply_received`` stands for several), with
+the fields the customer's sample message gave (``REPLY_FIELDS``) and an outcome: applied, held for
+staff, a ticket, or nothing to do. Entry point: ``samples.sample_context``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+from mailbot.outbound.context import ReplyContext, ReplyField, ReplyInvalid, ServiceInfo
+from mailbot.outbound.samples_data import (
+    COMPANY,
+    FIRST_EXPIRY,
+    ORDER_DAY,
+    SampleVariant,
+    sample_customer,
+    sample_item,
+    sample_order,
+)
+
+REPLY_INTENTS = {
+    "reply_pa_details": "pa_billing_details",
+    "reply_renewal": "renewal_request",
+    "reply_card_change": "card_change",
+    "reply_received": "payment_notice",
+}
+REPLY_SUBJECTS = {"it": "Re: Ordine n. 2026-000123: istruzioni per il pagamento", "en": "Re: Order 2026-000123"}
+SAMPLE_TICKET = 42
+REPLY_VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
+    "reply_pa_details": {
+        "default": {"customer": "pa"},
+        "still_missing": {"customer": "pa", "pa_missing": ("cig",)},
+        "invalid_cig": {"customer": "pa", "invalid": True, "outcome": "staff"},
+        "only_invalid": {"customer": "pa", "invalid": True, "outcome": "none"},
+        "staff": {"customer": "pa", "outcome": "staff"},
+        "no_order": {"customer": "pa", "outcome": "ticket"},
+        "card_number": {"customer": "pa", "card_number": True, "outcome": "staff"},
+    },
+    "reply_renewal": {
+        "default": {"method": "paypal", "years": 2},
+        "capped_bank_transfer": {"years_asked": 3},
+        "company": {"customer": "company", "method": "card"},
+        "staff": {"outcome": "staff", "years_asked": 3},
+        "unknown_sender": {"outcome": "ticket"},
+    },
+    "reply_card_change": {
+        "default": {"outcome": "ticket"},
+        "card_number": {"outcome": "ticket", "card_number": True},
+        "company": {"outcome": "ticket", "customer": "company"},
+    },
+    "reply_received": {
+        "default": {},
+        "autorenew_off": {"intent": "autorenew_off"},
+        "billing_update_staff": {"intent": "billing_update", "outcome": "staff", "customer": "company"},
+        "cancellation": {"intent": "cancellation"},
+        "invoice_request": {"intent": "invoice_request", "outcome": "ticket"},
+        "other": {"intent": "other", "outcome": "ticket"},
+        "card_number": {"intent": "other", "outcome": "ticket", "card_number": True},
+    },
+}
+# What each intent's sample message said (field, value), echoed back by the reply.
+REPLY_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "pa_billing_details": (("cig", "Z213346E34"), ("office_code", "UFV4K2"), ("username", "rossi.magazzino")),
+    "renewal_request": (("years", "2"),),
+    "card_change": (("username", "rossi.magazzino"),),
+    "payment_notice": (("payment_reference", "12345678901"), ("order_number", "ORD-2026-000123")),
+    "autorenew_off": (("username", "rossi.magazzino"),),
+    "billing_update": (("pec", "amministrazione@pec.rossi-impianti.example.org"), ("recipient_code", "M5UXCR1")),
+    "cancellation": (("username", "rossi.magazzino"),),
+    "invoice_request": (("order_number", "ORD-2026-000123"),),
+    "other": (),
+}
+SERVICE_INTENTS = frozenset({"autorenew_off", "autorenew_on", "cancellation", "upgrade_request"})
+
+
+def reply_sample(name: str, lang: str, v: SampleVariant) -> ReplyContext:
+    intent = v.intent or REPLY_INTENTS[name]
+    customer = sample_customer(v, lang)
+    known = v.outcome in ("applied", "staff")  # a ticket or "none": maybe someone we could not match
+    order = None
+    if known and intent in ("pa_billing_details", "renewal_request", "payment_notice"):
+        years = v.years if v.years_asked is None else 1
+        chosen = dataclasses.replace(v, years=years, pa_missing=v.pa_missing if v.pa_missing is not None else ())
+        order = sample_order("payment_instructions", chosen, customer)
+        if intent == "pa_billing_details" and v.outcome == "staff":  # held for staff: not on the order yet
+            order = dataclasses.replace(order, cig=None, office_code=None, pa_username=None)
+        elif intent == "pa_billing_details" and v.pa_missing:
+            order = dataclasses.replace(order, cig=None)
+    understood = [ReplyField(field, value) for field, value in REPLY_FIELDS[intent]]
+    invalid: tuple[ReplyInvalid, ...] = ()
+    if v.invalid:
+        understood = [f for f in understood if f.name != "cig"]
+        invalid = (ReplyInvalid("cig", "Z213346E35", "CIG checksum does not match"),)
+    services: tuple[ServiceInfo, ...] = ()
+    if intent in SERVICE_INTENTS and known:
+        services = (sample_item(0, "expiry", FIRST_EXPIRY, ORDER_DAY, v).service,)
+    return ReplyContext(
+        lang=lang,
+        today=ORDER_DAY + timedelta(days=2),
+        customer=customer,
+        company=COMPANY,
+        subject=REPLY_SUBJECTS[lang],
+        intent=intent,
+        outcome=v.outcome,
+        ticket_id=SAMPLE_TICKET if v.outcome in ("staff", "ticket") else None,
+        order=order,
+        understood=tuple(understood),
+        invalid=invalid,
+        pa_missing=tuple(v.pa_missing or ()) if intent == "pa_billing_details" else (),
+        card_number_detected=v.card_number,
+        years_asked=v.years_asked,
+        services=services,
+    )

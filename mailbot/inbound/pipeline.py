@@ -3,12 +3,11 @@
 ``process_inbound`` runs every step on a message already stored by ``store.store_raw``: read the
 stored raw, understand it, match it, decide with the matched customer's kind, store the understanding
 and attachments, act, set the status. All of it in ONE transaction, so a failure leaves nothing half
-done. The boundary then decides:
+done. The boundary rolls it back and records the failure in a fresh transaction (``failures``):
 - a ``TransientError`` or a database ``OperationalError`` (locked, unreachable): the message stays
-  RECEIVED with one more attempt, retried later; quarantined once it reaches ``inbound.max_attempts``,
-  so nothing loops for ever;
-- anything else: rolled back, then, in a fresh transaction, QUARANTINED with the error and a support
-  ticket so staff see it. The raw message is kept; the loop goes on.
+  RECEIVED with one more attempt, retried later; quarantined once it reaches ``inbound.max_attempts``;
+- anything else: QUARANTINED with the error and a support ticket so staff see it. The raw message is
+  kept; the loop goes on.
 
 ``Outcome.folder`` tells an intake where the message belongs (the ``imap`` folders): processed,
 review, quarantine, or the incoming folder itself for a message to retry.
@@ -34,14 +33,14 @@ from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, InboundMessage, InboundStatus
 from mailbot.errors import TransientError
 from mailbot.inbound.actions import ActionResult, act
+from mailbot.inbound.failures import record_quarantine, record_retry
 from mailbot.inbound.matching import Match, find_match, match_keys
 from mailbot.inbound.rules import RuleSet
-from mailbot.inbound.store import load_raw, open_quarantine_ticket, store_attachments
+from mailbot.inbound.store import load_raw, store_attachments
 from mailbot.inbound.understand import Reading, Understanding, decide, read_message, to_json
 
 log = logging.getLogger(__name__)
 
-ERROR_MAX = 2000
 BOUNCE_SCAN = 1_000_000
 
 
@@ -172,9 +171,9 @@ def _process_batch(
             with session.begin_nested():
                 status = _process_row(session, app, inbound, now, rules, parsed.get(inbound_id))
         except (TransientError, OperationalError) as exc:
-            status = _record_retry(session, app.config, inbound, exc, now)
+            status = record_retry(session, app.config, inbound, exc, now)
         except Exception as exc:
-            status = _record_quarantine(session, inbound, exc, now, traceback.format_exc())
+            status = record_quarantine(session, inbound, exc, now, traceback.format_exc())
         outcomes.append(Outcome(status, folder_for(app.config, status), inbound_id))
     return outcomes
 
@@ -287,28 +286,8 @@ def _retry_later(app: App, inbound_id: int, exc: BaseException, now: datetime) -
         inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
         if inbound is None:
             return Outcome(InboundStatus.RECEIVED, folder_for(app.config, InboundStatus.RECEIVED), inbound_id)
-        status = _record_retry(session, app.config, inbound, exc, now)
+        status = record_retry(session, app.config, inbound, exc, now)
     return Outcome(status, folder_for(app.config, status), inbound_id)
-
-
-def _record_retry(session: Session, config: Config, inbound: InboundMessage, exc: BaseException,
-                  now: datetime) -> InboundStatus:  # fmt: skip
-    """One more attempt on a message that failed for a reason that may pass; quarantined at the last."""
-    if inbound.status != InboundStatus.RECEIVED:
-        return InboundStatus(inbound.status)
-    error = _error_text(exc)
-    inbound.attempts += 1
-    inbound.error = error
-    if inbound.attempts >= config.inbound.max_attempts:
-        inbound.status = InboundStatus.QUARANTINED
-        inbound.processed_at = now
-        summary = f"message could not be processed after {inbound.attempts} attempts: {error}"
-        open_quarantine_ticket(session, inbound, summary[:ERROR_MAX], now)
-        log.error("inbound id %s: quarantined after %s attempts", inbound.id, inbound.attempts)
-    else:
-        log.warning("inbound id %s: temporary failure (%s), attempt %s", inbound.id, type(exc).__name__,
-                    inbound.attempts)  # fmt: skip
-    return InboundStatus(inbound.status)
 
 
 def _quarantine(app: App, inbound_id: int, exc: BaseException, now: datetime, trace: str) -> Outcome:
@@ -317,21 +296,5 @@ def _quarantine(app: App, inbound_id: int, exc: BaseException, now: datetime, tr
         if inbound is None:  # nothing to keep: the id named no message
             log.error("inbound id %s: quarantined, %s", inbound_id, type(exc).__name__)
             return Outcome(InboundStatus.QUARANTINED, app.config.imap.quarantine_folder, inbound_id)
-        _record_quarantine(session, inbound, exc, now, trace)
+        record_quarantine(session, inbound, exc, now, trace)
     return Outcome(InboundStatus.QUARANTINED, app.config.imap.quarantine_folder, inbound_id)
-
-
-def _record_quarantine(session: Session, inbound: InboundMessage, exc: BaseException, now: datetime,
-                       trace: str) -> InboundStatus:  # fmt: skip
-    error = _error_text(exc)
-    log.error("inbound id %s: quarantined, %s", inbound.id, type(exc).__name__)
-    inbound.status = InboundStatus.QUARANTINED
-    inbound.error = error
-    inbound.processed_at = now
-    ticket = open_quarantine_ticket(session, inbound, f"message could not be processed: {error}"[:ERROR_MAX], now)
-    ticket.details = {**ticket.details, "traceback": trace[-ERROR_MAX * 4 :]}
-    return InboundStatus.QUARANTINED
-
-
-def _error_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:ERROR_MAX]

@@ -30,9 +30,6 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -42,7 +39,7 @@ from sqlalchemy import Column, Integer, LargeBinary, MetaData, Table, create_eng
 
 from mailbot.app import App, create_app
 from mailbot.config import Config, config_from_dict
-from mailbot.db.engine import make_engine, transaction, upgrade
+from mailbot.db.engine import transaction, upgrade
 from mailbot.db.models import (
     Cadence,
     Customer,
@@ -53,6 +50,7 @@ from mailbot.db.models import (
     Service,
 )
 from mailbot.orders import create_order
+from mailbot.testing.databases import scratch_database
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
@@ -220,27 +218,6 @@ def run_child(target: Any, *args: Any) -> dict[str, Any]:
     return result
 
 
-@contextmanager
-def database(url: str | None, folder: Path) -> Iterator[str]:
-    """SQLite in ``folder``, or a fresh schema in the given PostgreSQL database (dropped after)."""
-    if not url:
-        yield f"sqlite:///{folder / 'bench.sqlite'}"
-        return
-    if not url.startswith(("postgresql", "postgres:")):
-        yield url
-        return
-    schema = f"bench_inbound_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=5000)
@@ -252,7 +229,10 @@ def main() -> int:
     root = make_server_dir()
     server = DovecotServer(root).start()
     try:
-        with tempfile.TemporaryDirectory(prefix="mailbot-bench-") as tmp, database(args.db, Path(tmp)) as db_url:
+        with (
+            tempfile.TemporaryDirectory(prefix="mailbot-bench-") as tmp,
+            scratch_database(args.db, Path(tmp), "bench_inbound") as db_url,
+        ):
             config = bench_config(Path(tmp), db_url, server)
             upgrade(config.database.url)
             app = create_app(config)

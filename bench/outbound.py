@@ -28,16 +28,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosmtplib
 from aiosmtplib.email import flatten_message
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from mailbot.app import create_app
 from mailbot.config import config_from_dict
@@ -47,6 +45,7 @@ from mailbot.outbound.compose import OutgoingMail, build_message, encode_message
 from mailbot.outbound.drain import drain_until_empty
 from mailbot.outbound.senders import make_sender
 from mailbot.outbound.sweep import run_reminder_sweep
+from mailbot.testing.databases import scratch_database
 
 
 def free_port() -> int:
@@ -155,27 +154,6 @@ async def baseline(
     return time.perf_counter() - start
 
 
-@contextmanager
-def database(url: str | None, folder: Path) -> Iterator[str]:
-    """SQLite in ``folder``, or a fresh schema in the given PostgreSQL database (dropped after)."""
-    if not url:
-        yield f"sqlite:///{folder / 'bench.db'}"
-        return
-    if not url.startswith(("postgresql", "postgres:")):
-        yield url
-        return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @dataclass(frozen=True)
 class Figures:
     sweep_s: float
@@ -201,7 +179,7 @@ def main() -> None:
     port = free_port()
     sink = start_sink_process(port)
     try:
-        with database(args.db, folder) as url:
+        with scratch_database(args.db, folder, "bench") as url:
             figures = run(url, folder, port, args)
     finally:
         sink.terminate()

@@ -201,7 +201,9 @@ def mailbot_phase(config: Config, queue: Any) -> None:
     with app.sessions() as session:
         rows = session.execute(text("SELECT status, count(*) FROM inbound_message GROUP BY status")).all()
         counts: dict[str, int] = {str(status): int(n) for status, n in rows}
-    queue.put({"messages": sum(counts.values()), "seconds": elapsed, "peak_kb": _peak_kb(), "status": counts})
+    worker_kb = int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)  # the reading-ahead worker, if any
+    queue.put({"messages": sum(counts.values()), "seconds": elapsed, "peak_kb": _peak_kb(), "status": counts,
+               "worker_kb": worker_kb})  # fmt: skip
 
 
 def _peak_kb() -> int:
@@ -249,7 +251,8 @@ def main() -> int:
             ours = run_child(mailbot_phase, config)
             left = len(server.uids(config.imap.folder))
             print(f"mailbot: {ours['messages']} stored and processed in {ours['seconds']:.2f} s, "
-                  f"peak {ours['peak_kb'] / 1024:.0f} MB, by status {ours['status']}, left {left}")  # fmt: skip
+                  f"peak {ours['peak_kb'] / 1024:.0f} MB (reading worker {ours['worker_kb'] / 1024:.0f} MB), "
+                  f"by status {ours['status']}, left {left}")  # fmt: skip
             if ours["messages"] != len(messages) or left:
                 print("inbound: not every message was stored and moved", file=sys.stderr)
                 return 1

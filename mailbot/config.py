@@ -148,6 +148,7 @@ class InboundConfig:
     review_threshold: float = 0.8
     max_auto_replies_per_day: int = 3
     own_addresses: tuple[str, ...] = ()
+    read_ahead: bool = True  # the IMAP intake reads the next batch in a worker process (inbound/prereading.py)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from mailbot.errors import TransientError
 from mailbot.inbound.imap_connection import Clock, Counters, MailboxConnection
 from mailbot.inbound.imap_plan import backoff_seconds, lease_name, mailbox_key
 from mailbot.inbound.locks import Lease
-from mailbot.inbound.pipeline import process_pending
+from mailbot.inbound.pipeline import own_addresses, process_pending
+from mailbot.inbound.prereading import Prereader
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.paths import rules_dir
 
@@ -87,6 +88,7 @@ class ImapListener:
         self.lease_retry = max(0.05, min(10.0, imap.lock_seconds / 4))
         self.counters = Counters()
         self.failures = 0
+        self.prereader = Prereader(own_addresses(app.config), enabled=app.config.inbound.read_ahead)
         self.key = mailbox_key(imap)
 
     def request_stop(self) -> None:
@@ -112,6 +114,7 @@ class ImapListener:
                                 type(exc).__name__, exc, delay, self.failures)  # fmt: skip
                     self.stop.wait(delay)
         finally:
+            self.prereader.close()
             try:
                 self.lease.release()
             except Exception as exc:  # the lease then simply expires
@@ -123,7 +126,8 @@ class ImapListener:
         self.counters.connections += 1
         try:
             conn = MailboxConnection(self.app, self.rules, client, clock=self.clock, counters=self.counters,
-                                     should_stop=self.stop.is_set, keep_lease=self._keep_lease)  # fmt: skip
+                                     should_stop=self.stop.is_set, keep_lease=self._keep_lease,
+                                     prereader=self.prereader)  # fmt: skip
             log.info("imap %s: connected (%s, %s)", self.key, "IDLE" if conn.can_idle else "polling", conn.method)
             process_pending(self.app, self.clock(), self.rules, limit=PENDING_AT_START)
             while not self.stop.is_set():
@@ -160,15 +164,18 @@ def drain_mailbox(
         if not lease.keep(utc_now()):
             raise LeaseLost(f"imap {mailbox_key(imap)}: the consumer lease was lost")
 
+    prereader = Prereader(own_addresses(app.config), enabled=app.config.inbound.read_ahead)
     try:
         client = connect(imap)
         try:
-            conn = MailboxConnection(app, rules, client, clock=clock, counters=counters, keep_lease=keep)
+            conn = MailboxConnection(app, rules, client, clock=clock, counters=counters, keep_lease=keep,
+                                     prereader=prereader)  # fmt: skip
             process_pending(app, clock(), rules, limit=PENDING_AT_START)
             conn.cycle()
         finally:
             _close(client)
     finally:
+        prereader.close()
         lease.release()
     return counters
 

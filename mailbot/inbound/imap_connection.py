@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
@@ -47,8 +48,10 @@ from mailbot.inbound.imap_plan import (
 )
 from mailbot.inbound.imap_wait import idle_until_mail, poll_wait
 from mailbot.inbound.pipeline import folder_for, process_many
+from mailbot.inbound.prereading import PreRead, Prereader
 from mailbot.inbound.rules import RuleSet
-from mailbot.inbound.store import StoreResult, store_many
+from mailbot.inbound.store import Prepared, StoreResult, store_many
+from mailbot.inbound.understand import Reading
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,7 @@ class MailboxConnection:
         counters: Counters,
         should_stop: Callable[[], bool] = lambda: False,
         keep_lease: Callable[[], None] = lambda: None,
+        prereader: Prereader | None = None,
     ) -> None:
         self.app = app
         self.config = app.config
@@ -95,6 +99,7 @@ class MailboxConnection:
         self.counters = counters
         self.should_stop = should_stop
         self.keep_lease = keep_lease
+        self.prereader = prereader
         self.key = mailbox_key(app.config.imap)
         caps = client.capabilities()
         self.method = move_method(caps)
@@ -198,40 +203,66 @@ class MailboxConnection:
 
     def _take(self, uids: Sequence[int], uidvalidity: int) -> None:
         """Fetch, store (one COMMIT per batch), process (one transaction per batch, a SAVEPOINT per
-        message), then move, in batches; a stop ends after the current message."""
-        for batch in chunks(list(uids), FETCH_BATCH):
+        message), then move, in batches; a stop ends after the current message. When more than one
+        batch waits and reading ahead is on, batch N+1 is fetched and handed to the reading worker
+        before batch N is stored and processed (``prereading``): a stop drops it unstored, still in
+        the folder."""
+        batches = list(chunks(list(uids), FETCH_BATCH))
+        ahead = self.prereader if self.prereader is not None and len(batches) > 1 else None
+        waiting: tuple[list[tuple[int, bytes]], Future[list[PreRead | None]] | None] | None = None
+        for batch in batches:
             if self.should_stop():
                 return
-            self.keep_lease()
-            fetched = self.client.fetch(list(batch), [b"BODY.PEEK[]"])
-            items = [(uid, bytes(raw)) for uid in batch if (raw := fetched.get(uid, {}).get(b"BODY[]")) is not None]
-            del fetched  # expunged by someone else since the SEARCH: not in the answer
+            items = self._fetch(batch)
             if not items:
                 continue
-            placed: dict[str, list[tuple[int, int]]] = {}
-            todo: list[tuple[int, int]] = []
-            parsed: dict[int, tuple[bytes, Message]] = {}
-            for uid, result in zip((uid for uid, _ in items), self._store(items, uidvalidity), strict=True):
-                if result.duplicate:
-                    self.counters.duplicates += 1
-                    log.info("imap %s: UID %s is a copy of stored message id %s", self.key, uid, result.inbound_id)
-                else:
-                    self.counters.stored += 1
-                if result.status == InboundStatus.RECEIVED and not result.duplicate:
-                    todo.append((uid, result.inbound_id))
-                    if result.parsed is not None:
-                        parsed[result.inbound_id] = result.parsed
-                else:  # a copy (moved by its stored status), or stored quarantined (too large)
-                    self._place(placed, uid, result.inbound_id, result.status)
-            del items
-            outcomes = process_many(self.app, [i for _, i in todo], self.clock(), self.rules,
-                                    should_stop=self.should_stop, parsed=parsed)  # fmt: skip
-            del parsed
-            self.counters.processed += len(outcomes)
-            for (uid, inbound_id), outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest waiting
-                self._place(placed, uid, inbound_id, outcome.status)
-            for folder, pairs in placed.items():
-                self._move(folder, [u for u, _ in pairs], [i for _, i in pairs])
+            future = ahead.submit([raw for _, raw in items]) if ahead is not None else None
+            if waiting is not None:
+                self._handle(*waiting, uidvalidity)
+            waiting = (items, future)
+        if waiting is not None and not self.should_stop():
+            self._handle(*waiting, uidvalidity)
+
+    def _fetch(self, batch: Sequence[int]) -> list[tuple[int, bytes]]:
+        fetched = self.client.fetch(list(batch), [b"BODY.PEEK[]"])
+        # A UID expunged by someone else since the SEARCH is not in the answer.
+        return [(uid, bytes(raw)) for uid in batch if (raw := fetched.get(uid, {}).get(b"BODY[]")) is not None]
+
+    def _handle(
+        self, items: list[tuple[int, bytes]], future: Future[list[PreRead | None]] | None, uidvalidity: int
+    ) -> None:
+        """Store, process and move one fetched batch (read ahead by ``future`` when it has an answer)."""
+        self.keep_lease()
+        ahead = self.prereader.result(future, len(items)) if self.prereader is not None else None
+        ready = [p.prepared if p is not None else None for p in ahead] if ahead is not None else None
+        placed: dict[str, list[tuple[int, int]]] = {}
+        todo: list[tuple[int, int]] = []
+        parsed: dict[int, tuple[bytes, Message]] = {}
+        readings: dict[int, Reading] = {}
+        results = self._store(items, uidvalidity, ready)
+        for n, ((uid, _raw), result) in enumerate(zip(items, results, strict=True)):
+            if result.duplicate:
+                self.counters.duplicates += 1
+                log.info("imap %s: UID %s is a copy of stored message id %s", self.key, uid, result.inbound_id)
+            else:
+                self.counters.stored += 1
+            if result.status == InboundStatus.RECEIVED and not result.duplicate:
+                todo.append((uid, result.inbound_id))
+                if result.parsed is not None:
+                    parsed[result.inbound_id] = result.parsed
+                if ahead is not None and (pre := ahead[n]) is not None and pre.reading is not None:
+                    readings[result.inbound_id] = pre.reading
+            else:  # a copy (moved by its stored status), or stored quarantined (too large)
+                self._place(placed, uid, result.inbound_id, result.status)
+        del items, ahead, ready
+        outcomes = process_many(self.app, [i for _, i in todo], self.clock(), self.rules,
+                                should_stop=self.should_stop, parsed=parsed, readings=readings)  # fmt: skip
+        del parsed, readings
+        self.counters.processed += len(outcomes)
+        for (uid, inbound_id), outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest waiting
+            self._place(placed, uid, inbound_id, outcome.status)
+        for folder, pairs in placed.items():
+            self._move(folder, [u for u, _ in pairs], [i for _, i in pairs])
 
     def _place(self, placed: dict[str, list[tuple[int, int]]], uid: int, inbound_id: int,
                status: InboundStatus) -> None:  # fmt: skip
@@ -239,12 +270,14 @@ class MailboxConnection:
         if target != self.config.imap.folder:
             placed.setdefault(target, []).append((uid, inbound_id))
 
-    def _store(self, items: Sequence[tuple[int, bytes]], uidvalidity: int) -> list[StoreResult]:
+    def _store(
+        self, items: Sequence[tuple[int, bytes]], uidvalidity: int, ready: Sequence[Prepared | None] | None = None
+    ) -> list[StoreResult]:
         """Store a fetched batch and the folder's highest UID, and COMMIT: only then may anything move.
         A failure stores none of the batch (the caller moves nothing; the messages are fetched again)."""
         with transaction(self.app.sessions) as session:
             results = store_many(session, items, source="imap", now=self.clock(), config=self.config,
-                                 mailbox=self.key, uidvalidity=uidvalidity)  # fmt: skip
+                                 mailbox=self.key, uidvalidity=uidvalidity, ready=ready)  # fmt: skip
             top = max(uid for uid, _ in items)
             state = session.get(MailboxState, self.key)
             if state is None:

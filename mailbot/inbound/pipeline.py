@@ -108,6 +108,7 @@ def process_many(
     *,
     should_stop: Callable[[], bool] = lambda: False,
     parsed: Mapping[int, tuple[bytes, Message]] | None = None,
+    readings: Mapping[int, Reading] | None = None,
 ) -> list[Outcome]:
     """``process_inbound`` for a batch of stored messages, with the same outcomes, in ONE transaction.
 
@@ -118,14 +119,17 @@ def process_many(
     kept and every message goes through ``process_inbound`` on its own. ``should_stop`` ends the batch
     early: the messages not reached stay RECEIVED (their outcomes are missing from the answer).
     ``parsed`` maps an id to the bytes ``store_many`` stored and their parse (``StoreResult.parsed``),
-    used only when the stored copy is those very bytes.
+    used only when the stored copy is those very bytes; ``readings`` likewise maps an id to the
+    ``read_message`` of its stored bytes done ahead in the reading worker (``prereading``), used only
+    when ``Reading.raw`` is the stored copy byte for byte.
 
     Raises only when the database cannot even record an outcome (OperationalError)."""
     if not inbound_ids:
         return []
     try:
         with transaction(app.sessions) as session:
-            outcomes = _process_batch(session, app, inbound_ids, now, rules, should_stop, parsed or {})
+            outcomes = _process_batch(session, app, inbound_ids, now, rules, should_stop, parsed or {},
+                                      readings or {})  # fmt: skip
     except Exception as exc:
         log.warning("inbound: a batch of %d failed as a whole (%s: %s), one message at a time instead",
                     len(inbound_ids), type(exc).__name__, exc)  # fmt: skip
@@ -145,6 +149,7 @@ def _process_batch(
     rules: RuleSet,
     should_stop: Callable[[], bool],
     parsed: Mapping[int, tuple[bytes, Message]],
+    readings: Mapping[int, Reading],
 ) -> list[Outcome]:
     # The session's identity map holds objects weakly: without this, the customer, orders and services
     # that several messages of the batch share were loaded again for each message.
@@ -169,7 +174,8 @@ def _process_batch(
             continue
         try:
             with session.begin_nested():
-                status = _process_row(session, app, inbound, now, rules, parsed.get(inbound_id))
+                status = _process_row(session, app, inbound, now, rules, parsed.get(inbound_id),
+                                          readings.get(inbound_id))  # fmt: skip
         except (TransientError, OperationalError) as exc:
             status = record_retry(session, app.config, inbound, exc, now)
         except Exception as exc:
@@ -192,14 +198,18 @@ def _process_row(
     now: datetime,
     rules: RuleSet,
     parsed: tuple[bytes, Message] | None = None,
+    ahead: Reading | None = None,
 ) -> InboundStatus:
     if inbound.status != InboundStatus.RECEIVED:  # another process got there first
         return inbound.status
     config = app.config
     raw = load_raw(inbound)
-    message = parsed[1] if parsed is not None and parsed[0] == raw else None  # the parse of these bytes only
-    # The stored raw was redacted by store_raw, which also recorded whether it found a card number.
-    reading = read_message(raw, own_addresses=own_addresses(config), redacted=True, parsed=message)
+    if ahead is not None and ahead.raw == raw:  # read ahead from these very bytes, as below
+        reading = ahead
+    else:
+        message = parsed[1] if parsed is not None and parsed[0] == raw else None  # the parse of these bytes only
+        # The stored raw was redacted by store_raw, which also recorded whether it found a card number.
+        reading = read_message(raw, own_addresses=own_addresses(config), redacted=True, parsed=message)
     if inbound.card_number_detected and not reading.card_number_detected:
         reading = replace(reading, card_number_detected=True)
     bounce_text = _bounce_text(reading) if reading.kind == "bounce" else ""

@@ -105,14 +105,22 @@ def store_many(
     config: Config,
     mailbox: str | None = None,
     uidvalidity: int | None = None,
+    ready: Sequence[Prepared | None] | None = None,
 ) -> list[StoreResult]:
     """``store_raw`` for a batch of ``(uid, raw)``: one look-up of the stored keys and one INSERT flush.
 
     Same answers as storing them one at a time, in order (a message given twice is a duplicate of its
     first copy). If the flush meets the unique constraint (another process stored one of them since the
     look-up) the batch's rows are rolled back to their SAVEPOINT and stored one at a time. The caller commits.
+    ``ready``, in the order of ``items``, is each raw already through ``prepare_raw`` (by the reading-ahead
+    worker, ``prereading``), stored as it is; None where it is not (prepared here).
     """
-    prepared = [prepare_raw(raw) for _uid, raw in items]
+    if ready is not None and len(ready) != len(items):
+        raise ValueError(f"store_many: {len(ready)} prepared for {len(items)} messages")
+    prepared = [
+        p if ready is not None and (p := ready[i]) is not None and p.size == len(raw) else prepare_raw(raw)
+        for i, (_uid, raw) in enumerate(items)
+    ]
     stored: dict[str, tuple[int, InboundStatus]] = {}
     keys = sorted({p.key for p in prepared})
     for start in range(0, len(keys), 500):

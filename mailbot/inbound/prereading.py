@@ -1,0 +1,120 @@
+"""Reading ahead: the next fetched batch is redacted and read in a worker process meanwhile.
+
+The IMAP intake spends part of each message on pure work on bytes (``store.prepare_raw``: card numbers
+redacted, envelope read, dedup key; ``understand.read_message``: parse, classify, split the reply,
+extract) and the rest in the database. With ``inbound.read_ahead`` on, ``Prereader`` sends batch N+1's
+raw bytes to ONE worker process while the listener stores and processes batch N, so the second core
+does the reading. What comes back (``PreRead``: the ``Prepared`` message, without its ``email`` parse,
+and its ``Reading``) only spares work: ``store.store_many`` stores the very redacted bytes and card
+flag the worker prepared, deduplicated by the same key, and ``pipeline.process_many`` uses a reading
+only for a stored copy byte for byte equal to what was read. Anything the worker could not do is done
+in the listener's own process, as without it:
+- a message whose preparation or reading raised in the worker has no ``PreRead`` (or no ``Reading``):
+  the normal path prepares or reads it again and fails the same way (quarantined with its ticket);
+- a worker that dies (or a result that cannot come back) turns reading ahead off for the rest of the
+  listener's life, with a warning; that batch is read in-process.
+
+The worker is started at the first batch that has a next one (a single batch gains nothing from a
+second process: the listener would only wait for it) and shut down by ``close`` when the listener or
+the drain stops. It is a ``spawn`` process: the listener runs in a thread beside others, and a fork
+would copy their locks.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+from mailbot.inbound.store import Prepared, prepare_raw
+from mailbot.inbound.understand import Reading, read_message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PreRead:
+    """One message as the worker left it: ready to store, and read (``reading`` None if that raised)."""
+
+    prepared: Prepared  # ``parsed`` is None: an ``email`` parse is not worth sending back
+    reading: Reading | None
+
+
+def pre_read(raws: Sequence[bytes], own_addresses: frozenset[str]) -> list[PreRead | None]:
+    """What the worker runs (pure): ``prepare_raw`` then ``read_message`` on the redacted bytes, per message.
+
+    Never raises for a message: one whose preparation raised is None, one whose reading raised has no
+    reading; the normal path then does that work again and meets the same error where it is handled."""
+    out: list[PreRead | None] = []
+    for raw in raws:
+        try:
+            prepared = prepare_raw(raw)
+        except Exception:
+            out.append(None)
+            continue
+        try:
+            reading: Reading | None = read_message(
+                prepared.redacted, own_addresses=own_addresses, redacted=True, parsed=prepared.parsed
+            )
+        except Exception:
+            reading = None
+        out.append(PreRead(replace(prepared, parsed=None), reading))
+    return out
+
+
+Work = Callable[[Sequence[bytes], frozenset[str]], list[PreRead | None]]
+
+
+class Prereader:
+    """One worker process that reads the next batch ahead; ``close`` when done (idempotent)."""
+
+    def __init__(self, own_addresses: frozenset[str], *, enabled: bool = True, work: Work = pre_read) -> None:
+        self.own_addresses = own_addresses
+        self.enabled = enabled
+        self.work = work  # run in the worker: a module-level function (it is sent by name)
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def submit(self, raws: Sequence[bytes]) -> Future[list[PreRead | None]] | None:
+        """Start reading ``raws`` in the worker; None when reading ahead is off (the caller reads itself)."""
+        if not self.enabled:
+            return None
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                log.info("inbound: reading ahead in a worker process")
+            return self._pool.submit(self.work, list(raws), self.own_addresses)
+        except Exception as exc:  # a pool already broken, or no process to be had
+            self._give_up(exc)
+            return None
+
+    def result(self, future: Future[list[PreRead | None]] | None, count: int) -> list[PreRead | None] | None:
+        """The worker's answer for a batch of ``count`` messages, or None: read them in this process."""
+        if future is None:
+            return None
+        try:
+            found = future.result()
+        except Exception as exc:  # the worker died (BrokenProcessPool), or the answer could not come back
+            self._give_up(exc)
+            return None
+        if len(found) != count:  # never expected; the caller must not pair them with the wrong messages
+            self._give_up(ValueError(f"{len(found)} answers for {count} messages"))
+            return None
+        return found
+
+    def close(self) -> None:
+        """Stop the worker: what it is reading is finished and dropped, what waits is cancelled."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _give_up(self, exc: BaseException) -> None:
+        log.warning("inbound: reading ahead failed (%s: %s), reading in this process from now on",
+                    type(exc).__name__, exc)  # fmt: skip
+        self.enabled = False
+        self.close()

@@ -1,0 +1,318 @@
+"""Reading ahead in a worker process (``inbound.prereading``): the worker's answer is what the listener's
+own process would have found, it is used only for the very bytes stored, and every failure of the worker
+falls back to the normal path with the outcomes it always had."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import signal
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+import mailbot.inbound.imap as imap_module
+import mailbot.inbound.imap_connection as connection_module
+from mailbot.app import App, create_app
+from mailbot.db.engine import transaction
+from mailbot.db.models import InboundMessage, InboundStatus, Ticket
+from mailbot.inbound import prereading, understand
+from mailbot.inbound.cards import MASK
+from mailbot.inbound.imap import drain_mailbox
+from mailbot.inbound.pipeline import own_addresses, process_many
+from mailbot.inbound.prereading import PreRead, Prereader, pre_read
+from mailbot.inbound.rules import RuleSet, load_rules
+from mailbot.inbound.store import load_raw, prepare_raw, store_many
+from mailbot.paths import rules_dir
+from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
+from tests.test_imap import assert_each_in_its_folder, make_app, rows, running, settled, wait_until
+
+__all__ = ["running"]  # the listener-in-a-thread fixture of test_imap
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+CORPUS = Path(__file__).parent / "corpus"
+CARD = b"4111 1111 1111 1111"
+imap_only = pytest.mark.skipif(
+    dovecot_binary() is None, reason="dovecot is not installed (Debian: apt-get install dovecot-imapd)"
+)
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return load_rules(rules_dir())
+
+
+@pytest.fixture
+def server() -> Any:
+    srv = DovecotServer(make_server_dir()).start()
+    yield srv
+    srv.remove()
+
+
+def variant(raw: bytes, tag: str, extra: bytes = b"") -> bytes:
+    head, sep, body = raw.partition(b"\n\n")
+    lines = [line for line in head.split(b"\n") if not line.lower().startswith(b"message-id:")]
+    lines.append(f"Message-ID: <{tag}@ahead.example.org>".encode())
+    if extra:
+        lines.append(extra)
+    return b"\n".join(lines) + sep + body
+
+
+def corpus(count: int, **marks: bytes) -> list[bytes]:
+    """``count`` different messages cycling over the golden corpus, CRLF as an IMAP server gives them;
+    ``marks`` add a header by tag."""
+    files = sorted(CORPUS.glob("*.eml"))
+    found = [variant(files[i % len(files)].read_bytes(), f"m{i}", marks.get(f"m{i}", b"")) for i in range(count)]
+    return [raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") for raw in found]
+
+
+def with_card(raw: bytes) -> bytes:
+    head, sep, _body = raw.partition(b"\r\n\r\n")
+    return head + b"\r\nContent-Type: text/plain; charset=utf-8" + sep + b"Pago con la carta " + CARD + b"\r\n"
+
+
+def counting_reader(monkeypatch: pytest.MonkeyPatch, poison: bool = False) -> list[bytes]:
+    """Patch the listener's own ``read_message`` (never the worker's): the bytes it is called on."""
+    calls: list[bytes] = []
+    real = understand.read_message
+
+    def read_message(raw: bytes, **kw: Any) -> Any:
+        calls.append(raw)
+        if poison and b"X-Test-Poison: yes" in raw:
+            raise RuntimeError("the parser broke on this message")
+        return real(raw, **kw)
+
+    monkeypatch.setattr("mailbot.inbound.pipeline.read_message", read_message)
+    return calls
+
+
+# Run in the worker process (sent by name, so module-level).
+
+
+def poisoned_pre_read(raws: Sequence[bytes], own: frozenset[str]) -> list[PreRead | None]:
+    def read_message(raw: bytes, **kw: Any) -> Any:
+        if b"X-Test-Poison: yes" in raw:
+            raise RuntimeError("the parser broke on this message")
+        return understand.read_message(raw, **kw)
+
+    setattr(prereading, "read_message", read_message)  # noqa: B010  # in the worker process only
+    return pre_read(raws, own)
+
+
+def dying_pre_read(raws: Sequence[bytes], own: frozenset[str]) -> list[PreRead | None]:
+    os._exit(3)
+
+
+# pure ------------------------------------------------------------------------------------------
+
+
+def test_pre_read_is_prepare_raw_and_read_message_and_comes_back_whole() -> None:
+    own = frozenset({"rinnovi@example.org"})
+    raws = [*corpus(len(list(CORPUS.glob("*.eml")))), with_card(corpus(1)[0])]
+    found = pickle.loads(pickle.dumps(pre_read(raws, own)))  # what crosses from the worker
+    for raw, pre in zip(raws, found, strict=True):
+        assert pre is not None and pre.reading is not None
+        prepared = prepare_raw(raw)
+        assert pre.prepared.parsed is None
+        assert (pre.prepared.redacted, pre.prepared.card_found, pre.prepared.key, pre.prepared.envelope) == (
+            prepared.redacted, prepared.card_found, prepared.key, prepared.envelope
+        )  # fmt: skip
+        assert pre.reading == understand.read_message(prepared.redacted, own_addresses=own, redacted=True)
+        assert pre.reading.raw == prepared.redacted
+    assert found[-1].prepared.card_found and CARD not in found[-1].prepared.redacted
+
+
+def test_pre_read_leaves_a_failing_reading_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(raw: bytes, **kw: Any) -> Any:
+        raise RuntimeError("the parser broke")
+
+    raws = corpus(2)
+    monkeypatch.setattr(prereading, "read_message", broken)
+    found = pre_read(raws, frozenset())
+    assert all(p is not None and p.reading is None for p in found)
+    monkeypatch.setattr(prereading, "prepare_raw", lambda raw: 1 / 0)
+    assert pre_read(raws, frozenset()) == [None, None]
+
+
+# store_many and process_many with what was read ahead ------------------------------------------
+
+
+def test_a_reading_done_ahead_is_used_only_for_the_very_bytes_stored(
+    app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raws = [*corpus(3), with_card(corpus(4)[3])]
+    ahead = pre_read(raws, own_addresses(app.config))
+    with transaction(app.sessions) as session:
+        results = store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config,
+                             ready=[p.prepared if p else None for p in ahead])  # fmt: skip
+    with app.sessions() as session:
+        stored = [session.get(InboundMessage, r.inbound_id) for r in results]
+        assert [load_raw(row) for row in stored if row] == [p.prepared.redacted for p in ahead if p]
+        assert [row.card_number_detected for row in stored if row] == [False, False, False, True]
+    ids = [r.inbound_id for r in results]
+    readings = {i: p.reading for i, p in zip(ids, ahead, strict=True) if p and p.reading}
+    readings[ids[1]] = readings[ids[0]]  # another message's reading: not these bytes, so read again
+    calls = counting_reader(monkeypatch)
+    outcomes = process_many(app, ids, NOW, rules, readings=readings)
+    assert [o.status != InboundStatus.QUARANTINED for o in outcomes] == [True] * 4
+    assert calls == [p.prepared.redacted for p in ahead[1:2] if p]  # only the mismatched one
+    with app.sessions() as session:
+        carded = session.get(InboundMessage, ids[3])
+        assert carded is not None and carded.understanding["card_number_detected"]
+        assert carded.status == InboundStatus.REVIEW
+        assert MASK.format(last4="1111") in carded.understanding["reply_text"]
+
+
+# the IMAP intake ---------------------------------------------------------------------------------
+
+
+@imap_only
+def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(connection_module, "FETCH_BATCH", 3)
+    app = make_app(tmp_path, db_url, engine, server)
+    raws = corpus(8)
+    server.append([*raws, raws[0]])  # the last is a copy of the first: stored once
+    calls = counting_reader(monkeypatch)
+    counters = drain_mailbox(app, rules)
+    assert (counters.stored, counters.duplicates, counters.processed) == (8, 1, 8)
+    assert calls == []  # every reading came from the worker
+    found = rows(app)
+    assert [load_raw(row) for row in found] == [prepare_raw(raw).redacted for raw in raws]
+    own = own_addresses(app.config)
+    for row in found:  # as the listener's own process reads the stored copy
+        reading = understand.read_message(load_raw(row), own_addresses=own, redacted=True)
+        assert (row.kind, row.understanding["kind_reasons"], row.understanding["defects"]) == (
+            reading.kind, list(reading.kind_reasons), list(reading.message.defects)
+        )  # fmt: skip
+
+
+@imap_only
+def test_a_reading_that_fails_in_the_worker_is_quarantined_as_before(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
+    made: list[Prereader] = []
+
+    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
+        made.append(Prereader(own, enabled=enabled, work=poisoned_pre_read))
+        return made[-1]
+
+    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    app = make_app(tmp_path, db_url, engine, server)
+    server.append(corpus(5, m3=b"X-Test-Poison: yes"))
+    calls = counting_reader(monkeypatch, poison=True)
+    counters = drain_mailbox(app, rules)
+    assert (counters.stored, counters.processed) == (5, 5)
+    assert len(calls) == 1 and b"X-Test-Poison: yes" in calls[0]  # only the poison was read here (and failed)
+    found = rows(app)
+    assert [row.status == InboundStatus.QUARANTINED for row in found] == [False, False, False, True, False]
+    assert "parser broke" in (found[3].error or "")
+    with app.sessions() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.inbound_id == found[3].id)).one()
+        assert "parser broke" in ticket.summary
+    assert server.uids("mailbot/quarantine") == [1]
+    assert_each_in_its_folder(app, server)
+    assert made and made[0].enabled and not made[0].started  # used, then shut down by the drain
+
+
+@imap_only
+def test_a_dead_worker_falls_back_to_reading_in_process(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
+    made: list[Prereader] = []
+
+    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
+        made.append(Prereader(own, enabled=enabled, work=dying_pre_read))
+        return made[-1]
+
+    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    app = make_app(tmp_path, db_url, engine, server)
+    raws = corpus(5)
+    server.append(raws)
+    calls = counting_reader(monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="mailbot.inbound.prereading"):
+        counters = drain_mailbox(app, rules)
+    assert (counters.stored, counters.processed, counters.duplicates) == (5, 5, 0)
+    assert len(calls) == 5  # every message read here, once
+    assert "reading ahead failed (BrokenProcessPool" in caplog.text
+    assert made[0].enabled is False and not made[0].started
+    assert [load_raw(row) for row in rows(app)] == [prepare_raw(raw).redacted for raw in raws]
+    assert_each_in_its_folder(app, server)
+
+
+@imap_only
+def test_read_ahead_off_reads_everything_in_process(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
+    made: list[Prereader] = []
+
+    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
+        made.append(Prereader(own, enabled=enabled))
+        return made[-1]
+
+    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    app = make_app(tmp_path, db_url, engine, server)
+    off = create_app(replace(app.config, inbound=replace(app.config.inbound, read_ahead=False)), engine=engine)
+    server.append(corpus(4))
+    calls = counting_reader(monkeypatch)
+    counters = drain_mailbox(off, rules)
+    assert counters.processed == 4 and len(calls) == 4
+    assert not made[0].enabled and not made[0].started  # never started
+    assert_each_in_its_folder(app, server)
+
+
+@imap_only
+def test_stopping_the_listener_shuts_the_worker_down(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch, running: Any,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
+    app = make_app(tmp_path, db_url, engine, server)
+    server.append(corpus(5))
+    r = running(app, rules)
+    wait_until(lambda: settled(app, server, 5))
+    prereader = r.listener.prereader
+    assert prereader.started
+    pool = prereader._pool
+    assert pool is not None
+    workers = list(pool._processes.values())  # type: ignore[attr-defined]
+    assert workers and all(w.is_alive() for w in workers)
+    r.stop()
+    assert not prereader.started
+    assert all(not w.is_alive() for w in workers)
+    assert_each_in_its_folder(app, server)
+
+
+def test_a_worker_killed_between_batches_is_noticed_and_given_up(caplog: pytest.LogCaptureFixture) -> None:
+    reader = Prereader(frozenset())
+    try:
+        raws = corpus(2)
+        first = reader.result(reader.submit(raws), 2)
+        assert first is not None and all(p is not None and p.reading is not None for p in first)
+        pool = reader._pool
+        assert pool is not None
+        for worker in list(pool._processes.values()):  # type: ignore[attr-defined]
+            assert worker.pid is not None
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.join(10)
+        with caplog.at_level(logging.WARNING, logger="mailbot.inbound.prereading"):
+            assert reader.result(reader.submit(raws), 2) is None
+        assert "reading ahead failed" in caplog.text
+        assert not reader.enabled and not reader.started
+        assert reader.submit(raws) is None  # from now on the caller reads itself
+    finally:
+        reader.close()

@@ -155,3 +155,39 @@ def test_connect_secures_as_configured(security: str, implicit: bool, starttls: 
     names = [name for name, _ in client.calls]
     assert names == (["starttls", "login"] if starttls else ["login"])
     assert client.calls[-1] == ("login", ("u", "p"))
+
+
+class _StubIdleClient:
+    """Just enough of IMAPClient for ``idle_until_mail``: imaplib's kept answers and the IDLE calls."""
+
+    def __init__(self, kept: dict[str, list[bytes]]) -> None:
+        from types import SimpleNamespace
+
+        self._imap = SimpleNamespace(untagged_responses=kept)
+        self.idled = False
+
+    def idle(self) -> None:
+        self.idled = True
+
+    def idle_check(self, timeout: float | None = None) -> list[object]:
+        return [(b"OK", b"Still here")]
+
+    def idle_done(self) -> tuple[bytes, list[object]]:
+        return b"Idle terminated", []
+
+
+def test_mail_announced_during_the_pass_means_another_pass_not_idle() -> None:
+    """An EXISTS that came with an answer of the last pass (after its SELECT) is news the server will not
+    repeat in IDLE: the wait ends at once, and the kept answer is consumed."""
+    from mailbot.config import ImapConfig
+    from mailbot.inbound.imap_wait import idle_until_mail
+
+    kept: dict[str, list[bytes]] = {"EXISTS": [b"1"]}
+    client = _StubIdleClient(kept)
+    idle_until_mail(client, ImapConfig(), "k", tick=0.01, should_stop=lambda: False, keep_lease=lambda: None)  # type: ignore[arg-type]
+    assert not client.idled and "EXISTS" not in kept
+
+    quiet = _StubIdleClient({})
+    idle_until_mail(quiet, ImapConfig(poll_seconds=0.05), "k", tick=0.01, should_stop=lambda: False,
+                    keep_lease=lambda: None)  # type: ignore[arg-type]  # fmt: skip
+    assert quiet.idled  # nothing kept: it idles until the poll interval ends

@@ -46,7 +46,7 @@ from mailbot.inbound.imap_plan import (
     plan_leftovers,
     server_folder_name,
 )
-from mailbot.inbound.imap_wait import idle_until_mail, poll_wait
+from mailbot.inbound.imap_wait import idle_until_mail, poll_wait, take_announcements
 from mailbot.inbound.pipeline import folder_for, process_many
 from mailbot.inbound.prereading import PreRead, Prereader
 from mailbot.inbound.rules import RuleSet
@@ -143,6 +143,8 @@ class MailboxConnection:
         """Select the folder, store and move everything in it (new mail and leftovers); how many were new."""
         incoming = self.server_names[self.config.imap.folder]
         selected = self.client.select_folder(incoming)
+        # SELECT's own EXISTS/RECENT is the folder's size, not news; anything announced from here on is.
+        take_announcements(self.client)
         uidvalidity = int(selected[b"UIDVALIDITY"])
         uids = [int(u) for u in self.client.search("ALL")]
         plan = plan_fetch(self._load_state(), uidvalidity, uids)

@@ -44,12 +44,16 @@ def idle_until_mail(
 ) -> None:
     """IDLE until new mail, a stop, or ``min(idle_seconds, poll_seconds)``; DONE before returning."""
     deadline = time.monotonic() + min(imap.idle_seconds, imap.poll_seconds)
-    _announced(client)  # forget what earlier commands' answers said
+    # Mail announced in the answer to a command of the last pass after its SELECT (which drops what
+    # SELECT itself said: see ``MailboxConnection.cycle``): the server will not announce it again in
+    # IDLE, so pass over the folder again now.
+    if take_announcements(client):
+        return
     client.idle()
     quick_empty = 0
     # Mail that arrived since the last SEARCH is announced as IDLE starts, before "+ idling": imaplib
     # files that answer away instead of letting idle_check see it.
-    if _announced(client):
+    if take_announcements(client):
         client.idle_done()
         return
     while not should_stop() and time.monotonic() < deadline:
@@ -67,8 +71,8 @@ def idle_until_mail(
     client.idle_done()
 
 
-def _announced(client: IMAPClient) -> bool:
-    """Whether imaplib kept an EXISTS or RECENT answer for itself (cleared as it is read)."""
+def take_announcements(client: IMAPClient) -> bool:
+    """Whether imaplib kept an EXISTS or RECENT answer for itself since the last call (then cleared)."""
     kept = getattr(getattr(client, "_imap", None), "untagged_responses", None)
     if not isinstance(kept, dict):
         return False

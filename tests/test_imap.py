@@ -50,11 +50,12 @@ def variant(raw: bytes, tag: str, extra_header: bytes = b"") -> bytes:
     return b"\n".join(lines) + sep + body
 
 
-def wait_until(predicate: Callable[[], bool], limit: float = 15.0) -> None:
-    """Poll until ``predicate()`` holds; a bound on waiting, not a timing assertion."""
+def wait_until(predicate: Callable[[], bool], limit: float = 15.0, state: Callable[[], object] = lambda: "") -> None:
+    """Poll until ``predicate()`` holds; a bound on waiting, not a timing assertion. ``state`` says what
+    was seen when it gives up."""
     deadline = time.monotonic() + limit
     while not predicate():
-        assert time.monotonic() < deadline, "gave up waiting"
+        assert time.monotonic() < deadline, f"gave up waiting {state()}"
         time.sleep(0.05)
 
 
@@ -121,6 +122,11 @@ def rows(app: App) -> list[InboundMessage]:
         return list(session.scalars(select(InboundMessage).order_by(InboundMessage.id)))
 
 
+def seen(app: App, srv: DovecotServer) -> str:
+    """What a failed wait saw: the rows (status, folder) and what is left in the incoming folder."""
+    return f"rows={[(r.id, r.uid, r.status.value, r.server_folder) for r in rows(app)]} inbox={srv.uids('INBOX')}"
+
+
 def settled(app: App, srv: DovecotServer, count: int) -> bool:
     """``count`` messages stored, the incoming folder empty, and each move recorded on its row (the row
     is updated just after the server's MOVE, so an empty folder alone is not enough)."""
@@ -151,7 +157,7 @@ def test_idle_delivery_is_stored_processed_and_moved_without_being_marked_seen(
     assert {f for f in FOLDERS if server.uids(f) == []} == set(FOLDERS)
 
     server.append(corpus("autorenew_off_it", "list_traffic", "auto_reply_it"))
-    wait_until(lambda: settled(app, server, 3))  # only IDLE can wake it this fast
+    wait_until(lambda: settled(app, server, 3), state=lambda: seen(app, server))  # only IDLE can wake it this fast
     assert_each_in_its_folder(app, server)
     for folder in FOLDERS:
         assert all(b"\\Seen" not in flags for flags in server.flags(folder).values())  # BODY.PEEK[]
@@ -201,14 +207,16 @@ def test_polling_when_idle_is_switched_off(
 def test_reconnects_after_the_server_restarts(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet, running: Any
 ) -> None:
-    app = make_app(tmp_path, db_url, engine, server, poll_seconds=600.0)
+    # IDLE, with the poll safety net of production (a pass every poll_seconds) scaled down: this test is
+    # about reconnecting; test_idle_delivery_... proves IDLE alone with no safety net.
+    app = make_app(tmp_path, db_url, engine, server, poll_seconds=3.0)
     r = running(app, rules)
     server.append(corpus("upgrade_it"))
-    wait_until(lambda: settled(app, server, 1))
+    wait_until(lambda: settled(app, server, 1), state=lambda: seen(app, server))
 
     server.restart()
     server.append(corpus("upgrade_en"))
-    wait_until(lambda: settled(app, server, 2))
+    wait_until(lambda: settled(app, server, 2), state=lambda: seen(app, server))
     assert r.listener.counters.connections >= 2
     assert_each_in_its_folder(app, server)
 
@@ -296,9 +304,9 @@ def test_a_poison_message_is_quarantined_with_a_ticket_and_the_loop_goes_on(
     r = running(app, rules)
     good = corpus("auto_reply_it", "list_traffic")
     server.append([variant(good[0], "poison-1", b"X-Test-Poison: yes"), good[0]])
-    wait_until(lambda: settled(app, server, 2))
+    wait_until(lambda: settled(app, server, 2), state=lambda: seen(app, server))
     server.append([good[1]])  # the listener is still at work
-    wait_until(lambda: settled(app, server, 3))
+    wait_until(lambda: settled(app, server, 3), state=lambda: seen(app, server))
 
     poison, *others = rows(app)
     assert poison.status == InboundStatus.QUARANTINED and "parser broke" in (poison.error or "")
@@ -324,7 +332,7 @@ def test_two_listeners_on_one_mailbox_only_one_consumes_and_the_other_takes_over
         raws = corpus("renewal_it_cp1252", "renewal_words_it_qp_utf8", "renewal_years_en_base64_utf8",
                       "card_change_en", "billing_update_it", "other_it")  # fmt: skip
         server.append(raws)
-        wait_until(lambda: settled(app, server, 6))
+        wait_until(lambda: settled(app, server, 6), state=lambda: seen(app, server))
         assert first.listener.counters.stored == 6
         assert second.listener.counters.stored == 0 and second.listener.counters.connections == 0
         assert not second.listener.lease.held
@@ -332,7 +340,7 @@ def test_two_listeners_on_one_mailbox_only_one_consumes_and_the_other_takes_over
         first.stop()  # releases the lease: the second one takes over
         wait_until(lambda: second.listener.lease.held)
         server.append(corpus("upgrade_en"))
-        wait_until(lambda: settled(app, server, 7))
+        wait_until(lambda: settled(app, server, 7), state=lambda: seen(app, server))
         assert second.listener.counters.stored == 1
         assert_each_in_its_folder(app, server)
         second.stop()
@@ -346,7 +354,7 @@ def test_runner_runs_the_listener_and_stops_it_promptly(
     from mailbot.outbound.senders import MemorySender
     from mailbot.runner import Runner
 
-    app = make_app(tmp_path, db_url, engine, server, poll_seconds=600.0)
+    app = make_app(tmp_path, db_url, engine, server, poll_seconds=3.0)  # as above: about the runner, not IDLE
     runner = Runner(app, MemorySender(), rules=rules)
     assert runner.listener is not None
     runner.listener.tick = 0.1

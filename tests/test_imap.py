@@ -180,7 +180,7 @@ def test_polling_and_copy_on_a_server_without_idle_and_move(
         r = running(app, rules)
         wait_until(lambda: r.listener.counters.cycles >= 1)
         srv.append(corpus("payment_notice_en", "bounce_permanent_dsn"))
-        wait_until(lambda: len(rows(app)) == 2 and srv.uids("INBOX") == [])
+        wait_until(lambda: settled(app, srv, 2), state=lambda: seen(app, srv))
         assert_each_in_its_folder(app, srv)
         assert r.listener.counters.cycles >= 2  # an empty first look, then a poll found them (no IDLE)
         r.stop()

@@ -23,9 +23,10 @@ from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, InboundStatus, Ticket
 from mailbot.inbound import prereading, understand
+from mailbot.inbound.addresses import own_addresses
 from mailbot.inbound.cards import MASK
 from mailbot.inbound.imap import drain_mailbox
-from mailbot.inbound.pipeline import own_addresses, process_many
+from mailbot.inbound.pipeline import process_many
 from mailbot.inbound.prereading import PreRead, Prereader, pre_read
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.inbound.store import load_raw, prepare_raw, store_many

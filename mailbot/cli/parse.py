@@ -4,7 +4,7 @@ No database, no mail, no config needed: each file (``-`` is stdin) is read, unde
 unknown customer and printed as one line, in order. A file that cannot be read or understood gets
 ``{"file": ..., "error": ...}`` and the run goes on; the exit code is 0 when every file got its line.
 Our own addresses (whose forwarded copies are never mined for fields) come from ``--own`` and from
-the config's ``mail`` section (a file when one is given or found, else the built-in defaults).
+the config (``addresses.own_addresses``: a file when one is given or found, else the built-in defaults).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from mailbot.cli.common import config_path
 from mailbot.config import load_config
+from mailbot.inbound import addresses
 from mailbot.inbound.rules import DEFAULT_REVIEW_THRESHOLD, RuleSet, load_rules
 from mailbot.paths import rules_dir
 
@@ -67,12 +68,9 @@ def parse_one(name: str, rules: RuleSet, own: frozenset[str], threshold: float) 
 
 
 def own_addresses(args: argparse.Namespace) -> frozenset[str]:
-    """``--own`` plus the ``mail`` addresses of the config (the built-in defaults when there is no file)."""
-    own = {a.strip().lower() for a in args.own if a.strip()}
-    mail = load_config(config_path(args)).mail
-    for address in (mail.from_address, mail.reply_to, mail.support_address):
-        own.add(address.replace("+{token}", "").lower())
-    return frozenset(own)
+    """``--own`` plus our addresses in the config (the built-in defaults when there is no file), as in
+    production (``addresses.own_addresses``)."""
+    return addresses.own_addresses(load_config(config_path(args)), extra=args.own)
 
 
 def json_line(result: dict[str, Any]) -> str:

@@ -22,10 +22,11 @@ from imapclient import IMAPClient
 from mailbot.app import App
 from mailbot.config import ImapConfig
 from mailbot.errors import TransientError
+from mailbot.inbound.addresses import own_addresses
 from mailbot.inbound.imap_connection import Clock, Counters, MailboxConnection
 from mailbot.inbound.imap_plan import backoff_seconds, lease_name, mailbox_key
 from mailbot.inbound.locks import Lease
-from mailbot.inbound.pipeline import own_addresses, process_pending
+from mailbot.inbound.pipeline import process_pending
 from mailbot.inbound.prereading import Prereader
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.paths import rules_dir

@@ -33,6 +33,7 @@ from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, InboundMessage, InboundStatus
 from mailbot.errors import TransientError
 from mailbot.inbound.actions import ActionResult, act
+from mailbot.inbound.addresses import own_addresses
 from mailbot.inbound.failures import record_quarantine, record_retry
 from mailbot.inbound.matching import Match, find_match, match_keys
 from mailbot.inbound.rules import RuleSet
@@ -58,13 +59,6 @@ def folder_for(config: Config, status: InboundStatus) -> str:
         InboundStatus.REVIEW: config.imap.review_folder,
         InboundStatus.QUARANTINED: config.imap.quarantine_folder,
     }.get(status, config.imap.folder)
-
-
-def own_addresses(config: Config) -> frozenset[str]:
-    """Our own addresses: the From, the Reply-To without its token, and ``inbound.own_addresses``."""
-    base = config.mail.reply_to.replace("+{token}", "").replace("-{token}", "").replace("{token}", "")
-    found = {config.mail.from_address, base, *config.inbound.own_addresses}
-    return frozenset(a.strip().lower() for a in found if "@" in a)
 
 
 def process_pending(app: App, now: datetime, rules: RuleSet, limit: int = 100) -> list[Outcome]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from mailbot.app import App
 from mailbot.config import LANGUAGES, Config
 from mailbot.db.models import Customer, InboundMessage, OutboundMessage
+from mailbot.inbound.addresses import is_own_address, own_addresses
 from mailbot.inbound.understand import Understanding
 from mailbot.outbound.context import REPLY_TEMPLATES, CompanyInfo, CustomerInfo, ReplyContext
 from mailbot.outbound.outbox import NewMessage, enqueue
@@ -74,18 +75,6 @@ _ITALIAN = frozenset(
 )
 
 
-def bare_address(address: str) -> str:
-    """Lower case, ``+tag`` dropped from the local part."""
-    local, _, domain = address.strip().lower().rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
-
-
-def is_own_address(address: str, config: Config) -> bool:
-    own = {bare_address(config.mail.from_address), bare_address(config.mail.reply_to.replace("{token}", "x"))}
-    own |= {bare_address(a) for a in config.inbound.own_addresses}
-    return bare_address(address) in own
-
-
 def reply_to_address(u: Understanding) -> str:
     """Where a reply goes: the message's Reply-To, else its From."""
     message = u.reading.message
@@ -136,7 +125,8 @@ def why_not_reply(session: Session, config: Config, u: Understanding, now: datet
     address = reply_to_address(u)
     if "@" not in address:
         return "no address to reply to"
-    if is_own_address(address, config) or is_own_address(u.reading.message.from_address, config):
+    own = own_addresses(config)
+    if is_own_address(address, own) or is_own_address(u.reading.message.from_address, own):
         return "our own address: never answered"
     limit = config.inbound.max_auto_replies_per_day
     if replies_today(session, address, config, now) >= limit:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
+from mailbot.inbound.addresses import is_own_address
 from mailbot.inbound.bounces import BounceInfo
 from mailbot.inbound.cards import redact_and_parse, redact_text
 from mailbot.inbound.classify import classify
@@ -162,13 +163,7 @@ def is_own_copy(block: str, own_addresses: frozenset[str]) -> bool:
     match = _FROM_LINE.search(block[:2000])
     if match is None or not own_addresses:
         return False
-    own = {_bare(a) for a in own_addresses}
-    return any(_bare(a) in own for a in _ADDRESS.findall(match.group(1)))
-
-
-def _bare(address: str) -> str:
-    local, _, domain = address.lower().rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
+    return any(is_own_address(a, own_addresses) for a in _ADDRESS.findall(match.group(1)))
 
 
 def merge_extractions(texts: Iterable[str]) -> tuple[dict[str, Any], tuple[InvalidValue, ...]]:

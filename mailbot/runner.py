@@ -27,8 +27,10 @@ import signal
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -71,52 +73,33 @@ class Runner:
     def schedule(self) -> None:
         cfg = self.app.config
         now = self.clock()
-        self.scheduler.add_job(
-            self._job("reminders", self.sweep_reminders),
-            CronTrigger(hour=cfg.schedule.sweep_time.hour, minute=cfg.schedule.sweep_time.minute, timezone=cfg.tz),
-            id="reminders",
-            name="reminder sweep",
-            next_run_time=now,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=3600,
-        )
-        self.scheduler.add_job(
-            self._job("payments", self.sweep_payments),
-            IntervalTrigger(minutes=cfg.schedule.payment_check_minutes, timezone=cfg.tz),
-            id="payments",
-            name="payment sweep",
-            next_run_time=now,
-            max_instances=1,
-            coalesce=True,
-        )
-        self.scheduler.add_job(
-            self._job("drain", self.drain),
-            IntervalTrigger(seconds=cfg.schedule.drain_interval_seconds, timezone=cfg.tz),
-            id="drain",
-            name="outbox drain",
-            max_instances=1,
-            coalesce=True,
-        )
-        self.scheduler.add_job(
-            self._job("pending", self.process_pending),
-            IntervalTrigger(seconds=cfg.schedule.pending_interval_seconds, timezone=cfg.tz),
-            id="pending",
-            name="pending inbound messages",
-            next_run_time=now,
-            max_instances=1,
-            coalesce=True,
-        )
+        at = cfg.schedule.sweep_time
+        sweep_at = CronTrigger(hour=at.hour, minute=at.minute, timezone=cfg.tz)
+        self._add("reminders", "reminder sweep", self.sweep_reminders, sweep_at, now, misfire_grace_time=3600)
+        self._add("payments", "payment sweep", self.sweep_payments,
+                  IntervalTrigger(minutes=cfg.schedule.payment_check_minutes, timezone=cfg.tz), now)  # fmt: skip
+        self._add("drain", "outbox drain", self.drain,
+                  IntervalTrigger(seconds=cfg.schedule.drain_interval_seconds, timezone=cfg.tz), None)  # fmt: skip
+        self._add("pending", "pending inbound messages", self.process_pending,
+                  IntervalTrigger(seconds=cfg.schedule.pending_interval_seconds, timezone=cfg.tz), now)  # fmt: skip
         if self.listener is None:
-            self.scheduler.add_job(
-                self._job("maildir", self.poll_maildir),
-                IntervalTrigger(seconds=cfg.schedule.maildir_interval_seconds, timezone=cfg.tz),
-                id="maildir",
-                name="maildir intake",
-                next_run_time=now,
-                max_instances=1,
-                coalesce=True,
-            )
+            self._add("maildir", "maildir intake", self.poll_maildir,
+                      IntervalTrigger(seconds=cfg.schedule.maildir_interval_seconds, timezone=cfg.tz), now)  # fmt: skip
+
+    def _add(
+        self,
+        name: str,
+        label: str,
+        work: Callable[[], Awaitable[None]],
+        trigger: BaseTrigger,
+        first_run: datetime | None,
+        **options: Any,
+    ) -> None:
+        """One job ``name``, never two runs of it at once, missed runs coalesced; ``first_run``: also at once."""
+        if first_run is not None:
+            options["next_run_time"] = first_run
+        self.scheduler.add_job(self._job(name, work), trigger, id=name, name=label, max_instances=1, coalesce=True,
+                               **options)  # fmt: skip
 
     def _job(self, name: str, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """Wrap a job: skip once stopping, track it for a clean shutdown, log and survive failures."""

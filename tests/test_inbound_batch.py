@@ -1,6 +1,6 @@
 """Batches on the inbound path: ``store.store_many`` (one look-up, one INSERT flush, one COMMIT by the
-caller) and ``pipeline.process_many`` (one transaction, a SAVEPOINT per message) give the answers of
-``store_raw`` and ``process_inbound`` one at a time, and one bad message costs only itself."""
+caller) and ``pipeline.process_many`` (one transaction, the batch's rows written in one flush) give the
+answers of ``store_raw`` and ``process_inbound`` one at a time, and one bad message costs only itself."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 import mailbot.inbound.imap_connection as connection_module
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
-from mailbot.db.models import InboundMessage, InboundStatus, OutboundMessage, Ticket
+from mailbot.db.models import AuditEvent, InboundMessage, InboundStatus, OutboundMessage, Ticket
 from mailbot.errors import TransientError
 from mailbot.inbound import pipeline, store, understand
 from mailbot.inbound.imap import drain_mailbox
@@ -28,6 +28,7 @@ from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 from tests.conftest import make_config
+from tests.test_actions import eml
 from tests.test_imap import FOLDERS, assert_each_in_its_folder, make_app, rows
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -256,6 +257,67 @@ def test_a_batch_that_fails_as_a_whole_is_processed_one_message_at_a_time(
         assert [session.get(InboundMessage, i).status for i in ids] == [o.status for o in outcomes]  # type: ignore[union-attr]
         tickets = list(session.scalars(select(Ticket)))
         assert len({t.inbound_id for t in tickets}) == len(tickets)
+
+
+def test_a_batch_acts_in_one_go_with_the_numbers_and_counts_of_one_at_a_time(
+    tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Tickets numbered before their INSERT, quoted by their replies and audited under their numbers;
+    the daily reply cap counted across the batch's own replies; and no falling back to one at a time."""
+    app = create_app(make_config(tmp_path, db_url, inbound={"max_auto_replies_per_day": 2}), engine=engine)
+    first = stored_ids(app, [eml("Una domanda qualsiasi.", sender="prima@example.org", mid="p0@x.org")])
+    process_many(app, first, NOW, rules)  # a ticket numbered the usual way before the batch
+    raws = [eml(f"Domanda numero {n} sul servizio.", sender="curioso@example.org", mid=f"q{n}@x.org") for n in range(4)]
+    raws += [eml("Vorrei la fattura.", sender=f"altro{n}@example.org", mid=f"r{n}@x.org") for n in range(3)]
+    with transaction(app.sessions) as session:
+        ids = [r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW,
+                                                 config=app.config)]  # fmt: skip
+    caplog.set_level("WARNING", logger="mailbot.inbound.pipeline")
+    outcomes = process_many(app, ids, NOW, rules)
+    assert "failed as a whole" not in caplog.text
+    assert [o.status for o in outcomes] == [InboundStatus.REVIEW] * len(raws)
+    with app.sessions() as session:
+        tickets = list(session.scalars(select(Ticket).order_by(Ticket.id)))
+        assert [t.id for t in tickets] == list(range(tickets[0].id, tickets[0].id + 1 + len(raws)))
+        assert [t.inbound_id for t in tickets] == first + ids
+        opened = session.scalars(select(AuditEvent.entity_id).where(AuditEvent.action == "ticket.opened")).all()
+        assert sorted(opened, key=int) == [str(t.id) for t in tickets]
+        answers = list(session.scalars(select(OutboundMessage).where(OutboundMessage.template.in_(REPLY_TEMPLATES))))
+        by_sender: dict[str, int] = {}
+        for reply in answers:
+            by_sender[reply.to_address] = by_sender.get(reply.to_address, 0) + 1
+            inbound_id = reply.details["inbound_id"]
+            ticket = next(t for t in tickets if t.inbound_id == inbound_id)
+            assert str(ticket.id) in reply.body_text  # the number the reply quotes is its ticket's
+        assert by_sender["curioso@example.org"] == 2  # the cap, though the batch flushed none of them
+        assert len(answers) == 1 + 2 + 3
+        capped = session.get_one(InboundMessage, ids[2]).understanding["actions"]["notes"]
+        assert any("already 2 automatic replies today" in n for n in capped)
+
+
+def test_a_failure_while_acting_redoes_the_batch_one_message_at_a_time(
+    app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    real = pipeline.act
+
+    def act(session: Session, app: App, inbound: InboundMessage, *args: Any) -> Any:
+        if inbound.message_id == "m2@batch.example.org":
+            raise RuntimeError("acting broke on this message")
+        return real(session, app, inbound, *args)
+
+    monkeypatch.setattr(pipeline, "act", act)
+    ids = stored_ids(app, messages())
+    outcomes = process_many(app, ids, NOW, rules)
+    assert "failed as a whole (RuntimeError: acting broke" in caplog.text
+    assert [o.status == InboundStatus.QUARANTINED for o in outcomes] == [False, False, True, False, False]
+    with app.sessions() as session:
+        poison = session.get_one(InboundMessage, ids[2])
+        assert "acting broke" in (poison.error or "") and "actions" not in (poison.understanding or {})
+        tickets = list(session.scalars(select(Ticket)))
+        assert len({t.inbound_id for t in tickets}) == len(tickets)  # the batch's first try left nothing
+        assert [t.inbound_id for t in tickets if t.inbound_id == ids[2]] == [ids[2]]
+        replies = list(session.scalars(select(OutboundMessage).where(OutboundMessage.template.in_(REPLY_TEMPLATES))))
+        assert len({r.idempotency_key for r in replies}) == len(replies)
 
 
 def test_a_stop_ends_the_batch_and_leaves_the_rest_received(app: App, rules: RuleSet) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import CustomerKind, OutboundMessage, PaymentMethod
-from mailbot.inbound.matching import UNMATCHED, Match, MatchKeys, find_match
+from mailbot.inbound.matching import UNMATCHED, Match, MatchKeys, find_match, find_matches
 from mailbot.inbound.mime import normalize_message_id
 from mailbot.orders import create_order
 from tests.factories import make_customer, make_service
@@ -57,3 +57,26 @@ def test_each_method_and_their_order(app: App) -> None:
         assert find_match(session, keys(sender="shared@example.org")) == UNMATCHED  # two customers: a person decides
         assert find_match(session, keys(sender="nobody@example.org")) == UNMATCHED
         assert find_match(session, keys()) == UNMATCHED
+
+
+def test_find_matches_answers_each_as_find_match_does(app: App) -> None:
+    _customer, _order, number, token, mid = seed(app)
+    batch = [
+        keys(tokens=("zzzzzzzz99", token), message_ids=(mid,), order_numbers=(number,), sender="ente@pec.example.org"),
+        keys(tokens=(token,), sender="someone@else.org"),
+        keys(tokens=("zzzzzzzz99",), message_ids=("nope@x.org", mid), order_numbers=(number,)),
+        keys(message_ids=("nope@x.org",), order_numbers=("ORD-2000-000001", number), sender="x@y.org"),
+        keys(sender="ente@example.org"),
+        keys(sender="ente@pec.example.org"),
+        keys(sender="shared@example.org"),
+        keys(sender="nobody@example.org"),
+        keys(),
+        keys(tokens=(token,), sender="ente@example.org"),
+    ]
+    with app.sessions() as session:
+        one_by_one = [find_match(session, k) for k in batch]
+        assert find_matches(session, batch) == one_by_one
+        assert find_matches(session, []) == []
+    methods = [m.method for m in one_by_one]
+    assert methods == ["token", "token", "in_reply_to", "order_number", "sender", "sender", None, None, None, "token"]
+    assert [m.verified for m in one_by_one] == [True, False, False, False, False, False, False, False, False, True]

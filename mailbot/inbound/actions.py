@@ -30,6 +30,7 @@ from mailbot.db.models import Customer, InboundMessage, InboundStatus, OutboundM
 from mailbot.inbound.actions_build import Staged, build_change
 from mailbot.inbound.actions_changes import Applied, ChangeNotApplicable, apply_change
 from mailbot.inbound.actions_reply import Reply, send_reply
+from mailbot.inbound.batch import Batch
 from mailbot.inbound.matching import Match
 from mailbot.inbound.tickets import open_ticket
 from mailbot.inbound.understand import Understanding
@@ -64,6 +65,7 @@ class Job:
     match: Match
     customer: Customer | None
     now: datetime
+    batch: Batch | None = None  # acting on a batch in one flush (see ``batch``)
 
     @property
     def ref(self) -> str | None:
@@ -71,15 +73,16 @@ class Job:
 
 
 def act(session: Session, app: App, inbound: InboundMessage, u: Understanding, match: Match,
-        now: datetime) -> ActionResult:  # fmt: skip
-    """Act on one message inside the pipeline's transaction (an exception rolls everything back)."""
+        now: datetime, batch: Batch | None = None) -> ActionResult:  # fmt: skip
+    """Act on one message inside the pipeline's transaction (an exception rolls everything back);
+    ``batch`` when the pipeline acts on many messages with autoflush off and one flush at the end."""
     kind = u.reading.kind
     if kind == "bounce":
         return act_on_bounce(session, inbound, u, match, now)
     if kind != "human":
         return ActionResult(InboundStatus.PROCESSED, notes=[f"{kind}: recorded, never answered"])
     customer = session.get(Customer, match.customer_id) if match.customer_id is not None else None
-    job = Job(session, app, inbound, u, match, customer, now)
+    job = Job(session, app, inbound, u, match, customer, now, batch)
     if u.intent not in CHANGE_INTENTS:
         return support(job, "")
     if customer is None:
@@ -130,6 +133,8 @@ def change(job: Job) -> ActionResult:
     if not blockers:
         outcome = try_apply(job, staged.change)
         if isinstance(outcome, Applied):
+            if job.batch is not None and job.u.intent == "billing_update":  # a PEC, which matching reads
+                job.batch.rematch = True
             replies, notes = send_reply(job_reply(job, "applied", None, staged, outcome.order))
             return ActionResult(InboundStatus.PROCESSED, [], replies, [outcome.summary, *notes])
         blockers.append(outcome)
@@ -138,7 +143,7 @@ def change(job: Job) -> ActionResult:
         summary=f"{job.u.intent} from {sender(job)}: waits for approval ({'; '.join(blockers)})"[:2000],
         details={**message_details(job), "change": staged.change, "why_not_automatic": blockers},
         now=job.now, customer_id=job.customer.id, order_id=staged.order.id if staged.order else job.match.order_id,
-        inbound=job.inbound, actor=ACTOR,
+        inbound=job.inbound, actor=ACTOR, numbers=job.batch.tickets if job.batch else None,
     )  # fmt: skip
     replies, notes = send_reply(job_reply(job, "staff", ticket.id, staged, staged.order))
     return ActionResult(InboundStatus.REVIEW, [ticket.id], replies, [f"request {ticket.id}: {blockers[0]}", *notes])
@@ -194,7 +199,7 @@ def support(job: Job, note: str, staged: Staged | None = None) -> ActionResult:
     ticket = open_ticket(
         job.session, kind=TicketKind.SUPPORT, intent=job.u.intent, summary=summary[:2000], details=details,
         now=job.now, customer_id=job.customer.id if job.customer else None, order_id=job.match.order_id,
-        inbound=job.inbound, actor=ACTOR,
+        inbound=job.inbound, actor=ACTOR, numbers=job.batch.tickets if job.batch else None,
     )  # fmt: skip
     replies, notes = send_reply(job_reply(job, "ticket", ticket.id, staged, None))
     return ActionResult(InboundStatus.REVIEW, [ticket.id], replies, [f"support ticket {ticket.id}", *notes])
@@ -227,4 +232,5 @@ def job_reply(job: Job, outcome: str, ticket_id: int | None, staged: Staged | No
         services=staged.services if staged is not None else (),
         years_asked=staged.years_asked if staged is not None else None,
         staged_values=dict((staged.change or {}).get("set") or {}) if staged is not None else {},
+        counts=job.batch.replies if job.batch else None,
     )  # fmt: skip

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from mailbot import audit
 from mailbot.app import App
 from mailbot.db.models import Customer, CustomerKind, InboundMessage, Order, Service, Ticket
+from mailbot.inbound.batch import ReplyCounts
 from mailbot.inbound.matching import is_customer_address
 from mailbot.inbound.replies import (
     company_info,
@@ -57,6 +58,7 @@ class Reply:
     years_asked: int | None = None
     staged_values: Mapping[str, str] = field(default_factory=dict)  # order column -> value, held for staff
     key: str | None = None  # the outbox idempotency key; default reply:<inbound id>:<template>
+    counts: ReplyCounts | None = None  # a batch's replies per address (see ``replies.why_not_reply``)
 
 
 def template_for(intent: str) -> str:
@@ -65,7 +67,7 @@ def template_for(intent: str) -> str:
 
 def send_reply(r: Reply) -> tuple[int, list[str]]:
     """Enqueue the reply unless it must not go; (replies enqueued, notes for people)."""
-    reason = why_not_reply(r.session, r.app.config, r.u, r.now)
+    reason = why_not_reply(r.session, r.app.config, r.u, r.now, r.counts)
     if reason:
         return 0, [f"no reply: {reason}"]
     template = template_for(r.u.intent)
@@ -78,6 +80,8 @@ def send_reply(r: Reply) -> tuple[int, list[str]]:
     )  # fmt: skip
     if row is None:
         return 0, [f"reply {template} was already enqueued"]
+    if r.counts is not None:
+        r.counts.add(row.to_address)
     audit.record(r.session, actor="mailbot", action="inbound.replied", entity="inbound", entity_id=r.inbound.id,
                  now=r.now, details={"outbound_id": row.id, "template": template, "outcome": r.outcome},
                  message_ref=r.inbound.message_id)  # fmt: skip

@@ -2,7 +2,7 @@
 
 Per batch of up to ``FETCH_BATCH`` messages: ``UID FETCH BODY.PEEK[]`` (never ``\\Seen``: people read
 these mailboxes too), ``store_many`` and COMMIT (with the folder's highest UID seen), process them
-(``process_many``: one transaction, a SAVEPOINT per message, so one failure costs only its message), and
+(``process_many``: one transaction, one failure costs only its message), and
 only then move each on the server to the ``imap.processed_folder``, ``review_folder`` or
 ``quarantine_folder`` its outcome names (MOVE when the server has it, else COPY + ``\\Deleted`` + UID
 EXPUNGE with UIDPLUS, else COPY + EXPUNGE). A message whose processing must be retried stays in the
@@ -204,8 +204,7 @@ class MailboxConnection:
             self._take(lp.refetch, plan.uidvalidity)
 
     def _take(self, uids: Sequence[int], uidvalidity: int) -> None:
-        """Fetch, store (one COMMIT per batch), process (one transaction per batch, a SAVEPOINT per
-        message), then move, in batches; a stop ends after the current message. When more than one
+        """Fetch, store (one COMMIT per batch), process (one transaction per batch), then move, in batches; a stop ends after the current message. When more than one
         batch waits and reading ahead is on, batch N+1 is fetched and handed to the reading worker
         before batch N is stored and processed (``prereading``): a stop drops it unstored, still in
         the folder."""

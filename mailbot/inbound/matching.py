@@ -17,7 +17,7 @@ email or PEC: the one proof that the sender is who the email says.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.utils import getaddresses
 
@@ -126,6 +126,13 @@ _BY_ORDER_NUMBER = select(Order).where(Order.number.in_(bindparam("numbers", exp
 _BY_SENDER = select(Customer.id).where(
     or_(func.lower(Customer.email) == bindparam("sender"), func.lower(Customer.pec) == bindparam("sender"))
 )
+_BY_SENDERS = select(Customer.id, func.lower(Customer.email), func.lower(Customer.pec)).where(
+    or_(
+        func.lower(Customer.email).in_(bindparam("senders", expanding=True)),
+        func.lower(Customer.pec).in_(bindparam("senders", expanding=True)),
+    )
+)
+_CUSTOMERS = select(Customer).where(Customer.id.in_(bindparam("ids", expanding=True)))
 
 
 def find_match(session: Session, keys: MatchKeys) -> Match:
@@ -135,6 +142,46 @@ def find_match(session: Session, keys: MatchKeys) -> Match:
         if found is not None:
             return found
     return UNMATCHED
+
+
+def find_matches(session: Session, keys: Sequence[MatchKeys]) -> list[Match]:
+    """``find_match`` for many messages with one query per method for them all, and one loading the
+    matched customers (so that the caller finds them in the session); the same answers, in order."""
+    tokens = sorted({t for k in keys for t in k.tokens})
+    ids = sorted({f for k in keys for i in k.message_ids for f in stored_forms(i, k.message_id_domain)})
+    numbers = sorted({n for k in keys for n in k.order_numbers})
+    senders = sorted({k.sender for k in keys if k.sender})
+    by_token = {r.reply_token: r for r in session.scalars(_BY_TOKEN, {"tokens": tokens})} if tokens else {}
+    rows = session.scalars(_BY_MESSAGE_ID, {"ids": ids}) if ids else ()
+    by_id = {normalize_message_id(r.message_id): r for r in rows}
+    by_number = {o.number: o for o in session.scalars(_BY_ORDER_NUMBER, {"numbers": numbers})} if numbers else {}
+    by_sender: dict[str, set[int]] = {}
+    for customer_id, email, pec in session.execute(_BY_SENDERS, {"senders": senders}) if senders else ():
+        for address in {email, pec} & set(senders):
+            by_sender.setdefault(address, set()).add(customer_id)
+    customer_ids = {r.customer_id for r in by_token.values() if r.customer_id is not None}
+    customer_ids |= {r.customer_id for r in by_id.values() if r.customer_id is not None}
+    customer_ids |= {o.customer_id for o in by_number.values()} | {i for s in by_sender.values() for i in s}
+    customers = {c.id: c for c in session.scalars(_CUSTOMERS, {"ids": sorted(customer_ids)})} if customer_ids else {}
+    matches = []
+    for k in keys:
+        row = next((by_token[t] for t in k.tokens if t in by_token), None)
+        if row is not None:
+            customer = customers.get(row.customer_id) if row.customer_id is not None else None
+            verified = customer is not None and is_customer_address(k.sender, customer.email, customer.pec)
+            matches.append(Match("token", row.customer_id, row.order_id, row.id, verified))
+            continue
+        row = next((by_id[i] for i in k.message_ids if i in by_id), None)
+        if row is not None:
+            matches.append(Match("in_reply_to", row.customer_id, row.order_id, row.id, False))
+            continue
+        order = next((by_number[n] for n in k.order_numbers if n in by_number), None)
+        if order is not None:
+            matches.append(Match("order_number", order.customer_id, order.id, None, False))
+            continue
+        owners = by_sender.get(k.sender or "", set())
+        matches.append(Match("sender", next(iter(owners)), None, None, False) if len(owners) == 1 else UNMATCHED)
+    return matches
 
 
 def _by_token(session: Session, keys: MatchKeys) -> Match | None:

@@ -34,8 +34,10 @@ from mailbot.db.models import Customer, InboundMessage, InboundStatus
 from mailbot.errors import TransientError
 from mailbot.inbound.actions import ActionResult, act
 from mailbot.inbound.addresses import own_addresses
+from mailbot.inbound.batch import Batch
 from mailbot.inbound.failures import record_quarantine, record_retry
-from mailbot.inbound.matching import Match, find_match, match_keys
+from mailbot.inbound.matching import Match, MatchKeys, find_match, find_matches, match_keys
+from mailbot.inbound.replies import local_midnight, reply_address
 from mailbot.inbound.rules import RuleSet
 from mailbot.inbound.store import load_raw, store_attachments
 from mailbot.inbound.understand import Reading, Understanding, decide, read_message, to_json
@@ -106,11 +108,12 @@ def process_many(
 ) -> list[Outcome]:
     """``process_inbound`` for a batch of stored messages, with the same outcomes, in ONE transaction.
 
-    The rows are locked with one SELECT ... FOR UPDATE; each message runs in its own SAVEPOINT, so a
-    failure rolls back that message only, then is recorded beside the others: a temporary one as one
-    more attempt (quarantined at ``inbound.max_attempts``), anything else quarantined with a ticket.
-    If the batch itself fails (its COMMIT, or a failure while recording a failure) nothing of it is
-    kept and every message goes through ``process_inbound`` on its own. ``should_stop`` ends the batch
+    The rows are locked with one SELECT ... FOR UPDATE; every message is read first, and one that
+    cannot be read is recorded beside the others: a temporary failure as one more attempt
+    (quarantined at ``inbound.max_attempts``), anything else quarantined with a ticket. The others are
+    matched together and acted on with no flush per message (``batch``). If the batch fails as a
+    whole (acting on one of its messages, its COMMIT) nothing of it is kept and every message goes
+    through ``process_inbound`` on its own, where a message that breaks costs only itself. ``should_stop`` ends the batch
     early: the messages not reached stay RECEIVED (their outcomes are missing from the answer).
     ``parsed`` maps an id to the bytes ``store_many`` stored and their parse (``StoreResult.parsed``),
     used only when the stored copy is those very bytes; ``readings`` likewise maps an id to the
@@ -145,6 +148,10 @@ def _process_batch(
     parsed: Mapping[int, tuple[bytes, Message]],
     readings: Mapping[int, Reading],
 ) -> list[Outcome]:
+    """Read every message (a failure quarantines that one, or counts an attempt), match them all with a
+    few queries, then act on each with autoflush off: the batch's rows go in at the COMMIT's flush,
+    each table's together (see ``batch``). A failure while acting raises, and ``process_many`` redoes
+    the batch one message at a time, where it is quarantined on its own."""
     # The session's identity map holds objects weakly: without this, the customer, orders and services
     # that several messages of the batch share were loaded again for each message.
     held: list[object] = []
@@ -157,7 +164,8 @@ def _process_batch(
         .execution_options(populate_existing=True)
     ).all()
     rows = {row.id: row for row in locked}
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome | None] = []
+    ready: list[tuple[int, InboundMessage, Reading, MatchKeys]] = []
     for inbound_id in inbound_ids:
         if should_stop():
             break
@@ -166,36 +174,48 @@ def _process_batch(
             log.error("inbound id %s: quarantined, LookupError", inbound_id)
             outcomes.append(Outcome(InboundStatus.QUARANTINED, app.config.imap.quarantine_folder, inbound_id))
             continue
+        if inbound.status != InboundStatus.RECEIVED:  # another process got there first
+            outcomes.append(Outcome(inbound.status, folder_for(app.config, inbound.status), inbound_id))
+            continue
         try:
-            with session.begin_nested():
-                status = _process_row(session, app, inbound, now, rules, parsed.get(inbound_id),
-                                          readings.get(inbound_id))  # fmt: skip
+            reading, keys = _read_row(app, inbound, parsed.get(inbound_id), readings.get(inbound_id))
         except (TransientError, OperationalError) as exc:
             status = record_retry(session, app.config, inbound, exc, now)
         except Exception as exc:
             status = record_quarantine(session, inbound, exc, now, traceback.format_exc())
+        else:
+            ready.append((len(outcomes), inbound, reading, keys))
+            outcomes.append(None)
+            continue
         outcomes.append(Outcome(status, folder_for(app.config, status), inbound_id))
-    return outcomes
+    if ready:
+        session.flush()  # the quarantine tickets above have their numbers before the batch takes its own
+        batch = Batch(session, local_midnight(now, app.config))
+        matches = find_matches(session, [keys for *_, keys in ready])
+        batch.replies.load(reply_address(r.message) for _, _, r, _ in ready if r.kind == "human")
+        with session.no_autoflush:
+            for (index, inbound, reading, keys), match in zip(ready, matches, strict=True):
+                if batch.rematch:  # a change applied in this batch may have changed what matches
+                    match = find_match(session, keys)
+                status = _act_row(session, app, inbound, reading, match, now, rules, batch)
+                outcomes[index] = Outcome(status, folder_for(app.config, status), inbound.id)
+    return [o for o in outcomes if o is not None]
 
 
 def _process(session: Session, app: App, inbound_id: int, now: datetime, rules: RuleSet) -> InboundStatus:
     inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
     if inbound is None:
         raise LookupError(f"inbound message {inbound_id} not found")
-    return _process_row(session, app, inbound, now, rules)
-
-
-def _process_row(
-    session: Session,
-    app: App,
-    inbound: InboundMessage,
-    now: datetime,
-    rules: RuleSet,
-    parsed: tuple[bytes, Message] | None = None,
-    ahead: Reading | None = None,
-) -> InboundStatus:
     if inbound.status != InboundStatus.RECEIVED:  # another process got there first
         return inbound.status
+    reading, keys = _read_row(app, inbound)
+    return _act_row(session, app, inbound, reading, find_match(session, keys), now, rules)
+
+
+def _read_row(
+    app: App, inbound: InboundMessage, parsed: tuple[bytes, Message] | None = None, ahead: Reading | None = None
+) -> tuple[Reading, MatchKeys]:
+    """Read the stored message (no database work): what it says, and what it can be matched by."""
     config = app.config
     raw = load_raw(inbound)
     if ahead is not None and ahead.raw == raw:  # read ahead from these very bytes, as below
@@ -214,7 +234,21 @@ def _process_row(
         message_id_domain=config.mail.message_id_domain,
         bounce_text=bounce_text,
     )
-    match = find_match(session, keys)
+    return reading, keys
+
+
+def _act_row(
+    session: Session,
+    app: App,
+    inbound: InboundMessage,
+    reading: Reading,
+    match: Match,
+    now: datetime,
+    rules: RuleSet,
+    batch: Batch | None = None,
+) -> InboundStatus:
+    """Decide with the matched customer's kind, store the attachments, act, and record it all on the row."""
+    config = app.config
     customer = session.get(Customer, match.customer_id) if match.customer_id is not None else None
     u = decide(
         reading,
@@ -225,7 +259,7 @@ def _process_row(
     if reading.card_number_detected:  # the actions read it on the row (never automatic with a card number)
         inbound.card_number_detected = True
     store_attachments(session, inbound.id, reading.message.attachments, config.inbound.max_attachment_bytes)
-    result = act(session, app, inbound, u, match, now)
+    result = act(session, app, inbound, u, match, now, batch)
     # Recorded after acting, which reads none of it: the row is then written once, not also at the
     # actions' first flush.
     record_understanding(inbound, u, match)

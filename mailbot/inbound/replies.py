@@ -21,6 +21,8 @@ from mailbot.app import App
 from mailbot.config import LANGUAGES, Config
 from mailbot.db.models import Customer, InboundMessage, OutboundMessage
 from mailbot.inbound.addresses import is_own_address, own_addresses
+from mailbot.inbound.batch import ReplyCounts
+from mailbot.inbound.mime import ParsedMessage
 from mailbot.inbound.understand import Understanding
 from mailbot.outbound.context import REPLY_TEMPLATES, CompanyInfo, CustomerInfo, ReplyContext
 from mailbot.outbound.outbox import NewMessage, enqueue
@@ -77,7 +79,10 @@ _ITALIAN = frozenset(
 
 def reply_to_address(u: Understanding) -> str:
     """Where a reply goes: the message's Reply-To, else its From."""
-    message = u.reading.message
+    return reply_address(u.reading.message)
+
+
+def reply_address(message: ParsedMessage) -> str:
     return (message.reply_to[0] if message.reply_to else message.from_address).strip()
 
 
@@ -118,8 +123,11 @@ def replies_today(session: Session, address: str, config: Config, now: datetime)
     return int(session.scalar(_REPLIES_SINCE, params) or 0)
 
 
-def why_not_reply(session: Session, config: Config, u: Understanding, now: datetime) -> str | None:
-    """The reason not to answer this message, or None when a reply may go out."""
+def why_not_reply(
+    session: Session, config: Config, u: Understanding, now: datetime, counts: ReplyCounts | None = None
+) -> str | None:
+    """The reason not to answer this message, or None when a reply may go out; ``counts`` holds a batch's
+    replies per address (``batch.ReplyCounts``), else they are counted in the database."""
     if u.reading.kind != "human":
         return f"sender kind {u.reading.kind}: never answered"
     address = reply_to_address(u)
@@ -129,7 +137,8 @@ def why_not_reply(session: Session, config: Config, u: Understanding, now: datet
     if is_own_address(address, own) or is_own_address(u.reading.message.from_address, own):
         return "our own address: never answered"
     limit = config.inbound.max_auto_replies_per_day
-    if replies_today(session, address, config, now) >= limit:
+    sent = counts.today(address) if counts is not None else replies_today(session, address, config, now)
+    if sent >= limit:
         return f"{address}: already {limit} automatic replies today"
     return None
 

@@ -277,7 +277,7 @@ def open_quarantine_ticket(session: Session, inbound: InboundMessage, summary: s
 
 def store_attachments(session: Session, inbound_id: int, attachments: Sequence[Attachment], max_bytes: int) -> int:
     """One row per attachment of the parsed message, under its safe name, with its size and SHA-256;
-    the data itself only up to ``max_bytes``. Returns how many rows were written."""
+    the data itself only up to ``max_bytes``; inserted at the session's next flush. Returns how many."""
     for attachment in attachments:
         data = attachment.data
         session.add(
@@ -290,8 +290,6 @@ def store_attachments(session: Session, inbound_id: int, attachments: Sequence[A
                 data=data if len(data) <= max_bytes else None,
             )
         )
-    if attachments:
-        session.flush()
     return len(attachments)
 
 

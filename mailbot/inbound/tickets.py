@@ -20,6 +20,7 @@ from mailbot.db.models import Customer, InboundMessage, InboundStatus, Ticket, T
 from mailbot.errors import InputError, NotFoundError
 from mailbot.inbound.actions_changes import ChangeNotApplicable, apply_change
 from mailbot.inbound.actions_reply import confirm_approval
+from mailbot.inbound.batch import TicketNumbers
 
 
 class TicketError(InputError):
@@ -38,9 +39,12 @@ def open_ticket(
     order_id: int | None = None,
     inbound: InboundMessage | None = None,
     actor: str = "mailbot",
+    numbers: TicketNumbers | None = None,
 ) -> Ticket:
-    """Insert an open ticket (flushed, so it has its number) and audit it."""
+    """Insert an open ticket and audit it. It has its number on return: taken from ``numbers`` (a batch,
+    which flushes it later with the others), else by flushing it now."""
     ticket = Ticket(
+        id=numbers.take() if numbers is not None else None,
         kind=kind,
         status=TicketStatus.OPEN,
         intent=intent,
@@ -53,9 +57,13 @@ def open_ticket(
         updated_at=now,
     )
     session.add(ticket)
-    session.flush()
-    _audit(session, ticket, actor, "ticket.opened", now, {"kind": kind.value, "intent": intent},
-           inbound.message_id if inbound is not None else None)  # fmt: skip
+    if numbers is None:
+        session.flush()
+    audit.record(session, actor=actor, action="ticket.opened", entity="ticket", entity_id=ticket.id, now=now,
+                 details={"kind": kind.value, "intent": intent},
+                 message_ref=inbound.message_id if inbound is not None else None)  # fmt: skip
+    if numbers is None:
+        session.flush()
     return ticket
 
 

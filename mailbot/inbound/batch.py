@@ -1,0 +1,98 @@
+"""What a batch of messages acted on in one transaction shares, so that nothing is flushed per message.
+
+``pipeline.process_many`` acts on a fetched batch with the session's autoflush off and writes the
+batch's rows (tickets, audit events, attachments, the messages' own updates) in one flush at the end,
+where SQLAlchemy sends each table's rows together. Two things a message needed a flush for are kept
+here instead:
+
+- ``TicketNumbers``: ticket numbers taken before the INSERT, so that a reply quotes its ticket's number
+  without flushing it: on PostgreSQL the next value of the ticket sequence (one per ticket: no gaps
+  for unused ones); on SQLite the numbers after the highest one, which is safe because the
+  transaction began with ``BEGIN IMMEDIATE`` and holds the database's only write lock until it ends.
+  Every ticket the transaction inserts after the first number was taken must take its number here
+  too (``tickets.open_ticket`` does when given ``numbers``); ``process_many`` flushes the tickets of
+  the messages it quarantined before acting starts, and redoes the whole batch one message at a time
+  when acting fails.
+- ``ReplyCounts``: automatic replies per address since local midnight, read for the whole batch in
+  one query and counted on as the batch enqueues; the count query alone would not see replies the
+  batch has not flushed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from mailbot.db.models import OutboundMessage, Ticket
+from mailbot.outbound.context import REPLY_TEMPLATES
+
+_NEXT_TICKET_PG = text("SELECT nextval(pg_get_serial_sequence('ticket', 'id'))")
+_HIGHEST_TICKET = select(func.max(Ticket.id))
+_REPLIES_BY_ADDRESS = (
+    select(func.lower(OutboundMessage.to_address), func.count(OutboundMessage.id))
+    .where(
+        OutboundMessage.template.in_(REPLY_TEMPLATES),
+        func.lower(OutboundMessage.to_address).in_(bindparam("addresses", expanding=True)),
+        OutboundMessage.created_at >= bindparam("since"),
+    )
+    .group_by(func.lower(OutboundMessage.to_address))
+)
+
+
+class TicketNumbers:
+    """Ticket numbers for tickets not inserted yet (see the module's docstring)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._postgresql = session.get_bind().dialect.name == "postgresql"
+        self._next: int | None = None
+
+    def take(self) -> int:
+        if self._postgresql:
+            return int(self.session.scalar(_NEXT_TICKET_PG))
+        if self._next is None:
+            self._next = int(self.session.scalar(_HIGHEST_TICKET) or 0) + 1
+        number, self._next = self._next, self._next + 1
+        return number
+
+
+class ReplyCounts:
+    """Automatic replies per (lower-cased) address since ``since``: the database's count, read once per
+    address, plus the replies this batch enqueued."""
+
+    def __init__(self, session: Session, since: datetime) -> None:
+        self.session = session
+        self.since = since
+        self._counts: dict[str, int] = {}
+
+    def load(self, addresses: Iterable[str]) -> None:
+        """Read the counts of the addresses not read yet, in one query."""
+        wanted = sorted({a.strip().lower() for a in addresses if a} - self._counts.keys())
+        if not wanted:
+            return
+        params = {"addresses": wanted, "since": self.since}
+        found = {str(address): int(n) for address, n in self.session.execute(_REPLIES_BY_ADDRESS, params)}
+        for address in wanted:
+            self._counts[address] = int(found.get(address, 0))
+
+    def today(self, address: str) -> int:
+        key = address.strip().lower()
+        if key not in self._counts:
+            self.load([key])
+        return self._counts[key]
+
+    def add(self, address: str) -> None:
+        key = address.strip().lower()
+        self._counts[key] = self.today(key) + 1
+
+
+class Batch:
+    """One transaction's shared state for acting on many messages without a flush per message."""
+
+    def __init__(self, session: Session, replies_since: datetime) -> None:
+        self.tickets = TicketNumbers(session)
+        self.replies = ReplyCounts(session, replies_since)
+        self.rematch = False  # a change applied may change what later messages match (a customer's addresses)

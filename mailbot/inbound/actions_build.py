@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from mailbot.app import App
@@ -79,9 +79,17 @@ def build_change(session: Session, app: App, u: Understanding, match: Match, cus
 # Orders ------------------------------------------------------------------------------------------
 
 
+# Built once, with bound parameters: building them cost about as much as running them.
+_OPEN_ORDERS = (
+    select(Order)
+    .where(Order.customer_id == bindparam("customer_id"), Order.status.in_(sorted(OPEN_ORDER_STATUSES)))
+    .order_by(Order.id)
+)
+_SERVICES_OF_EMAIL = select(ReminderClaim.service_id).where(ReminderClaim.outbound_id == bindparam("outbound_id"))
+
+
 def open_orders(session: Session, customer: Customer) -> list[Order]:
-    query = select(Order).where(Order.customer_id == customer.id, Order.status.in_(list(OPEN_ORDER_STATUSES)))
-    return list(session.scalars(query.order_by(Order.id)))
+    return list(session.scalars(_OPEN_ORDERS, {"customer_id": customer.id}))
 
 
 def target_order(session: Session, match: Match, customer: Customer) -> tuple[Order | None, list[str], str]:
@@ -144,7 +152,7 @@ def _billing_update(session: Session, app: App, u: Understanding, match: Match, 
 def named_services(session: Session, u: Understanding, match: Match, customer: Customer) -> list[Service]:
     """The services the message is explicitly about: of the email answered, the matched order, a username."""
     if match.outbound_id is not None:
-        ids = session.scalars(select(ReminderClaim.service_id).where(ReminderClaim.outbound_id == match.outbound_id))
+        ids = session.scalars(_SERVICES_OF_EMAIL, {"outbound_id": match.outbound_id})
         found = [s for s in (session.get(Service, i) for i in dict.fromkeys(ids)) if s is not None]
         if found:
             return [s for s in found if s.customer_id == customer.id]

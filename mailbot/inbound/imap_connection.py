@@ -204,7 +204,8 @@ class MailboxConnection:
             self._take(lp.refetch, plan.uidvalidity)
 
     def _take(self, uids: Sequence[int], uidvalidity: int) -> None:
-        """Fetch, store (one COMMIT per batch), process (one transaction per batch), then move, in batches; a stop ends after the current message. When more than one
+        """Fetch, store (one COMMIT per batch), process (one transaction per batch), then move, in
+        batches; a stop ends the batch being read (the rest stays in the folder). When more than one
         batch waits and reading ahead is on, batch N+1 is fetched and handed to the reading worker
         before batch N is stored and processed (``prereading``): a stop drops it unstored, still in
         the folder."""

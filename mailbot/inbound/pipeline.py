@@ -113,8 +113,9 @@ def process_many(
     (quarantined at ``inbound.max_attempts``), anything else quarantined with a ticket. The others are
     matched together and acted on with no flush per message (``batch``). If the batch fails as a
     whole (acting on one of its messages, its COMMIT) nothing of it is kept and every message goes
-    through ``process_inbound`` on its own, where a message that breaks costs only itself. ``should_stop`` ends the batch
-    early: the messages not reached stay RECEIVED (their outcomes are missing from the answer).
+    through ``process_inbound`` on its own, where a message that breaks costs only itself.
+    ``should_stop`` ends the batch early (it is asked before each message is read): the messages not
+    reached stay RECEIVED (their outcomes are missing from the answer).
     ``parsed`` maps an id to the bytes ``store_many`` stored and their parse (``StoreResult.parsed``),
     used only when the stored copy is those very bytes; ``readings`` likewise maps an id to the
     ``read_message`` of its stored bytes done ahead in the reading worker (``prereading``), used only

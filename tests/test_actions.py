@@ -435,6 +435,10 @@ def test_poison_message_quarantined_and_the_next_one_processed(
         assert "RuntimeError: boom" in (poisoned.error or "")
         quarantine = session.scalars(select(Ticket).where(Ticket.inbound_id == bad.inbound_id)).one()
         assert "boom" in quarantine.summary
+        audited = select(AuditEvent).where(AuditEvent.action == "ticket.opened")
+        audited = audited.where(AuditEvent.entity_id == str(quarantine.id))
+        opened = session.scalars(audited).one()
+        assert opened.message_ref == "poison@x.org" and opened.details["quarantine"] is True
         assert [r.to_address for r in replies(session)] == ["q@example.org"]  # nothing of the poisoned one kept
     with transaction(app.sessions) as session:  # staff looked at it: still quarantined, never "processed"
         close_ticket(session, quarantine.id, "anna", NOW, "raw message checked")

@@ -113,6 +113,8 @@ def test_store_many_redacts_and_quarantines_too_large_as_store_raw(tmp_path: Pat
         assert b"4111 1111 1111 1111" not in store.load_raw(kept)
         ticket = session.scalars(select(Ticket).where(Ticket.inbound_id == results[1].inbound_id)).one()
         assert "too large" in ticket.summary
+        opened = session.scalars(select(AuditEvent.entity_id).where(AuditEvent.action == "ticket.opened")).all()
+        assert opened == [str(ticket.id)]
 
 
 def test_store_many_meeting_a_concurrent_copy_stores_one_at_a_time(

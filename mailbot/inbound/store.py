@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mailbot import audit
 from mailbot.config import Config
 from mailbot.db.models import InboundAttachment, InboundMessage, InboundStatus, Ticket, TicketKind
 from mailbot.inbound.cards import redact_and_parse
@@ -258,7 +259,8 @@ def read_envelope(raw: bytes) -> Envelope:
 
 
 def open_quarantine_ticket(session: Session, inbound: InboundMessage, summary: str, now: datetime) -> Ticket:
-    """A support ticket so staff see a message that could not be processed."""
+    """A support ticket so staff see a message that could not be processed, audited as
+    ``tickets.open_ticket`` audits every other ticket (``ticket.opened``, with the message's reference)."""
     ticket = Ticket(
         kind=TicketKind.SUPPORT,
         intent="other",
@@ -272,6 +274,9 @@ def open_quarantine_ticket(session: Session, inbound: InboundMessage, summary: s
     )
     session.add(ticket)
     session.flush()
+    audit.record(session, actor="mailbot", action="ticket.opened", entity="ticket", entity_id=ticket.id, now=now,
+                 details={"kind": TicketKind.SUPPORT.value, "intent": "other", "quarantine": True},
+                 message_ref=inbound.message_id)  # fmt: skip
     return ticket
 
 

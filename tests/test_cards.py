@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 from email.message import EmailMessage
@@ -10,6 +11,8 @@ import pytest
 from stdnum import iban, luhn
 
 from mailbot.inbound.cards import find_card_numbers, redact_raw_message, redact_text
+from mailbot.inbound.mime import parse_message
+from tests.tnef_bytes import build_tnef, embedded_message, outlook, winmail_part
 
 VISA = "4111 1111 1111 1111"
 MASK = "[CARTA RIMOSSA ****1111]"
@@ -212,3 +215,67 @@ def test_undeclared_8bit_subject_is_redacted() -> None:
     assert found
     assert b"4111 1111" not in out and MASK.encode() in out
     assert b"Message-ID: <4111111111111111@x>" in out
+
+
+PDF = b"%PDF-1.4 modulo firmato"
+
+
+def _decoded_parts(raw: bytes) -> list[bytes]:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    return [p.get_payload(decode=True) or b"" for p in parsed.walk() if not p.is_multipart()]
+
+
+def test_winmail_with_a_card_is_replaced_by_its_text_and_files_redacted() -> None:
+    tnef = build_tnef(
+        body=f"Nuova carta {VISA}, utente pbruni", files=[("modulo.pdf", PDF), ("nota.txt", VISA.encode())]
+    )
+    raw = outlook(b"--b\nContent-Type: text/plain\n\nin allegato\n", winmail_part(tnef))
+    out, found = redact_raw_message(raw)
+    assert found and redact_raw_message(raw) == (out, True)  # the same bytes every time
+    assert b"4111" not in out and not any(b"4111" in part for part in _decoded_parts(out))
+    assert tnef not in _decoded_parts(out) and b"X-Mailbot-Winmail: redacted" in out
+    msg = parse_message(out)
+    assert msg.text.strip() == "in allegato" and msg.defects == []
+    assert [(a.filename, a.content_type, a.data) for a in msg.attachments] == [
+        ("winmail.txt", "text/plain", f"Nuova carta {MASK}, utente pbruni\n".encode()),
+        ("modulo.pdf", "application/pdf", PDF),
+        ("nota.txt", "text/plain", MASK.encode()),
+    ]
+    assert redact_raw_message(out) == (out, False)  # the substitute is never opened again
+
+
+def test_winmail_that_is_the_whole_message_keeps_the_headers() -> None:
+    tnef = build_tnef(html=f"<p>Carta {VISA.replace(' ', '&nbsp;')}</p>")
+    raw = b"From: a@example.it\nSubject: carta\nMIME-Version: 1.0\nContent-Type: application/ms-tnef\n"
+    out, found = redact_raw_message(raw + b"Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(tnef))
+    assert found and not any(b"4111" in part for part in _decoded_parts(out))
+    msg = parse_message(out)
+    assert (msg.from_address, msg.subject, msg.text.strip()) == ("a@example.it", "carta", f"Carta {MASK}")
+
+
+def test_undecodable_winmail_with_card_digits_is_replaced() -> None:
+    garbage = b"\x00\x01 not TNEF " + VISA.encode() + b" \xff"
+    out, found = redact_raw_message(outlook(winmail_part(garbage)))
+    assert found and not any(b"4111" in part for part in _decoded_parts(out))
+    assert [a.filename for a in parse_message(out).attachments] == ["winmail.txt"]
+
+
+def test_winmail_without_a_card_is_left_byte_identical() -> None:
+    raw = outlook(winmail_part(build_tnef(body="Rinnovo, ordine 2024000123", files=[("modulo.pdf", PDF)])))
+    assert redact_raw_message(raw) == (raw, False)
+
+
+def test_attached_message_with_a_card_becomes_its_redacted_text() -> None:
+    inner = build_tnef(body=f"Carta {VISA}")
+    tnef = build_tnef(body="Vedi il messaggio allegato", files=[("x\x1ey.pdf", PDF)]) + embedded_message(
+        inner, "Re.msg"
+    )
+    out, found = redact_raw_message(outlook(winmail_part(tnef)))
+    assert found and not any(b"4111" in part for part in _decoded_parts(out))
+    msg = parse_message(out)
+    assert msg.text.strip() == "Vedi il messaggio allegato"
+    assert [(a.filename, a.data) for a in msg.attachments] == [
+        ("winmail.txt", b"Vedi il messaggio allegato\n"),
+        ("x_y.pdf", PDF),  # a record separator (a line break to the generator) made safe
+        ("Re.msg.txt", f"Carta {MASK}".encode()),
+    ]

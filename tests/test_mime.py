@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from mailbot.inbound.htmltext import html_to_text
 from mailbot.inbound.mime import header_hash, normalize_message_id, parse_message, safe_filename
+from mailbot.inbound.winmail import MAX_PER_MESSAGE
+from tests.tnef_bytes import build_tnef, outlook, winmail_part
 
 
 def test_headers_addresses_and_ids() -> None:
@@ -121,7 +125,9 @@ def test_attachments_safe_names_and_winmail() -> None:
     assert [a.filename for a in msg.attachments] == ["winmail.dat", "pass_wd.pdf", "attachment-3"]
     assert msg.attachments[0].content_type == "application/ms-tnef" and msg.attachments[0].size == 3
     assert msg.text.strip() == "ciao"
+    assert msg.defects == ["winmail.dat: not decodable (no TNEF signature)"]
     assert len(safe_filename("a" * 300 + ".pdf", 1)) == 100 and safe_filename("a" * 300 + ".pdf", 1).endswith(".pdf")
+    assert safe_filename("a\u2028b\x85c\x1e.pdf", 1) == "a_b_c_.pdf"  # line breaks to str.splitlines too
 
 
 def test_garbage_never_raises() -> None:
@@ -133,3 +139,74 @@ def test_garbage_never_raises() -> None:
     ):
         msg = parse_message(raw)
         assert msg.date is None and msg.message_id is None
+
+
+PDF = b"%PDF-1.4 modulo firmato"
+
+
+def test_winmail_body_and_files_become_the_message() -> None:
+    tnef = build_tnef(body="Rinnovo per 2 anni.\r\nUtente: pbruni", files=[("modulo.pdf", PDF), ("../nota.txt", b"x")])
+    msg = parse_message(outlook(winmail_part(tnef)))
+    assert msg.text == "Rinnovo per 2 anni.\nUtente: pbruni" and msg.html is None
+    assert [(a.filename, a.content_type, a.data) for a in msg.attachments] == [
+        ("winmail.dat", "application/ms-tnef", tnef),
+        ("modulo.pdf", "application/pdf", PDF),
+        ("nota.txt", "text/plain", b"x"),
+    ]
+    assert msg.defects == []
+
+
+def test_winmail_html_body_turned_into_text() -> None:
+    tnef = build_tnef(html="<p>Buongiorno,</p><table><tr><td>CIG</td><td>Z213346E34</td></tr></table>")
+    msg = parse_message(outlook(winmail_part(tnef)))
+    assert "Buongiorno," in msg.text and "CIG\tZ213346E34" in msg.text
+    assert msg.html is not None and "<table>" in msg.html
+
+
+def test_own_text_is_kept_over_the_winmail_body() -> None:
+    tnef = build_tnef(body="Testo dentro winmail.dat", files=[("modulo.pdf", PDF)])
+    own = b"--b\nContent-Type: text/plain; charset=utf-8\n\nTesto del messaggio\n"
+    msg = parse_message(outlook(own, winmail_part(tnef)))
+    assert msg.text.strip() == "Testo del messaggio"
+    assert [a.filename for a in msg.attachments] == ["winmail.dat", "modulo.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("ctype", "name"),
+    [
+        ("application/vnd.ms-tnef", "winmail.dat"),
+        ("application/octet-stream", "WINMAIL.DAT"),
+        ("application/ms-tnef", "x"),
+    ],
+)
+def test_winmail_recognised_by_type_or_name(ctype: str, name: str) -> None:
+    msg = parse_message(outlook(winmail_part(build_tnef(body="Corpo", files=[("a.pdf", PDF)]), ctype, name)))
+    assert msg.text == "Corpo" and [a.filename for a in msg.attachments] == [name, "a.pdf"]
+
+
+def test_garbage_winmail_is_a_defect_not_an_exception() -> None:
+    msg = parse_message(outlook(b"--b\nContent-Type: text/plain\n\nciao\n", winmail_part(b"\x00\xffgarbage" * 50)))
+    assert msg.text.strip() == "ciao" and [a.filename for a in msg.attachments] == ["winmail.dat"]
+    assert msg.defects == ["winmail.dat: not decodable (no TNEF signature)"]
+
+
+def test_truncated_winmail_is_a_defect_not_an_exception() -> None:
+    tnef = build_tnef(body="Corpo", files=[("modulo.pdf", PDF)])
+    msg = parse_message(outlook(winmail_part(tnef[: len(tnef) - 10])))
+    assert msg.text == "" and [a.filename for a in msg.attachments] == ["winmail.dat"]
+    assert len(msg.defects) == 1 and msg.defects[0].startswith("winmail.dat: not decodable (truncated at byte ")
+
+
+def test_winmail_in_a_forwarded_message_gives_its_text() -> None:
+    inner = b"From: ufficio@comune.esempio.it\nSubject: CIG\nContent-Type: multipart/mixed; boundary=b\n\n"
+    inner += winmail_part(build_tnef(body="CIG Z213346E34")) + b"--b--\n"
+    raw = b"Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: text/plain\n\nVi inoltro.\n"
+    msg = parse_message(raw + b"--o\nContent-Type: message/rfc822\n\n" + inner + b"--o--\n")
+    assert msg.text.strip() == "Vi inoltro." and any("Z213346E34" in block for block in msg.forwarded)
+
+
+def test_only_so_many_winmails_are_opened() -> None:
+    tnef = build_tnef(files=[("a.pdf", PDF)])
+    msg = parse_message(outlook(*[winmail_part(tnef)] * (MAX_PER_MESSAGE + 2)))
+    assert [a.filename for a in msg.attachments].count("a.pdf") == MAX_PER_MESSAGE
+    assert msg.defects == [f"winmail.dat: more than {MAX_PER_MESSAGE} in the message, not opened"]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+
 import pytest
 
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.inbound.understand import decide, is_own_copy, merge_extractions, read_message, to_json, understand
 from mailbot.paths import rules_dir
+from tests.tnef_bytes import build_tnef, outlook, winmail_part
 
 OWN = frozenset({"rinnovi@example.it"})
 
@@ -67,6 +71,24 @@ def test_card_number_in_base64_body_redacted_in_raw(rules: RuleSet) -> None:
     assert (
         "4111 1111" not in u.reading.message.text and b"TnVvdmEgY2FydGEgNDExMSAxMTExIDExMTEgMTExMQ" not in u.reading.raw
     )
+
+
+def test_card_number_inside_winmail_dat(rules: RuleSet) -> None:
+    """Outlook's winmail.dat gives the text; its card number is detected and masked in what is shown, in
+    the raw copy to store and in the attachments to store (the part is replaced, see cards.py)."""
+    body = "Vorrei cambiare la carta del rinnovo automatico: 4111 1111 1111 1111 scad. 09/27.\r\nUtente: pbruni"
+    raw = outlook(winmail_part(build_tnef(body=body, files=[("modulo.pdf", b"%PDF-1.4")])))
+    u = understand(raw, rules, own_addresses=OWN)
+    reading = u.reading
+    assert reading.card_number_detected and "card number sent by email" in u.review_reasons
+    assert u.intent == "card_change" and u.fields == {"username": "pbruni"}
+    assert reading.new_text.startswith("Vorrei cambiare la carta del rinnovo automatico: [CARTA RIMOSSA ****1111]")
+    assert "4111" not in to_json(u, "w.eml")["reply_text"]
+    parsed = email.message_from_bytes(reading.raw, policy=email.policy.default)
+    assert not any(b"4111" in (part.get_payload(decode=True) or b"") for part in parsed.walk())
+    assert [a.filename for a in reading.message.attachments] == ["winmail.txt", "modulo.pdf"]
+    assert not any(b"4111" in a.data for a in reading.message.attachments)  # what store_attachments keeps
+    assert read_message(reading.raw, redacted=True).new_text == reading.new_text
 
 
 def test_machines_are_recorded_never_reviewed(rules: RuleSet) -> None:

@@ -14,6 +14,13 @@ CRO references (11 digits) are too short to qualify. Digits split by HTML tags a
 quoted-printable and from its charset, then encoded back the same way) and the free-text headers.
 A part whose charset is unknown or wrong is redacted byte for byte (digits are ASCII in every
 charset the mail carries); a message the parser cannot handle is redacted in its raw bytes.
+
+A winmail.dat (TNEF) is binary and never rewritten: when its plain or HTML body, one of its text
+files or one of its attached messages holds a card number (or, when it cannot be opened, its raw bytes
+do), the whole part is replaced by a multipart marked ``X-Mailbot-Winmail: redacted`` holding its text
+and its files, redacted (an attached message holding one becomes its redacted text), which the parser
+lists and never opens again. What is not text inside it (compressed RTF bodies, other files) is not
+searched, as with any binary attachment.
 """
 
 from __future__ import annotations
@@ -21,16 +28,28 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import hashlib
 import io
 import quopri
 import re
 from email.generator import BytesGenerator
 from email.message import EmailMessage, Message
+from typing import Any
 
 from stdnum import luhn
 
 from mailbot.inbound.identifiers import validate_iban
-from mailbot.inbound.mime import READ_POLICY
+from mailbot.inbound.mime import READ_POLICY, safe_filename
+from mailbot.inbound.winmail import (
+    MAX_PER_MESSAGE,
+    SUBSTITUTE_HEADER,
+    TNEF_SIGNATURE,
+    Winmail,
+    WinmailFile,
+    is_substitute,
+    is_winmail,
+    read_winmail,
+)
 
 MASK = "[CARTA RIMOSSA ****{last4}]"
 MIN_DIGITS, MAX_DIGITS = 13, 19
@@ -136,10 +155,16 @@ def redact_and_parse(raw: bytes) -> tuple[bytes, bool, EmailMessage | None]:
     try:
         message = email.message_from_bytes(raw, policy=READ_POLICY)
         changed = False
-        for part in message.walk():
+        parts = list(message.walk())  # not the substitutes put in place of a winmail.dat on the way
+        sealed = {id(sub) for part in parts if is_substitute(part) for sub in part.walk() if sub is not part}
+        winmails = MAX_PER_MESSAGE  # as many as the parser opens
+        for part in parts:
             changed |= _redact_headers(part)
             if part.get_content_maintype() == "text" and not part.is_multipart():
                 changed |= _redact_part(part)
+            elif winmails > 0 and id(part) not in sealed and is_winmail(part):
+                winmails -= 1
+                changed |= _redact_winmail(part)
         if not changed:
             return raw, False, message
         return _serialise(message, raw), True, None
@@ -178,6 +203,76 @@ def _redact_part(part: Message) -> bool:
     if found:
         _set_encoded_payload(part, redacted.encode(charset))
     return found
+
+
+def _redact_winmail(part: Message) -> bool:
+    """Replace a winmail.dat holding a card number by its text and files, redacted (see the docstring)."""
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return False
+    winmail = read_winmail(data)
+    if not _holds_card(winmail, data):
+        return False
+    boundary = "mailbot-winmail-" + hashlib.sha256(data).hexdigest()[:32]  # the same output every time
+    try:
+        substitute = _substitute(winmail, boundary, with_files=True)
+    except Exception:  # a file the generator refuses: the text alone
+        substitute = _substitute(winmail, boundary, with_files=False)
+    _replace_content(part, substitute)
+    return True
+
+
+def _holds_card(winmail: Winmail, data: bytes) -> bool:
+    """A card number in the bodies, the text files or the attached messages of a winmail.dat (``data``),
+    or anywhere in its bytes when it cannot be opened."""
+    if not winmail.opened:
+        return contains_card_number(data.decode("latin-1"))
+    texts = [winmail.body, winmail.html or ""]
+    texts += [file.data.decode("latin-1") for file in winmail.files if file.content_type.startswith("text/")]
+    return any(contains_card_number(text) for text in texts) or any(
+        _holds_card(read_winmail(file.data), file.data)  # as deep as read_winmail accepted the nesting
+        for file in winmail.files
+        if _is_message(file)
+    )
+
+
+def _is_message(file: WinmailFile) -> bool:
+    return file.data.startswith(TNEF_SIGNATURE)
+
+
+def _substitute(winmail: Winmail, boundary: str, *, with_files: bool) -> EmailMessage:
+    """The text, then the files: text files redacted, an attached message with a card number as its
+    redacted text (its binary stream is never rewritten), other files as they are."""
+    substitute = EmailMessage()
+    substitute.set_content(redact_text(winmail.text)[0], disposition="attachment", filename="winmail.txt")
+    substitute.make_mixed(boundary=boundary)
+    for index, file in enumerate(winmail.files if with_files else (), start=2):
+        name = safe_filename(file.name, index)
+        maintype, _, subtype = file.content_type.partition("/")
+        if maintype in ("message", "multipart") or not subtype:  # a leaf, whatever its name says
+            maintype, subtype = "application", "octet-stream"
+        content = file.data
+        if maintype == "text":
+            content = redact_text(content.decode("latin-1"))[0].encode("latin-1")  # digits are ASCII
+        elif _is_message(file) and _holds_card(attached := read_winmail(content), content):
+            name, maintype, subtype = name + ".txt", "text", "plain"
+            content = redact_text(attached.text)[0].encode("utf-8")
+        substitute.add_attachment(content, maintype, subtype, filename=name)
+    substitute[SUBSTITUTE_HEADER] = "redacted"
+    substitute["Content-Description"] = "winmail.dat with a card number, replaced by its text and files, redacted"
+    return substitute
+
+
+def _replace_content(part: Message, new: EmailMessage) -> None:
+    """``part`` becomes ``new``: its Content-* headers and payload replaced, its other headers kept (a
+    winmail.dat can be the whole message, whose From and Subject stay)."""
+    for name in {key.lower() for key in part if key.lower().startswith("content-")} | {SUBSTITUTE_HEADER}:
+        del part[name]
+    for name, value in new.items():
+        if name.lower().startswith("content-") or name.lower() == SUBSTITUTE_HEADER.lower():
+            part[name] = value
+    payload: Any = new.get_payload()
+    part.set_payload(payload)
 
 
 def _set_encoded_payload(part: Message, data: bytes) -> None:

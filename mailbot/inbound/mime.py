@@ -4,8 +4,10 @@ The standard library's `email` (policy.default) does the MIME work; this module 
 mail needs on top: header values that fall back to their raw text when an encoded word is
 malformed, body charsets tried in order (declared, utf-8, cp1252, then utf-8 with replacement),
 HTML-only bodies turned into text, forwarded messages (message/rfc822 parts and inline
-"Forwarded message" blocks) exposed on their own, attachments listed under safe names (winmail.dat
-included, never decoded). Problems become `defects`; content never makes it raise.
+"Forwarded message" blocks) exposed on their own, attachments listed under safe names. A winmail.dat
+(TNEF) stays listed and is opened where feasible (``winmail.py``): the files inside are listed after
+it, and its body (plain, else HTML turned into text) is the text of a message with none of its own; what
+cannot be opened is a defect. Problems become `defects`; content never makes it raise.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from email.policy import EmailPolicy
 from typing import TYPE_CHECKING, Any
 
 from mailbot.inbound.htmltext import html_to_text
+from mailbot.inbound.winmail import MAX_PER_MESSAGE, Winmail, is_substitute, is_winmail, read_winmail
 
 _FALLBACK_CHARSETS = ("utf-8", "cp1252")
 _INLINE_FORWARD = re.compile(
@@ -32,7 +35,7 @@ _INLINE_FORWARD = re.compile(
     r"|Message transféré|Weitergeleitete Nachricht)\s*-{2,}|Begin forwarded message:|Inizio messaggio inoltrato:)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:]+")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029/\\:]+")  # controls, line separators, paths
 # Headers the MIME walk reads over and over (the parser itself, get_content_type, get_payload, ...).
 _LINESEP = re.compile(r"\n|\r")  # as policy.default unfolds (not str.splitlines, which splits on more)
 _MIME_HEADERS = frozenset({"content-type", "content-disposition", "content-transfer-encoding"})
@@ -202,12 +205,19 @@ def _date(value: str | None) -> datetime | None:
 
 
 @dataclass
+class _Budget:
+    winmails: int = MAX_PER_MESSAGE  # winmail.dat parts still to open in this message
+
+
+@dataclass
 class _Body:
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    winmails: list[Winmail] = field(default_factory=list)
+    budget: _Budget = field(default_factory=_Budget)  # shared with the forwarded messages' bodies
 
 
 def _part_bytes(part: Message) -> bytes:
@@ -249,7 +259,10 @@ def _walk(part: Message, body: _Body) -> None:
     if ctype == "message/rfc822" or (part.get_content_maintype() == "message" and isinstance(payload, list)):
         inner = payload[0] if isinstance(payload, list) and payload else None
         if isinstance(inner, Message):
-            body.forwarded.append(_forwarded_text(inner))
+            body.forwarded.append(_forwarded_text(inner, body.budget))
+        return
+    if is_substitute(part) and isinstance(payload, list):
+        _walk_substitute(payload, body)
         return
     if part.is_multipart() and isinstance(payload, list):
         for sub in payload:
@@ -266,18 +279,53 @@ def _walk(part: Message, body: _Body) -> None:
     index = len(body.attachments) + 1
     data = _part_bytes(part)
     body.attachments.append(Attachment(safe_filename(name, index), ctype, len(data), data))
+    if is_winmail(part):
+        _open_winmail(data, body)
+
+
+def _open_winmail(data: bytes, body: _Body) -> None:
+    """The files inside a winmail.dat listed after it; its body kept for a message without text."""
+    if body.budget.winmails <= 0:
+        body.defects.append(f"winmail.dat: more than {MAX_PER_MESSAGE} in the message, not opened")
+        return
+    body.budget.winmails -= 1
+    winmail = read_winmail(data)
+    body.winmails.append(winmail)
+    body.defects.extend(winmail.problems)
+    for file in winmail.files:
+        name = safe_filename(file.name, len(body.attachments) + 1)
+        body.attachments.append(Attachment(name, file.content_type, len(file.data), file.data))
+
+
+def _walk_substitute(parts: list[Any], body: _Body) -> None:
+    """What the card redaction put in place of a winmail.dat: its text (the first part), then its files;
+    all listed as attachments, nothing in it opened again."""
+    leaves = [part for part in parts if isinstance(part, Message) and not part.is_multipart()]
+    for part in leaves:
+        data = _part_bytes(part)
+        name = safe_filename(_filename(part), len(body.attachments) + 1)
+        body.attachments.append(Attachment(name, part.get_content_type(), len(data), data))
+    if leaves and leaves[0].get_content_type() == "text/plain":
+        body.winmails.append(Winmail(decode_bytes(_part_bytes(leaves[0]), _charset(leaves[0]), body.defects)))
 
 
 def _best_text(body: _Body) -> tuple[str, str | None]:
+    """The plain parts, else the first HTML part as text, else the text of the first winmail.dat with one."""
     html = body.html[0] if body.html else None
     plain = "\n".join(text for text in body.plain if text.strip())
     if not plain.strip() and html is not None:
         plain = html_to_text(html)
+    if not plain.strip():
+        for winmail in body.winmails:
+            text = winmail.text
+            if text.strip():
+                plain, html = text, html if html is not None else winmail.html
+                break
     return plain.replace("\r\n", "\n").replace("\r", "\n"), html
 
 
-def _forwarded_text(inner: Message) -> str:
-    sub = _Body()
+def _forwarded_text(inner: Message, budget: _Budget) -> str:
+    sub = _Body(budget=budget)
     _walk(inner, sub)
     text, _ = _best_text(sub)
     heads = dict((name.lower(), value) for name, value in _raw_headers(inner))

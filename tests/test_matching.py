@@ -60,6 +60,7 @@ def test_each_method_and_their_order(app: App) -> None:
 
 
 def test_find_matches_answers_each_as_find_match_does(app: App) -> None:
+    """Matched together, the messages' keys never answer for one another."""
     _customer, _order, number, token, mid = seed(app)
     batch = [
         keys(tokens=("zzzzzzzz99", token), message_ids=(mid,), order_numbers=(number,), sender="ente@pec.example.org"),

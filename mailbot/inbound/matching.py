@@ -123,9 +123,6 @@ def is_customer_address(address: str | None, email: str | None, pec: str | None)
 _BY_TOKEN = select(OutboundMessage).where(OutboundMessage.reply_token.in_(bindparam("tokens", expanding=True)))
 _BY_MESSAGE_ID = select(OutboundMessage).where(OutboundMessage.message_id.in_(bindparam("ids", expanding=True)))
 _BY_ORDER_NUMBER = select(Order).where(Order.number.in_(bindparam("numbers", expanding=True)))
-_BY_SENDER = select(Customer.id).where(
-    or_(func.lower(Customer.email) == bindparam("sender"), func.lower(Customer.pec) == bindparam("sender"))
-)
 _BY_SENDERS = select(Customer.id, func.lower(Customer.email), func.lower(Customer.pec)).where(
     or_(
         func.lower(Customer.email).in_(bindparam("senders", expanding=True)),
@@ -137,16 +134,14 @@ _CUSTOMERS = select(Customer).where(Customer.id.in_(bindparam("ids", expanding=T
 
 def find_match(session: Session, keys: MatchKeys) -> Match:
     """Try each method in order against the database; the first that finds a row wins."""
-    for method in (_by_token, _by_message_id, _by_order_number, _by_sender):
-        found = method(session, keys)
-        if found is not None:
-            return found
-    return UNMATCHED
+    return find_matches(session, [keys])[0]
 
 
 def find_matches(session: Session, keys: Sequence[MatchKeys]) -> list[Match]:
-    """``find_match`` for many messages with one query per method for them all, and one loading the
-    matched customers (so that the caller finds them in the session); the same answers, in order."""
+    """The match of each of ``keys``, in order, with one query per method for them all and one loading
+    the matched customers (so that the caller finds them in the session). For each message the first
+    method that finds a row wins; a sender address shared by several customers is no match (a person
+    decides)."""
     tokens = sorted({t for k in keys for t in k.tokens})
     ids = sorted({f for k in keys for i in k.message_ids for f in stored_forms(i, k.message_id_domain)})
     numbers = sorted({n for k in keys for n in k.order_numbers})
@@ -182,52 +177,6 @@ def find_matches(session: Session, keys: Sequence[MatchKeys]) -> list[Match]:
         owners = by_sender.get(k.sender or "", set())
         matches.append(Match("sender", next(iter(owners)), None, None, False) if len(owners) == 1 else UNMATCHED)
     return matches
-
-
-def _by_token(session: Session, keys: MatchKeys) -> Match | None:
-    if not keys.tokens:
-        return None
-    rows = session.scalars(_BY_TOKEN, {"tokens": list(keys.tokens)}).all()
-    by_token = {row.reply_token: row for row in rows}
-    row = next((by_token[t] for t in keys.tokens if t in by_token), None)
-    if row is None:
-        return None
-    customer = session.get(Customer, row.customer_id) if row.customer_id is not None else None
-    verified = customer is not None and is_customer_address(keys.sender, customer.email, customer.pec)
-    return Match("token", row.customer_id, row.order_id, row.id, verified)
-
-
-def _by_message_id(session: Session, keys: MatchKeys) -> Match | None:
-    if not keys.message_ids:
-        return None
-    candidates = {stored for i in keys.message_ids for stored in stored_forms(i, keys.message_id_domain)}
-    rows = session.scalars(_BY_MESSAGE_ID, {"ids": sorted(candidates)}).all()
-    by_id = {normalize_message_id(row.message_id): row for row in rows}
-    row = next((by_id[i] for i in keys.message_ids if i in by_id), None)
-    if row is None:
-        return None
-    return Match("in_reply_to", row.customer_id, row.order_id, row.id, False)
-
-
-def _by_order_number(session: Session, keys: MatchKeys) -> Match | None:
-    if not keys.order_numbers:
-        return None
-    rows = session.scalars(_BY_ORDER_NUMBER, {"numbers": list(keys.order_numbers)}).all()
-    by_number = {row.number: row for row in rows}
-    order = next((by_number[n] for n in keys.order_numbers if n in by_number), None)
-    if order is None:
-        return None
-    return Match("order_number", order.customer_id, order.id, None, False)
-
-
-def _by_sender(session: Session, keys: MatchKeys) -> Match | None:
-    """One customer with this email or PEC; several (a shared address) is no match: a person decides."""
-    if not keys.sender:
-        return None
-    ids = session.scalars(_BY_SENDER, {"sender": keys.sender}).all()
-    if len(ids) != 1:
-        return None
-    return Match("sender", ids[0], None, None, False)
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

@@ -276,11 +276,15 @@ def _walk(part: Message, body: _Body) -> None:
         text = decode_bytes(_part_bytes(part), _charset(part), body.defects)
         (body.html if ctype == "text/html" else body.plain).append(text)
         return
-    index = len(body.attachments) + 1
     data = _part_bytes(part)
-    body.attachments.append(Attachment(safe_filename(name, index), ctype, len(data), data))
+    _list_attachment(body, name, ctype, data)
     if is_winmail(part):
         _open_winmail(data, body)
+
+
+def _list_attachment(body: _Body, name: str | None, content_type: str, data: bytes) -> None:
+    """An attachment under its safe name (``attachment-N`` when it has none, N its place in the list)."""
+    body.attachments.append(Attachment(safe_filename(name, len(body.attachments) + 1), content_type, len(data), data))
 
 
 def _open_winmail(data: bytes, body: _Body) -> None:
@@ -293,8 +297,7 @@ def _open_winmail(data: bytes, body: _Body) -> None:
     body.winmails.append(winmail)
     body.defects.extend(winmail.problems)
     for file in winmail.files:
-        name = safe_filename(file.name, len(body.attachments) + 1)
-        body.attachments.append(Attachment(name, file.content_type, len(file.data), file.data))
+        _list_attachment(body, file.name, file.content_type, file.data)
 
 
 def _walk_substitute(parts: list[Any], body: _Body) -> None:
@@ -302,9 +305,7 @@ def _walk_substitute(parts: list[Any], body: _Body) -> None:
     all listed as attachments, nothing in it opened again."""
     leaves = [part for part in parts if isinstance(part, Message) and not part.is_multipart()]
     for part in leaves:
-        data = _part_bytes(part)
-        name = safe_filename(_filename(part), len(body.attachments) + 1)
-        body.attachments.append(Attachment(name, part.get_content_type(), len(data), data))
+        _list_attachment(body, _filename(part), part.get_content_type(), _part_bytes(part))
     if leaves and leaves[0].get_content_type() == "text/plain":
         body.winmails.append(Winmail(decode_bytes(_part_bytes(leaves[0]), _charset(leaves[0]), body.defects)))
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 import mailbot.inbound.imap_connection as connection_module
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
-from mailbot.db.models import AuditEvent, InboundMessage, InboundStatus, OutboundMessage, Ticket
+from mailbot.db.models import AuditEvent, CustomerKind, InboundMessage, InboundStatus, OutboundMessage, Ticket
 from mailbot.errors import TransientError
 from mailbot.inbound import pipeline, store, understand
 from mailbot.inbound.imap import drain_mailbox
@@ -25,10 +25,12 @@ from mailbot.inbound.pipeline import folder_for, process_inbound, process_many
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.inbound.store import StoreResult, store_many, store_raw
 from mailbot.outbound.context import REPLY_TEMPLATES
+from mailbot.outbound.outbox import Claim
 from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 from tests.conftest import make_config
-from tests.test_actions import eml
+from tests.factories import make_customer, make_service
+from tests.test_actions import eml, outbound_to
 from tests.test_imap import FOLDERS, assert_each_in_its_folder, make_app, rows
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -295,6 +297,41 @@ def test_a_batch_acts_in_one_go_with_the_numbers_and_counts_of_one_at_a_time(
         assert len(answers) == 1 + 2 + 3
         capped = session.get_one(InboundMessage, ids[2]).understanding["actions"]["notes"]
         assert any("already 2 automatic replies today" in n for n in capped)
+
+
+def test_replies_staged_in_a_batch_take_ids_beside_an_email_a_change_inserted(
+    app: App, rules: RuleSet, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A batch's automatic replies are staged under ids taken up front; a renewal applied in the same
+    batch inserts its payment instructions at once (a SAVEPOINT), between two replies: every email
+    keeps an id of its own, each reply is audited under its id, and nothing falls back."""
+    with transaction(app.sessions) as session:
+        customer = make_customer(session, kind=CustomerKind.PRIVATE, email="cliente@example.org")
+        service = make_service(session, customer)
+        ids = (customer.id, service.id, service.expires_on)
+    token, _, _ = outbound_to(app, ids[0], "cliente@example.org", (Claim(ids[1], ids[2], "before_30"),))
+    raws = [
+        eml("Una domanda sul servizio.", sender="prima@example.org", mid="s0@x.org"),
+        eml("Buongiorno, vorrei rinnovare per 2 anni. Grazie", sender="cliente@example.org", mid="s1@x.org",
+            to=f"rinnovi+{token}@example.it"),
+        eml("Vorrei la fattura.", sender="seconda@example.org", mid="s2@x.org"),
+    ]  # fmt: skip
+    caplog.set_level("WARNING", logger="mailbot.inbound.pipeline")
+    outcomes = process_many(app, stored_ids(app, raws), NOW, rules)
+    assert "failed as a whole" not in caplog.text
+    assert [o.status for o in outcomes] == [InboundStatus.REVIEW, InboundStatus.PROCESSED, InboundStatus.REVIEW]
+    with app.sessions() as session:
+        emails = list(session.scalars(select(OutboundMessage).where(OutboundMessage.template != "expiry_reminder")))
+        assert sorted(e.template for e in emails) == sorted(
+            ["reply_received", "payment_instructions", "reply_renewal", "reply_received"]
+        )
+        replied = session.scalars(select(AuditEvent).where(AuditEvent.action == "inbound.replied")).all()
+        assert sorted(int(e.details["outbound_id"]) for e in replied) == sorted(
+            e.id for e in emails if e.template in REPLY_TEMPLATES
+        )
+        for event in replied:  # the id audited is the reply to that very message
+            reply = session.get_one(OutboundMessage, int(event.details["outbound_id"]))
+            assert reply.details["inbound_id"] == int(event.entity_id)
 
 
 def test_a_failure_while_acting_redoes_the_batch_one_message_at_a_time(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from mailbot import audit
 from mailbot.app import App
 from mailbot.db.models import Customer, CustomerKind, InboundMessage, Order, Service, Ticket
-from mailbot.inbound.batch import ReplyCounts
+from mailbot.inbound.batch import ReplyCounts, RowIds
 from mailbot.inbound.matching import is_customer_address
 from mailbot.inbound.replies import (
     company_info,
@@ -59,6 +59,7 @@ class Reply:
     staged_values: Mapping[str, str] = field(default_factory=dict)  # order column -> value, held for staff
     key: str | None = None  # the outbox idempotency key; default reply:<inbound id>:<template>
     counts: ReplyCounts | None = None  # a batch's replies per address (see ``replies.why_not_reply``)
+    ids: RowIds | None = None  # a batch's outbox ids: the reply is staged, not flushed (``replies.enqueue_reply``)
 
 
 def template_for(intent: str) -> str:
@@ -76,7 +77,7 @@ def send_reply(r: Reply) -> tuple[int, list[str]]:
         r.session, r.app, r.inbound, r.u, template, context,
         customer_id=r.customer.id if r.customer is not None else None,
         order_id=r.order.id if r.order is not None and context.order is not None else None, now=r.now,
-        key=r.key,
+        key=r.key, ids=r.ids,
     )  # fmt: skip
     if row is None:
         return 0, [f"reply {template} was already enqueued"]

@@ -5,14 +5,16 @@ batch's rows (tickets, audit events, attachments, the messages' own updates) in 
 where SQLAlchemy sends each table's rows together. Two things a message needed a flush for are kept
 here instead:
 
-- ``TicketNumbers``: ticket numbers taken before the INSERT, so that a reply quotes its ticket's number
-  without flushing it: on PostgreSQL the next value of the ticket sequence (one per ticket: no gaps
-  for unused ones); on SQLite the numbers after the highest one, which is safe because the
-  transaction began with ``BEGIN IMMEDIATE`` and holds the database's only write lock until it ends.
-  Every ticket the transaction inserts after the first number was taken must take its number here
-  too (``tickets.open_ticket`` does when given ``numbers``); ``process_many`` flushes the tickets of
-  the messages it quarantined before acting starts, and redoes the whole batch one message at a time
-  when acting fails.
+- ``RowIds``: ids taken before the INSERT, for the tickets and the automatic replies, so that a reply
+  quotes its ticket's number and the audit names the reply without flushing either: on PostgreSQL
+  the next value of the table's sequence (one per row: no gaps for unused ones); on SQLite the
+  number after both the table's highest id and the last one given out, which is safe because the
+  transaction began with ``BEGIN IMMEDIATE`` and holds the database's only write lock until it
+  ends (a row another step of the batch inserted with a flush, such as the payment instructions of
+  an order created, is seen by the next ``take``). ``tickets.open_ticket`` and
+  ``outbox.stage`` take their ids here when given them; ``process_many`` flushes the tickets of the
+  messages it quarantined before acting starts, and redoes the whole batch one message at a time
+  when acting fails (a clash of ids included).
 - ``ReplyCounts``: automatic replies per address since local midnight, read for the whole batch in
   one query and counted on as the batch enqueues; the count query alone would not see replies the
   batch has not flushed.
@@ -29,8 +31,7 @@ from sqlalchemy.orm import Session
 from mailbot.db.models import OutboundMessage, Ticket
 from mailbot.outbound.context import REPLY_TEMPLATES
 
-_NEXT_TICKET_PG = text("SELECT nextval(pg_get_serial_sequence('ticket', 'id'))")
-_HIGHEST_TICKET = select(func.max(Ticket.id))
+_NEXT_ID_PG = text("SELECT nextval(pg_get_serial_sequence(:table, 'id'))")
 _REPLIES_BY_ADDRESS = (
     select(func.lower(OutboundMessage.to_address), func.count(OutboundMessage.id))
     .where(
@@ -42,20 +43,21 @@ _REPLIES_BY_ADDRESS = (
 )
 
 
-class TicketNumbers:
-    """Ticket numbers for tickets not inserted yet (see the module's docstring)."""
+class RowIds:
+    """Ids for rows of one table not inserted yet (see the module's docstring)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, table: type[Ticket] | type[OutboundMessage]) -> None:
         self.session = session
+        self.table = table.__tablename__
+        self._highest = select(func.max(table.id))
         self._postgresql = session.get_bind().dialect.name == "postgresql"
-        self._next: int | None = None
+        self._next = 1
 
     def take(self) -> int:
         if self._postgresql:
-            return int(self.session.scalar(_NEXT_TICKET_PG))
-        if self._next is None:
-            self._next = int(self.session.scalar(_HIGHEST_TICKET) or 0) + 1
-        number, self._next = self._next, self._next + 1
+            return int(self.session.scalar(_NEXT_ID_PG, {"table": self.table}))
+        number = max(self._next, int(self.session.scalar(self._highest) or 0) + 1)
+        self._next = number + 1
         return number
 
 
@@ -93,6 +95,7 @@ class Batch:
     """One transaction's shared state for acting on many messages without a flush per message."""
 
     def __init__(self, session: Session, replies_since: datetime) -> None:
-        self.tickets = TicketNumbers(session)
+        self.tickets = RowIds(session, Ticket)
+        self.outbound = RowIds(session, OutboundMessage)
         self.replies = ReplyCounts(session, replies_since)
         self.rematch = False  # a change applied may change what later messages match (a customer's addresses)

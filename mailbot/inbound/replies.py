@@ -21,11 +21,11 @@ from mailbot.app import App
 from mailbot.config import LANGUAGES, Config
 from mailbot.db.models import Customer, InboundMessage, OutboundMessage
 from mailbot.inbound.addresses import is_own_address, own_addresses
-from mailbot.inbound.batch import ReplyCounts
+from mailbot.inbound.batch import ReplyCounts, RowIds
 from mailbot.inbound.mime import ParsedMessage
 from mailbot.inbound.understand import Understanding
 from mailbot.outbound.context import REPLY_TEMPLATES, CompanyInfo, CustomerInfo, ReplyContext
-from mailbot.outbound.outbox import NewMessage, enqueue
+from mailbot.outbound.outbox import NewMessage, enqueue, stage
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|r|aw|sv|rif|fwd?|i|inoltro)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _WORD = re.compile(r"[a-zà-ù']+", re.IGNORECASE)
@@ -183,23 +183,23 @@ def enqueue_reply(
     now: datetime,
     extra: dict[str, Any] | None = None,
     key: str | None = None,
+    ids: RowIds | None = None,
 ) -> OutboundMessage | None:
-    """Render and enqueue the reply (None when this message was already answered with ``template``)."""
+    """Render and enqueue the reply (None when this message was already answered with ``template``);
+    with ``ids`` (a batch acted on in one flush) it is staged under an id taken there, not flushed."""
     rendered = app.renderer.render(template, context.lang, context)
     details = thread_details(u) | {"inbound_id": inbound.id, "intent": u.intent} | (extra or {})
-    return enqueue(
-        session,
-        NewMessage(
-            idempotency_key=key or f"reply:{inbound.id}:{template}",
-            template=template,
-            language=context.lang,
-            to_address=reply_to_address(u),
-            rendered=rendered,
-            reason=f"automatic reply to inbound message {inbound.id} ({u.intent})",
-            customer_id=customer_id,
-            order_id=order_id,
-            details=details,
-        ),
-        mail=app.config.mail,
-        now=now,
+    message = NewMessage(
+        idempotency_key=key or f"reply:{inbound.id}:{template}",
+        template=template,
+        language=context.lang,
+        to_address=reply_to_address(u),
+        rendered=rendered,
+        reason=f"automatic reply to inbound message {inbound.id} ({u.intent})",
+        customer_id=customer_id,
+        order_id=order_id,
+        details=details,
     )
+    if ids is not None:
+        return stage(session, message, mail=app.config.mail, now=now, take_id=ids.take)
+    return enqueue(session, message, mail=app.config.mail, now=now)

@@ -20,7 +20,7 @@ from mailbot.db.models import Customer, InboundMessage, InboundStatus, Ticket, T
 from mailbot.errors import InputError, NotFoundError
 from mailbot.inbound.actions_changes import ChangeNotApplicable, apply_change
 from mailbot.inbound.actions_reply import confirm_approval
-from mailbot.inbound.batch import TicketNumbers
+from mailbot.inbound.batch import RowIds
 
 
 class TicketError(InputError):
@@ -39,7 +39,7 @@ def open_ticket(
     order_id: int | None = None,
     inbound: InboundMessage | None = None,
     actor: str = "mailbot",
-    numbers: TicketNumbers | None = None,
+    numbers: RowIds | None = None,
 ) -> Ticket:
     """Insert an open ticket and audit it. It has its number on return: taken from ``numbers`` (a batch,
     which flushes it later with the others), else by flushing it now."""

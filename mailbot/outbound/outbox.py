@@ -12,7 +12,7 @@ import base64
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -97,6 +97,25 @@ def enqueue(
             session.flush()
     except IntegrityError:
         return None
+    return row
+
+
+def stage(
+    session: Session, message: NewMessage, *, mail: MailConfig, now: datetime, take_id: Callable[[], int]
+) -> OutboundMessage | None:
+    """``enqueue`` without its SAVEPOINT and flush, for a batch acted on in one flush (``inbound.batch``):
+    the row, under an id from ``take_id`` (``batch.RowIds.take``), goes in at the caller's next flush.
+
+    None when the key is in the outbox already. A copy the look-up cannot see (one staged earlier in
+    the same unflushed batch, or inserted concurrently) breaks the caller's flush with the unique
+    constraint: the caller must then redo its work the one-at-a-time way, with ``enqueue``."""
+    exists = session.scalar(
+        select(OutboundMessage.id).where(OutboundMessage.idempotency_key == message.idempotency_key)
+    )
+    if exists is not None:
+        return None
+    row = OutboundMessage(id=take_id(), **_row_values(message, mail, now))
+    session.add(row)
     return row
 
 

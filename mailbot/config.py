@@ -137,6 +137,7 @@ class ImapConfig:
     timeout_seconds: float = 60.0
     backoff_max_seconds: float = 300.0
     lock_seconds: float = 120.0
+    parallel_moves: bool = True  # move batch N on a second connection while N+1 is processed (imap_mover)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ here instead:
   the next value of the table's sequence (one per row: no gaps for unused ones); on SQLite the
   number after both the table's highest id and the last one given out, which is safe because the
   transaction began with ``BEGIN IMMEDIATE`` and holds the database's only write lock until it
-  ends (a row another step of the batch inserted with a flush, such as the payment instructions of
-  an order created, is seen by the next ``take``). ``tickets.open_ticket`` and
+  ends. The highest id is read at the first ``take`` and again after any flush of the session: a
+  step of the batch that flushes (the payment instructions of an order a renewal created) inserts
+  rows with ids of the database's choosing. ``tickets.open_ticket`` and
   ``outbox.stage`` take their ids here when given them; ``process_many`` flushes the tickets of the
   messages it quarantined before acting starts, and redoes the whole batch one message at a time
   when acting fails (a clash of ids included).
@@ -25,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, event, func, select, text
 from sqlalchemy.orm import Session
 
 from mailbot.db.models import OutboundMessage, Ticket
@@ -51,14 +52,21 @@ class RowIds:
         self.table = table.__tablename__
         self._highest = select(func.max(table.id))
         self._postgresql = session.get_bind().dialect.name == "postgresql"
-        self._next = 1
+        self._floor = 1  # after the last id given out
+        self._next: int | None = None  # None: the table's highest id must be read (again)
+        event.listen(session, "after_flush", self._flushed)
 
     def take(self) -> int:
         if self._postgresql:
             return int(self.session.scalar(_NEXT_ID_PG, {"table": self.table}))
-        number = max(self._next, int(self.session.scalar(self._highest) or 0) + 1)
-        self._next = number + 1
+        if self._next is None:
+            self._next = max(self._floor, int(self.session.scalar(self._highest) or 0) + 1)
+        number = self._next
+        self._next = self._floor = number + 1
         return number
+
+    def _flushed(self, *_: object) -> None:
+        self._next = None  # the flush may have inserted rows of the table with ids of the database's choosing
 
 
 class ReplyCounts:

@@ -24,6 +24,7 @@ from mailbot.config import ImapConfig
 from mailbot.errors import TransientError
 from mailbot.inbound.addresses import own_addresses
 from mailbot.inbound.imap_connection import Clock, Counters, MailboxConnection
+from mailbot.inbound.imap_mover import close_client
 from mailbot.inbound.imap_plan import backoff_seconds, lease_name, mailbox_key
 from mailbot.inbound.locks import Lease
 from mailbot.inbound.pipeline import process_pending
@@ -53,7 +54,7 @@ def connect_imap(imap: ImapConfig, client_class: type[IMAPClient] = IMAPClient) 
             client.starttls(context)
         client.login(imap.username, imap.password)
     except BaseException:
-        _close(client)
+        close_client(client)
         raise
     return client
 
@@ -128,7 +129,8 @@ class ImapListener:
         try:
             conn = MailboxConnection(self.app, self.rules, client, clock=self.clock, counters=self.counters,
                                      should_stop=self.stop.is_set, keep_lease=self._keep_lease,
-                                     prereader=self.prereader)  # fmt: skip
+                                     prereader=self.prereader,
+                                     connect_again=lambda: self.connect(self.app.config.imap))  # fmt: skip
             log.info("imap %s: connected (%s, %s)", self.key, "IDLE" if conn.can_idle else "polling", conn.method)
             process_pending(self.app, self.clock(), self.rules, limit=PENDING_AT_START)
             while not self.stop.is_set():
@@ -136,7 +138,7 @@ class ImapListener:
                 self.failures = 0
                 conn.wait_for_mail(self.tick)
         finally:
-            _close(client)
+            close_client(client)
 
     def _keep_lease(self) -> None:
         if not self.lease.keep(utc_now()):
@@ -170,22 +172,12 @@ def drain_mailbox(
         client = connect(imap)
         try:
             conn = MailboxConnection(app, rules, client, clock=clock, counters=counters, keep_lease=keep,
-                                     prereader=prereader)  # fmt: skip
+                                     prereader=prereader, connect_again=lambda: connect(imap))  # fmt: skip
             process_pending(app, clock(), rules, limit=PENDING_AT_START)
             conn.cycle()
         finally:
-            _close(client)
+            close_client(client)
     finally:
         prereader.close()
         lease.release()
     return counters
-
-
-def _close(client: IMAPClient) -> None:
-    try:
-        client.logout()
-    except Exception:
-        try:
-            client.shutdown()
-        except Exception as exc:
-            log.debug("imap: closing the connection: %s", exc)

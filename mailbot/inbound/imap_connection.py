@@ -4,9 +4,10 @@ Per batch of up to ``FETCH_BATCH`` messages: ``UID FETCH BODY.PEEK[]`` (never ``
 these mailboxes too), ``store_many`` and COMMIT (with the folder's highest UID seen), process them
 (``process_many``: one transaction, one failure costs only its message), and
 only then move each on the server to the ``imap.processed_folder``, ``review_folder`` or
-``quarantine_folder`` its outcome names (MOVE when the server has it, else COPY + ``\\Deleted`` + UID
-EXPUNGE with UIDPLUS, else COPY + EXPUNGE). A message whose processing must be retried stays in the
-incoming folder.
+``quarantine_folder`` its outcome names (``imap_mover.move_uids``). A message whose processing must be
+retried stays in the incoming folder. When several batches wait, batch N+1 is read ahead in a worker
+process (``prereading``) and batch N's moves run on a second connection (``imap_mover``) while batch
+N+1 is stored and processed.
 
 State per folder lives in ``MailboxState``: the UIDVALIDITY and the highest UID stored. UIDs above it
 are new. UIDs at or below it that are still in the folder were stored but not moved (a crash between
@@ -35,6 +36,7 @@ from sqlalchemy import select, update
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, InboundStatus, MailboxState
+from mailbot.inbound.imap_mover import MoveJob, Mover, expunge_uids, move_uids
 from mailbot.inbound.imap_plan import (
     FetchPlan,
     FolderState,
@@ -58,6 +60,8 @@ log = logging.getLogger(__name__)
 FETCH_BATCH = 50  # messages per UID FETCH: few round trips, bounded memory
 
 Clock = Callable[[], datetime]
+# A batch's moves: folder (configured name) -> (UID, inbound id) of each message going there.
+Placed = dict[str, list[tuple[int, int]]]
 
 
 @dataclass
@@ -90,7 +94,10 @@ class MailboxConnection:
         should_stop: Callable[[], bool] = lambda: False,
         keep_lease: Callable[[], None] = lambda: None,
         prereader: Prereader | None = None,
+        connect_again: Callable[[], IMAPClient] | None = None,
     ) -> None:
+        """``connect_again`` opens another connection like ``client``, for moving while processing
+        (``imap_mover``; only with ``imap.parallel_moves``); None: every move on ``client``."""
         self.app = app
         self.config = app.config
         self.rules = rules
@@ -100,6 +107,7 @@ class MailboxConnection:
         self.should_stop = should_stop
         self.keep_lease = keep_lease
         self.prereader = prereader
+        self.connect_again = connect_again if app.config.imap.parallel_moves else None
         self.key = mailbox_key(app.config.imap)
         caps = client.capabilities()
         self.method = move_method(caps)
@@ -206,24 +214,35 @@ class MailboxConnection:
     def _take(self, uids: Sequence[int], uidvalidity: int) -> None:
         """Fetch, store (one COMMIT per batch), process (one transaction per batch), then move, in
         batches; a stop ends the batch being read (the rest stays in the folder). When more than one
-        batch waits and reading ahead is on, batch N+1 is fetched and handed to the reading worker
-        before batch N is stored and processed (``prereading``): a stop drops it unstored, still in
-        the folder."""
+        batch waits, batch N+1 is fetched and handed to the reading worker before batch N is stored
+        and processed (``prereading``: a stop drops it unstored, still in the folder), and batch N's
+        moves go to the second connection's thread (``imap_mover``) while batch N+1 is handled."""
         batches = list(chunks(list(uids), FETCH_BATCH))
-        ahead = self.prereader if self.prereader is not None and len(batches) > 1 else None
+        several = len(batches) > 1
+        ahead = self.prereader if self.prereader is not None and several else None
+        mover = self._open_mover(uidvalidity) if several else None
         waiting: tuple[list[tuple[int, bytes]], Future[list[PreRead | None]] | None] | None = None
-        for batch in batches:
-            if self.should_stop():
-                return
-            items = self._fetch(batch)
-            if not items:
-                continue
-            future = ahead.submit([raw for _, raw in items]) if ahead is not None else None
-            if waiting is not None:
-                self._handle(*waiting, uidvalidity)
-            waiting = (items, future)
-        if waiting is not None and not self.should_stop():
-            self._handle(*waiting, uidvalidity)
+        moving: tuple[MoveJob, Placed] | None = None
+        try:
+            for batch in batches:
+                if self.should_stop():
+                    return
+                items = self._fetch(batch)
+                if not items:
+                    continue
+                future = ahead.submit([raw for _, raw in items]) if ahead is not None else None
+                if waiting is not None:
+                    moving = self._moves(self._handle(*waiting, uidvalidity), mover, moving)
+                waiting = (items, future)
+            if waiting is not None and not self.should_stop():
+                moving = self._moves(self._handle(*waiting, uidvalidity), mover, moving)
+            self._collect(moving)
+            moving = None
+        finally:
+            if mover is not None:
+                mover.close()  # waits for the moves in flight
+            if moving is not None:  # leaving on an error: keep the record of moves that went through
+                self._collect_quietly(moving)
 
     def _fetch(self, batch: Sequence[int]) -> list[tuple[int, bytes]]:
         fetched = self.client.fetch(list(batch), [b"BODY.PEEK[]"])
@@ -232,12 +251,13 @@ class MailboxConnection:
 
     def _handle(
         self, items: list[tuple[int, bytes]], future: Future[list[PreRead | None]] | None, uidvalidity: int
-    ) -> None:
-        """Store, process and move one fetched batch (read ahead by ``future`` when it has an answer)."""
+    ) -> Placed:
+        """Store and process one fetched batch (read ahead by ``future`` when it has an answer); where
+        each of its messages goes."""
         self.keep_lease()
         ahead = self.prereader.result(future, len(items)) if self.prereader is not None else None
         ready = [p.prepared if p is not None else None for p in ahead] if ahead is not None else None
-        placed: dict[str, list[tuple[int, int]]] = {}
+        placed: Placed = {}
         todo: list[tuple[int, int]] = []
         parsed: dict[int, tuple[bytes, Message]] = {}
         readings: dict[int, Reading] = {}
@@ -263,11 +283,9 @@ class MailboxConnection:
         self.counters.processed += len(outcomes)
         for (uid, inbound_id), outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest waiting
             self._place(placed, uid, inbound_id, outcome.status)
-        for folder, pairs in placed.items():
-            self._move(folder, [u for u, _ in pairs], [i for _, i in pairs])
+        return placed
 
-    def _place(self, placed: dict[str, list[tuple[int, int]]], uid: int, inbound_id: int,
-               status: InboundStatus) -> None:  # fmt: skip
+    def _place(self, placed: Placed, uid: int, inbound_id: int, status: InboundStatus) -> None:
         target = folder_for(self.config, status)
         if target != self.config.imap.folder:
             placed.setdefault(target, []).append((uid, inbound_id))
@@ -291,25 +309,58 @@ class MailboxConnection:
         # Committed: from here on a crash leaves the messages in the folder, found again as leftovers.
         return results
 
+    def _open_mover(self, uidvalidity: int) -> Mover | None:
+        if self.connect_again is None:
+            return None
+        return Mover.open(self.connect_again, self.server_names[self.config.imap.folder], uidvalidity, self.method)
+
+    def _moves(
+        self, placed: Placed, mover: Mover | None, moving: tuple[MoveJob, Placed] | None
+    ) -> tuple[MoveJob, Placed] | None:
+        """Collect the moves in flight, then move ``placed``: handed to ``mover``, or here and now."""
+        self._collect(moving)
+        if mover is None:
+            for folder, pairs in placed.items():
+                self._move(folder, [u for u, _ in pairs], [i for _, i in pairs])
+            return None
+        if not placed:
+            return None
+        return mover.submit({self.server_names[f]: [u for u, _ in pairs] for f, pairs in placed.items()}), placed
+
+    def _collect(self, moving: tuple[MoveJob, Placed] | None) -> None:
+        """Wait for moves handed to the mover and record where the messages went; raise as a move did
+        (the folders moved before it are recorded all the same)."""
+        if moving is None:
+            return
+        job, placed = moving
+        try:
+            job.future.result()
+        finally:
+            done = set(job.done)
+            self._record({f: [i for _, i in pairs] for f, pairs in placed.items() if self.server_names[f] in done})
+
+    def _collect_quietly(self, moving: tuple[MoveJob, Placed]) -> None:
+        try:
+            self._collect(moving)
+        except Exception as exc:  # the error being raised already says what went wrong
+            log.info("imap %s: moves in flight when the pass failed: %s: %s", self.key, type(exc).__name__, exc)
+
     def _move(self, folder: str, uids: list[int], inbound_ids: list[int]) -> None:
-        target = self.server_names[folder]
-        if self.method == "move":
-            self.client.move(uids, target)
-        else:
-            self.client.copy(uids, target)
-            self.client.add_flags(uids, [DELETED])
-            self._expunge(uids)
+        move_uids(self.client, self.method, uids, self.server_names[folder])
+        self._record({folder: inbound_ids})
+
+    def _record(self, moved: dict[str, list[int]]) -> None:
+        """Where the messages are on the server now (``inbound_message.server_folder``)."""
         with transaction(self.app.sessions) as session:
-            session.execute(
-                update(InboundMessage).where(InboundMessage.id.in_(set(inbound_ids))).values(server_folder=folder)
-            )
-        self.counters.add_moved(folder, len(uids))
+            for folder, inbound_ids in moved.items():
+                session.execute(
+                    update(InboundMessage).where(InboundMessage.id.in_(set(inbound_ids))).values(server_folder=folder)
+                )
+        for folder, inbound_ids in moved.items():
+            self.counters.add_moved(folder, len(inbound_ids))
 
     def _expunge(self, uids: list[int]) -> None:
-        if self.method == "uidplus":
-            self.client.uid_expunge(uids)
-        else:
-            self.client.expunge()  # without UIDPLUS: every message flagged \Deleted in the folder goes
+        expunge_uids(self.client, self.method, uids)
 
     # waiting for mail
 

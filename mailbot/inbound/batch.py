@@ -7,12 +7,14 @@ here instead:
 
 - ``RowIds``: ids taken before the INSERT, for the tickets and the automatic replies, so that a reply
   quotes its ticket's number and the audit names the reply without flushing either: on PostgreSQL
-  the next value of the table's sequence (one per row: no gaps for unused ones); on SQLite the
-  number after both the table's highest id and the last one given out, which is safe because the
-  transaction began with ``BEGIN IMMEDIATE`` and holds the database's only write lock until it
-  ends. The highest id is read at the first ``take`` and again after any flush of the session: a
-  step of the batch that flushes (the payment instructions of an order a renewal created) inserts
-  rows with ids of the database's choosing. ``tickets.open_ticket`` and
+  the next values of the table's sequence, as many per query as the batch expects to need (a ticket
+  for each person's message still to act on); those it does not use are skipped, as a rolled-back
+  transaction's are: numbers are unique and increasing, not gapless; on
+  SQLite the number after both the table's highest id and the last one given out, which is safe
+  because the transaction began with ``BEGIN IMMEDIATE`` and holds the database's only write lock
+  until it ends. The highest id is read at the first ``take`` and again after any flush of the
+  session: a step of the batch that flushes (the payment instructions of an order a renewal
+  created) inserts rows with ids of the database's choosing. ``tickets.open_ticket`` and
   ``outbox.stage`` take their ids here when given them; ``process_many`` flushes the tickets of the
   messages it quarantined before acting starts, and redoes the whole batch one message at a time
   when acting fails (a clash of ids included).
@@ -23,7 +25,7 @@ here instead:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import bindparam, event, func, select, text
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session
 from mailbot.db.models import OutboundMessage, Ticket
 from mailbot.outbound.context import REPLY_TEMPLATES
 
-_NEXT_ID_PG = text("SELECT nextval(pg_get_serial_sequence(:table, 'id'))")
+_NEXT_IDS_PG = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)")
 _REPLIES_BY_ADDRESS = (
     select(func.lower(OutboundMessage.to_address), func.count(OutboundMessage.id))
     .where(
@@ -47,18 +49,28 @@ _REPLIES_BY_ADDRESS = (
 class RowIds:
     """Ids for rows of one table not inserted yet (see the module's docstring)."""
 
-    def __init__(self, session: Session, table: type[Ticket] | type[OutboundMessage]) -> None:
+    def __init__(
+        self, session: Session, table: type[Ticket] | type[OutboundMessage], demand: Callable[[], int] = lambda: 1
+    ) -> None:
+        """``demand``: how many ids the batch still expects to take (PostgreSQL takes that many at once)."""
         self.session = session
+        self.demand = demand
         self.table = table.__tablename__
         self._highest = select(func.max(table.id))
         self._postgresql = session.get_bind().dialect.name == "postgresql"
         self._floor = 1  # after the last id given out
         self._next: int | None = None  # None: the table's highest id must be read (again)
-        event.listen(session, "after_flush", self._flushed)
+        self._block: list[int] = []  # PostgreSQL: taken from the sequence, not given out yet
+        if not self._postgresql:
+            event.listen(session, "after_flush", self._flushed)
 
     def take(self) -> int:
         if self._postgresql:
-            return int(self.session.scalar(_NEXT_ID_PG, {"table": self.table}))
+            if not self._block:
+                count = max(1, self.demand())
+                found = self.session.scalars(_NEXT_IDS_PG, {"table": self.table, "count": count})
+                self._block = sorted((int(n) for n in found), reverse=True)
+            return self._block.pop()
         if self._next is None:
             self._next = max(self._floor, int(self.session.scalar(self._highest) or 0) + 1)
         number = self._next
@@ -103,7 +115,8 @@ class Batch:
     """One transaction's shared state for acting on many messages without a flush per message."""
 
     def __init__(self, session: Session, replies_since: datetime) -> None:
-        self.tickets = RowIds(session, Ticket)
+        self.people_left = 0  # messages from people still to act on, each likely to open a ticket
+        self.tickets = RowIds(session, Ticket, demand=lambda: self.people_left)
         self.outbound = RowIds(session, OutboundMessage)
         self.replies = ReplyCounts(session, replies_since)
         self.rematch = False  # a change applied may change what later messages match (a customer's addresses)

@@ -194,8 +194,10 @@ def _process_batch(
         batch = Batch(session, local_midnight(now, app.config))
         matches = find_matches(session, [keys for *_, keys in ready])
         batch.replies.load(reply_address(r.message) for _, _, r, _ in ready if r.kind == "human")
+        people = [r.kind == "human" for _, _, r, _ in ready]
         with session.no_autoflush:
-            for (index, inbound, reading, keys), match in zip(ready, matches, strict=True):
+            for n, ((index, inbound, reading, keys), match) in enumerate(zip(ready, matches, strict=True)):
+                batch.people_left = sum(people[n:])
                 if batch.rematch:  # a change applied in this batch may have changed what matches
                     match = find_match(session, keys)
                 status = _act_row(session, app, inbound, reading, match, now, rules, batch)

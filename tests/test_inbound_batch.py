@@ -123,19 +123,19 @@ def test_store_many_meeting_a_concurrent_copy_stores_one_at_a_time(
     app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     raws = messages()[:3]
-    real_new_row = store._new_row
+    real_row_values = store._row_values
     sneaked: list[InboundMessage] = []
     sessions: list[Session] = []
 
-    def new_row(p: store.Prepared, **kw: Any) -> InboundMessage:
-        if not sneaked:  # the first message is stored by someone else after the look-up, before the flush
-            twin = real_new_row(p, **{**kw, "source": "maildir"})
+    def row_values(p: store.Prepared, **kw: Any) -> dict[str, Any]:
+        if not sneaked:  # the first message is stored by someone else after the look-up, before the INSERT
+            twin = InboundMessage(**real_row_values(p, **{**kw, "source": "maildir"}))
             with sessions[0].begin_nested():
                 sessions[0].add(twin)
             sneaked.append(twin)
-        return real_new_row(p, **kw)
+        return real_row_values(p, **kw)
 
-    monkeypatch.setattr(store, "_new_row", new_row)
+    monkeypatch.setattr(store, "_row_values", row_values)
     caplog.set_level("INFO", logger="mailbot.inbound.store")
     with transaction(app.sessions) as session:
         sessions.append(session)

@@ -24,8 +24,9 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parseaddr
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,9 @@ from mailbot.inbound.cards import redact_and_parse
 from mailbot.inbound.mime import Attachment, decode_header_value, header_hash, normalize_message_id
 
 log = logging.getLogger(__name__)
+
+# One INSERT for a batch's new rows, their ids back in the order given.
+_INSERT_RETURNING_ID = insert(InboundMessage).returning(InboundMessage.id, sort_by_parameter_order=True)
 
 DEDUP_KEY_MAX = 300  # the column's length
 SENDER_MAX = 320
@@ -108,7 +112,7 @@ def store_many(
     uidvalidity: int | None = None,
     ready: Sequence[Prepared | None] | None = None,
 ) -> list[StoreResult]:
-    """``store_raw`` for a batch of ``(uid, raw)``: one look-up of the stored keys and one INSERT flush.
+    """``store_raw`` for a batch of ``(uid, raw)``: one look-up of the stored keys and one INSERT.
 
     Same answers as storing them one at a time, in order (a message given twice is a duplicate of its
     first copy). If the flush meets the unique constraint (another process stored one of them since the
@@ -131,34 +135,38 @@ def store_many(
             )
         )
         stored.update({str(key): (int(row_id), InboundStatus(status)) for key, row_id, status in found})
-    rows: dict[str, InboundMessage] = {}
+    values: dict[str, dict[str, Any]] = {}
     for (uid, _raw), p in zip(items, prepared, strict=True):
-        if p.key not in stored and p.key not in rows:
-            rows[p.key] = _new_row(p, source=source, now=now, config=config, mailbox=mailbox,
-                                   uidvalidity=uidvalidity, uid=uid)  # fmt: skip
-    if rows:
+        if p.key not in stored and p.key not in values:
+            values[p.key] = _row_values(p, source=source, now=now, config=config, mailbox=mailbox,
+                                        uidvalidity=uidvalidity, uid=uid)  # fmt: skip
+    new_ids: dict[str, int] = {}
+    if values:
         try:
             with session.begin_nested():
-                session.add_all(rows.values())
-                session.flush()
+                found_ids = session.scalars(_INSERT_RETURNING_ID, list(values.values())).all()
         except IntegrityError:
-            log.info("inbound: a batch of %d met a concurrent copy, storing one at a time", len(rows))
+            log.info("inbound: a batch of %d met a concurrent copy, storing one at a time", len(values))
             return [
                 _store_prepared(session, p, source=source, now=now, config=config, mailbox=mailbox,
                                 uidvalidity=uidvalidity, uid=uid)
                 for (uid, _raw), p in zip(items, prepared, strict=True)
             ]  # fmt: skip
+        new_ids = dict(zip(values, (int(i) for i in found_ids), strict=True))
     results: list[StoreResult] = []
     for p in prepared:
         if p.key in stored:
             row_id, status = stored[p.key]
             results.append(StoreResult(row_id, True, status))
             continue
-        row = rows[p.key]
+        row_id, status = new_ids[p.key], values[p.key]["status"]
         parsed = (p.redacted, p.parsed) if p.parsed is not None else None
-        results.append(StoreResult(row.id, False, row.status, parsed))
-        stored[p.key] = (row.id, row.status)  # a second copy in the batch is a duplicate of this one
-        _stored(session, row, source, now)
+        results.append(StoreResult(row_id, False, status, parsed))
+        stored[p.key] = (row_id, status)  # a second copy in the batch is a duplicate of this one
+        if status == InboundStatus.QUARANTINED:
+            _stored(session, session.get_one(InboundMessage, row_id), source, now)
+        else:
+            log.info("inbound id %s stored (%s, %s)", row_id, p.key, source)
     return results
 
 
@@ -202,25 +210,40 @@ def _new_row(
     uidvalidity: int | None,
     uid: int | None,
 ) -> InboundMessage:
+    return InboundMessage(**_row_values(p, source=source, now=now, config=config, mailbox=mailbox,
+                                        uidvalidity=uidvalidity, uid=uid))  # fmt: skip
+
+
+def _row_values(
+    p: Prepared,
+    *,
+    source: str,
+    now: datetime,
+    config: Config,
+    mailbox: str | None,
+    uidvalidity: int | None,
+    uid: int | None,
+) -> dict[str, Any]:
+    """The columns of a new row for ``p`` (quarantined at once when too large)."""
     too_large = p.size > config.inbound.max_message_bytes
-    return InboundMessage(
-        dedup_key=p.key,
-        message_id=p.envelope.message_id[:998] if p.envelope.message_id else None,
-        sha256=hashlib.sha256(p.redacted).hexdigest(),
-        raw_compressed=zlib.compress(p.redacted, 6),
-        size=len(p.redacted),
-        source=source,
-        mailbox=mailbox,
-        uidvalidity=uidvalidity,
-        uid=uid,
-        received_at=now,
-        status=InboundStatus.QUARANTINED if too_large else InboundStatus.RECEIVED,
-        sender=p.envelope.sender,
-        subject=p.envelope.subject,
-        card_number_detected=p.card_found,
-        error=f"too large: {p.size} bytes" if too_large else None,
-        processed_at=now if too_large else None,
-    )
+    return {
+        "dedup_key": p.key,
+        "message_id": p.envelope.message_id[:998] if p.envelope.message_id else None,
+        "sha256": hashlib.sha256(p.redacted).hexdigest(),
+        "raw_compressed": zlib.compress(p.redacted, 6),
+        "size": len(p.redacted),
+        "source": source,
+        "mailbox": mailbox,
+        "uidvalidity": uidvalidity,
+        "uid": uid,
+        "received_at": now,
+        "status": InboundStatus.QUARANTINED if too_large else InboundStatus.RECEIVED,
+        "sender": p.envelope.sender,
+        "subject": p.envelope.subject,
+        "card_number_detected": p.card_found,
+        "error": f"too large: {p.size} bytes" if too_large else None,
+        "processed_at": now if too_large else None,
+    }
 
 
 def _stored(session: Session, row: InboundMessage, source: str, now: datetime) -> None:

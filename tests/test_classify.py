@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
+import mailbot.inbound.classify as classify_module
 from mailbot.inbound.classify import classify
 from mailbot.inbound.mime import parse_message
 
@@ -113,3 +118,25 @@ def test_reply_about_a_bounce_from_a_person_is_human() -> None:
         kind_of(b"From: m@b.it\nSubject: Re: Undelivered Mail Returned to Sender\n\nla mail torna indietro")[0]
         == "human"
     )
+
+
+def test_the_second_parse_is_made_only_for_a_report_or_a_receipt(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[bytes] = []
+    real = classify_module._compat_message
+
+    def compat_message(raw: bytes) -> Any:
+        parsed.append(raw)
+        return real(raw)
+
+    monkeypatch.setattr(classify_module, "_compat_message", compat_message)
+    assert kind_of(b"From: m@b.it\nSubject: Rinnovo\n\nVorrei rinnovare")[0] == "human"
+    assert parsed == []
+    shouting = dsn("5.1.1", "failed").replace(b"multipart/report", b"MULTIPART/Report")
+    result = classify(parse_message(shouting), shouting)
+    assert result.kind == "bounce" and result.bounce is not None and result.bounce.permanent
+    assert parsed == [shouting]
+    receipt = (  # a read receipt wrapped in multipart/mixed: found by its subject
+        b"From: a@b.it\nSubject: Letto: Rinnovo\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=M\n\n"
+        b"--M\nContent-Type: message/disposition-notification\n\nFinal-Recipient: rfc822; a@b.it\n--M--\n"
+    )
+    assert kind_of(receipt) == ("auto_reply", ("read receipt",))

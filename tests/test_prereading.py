@@ -8,9 +8,11 @@ import logging
 import os
 import pickle
 import signal
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +108,20 @@ def poisoned_pre_read(raws: Sequence[bytes], own: frozenset[str]) -> list[PreRea
     return pre_read(raws, own)
 
 
+def warmed(reader: Prereader) -> Prereader:
+    """``reader`` with its worker started and up, so that every batch goes to it."""
+    reader.start()
+    assert reader.ready(wait=60)
+    return reader
+
+
+def gated_warm_up(gate: str) -> bool:
+    """A worker that is not up until the file ``gate`` exists."""
+    while not os.path.exists(gate):
+        time.sleep(0.01)
+    return True
+
+
 def dying_pre_read(raws: Sequence[bytes], own: frozenset[str]) -> list[PreRead | None]:
     os._exit(3)
 
@@ -179,6 +195,7 @@ def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setattr(connection_module, "FETCH_BATCH", 3)
+    monkeypatch.setattr(imap_module, "Prereader", lambda own, *, enabled: warmed(Prereader(own, enabled=enabled)))
     app = make_app(tmp_path, db_url, engine, server)
     raws = corpus(8)
     server.append([*raws, raws[0]])  # the last is a copy of the first: stored once
@@ -197,6 +214,48 @@ def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
 
 
 @imap_only
+def test_batches_are_read_here_while_the_worker_starts_then_by_the_worker(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """No waiting for a worker that is starting: the listener reads those batches itself (here the
+    first two: the worker comes up while the first is read), the worker the rest, none twice."""
+    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
+    gate = tmp_path / "worker-may-start"
+    made: list[Prereader] = []
+
+    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
+        made.append(Prereader(own, enabled=enabled, starting=partial(gated_warm_up, str(gate))))
+        return made[-1]
+
+    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    app = make_app(tmp_path, db_url, engine, server)
+    raws = corpus(8)
+    server.append(raws)
+    calls: list[bytes] = []
+    real = understand.read_message
+
+    def read_message(raw: bytes, **kw: Any) -> Any:
+        calls.append(raw)
+        if len(calls) == 2:  # the first batch read here: let the worker come up, and wait for it
+            gate.touch()
+            assert made[0].ready(wait=60)
+        return real(raw, **kw)
+
+    monkeypatch.setattr("mailbot.inbound.pipeline.read_message", read_message)
+    counters = drain_mailbox(app, rules)
+    assert (counters.stored, counters.processed, counters.duplicates) == (8, 8, 0)
+    assert calls == [prepare_raw(raw).redacted for raw in raws[:4]]  # batches 1 and 2, handed over unready
+    found = rows(app)
+    assert [load_raw(row) for row in found] == [prepare_raw(raw).redacted for raw in raws]
+    own = own_addresses(app.config)
+    for row in found[4:]:  # read by the worker, as this process reads them
+        reading = understand.read_message(load_raw(row), own_addresses=own, redacted=True)
+        assert (row.kind, row.understanding["reply_text"]) == (reading.kind, reading.new_text)
+    assert_each_in_its_folder(app, server)
+
+
+@imap_only
 def test_a_reading_that_fails_in_the_worker_is_quarantined_as_before(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
@@ -205,7 +264,7 @@ def test_a_reading_that_fails_in_the_worker_is_quarantined_as_before(
     made: list[Prereader] = []
 
     def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
-        made.append(Prereader(own, enabled=enabled, work=poisoned_pre_read))
+        made.append(warmed(Prereader(own, enabled=enabled, work=poisoned_pre_read)))
         return made[-1]
 
     monkeypatch.setattr(imap_module, "Prereader", prereader)
@@ -235,7 +294,7 @@ def test_a_dead_worker_falls_back_to_reading_in_process(
     made: list[Prereader] = []
 
     def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
-        made.append(Prereader(own, enabled=enabled, work=dying_pre_read))
+        made.append(warmed(Prereader(own, enabled=enabled, work=dying_pre_read)))
         return made[-1]
 
     monkeypatch.setattr(imap_module, "Prereader", prereader)
@@ -299,7 +358,7 @@ def test_stopping_the_listener_shuts_the_worker_down(
 
 
 def test_a_worker_killed_between_batches_is_noticed_and_given_up(caplog: pytest.LogCaptureFixture) -> None:
-    reader = Prereader(frozenset())
+    reader = warmed(Prereader(frozenset()))
     try:
         raws = corpus(2)
         first = reader.result(reader.submit(raws), 2)

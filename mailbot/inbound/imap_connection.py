@@ -220,6 +220,8 @@ class MailboxConnection:
         batches = list(chunks(list(uids), FETCH_BATCH))
         several = len(batches) > 1
         ahead = self.prereader if self.prereader is not None and several else None
+        if ahead is not None:
+            ahead.start()  # while the first batch is fetched (it is read here until the worker is up)
         mover = self._open_mover(uidvalidity) if several else None
         waiting: tuple[list[tuple[int, bytes]], Future[list[PreRead | None]] | None] | None = None
         moving: tuple[MoveJob, Placed] | None = None

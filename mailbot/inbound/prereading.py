@@ -14,10 +14,12 @@ in the listener's own process, as without it:
 - a worker that dies (or a result that cannot come back) turns reading ahead off for the rest of the
   listener's life, with a warning; that batch is read in-process.
 
-The worker is started at the first batch that has a next one (a single batch gains nothing from a
-second process: the listener would only wait for it) and shut down by ``close`` when the listener or
-the drain stops. It is a ``spawn`` process: the listener runs in a thread beside others, and a fork
-would copy their locks.
+The worker is started when a pass finds more than one batch waiting (a single batch gains nothing
+from a second process: the listener would only wait for it) and shut down by ``close`` when the
+listener or the drain stops. It is a ``spawn`` process: the listener runs in a thread beside others,
+and a fork would copy their locks. Starting it takes a while (a new interpreter importing mailbot:
+about half a second here); until it has (``warm_up`` came back), ``submit`` answers None and the
+listener reads those batches itself rather than wait for it.
 """
 
 from __future__ import annotations
@@ -64,32 +66,66 @@ def pre_read(raws: Sequence[bytes], own_addresses: frozenset[str]) -> list[PreRe
     return out
 
 
+def warm_up() -> bool:
+    """The worker's first task: done once the process has started and imported what reading needs."""
+    return True
+
+
 Work = Callable[[Sequence[bytes], frozenset[str]], list[PreRead | None]]
 
 
 class Prereader:
     """One worker process that reads the next batch ahead; ``close`` when done (idempotent)."""
 
-    def __init__(self, own_addresses: frozenset[str], *, enabled: bool = True, work: Work = pre_read) -> None:
+    def __init__(
+        self,
+        own_addresses: frozenset[str],
+        *,
+        enabled: bool = True,
+        work: Work = pre_read,
+        starting: Callable[[], bool] = warm_up,
+    ) -> None:
         self.own_addresses = own_addresses
         self.enabled = enabled
         self.work = work  # run in the worker: a module-level function (it is sent by name)
+        self.starting = starting  # the worker's first task, likewise
         self._pool: ProcessPoolExecutor | None = None
+        self._started: Future[bool] | None = None  # ``warm_up`` in the worker
 
     @property
     def started(self) -> bool:
         return self._pool is not None
 
+    def start(self) -> None:
+        """Start the worker if it is not running; returns at once (see ``ready``)."""
+        if not self.enabled or self._pool is not None:
+            return
+        try:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._started = self._pool.submit(self.starting)
+            log.info("inbound: reading ahead in a worker process")
+        except Exception as exc:  # no process to be had
+            self._give_up(exc)
+
+    def ready(self, wait: float = 0.0) -> bool:
+        """Whether the worker has started (waiting up to ``wait`` seconds for it)."""
+        if self._started is None:
+            return False
+        try:
+            self._started.result(timeout=wait)
+        except Exception:  # not yet (TimeoutError), or it died starting: ``submit`` finds out
+            return self._started.done()
+        return True
+
     def submit(self, raws: Sequence[bytes]) -> Future[list[PreRead | None]] | None:
-        """Start reading ``raws`` in the worker; None when reading ahead is off (the caller reads itself)."""
-        if not self.enabled:
+        """Start reading ``raws`` in the worker; None when reading ahead is off or the worker is still
+        starting (the caller reads them itself)."""
+        self.start()
+        if not self.enabled or self._pool is None or not self.ready():
             return None
         try:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-                log.info("inbound: reading ahead in a worker process")
             return self._pool.submit(self.work, list(raws), self.own_addresses)
-        except Exception as exc:  # a pool already broken, or no process to be had
+        except Exception as exc:  # a pool already broken (the worker died)
             self._give_up(exc)
             return None
 
@@ -109,7 +145,7 @@ class Prereader:
 
     def close(self) -> None:
         """Stop the worker: what it is reading is finished and dropped, what waits is cancelled."""
-        pool, self._pool = self._pool, None
+        pool, self._pool, self._started = self._pool, None, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 

@@ -3,14 +3,18 @@ rule set's wording in Italian and English (no parsing involved)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from mailbot.cli import main
 from mailbot.db.models import CustomerKind
+from mailbot.inbound import engine
 from mailbot.inbound.engine import Facts, evaluate, normalise_text
 from mailbot.inbound.rules import CUSTOMER_KINDS, INTENTS, RulesError, RuleSet, load_rules, parse_rules
+from mailbot.inbound.understand import read_message
 from mailbot.paths import rules_dir
 
 GOOD = """
@@ -320,3 +324,27 @@ def test_rules_check_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     err = capsys.readouterr().err
     assert "bad.toml: rule 'broken': confidence: expected a number from 0 to 1, got 7" in err
     assert "1 error(s)" in err
+
+
+def test_joined_patterns_change_no_decision_nor_trace(shipped: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one search that tells a rule's text patterns all miss (``engine._any_of``) gives the very
+    decisions and traces of searching them one by one, on every golden message, for every customer kind."""
+    corpus = Path(__file__).parent / "corpus"
+    readings = [read_message(p.read_bytes()) for p in sorted(corpus.glob("*.eml"))]
+    facts = [Facts(r.kind, r.new_text, r.message.headers, frozenset(r.fields)) for r in readings]
+    facts += [Facts("human", text) for text, _ in WORDING]
+    cases = [replace(f, customer_kind=kind) for f in facts for kind in (None, *CUSTOMER_KINDS)]
+    joined = [evaluate(shipped, case) for case in cases]
+    assert any(engine._any_of(rule.when.text_any) is not None for rule in shipped.rules)  # it is used
+    monkeypatch.setattr(engine, "_any_of", lambda patterns: None)
+    assert joined == [evaluate(shipped, case) for case in cases]
+
+
+def test_patterns_that_cannot_be_joined_safely_are_searched_one_by_one() -> None:
+    word = re.compile(r"(rinnov\w+)", re.I)
+    assert engine._any_of((word,)) is None  # one alone: nothing to join
+    assert engine._any_of((word, re.compile(r"(a)\1", re.I))) is None  # \1 would name the other's group
+    assert engine._any_of((word, re.compile(r"(?P<x>a)(?P=x)", re.I))) is None
+    assert engine._any_of((word, re.compile(r"disdett", 0))) is None  # different flags
+    joined = engine._any_of((word, re.compile(r"disdett|annull", re.I)))
+    assert joined is not None and joined.search("Vorrei ANNULLARE") and not joined.search("grazie")

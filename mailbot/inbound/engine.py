@@ -8,6 +8,7 @@ apostrophes made plain, so ``rinnovo automatico`` matches a wrapped line and ``l
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from mailbot.inbound.rules import Conditions, Rule, RuleSet
 _SPACE = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _SNIPPET = 60
+_BACKREFERENCE = re.compile(r"\\[1-9]|\\g<|\(\?P=")
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,9 @@ def _headers(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
 
 
 def _text_none(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+    quick = _any_of(when.text_none)
+    if quick is not None and quick.search(text) is None:
+        return True, ""
     for pattern in when.text_none:
         match = pattern.search(text)
         if match:
@@ -141,11 +146,30 @@ def _text_all(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
 def _text_any(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
     if not when.text_any:
         return True, ""
+    quick = _any_of(when.text_any)
+    if quick is not None and quick.search(text) is None:
+        return False, f"no text pattern matched ({len(when.text_any)} tried)"
     for pattern in when.text_any:
         match = pattern.search(text)
         if match:
             return True, f"text {_quote(match)}"
     return False, f"no text pattern matched ({len(when.text_any)} tried)"
+
+
+@functools.lru_cache(maxsize=1024)
+def _any_of(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One pattern that matches wherever one of ``patterns`` does: one search tells that none of them
+    matches (most rules miss most messages); on a match the patterns are searched one by one, so the
+    trace is the same. None for fewer than two, or where joining could change a pattern's meaning (a
+    backreference would count the groups of the others) or does not compile (an inline global flag)."""
+    if len(patterns) < 2 or any(_BACKREFERENCE.search(p.pattern) for p in patterns):
+        return None
+    if len({p.flags for p in patterns}) != 1:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:
+        return None
 
 
 def _quote(match: re.Match[str]) -> str:

@@ -195,6 +195,7 @@ def mailbot_phase(config: Config, queue: Any) -> None:
     from mailbot.inbound.imap import drain_mailbox  # the listener's one pass over the folder
 
     app = create_app(config)
+    app.renderer.compile_all()  # as ``mailbot run`` does at start (runner.Runner)
     start = time.perf_counter()
     drain_mailbox(app, now=NOW)
     elapsed = time.perf_counter() - start

@@ -60,6 +60,7 @@ class Runner:
         self.sender = sender
         self.clock = clock
         self.rules = rules if rules is not None else load_rules(rules_dir())
+        app.renderer.compile_all()  # a broken template stops the start, not the first email needing it
         self.imap_stop = threading.Event()
         self.listener: ImapListener | None = None
         if app.config.imap.host:

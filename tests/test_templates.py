@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+import shutil
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -406,3 +407,13 @@ def test_samples_reject_unknown_names() -> None:
 def test_tidy_text() -> None:
     assert tidy_text("\n\nA  \n\n\n\nB\t\n  C\n\n") == "A\n\nB\n  C\n"
     assert Path(Renderer().root).name == "mail"
+
+
+def test_compile_all_compiles_every_template_and_names_a_broken_one(tmp_path: Path) -> None:
+    shipped = Renderer()
+    assert shipped.compile_all() == len(shipped.text_env.list_templates()) > 3 * len(shipped.names())
+    mail = tmp_path / "mail"
+    shutil.copytree(shipped.root, mail)
+    (mail / "reply_received" / "en" / "body.html").write_text("<p>{{ customer.name </p>\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"template reply_received/en/body.html line 1: unexpected"):
+        Renderer(tmp_path).compile_all()

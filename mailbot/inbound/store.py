@@ -66,20 +66,25 @@ class Envelope:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A received message made ready to store (pure): redacted, identified, its envelope read."""
+    """A received message made ready to store (pure): redacted, identified, its envelope read, and the
+    redacted bytes compressed with their SHA-256 (what the row keeps)."""
 
     size: int  # of the raw as received, for ``inbound.max_message_bytes``
     redacted: bytes
     card_found: bool
     envelope: Envelope
     key: str
+    sha256: str
+    compressed: bytes = field(repr=False)
     parsed: Message | None = None  # the parse of ``redacted`` (when nothing was redacted)
 
 
 def prepare_raw(raw: bytes) -> Prepared:
     redacted, card_found, parsed = redact_and_parse(raw)
     envelope = read_envelope(redacted)
-    return Prepared(len(raw), redacted, card_found, envelope, dedup_key(envelope.message_id, redacted), parsed)
+    key = dedup_key(envelope.message_id, redacted)
+    digest = hashlib.sha256(redacted).hexdigest()
+    return Prepared(len(raw), redacted, card_found, envelope, key, digest, zlib.compress(redacted, 6), parsed)
 
 
 def store_raw(
@@ -229,8 +234,8 @@ def _row_values(
     return {
         "dedup_key": p.key,
         "message_id": p.envelope.message_id[:998] if p.envelope.message_id else None,
-        "sha256": hashlib.sha256(p.redacted).hexdigest(),
-        "raw_compressed": zlib.compress(p.redacted, 6),
+        "sha256": p.sha256,
+        "raw_compressed": p.compressed,
         "size": len(p.redacted),
         "source": source,
         "mailbox": mailbox,

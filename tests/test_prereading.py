@@ -24,6 +24,7 @@ import mailbot.inbound.imap_connection as connection_module
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, InboundStatus, Ticket
+from mailbot.inbound import engine as rules_engine
 from mailbot.inbound import prereading, understand
 from mailbot.inbound.addresses import own_addresses
 from mailbot.inbound.cards import MASK
@@ -98,14 +99,14 @@ def counting_reader(monkeypatch: pytest.MonkeyPatch, poison: bool = False) -> li
 # Run in the worker process (sent by name, so module-level).
 
 
-def poisoned_pre_read(raws: Sequence[bytes], own: frozenset[str]) -> list[PreRead | None]:
+def poisoned_pre_read(raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | None) -> list[PreRead | None]:
     def read_message(raw: bytes, **kw: Any) -> Any:
         if b"X-Test-Poison: yes" in raw:
             raise RuntimeError("the parser broke on this message")
         return understand.read_message(raw, **kw)
 
     setattr(prereading, "read_message", read_message)  # noqa: B010  # in the worker process only
-    return pre_read(raws, own)
+    return pre_read(raws, own, rules)
 
 
 def warmed(reader: Prereader) -> Prereader:
@@ -122,7 +123,7 @@ def gated_warm_up(gate: str) -> bool:
     return True
 
 
-def dying_pre_read(raws: Sequence[bytes], own: frozenset[str]) -> list[PreRead | None]:
+def dying_pre_read(raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | None) -> list[PreRead | None]:
     os._exit(3)
 
 
@@ -198,9 +199,13 @@ def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
     raws = corpus(8)
     server.append([*raws, raws[0]])  # the last is a copy of the first: stored once
     calls = counting_reader(monkeypatch)
+    checked: list[object] = []
+    real_precheck = rules_engine.precheck
+    monkeypatch.setattr(rules_engine, "precheck", lambda *a: checked.append(a) or real_precheck(*a))
     counters = drain_mailbox(app, rules)
     assert (counters.stored, counters.duplicates, counters.processed) == (8, 1, 8)
     assert calls == []  # every reading came from the worker
+    assert checked == []  # and the rules were checked there, all but the customer's kind
     found = rows(app)
     assert [load_raw(row) for row in found] == [prepare_raw(raw).redacted for raw in raws]
     own = own_addresses(app.config)

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import email
 import email.policy
+from pathlib import Path
 
 import pytest
 
-from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.understand import decide, is_own_copy, merge_extractions, read_message, to_json, understand
+from mailbot.inbound import engine
+from mailbot.inbound.rules import CUSTOMER_KINDS, RuleSet, load_rules
+from mailbot.inbound.understand import (
+    decide,
+    is_own_copy,
+    merge_extractions,
+    read_message,
+    to_json,
+    understand,
+    with_rule_checks,
+)
 from mailbot.paths import rules_dir
 from tests.tnef_bytes import build_tnef, outlook, winmail_part
 
@@ -181,3 +191,24 @@ def test_already_redacted_raw_reads_the_same() -> None:
             direct.invalid,
             direct.new_text,
         ), path.name
+
+
+def test_rules_checked_ahead_decide_as_checking_them_here(rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reading worker checks the rules on a reading but for the customer's kind; ``decide`` then
+    finishes them with the matched kind, with the very intent, fields, review and trace of checking
+    everything here, for every golden message and every kind."""
+    corpus = Path(__file__).parent / "corpus"
+    readings = [read_message(p.read_bytes()) for p in sorted(corpus.glob("*.eml"))]
+    ahead = [with_rule_checks(r, rules) for r in readings]
+    kinds = (None, *CUSTOMER_KINDS)
+    here = [decide(r, rules, customer_kind=k) for r in readings for k in kinds]
+    checked: list[object] = []
+    real = engine.precheck
+    monkeypatch.setattr(engine, "precheck", lambda *a: checked.append(a) or real(*a))
+    assert [decide(r, rules, customer_kind=k) for r in ahead for k in kinds] == here
+    assert checked == []  # nothing checked again
+    fewer = RuleSet(rules.rules[1:], rules.files)  # checks made for other rules are not used
+    stale = with_rule_checks(readings[0], fewer)
+    assert stale.rule_checks is not None and not stale.rule_checks.serves(rules)
+    checked.clear()
+    assert decide(stale, rules) == decide(readings[0], rules) and len(checked) == 2  # both checked here

@@ -57,13 +57,37 @@ def normalise_text(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_APOSTROPHES)).strip()
 
 
-def evaluate(rules: RuleSet, facts: Facts) -> Decision:
-    """Run every rule on ``facts``; the first hit in priority order decides the intent."""
-    text = normalise_text(facts.text)
+@dataclass(frozen=True)
+class RuleCheck:
+    """One rule checked on everything but the matched customer's kind, which only matching knows:
+    the sender condition, then the conditions after the customer's (``rest``: held, why it missed,
+    and what held). ``complete`` finishes it once the kind is known."""
+
+    rule: str
+    sender: tuple[bool, str]
+    rest: tuple[bool, str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class RuleChecks:
+    """Every rule of a rule set checked ahead (``precheck``), for ``evaluate`` to finish."""
+
+    rules: tuple[str, ...]  # the rule names, in order: the checks serve only the very same rules
+    checks: tuple[RuleCheck, ...]
+
+    def serves(self, rules: RuleSet) -> bool:
+        return self.rules == tuple(rule.name for rule in rules.rules)
+
+
+def evaluate(rules: RuleSet, facts: Facts, ahead: RuleChecks | None = None) -> Decision:
+    """Run every rule on ``facts``; the first hit in priority order decides the intent. ``ahead`` is
+    ``precheck(rules, facts)`` done beforehand (by the reading worker): only the customer's kind is
+    checked here."""
+    checks = ahead.checks if ahead is not None and ahead.serves(rules) else precheck(rules, facts).checks
     trace = []
     winner: Rule | None = None
-    for rule in rules.rules:
-        hit, why = check(rule.when, facts, text)
+    for rule, pre in zip(rules.rules, checks, strict=True):
+        hit, why = complete(rule.when, pre, facts.customer_kind)
         trace.append(TraceEntry(rule.name, rule.intent, rule.priority, hit, why))
         if hit and winner is None:
             winner = rule
@@ -72,16 +96,44 @@ def evaluate(rules: RuleSet, facts: Facts) -> Decision:
     return Decision(winner.intent, winner.name, winner.confidence, winner.extractors, tuple(trace))
 
 
-def check(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
-    """(hit, why): why names every condition that held on a hit, or the first that failed on a miss."""
+def precheck(rules: RuleSet, facts: Facts) -> RuleChecks:
+    """Every rule checked on ``facts`` but for the customer's kind (pure: the reading worker runs it)."""
+    text = normalise_text(facts.text)
+    names = tuple(rule.name for rule in rules.rules)
+    return RuleChecks(names, tuple(_precheck(rule, facts, text) for rule in rules.rules))
+
+
+def complete(when: Conditions, pre: RuleCheck, customer_kind: str | None) -> tuple[bool, str]:
+    """(hit, why) of a rule from its ``RuleCheck`` and the customer's kind, the conditions taken in their
+    order (sender, customer, the rest): why names every condition that held on a hit, or the first
+    that failed on a miss."""
+    ok, why = pre.sender
+    if not ok:
+        return False, why
+    held = [why]
+    ok, why = _customer(when, customer_kind)
+    if not ok:
+        return False, why
+    held.append(why)
+    ok, why, rest = pre.rest
+    if not ok:
+        return False, why
+    return True, "; ".join(w for w in (*held, *rest) if w)
+
+
+def _precheck(rule: Rule, facts: Facts, text: str) -> RuleCheck:
+    when = rule.when
+    sender = _sender(when, facts, text)
+    if not sender[0]:
+        return RuleCheck(rule.name, sender, (False, "", ()))  # the rest is never looked at
     held: list[str] = []
-    for test in (_sender, _customer, _fields, _headers, _text_none, _text_all, _text_any):
+    for test in (_fields, _headers, _text_none, _text_all, _text_any):
         ok, why = test(when, facts, text)
         if not ok:
-            return False, why
+            return RuleCheck(rule.name, sender, (False, why, ()))
         if why:
             held.append(why)
-    return True, "; ".join(held)
+    return RuleCheck(rule.name, sender, (True, "", tuple(held)))
 
 
 def _sender(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
@@ -90,13 +142,13 @@ def _sender(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
     return False, f"sender kind {facts.sender_kind} not in {_list(when.sender_kinds)}"
 
 
-def _customer(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+def _customer(when: Conditions, customer_kind: str | None) -> tuple[bool, str]:
     if when.customer_kinds is None:
         return True, ""
-    kind = facts.customer_kind or "unknown"
+    kind = customer_kind or "unknown"
     if kind in when.customer_kinds:
         return True, f"customer {kind}"
-    unknown = " (no matched customer)" if facts.customer_kind is None else ""
+    unknown = " (no matched customer)" if customer_kind is None else ""
     return False, f"customer kind {kind}{unknown} not in {_list(when.customer_kinds)}"
 
 

@@ -232,7 +232,7 @@ class MailboxConnection:
                 items = self._fetch(batch)
                 if not items:
                     continue
-                future = ahead.submit([raw for _, raw in items]) if ahead is not None else None
+                future = ahead.submit([raw for _, raw in items], self.rules) if ahead is not None else None
                 if waiting is not None:
                     moving = self._moves(self._handle(*waiting, uidvalidity), mover, moving)
                 waiting = (items, future)

@@ -30,8 +30,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
+from mailbot.inbound.rules import RuleSet
 from mailbot.inbound.store import Prepared, prepare_raw
-from mailbot.inbound.understand import Reading, read_message
+from mailbot.inbound.understand import Reading, read_message, with_rule_checks
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,12 @@ class PreRead:
     reading: Reading | None
 
 
-def pre_read(raws: Sequence[bytes], own_addresses: frozenset[str]) -> list[PreRead | None]:
-    """What the worker runs (pure): ``prepare_raw`` then ``read_message`` on the redacted bytes, per message.
+def pre_read(
+    raws: Sequence[bytes], own_addresses: frozenset[str], rules: RuleSet | None = None
+) -> list[PreRead | None]:
+    """What the worker runs (pure): ``prepare_raw`` then ``read_message`` on the redacted bytes, per
+    message, and the ``rules`` checked on each reading but for the customer's kind (``decide``
+    finishes them once the message is matched).
 
     Never raises for a message: one whose preparation raised is None, one whose reading raised has no
     reading; the normal path then does that work again and meets the same error where it is handled."""
@@ -60,6 +65,8 @@ def pre_read(raws: Sequence[bytes], own_addresses: frozenset[str]) -> list[PreRe
             reading: Reading | None = read_message(
                 prepared.redacted, own_addresses=own_addresses, redacted=True, parsed=prepared.parsed
             )
+            if reading is not None and rules is not None:
+                reading = with_rule_checks(reading, rules)
         except Exception:
             reading = None
         out.append(PreRead(replace(prepared, parsed=None), reading))
@@ -71,7 +78,7 @@ def warm_up() -> bool:
     return True
 
 
-Work = Callable[[Sequence[bytes], frozenset[str]], list[PreRead | None]]
+Work = Callable[[Sequence[bytes], frozenset[str], RuleSet | None], list[PreRead | None]]
 
 
 class Prereader:
@@ -117,14 +124,14 @@ class Prereader:
             return self._started.done()
         return True
 
-    def submit(self, raws: Sequence[bytes]) -> Future[list[PreRead | None]] | None:
-        """Start reading ``raws`` in the worker; None when reading ahead is off or the worker is still
-        starting (the caller reads them itself)."""
+    def submit(self, raws: Sequence[bytes], rules: RuleSet | None = None) -> Future[list[PreRead | None]] | None:
+        """Start reading ``raws`` in the worker (and checking ``rules`` on them); None when reading ahead
+        is off or the worker is still starting (the caller reads them itself)."""
         self.start()
         if not self.enabled or self._pool is None or not self.ready():
             return None
         try:
-            return self._pool.submit(self.work, list(raws), self.own_addresses)
+            return self._pool.submit(self.work, list(raws), self.own_addresses, rules)
         except Exception as exc:  # a pool already broken (the worker died)
             self._give_up(exc)
             return None

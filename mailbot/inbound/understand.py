@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from email.message import Message
 from typing import Any
 
@@ -25,7 +25,7 @@ from mailbot.inbound.addresses import is_own_address
 from mailbot.inbound.bounces import BounceInfo
 from mailbot.inbound.cards import redact_and_parse, redact_text
 from mailbot.inbound.classify import classify
-from mailbot.inbound.engine import Decision, Facts, TraceEntry, evaluate
+from mailbot.inbound.engine import Decision, Facts, RuleChecks, TraceEntry, evaluate, precheck
 from mailbot.inbound.extract import InvalidValue, extract_fields
 from mailbot.inbound.mime import ParsedMessage, parse_message
 from mailbot.inbound.quotes import split_reply
@@ -49,6 +49,9 @@ class Reading:
     fields: Mapping[str, Any]
     invalid: tuple[InvalidValue, ...]
     card_number_detected: bool
+    # The rules checked ahead on this reading (``with_rule_checks``, by the reading worker): then
+    # ``decide`` only checks the matched customer's kind.
+    rule_checks: RuleChecks | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -120,9 +123,7 @@ def decide(
     customer_kind: str | None = None,
     review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
 ) -> Understanding:
-    found = frozenset(reading.fields) | {v.field for v in reading.invalid}
-    facts = Facts(reading.kind, reading.new_text, reading.message.headers, found, customer_kind)
-    decision = evaluate(rules, facts)
+    decision = evaluate(rules, rule_facts(reading, customer_kind), reading.rule_checks)
     keep = decision.extractors
     fields = {k: v for k, v in reading.fields.items() if keep is None or k in keep}
     invalid = tuple(v for v in reading.invalid if keep is None or v.field in keep)
@@ -138,6 +139,17 @@ def decide(
         review_reasons=reasons,
         trace=decision.trace,
     )
+
+
+def rule_facts(reading: Reading, customer_kind: str | None = None) -> Facts:
+    """What the rules look at in ``reading``."""
+    found = frozenset(reading.fields) | {v.field for v in reading.invalid}
+    return Facts(reading.kind, reading.new_text, reading.message.headers, found, customer_kind)
+
+
+def with_rule_checks(reading: Reading, rules: RuleSet) -> Reading:
+    """``reading`` with ``rules`` checked on it ahead, but for the customer's kind (pure)."""
+    return replace(reading, rule_checks=precheck(rules, rule_facts(reading)))
 
 
 def review_reasons(

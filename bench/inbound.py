@@ -50,6 +50,7 @@ from mailbot.db.models import (
     Service,
 )
 from mailbot.orders import create_order
+from mailbot.process import settle
 from mailbot.testing.databases import scratch_database
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 
@@ -195,7 +196,8 @@ def mailbot_phase(config: Config, queue: Any) -> None:
     from mailbot.inbound.imap import drain_mailbox  # the listener's one pass over the folder
 
     app = create_app(config)
-    app.renderer.compile_all()  # as ``mailbot run`` does at start (runner.Runner)
+    app.renderer.compile_all()  # as ``mailbot run`` does at start (runner.Runner), then settles
+    settle()
     start = time.perf_counter()
     drain_mailbox(app, now=NOW)
     elapsed = time.perf_counter() - start

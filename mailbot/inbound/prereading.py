@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from mailbot.inbound.rules import RuleSet
 from mailbot.inbound.store import Prepared, prepare_raw
 from mailbot.inbound.understand import Reading, read_message, with_rule_checks
+from mailbot.process import settle
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,9 @@ def pre_read(
 
 
 def warm_up() -> bool:
-    """The worker's first task: done once the process has started and imported what reading needs."""
+    """The worker's first task: done once the process has started and imported what reading needs,
+    which then stays out of the garbage collector's way (``process.settle``)."""
+    settle()
     return True
 
 

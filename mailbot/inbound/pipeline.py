@@ -27,6 +27,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from mailbot import audit
 from mailbot.app import App
 from mailbot.config import Config
 from mailbot.db.engine import transaction
@@ -195,7 +196,7 @@ def _process_batch(
         matches = find_matches(session, [keys for *_, keys in ready])
         batch.replies.load(reply_address(r.message) for _, _, r, _ in ready if r.kind == "human")
         people = [r.kind == "human" for _, _, r, _ in ready]
-        with session.no_autoflush:
+        with session.no_autoflush, audit.held(session):
             for n, ((index, inbound, reading, keys), match) in enumerate(zip(ready, matches, strict=True)):
                 batch.people_left = sum(people[n:])
                 if batch.rematch:  # a change applied in this batch may have changed what matches

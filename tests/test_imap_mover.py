@@ -49,13 +49,18 @@ class Watched:
     moved messages had in the database at that moment (read on a connection of its own)."""
 
     def __init__(self, client: Any, number: int, app: App, log: list[tuple[int, list[int], set[str]]],
-                 fail_on_move: int | None = None) -> None:  # fmt: skip
+                 fail_on_move: int | None = None, fetches: list[tuple[int, bool]] | None = None) -> None:  # fmt: skip
         self._client, self._number, self._app, self._log = client, number, app, log
         self._fail_on_move = fail_on_move
         self._moves = 0
+        self._fetches = fetches if fetches is not None else []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
+
+    def fetch(self, uids: list[int], data: list[bytes]) -> Any:
+        self._fetches.append((self._number, threading.current_thread() is threading.main_thread()))
+        return self._client.fetch(uids, data)
 
     def move(self, uids: list[int], folder: str) -> Any:
         self._moves += 1
@@ -71,14 +76,15 @@ class Watched:
 def watching(app: App, fail_on_move: int | None = None, refuse_second: bool = False) -> tuple[Any, list[Any]]:
     log: list[tuple[int, list[int], set[str]]] = []
     made: list[int] = []
+    fetches: list[tuple[int, bool]] = []  # (connection, in the main thread)
 
     def connect(imap: ImapConfig) -> Any:
         made.append(len(made) + 1)
         if refuse_second and len(made) > 1:
             raise IMAPClientError("[LIMIT] too many connections")
-        return Watched(connect_imap(imap), len(made), app, log, fail_on_move if len(made) > 1 else None)
+        return Watched(connect_imap(imap), len(made), app, log, fail_on_move if len(made) > 1 else None, fetches)
 
-    return connect, [log, made]
+    return connect, [log, made, fetches]
 
 
 @imap_only
@@ -89,10 +95,11 @@ def test_moves_run_on_a_second_connection_after_their_batch_committed(
     monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
     app = make_app(tmp_path, db_url, engine, server)
     server.append(corpus(7))
-    connect, (log, made) = watching(app)
+    connect, (log, made, fetches) = watching(app)
     counters = drain_mailbox(app, rules, connect=connect)
     assert (counters.stored, counters.processed) == (7, 7)
     assert made == [1, 2]  # the listener's connection and the mover's
+    assert fetches == [(1, False)] * 4  # on the listener's connection, by the fetching thread
     assert {number for number, _, _ in log} == {2}  # every move on the second one
     assert sorted(uid for _, uids, _ in log for uid in uids) == list(range(1, 8))
     assert all(str(InboundStatus.RECEIVED) not in statuses for _, _, statuses in log)  # processed and committed
@@ -109,11 +116,12 @@ def test_parallel_moves_off_or_a_single_batch_move_on_the_one_connection(
     app = make_app(tmp_path, db_url, engine, server)
     off = create_app(replace(app.config, imap=replace(app.config.imap, parallel_moves=False)), engine=engine)
     server.append(corpus(5))
-    connect, (log, made) = watching(off)
+    connect, (log, made, fetches) = watching(off)
     drain_mailbox(off, rules, connect=connect)
     assert made == [1] and {number for number, _, _ in log} == {1}
+    assert fetches == [(1, True)] * 3  # the connection moves too: no fetching beside it
     server.append(corpus(7)[5:6])  # one batch: nothing to overlap, no second connection
-    connect, (log, made) = watching(app)
+    connect, (log, made, _) = watching(app)
     drain_mailbox(app, rules, connect=connect)
     assert made == [1] and [uids for _, uids, _ in log] == [[6]]
     assert_each_in_its_folder(app, server)
@@ -166,11 +174,12 @@ def test_a_server_refusing_a_second_connection_gets_its_moves_inline(
     monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
     app = make_app(tmp_path, db_url, engine, server)
     server.append(corpus(5))
-    connect, (log, made) = watching(app, refuse_second=True)
+    connect, (log, made, fetches) = watching(app, refuse_second=True)
     with caplog.at_level(logging.WARNING, logger="mailbot.inbound.imap_mover"):
         counters = drain_mailbox(app, rules, connect=connect)
     assert "no second connection for moving (error: [LIMIT]" in caplog.text
     assert made == [1, 2] and {number for number, _, _ in log} == {1}
+    assert {in_main for _, in_main in fetches} == {True}
     assert counters.processed == 5
     assert_each_in_its_folder(app, server)
 

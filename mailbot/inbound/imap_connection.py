@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
@@ -78,6 +78,37 @@ class Counters:
 
     def add_moved(self, folder: str, count: int) -> None:
         self.moved[folder] = self.moved.get(folder, 0) + count
+
+
+class Fetcher:
+    """The fetched batches in order, each fetch started as the previous one is taken: in a thread when
+    ``in_thread`` (the connection is used by nothing else meanwhile), else when it is asked for."""
+
+    def __init__(self, fetch: Callable[[Sequence[int]], list[tuple[int, bytes]]], batches: Sequence[Sequence[int]],
+                 *, in_thread: bool) -> None:  # fmt: skip
+        self._fetch = fetch
+        self._batches = list(batches)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="imap-fetch") if in_thread else None
+        self._next: Future[list[tuple[int, bytes]]] | None = None
+        self._start()
+
+    def _start(self) -> None:
+        if self._pool is not None and self._batches:
+            self._next = self._pool.submit(self._fetch, self._batches.pop(0))
+
+    def next(self) -> list[tuple[int, bytes]]:
+        if self._pool is None:
+            return self._fetch(self._batches.pop(0))
+        if self._next is None:
+            raise IndexError("no batch left to fetch")
+        found = self._next.result()
+        self._start()
+        return found
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)  # the fetch in flight ends; its answer (or error) is dropped
+            self._pool = None
 
 
 class MailboxConnection:
@@ -216,20 +247,23 @@ class MailboxConnection:
         batches; a stop ends the batch being read (the rest stays in the folder). When more than one
         batch waits, batch N+1 is fetched and handed to the reading worker before batch N is stored
         and processed (``prereading``: a stop drops it unstored, still in the folder), and batch N's
-        moves go to the second connection's thread (``imap_mover``) while batch N+1 is handled."""
+        moves go to the second connection's thread (``imap_mover``) while batch N+1 is handled; the
+        listener's own connection then has nothing else to do meanwhile, so a thread fetches batch
+        N+2 on it (``Fetcher``)."""
         batches = list(chunks(list(uids), FETCH_BATCH))
         several = len(batches) > 1
         ahead = self.prereader if self.prereader is not None and several else None
         if ahead is not None:
             ahead.start()  # while the first batch is fetched (it is read here until the worker is up)
         mover = self._open_mover(uidvalidity) if several else None
+        fetcher = Fetcher(self._fetch, batches, in_thread=mover is not None)
         waiting: tuple[list[tuple[int, bytes]], Future[list[PreRead | None]] | None] | None = None
         moving: tuple[MoveJob, Placed] | None = None
         try:
-            for batch in batches:
+            for _ in batches:
                 if self.should_stop():
                     return
-                items = self._fetch(batch)
+                items = fetcher.next()
                 if not items:
                     continue
                 future = ahead.submit([raw for _, raw in items], self.rules) if ahead is not None else None
@@ -241,6 +275,7 @@ class MailboxConnection:
             self._collect(moving)
             moving = None
         finally:
+            fetcher.close()  # waits for a fetch in flight: the connection is this thread's again
             if mover is not None:
                 mover.close()  # waits for the moves in flight
             if moving is not None:  # leaving on an error: keep the record of moves that went through

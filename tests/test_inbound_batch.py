@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -332,6 +332,41 @@ def test_replies_staged_in_a_batch_take_ids_beside_an_email_a_change_inserted(
         for event in replied:  # the id audited is the reply to that very message
             reply = session.get_one(OutboundMessage, int(event.details["outbound_id"]))
             assert reply.details["inbound_id"] == int(event.entity_id)
+
+
+def test_a_batch_loads_the_services_and_orders_of_the_customers_it_changes_at_once(
+    app: App, rules: RuleSet, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Three customers asking for changes: their services (with products) and open orders (with
+    services) are loaded by two queries for the batch, not one relationship at a time per message."""
+    raws = []
+    with transaction(app.sessions) as session:
+        customers = [make_customer(session, kind=CustomerKind.PRIVATE, email=f"c{n}@example.org") for n in range(3)]
+        for customer in customers:
+            make_service(session, customer)
+            make_service(session, customer)
+        ids = [c.id for c in customers]
+    for n, customer_id in enumerate(ids):
+        token, _, _ = outbound_to(app, customer_id, f"c{n}@example.org", key=f"k{n}")
+        raws.append(eml("Vorrei disattivare il rinnovo automatico.", sender=f"c{n}@example.org", mid=f"a{n}@x.org",
+                        to=f"rinnovi+{token}@example.it"))  # fmt: skip
+    stored = stored_ids(app, raws)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        statements.append(" ".join(sql.split()))
+
+    event.listen(app.engine, "before_cursor_execute", seen)
+    try:
+        outcomes = process_many(app, stored, NOW, rules)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", seen)
+    assert "failed as a whole" not in caplog.text
+    with app.sessions() as session:
+        intents = [session.get_one(InboundMessage, i).intent for i in stored]
+    assert intents == ["autorenew_off"] * 3 and len(outcomes) == 3
+    from_service = [q for q in statements if q.startswith("SELECT") and " FROM service" in q]
+    assert len(from_service) == 1, from_service  # the batch's one selectin load
 
 
 def test_a_failure_while_acting_redoes_the_batch_one_message_at_a_time(

@@ -18,13 +18,13 @@ payment), which renews for one year only; others asking several years get an onl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from mailbot.app import App
 from mailbot.db.models import (
@@ -86,6 +86,28 @@ _OPEN_ORDERS = (
     .order_by(Order.id)
 )
 _SERVICES_OF_EMAIL = select(ReminderClaim.service_id).where(ReminderClaim.outbound_id == bindparam("outbound_id"))
+_CUSTOMERS_WITH_SERVICES = (
+    select(Customer)
+    .where(Customer.id.in_(bindparam("ids", expanding=True)))
+    .options(selectinload(Customer.services).selectinload(Service.product))
+)
+_OPEN_ORDERS_WITH_SERVICES = (
+    select(Order)
+    .where(Order.customer_id.in_(bindparam("ids", expanding=True)), Order.status.in_(sorted(OPEN_ORDER_STATUSES)))
+    .options(selectinload(Order.services))
+)
+
+
+def preload(session: Session, customer_ids: Iterable[int]) -> None:
+    """Load at once what building the changes of these customers reads: their services with the
+    products, their open orders with the services. A batch calls it for the customers it is about
+    to change, so that each message does not load them one relationship at a time; the objects stay
+    in the session (the batch holds them)."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    session.scalars(_CUSTOMERS_WITH_SERVICES, {"ids": ids}).all()
+    session.scalars(_OPEN_ORDERS_WITH_SERVICES, {"ids": ids}).all()
 
 
 def open_orders(session: Session, customer: Customer) -> list[Order]:

@@ -33,7 +33,8 @@ from mailbot.config import Config
 from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, InboundMessage, InboundStatus
 from mailbot.errors import TransientError
-from mailbot.inbound.actions import ActionResult, act
+from mailbot.inbound.actions import CHANGE_INTENTS, ActionResult, act
+from mailbot.inbound.actions_build import preload
 from mailbot.inbound.addresses import own_addresses
 from mailbot.inbound.batch import Batch
 from mailbot.inbound.failures import record_quarantine, record_retry
@@ -196,12 +197,18 @@ def _process_batch(
         matches = find_matches(session, [keys for *_, keys in ready])
         batch.replies.load(reply_address(r.message) for _, _, r, _ in ready if r.kind == "human")
         people = [r.kind == "human" for _, _, r, _ in ready]
+        decided = [_decide(session, app, r, m, rules) for (_, _, r, _), m in zip(ready, matches, strict=True)]
+        # What acting on the changes asked for will read of those customers, loaded at once.
+        changing = [m.customer_id for m, u in zip(matches, decided, strict=True) if u.intent in CHANGE_INTENTS
+                    and u.reading.kind == "human" and m.customer_id is not None]  # fmt: skip
+        preload(session, changing)
         with session.no_autoflush, audit.held(session):
             for n, ((index, inbound, reading, keys), match) in enumerate(zip(ready, matches, strict=True)):
                 batch.people_left = sum(people[n:])
+                u: Understanding | None = decided[n]
                 if batch.rematch:  # a change applied in this batch may have changed what matches
-                    match = find_match(session, keys)
-                status = _act_row(session, app, inbound, reading, match, now, rules, batch)
+                    match, u = find_match(session, keys), None
+                status = _act_row(session, app, inbound, reading, match, now, rules, batch, u)
                 outcomes[index] = Outcome(status, folder_for(app.config, status), inbound.id)
     return [o for o in outcomes if o is not None]
 
@@ -250,16 +257,12 @@ def _act_row(
     now: datetime,
     rules: RuleSet,
     batch: Batch | None = None,
+    decided: Understanding | None = None,
 ) -> InboundStatus:
-    """Decide with the matched customer's kind, store the attachments, act, and record it all on the row."""
+    """Decide with the matched customer's kind (unless ``decided`` for this match already), store the
+    attachments, act, and record it all on the row."""
     config = app.config
-    customer = session.get(Customer, match.customer_id) if match.customer_id is not None else None
-    u = decide(
-        reading,
-        rules,
-        customer_kind=customer.kind.value if customer is not None else None,
-        review_threshold=config.inbound.review_threshold,
-    )
+    u = decided if decided is not None else _decide(session, app, reading, match, rules)
     if reading.card_number_detected:  # the actions read it on the row (never automatic with a card number)
         inbound.card_number_detected = True
     store_attachments(session, inbound.id, reading.message.attachments, config.inbound.max_attachment_bytes)
@@ -280,6 +283,16 @@ def _act_row(
         result.status.value,
     )
     return InboundStatus(result.status)
+
+
+def _decide(session: Session, app: App, reading: Reading, match: Match, rules: RuleSet) -> Understanding:
+    customer = session.get(Customer, match.customer_id) if match.customer_id is not None else None
+    return decide(
+        reading,
+        rules,
+        customer_kind=customer.kind.value if customer is not None else None,
+        review_threshold=app.config.inbound.review_threshold,
+    )
 
 
 def _bounce_text(reading: Reading) -> str:

@@ -26,7 +26,7 @@ from email.policy import compat32
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,8 +38,12 @@ from mailbot.inbound.mime import Attachment, decode_header_value, header_hash, n
 
 log = logging.getLogger(__name__)
 
-# One INSERT for a batch's new rows, their ids back in the order given.
-_INSERT_RETURNING_ID = insert(InboundMessage).returning(InboundMessage.id, sort_by_parameter_order=True)
+# A batch's new rows in one statement (a multi-row INSERT, or one executemany on SQLite, where
+# RETURNING in the order given would cost an INSERT per row); their ids read back by key.
+_INSERT = insert(InboundMessage)
+_IDS_BY_KEY = select(InboundMessage.dedup_key, InboundMessage.id).where(
+    InboundMessage.dedup_key.in_(bindparam("keys", expanding=True))
+)
 
 DEDUP_KEY_MAX = 300  # the column's length
 SENDER_MAX = 320
@@ -149,7 +153,13 @@ def store_many(
     if values:
         try:
             with session.begin_nested():
-                found_ids = session.scalars(_INSERT_RETURNING_ID, list(values.values())).all()
+                session.execute(_INSERT, list(values.values()))
+                keys_in = list(values)
+                inserted = [
+                    row
+                    for start in range(0, len(keys_in), 500)
+                    for row in session.execute(_IDS_BY_KEY, {"keys": keys_in[start : start + 500]})
+                ]
         except IntegrityError:
             log.info("inbound: a batch of %d met a concurrent copy, storing one at a time", len(values))
             return [
@@ -157,7 +167,7 @@ def store_many(
                                 uidvalidity=uidvalidity, uid=uid)
                 for (uid, _raw), p in zip(items, prepared, strict=True)
             ]  # fmt: skip
-        new_ids = dict(zip(values, (int(i) for i in found_ids), strict=True))
+        new_ids = {str(key): int(row_id) for key, row_id in inserted}
     results: list[StoreResult] = []
     for p in prepared:
         if p.key in stored:

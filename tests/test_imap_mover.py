@@ -21,27 +21,12 @@ from mailbot.config import ImapConfig
 from mailbot.db.models import InboundMessage, InboundStatus
 from mailbot.inbound.imap import connect_imap, drain_mailbox
 from mailbot.inbound.imap_mover import Mover, UidValidityChanged
-from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.paths import rules_dir
-from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
+from mailbot.inbound.rules import RuleSet
+from mailbot.testing.dovecot import DovecotServer, make_server_dir
 from tests.test_imap import assert_each_in_its_folder, make_app, rows
-from tests.test_prereading import corpus
+from tests.test_prereading import corpus, imap_only, rules, server
 
-imap_only = pytest.mark.skipif(
-    dovecot_binary() is None, reason="dovecot is not installed (Debian: apt-get install dovecot-imapd)"
-)
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
-
-
-@pytest.fixture
-def server() -> Any:
-    srv = DovecotServer(make_server_dir()).start()
-    yield srv
-    srv.remove()
+__all__ = ["rules", "server"]  # the fixtures of test_prereading
 
 
 class Watched:

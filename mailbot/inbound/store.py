@@ -199,7 +199,8 @@ def _store_prepared(
     existing = _find(session, p.key)
     if existing is not None:
         return StoreResult(existing.id, True, existing.status)
-    row = _new_row(p, source=source, now=now, config=config, mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)
+    row = InboundMessage(**_row_values(p, source=source, now=now, config=config, mailbox=mailbox,
+                                       uidvalidity=uidvalidity, uid=uid))  # fmt: skip
     try:
         with session.begin_nested():
             session.add(row)
@@ -213,20 +214,6 @@ def _store_prepared(
         return StoreResult(existing.id, True, existing.status)
     _stored(session, row, source, now)
     return StoreResult(row.id, False, row.status)
-
-
-def _new_row(
-    p: Prepared,
-    *,
-    source: str,
-    now: datetime,
-    config: Config,
-    mailbox: str | None,
-    uidvalidity: int | None,
-    uid: int | None,
-) -> InboundMessage:
-    return InboundMessage(**_row_values(p, source=source, now=now, config=config, mailbox=mailbox,
-                                        uidvalidity=uidvalidity, uid=uid))  # fmt: skip
 
 
 def _row_values(

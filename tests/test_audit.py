@@ -1,4 +1,4 @@
-"""``audit.record`` and ``audit.held``: the events of a block go in together, in the caller's transaction."""
+"""``audit.record`` inside ``db.held.held``: the events of a block go in together, in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from sqlalchemy import event, select
 from mailbot import audit
 from mailbot.app import App
 from mailbot.db.engine import transaction
-from mailbot.db.models import AuditEvent
+from mailbot.db.held import held
+from mailbot.db.models import AuditEvent, Ticket, TicketKind
+from mailbot.inbound.batch import RowIds
+from mailbot.inbound.tickets import open_ticket
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -32,10 +35,10 @@ def test_events_held_in_a_block_go_in_with_one_insert_at_its_end(app: App) -> No
     with transaction(app.sessions) as session:
         audit.record(session, actor="t", action="before", entity="x", entity_id=0, now=NOW)
         session.flush()
-        with audit.held(session):
+        with held(session, AuditEvent):
             for n in range(3):
                 audit.record(session, actor="t", action="held", entity="x", entity_id=n, now=NOW, details={"n": n})
-            with audit.held(session):  # nested: the outer block inserts
+            with held(session, AuditEvent):  # nested: the outer block inserts
                 audit.record(session, actor="t", action="nested", entity="x", entity_id=9, now=NOW)
             session.flush()
             assert len(inserts) == 1  # only "before": the held ones wait for the block's end
@@ -44,9 +47,30 @@ def test_events_held_in_a_block_go_in_with_one_insert_at_its_end(app: App) -> No
 
 
 def test_events_held_in_a_block_that_raises_are_not_inserted(app: App) -> None:
-    with pytest.raises(RuntimeError), transaction(app.sessions) as session, audit.held(session):
+    with pytest.raises(RuntimeError), transaction(app.sessions) as session, held(session, AuditEvent):
         audit.record(session, actor="t", action="held", entity="x", entity_id=1, now=NOW)
         raise RuntimeError("acting broke")
     with transaction(app.sessions) as session:
         audit.record(session, actor="t", action="after", entity="x", entity_id=2, now=NOW)  # not held any more
     assert events(app) == [("after", "2", {})]
+
+
+def test_tickets_numbered_up_front_are_held_and_inserted_before_their_audit_events(app: App) -> None:
+    inserts: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        if sql.startswith("INSERT INTO"):
+            inserts.append(sql.split()[2])
+
+    event.listen(app.engine, "before_cursor_execute", seen)
+    with transaction(app.sessions) as session:
+        with held(session, Ticket, AuditEvent):
+            numbers = RowIds(session, Ticket)
+            opened = [open_ticket(session, kind=TicketKind.SUPPORT, intent="other", summary=f"t{n}", details={},
+                                  now=NOW, numbers=numbers) for n in range(3)]  # fmt: skip
+            session.flush()
+            assert inserts == []  # held, not flushed
+        assert inserts == ["ticket", "audit_event"]  # one statement each, tickets first
+    with app.sessions() as session:
+        assert [t.id for t in session.scalars(select(Ticket).order_by(Ticket.id))] == opened
+    assert [entity for action, entity, _ in events(app)] == [str(n) for n in opened]

@@ -138,15 +138,15 @@ def change(job: Job) -> ActionResult:
             replies, notes = send_reply(job_reply(job, "applied", None, staged, outcome.order))
             return ActionResult(InboundStatus.PROCESSED, [], replies, [outcome.summary, *notes])
         blockers.append(outcome)
-    ticket = open_ticket(
+    ticket_id = open_ticket(
         job.session, kind=TicketKind.REQUEST, intent=job.u.intent,
         summary=f"{job.u.intent} from {sender(job)}: waits for approval ({'; '.join(blockers)})"[:2000],
         details={**message_details(job), "change": staged.change, "why_not_automatic": blockers},
         now=job.now, customer_id=job.customer.id, order_id=staged.order.id if staged.order else job.match.order_id,
         inbound=job.inbound, actor=ACTOR, numbers=job.batch.tickets if job.batch else None,
     )  # fmt: skip
-    replies, notes = send_reply(job_reply(job, "staff", ticket.id, staged, staged.order))
-    return ActionResult(InboundStatus.REVIEW, [ticket.id], replies, [f"request {ticket.id}: {blockers[0]}", *notes])
+    replies, notes = send_reply(job_reply(job, "staff", ticket_id, staged, staged.order))
+    return ActionResult(InboundStatus.REVIEW, [ticket_id], replies, [f"request {ticket_id}: {blockers[0]}", *notes])
 
 
 def why_not_automatic(job: Job) -> list[str]:
@@ -196,13 +196,13 @@ def support(job: Job, note: str, staged: Staged | None = None) -> ActionResult:
             for s in job.customer.services if s.autorenew
         ]  # fmt: skip
     summary = f"{job.u.intent} from {sender(job)}" + (f": {note}" if note else "")
-    ticket = open_ticket(
+    ticket_id = open_ticket(
         job.session, kind=TicketKind.SUPPORT, intent=job.u.intent, summary=summary[:2000], details=details,
         now=job.now, customer_id=job.customer.id if job.customer else None, order_id=job.match.order_id,
         inbound=job.inbound, actor=ACTOR, numbers=job.batch.tickets if job.batch else None,
     )  # fmt: skip
-    replies, notes = send_reply(job_reply(job, "ticket", ticket.id, staged, None))
-    return ActionResult(InboundStatus.REVIEW, [ticket.id], replies, [f"support ticket {ticket.id}", *notes])
+    replies, notes = send_reply(job_reply(job, "ticket", ticket_id, staged, None))
+    return ActionResult(InboundStatus.REVIEW, [ticket_id], replies, [f"support ticket {ticket_id}", *notes])
 
 
 def sender(job: Job) -> str:

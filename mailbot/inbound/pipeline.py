@@ -27,11 +27,11 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from mailbot import audit
 from mailbot.app import App
 from mailbot.config import Config
 from mailbot.db.engine import transaction
-from mailbot.db.models import Customer, InboundMessage, InboundStatus
+from mailbot.db.held import held as held_rows
+from mailbot.db.models import AuditEvent, Customer, InboundMessage, InboundStatus, Ticket
 from mailbot.errors import TransientError
 from mailbot.inbound.actions import CHANGE_INTENTS, ActionResult, act
 from mailbot.inbound.actions_build import preload
@@ -157,8 +157,8 @@ def _process_batch(
     the batch one message at a time, where it is quarantined on its own."""
     # The session's identity map holds objects weakly: without this, the customer, orders and services
     # that several messages of the batch share were loaded again for each message.
-    held: list[object] = []
-    event.listen(session, "loaded_as_persistent", lambda _session, instance: held.append(instance))
+    kept: list[object] = []
+    event.listen(session, "loaded_as_persistent", lambda _session, instance: kept.append(instance))
     locked = session.scalars(
         select(InboundMessage)
         .where(InboundMessage.id.in_(set(inbound_ids)))
@@ -202,7 +202,7 @@ def _process_batch(
         changing = [m.customer_id for m, u in zip(matches, decided, strict=True) if u.intent in CHANGE_INTENTS
                     and u.reading.kind == "human" and m.customer_id is not None]  # fmt: skip
         preload(session, changing)
-        with session.no_autoflush, audit.held(session):
+        with session.no_autoflush, held_rows(session, Ticket, AuditEvent):
             for n, ((index, inbound, reading, keys), match) in enumerate(zip(ready, matches, strict=True)):
                 batch.people_left = sum(people[n:])
                 u: Understanding | None = decided[n]

@@ -1,0 +1,46 @@
+"""Rows held back from the ORM and inserted together: what a batch in one transaction writes a lot of.
+
+Inside ``held(session, Model, ...)`` the code that knows how (``audit.record``, ``tickets.open_ticket``
+with ids taken up front) calls ``hold`` with a row's values instead of adding an ORM object; when the
+block ends without an error, each model's rows go in with one multi-row INSERT, in the order the
+models were given, in the caller's transaction. The same rows, without the unit of work's bookkeeping
+for each one. A block that raises inserts nothing (the caller's transaction rolls back anyway); a
+nested block leaves the inserting to the outer one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+_KEY = "mailbot.held_rows"  # session.info: model -> the rows held
+
+
+def hold(session: Session, model: type[Any], values: dict[str, Any]) -> bool:
+    """Hold ``values`` as a row of ``model`` when a ``held`` block for it is open; False otherwise
+    (the caller adds the object to the session as usual)."""
+    rows: dict[type[Any], list[dict[str, Any]]] | None = session.info.get(_KEY)
+    if rows is None or model not in rows:
+        return False
+    rows[model].append(values)
+    return True
+
+
+@contextmanager
+def held(session: Session, *models: type[Any]) -> Iterator[None]:
+    if session.info.get(_KEY) is not None:  # already holding: the outer block inserts
+        yield
+        return
+    rows: dict[type[Any], list[dict[str, Any]]] = {model: [] for model in models}
+    session.info[_KEY] = rows
+    try:
+        yield
+    finally:
+        del session.info[_KEY]
+    for model in models:
+        if rows[model]:
+            session.execute(insert(model), rows[model])

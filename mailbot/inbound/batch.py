@@ -1,9 +1,9 @@
 """What a batch of messages acted on in one transaction shares, so that nothing is flushed per message.
 
 ``pipeline.process_many`` acts on a fetched batch with the session's autoflush off and writes the
-batch's rows (tickets, audit events, attachments, the messages' own updates) in one flush at the end,
-where SQLAlchemy sends each table's rows together. Two things a message needed a flush for are kept
-here instead:
+batch's rows at the end: tickets and audit events with one INSERT each (``db.held``), the rest
+(attachments, replies, the messages' own updates) in one flush, where SQLAlchemy sends each table's
+rows together. Two things a message needed a flush for are kept here instead:
 
 - ``RowIds``: ids taken before the INSERT, for the tickets and the automatic replies, so that a reply
   quotes its ticket's number and the audit names the reply without flushing either: on PostgreSQL

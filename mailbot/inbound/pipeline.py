@@ -152,9 +152,11 @@ def _process_batch(
     readings: Mapping[int, Reading],
 ) -> list[Outcome]:
     """Read every message (a failure quarantines that one, or counts an attempt), match them all with a
-    few queries, then act on each with autoflush off: the batch's rows go in at the COMMIT's flush,
-    each table's together (see ``batch``). A failure while acting raises, and ``process_many`` redoes
-    the batch one message at a time, where it is quarantined on its own."""
+    few queries, decide each, load what the changes asked for will read, then act on each with
+    autoflush off: tickets and audit events go in with one INSERT each when acting ends
+    (``db.held``), the other rows at the COMMIT's flush, each table's together (see ``batch``). A
+    failure while acting raises, and ``process_many`` redoes the batch one message at a time, where
+    it is quarantined on its own."""
     # The session's identity map holds objects weakly: without this, the customer, orders and services
     # that several messages of the batch share were loaded again for each message.
     kept: list[object] = []

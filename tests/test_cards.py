@@ -222,7 +222,8 @@ PDF = b"%PDF-1.4 modulo firmato"
 
 def _decoded_parts(raw: bytes) -> list[bytes]:
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    return [p.get_payload(decode=True) or b"" for p in parsed.walk() if not p.is_multipart()]
+    payloads = [p.get_payload(decode=True) for p in parsed.walk() if not p.is_multipart()]
+    return [p if isinstance(p, bytes) else b"" for p in payloads]
 
 
 def test_winmail_with_a_card_is_replaced_by_its_text_and_files_redacted() -> None:

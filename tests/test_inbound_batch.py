@@ -19,7 +19,7 @@ from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, CustomerKind, InboundMessage, InboundStatus, OutboundMessage, Ticket
 from mailbot.errors import TransientError
-from mailbot.inbound import pipeline, store, understand
+from mailbot.inbound import actions, pipeline, store, understand
 from mailbot.inbound.imap import drain_mailbox
 from mailbot.inbound.pipeline import folder_for, process_inbound, process_many
 from mailbot.inbound.rules import RuleSet, load_rules
@@ -372,7 +372,7 @@ def test_a_batch_loads_the_services_and_orders_of_the_customers_it_changes_at_on
 def test_a_failure_while_acting_redoes_the_batch_one_message_at_a_time(
     app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    real = pipeline.act
+    real = actions.act
 
     def act(session: Session, app: App, inbound: InboundMessage, *args: Any) -> Any:
         if inbound.message_id == "m2@batch.example.org":

@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -259,7 +260,7 @@ def test_order_and_email_roll_back_together(papp: App) -> None:
         ({"other_customer": True}, "does not belong"),
     ],
 )
-def test_create_order_refuses_services_it_cannot_renew(papp: App, kw: dict[str, object], message: str) -> None:
+def test_create_order_refuses_services_it_cannot_renew(papp: App, kw: dict[str, Any], message: str) -> None:
     with transaction(papp.sessions) as session:
         customer = make_customer(session)
         owner = make_customer(session) if kw.pop("other_customer", False) else customer

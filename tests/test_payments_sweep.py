@@ -126,7 +126,8 @@ def test_plan_writes_nothing_and_suppresses_undeliverable(papp: App) -> None:
     by_order = {p.order_id: p for p in planned}
     assert set(by_order) == {good, bad}
     assert by_order[good].suppressed is None
-    assert by_order[bad].suppressed is not None and "550 user unknown" in by_order[bad].suppressed
+    suppressed = by_order[bad].suppressed
+    assert suppressed is not None and "550 user unknown" in suppressed
     assert by_order[good].template == "order_cancelled"
     with papp.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Order).where(Order.status == "cancelled")) == 0

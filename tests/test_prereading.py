@@ -201,7 +201,12 @@ def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
     calls = counting_reader(monkeypatch)
     checked: list[object] = []
     real_precheck = rules_engine.precheck
-    monkeypatch.setattr(rules_engine, "precheck", lambda *a: checked.append(a) or real_precheck(*a))
+
+    def precheck(*args: Any) -> Any:
+        checked.append(args)
+        return real_precheck(*args)
+
+    monkeypatch.setattr(rules_engine, "precheck", precheck)
     counters = drain_mailbox(app, rules)
     assert (counters.stored, counters.duplicates, counters.processed) == (8, 1, 8)
     assert calls == []  # every reading came from the worker

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from mailbot.config import RemindersConfig, StorageConfig
-from mailbot.outbound.context import CompanyInfo, CustomerInfo, ReminderItem, ServiceInfo
+from mailbot.outbound.context import CompanyInfo, CustomerInfo, ReminderContext, ReminderItem, ServiceInfo
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.outbox import Claim
 from mailbot.outbound.plan import PlannedEmail
@@ -34,7 +35,7 @@ COMPANY = CompanyInfo(name="Example S.r.l.", support_address="assistenza@example
 SIGNER = LinkSigner("test-secret", "https://portal.example.it/rinnovo", 120)
 
 
-def info(service_id: int = 3, **kw: object) -> ServiceInfo:
+def info(service_id: int = 3, **kw: Any) -> ServiceInfo:
     values: dict[str, object] = {
         "id": service_id,
         "label": f"Impianto {service_id}",
@@ -51,7 +52,7 @@ def info(service_id: int = 3, **kw: object) -> ServiceInfo:
     return ServiceInfo(**values)  # type: ignore[arg-type]
 
 
-def state(claimed: tuple[str, ...] = (), open_order: str | None = None, **kw: object) -> ServiceState:
+def state(claimed: tuple[str, ...] = (), open_order: str | None = None, **kw: Any) -> ServiceState:
     return ServiceState(
         info=info(**kw), status="active", started_on=None, claimed=frozenset(claimed), open_order=open_order
     )
@@ -187,8 +188,8 @@ def test_open_order_leaves_suspension_and_storage_alone() -> None:
 # Automatic renewal and the card on file ---------------------------------------------------------
 
 
-def autorenew(**kw: object) -> ServiceState:
-    values: dict[str, object] = {"autorenew": True, "payment_method": "card", "card_expires": date(2027, 5, 1)}
+def autorenew(**kw: Any) -> ServiceState:
+    values: dict[str, Any] = {"autorenew": True, "payment_method": "card", "card_expires": date(2027, 5, 1)}
     values.update(kw)
     return state(**values)
 
@@ -260,7 +261,7 @@ def test_storage_item_carries_the_projection() -> None:
 # The daily digest -------------------------------------------------------------------------------
 
 
-def due(kind_step: str, service_id: int, today: date, **kw: object) -> DueItem:
+def due(kind_step: str, service_id: int, today: date, **kw: Any) -> DueItem:
     """The item a service with id ``service_id`` has on ``today`` (built by the real policy)."""
     st = state(service_id=service_id, **kw)
     (found,) = [d for d in due_items(st, today, POLICY, STORAGE) if d.claim.step == kind_step]
@@ -276,6 +277,18 @@ def recipient(language: str = "it", undeliverable: str | None = None) -> Recipie
 
 def digest(items: list[DueItem], rcpt: Recipient | None = None, today: date = EXPIRY) -> list[PlannedEmail]:
     return plan_digests(rcpt or recipient(), items, today=today, now=NOW, company=COMPANY, links=SIGNER)
+
+
+def reminder(email: PlannedEmail) -> ReminderContext:
+    """A digest's context (always a reminder's)."""
+    assert isinstance(email.context, ReminderContext)
+    return email.context
+
+
+def link_of(email: PlannedEmail) -> str:
+    link = reminder(email).renew_link
+    assert link is not None
+    return link
 
 
 def test_template_is_the_most_urgent_kind_present() -> None:
@@ -306,7 +319,7 @@ def test_one_email_with_every_item_and_one_link_for_those_needing_action() -> No
     ]
     (email,) = digest(items)
     assert email.template == "grace_reminder"
-    assert [(i.service.id, i.step) for i in email.context.items] == [
+    assert [(i.service.id, i.step) for i in reminder(email).items] == [
         (4, "grace_30"),
         (3, "expiry_day"),
         (5, "storage_critical"),
@@ -317,8 +330,8 @@ def test_one_email_with_every_item_and_one_link_for_those_needing_action() -> No
         Claim(5, EXPIRY, "storage_critical"),
     )
     assert email.reason == "; ".join(d.reason for d in (items[2], items[1], items[0]))
-    assert email.context.action == "renew"  # both present: renew for the link, every item included
-    check = SIGNER.check_url(email.context.renew_link, NOW)
+    assert reminder(email).action == "renew"  # both present: renew for the link, every item included
+    check = SIGNER.check_url(link_of(email), NOW)
     assert check.valid and check.grant is not None
     assert check.grant.customer_id == 42
     assert check.grant.action == "renew"
@@ -330,12 +343,12 @@ def test_one_email_with_every_item_and_one_link_for_those_needing_action() -> No
 
 def test_only_grace_items_reactivate_and_no_action_means_no_link() -> None:
     (grace,) = digest([due("grace_7", 4, day(7))], today=day(7))
-    assert grace.context.action == "reactivate"
-    grant = SIGNER.check_url(grace.context.renew_link, NOW).grant
+    assert reminder(grace).action == "reactivate"
+    grant = SIGNER.check_url(link_of(grace), NOW).grant
     assert grant is not None and grant.action == "reactivate"
     (notice,) = digest([due("autorenew_30", 6, day(-30), autorenew=True, payment_method="card")], today=day(-30))
     assert notice.template == "autorenew_notice"
-    assert (notice.context.renew_link, notice.context.action) == (None, None)
+    assert (reminder(notice).renew_link, reminder(notice).action) == (None, None)
 
 
 def test_idempotency_key_depends_on_customer_day_and_claims() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -86,7 +87,7 @@ def test_assess_storage_builds_the_alert() -> None:
 
 
 def test_assess_storage_below_warning_or_without_quota_is_none() -> None:
-    common = {"started_on": None, "today": TODAY, "next_expiry": date(2026, 12, 31)}
+    common: dict[str, Any] = {"started_on": None, "today": TODAY, "next_expiry": date(2026, 12, 31)}
     assert assess_storage(used_mb=700, quota_mb=1024, warn_percent=70, critical_percent=90, **common) is None
     assert assess_storage(used_mb=700, quota_mb=0, warn_percent=70, critical_percent=90, **common) is None
     warn = assess_storage(used_mb=800, quota_mb=1024, warn_percent=70, critical_percent=90, **common)

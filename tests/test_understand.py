@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,7 +205,12 @@ def test_rules_checked_ahead_decide_as_checking_them_here(rules: RuleSet, monkey
     here = [decide(r, rules, customer_kind=k) for r in readings for k in kinds]
     checked: list[object] = []
     real = engine.precheck
-    monkeypatch.setattr(engine, "precheck", lambda *a: checked.append(a) or real(*a))
+
+    def precheck(*args: Any) -> Any:
+        checked.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(engine, "precheck", precheck)
     assert [decide(r, rules, customer_kind=k) for r in ahead for k in kinds] == here
     assert checked == []  # nothing checked again
     fewer = RuleSet(rules.rules[1:], rules.files)  # checks made for other rules are not used

@@ -13,7 +13,7 @@ from mailbot.db.engine import transaction
 from mailbot.db.held import held
 from mailbot.db.models import AuditEvent, Ticket, TicketKind
 from mailbot.inbound.batch import RowIds
-from mailbot.inbound.tickets import open_ticket
+from mailbot.inbound.tickets_open import open_ticket
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

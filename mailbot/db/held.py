@@ -1,6 +1,6 @@
 """Rows held back from the ORM and inserted together: what a batch in one transaction writes a lot of.
 
-Inside ``held(session, Model, ...)`` the code that knows how (``audit.record``, ``tickets.open_ticket``
+Inside ``held(session, Model, ...)`` the code that knows how (``audit.record``, ``tickets_open.open_ticket``
 with ids taken up front) calls ``hold`` with a row's values instead of adding an ORM object; when the
 block ends without an error, each model's rows go in with one multi-row INSERT, in the order the
 models were given, in the caller's transaction. The same rows, without the unit of work's bookkeeping

@@ -32,7 +32,7 @@ from mailbot.inbound.actions_changes import Applied, ChangeNotApplicable, apply_
 from mailbot.inbound.actions_reply import Reply, send_reply
 from mailbot.inbound.batch import Batch
 from mailbot.inbound.matching import Match
-from mailbot.inbound.tickets import open_ticket
+from mailbot.inbound.tickets_open import open_ticket
 from mailbot.inbound.understand import Understanding
 from mailbot.outbound.undeliverable import mark_undeliverable
 

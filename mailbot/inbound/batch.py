@@ -14,7 +14,7 @@ rows together. Two things a message needed a flush for are kept here instead:
   because the transaction began with ``BEGIN IMMEDIATE`` and holds the database's only write lock
   until it ends. The highest id is read at the first ``take`` and again after any flush of the
   session: a step of the batch that flushes (the payment instructions of an order a renewal
-  created) inserts rows with ids of the database's choosing. ``tickets.open_ticket`` and
+  created) inserts rows with ids of the database's choosing. ``tickets_open.open_ticket`` and
   ``outbox.stage`` take their ids here when given them; ``process_many`` flushes the tickets of the
   messages it quarantined before acting starts, and redoes the whole batch one message at a time
   when acting fails (a clash of ids included).

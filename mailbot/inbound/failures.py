@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.config import Config
 from mailbot.db.models import InboundMessage, InboundStatus
-from mailbot.inbound.store import open_quarantine_ticket
+from mailbot.inbound.tickets_open import open_quarantine_ticket
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ def record_quarantine(session: Session, inbound: InboundMessage, exc: BaseExcept
     inbound.status = InboundStatus.QUARANTINED
     inbound.error = error
     inbound.processed_at = now
-    ticket = open_quarantine_ticket(session, inbound, f"message could not be processed: {error}"[:ERROR_MAX], now)
-    ticket.details = {**ticket.details, "traceback": trace[-ERROR_MAX * 4 :]}
+    open_quarantine_ticket(session, inbound, f"message could not be processed: {error}"[:ERROR_MAX], now,
+                           {"traceback": trace[-ERROR_MAX * 4 :]})  # fmt: skip
     return InboundStatus.QUARANTINED
 
 

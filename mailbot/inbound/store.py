@@ -30,11 +30,11 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mailbot import audit
 from mailbot.config import Config
-from mailbot.db.models import InboundAttachment, InboundMessage, InboundStatus, Ticket, TicketKind
+from mailbot.db.models import InboundAttachment, InboundMessage, InboundStatus
 from mailbot.inbound.cards import redact_and_parse
 from mailbot.inbound.mime import Attachment, decode_header_value, header_hash, normalize_message_id
+from mailbot.inbound.tickets_open import open_quarantine_ticket
 
 log = logging.getLogger(__name__)
 
@@ -281,28 +281,6 @@ def read_envelope(raw: bytes) -> Envelope:
     except Exception:  # headers beyond repair: identified by their hash, named by nothing
         return Envelope(None, None, None)
     return Envelope(mid, sender, subject)
-
-
-def open_quarantine_ticket(session: Session, inbound: InboundMessage, summary: str, now: datetime) -> Ticket:
-    """A support ticket so staff see a message that could not be processed, audited as
-    ``tickets.open_ticket`` audits every other ticket (``ticket.opened``, with the message's reference)."""
-    ticket = Ticket(
-        kind=TicketKind.SUPPORT,
-        intent="other",
-        summary=summary,
-        details={"error": inbound.error or "", "message_id": inbound.message_id or ""},
-        customer_id=inbound.customer_id,
-        order_id=inbound.order_id,
-        inbound_id=inbound.id,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(ticket)
-    session.flush()
-    audit.record(session, actor="mailbot", action="ticket.opened", entity="ticket", entity_id=ticket.id, now=now,
-                 details={"kind": TicketKind.SUPPORT.value, "intent": "other", "quarantine": True},
-                 message_ref=inbound.message_id)  # fmt: skip
-    return ticket
 
 
 def store_attachments(session: Session, inbound_id: int, attachments: Sequence[Attachment], max_bytes: int) -> int:

@@ -16,62 +16,14 @@ from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.app import App
-from mailbot.db.held import hold
 from mailbot.db.models import Customer, InboundMessage, InboundStatus, Ticket, TicketKind, TicketStatus
 from mailbot.errors import InputError, NotFoundError
 from mailbot.inbound.actions_changes import ChangeNotApplicable, apply_change
 from mailbot.inbound.actions_reply import confirm_approval
-from mailbot.inbound.batch import RowIds
 
 
 class TicketError(InputError):
     """A ticket cannot be acted on as asked; the message names the ticket."""
-
-
-def open_ticket(
-    session: Session,
-    *,
-    kind: TicketKind,
-    intent: str,
-    summary: str,
-    details: dict[str, Any],
-    now: datetime,
-    customer_id: int | None = None,
-    order_id: int | None = None,
-    inbound: InboundMessage | None = None,
-    actor: str = "mailbot",
-    numbers: RowIds | None = None,
-) -> int:
-    """Insert an open ticket and audit it; returns its number. With ``numbers`` (a batch) the number is
-    taken there and the row goes in later with the batch's others (``db.held``, else at the next
-    flush); without, it is flushed now for the database to number it."""
-    values: dict[str, Any] = {
-        "kind": kind,
-        "status": TicketStatus.OPEN,
-        "intent": intent,
-        "summary": summary,
-        "details": details,
-        "customer_id": customer_id,
-        "order_id": order_id,
-        "inbound_id": inbound.id if inbound is not None else None,
-        "created_at": now,
-        "updated_at": now,
-    }
-    if numbers is not None:
-        values["id"] = number = numbers.take()
-        if not hold(session, Ticket, values):
-            session.add(Ticket(**values))
-    else:
-        ticket = Ticket(**values)
-        session.add(ticket)
-        session.flush()
-        number = ticket.id
-    audit.record(session, actor=actor, action="ticket.opened", entity="ticket", entity_id=number, now=now,
-                 details={"kind": kind.value, "intent": intent},
-                 message_ref=inbound.message_id if inbound is not None else None)  # fmt: skip
-    if numbers is None:
-        session.flush()
-    return number
 
 
 def get_ticket(session: Session, ticket_id: int, *, lock: bool = False) -> Ticket:

@@ -190,3 +190,19 @@ def test_a_mover_refuses_a_folder_whose_uidvalidity_changed() -> None:
     mover = Mover(same, "INBOX", 7, "move")  # type: ignore[arg-type]
     mover.close()
     assert same.logged_out
+
+
+class Unselectable(FakeClient):
+    def select_folder(self, folder: str) -> dict[bytes, int]:
+        raise IMAPClientError(f"select failed: {folder}")
+
+
+def test_a_second_connection_that_cannot_select_the_folder_leaves_the_moves_inline(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = Unselectable(7)
+    with caplog.at_level(logging.WARNING, logger="mailbot.inbound.imap_mover"):
+        assert Mover.open(lambda: client, "INBOX", 7, "move") is None  # type: ignore[arg-type, return-value]
+    assert client.logged_out and "no second connection for moving (error: select failed" in caplog.text
+    with pytest.raises(UidValidityChanged):
+        Mover.open(lambda: FakeClient(8), "INBOX", 7, "move")  # type: ignore[arg-type, return-value]

@@ -93,12 +93,13 @@ class Mover:
 
         ``UidValidityChanged`` is raised: the pass must not go on with its UIDs."""
         try:
-            client = connect()
-        except Exception as exc:
+            return cls(connect(), folder, uidvalidity, method)
+        except UidValidityChanged:
+            raise
+        except Exception as exc:  # refused, or the folder could not be selected there: the pass goes on without
             log.warning("imap: no second connection for moving (%s: %s); moving on the listener's own",
                         type(exc).__name__, exc)  # fmt: skip
             return None
-        return cls(client, folder, uidvalidity, method)
 
     def submit(self, moves: Moves) -> MoveJob:
         if self._pool is None:

@@ -63,7 +63,6 @@ class RuleCheck:
     the sender condition, then the conditions after the customer's (``rest``: held, why it missed,
     and what held). ``complete`` finishes it once the kind is known."""
 
-    rule: str
     sender: tuple[bool, str]
     rest: tuple[bool, str, tuple[str, ...]]
 
@@ -100,7 +99,7 @@ def precheck(rules: RuleSet, facts: Facts) -> RuleChecks:
     """Every rule checked on ``facts`` but for the customer's kind (pure: the reading worker runs it)."""
     text = normalise_text(facts.text)
     names = tuple(rule.name for rule in rules.rules)
-    return RuleChecks(names, tuple(_precheck(rule, facts, text) for rule in rules.rules))
+    return RuleChecks(names, tuple(_precheck(rule.when, facts, text) for rule in rules.rules))
 
 
 def complete(when: Conditions, pre: RuleCheck, customer_kind: str | None) -> tuple[bool, str]:
@@ -121,19 +120,18 @@ def complete(when: Conditions, pre: RuleCheck, customer_kind: str | None) -> tup
     return True, "; ".join(w for w in (*held, *rest) if w)
 
 
-def _precheck(rule: Rule, facts: Facts, text: str) -> RuleCheck:
-    when = rule.when
+def _precheck(when: Conditions, facts: Facts, text: str) -> RuleCheck:
     sender = _sender(when, facts, text)
     if not sender[0]:
-        return RuleCheck(rule.name, sender, (False, "", ()))  # the rest is never looked at
+        return RuleCheck(sender, (False, "", ()))  # the rest is never looked at
     held: list[str] = []
     for test in (_fields, _headers, _text_none, _text_all, _text_any):
         ok, why = test(when, facts, text)
         if not ok:
-            return RuleCheck(rule.name, sender, (False, why, ()))
+            return RuleCheck(sender, (False, why, ()))
         if why:
             held.append(why)
-    return RuleCheck(rule.name, sender, (True, "", tuple(held)))
+    return RuleCheck(sender, (True, "", tuple(held)))
 
 
 def _sender(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:

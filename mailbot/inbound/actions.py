@@ -232,5 +232,5 @@ def job_reply(job: Job, outcome: str, ticket_id: int | None, staged: Staged | No
         services=staged.services if staged is not None else (),
         years_asked=staged.years_asked if staged is not None else None,
         staged_values=dict((staged.change or {}).get("set") or {}) if staged is not None else {},
-        counts=job.batch.replies if job.batch else None, ids=job.batch.outbound if job.batch else None,
+        batch=job.batch,
     )  # fmt: skip

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from mailbot import audit
 from mailbot.app import App
 from mailbot.db.models import Customer, CustomerKind, InboundMessage, Order, Service, Ticket
-from mailbot.inbound.batch import ReplyCounts, RowIds
+from mailbot.inbound.batch import Batch
 from mailbot.inbound.matching import is_customer_address
 from mailbot.inbound.replies import (
     company_info,
@@ -58,8 +58,9 @@ class Reply:
     years_asked: int | None = None
     staged_values: Mapping[str, str] = field(default_factory=dict)  # order column -> value, held for staff
     key: str | None = None  # the outbox idempotency key; default reply:<inbound id>:<template>
-    counts: ReplyCounts | None = None  # a batch's replies per address (see ``replies.why_not_reply``)
-    ids: RowIds | None = None  # a batch's outbox ids: the reply is staged, not flushed (``replies.enqueue_reply``)
+    # Acting on a batch in one flush: its replies per address count toward the cap, and the reply is
+    # staged under an outbox id taken there, not flushed (``replies.why_not_reply``, ``enqueue_reply``).
+    batch: Batch | None = None
 
 
 def template_for(intent: str) -> str:
@@ -68,7 +69,8 @@ def template_for(intent: str) -> str:
 
 def send_reply(r: Reply) -> tuple[int, list[str]]:
     """Enqueue the reply unless it must not go; (replies enqueued, notes for people)."""
-    reason = why_not_reply(r.session, r.app.config, r.u, r.now, r.counts)
+    counts = r.batch.replies if r.batch is not None else None
+    reason = why_not_reply(r.session, r.app.config, r.u, r.now, counts)
     if reason:
         return 0, [f"no reply: {reason}"]
     template = template_for(r.u.intent)
@@ -77,12 +79,12 @@ def send_reply(r: Reply) -> tuple[int, list[str]]:
         r.session, r.app, r.inbound, r.u, template, context,
         customer_id=r.customer.id if r.customer is not None else None,
         order_id=r.order.id if r.order is not None and context.order is not None else None, now=r.now,
-        key=r.key, ids=r.ids,
+        key=r.key, ids=r.batch.outbound if r.batch is not None else None,
     )  # fmt: skip
     if row is None:
         return 0, [f"reply {template} was already enqueued"]
-    if r.counts is not None:
-        r.counts.add(row.to_address)
+    if counts is not None:
+        counts.add(row.to_address)
     audit.record(r.session, actor="mailbot", action="inbound.replied", entity="inbound", entity_id=r.inbound.id,
                  now=r.now, details={"outbound_id": row.id, "template": template, "outcome": r.outcome},
                  message_ref=r.inbound.message_id)  # fmt: skip

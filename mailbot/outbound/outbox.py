@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,10 +74,7 @@ def enqueue(
     Runs in a SAVEPOINT: a duplicate rolls back only this message, never the caller's transaction.
     Returns the new row, or None when the email was already in the outbox.
     """
-    exists = session.scalar(
-        select(OutboundMessage.id).where(OutboundMessage.idempotency_key == message.idempotency_key)
-    )
-    if exists is not None:
+    if _enqueued(session, message.idempotency_key):
         return None
     row = OutboundMessage(**_row_values(message, mail, now))
     try:
@@ -109,10 +106,7 @@ def stage(
     None when the key is in the outbox already. A copy the look-up cannot see (one staged earlier in
     the same unflushed batch, or inserted concurrently) breaks the caller's flush with the unique
     constraint: the caller must then redo its work the one-at-a-time way, with ``enqueue``."""
-    exists = session.scalar(
-        select(OutboundMessage.id).where(OutboundMessage.idempotency_key == message.idempotency_key)
-    )
-    if exists is not None:
+    if _enqueued(session, message.idempotency_key):
         return None
     row = OutboundMessage(id=take_id(), **_row_values(message, mail, now))
     session.add(row)
@@ -176,6 +170,14 @@ def enqueue_many(
         for i in todo:
             inserted[i] = True
     return inserted
+
+
+_BY_KEY = select(OutboundMessage.id).where(OutboundMessage.idempotency_key == bindparam("key"))
+
+
+def _enqueued(session: Session, key: str) -> bool:
+    """An email under this idempotency key is in the outbox already (as far as this session sees)."""
+    return session.scalar(_BY_KEY, {"key": key}) is not None
 
 
 def _row_values(message: NewMessage, mail: MailConfig, now: datetime) -> dict[str, Any]:

@@ -178,10 +178,7 @@ def store_many(
         parsed = (p.redacted, p.parsed) if p.parsed is not None else None
         results.append(StoreResult(row_id, False, status, parsed))
         stored[p.key] = (row_id, status)  # a second copy in the batch is a duplicate of this one
-        if status == InboundStatus.QUARANTINED:
-            _stored(session, session.get_one(InboundMessage, row_id), source, now)
-        else:
-            log.info("inbound id %s stored (%s, %s)", row_id, p.key, source)
+        _stored(session, row_id, p.key, status, source, now)
     return results
 
 
@@ -212,7 +209,7 @@ def _store_prepared(
             raise
         log.info("inbound %s: concurrent duplicate of id %s", p.key, existing.id)
         return StoreResult(existing.id, True, existing.status)
-    _stored(session, row, source, now)
+    _stored(session, row.id, row.dedup_key, row.status, source, now)
     return StoreResult(row.id, False, row.status)
 
 
@@ -248,13 +245,14 @@ def _row_values(
     }
 
 
-def _stored(session: Session, row: InboundMessage, source: str, now: datetime) -> None:
-    """A new row is in: a too-large one gets its quarantine ticket."""
-    if row.status == InboundStatus.QUARANTINED:
+def _stored(session: Session, row_id: int, key: str, status: InboundStatus, source: str, now: datetime) -> None:
+    """A new row is in: a too-large one (stored quarantined) gets its quarantine ticket."""
+    if status == InboundStatus.QUARANTINED:
+        row = session.get_one(InboundMessage, row_id)
         open_quarantine_ticket(session, row, f"message could not be processed: {row.error}", now)
-        log.warning("inbound id %s (%s): quarantined, %s", row.id, row.dedup_key, row.error)
+        log.warning("inbound id %s (%s): quarantined, %s", row_id, key, row.error)
     else:
-        log.info("inbound id %s stored (%s, %s)", row.id, row.dedup_key, source)
+        log.info("inbound id %s stored (%s, %s)", row_id, key, source)
 
 
 def load_raw(inbound: InboundMessage) -> bytes:

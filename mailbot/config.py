@@ -138,6 +138,8 @@ class ImapConfig:
     backoff_max_seconds: float = 300.0
     lock_seconds: float = 120.0
     parallel_moves: bool = True  # move batch N on a second connection while N+1 is processed (imap_mover)
+    fetch_batch: int = 100  # messages per UID FETCH, stored in one COMMIT and processed in one transaction
+    fetch_batch_bytes: int = 32 * 1024 * 1024  # and at most this many bytes (a larger message goes alone)
 
 
 @dataclass(frozen=True)
@@ -341,6 +343,10 @@ def _validate_inbound(config: Config) -> None:
     for key in ("poll_seconds", "idle_seconds", "timeout_seconds", "backoff_max_seconds", "lock_seconds"):
         if getattr(config.imap, key) <= 0:
             raise ConfigError(f"imap.{key}: must be positive")
+    if not 1 <= config.imap.fetch_batch <= 1000:
+        raise ConfigError(f"imap.fetch_batch: {config.imap.fetch_batch} must be between 1 and 1000")
+    if config.imap.fetch_batch_bytes < 1024 * 1024:
+        raise ConfigError(f"imap.fetch_batch_bytes: {config.imap.fetch_batch_bytes} must be at least 1 MiB (1048576)")
     if config.inbound.max_message_bytes < 1024:
         raise ConfigError("inbound.max_message_bytes: must be at least 1024")
     if not 0 <= config.inbound.review_threshold <= 1:

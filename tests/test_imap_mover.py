@@ -15,7 +15,6 @@ import pytest
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy import Engine, select
 
-import mailbot.inbound.imap_connection as connection_module
 from mailbot.app import App, create_app
 from mailbot.config import ImapConfig
 from mailbot.db.models import InboundMessage, InboundStatus
@@ -75,10 +74,8 @@ def watching(app: App, fail_on_move: int | None = None, refuse_second: bool = Fa
 @imap_only
 def test_moves_run_on_a_second_connection_after_their_batch_committed(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
-    app = make_app(tmp_path, db_url, engine, server)
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(7))
     connect, (log, made, fetches) = watching(app)
     counters = drain_mailbox(app, rules, connect=connect)
@@ -95,10 +92,8 @@ def test_moves_run_on_a_second_connection_after_their_batch_committed(
 @imap_only
 def test_parallel_moves_off_or_a_single_batch_move_on_the_one_connection(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
-    app = make_app(tmp_path, db_url, engine, server)
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     off = create_app(replace(app.config, imap=replace(app.config.imap, parallel_moves=False)), engine=engine)
     server.append(corpus(5))
     connect, (log, made, fetches) = watching(off)
@@ -114,12 +109,11 @@ def test_parallel_moves_off_or_a_single_batch_move_on_the_one_connection(
 
 @imap_only
 def test_moves_without_move_capability_on_the_second_connection(
-    tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
 ) -> None:
-    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
     srv = DovecotServer(make_server_dir(), capability="IMAP4rev1 UIDPLUS").start()
     try:
-        app = make_app(tmp_path, db_url, engine, srv)
+        app = make_app(tmp_path, db_url, engine, srv, fetch_batch=2)
         srv.append(corpus(5))
         counters = drain_mailbox(app, rules)
         assert counters.processed == 5
@@ -131,10 +125,8 @@ def test_moves_without_move_capability_on_the_second_connection(
 @imap_only
 def test_a_move_failing_on_the_second_connection_fails_the_pass_and_the_next_pass_moves_the_rest(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
-    app = make_app(tmp_path, db_url, engine, server)
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(7))
     connect, _ = watching(app, fail_on_move=2)
     with pytest.raises(IMAPClientError, match="broke while moving"):
@@ -154,10 +146,9 @@ def test_a_move_failing_on_the_second_connection_fails_the_pass_and_the_next_pas
 @imap_only
 def test_a_server_refusing_a_second_connection_gets_its_moves_inline(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
-    app = make_app(tmp_path, db_url, engine, server)
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(5))
     connect, (log, made, fetches) = watching(app, refuse_second=True)
     with caplog.at_level(logging.WARNING, logger="mailbot.inbound.imap_mover"):
@@ -206,3 +197,38 @@ def test_a_second_connection_that_cannot_select_the_folder_leaves_the_moves_inli
     assert client.logged_out and "no second connection for moving (error: select failed" in caplog.text
     with pytest.raises(UidValidityChanged):
         Mover.open(lambda: FakeClient(8), "INBOX", 7, "move")  # type: ignore[arg-type, return-value]
+
+
+@imap_only
+def test_fetch_batches_hold_a_bounded_number_of_bytes(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
+) -> None:
+    # 4 messages a batch within 1 MiB: a message over 256 KiB has its size asked for, and one of
+    # 700 KB leaves room for no more than one small one beside it.
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=4, fetch_batch_bytes=1024 * 1024)
+    raws = corpus(7)
+    head, sep, body = raws[2].partition(b"\r\n\r\n")
+    raws[2] = head + sep + body + (b"x" * 998 + b"\r\n") * 700  # about 700 KB
+    server.append(raws)
+    fetched: list[tuple[list[int], list[bytes]]] = []
+
+    class Recorded:
+        def __init__(self, client: Any) -> None:
+            self._client = client
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._client, name)
+
+        def fetch(self, uids: list[int], data: list[bytes]) -> Any:
+            fetched.append((list(uids), list(data)))
+            return self._client.fetch(uids, data)
+
+    counters = drain_mailbox(app, rules, connect=lambda imap: Recorded(connect_imap(imap)))
+    assert (counters.stored, counters.processed) == (7, 7)
+    assert fetched == [
+        ([3], [b"RFC822.SIZE"]),  # only the large one's size
+        ([1, 2], [b"BODY.PEEK[]"]),  # 2 small ones (256 KiB each at most) and the large one would not fit
+        ([3, 4], [b"BODY.PEEK[]"]),  # the large one and one small one do
+        ([5, 6, 7], [b"BODY.PEEK[]"]),
+    ]
+    assert_each_in_its_folder(app, server)

@@ -20,9 +20,11 @@ from mailbot.inbound.imap_plan import (
     lease_name,
     mailbox_key,
     move_method,
+    plan_batches,
     plan_fetch,
     plan_leftovers,
     server_folder_name,
+    small_size,
 )
 from tests.conftest import make_config
 
@@ -191,3 +193,26 @@ def test_mail_announced_during_the_pass_means_another_pass_not_idle() -> None:
     idle_until_mail(quiet, ImapConfig(poll_seconds=0.05), "k", tick=0.01, should_stop=lambda: False,
                     keep_lease=lambda: None)  # type: ignore[arg-type]  # fmt: skip
     assert quiet.idled  # nothing kept: it idles until the poll interval ends
+
+
+def test_fetch_batches_are_cut_by_count_in_uid_order() -> None:
+    uids = list(range(1, 8))
+    assert plan_batches(uids, {}, max_count=3, max_bytes=3000) == [(1, 2, 3), (4, 5, 6), (7,)]
+    assert plan_batches([], {}, max_count=3, max_bytes=3000) == []
+    assert small_size(100, 32 * 1024 * 1024) == 335544
+    assert small_size(1000, 10) == 1  # never zero: SEARCH LARGER 0 would call every message large
+
+
+def test_fetch_batches_are_cut_by_bytes_and_a_huge_message_goes_alone() -> None:
+    # small ones count at 1000 (3000 / 3); 5 is 2500 bytes, 6 is over the whole budget
+    large = {5: 2500, 6: 50_000}
+    assert plan_batches(range(1, 9), large, max_count=3, max_bytes=3000) == [
+        (1, 2, 3), (4,), (5,), (6,), (7, 8),
+    ]  # fmt: skip
+    # two middling ones share a batch while they fit
+    assert plan_batches([1, 2, 3], {1: 1400, 2: 1500}, max_count=3, max_bytes=3000) == [(1, 2), (3,)]
+
+
+def test_fetch_batches_need_a_positive_budget() -> None:
+    with pytest.raises(ValueError):
+        plan_batches([1], {}, max_count=0, max_bytes=10)

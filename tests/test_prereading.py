@@ -20,7 +20,6 @@ import pytest
 from sqlalchemy import Engine, select
 
 import mailbot.inbound.imap as imap_module
-import mailbot.inbound.imap_connection as connection_module
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, InboundStatus, Ticket
@@ -193,9 +192,8 @@ def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(connection_module, "FETCH_BATCH", 3)
     monkeypatch.setattr(imap_module, "Prereader", lambda own, *, enabled: warmed(Prereader(own, enabled=enabled)))
-    app = make_app(tmp_path, db_url, engine, server)
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=3)
     raws = corpus(8)
     server.append([*raws, raws[0]])  # the last is a copy of the first: stored once
     calls = counting_reader(monkeypatch)
@@ -228,7 +226,6 @@ def test_batches_are_read_here_while_the_worker_starts_then_by_the_worker(
 ) -> None:  # fmt: skip
     """No waiting for a worker that is starting: the listener reads those batches itself (here the
     first two: the worker comes up while the first is read), the worker the rest, none twice."""
-    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
     gate = tmp_path / "worker-may-start"
     made: list[Prereader] = []
 
@@ -237,7 +234,7 @@ def test_batches_are_read_here_while_the_worker_starts_then_by_the_worker(
         return made[-1]
 
     monkeypatch.setattr(imap_module, "Prereader", prereader)
-    app = make_app(tmp_path, db_url, engine, server)
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     raws = corpus(8)
     server.append(raws)
     calls: list[bytes] = []
@@ -268,7 +265,6 @@ def test_a_reading_that_fails_in_the_worker_is_quarantined_as_before(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
     made: list[Prereader] = []
 
     def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
@@ -276,7 +272,7 @@ def test_a_reading_that_fails_in_the_worker_is_quarantined_as_before(
         return made[-1]
 
     monkeypatch.setattr(imap_module, "Prereader", prereader)
-    app = make_app(tmp_path, db_url, engine, server)
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(5, m3=b"X-Test-Poison: yes"))
     calls = counting_reader(monkeypatch, poison=True)
     counters = drain_mailbox(app, rules)
@@ -298,7 +294,6 @@ def test_a_dead_worker_falls_back_to_reading_in_process(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
     made: list[Prereader] = []
 
     def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
@@ -306,7 +301,7 @@ def test_a_dead_worker_falls_back_to_reading_in_process(
         return made[-1]
 
     monkeypatch.setattr(imap_module, "Prereader", prereader)
-    app = make_app(tmp_path, db_url, engine, server)
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     raws = corpus(5)
     server.append(raws)
     calls = counting_reader(monkeypatch)
@@ -325,7 +320,6 @@ def test_read_ahead_off_reads_everything_in_process(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
     made: list[Prereader] = []
 
     def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
@@ -333,7 +327,7 @@ def test_read_ahead_off_reads_everything_in_process(
         return made[-1]
 
     monkeypatch.setattr(imap_module, "Prereader", prereader)
-    app = make_app(tmp_path, db_url, engine, server)
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     off = create_app(replace(app.config, inbound=replace(app.config.inbound, read_ahead=False)), engine=engine)
     server.append(corpus(4))
     calls = counting_reader(monkeypatch)
@@ -346,10 +340,9 @@ def test_read_ahead_off_reads_everything_in_process(
 @imap_only
 def test_stopping_the_listener_shuts_the_worker_down(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
-    monkeypatch: pytest.MonkeyPatch, running: Any,
+    running: Any,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(connection_module, "FETCH_BATCH", 2)
-    app = make_app(tmp_path, db_url, engine, server)
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(5))
     r = running(app, rules)
     wait_until(lambda: settled(app, server, 5))

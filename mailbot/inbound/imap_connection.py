@@ -1,9 +1,10 @@
 """One logged-in IMAP connection's work on the incoming folder of one mailbox.
 
-Per batch of up to ``FETCH_BATCH`` messages: ``UID FETCH BODY.PEEK[]`` (never ``\\Seen``: people read
-these mailboxes too), ``store_many`` and COMMIT (with the folder's highest UID seen), process them
-(``process_many``: one transaction, one failure costs only its message), and
-only then move each on the server to the ``imap.processed_folder``, ``review_folder`` or
+Per batch of up to ``imap.fetch_batch`` messages and ``imap.fetch_batch_bytes`` bytes (``plan_batches``;
+the size of each message larger than its share is asked for first): ``UID FETCH BODY.PEEK[]`` (never
+``\\Seen``: people read these mailboxes too), ``store_many`` and COMMIT (with the folder's highest UID
+seen), process them (``process_many``: one transaction, one failure costs only its message), and only
+then move each on the server to the ``imap.processed_folder``, ``review_folder`` or
 ``quarantine_folder`` its outcome names (``imap_mover.move_uids``). A message whose processing must be
 retried stays in the incoming folder. When several batches wait, batch N+1 is read ahead in a worker
 process (``prereading``) and batch N's moves run on a second connection (``imap_mover``) while batch
@@ -40,13 +41,14 @@ from mailbot.inbound.imap_mover import MoveJob, Mover, expunge_uids, move_uids
 from mailbot.inbound.imap_plan import (
     FetchPlan,
     FolderState,
-    chunks,
     has_capability,
     mailbox_key,
     move_method,
+    plan_batches,
     plan_fetch,
     plan_leftovers,
     server_folder_name,
+    small_size,
 )
 from mailbot.inbound.imap_wait import idle_until_mail, poll_wait, take_announcements
 from mailbot.inbound.pipeline import folder_for, process_many
@@ -57,7 +59,6 @@ from mailbot.inbound.understand import Reading
 
 log = logging.getLogger(__name__)
 
-FETCH_BATCH = 50  # messages per UID FETCH: few round trips, bounded memory
 
 Clock = Callable[[], datetime]
 # A batch's moves: folder (configured name) -> (UID, inbound id) of each message going there.
@@ -250,7 +251,7 @@ class MailboxConnection:
         moves go to the second connection's thread (``imap_mover``) while batch N+1 is handled; the
         listener's own connection then has nothing else to do meanwhile, so a thread fetches batch
         N+2 on it (``Fetcher``)."""
-        batches = list(chunks(list(uids), FETCH_BATCH))
+        batches = self._plan_batches(uids)
         several = len(batches) > 1
         ahead = self.prereader if self.prereader is not None and several else None
         if ahead is not None:
@@ -280,6 +281,21 @@ class MailboxConnection:
                 mover.close()  # waits for the moves in flight
             if moving is not None:  # leaving on an error: keep the record of moves that went through
                 self._collect_quietly(moving)
+
+    def _plan_batches(self, uids: Sequence[int]) -> list[tuple[int, ...]]:
+        """``uids`` in fetch batches (``plan_batches``): the server is asked which of the folder's
+        messages are larger than a small one (``UID SEARCH LARGER``) and, if any, their sizes."""
+        imap = self.config.imap
+        large: dict[int, int] = {}
+        if len(uids) > 1:
+            wanted = set(uids)
+            big = [int(u) for u in self.client.search(["LARGER", small_size(imap.fetch_batch, imap.fetch_batch_bytes)])
+                   if int(u) in wanted]  # fmt: skip
+            if big:
+                sizes = self.client.fetch(big, [b"RFC822.SIZE"])
+                # One expunged since is missing here: counted as small, and missing from its fetch too.
+                large = {u: int(sizes[u][b"RFC822.SIZE"]) for u in big if b"RFC822.SIZE" in sizes.get(u, {})}
+        return plan_batches(uids, large, max_count=imap.fetch_batch, max_bytes=imap.fetch_batch_bytes)
 
     def _fetch(self, batch: Sequence[int]) -> list[tuple[int, bytes]]:
         fetched = self.client.fetch(list(batch), [b"BODY.PEEK[]"])

@@ -369,6 +369,55 @@ def test_a_batch_loads_the_services_and_orders_of_the_customers_it_changes_at_on
     assert len(from_service) == 1, from_service  # the batch's one selectin load
 
 
+def _open_order_queries(app: App, stored: list[int], rules: RuleSet) -> tuple[list[Any], list[str]]:
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        statements.append(" ".join(sql.split()))
+
+    event.listen(app.engine, "before_cursor_execute", seen)
+    try:
+        outcomes = process_many(app, stored, NOW, rules)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", seen)
+    return outcomes, [q for q in statements if q.startswith("SELECT") and 'FROM "order"' in q]
+
+
+def test_a_batch_asks_for_a_customers_open_orders_once(app: App, rules: RuleSet) -> None:
+    """Three payment notices from one customer: the open orders are those the batch loaded up front,
+    not a query per message (nothing was flushed in between, so a query would find the same)."""
+    with transaction(app.sessions) as session:
+        customer = make_customer(session, kind=CustomerKind.PRIVATE, email="paga@example.org")
+        make_service(session, customer)
+        customer_id = customer.id
+    token, _, _ = outbound_to(app, customer_id, "paga@example.org")
+    raws = [eml(f"Buongiorno, abbiamo effettuato il bonifico, CRO {n}2345678901.", sender="paga@example.org",
+                mid=f"b{n}@x.org", to=f"rinnovi+{token}@example.it") for n in range(3)]  # fmt: skip
+    outcomes, order_queries = _open_order_queries(app, stored_ids(app, raws), rules)
+    with app.sessions() as session:
+        intents = [session.get_one(InboundMessage, o.inbound_id).intent for o in outcomes]
+    assert intents == ["payment_notice"] * 3
+    assert len(order_queries) == 1, order_queries  # preload's
+
+
+def test_an_order_a_batch_creates_is_seen_by_the_next_message_of_the_batch(app: App, rules: RuleSet) -> None:
+    """A renewal applied in the batch creates an order (flushed); the same customer's next renewal
+    request in the batch finds it awaiting payment and goes to a person, as one at a time it would."""
+    with transaction(app.sessions) as session:
+        customer = make_customer(session, kind=CustomerKind.PRIVATE, email="cliente@example.org")
+        service = make_service(session, customer)
+        ids = (customer.id, service.id, service.expires_on)
+    token, _, _ = outbound_to(app, ids[0], "cliente@example.org", (Claim(ids[1], ids[2], "before_30"),))
+    raws = [eml("Buongiorno, vorrei rinnovare per 2 anni. Grazie", sender="cliente@example.org", mid=f"n{n}@x.org",
+                to=f"rinnovi+{token}@example.it") for n in range(2)]  # fmt: skip
+    outcomes, order_queries = _open_order_queries(app, stored_ids(app, raws), rules)
+    assert [o.status for o in outcomes] == [InboundStatus.PROCESSED, InboundStatus.REVIEW]
+    with app.sessions() as session:
+        second = session.get_one(InboundMessage, outcomes[1].inbound_id).understanding["actions"]
+        assert "already awaits payment" in str(second), second
+    assert len(order_queries) >= 2  # preload's, then the look-up again after the new order's flush
+
+
 def test_a_failure_while_acting_redoes_the_batch_one_message_at_a_time(
     app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -18,12 +18,13 @@ payment), which renews for one year only; others asking several years get an onl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.app import App
@@ -94,24 +95,60 @@ _CUSTOMERS_WITH_SERVICES = (
 _OPEN_ORDERS_WITH_SERVICES = (
     select(Order)
     .where(Order.customer_id.in_(bindparam("ids", expanding=True)), Order.status.in_(sorted(OPEN_ORDER_STATUSES)))
+    .order_by(Order.id)
     .options(selectinload(Order.services))
 )
+_KNOWN = "mailbot.open_orders"  # session.info: customer id -> open orders, inside ``known_open_orders``
+
+OpenOrders = dict[int, list[Order]]
 
 
-def preload(session: Session, customer_ids: Iterable[int]) -> None:
+def preload(session: Session, customer_ids: Iterable[int]) -> OpenOrders:
     """Load at once what building the changes of these customers reads: their services with the
     products, their open orders with the services. A batch calls it for the customers it is about
     to change, so that each message does not load them one relationship at a time; the objects stay
-    in the session (the batch holds them)."""
+    in the session (the batch holds them). Returns each customer's open orders, for
+    ``known_open_orders``."""
     ids = sorted(set(customer_ids))
     if not ids:
-        return
+        return {}
     session.scalars(_CUSTOMERS_WITH_SERVICES, {"ids": ids}).all()
-    session.scalars(_OPEN_ORDERS_WITH_SERVICES, {"ids": ids}).all()
+    found: OpenOrders = {i: [] for i in ids}
+    for order in session.scalars(_OPEN_ORDERS_WITH_SERVICES, {"ids": ids}):
+        found[order.customer_id].append(order)
+    return found
+
+
+@contextmanager
+def known_open_orders(session: Session, known: OpenOrders) -> Iterator[None]:
+    """Inside this block ``open_orders`` answers from ``known`` and from its own earlier answers,
+    while the session has not flushed since: then the query would find the very same rows, because
+    with autoflush off (the only time it answers so) a query sees the database as of the last flush,
+    and the same objects from the session. A flush, or a savepoint rolled back, forgets them all."""
+    memo: OpenOrders = dict(known)
+
+    def forget(*_: Any) -> None:
+        memo.clear()
+
+    session.info[_KNOWN] = memo
+    event.listen(session, "after_flush", forget)
+    event.listen(session, "after_soft_rollback", forget)
+    try:
+        yield
+    finally:
+        event.remove(session, "after_flush", forget)
+        event.remove(session, "after_soft_rollback", forget)
+        session.info.pop(_KNOWN, None)
 
 
 def open_orders(session: Session, customer: Customer) -> list[Order]:
-    return list(session.scalars(_OPEN_ORDERS, {"customer_id": customer.id}))
+    memo: OpenOrders | None = session.info.get(_KNOWN) if not session.autoflush else None
+    if memo is not None and customer.id in memo:
+        return list(memo[customer.id])
+    found = list(session.scalars(_OPEN_ORDERS, {"customer_id": customer.id}))
+    if memo is not None:
+        memo[customer.id] = found
+    return list(found)
 
 
 def target_order(session: Session, match: Match, customer: Customer) -> tuple[Order | None, list[str], str]:

@@ -34,7 +34,7 @@ from mailbot.db.held import held as held_rows
 from mailbot.db.models import AuditEvent, Customer, InboundMessage, InboundStatus, Ticket
 from mailbot.errors import TransientError
 from mailbot.inbound.actions import CHANGE_INTENTS, ActionResult, act
-from mailbot.inbound.actions_build import preload
+from mailbot.inbound.actions_build import known_open_orders, preload
 from mailbot.inbound.addresses import own_addresses
 from mailbot.inbound.batch import Batch
 from mailbot.inbound.failures import record_quarantine, record_retry
@@ -203,8 +203,8 @@ def _process_batch(
         # What acting on the changes asked for will read of those customers, loaded at once.
         changing = [m.customer_id for m, u in zip(matches, decided, strict=True) if u.intent in CHANGE_INTENTS
                     and u.reading.kind == "human" and m.customer_id is not None]  # fmt: skip
-        preload(session, changing)
-        with session.no_autoflush, held_rows(session, Ticket, AuditEvent):
+        known = preload(session, changing)
+        with session.no_autoflush, held_rows(session, Ticket, AuditEvent), known_open_orders(session, known):
             for n, ((index, inbound, reading, keys), match) in enumerate(zip(ready, matches, strict=True)):
                 batch.people_left = sum(people[n:])
                 u: Understanding | None = decided[n]

@@ -418,6 +418,36 @@ def test_an_order_a_batch_creates_is_seen_by_the_next_message_of_the_batch(app: 
     assert len(order_queries) >= 2  # preload's, then the look-up again after the new order's flush
 
 
+def test_a_batch_writes_its_rows_with_one_update(app: App, rules: RuleSet) -> None:
+    """Messages that change different columns of their rows (matched or not, a subject or none, a card
+    number...) are all written by one executemany UPDATE, not one UPDATE per run of alike rows."""
+    with transaction(app.sessions) as session:
+        customer = make_customer(session, kind=CustomerKind.PRIVATE, email="cliente@example.org")
+        customer_id = customer.id
+    token, _, _ = outbound_to(app, customer_id, "cliente@example.org")
+    raws = [*messages(), eml("Vorrei la fattura.", sender="cliente@example.org", mid="u1@x.org",
+                             to=f"rinnovi+{token}@example.it"),
+            eml("La carta 4111 1111 1111 1111 va cambiata.", sender="altro@example.org", mid="u2@x.org")]  # fmt: skip
+    stored = stored_ids(app, raws)
+    updates: list[tuple[str, bool]] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, _params: object, _context: object, many: bool) -> None:
+        if sql.lstrip().startswith("UPDATE inbound_message"):
+            updates.append((sql, many))
+
+    event.listen(app.engine, "before_cursor_execute", seen)
+    try:
+        outcomes = process_many(app, stored, NOW, rules)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", seen)
+    assert len(outcomes) == len(raws)
+    with app.sessions() as session:
+        rows = [session.get_one(InboundMessage, i) for i in stored]
+        assert {r.customer_id for r in rows} == {customer_id, None} and any(r.card_number_detected for r in rows)
+        assert all(r.status != InboundStatus.RECEIVED and r.processed_at is not None for r in rows)
+    assert [many for _, many in updates] == [True], updates
+
+
 def test_a_failure_while_acting_redoes_the_batch_one_message_at_a_time(
     app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

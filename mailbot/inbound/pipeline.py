@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from mailbot.app import App
 from mailbot.config import Config
@@ -275,6 +276,8 @@ def _act_row(
     inbound.understanding = {**inbound.understanding, "actions": _result_json(result)}
     inbound.status = result.status
     inbound.processed_at = now
+    for key in _WRITTEN:  # each one, even unchanged: see _WRITTEN
+        flag_modified(inbound, key)
     log.info(
         "inbound id %s (%s): %s %s via %s -> %s",
         inbound.id,
@@ -285,6 +288,14 @@ def _act_row(
         result.status.value,
     )
     return InboundStatus(result.status)
+
+
+# What processing writes on a message's row. The flush sends one UPDATE per run of rows (in id order)
+# that changed the same columns, and only changed ones count: a batch mixing matched and unmatched
+# senders, new and unchanged subjects, made thousands of single-row UPDATEs where one executemany
+# does. Every processed row is written with all of them.
+_WRITTEN = ("understanding", "status", "processed_at", "kind", "intent", "sender", "subject", "customer_id",
+            "order_id", "outbound_id", "match_method", "verified_sender", "card_number_detected")  # fmt: skip
 
 
 def _decide(session: Session, app: App, reading: Reading, match: Match, rules: RuleSet) -> Understanding:

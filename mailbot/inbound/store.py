@@ -85,7 +85,7 @@ class Prepared:
 
 def prepare_raw(raw: bytes) -> Prepared:
     redacted, card_found, parsed = redact_and_parse(raw)
-    envelope = read_envelope(redacted)
+    envelope = read_envelope(redacted, parsed)
     key = dedup_key(envelope.message_id, redacted)
     digest = hashlib.sha256(redacted).hexdigest()
     return Prepared(len(raw), redacted, card_found, envelope, key, digest, zlib.compress(redacted, 6), parsed)
@@ -269,16 +269,29 @@ def dedup_key(message_id: str | None, raw: bytes) -> str:
     return message_id
 
 
-def read_envelope(raw: bytes) -> Envelope:
-    """Message-ID, sender address and subject from the headers alone; None where absent or unreadable."""
+def read_envelope(raw: bytes, parsed: Message | None = None) -> Envelope:
+    """Message-ID, sender address and subject from the headers alone; None where absent or unreadable.
+
+    ``parsed``, a parse of these very bytes (any policy), spares parsing the headers again: the parser
+    keeps each header's source text as it is whatever the policy (``raw_items``), and that text is
+    read here as a ``compat32`` parse of the headers alone reads it, so the answer (and the dedup key
+    made of it) is the same either way."""
     try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
-        mid = normalize_message_id(decode_header_value(str(headers.get("Message-ID", ""))))
-        sender = _address(decode_header_value(str(headers.get("From", ""))))
-        subject = decode_header_value(str(headers.get("Subject", ""))) or None
+        headers = (parsed if parsed is not None else BytesHeaderParser(policy=compat32).parsebytes(raw)).raw_items()
+        found: dict[str, str] = {}
+        for name, value in headers:
+            key = name.lower()
+            if key in _ENVELOPE and key not in found:  # the first one, as Message.get
+                found[key] = str(compat32.header_fetch_parse(name, value))
+        mid = normalize_message_id(decode_header_value(found.get("message-id", "")))
+        sender = _address(decode_header_value(found.get("from", "")))
+        subject = decode_header_value(found.get("subject", "")) or None
     except Exception:  # headers beyond repair: identified by their hash, named by nothing
         return Envelope(None, None, None)
     return Envelope(mid, sender, subject)
+
+
+_ENVELOPE = frozenset({"message-id", "from", "subject"})
 
 
 def store_attachments(session: Session, inbound_id: int, attachments: Sequence[Attachment], max_bytes: int) -> int:

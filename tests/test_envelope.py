@@ -1,4 +1,4 @@
-"""``store.read_envelope``: the Message-ID, sender and subject a message is stored and deduplicated by,
+"""``prepare.read_envelope``: the Message-ID, sender and subject a message is stored and deduplicated by,
 read the same from a parse the reading already made as from a parse of the headers alone."""
 
 from __future__ import annotations
@@ -9,19 +9,18 @@ from pathlib import Path
 import pytest
 
 from mailbot.inbound.mime import READ_POLICY
-from mailbot.inbound.store import Envelope, dedup_key, read_envelope
+from mailbot.inbound.prepare import Envelope, dedup_key, read_envelope
 
 CORPUS = Path(__file__).parent / "corpus"
 SHARED = Path(__file__).parents[2] / "shared" / "corpus"
 
+EIGHT_BIT = "From: Niccolò <n@example.org>\r\nSubject: Perché il rinnovo?\r\nMessage-ID: <c@x.org>\r\n\r\nt\r\n"
 EDGES = {
     "folded": b"Message-ID:\r\n <a.1@x.org>\r\nFrom: Ufficio\r\n Acquisti <uff@comune.example.it>\r\n"
     b"Subject: Rinnovo\r\n servizio 2027\r\n\r\ntesto\r\n",
     "encoded": b"From: =?utf-8?q?Jos=C3=A9?= <jose@example.org>\r\nSubject: =?iso-8859-1?q?Citt=E0?= ok\r\n"
     b"Message-ID: <b@x.org>\r\n\r\ntesto\r\n",
-    "eight_bit": "From: Niccolò <n@example.org>\r\nSubject: Perché il rinnovo?\r\nMessage-ID: <c@x.org>\r\n\r\nt\r\n".encode(
-        "latin-1"
-    ),
+    "eight_bit": EIGHT_BIT.encode("latin-1"),
     "twice": b"From: a@example.org\r\nFrom: b@example.org\r\nSubject: uno\r\nSubject: due\r\n"
     b"Message-ID: <d1@x.org>\r\nMessage-ID: <d2@x.org>\r\n\r\nt\r\n",
     "missing": b"From: nobody\r\nX-Other: 1\r\n\r\nt\r\n",

@@ -22,6 +22,7 @@ from mailbot.errors import TransientError
 from mailbot.inbound import actions, pipeline, store, understand
 from mailbot.inbound.imap import drain_mailbox
 from mailbot.inbound.pipeline import folder_for, process_inbound, process_many
+from mailbot.inbound.prepare import Prepared
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.inbound.store import StoreResult, store_many, store_raw
 from mailbot.outbound.context import REPLY_TEMPLATES
@@ -127,7 +128,7 @@ def test_store_many_meeting_a_concurrent_copy_stores_one_at_a_time(
     sneaked: list[InboundMessage] = []
     sessions: list[Session] = []
 
-    def row_values(p: store.Prepared, **kw: Any) -> dict[str, Any]:
+    def row_values(p: Prepared, **kw: Any) -> dict[str, Any]:
         if not sneaked:  # the first message is stored by someone else after the look-up, before the INSERT
             twin = InboundMessage(**real_row_values(p, **{**kw, "source": "maildir"}))
             with sessions[0].begin_nested():

@@ -8,6 +8,8 @@ import logging
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -29,9 +31,10 @@ from mailbot.inbound.addresses import own_addresses
 from mailbot.inbound.cards import MASK
 from mailbot.inbound.imap import drain_mailbox
 from mailbot.inbound.pipeline import process_many
+from mailbot.inbound.prepare import prepare_raw
 from mailbot.inbound.prereading import PreRead, Prereader, pre_read
 from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.store import load_raw, prepare_raw, store_many
+from mailbot.inbound.store import load_raw, store_many
 from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 from tests.test_imap import assert_each_in_its_folder, make_app, rows, running, settled, wait_until
@@ -377,3 +380,15 @@ def test_a_worker_killed_between_batches_is_noticed_and_given_up(caplog: pytest.
         assert reader.submit(raws) is None  # from now on the caller reads itself
     finally:
         reader.close()
+
+
+def test_the_reading_worker_imports_nothing_of_the_database() -> None:
+    """What the worker process runs (``pre_read``) is pure: importing it loads no SQLAlchemy and no
+    models, which would cost the worker's start a good part of its time and memory."""
+    code = (
+        "import sys, mailbot.inbound.prereading\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy' or m == 'mailbot.db.models')\n"
+        "print(loaded)\n"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

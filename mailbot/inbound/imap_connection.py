@@ -52,9 +52,10 @@ from mailbot.inbound.imap_plan import (
 )
 from mailbot.inbound.imap_wait import idle_until_mail, poll_wait, take_announcements
 from mailbot.inbound.pipeline import folder_for, process_many
+from mailbot.inbound.prepare import Prepared
 from mailbot.inbound.prereading import PreRead, Prereader
 from mailbot.inbound.rules import RuleSet
-from mailbot.inbound.store import Prepared, StoreResult, store_many
+from mailbot.inbound.store import StoreResult, store_many
 from mailbot.inbound.understand import Reading
 
 log = logging.getLogger(__name__)

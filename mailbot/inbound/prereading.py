@@ -1,6 +1,6 @@
 """Reading ahead: the next fetched batch is redacted and read in a worker process meanwhile.
 
-The IMAP intake spends part of each message on pure work on bytes (``store.prepare_raw``: card numbers
+The IMAP intake spends part of each message on pure work on bytes (``prepare.prepare_raw``: card numbers
 redacted, envelope read, dedup key; ``understand.read_message``: parse, classify, split the reply,
 extract) and the rest in the database. With ``inbound.read_ahead`` on, ``Prereader`` sends batch N+1's
 raw bytes to ONE worker process while the listener stores and processes batch N, so the second core
@@ -30,8 +30,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
+from mailbot.inbound.prepare import Prepared, prepare_raw
 from mailbot.inbound.rules import RuleSet
-from mailbot.inbound.store import Prepared, prepare_raw
 from mailbot.inbound.understand import Reading, read_message, with_rule_checks
 from mailbot.process import settle
 

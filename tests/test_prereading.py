@@ -125,6 +125,11 @@ def gated_warm_up(gate: str) -> bool:
     return True
 
 
+def slow_pre_read(raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | None) -> list[PreRead | None]:
+    time.sleep(0.3)  # a worker slower than the listener: it falls behind
+    return pre_read(raws, own, rules)
+
+
 def dying_pre_read(raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | None) -> list[PreRead | None]:
     os._exit(3)
 
@@ -196,6 +201,7 @@ def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setattr(imap_module, "Prereader", lambda own, *, enabled: warmed(Prereader(own, enabled=enabled)))
+    monkeypatch.setattr(prereading, "SHARE_STEP", 0.0)  # the worker keeps reading whole batches
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=3)
     raws = corpus(8)
     server.append([*raws, raws[0]])  # the last is a copy of the first: stored once
@@ -365,7 +371,7 @@ def test_a_worker_killed_between_batches_is_noticed_and_given_up(caplog: pytest.
     reader = warmed(Prereader(frozenset()))
     try:
         raws = corpus(2)
-        first = reader.result(reader.submit(raws), 2)
+        first = reader.result(reader.submit(raws))
         assert first is not None and all(p is not None and p.reading is not None for p in first)
         pool = reader._pool
         assert pool is not None
@@ -374,7 +380,7 @@ def test_a_worker_killed_between_batches_is_noticed_and_given_up(caplog: pytest.
             os.kill(worker.pid, signal.SIGKILL)
             worker.join(10)
         with caplog.at_level(logging.WARNING, logger="mailbot.inbound.prereading"):
-            assert reader.result(reader.submit(raws), 2) is None
+            assert reader.result(reader.submit(raws)) is None
         assert "reading ahead failed" in caplog.text
         assert not reader.enabled and not reader.started
         assert reader.submit(raws) is None  # from now on the caller reads itself
@@ -392,3 +398,61 @@ def test_the_reading_worker_imports_nothing_of_the_database() -> None:
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
+
+
+def test_the_worker_reads_its_share_of_a_batch_and_the_share_follows_who_waits() -> None:
+    reader = warmed(Prereader(frozenset(), work=slow_pre_read))
+    try:
+        raws = corpus(4)
+        reader.share = 0.5
+        ahead = reader.submit(raws)
+        assert ahead is not None and (ahead.taken, ahead.count) == (2, 4)
+        found = reader.result(ahead)  # asked for while the worker still reads: it was behind
+        assert found is not None and [p is not None for p in found] == [True, True, False, False]
+        assert [p.prepared.redacted for p in found if p is not None] == [prepare_raw(r).redacted for r in raws[:2]]
+        assert reader.share == pytest.approx(0.5 - prereading.SHARE_STEP)
+        ahead = reader.submit(raws)
+        assert ahead is not None
+        ahead.future.result(timeout=30)  # the worker is done before it is asked: it gets more
+        assert reader.result(ahead) is not None
+        assert reader.share == pytest.approx(0.5)
+        reader.share = prereading.MIN_SHARE
+        for _ in range(3):
+            reader.result(reader.submit(raws))
+        assert reader.share == pytest.approx(prereading.MIN_SHARE)  # never below it
+        reader.share = 1.0
+        ahead = reader.submit(raws)
+        assert ahead is not None
+        ahead.future.result(timeout=30)
+        reader.result(ahead)
+        assert reader.share == 1.0  # nor above the whole batch
+    finally:
+        reader.close()
+
+
+@imap_only
+def test_a_listener_waiting_for_a_slow_worker_reads_part_of_each_batch_itself(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The worker falls behind: it is given less of each batch and the listener reads the rest
+    instead of waiting. Every message is read once, by one of them, and processed as always."""
+    made: list[Prereader] = []
+
+    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
+        made.append(warmed(Prereader(own, enabled=enabled, work=slow_pre_read)))
+        return made[-1]
+
+    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    app = make_app(tmp_path, db_url, engine, server, fetch_batch=5)
+    raws = corpus(30)
+    server.append(raws)
+    calls = counting_reader(monkeypatch)
+    counters = drain_mailbox(app, rules)
+    assert (counters.stored, counters.processed) == (30, 30)
+    assert made[0].share < 1.0
+    stored = [load_raw(row) for row in rows(app)]
+    assert stored == [prepare_raw(raw).redacted for raw in raws]
+    assert 0 < len(calls) < 30 and len(set(calls)) == len(calls)  # some read here, none twice
+    assert all(row.status != InboundStatus.QUARANTINED for row in rows(app))
+    assert_each_in_its_folder(app, server)

@@ -53,7 +53,7 @@ from mailbot.inbound.imap_plan import (
 from mailbot.inbound.imap_wait import idle_until_mail, poll_wait, take_announcements
 from mailbot.inbound.pipeline import folder_for, process_many
 from mailbot.inbound.prepare import Prepared
-from mailbot.inbound.prereading import PreRead, Prereader
+from mailbot.inbound.prereading import Ahead, Prereader
 from mailbot.inbound.rules import RuleSet
 from mailbot.inbound.store import StoreResult, store_many
 from mailbot.inbound.understand import Reading
@@ -259,7 +259,7 @@ class MailboxConnection:
             ahead.start()  # while the first batch is fetched (it is read here until the worker is up)
         mover = self._open_mover(uidvalidity) if several else None
         fetcher = Fetcher(self._fetch, batches, in_thread=mover is not None)
-        waiting: tuple[list[tuple[int, bytes]], Future[list[PreRead | None]] | None] | None = None
+        waiting: tuple[list[tuple[int, bytes]], Ahead | None] | None = None
         moving: tuple[MoveJob, Placed] | None = None
         try:
             for _ in batches:
@@ -268,10 +268,10 @@ class MailboxConnection:
                 items = fetcher.next()
                 if not items:
                     continue
-                future = ahead.submit([raw for _, raw in items], self.rules) if ahead is not None else None
+                batch = ahead.submit([raw for _, raw in items], self.rules) if ahead is not None else None
                 if waiting is not None:
                     moving = self._moves(self._handle(*waiting, uidvalidity), mover, moving)
-                waiting = (items, future)
+                waiting = (items, batch)
             if waiting is not None and not self.should_stop():
                 moving = self._moves(self._handle(*waiting, uidvalidity), mover, moving)
             self._collect(moving)
@@ -303,13 +303,11 @@ class MailboxConnection:
         # A UID expunged by someone else since the SEARCH is not in the answer.
         return [(uid, bytes(raw)) for uid in batch if (raw := fetched.get(uid, {}).get(b"BODY[]")) is not None]
 
-    def _handle(
-        self, items: list[tuple[int, bytes]], future: Future[list[PreRead | None]] | None, uidvalidity: int
-    ) -> Placed:
-        """Store and process one fetched batch (read ahead by ``future`` when it has an answer); where
+    def _handle(self, items: list[tuple[int, bytes]], read_ahead: Ahead | None, uidvalidity: int) -> Placed:
+        """Store and process one fetched batch (read ahead in part or whole by ``read_ahead``); where
         each of its messages goes."""
         self.keep_lease()
-        ahead = self.prereader.result(future, len(items)) if self.prereader is not None else None
+        ahead = self.prereader.result(read_ahead) if self.prereader is not None else None
         ready = [p.prepared if p is not None else None for p in ahead] if ahead is not None else None
         placed: Placed = {}
         todo: list[tuple[int, int]] = []

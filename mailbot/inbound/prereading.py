@@ -74,6 +74,20 @@ def pre_read(
     return out
 
 
+@dataclass(frozen=True)
+class Ahead:
+    """A batch handed to the worker: it reads the first ``taken`` of its ``count`` messages."""
+
+    future: Future[list[PreRead | None]]
+    taken: int
+    count: int
+
+
+# The part of each batch the worker reads (``Prereader.share``) moves by this step, down to MIN_SHARE.
+SHARE_STEP = 0.05
+MIN_SHARE = 0.2
+
+
 def warm_up() -> bool:
     """The worker's first task: done once the process has started and imported what reading needs,
     which then stays out of the garbage collector's way (``process.settle``)."""
@@ -101,6 +115,8 @@ class Prereader:
         self.starting = starting  # the worker's first task, likewise
         self._pool: ProcessPoolExecutor | None = None
         self._started: Future[bool] | None = None  # ``warm_up`` in the worker
+        # The part of each batch sent to the worker; the caller reads the rest itself (see ``result``).
+        self.share = 1.0
 
     @property
     def started(self) -> bool:
@@ -127,31 +143,40 @@ class Prereader:
             return self._started.done()
         return True
 
-    def submit(self, raws: Sequence[bytes], rules: RuleSet | None = None) -> Future[list[PreRead | None]] | None:
-        """Start reading ``raws`` in the worker (and checking ``rules`` on them); None when reading ahead
-        is off or the worker is still starting (the caller reads them itself)."""
+    def submit(self, raws: Sequence[bytes], rules: RuleSet | None = None) -> Ahead | None:
+        """Start reading the first ``share`` of ``raws`` in the worker (and checking ``rules`` on them);
+        None when reading ahead is off or the worker is still starting (the caller reads them itself)."""
         self.start()
         if not self.enabled or self._pool is None or not self.ready():
             return None
+        taken = min(len(raws), max(1, round(len(raws) * self.share)))
         try:
-            return self._pool.submit(self.work, list(raws), self.own_addresses, rules)
+            future = self._pool.submit(self.work, list(raws[:taken]), self.own_addresses, rules)
         except Exception as exc:  # a pool already broken (the worker died)
             self._give_up(exc)
             return None
+        return Ahead(future, taken, len(raws))
 
-    def result(self, future: Future[list[PreRead | None]] | None, count: int) -> list[PreRead | None] | None:
-        """The worker's answer for a batch of ``count`` messages, or None: read them in this process."""
-        if future is None:
+    def result(self, ahead: Ahead | None) -> list[PreRead | None] | None:
+        """The worker's answer for a batch, with None for each message it was not given (the caller
+        reads those itself, as any it could not read); None: read them all in this process.
+
+        Whether the answer was still being worked on when asked for balances the two processes: then
+        the caller would wait, idle, so the worker is given a smaller part of the next batches and
+        the caller reads the rest meanwhile; when it was ready, a larger part (see ``share``)."""
+        if ahead is None:
             return None
+        behind = not ahead.future.done()
         try:
-            found = future.result()
+            found = ahead.future.result()
         except Exception as exc:  # the worker died (BrokenProcessPool), or the answer could not come back
             self._give_up(exc)
             return None
-        if len(found) != count:  # never expected; the caller must not pair them with the wrong messages
-            self._give_up(ValueError(f"{len(found)} answers for {count} messages"))
+        if len(found) != ahead.taken:  # never expected; the caller must not pair them with the wrong messages
+            self._give_up(ValueError(f"{len(found)} answers for {ahead.taken} messages"))
             return None
-        return found
+        self.share = min(1.0, max(MIN_SHARE, self.share + (-SHARE_STEP if behind else SHARE_STEP)))
+        return [*found, *[None] * (ahead.count - ahead.taken)]
 
     def close(self) -> None:
         """Stop the worker: what it is reading is finished and dropped, what waits is cancelled."""

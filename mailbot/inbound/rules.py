@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,10 @@ class Rule:
 class RuleSet:
     rules: tuple[Rule, ...]  # in evaluation order: priority, then confidence, descending; then file order
     files: tuple[str, ...]
+    names: tuple[str, ...] = field(init=False, repr=False, compare=False)  # of ``rules``, in order
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple(rule.name for rule in self.rules))
 
     def by_intent(self) -> dict[str, int]:
         counts = dict.fromkeys(INTENTS, 0)

@@ -7,14 +7,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundAttachment
-from mailbot.inbound.pipeline import process_inbound
+from mailbot.inbound.pipeline import process_inbound, process_many
 from mailbot.inbound.rules import load_rules
-from mailbot.inbound.store import store_raw
+from mailbot.inbound.store import store_many, store_raw
 from mailbot.paths import rules_dir
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -48,3 +48,33 @@ def test_attachments_stored_with_safe_names_and_the_size_limit(app: App) -> None
     assert rows[1].data is None  # over the limit: not kept, but its size and hash are
     assert rows[1].sha256 == hashlib.sha256(b"x" * 5000).hexdigest()
     assert all(r.inbound_id == stored.inbound_id for r in rows)
+
+
+def test_a_batchs_attachments_go_in_with_one_insert_and_the_same_rows(app: App) -> None:
+    """In ``process_many`` the attachments are held and inserted together (``db.held``): one
+    statement for the batch, kept or over the limit alike, each row as one at a time would write it."""
+    limited = replace(app.config, inbound=replace(app.config.inbound, max_attachment_bytes=1000))
+    small_app = create_app(limited, engine=app.engine)
+    raws = [message_with_attachments().replace(b"att-1@", f"att-{n}@".encode()) for n in range(3)]
+    with transaction(small_app.sessions) as session:
+        ids = [r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW,
+                                                 config=limited)]  # fmt: skip
+    inserts: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        if sql.startswith("INSERT INTO inbound_attachment"):
+            inserts.append(sql)
+
+    event.listen(small_app.engine, "before_cursor_execute", seen)
+    try:
+        process_many(small_app, ids, NOW, load_rules(rules_dir()))
+    finally:
+        event.remove(small_app.engine, "before_cursor_execute", seen)
+    assert len(inserts) == 1
+    with small_app.sessions() as session:
+        rows = list(session.scalars(select(InboundAttachment).order_by(InboundAttachment.id)))
+    assert [(r.inbound_id, r.filename, r.size, r.data is None) for r in rows] == [
+        (i, name, size, over) for i in ids for name, size, over in (("determina.pdf", 14, False),
+                                                                     ("modulo_.bin", 5000, True))
+    ]  # fmt: skip
+    assert rows[0].data == b"%PDF-1.4 small" and rows[1].sha256 == hashlib.sha256(b"x" * 5000).hexdigest()

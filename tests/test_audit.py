@@ -14,6 +14,7 @@ from mailbot.db.held import held
 from mailbot.db.models import AuditEvent, Ticket, TicketKind
 from mailbot.inbound.batch import RowIds
 from mailbot.inbound.tickets_open import open_ticket
+from tests.factories import make_customer
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -62,15 +63,21 @@ def test_tickets_numbered_up_front_are_held_and_inserted_before_their_audit_even
         if sql.startswith("INSERT INTO"):
             inserts.append(sql.split()[2])
 
+    with transaction(app.sessions) as session:
+        customer_id = make_customer(session).id
     event.listen(app.engine, "before_cursor_execute", seen)
     with transaction(app.sessions) as session:
         with held(session, Ticket, AuditEvent):
             numbers = RowIds(session, Ticket)
+            # with and without a customer and an order: a None is a NULL in the same statement
             opened = [open_ticket(session, kind=TicketKind.SUPPORT, intent="other", summary=f"t{n}", details={},
-                                  now=NOW, numbers=numbers) for n in range(3)]  # fmt: skip
+                                  now=NOW, numbers=numbers, customer_id=customer_id if n == 1 else None)
+                      for n in range(4)]  # fmt: skip
             session.flush()
             assert inserts == []  # held, not flushed
         assert inserts == ["ticket", "audit_event"]  # one statement each, tickets first
     with app.sessions() as session:
-        assert [t.id for t in session.scalars(select(Ticket).order_by(Ticket.id))] == opened
+        tickets = list(session.scalars(select(Ticket).order_by(Ticket.id)))
+        assert [t.id for t in tickets] == opened
+        assert [t.customer_id for t in tickets] == [None, customer_id, None, None]
     assert [entity for action, entity, _ in events(app)] == [str(n) for n in opened]

@@ -1,11 +1,12 @@
 """Rows held back from the ORM and inserted together: what a batch in one transaction writes a lot of.
 
 Inside ``held(session, Model, ...)`` the code that knows how (``audit.record``, ``tickets_open.open_ticket``
-with ids taken up front) calls ``hold`` with a row's values instead of adding an ORM object; when the
-block ends without an error, each model's rows go in with one multi-row INSERT, in the order the
-models were given, in the caller's transaction. The same rows, without the unit of work's bookkeeping
-for each one. A block that raises inserts nothing (the caller's transaction rolls back anyway); a
-nested block leaves the inserting to the outer one.
+with ids taken up front, ``store.store_attachments``) calls ``hold`` with a row's values instead of
+adding an ORM object; when the block ends without an error, each model's rows go in with one
+multi-row INSERT, in the order the models were given, in the caller's transaction. A value None is
+written as NULL (a column's default applies only where the key is left out). The same rows, without
+the unit of work's bookkeeping for each one. A block that raises inserts nothing (the caller's
+transaction rolls back anyway); a nested block leaves the inserting to the outer one.
 """
 
 from __future__ import annotations
@@ -43,4 +44,7 @@ def held(session: Session, *models: type[Any]) -> Iterator[None]:
         del session.info[_KEY]
     for model in models:
         if rows[model]:
-            session.execute(insert(model), rows[model])
+            # render_nulls: a None is written as NULL like any value. Without it the ORM leaves the
+            # column out of that row's INSERT, and rows with and without a value go in by separate
+            # statements, one per run of alike rows: 1,834 INSERTs for a bench's 4,538 tickets.
+            session.execute(insert(model).execution_options(render_nulls=True), rows[model])

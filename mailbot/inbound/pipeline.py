@@ -32,7 +32,7 @@ from mailbot.app import App
 from mailbot.config import Config
 from mailbot.db.engine import transaction
 from mailbot.db.held import held as held_rows
-from mailbot.db.models import AuditEvent, Customer, InboundMessage, InboundStatus, Ticket
+from mailbot.db.models import AuditEvent, Customer, InboundAttachment, InboundMessage, InboundStatus, Ticket
 from mailbot.errors import TransientError
 from mailbot.inbound.actions import CHANGE_INTENTS, ActionResult, act
 from mailbot.inbound.actions_build import known_open_orders, preload
@@ -154,7 +154,7 @@ def _process_batch(
 ) -> list[Outcome]:
     """Read every message (a failure quarantines that one, or counts an attempt), match them all with a
     few queries, decide each, load what the changes asked for will read, then act on each with
-    autoflush off: tickets and audit events go in with one INSERT each when acting ends
+    autoflush off: tickets, audit events and attachments go in with one INSERT each when acting ends
     (``db.held``), the other rows at the COMMIT's flush, each table's together (see ``batch``). A
     failure while acting raises, and ``process_many`` redoes the batch one message at a time, where
     it is quarantined on its own."""
@@ -205,7 +205,8 @@ def _process_batch(
         changing = [m.customer_id for m, u in zip(matches, decided, strict=True) if u.intent in CHANGE_INTENTS
                     and u.reading.kind == "human" and m.customer_id is not None]  # fmt: skip
         known = preload(session, changing)
-        with session.no_autoflush, held_rows(session, Ticket, AuditEvent), known_open_orders(session, known):
+        held = held_rows(session, Ticket, AuditEvent, InboundAttachment)
+        with session.no_autoflush, held, known_open_orders(session, known):
             for n, ((index, inbound, reading, keys), match) in enumerate(zip(ready, matches, strict=True)):
                 batch.people_left = sum(people[n:])
                 u: Understanding | None = decided[n]

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot.config import Config
+from mailbot.db.held import hold
 from mailbot.db.models import InboundAttachment, InboundMessage, InboundStatus
 from mailbot.inbound.mime import Attachment
 from mailbot.inbound.prepare import Prepared, prepare_raw
@@ -224,19 +225,20 @@ def load_raw(inbound: InboundMessage) -> bytes:
 
 def store_attachments(session: Session, inbound_id: int, attachments: Sequence[Attachment], max_bytes: int) -> int:
     """One row per attachment of the parsed message, under its safe name, with its size and SHA-256;
-    the data itself only up to ``max_bytes``; inserted at the session's next flush. Returns how many."""
+    the data itself only up to ``max_bytes``; inserted at the session's next flush, or with the
+    batch's others inside a ``db.held`` block for them. Returns how many."""
     for attachment in attachments:
         data = attachment.data
-        session.add(
-            InboundAttachment(
-                inbound_id=inbound_id,
-                filename=attachment.filename[:200],
-                content_type=attachment.content_type[:200],
-                size=attachment.size,
-                sha256=hashlib.sha256(data).hexdigest(),
-                data=data if len(data) <= max_bytes else None,
-            )
-        )
+        values = {
+            "inbound_id": inbound_id,
+            "filename": attachment.filename[:200],
+            "content_type": attachment.content_type[:200],
+            "size": attachment.size,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "data": data if len(data) <= max_bytes else None,
+        }
+        if not hold(session, InboundAttachment, values):
+            session.add(InboundAttachment(**values))
     return len(attachments)
 
 

@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session
 import mailbot.inbound.imap_connection as connection_module
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
-from mailbot.db.models import AuditEvent, CustomerKind, InboundMessage, InboundStatus, OutboundMessage, Ticket
+from mailbot.db.models import (
+    AuditEvent,
+    Customer,
+    CustomerKind,
+    InboundMessage,
+    InboundStatus,
+    OutboundMessage,
+    PaymentMethod,
+    Service,
+    Ticket,
+)
 from mailbot.errors import TransientError
 from mailbot.inbound import actions, pipeline, store, understand
 from mailbot.inbound.imap import drain_mailbox
@@ -447,6 +457,76 @@ def test_a_batch_writes_its_rows_with_one_update(app: App, rules: RuleSet) -> No
         assert {r.customer_id for r in rows} == {customer_id, None} and any(r.card_number_detected for r in rows)
         assert all(r.status != InboundStatus.RECEIVED and r.processed_at is not None for r in rows)
     assert [many for _, many in updates] == [True], updates
+
+
+def test_a_pec_changed_in_a_batch_matches_the_rest_of_the_batch_with_one_look_up(app: App, rules: RuleSet) -> None:
+    """A verified billing update applied in the batch gives the customer a new PEC: the messages after
+    it are matched again, all together, and those from the new PEC find the customer."""
+    with transaction(app.sessions) as session:
+        customer = make_customer(session, kind=CustomerKind.COMPANY, email="info@rossisrl.example.it")
+        customer_id = customer.id
+    token, _, _ = outbound_to(app, customer_id, "info@rossisrl.example.it")
+    update = ("Buongiorno,\nvi chiediamo di aggiornare i dati di fatturazione:\nP.IVA 01234560017\n"
+              "PEC: amministrazione@pec.rossisrl.it\nCodice destinatario: M5UXCR1\n\nGrazie\n")  # fmt: skip
+    raws = [
+        eml("Una domanda qualsiasi.", sender="amministrazione@pec.rossisrl.it", mid="v0@x.org"),
+        eml(update, sender="info@rossisrl.example.it", mid="v1@x.org", to=f"rinnovi+{token}@example.it"),
+        *[eml(f"Vorrei la fattura {n}.", sender="amministrazione@pec.rossisrl.it", mid=f"v{n}@x.org") for n in (2, 3)],
+    ]
+    stored = stored_ids(app, raws)
+    lookups: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        if "lower(customer.email)" in sql:
+            lookups.append(sql)
+
+    event.listen(app.engine, "before_cursor_execute", seen)
+    try:
+        outcomes = process_many(app, stored, NOW, rules)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", seen)
+    assert outcomes[1].status == InboundStatus.PROCESSED  # applied
+    with app.sessions() as session:
+        assert session.get_one(Customer, customer_id).pec == "amministrazione@pec.rossisrl.it"
+        found = [session.get_one(InboundMessage, i) for i in stored]
+        assert [(r.customer_id, r.match_method) for r in found] == [
+            (None, None), (customer_id, "token"), (customer_id, "sender"), (customer_id, "sender")
+        ]  # fmt: skip
+    assert len(lookups) == 2  # the batch's, then the rest's once
+
+
+def test_the_services_of_the_emails_a_batch_answers_are_loaded_at_once(app: App, rules: RuleSet) -> None:
+    """Customers answering reminders about one of their two services: the services each email was
+    about are read for the whole batch by one query, and each change is about that service."""
+    raws, claimed = [], []
+    for n in range(3):
+        with transaction(app.sessions) as session:
+            customer = make_customer(session, kind=CustomerKind.PRIVATE, email=f"r{n}@example.org")
+            make_service(session, customer, autorenew=True, payment_method=PaymentMethod.CARD)
+            service = make_service(session, customer, autorenew=True, payment_method=PaymentMethod.CARD)
+            ids = (customer.id, service.id, service.expires_on)
+        claimed.append(ids[1])
+        token, _, _ = outbound_to(app, ids[0], f"r{n}@example.org", (Claim(ids[1], ids[2], "before_30"),), key=f"c{n}")
+        raws.append(eml("Vorrei disattivare il rinnovo automatico.", sender=f"r{n}@example.org", mid=f"w{n}@x.org",
+                        to=f"rinnovi+{token}@example.it"))  # fmt: skip
+    stored = stored_ids(app, raws)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        if "FROM reminder_claim" in sql:
+            statements.append(sql)
+
+    event.listen(app.engine, "before_cursor_execute", seen)
+    try:
+        process_many(app, stored, NOW, rules)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", seen)
+    with app.sessions() as session:
+        rows = [session.get_one(InboundMessage, i) for i in stored]
+        assert [(r.intent, r.status) for r in rows] == [("autorenew_off", InboundStatus.PROCESSED)] * 3
+        still_on = set(session.scalars(select(Service.id).where(Service.autorenew.is_(True))))
+    assert not still_on & set(claimed) and len(still_on) == 3  # each email's own service switched off
+    assert len(statements) == 1, statements
 
 
 def test_a_failure_while_acting_redoes_the_batch_one_message_at_a_time(

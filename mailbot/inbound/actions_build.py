@@ -86,7 +86,17 @@ _OPEN_ORDERS = (
     .where(Order.customer_id == bindparam("customer_id"), Order.status.in_(sorted(OPEN_ORDER_STATUSES)))
     .order_by(Order.id)
 )
-_SERVICES_OF_EMAIL = select(ReminderClaim.service_id).where(ReminderClaim.outbound_id == bindparam("outbound_id"))
+_SERVICES_OF_EMAIL = (
+    select(ReminderClaim.service_id)
+    .where(ReminderClaim.outbound_id == bindparam("outbound_id"))
+    .order_by(ReminderClaim.id)
+)
+_CLAIMS_OF_EMAILS = (
+    select(ReminderClaim.outbound_id, ReminderClaim.service_id)
+    .where(ReminderClaim.outbound_id.in_(bindparam("ids", expanding=True)))
+    .order_by(ReminderClaim.id)
+)
+_CLAIMS = "mailbot.email_services"  # session.info: outbound id -> the ids of the services it was about
 _CUSTOMERS_WITH_SERVICES = (
     select(Customer)
     .where(Customer.id.in_(bindparam("ids", expanding=True)))
@@ -103,12 +113,19 @@ _KNOWN = "mailbot.open_orders"  # session.info: customer id -> open orders, insi
 OpenOrders = dict[int, list[Order]]
 
 
-def preload(session: Session, customer_ids: Iterable[int]) -> OpenOrders:
+def preload(session: Session, customer_ids: Iterable[int], outbound_ids: Iterable[int] = ()) -> OpenOrders:
     """Load at once what building the changes of these customers reads: their services with the
-    products, their open orders with the services. A batch calls it for the customers it is about
-    to change, so that each message does not load them one relationship at a time; the objects stay
-    in the session (the batch holds them). Returns each customer's open orders, for
-    ``known_open_orders``."""
+    products, their open orders with the services, and the services each email they answered was
+    about (``outbound_ids``). A batch calls it for the customers it is about to change, so that each
+    message does not load them one relationship at a time; the objects stay in the session (the
+    batch holds them). Returns each customer's open orders, for ``known_open_orders``."""
+    emails = sorted(set(outbound_ids))
+    if emails:  # an email's services are written with it and never change: known for the session's life
+        claimed: dict[int, list[int]] = session.info.setdefault(_CLAIMS, {})
+        for outbound_id in emails:
+            claimed.setdefault(outbound_id, [])
+        for outbound_id, service_id in session.execute(_CLAIMS_OF_EMAILS, {"ids": emails}):
+            claimed[outbound_id].append(service_id)
     ids = sorted(set(customer_ids))
     if not ids:
         return {}
@@ -211,7 +228,9 @@ def _billing_update(session: Session, app: App, u: Understanding, match: Match, 
 def named_services(session: Session, u: Understanding, match: Match, customer: Customer) -> list[Service]:
     """The services the message is explicitly about: of the email answered, the matched order, a username."""
     if match.outbound_id is not None:
-        ids = session.scalars(_SERVICES_OF_EMAIL, {"outbound_id": match.outbound_id})
+        known: dict[int, list[int]] = session.info.get(_CLAIMS, {})
+        ids = (known[match.outbound_id] if match.outbound_id in known
+               else session.scalars(_SERVICES_OF_EMAIL, {"outbound_id": match.outbound_id}))  # fmt: skip
         found = [s for s in (session.get(Service, i) for i in dict.fromkeys(ids)) if s is not None]
         if found:
             return [s for s in found if s.customer_id == customer.id]

@@ -204,15 +204,19 @@ def _process_batch(
         # What acting on the changes asked for will read of those customers, loaded at once.
         changing = [m.customer_id for m, u in zip(matches, decided, strict=True) if u.intent in CHANGE_INTENTS
                     and u.reading.kind == "human" and m.customer_id is not None]  # fmt: skip
-        known = preload(session, changing)
+        answered = [m.outbound_id for m, u in zip(matches, decided, strict=True) if u.intent in CHANGE_INTENTS
+                    and m.outbound_id is not None]  # fmt: skip
+        known = preload(session, changing, answered)
         held = held_rows(session, Ticket, AuditEvent, InboundAttachment)
         with session.no_autoflush, held, known_open_orders(session, known):
-            for n, ((index, inbound, reading, keys), match) in enumerate(zip(ready, matches, strict=True)):
+            undecided: list[Understanding | None] = list(decided)
+            for n, (index, inbound, reading, _keys) in enumerate(ready):
                 batch.people_left = sum(people[n:])
-                u: Understanding | None = decided[n]
-                if batch.rematch:  # a change applied in this batch may have changed what matches
-                    match, u = find_match(session, keys), None
-                status = _act_row(session, app, inbound, reading, match, now, rules, batch, u)
+                if batch.rematch:  # a change applied (a customer's PEC) may change what the rest match
+                    matches[n:] = find_matches(session, [keys for *_, keys in ready[n:]])
+                    undecided[n:] = [None] * (len(ready) - n)
+                    batch.rematch = False
+                status = _act_row(session, app, inbound, reading, matches[n], now, rules, batch, undecided[n])
                 outcomes[index] = Outcome(status, folder_for(app.config, status), inbound.id)
     return [o for o in outcomes if o is not None]
 

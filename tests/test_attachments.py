@@ -7,15 +7,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundAttachment
-from mailbot.inbound.pipeline import process_inbound, process_many
+from mailbot.inbound.pipeline import process_inbound
 from mailbot.inbound.rules import load_rules
 from mailbot.inbound.store import store_many, store_raw
 from mailbot.paths import rules_dir
+from tests.test_inbound_batch import process_seeing_sql
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -59,17 +60,8 @@ def test_a_batchs_attachments_go_in_with_one_insert_and_the_same_rows(app: App) 
     with transaction(small_app.sessions) as session:
         ids = [r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW,
                                                  config=limited)]  # fmt: skip
-    inserts: list[str] = []
-
-    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
-        if sql.startswith("INSERT INTO inbound_attachment"):
-            inserts.append(sql)
-
-    event.listen(small_app.engine, "before_cursor_execute", seen)
-    try:
-        process_many(small_app, ids, NOW, load_rules(rules_dir()))
-    finally:
-        event.remove(small_app.engine, "before_cursor_execute", seen)
+    _, statements = process_seeing_sql(small_app, ids, load_rules(rules_dir()))
+    inserts = [q for q, _ in statements if q.startswith("INSERT INTO inbound_attachment")]
     assert len(inserts) == 1
     with small_app.sessions() as session:
         rows = list(session.scalars(select(InboundAttachment).order_by(InboundAttachment.id)))

@@ -31,7 +31,7 @@ from mailbot.db.models import (
 from mailbot.errors import TransientError
 from mailbot.inbound import actions, pipeline, store, understand
 from mailbot.inbound.imap import drain_mailbox
-from mailbot.inbound.pipeline import folder_for, process_inbound, process_many
+from mailbot.inbound.pipeline import Outcome, folder_for, process_inbound, process_many
 from mailbot.inbound.prepare import Prepared
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.inbound.store import StoreResult, store_many, store_raw
@@ -362,36 +362,34 @@ def test_a_batch_loads_the_services_and_orders_of_the_customers_it_changes_at_on
         raws.append(eml("Vorrei disattivare il rinnovo automatico.", sender=f"c{n}@example.org", mid=f"a{n}@x.org",
                         to=f"rinnovi+{token}@example.it"))  # fmt: skip
     stored = stored_ids(app, raws)
-    statements: list[str] = []
-
-    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
-        statements.append(" ".join(sql.split()))
-
-    event.listen(app.engine, "before_cursor_execute", seen)
-    try:
-        outcomes = process_many(app, stored, NOW, rules)
-    finally:
-        event.remove(app.engine, "before_cursor_execute", seen)
+    outcomes, statements = process_seeing_sql(app, stored, rules)
     assert "failed as a whole" not in caplog.text
     with app.sessions() as session:
         intents = [session.get_one(InboundMessage, i).intent for i in stored]
     assert intents == ["autorenew_off"] * 3 and len(outcomes) == 3
-    from_service = [q for q in statements if q.startswith("SELECT") and " FROM service" in q]
+    from_service = [q for q, _ in statements if q.startswith("SELECT") and " FROM service" in q]
     assert len(from_service) == 1, from_service  # the batch's one selectin load
 
 
-def _open_order_queries(app: App, stored: list[int], rules: RuleSet) -> tuple[list[Any], list[str]]:
-    statements: list[str] = []
+def process_seeing_sql(app: App, ids: list[int], rules: RuleSet) -> tuple[list[Outcome], list[tuple[str, bool]]]:
+    """``process_many`` of ``ids``, and the SQL it sent: each statement (whitespace collapsed) and
+    whether it went as an executemany."""
+    statements: list[tuple[str, bool]] = []
 
-    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
-        statements.append(" ".join(sql.split()))
+    def seen(_conn: object, _cursor: object, sql: str, _params: object, _context: object, many: bool) -> None:
+        statements.append((" ".join(sql.split()), many))
 
     event.listen(app.engine, "before_cursor_execute", seen)
     try:
-        outcomes = process_many(app, stored, NOW, rules)
+        outcomes = process_many(app, ids, NOW, rules)
     finally:
         event.remove(app.engine, "before_cursor_execute", seen)
-    return outcomes, [q for q in statements if q.startswith("SELECT") and 'FROM "order"' in q]
+    return outcomes, statements
+
+
+def _open_order_queries(app: App, stored: list[int], rules: RuleSet) -> tuple[list[Outcome], list[str]]:
+    outcomes, statements = process_seeing_sql(app, stored, rules)
+    return outcomes, [q for q, _ in statements if q.startswith("SELECT") and 'FROM "order"' in q]
 
 
 def test_a_batch_asks_for_a_customers_open_orders_once(app: App, rules: RuleSet) -> None:
@@ -440,17 +438,8 @@ def test_a_batch_writes_its_rows_with_one_update(app: App, rules: RuleSet) -> No
                              to=f"rinnovi+{token}@example.it"),
             eml("La carta 4111 1111 1111 1111 va cambiata.", sender="altro@example.org", mid="u2@x.org")]  # fmt: skip
     stored = stored_ids(app, raws)
-    updates: list[tuple[str, bool]] = []
-
-    def seen(_conn: object, _cursor: object, sql: str, _params: object, _context: object, many: bool) -> None:
-        if sql.lstrip().startswith("UPDATE inbound_message"):
-            updates.append((sql, many))
-
-    event.listen(app.engine, "before_cursor_execute", seen)
-    try:
-        outcomes = process_many(app, stored, NOW, rules)
-    finally:
-        event.remove(app.engine, "before_cursor_execute", seen)
+    outcomes, statements = process_seeing_sql(app, stored, rules)
+    updates = [(q, many) for q, many in statements if q.startswith("UPDATE inbound_message")]
     assert len(outcomes) == len(raws)
     with app.sessions() as session:
         rows = [session.get_one(InboundMessage, i) for i in stored]
@@ -474,17 +463,8 @@ def test_a_pec_changed_in_a_batch_matches_the_rest_of_the_batch_with_one_look_up
         *[eml(f"Vorrei la fattura {n}.", sender="amministrazione@pec.rossisrl.it", mid=f"v{n}@x.org") for n in (2, 3)],
     ]
     stored = stored_ids(app, raws)
-    lookups: list[str] = []
-
-    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
-        if "lower(customer.email)" in sql:
-            lookups.append(sql)
-
-    event.listen(app.engine, "before_cursor_execute", seen)
-    try:
-        outcomes = process_many(app, stored, NOW, rules)
-    finally:
-        event.remove(app.engine, "before_cursor_execute", seen)
+    outcomes, statements = process_seeing_sql(app, stored, rules)
+    lookups = [q for q, _ in statements if "lower(customer.email)" in q]
     assert outcomes[1].status == InboundStatus.PROCESSED  # applied
     with app.sessions() as session:
         assert session.get_one(Customer, customer_id).pec == "amministrazione@pec.rossisrl.it"
@@ -510,23 +490,14 @@ def test_the_services_of_the_emails_a_batch_answers_are_loaded_at_once(app: App,
         raws.append(eml("Vorrei disattivare il rinnovo automatico.", sender=f"r{n}@example.org", mid=f"w{n}@x.org",
                         to=f"rinnovi+{token}@example.it"))  # fmt: skip
     stored = stored_ids(app, raws)
-    statements: list[str] = []
-
-    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
-        if "FROM reminder_claim" in sql:
-            statements.append(sql)
-
-    event.listen(app.engine, "before_cursor_execute", seen)
-    try:
-        process_many(app, stored, NOW, rules)
-    finally:
-        event.remove(app.engine, "before_cursor_execute", seen)
+    _, statements = process_seeing_sql(app, stored, rules)
+    claims = [q for q, _ in statements if "FROM reminder_claim" in q]
     with app.sessions() as session:
         rows = [session.get_one(InboundMessage, i) for i in stored]
         assert [(r.intent, r.status) for r in rows] == [("autorenew_off", InboundStatus.PROCESSED)] * 3
         still_on = set(session.scalars(select(Service.id).where(Service.autorenew.is_(True))))
     assert not still_on & set(claimed) and len(still_on) == 3  # each email's own service switched off
-    assert len(statements) == 1, statements
+    assert len(claims) == 1, claims
 
 
 def test_a_failure_while_acting_redoes_the_batch_one_message_at_a_time(

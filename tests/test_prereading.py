@@ -118,6 +118,20 @@ def warmed(reader: Prereader) -> Prereader:
     return reader
 
 
+def listener_prereaders(monkeypatch: pytest.MonkeyPatch, *, warm: bool = True, **kw: Any) -> list[Prereader]:
+    """The listener's reading worker made as ``Prereader(own, enabled=..., **kw)``, started and up
+    first when ``warm``; returns the list of those made, for the test to look at."""
+    made: list[Prereader] = []
+
+    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
+        reader = Prereader(own, enabled=enabled, **kw)
+        made.append(warmed(reader) if warm else reader)
+        return reader
+
+    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    return made
+
+
 def gated_warm_up(gate: str) -> bool:
     """A worker that is not up until the file ``gate`` exists."""
     while not os.path.exists(gate):
@@ -200,7 +214,7 @@ def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(imap_module, "Prereader", lambda own, *, enabled: warmed(Prereader(own, enabled=enabled)))
+    listener_prereaders(monkeypatch)
     monkeypatch.setattr(prereading, "SHARE_STEP", 0.0)  # the worker keeps reading whole batches
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=3)
     raws = corpus(8)
@@ -236,13 +250,7 @@ def test_batches_are_read_here_while_the_worker_starts_then_by_the_worker(
     """No waiting for a worker that is starting: the listener reads those batches itself (here the
     first two: the worker comes up while the first is read), the worker the rest, none twice."""
     gate = tmp_path / "worker-may-start"
-    made: list[Prereader] = []
-
-    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
-        made.append(Prereader(own, enabled=enabled, starting=partial(gated_warm_up, str(gate))))
-        return made[-1]
-
-    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    made = listener_prereaders(monkeypatch, warm=False, starting=partial(gated_warm_up, str(gate)))
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     raws = corpus(8)
     server.append(raws)
@@ -274,13 +282,7 @@ def test_a_reading_that_fails_in_the_worker_is_quarantined_as_before(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    made: list[Prereader] = []
-
-    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
-        made.append(warmed(Prereader(own, enabled=enabled, work=poisoned_pre_read)))
-        return made[-1]
-
-    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    made = listener_prereaders(monkeypatch, work=poisoned_pre_read)
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(5, m3=b"X-Test-Poison: yes"))
     calls = counting_reader(monkeypatch, poison=True)
@@ -303,13 +305,7 @@ def test_a_dead_worker_falls_back_to_reading_in_process(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
-    made: list[Prereader] = []
-
-    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
-        made.append(warmed(Prereader(own, enabled=enabled, work=dying_pre_read)))
-        return made[-1]
-
-    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    made = listener_prereaders(monkeypatch, work=dying_pre_read)
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     raws = corpus(5)
     server.append(raws)
@@ -329,13 +325,7 @@ def test_read_ahead_off_reads_everything_in_process(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    made: list[Prereader] = []
-
-    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
-        made.append(Prereader(own, enabled=enabled))
-        return made[-1]
-
-    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    made = listener_prereaders(monkeypatch, warm=False)
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     off = create_app(replace(app.config, inbound=replace(app.config.inbound, read_ahead=False)), engine=engine)
     server.append(corpus(4))
@@ -437,13 +427,7 @@ def test_a_listener_waiting_for_a_slow_worker_reads_part_of_each_batch_itself(
 ) -> None:  # fmt: skip
     """The worker falls behind: it is given less of each batch and the listener reads the rest
     instead of waiting. Every message is read once, by one of them, and processed as always."""
-    made: list[Prereader] = []
-
-    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
-        made.append(warmed(Prereader(own, enabled=enabled, work=slow_pre_read)))
-        return made[-1]
-
-    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    made = listener_prereaders(monkeypatch, work=slow_pre_read)
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=5)
     raws = corpus(30)
     server.append(raws)

@@ -20,6 +20,11 @@ listener or the drain stops. It is a ``spawn`` process: the listener runs in a t
 and a fork would copy their locks. Starting it takes a while (a new interpreter importing mailbot:
 about half a second here); until it has (``warm_up`` came back), ``submit`` answers None and the
 listener reads those batches itself rather than wait for it.
+
+Once it runs, the worker reads the first ``Prereader.share`` of each batch and the listener the rest,
+whatever has no answer being read in-process as above. The share follows who waits: an answer the
+listener had to wait for lowers it by ``SHARE_STEP`` (down to ``MIN_SHARE``), one ready when asked
+raises it (up to the whole batch), so neither process idles while the other has work.
 """
 
 from __future__ import annotations

@@ -363,7 +363,7 @@ class InboundMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)  # why it was quarantined
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column()
-    server_folder: Mapped[str | None] = mapped_column(String(200))  # where it was moved on the IMAP server
+    server_folder: Mapped[str | None] = mapped_column(String(200), index=True)  # where it was moved on the IMAP server
 
 
 class InboundAttachment(Base):

@@ -29,6 +29,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 
 from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -51,6 +53,7 @@ from mailbot.inbound.imap_plan import (
     small_size,
 )
 from mailbot.inbound.imap_wait import idle_until_mail, poll_wait, take_announcements
+from mailbot.inbound.mime import decode_header_value, normalize_message_id
 from mailbot.inbound.pipeline import folder_for, process_many
 from mailbot.inbound.prepare import Prepared
 from mailbot.inbound.prereading import Ahead, Prereader
@@ -59,6 +62,8 @@ from mailbot.inbound.store import StoreResult, store_many
 from mailbot.inbound.understand import Reading
 
 log = logging.getLogger(__name__)
+
+SETTLED_BATCH = 100  # settled messages moved out of the review folder per pass
 
 
 Clock = Callable[[], datetime]
@@ -181,7 +186,9 @@ class MailboxConnection:
     # one pass
 
     def cycle(self) -> int:
-        """Select the folder, store and move everything in it (new mail and leftovers); how many were new."""
+        """Move on what staff settled in the review folder, then select the folder, store and move
+        everything in it (new mail and leftovers); how many were new."""
+        self.move_settled()
         incoming = self.server_names[self.config.imap.folder]
         selected = self.client.select_folder(incoming)
         # SELECT's own EXISTS/RECENT is the folder's size, not news; anything announced from here on is.
@@ -397,19 +404,76 @@ class MailboxConnection:
         except Exception as exc:  # the error being raised already says what went wrong
             log.info("imap %s: moves in flight when the pass failed: %s: %s", self.key, type(exc).__name__, exc)
 
+    def move_settled(self) -> int:
+        """Messages this listener moved to the review folder that no longer wait for a person (staff
+        approved or rejected their tickets: PROCESSED) go where their status says now. Each is found
+        in the review folder by its Message-ID (``UID SEARCH HEADER``, then the header compared
+        exactly); one that is no longer there (a person moved or deleted it), or has no Message-ID to
+        find it by, is left alone and no longer looked for (``server_folder`` empty, with a log line).
+        At most ``SETTLED_BATCH`` a pass. How many were moved."""
+        imap = self.config.imap
+        with self.app.sessions() as session:
+            settled = session.execute(
+                select(InboundMessage.id, InboundMessage.message_id, InboundMessage.status)
+                .where(InboundMessage.server_folder == imap.review_folder, InboundMessage.mailbox == self.key,
+                       InboundMessage.status.not_in([InboundStatus.REVIEW, InboundStatus.RECEIVED]))
+                .order_by(InboundMessage.id)
+                .limit(SETTLED_BATCH)
+            ).all()  # fmt: skip
+        if not settled:
+            return 0
+        self.client.select_folder(self.server_names[imap.review_folder])
+        moves: dict[str, tuple[list[int], list[int]]] = {}  # target -> (UIDs, inbound ids)
+        lost: list[int] = []
+        for inbound_id, message_id, status in settled:
+            uids = self._uids_of(message_id) if message_id else []
+            if not uids:
+                lost.append(inbound_id)
+                continue
+            target = moves.setdefault(folder_for(self.config, InboundStatus(status)), ([], []))
+            target[0].extend(uids)
+            target[1].append(inbound_id)
+        for folder, (uids, inbound_ids) in moves.items():
+            self._move(folder, sorted(set(uids)), inbound_ids)
+        if lost:
+            log.warning("imap %s: %d settled message(s) not found in %s by Message-ID, left where they are "
+                        "(inbound ids %s)", self.key, len(lost), imap.review_folder, lost)  # fmt: skip
+            self._record({"": lost})
+        return sum(len(ids) for _, ids in moves.values())
+
+    def _uids_of(self, message_id: str) -> list[int]:
+        """The UIDs in the selected folder of the messages whose Message-ID is ``message_id`` (normalised):
+        SEARCH HEADER matches a substring, so each hit's header is read and compared."""
+        hits = [int(u) for u in self.client.search(["HEADER", "Message-ID", message_id])]
+        if not hits:
+            return []
+        found = self.client.fetch(hits, [b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+        same: list[int] = []
+        for uid in hits:
+            data = found.get(uid, {})
+            header = next((bytes(v) for k, v in data.items() if k.startswith(b"BODY[HEADER.FIELDS")), b"")
+            parsed = BytesHeaderParser(policy=compat32).parsebytes(header).get("Message-ID")
+            if normalize_message_id(decode_header_value(str(parsed or ""))) == message_id:
+                same.append(uid)
+        return same
+
     def _move(self, folder: str, uids: list[int], inbound_ids: list[int]) -> None:
         move_uids(self.client, self.method, uids, self.server_names[folder])
         self._record({folder: inbound_ids})
 
     def _record(self, moved: dict[str, list[int]]) -> None:
-        """Where the messages are on the server now (``inbound_message.server_folder``)."""
+        """Where the messages are on the server now (``inbound_message.server_folder``; "" for not
+        known any more, written as NULL)."""
         with transaction(self.app.sessions) as session:
             for folder, inbound_ids in moved.items():
                 session.execute(
-                    update(InboundMessage).where(InboundMessage.id.in_(set(inbound_ids))).values(server_folder=folder)
+                    update(InboundMessage)
+                    .where(InboundMessage.id.in_(set(inbound_ids)))
+                    .values(server_folder=folder or None)
                 )
         for folder, inbound_ids in moved.items():
-            self.counters.add_moved(folder, len(inbound_ids))
+            if folder:
+                self.counters.add_moved(folder, len(inbound_ids))
 
     def _expunge(self, uids: list[int]) -> None:
         expunge_uids(self.client, self.method, uids)

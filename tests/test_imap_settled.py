@@ -1,0 +1,96 @@
+"""Messages in the review folder move on once staff have settled them (their tickets approved, rejected
+or closed): the listener finds each there by its Message-ID and moves it where its status says, against
+a real Dovecot. Skipped when Dovecot is not installed."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from mailbot.db.engine import transaction
+from mailbot.db.models import InboundStatus, Ticket
+from mailbot.inbound.imap import drain_mailbox
+from mailbot.inbound.rules import RuleSet
+from mailbot.inbound.tickets import close_ticket, reject_ticket
+from mailbot.testing.dovecot import DovecotServer
+from tests.test_imap import assert_each_in_its_folder, make_app, rows, variant
+from tests.test_prereading import corpus, imap_only, rules, server
+
+__all__ = ["rules", "server"]  # the fixtures of test_prereading
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+REVIEW, PROCESSED = "mailbot/review", "mailbot/processed"
+
+
+def settle(app: object, inbound_ids: list[int], how: str = "close") -> None:
+    with transaction(app.sessions) as session:  # type: ignore[attr-defined]
+        tickets = session.scalars(select(Ticket).where(Ticket.inbound_id.in_(inbound_ids))).all()
+        assert tickets
+        for ticket in tickets:
+            if how == "reject":
+                reject_ticket(session, ticket.id, "anna", "not for us", NOW)
+            else:
+                close_ticket(session, ticket.id, "anna", NOW, "answered by phone")
+
+
+@imap_only
+def test_settled_messages_leave_the_review_folder_at_the_next_pass(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
+) -> None:
+    app = make_app(tmp_path, db_url, engine, server)
+    server.append(corpus(6))
+    drain_mailbox(app, rules)
+    waiting = [r.id for r in rows(app) if r.status == InboundStatus.REVIEW]
+    assert len(waiting) >= 3
+    before = {PROCESSED: len(server.uids(PROCESSED)), REVIEW: len(server.uids(REVIEW))}
+    settle(app, waiting[:1], "reject")
+    settle(app, waiting[1:2])
+    counters = drain_mailbox(app, rules)
+    assert counters.moved == {PROCESSED: 2}
+    assert len(server.uids(REVIEW)) == before[REVIEW] - 2 and len(server.uids(PROCESSED)) == before[PROCESSED] + 2
+    assert_each_in_its_folder(app, server)  # every row's server_folder is where its status says
+    assert drain_mailbox(app, rules).moved == {}  # nothing left to move
+
+
+@imap_only
+def test_a_message_id_found_as_part_of_another_is_not_moved_with_it(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
+) -> None:
+    app = make_app(tmp_path, db_url, engine, server)
+    raw = (Path(__file__).parent / "corpus" / "other_it.eml").read_bytes()
+    server.append([variant(raw, "a1"), variant(raw, "xa1")])  # "a1@..." is inside "xa1@..."
+    drain_mailbox(app, rules)
+    found = rows(app)
+    assert [r.status for r in found] == [InboundStatus.REVIEW, InboundStatus.REVIEW]
+    settle(app, [found[0].id])
+    assert drain_mailbox(app, rules).moved == {PROCESSED: 1}
+    assert len(server.uids(REVIEW)) == 1
+    assert_each_in_its_folder(app, server)
+
+
+@imap_only
+def test_a_settled_message_a_person_took_out_of_the_review_folder_is_left_alone(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    app = make_app(tmp_path, db_url, engine, server)
+    raw = (Path(__file__).parent / "corpus" / "other_it.eml").read_bytes()
+    server.append([variant(raw, "gone1")])
+    drain_mailbox(app, rules)
+    [row] = rows(app)
+    assert row.server_folder == REVIEW
+    with server.session() as client:  # a person deletes it in their mail client
+        client.select_folder(REVIEW)
+        client.delete_messages(client.search("ALL"))
+        client.expunge()
+    settle(app, [row.id])
+    with caplog.at_level(logging.WARNING, logger="mailbot.inbound.imap_connection"):
+        counters = drain_mailbox(app, rules)
+    assert counters.moved == {}
+    assert "not found in mailbot/review by Message-ID" in caplog.text
+    [row] = rows(app)
+    assert row.status == InboundStatus.PROCESSED and row.server_folder is None  # not looked for again

@@ -38,7 +38,6 @@ _INLINE_FORWARD = re.compile(
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029/\\:]+")  # controls, line separators, paths
 # Headers the MIME walk reads over and over (the parser itself, get_content_type, get_payload, ...).
 _LINESEP = re.compile(r"\n|\r")  # as policy.default unfolds (not str.splitlines, which splits on more)
-_MIME_HEADERS = frozenset({"content-type", "content-disposition", "content-transfer-encoding"})
 
 
 if TYPE_CHECKING:
@@ -49,13 +48,15 @@ else:
 
 class ReadPolicy(_EmailPolicy):
     """``policy.default`` for reading: ``policy.default`` parses a header again on every access
-    (about 20 Content-Type parses per message), this one parses each MIME header value once.
+    (about 20 Content-Type parses per message; Subject and the address headers read by the redaction,
+    the parse and the classification each), this one parses each header value once, keeping the last
+    4,096 parsed.
 
     Only for fetching: header objects are immutable strings, so the same value gives the same object;
     headers set or folded (``replace_header``, a generator) go through ``policy.default``'s own code."""
 
     def header_fetch_parse(self, name: str, value: Any) -> Any:
-        if hasattr(value, "name") or name.lower() not in _MIME_HEADERS:
+        if hasattr(value, "name"):
             return super().header_fetch_parse(name, value)
         return _parsed_header(self.header_factory, name, value)
 

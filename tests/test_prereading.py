@@ -140,7 +140,7 @@ def gated_warm_up(gate: str) -> bool:
 
 
 def slow_pre_read(raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | None) -> list[PreRead | None]:
-    time.sleep(0.3)  # a worker slower than the listener: it falls behind
+    time.sleep(0.5)  # a worker slower than the listener (5 messages a batch): it falls behind
     return pre_read(raws, own, rules)
 
 

@@ -227,3 +227,54 @@ def test_ingest_from_a_pipe_like_an_mta(app: App, config_file: Path) -> None:
     again = subprocess.run(command, input=raw, capture_output=True, cwd=ROOT, timeout=60, check=False)
     assert again.returncode == 0 and b"already stored" in again.stdout
     assert len(rows(app)) == 1
+
+
+def test_a_burst_is_stored_and_processed_in_batches_each_file_moved_by_its_outcome(
+    app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """250 files (one delivered twice, one that breaks reading): three batches of at most 100, one
+    COMMIT and one processing transaction each; the copy is a duplicate, the broken one quarantined
+    on its own, every file moved by the outcome of its row."""
+    import mailbot.inbound.maildir as maildir_module
+    import mailbot.inbound.pipeline as pipeline
+    import mailbot.inbound.understand as understand
+
+    root = app.config.path(app.config.inbound.maildir)
+    names = sorted(p.stem for p in CORPUS.glob("*.eml"))
+    for n in range(249):
+        raw = (CORPUS / f"{names[n % len(names)]}.eml").read_bytes()
+        head, sep, body = raw.partition(b"\n\n")
+        kept = b"\n".join(line for line in head.split(b"\n") if not line.lower().startswith(b"message-id:"))
+        poison = b"\nX-Test-Poison: yes" if n == 150 else b""
+        deliver(
+            root, f"{5000 + n}.host", kept + f"\nMessage-ID: <burst-{n}@example.org>".encode() + poison + sep + body
+        )
+    deliver(root, "5999.copy.host", (root / "new" / "5010.host").read_bytes())
+    real_read = understand.read_message
+
+    def read_message(raw: bytes, **kw: object) -> object:
+        if b"X-Test-Poison: yes" in raw:
+            raise RuntimeError("the parser broke on this message")
+        return real_read(raw, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("mailbot.inbound.pipeline.read_message", read_message)
+    batches: list[int] = []
+    real_process = pipeline.process_many
+
+    def process_many(app_: App, ids: list[int], *args: object, **kw: object) -> object:
+        batches.append(len(ids))
+        return real_process(app_, ids, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(maildir_module, "process_many", process_many)
+    result = poll_maildir(app, rules, lambda: NOW)
+    assert (result.stored, result.duplicates, result.waiting) == (249, 1, 0)
+    assert batches == [100, 100, 49]  # the copy is the last file: a duplicate, nothing to process
+    found = rows(app)
+    assert len(found) == 249 and all(r.status != InboundStatus.RECEIVED for r in found)
+    assert [r.status for r in found if r.status == InboundStatus.QUARANTINED and "parser broke" in (r.error or "")] \
+        == [InboundStatus.QUARANTINED]  # fmt: skip
+    assert message_files(root) == []
+    on_disk = {p.name.split(":")[0]: p.parent.parent.name for p in root.glob(".*/cur/*")}
+    assert len(on_disk) == 250
+    by_id = {r.message_id: r for r in found}
+    assert on_disk["5999.copy.host"] == on_disk["5010.host"] == FOLDER_OF[by_id["burst-10@example.org"].status]

@@ -2,10 +2,12 @@
 
 ``poll_maildir`` reads every message file in ``new/`` and ``cur/`` of ``inbound.maildir`` (relative
 to ``general.data_dir``; created with ``new``/``cur``/``tmp`` when missing, so an MTA can deliver into
-it), oldest first. Per file: ``store_raw`` and COMMIT, process, and only then move the file, with one
-atomic rename, into the sub-maildir its outcome names: ``.processed``, ``.review`` or ``.quarantine``
-(Maildir++ folders, so a mail client or Dovecot pointed at the maildir shows them). Nothing is deleted.
-A file still there after a crash between commit and move is read again; ``store_raw`` answers the
+it), oldest first, in batches (``BATCH`` files, ``BATCH_BYTES`` bytes). Per batch: ``store_many`` and
+COMMIT, ``process_many`` (one transaction; a message that breaks it costs only itself), and only then
+move each file, with one atomic rename, into the sub-maildir its outcome names: ``.processed``,
+``.review`` or ``.quarantine`` (Maildir++ folders, so a mail client or Dovecot pointed at the maildir
+shows them). Nothing is deleted.
+A file still there after a crash between commit and move is read again; ``store_many`` answers the
 stored row (no second row) and the file is moved by that row's status. A message waiting for a retry
 (still RECEIVED) stays where it is; ``process_pending`` retries it and a later poll moves it.
 """
@@ -22,13 +24,18 @@ from pathlib import Path
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundStatus
-from mailbot.inbound.pipeline import process_inbound
+from mailbot.inbound.imap_plan import plan_batches
+from mailbot.inbound.pipeline import process_many
 from mailbot.inbound.rules import RuleSet
-from mailbot.inbound.store import store_raw
+from mailbot.inbound.store import store_many
 
 log = logging.getLogger(__name__)
 
 SUBDIRS = ("new", "cur", "tmp")
+# Messages stored in one COMMIT and processed in one transaction, and at most this many bytes of them
+# (a larger file goes alone), as the IMAP listener's fetch batches (imap.fetch_batch*).
+BATCH = 100
+BATCH_BYTES = 32 * 1024 * 1024
 STATUS_FOLDERS = {
     InboundStatus.PROCESSED: ".processed",
     InboundStatus.REVIEW: ".review",
@@ -93,43 +100,68 @@ def poll_maildir(
 ) -> MaildirResult:
     """Store, process and move every waiting message (up to ``limit``); see the module's docstring.
 
-    A database error (``OperationalError``) propagates: the file stays and the next poll tries again."""
+    A database error (``OperationalError``) propagates: the files stay and the next poll tries again."""
     root = maildir_root(app)
     ensure_maildir(root)
     result = MaildirResult()
-    for count, path in enumerate(message_files(root)):
-        if should_stop() or (limit is not None and count >= limit):
-            break
+    files = message_files(root)[:limit]
+    sizes: dict[int, int] = {}
+    for i, path in enumerate(files):
         try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            continue  # another process took it
-        except OSError as exc:
-            log.error("maildir %s: cannot read %s: %s", root, path.name, exc)
-            result.unreadable.append(path.name)
-            continue
-        status = _store_and_process(app, rules, clock, raw, result)
-        target = target_path(root, path, status)
-        if target is None:
-            result.waiting += 1
-            continue
-        _move(path, target)
-        result.moved[target.parent.parent.name] = result.moved.get(target.parent.parent.name, 0) + 1
+            sizes[i] = path.stat().st_size
+        except FileNotFoundError:  # another process took it: read as nothing below
+            sizes[i] = 0
+    for batch in plan_batches(range(len(files)), sizes, max_count=BATCH, max_bytes=BATCH_BYTES):
+        if should_stop():
+            break
+        items: list[tuple[Path, bytes]] = []
+        for i in batch:
+            try:
+                items.append((files[i], files[i].read_bytes()))
+            except FileNotFoundError:
+                continue  # another process took it
+            except OSError as exc:
+                log.error("maildir %s: cannot read %s: %s", root, files[i].name, exc)
+                result.unreadable.append(files[i].name)
+        statuses = _store_and_process(app, rules, clock, [raw for _, raw in items], result, should_stop)
+        for (path, _raw), status in zip(items, statuses, strict=True):
+            target = target_path(root, path, status)
+            if target is None:
+                result.waiting += 1
+                continue
+            _move(path, target)
+            result.moved[target.parent.parent.name] = result.moved.get(target.parent.parent.name, 0) + 1
     return result
 
 
 def _store_and_process(
-    app: App, rules: RuleSet, clock: Callable[[], datetime], raw: bytes, result: MaildirResult
-) -> InboundStatus:
+    app: App,
+    rules: RuleSet,
+    clock: Callable[[], datetime],
+    raws: list[bytes],
+    result: MaildirResult,
+    should_stop: Callable[[], bool],
+) -> list[InboundStatus]:
+    """Store ``raws`` and COMMIT, then process the new ones together; the status of each."""
+    if not raws:
+        return []
     with transaction(app.sessions) as session:
-        stored = store_raw(session, raw, source="maildir", now=clock(), config=app.config)
-    if stored.duplicate:
-        result.duplicates += 1
-        return stored.status
-    result.stored += 1
-    if stored.status != InboundStatus.RECEIVED:  # too large: stored quarantined
-        return stored.status
-    return process_inbound(app, stored.inbound_id, clock(), rules).status
+        stored = store_many(session, [(None, raw) for raw in raws], source="maildir", now=clock(), config=app.config)
+    statuses = [r.status for r in stored]
+    todo: list[int] = []
+    for n, r in enumerate(stored):
+        if r.duplicate:
+            result.duplicates += 1
+            continue
+        result.stored += 1
+        if r.status == InboundStatus.RECEIVED:  # not too large (stored quarantined)
+            todo.append(n)
+    parsed = {stored[n].inbound_id: p for n in todo if (p := stored[n].parsed) is not None}
+    outcomes = process_many(app, [stored[n].inbound_id for n in todo], clock(), rules, should_stop=should_stop,
+                            parsed=parsed)  # fmt: skip
+    for n, outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest RECEIVED: they wait
+        statuses[n] = outcome.status
+    return statuses
 
 
 def _move(path: Path, target: Path) -> None:

@@ -605,3 +605,12 @@ def test_a_poison_message_in_the_middle_of_a_fetched_batch(
     assert [row.status == InboundStatus.QUARANTINED for row in found] == [False, False, True, False, False]
     assert server.uids("mailbot/quarantine") == [1]
     assert_each_in_its_folder(app, server)
+
+
+def test_the_log_line_of_an_unmatched_message_says_so(
+    app: App, rules: RuleSet, caplog: pytest.LogCaptureFixture
+) -> None:
+    stored = stored_ids(app, [eml("Una domanda qualsiasi.", sender="nessuno@example.org", mid="log1@x.org")])
+    caplog.set_level("INFO", logger="mailbot.inbound.pipeline")
+    process_many(app, stored, NOW, rules)
+    assert f"inbound id {stored[0]} (log1@x.org): human other via no match -> review" in caplog.text

@@ -289,7 +289,7 @@ def _act_row(
         inbound.message_id,
         u.reading.kind,
         u.intent,
-        match.method,
+        match.method or "no match",
         result.status.value,
     )
     return InboundStatus(result.status)

@@ -278,3 +278,16 @@ def test_a_burst_is_stored_and_processed_in_batches_each_file_moved_by_its_outco
     assert len(on_disk) == 250
     by_id = {r.message_id: r for r in found}
     assert on_disk["5999.copy.host"] == on_disk["5010.host"] == FOLDER_OF[by_id["burst-10@example.org"].status]
+
+
+def test_a_file_and_its_copy_in_one_batch_are_moved_together(app: App, rules: RuleSet) -> None:
+    root = app.config.path(app.config.inbound.maildir)
+    raw = (CORPUS / "card_change_en.eml").read_bytes()
+    deliver(root, "6000.a.host", raw)
+    deliver(root, "6001.copy.host", raw)
+    result = poll_maildir(app, rules, lambda: NOW)
+    assert (result.stored, result.duplicates, result.waiting) == (1, 1, 0)
+    (row,) = rows(app)
+    folder = FOLDER_OF[row.status]
+    assert {p.name for p in (root / folder / "cur").iterdir()} == {"6000.a.host:2,", "6001.copy.host:2,"}
+    assert message_files(root) == []

@@ -147,7 +147,6 @@ def _store_and_process(
         return []
     with transaction(app.sessions) as session:
         stored = store_many(session, [(None, raw) for raw in raws], source="maildir", now=clock(), config=app.config)
-    statuses = [r.status for r in stored]
     todo: list[int] = []
     for n, r in enumerate(stored):
         if r.duplicate:
@@ -159,9 +158,12 @@ def _store_and_process(
     parsed = {stored[n].inbound_id: p for n in todo if (p := stored[n].parsed) is not None}
     outcomes = process_many(app, [stored[n].inbound_id for n in todo], clock(), rules, should_stop=should_stop,
                             parsed=parsed)  # fmt: skip
+    final = [r.status for r in stored]
     for n, outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest RECEIVED: they wait
-        statuses[n] = outcome.status
-    return statuses
+        final[n] = outcome.status
+    # A file and its copy in one batch: the copy goes where the message's processing put it.
+    processed = {stored[n].inbound_id: final[n] for n in todo}
+    return [processed.get(r.inbound_id, final[n]) if r.duplicate else final[n] for n, r in enumerate(stored)]
 
 
 def _move(path: Path, target: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mailbot.db.held import hold
+from mailbot.db.held import add_row
 from mailbot.db.models import AuditEvent
 
 
@@ -36,5 +36,4 @@ def record(
         "details": details or {},
         "message_ref": message_ref,
     }
-    if not hold(session, AuditEvent, values):
-        session.add(AuditEvent(**values))
+    add_row(session, AuditEvent, values)

@@ -1,7 +1,7 @@
 """Rows held back from the ORM and inserted together: what a batch in one transaction writes a lot of.
 
 Inside ``held(session, Model, ...)`` the code that knows how (``audit.record``, ``tickets_open.open_ticket``
-with ids taken up front, ``store.store_attachments``) calls ``hold`` with a row's values instead of
+with ids taken up front, ``store.store_attachments``) calls ``add_row`` with a row's values instead of
 adding an ORM object; when the block ends without an error, each model's rows go in with one
 multi-row INSERT, in the order the models were given, in the caller's transaction. A value None is
 written as NULL (a column's default applies only where the key is left out). The same rows, without
@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 _KEY = "mailbot.held_rows"  # session.info: model -> the rows held
 
 
-def hold(session: Session, model: type[Any], values: dict[str, Any]) -> bool:
-    """Hold ``values`` as a row of ``model`` when a ``held`` block for it is open; False otherwise
-    (the caller adds the object to the session as usual)."""
+def add_row(session: Session, model: type[Any], values: dict[str, Any]) -> None:
+    """A new row of ``model``: held when a ``held`` block for it is open, else added to the session
+    as an object (inserted at its next flush)."""
     rows: dict[type[Any], list[dict[str, Any]]] | None = session.info.get(_KEY)
-    if rows is None or model not in rows:
-        return False
-    rows[model].append(values)
-    return True
+    if rows is not None and model in rows:
+        rows[model].append(values)
+    else:
+        session.add(model(**values))
 
 
 @contextmanager

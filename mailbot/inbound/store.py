@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot.config import Config
-from mailbot.db.held import hold
+from mailbot.db.held import add_row
 from mailbot.db.models import InboundAttachment, InboundMessage, InboundStatus
 from mailbot.inbound.mime import Attachment
 from mailbot.inbound.prepare import Prepared, prepare_raw
@@ -237,8 +237,7 @@ def store_attachments(session: Session, inbound_id: int, attachments: Sequence[A
             "sha256": hashlib.sha256(data).hexdigest(),
             "data": data if len(data) <= max_bytes else None,
         }
-        if not hold(session, InboundAttachment, values):
-            session.add(InboundAttachment(**values))
+        add_row(session, InboundAttachment, values)
     return len(attachments)
 
 

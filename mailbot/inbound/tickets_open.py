@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mailbot import audit
-from mailbot.db.held import hold
+from mailbot.db.held import add_row
 from mailbot.db.models import InboundMessage, Ticket, TicketKind, TicketStatus
 from mailbot.inbound.batch import RowIds
 
@@ -51,8 +51,7 @@ def open_ticket(
     }
     if numbers is not None:
         values["id"] = number = numbers.take()
-        if not hold(session, Ticket, values):
-            session.add(Ticket(**values))
+        add_row(session, Ticket, values)
     else:
         ticket = Ticket(**values)
         session.add(ticket)

@@ -29,8 +29,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 
 from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -53,9 +51,8 @@ from mailbot.inbound.imap_plan import (
     small_size,
 )
 from mailbot.inbound.imap_wait import idle_until_mail, poll_wait, take_announcements
-from mailbot.inbound.mime import decode_header_value, normalize_message_id
 from mailbot.inbound.pipeline import folder_for, process_many
-from mailbot.inbound.prepare import Prepared
+from mailbot.inbound.prepare import Prepared, read_envelope
 from mailbot.inbound.prereading import Ahead, Prereader
 from mailbot.inbound.rules import RuleSet
 from mailbot.inbound.store import StoreResult, store_many
@@ -452,8 +449,7 @@ class MailboxConnection:
         for uid in hits:
             data = found.get(uid, {})
             header = next((bytes(v) for k, v in data.items() if k.startswith(b"BODY[HEADER.FIELDS")), b"")
-            parsed = BytesHeaderParser(policy=compat32).parsebytes(header).get("Message-ID")
-            if normalize_message_id(decode_header_value(str(parsed or ""))) == message_id:
+            if read_envelope(header).message_id == message_id:  # normalised as it was stored
                 same.append(uid)
         return same
 

@@ -1,7 +1,8 @@
 """Moving messages on the server, and doing it on a second connection while the listener goes on.
 
-``move_uids`` is the one way a message leaves the incoming folder: MOVE where the server has it, else
-COPY + ``\\Deleted`` + UID EXPUNGE with UIDPLUS, else COPY + ``\\Deleted`` + EXPUNGE.
+``move_uids`` is the one way a message is moved on the server (out of the incoming folder, or on from
+the review folder once settled): MOVE where the server has it, else COPY + ``\\Deleted`` + UID EXPUNGE
+with UIDPLUS, else COPY + ``\\Deleted`` + EXPUNGE.
 
 A move waits for the server (about a quarter of a message's time in the listener, measured with
 Dovecot), so when several fetched batches wait (``imap.parallel_moves``, on by default) the listener

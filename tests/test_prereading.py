@@ -25,7 +25,6 @@ import mailbot.inbound.imap as imap_module
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, InboundStatus, Ticket
-from mailbot.inbound import engine as rules_engine
 from mailbot.inbound import prereading, understand
 from mailbot.inbound.addresses import own_addresses
 from mailbot.inbound.cards import MASK
@@ -38,6 +37,7 @@ from mailbot.inbound.store import load_raw, store_many
 from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 from tests.test_imap import assert_each_in_its_folder, make_app, rows, running, settled, wait_until
+from tests.test_understand import counting_prechecks
 
 __all__ = ["running"]  # the listener-in-a-thread fixture of test_imap
 
@@ -220,14 +220,7 @@ def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
     raws = corpus(8)
     server.append([*raws, raws[0]])  # the last is a copy of the first: stored once
     calls = counting_reader(monkeypatch)
-    checked: list[object] = []
-    real_precheck = rules_engine.precheck
-
-    def precheck(*args: Any) -> Any:
-        checked.append(args)
-        return real_precheck(*args)
-
-    monkeypatch.setattr(rules_engine, "precheck", precheck)
+    checked = counting_prechecks(monkeypatch)
     counters = drain_mailbox(app, rules)
     assert (counters.stored, counters.duplicates, counters.processed) == (8, 1, 8)
     assert calls == []  # every reading came from the worker

@@ -44,6 +44,19 @@ QUOTED = (
 )
 
 
+def counting_prechecks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Patch ``engine.precheck`` (in this process) to record each call's arguments; the list of them."""
+    checked: list[object] = []
+    real = engine.precheck
+
+    def precheck(*args: Any) -> Any:
+        checked.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(engine, "precheck", precheck)
+    return checked
+
+
 def test_contract_keys_and_types(rules: RuleSet) -> None:
     got = to_json(understand(mail("Vorrei rinnovare per 2 anni, CIG 8814006BD6"), rules), "a.eml")
     assert list(got) == [
@@ -203,14 +216,7 @@ def test_rules_checked_ahead_decide_as_checking_them_here(rules: RuleSet, monkey
     ahead = [with_rule_checks(r, rules) for r in readings]
     kinds = (None, *CUSTOMER_KINDS)
     here = [decide(r, rules, customer_kind=k) for r in readings for k in kinds]
-    checked: list[object] = []
-    real = engine.precheck
-
-    def precheck(*args: Any) -> Any:
-        checked.append(args)
-        return real(*args)
-
-    monkeypatch.setattr(engine, "precheck", precheck)
+    checked = counting_prechecks(monkeypatch)
     assert [decide(r, rules, customer_kind=k) for r in ahead for k in kinds] == here
     assert checked == []  # nothing checked again
     fewer = RuleSet(rules.rules[1:], rules.files)  # checks made for other rules are not used

@@ -33,7 +33,7 @@ def test_json_columns_are_written_by_orjson_and_by_json_where_orjson_refuses() -
                                    "3": "città", "ok": True}  # fmt: skip
     assert written == orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     broken = {"subject": "Rinnovo \udce8", "big": 2**70}  # a lone surrogate, an integer beyond 64 bits
-    assert json_dumps(broken) == json.dumps(broken)
+    assert json_dumps(broken) == json.dumps({"subject": "Rinnovo \ufffd", "big": 2**70})  # made storable
 
 
 def test_a_json_column_round_trips_through_the_database(app: App) -> None:

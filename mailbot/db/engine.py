@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.paths import alembic_dir
+from mailbot.storable import storable_json
 
 
 def normalise_url(url: str) -> str:
@@ -35,13 +36,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def json_dumps(value: Any) -> str:
     """The JSON columns' text: orjson, several times faster than ``json.dumps`` on the rows a batch
-    writes (each message's understanding with its rule trace, tickets, audit events); ``json.dumps``
-    for what orjson refuses (a lone surrogate from a broken header, an integer beyond 64 bits), so
-    that anything stored before is stored still."""
+    writes (each message's understanding with its rule trace, tickets, audit events). A document with
+    a NUL or a lone surrogate (from a broken header) is made storable first (``storable_json``: no
+    database could read it back as text); ``json.dumps`` takes what orjson still refuses (an integer
+    beyond 64 bits), so that anything stored before is stored still."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:  # orjson.JSONEncodeError is one
-        return json.dumps(value)
+        text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError is one: a lone surrogate, or an integer beyond 64 bits
+        value = storable_json(value)
+        try:
+            return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:
+            return json.dumps(value)
+    if "\\u0000" in text:  # a NUL somewhere (or the six characters \u0000 written out, mended the same)
+        return orjson.dumps(storable_json(value), option=orjson.OPT_NON_STR_KEYS).decode()
+    return text
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -23,14 +23,14 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    String,
     Table,
-    Text,
     TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from mailbot.db.types import StorableString, StorableText
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -131,18 +131,18 @@ class Customer(Base):
     __tablename__ = "customer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str] = mapped_column(StorableString(64), unique=True)
     kind: Mapped[CustomerKind] = mapped_column(_enum(CustomerKind, "customer_kind"))
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(320), index=True)
-    language: Mapped[str] = mapped_column(String(8), default="it")
-    vat_number: Mapped[str | None] = mapped_column(String(32))
-    fiscal_code: Mapped[str | None] = mapped_column(String(32))
-    pec: Mapped[str | None] = mapped_column(String(320), index=True)
-    recipient_code: Mapped[str | None] = mapped_column(String(7))
+    name: Mapped[str] = mapped_column(StorableString(200))
+    email: Mapped[str] = mapped_column(StorableString(320), index=True)
+    language: Mapped[str] = mapped_column(StorableString(8), default="it")
+    vat_number: Mapped[str | None] = mapped_column(StorableString(32))
+    fiscal_code: Mapped[str | None] = mapped_column(StorableString(32))
+    pec: Mapped[str | None] = mapped_column(StorableString(320), index=True)
+    recipient_code: Mapped[str | None] = mapped_column(StorableString(7))
     split_payment: Mapped[bool] = mapped_column(Boolean, default=False)
     email_undeliverable: Mapped[bool] = mapped_column(Boolean, default=False)
-    undeliverable_reason: Mapped[str | None] = mapped_column(Text)
+    undeliverable_reason: Mapped[str | None] = mapped_column(StorableText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -154,8 +154,8 @@ class Product(Base):
     __tablename__ = "product"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(StorableString(64), unique=True)
+    name: Mapped[str] = mapped_column(StorableString(200))
     cadence: Mapped[Cadence] = mapped_column(_enum(Cadence, "cadence"), default=Cadence.ANNUAL)
     price_cents: Mapped[int] = mapped_column(Integer)
     max_years: Mapped[int] = mapped_column(Integer, default=10)
@@ -173,11 +173,11 @@ class Service(Base):
     __tablename__ = "service"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str] = mapped_column(StorableString(64), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
-    label: Mapped[str] = mapped_column(String(200))
-    username: Mapped[str] = mapped_column(String(120))
+    label: Mapped[str] = mapped_column(StorableString(200))
+    username: Mapped[str] = mapped_column(StorableString(120))
     started_on: Mapped[date | None] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date, index=True)
     autorenew: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -217,7 +217,7 @@ class Order(Base):
     __tablename__ = "order"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(20), unique=True)
+    number: Mapped[str] = mapped_column(StorableString(20), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     type: Mapped[OrderType] = mapped_column(_enum(OrderType, "order_type"))
     status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"), index=True)
@@ -230,10 +230,10 @@ class Order(Base):
     # What the customer transfers: the total, or net + fee under split payment.
     due_cents: Mapped[int] = mapped_column(Integer)
     split_payment: Mapped[bool] = mapped_column(Boolean, default=False)
-    cig: Mapped[str | None] = mapped_column(String(10))
-    cup: Mapped[str | None] = mapped_column(String(15))
-    office_code: Mapped[str | None] = mapped_column(String(7))
-    pa_username: Mapped[str | None] = mapped_column(String(120))
+    cig: Mapped[str | None] = mapped_column(StorableString(10))
+    cup: Mapped[str | None] = mapped_column(StorableString(15))
+    office_code: Mapped[str | None] = mapped_column(StorableString(7))
+    pa_username: Mapped[str | None] = mapped_column(StorableString(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
@@ -253,18 +253,18 @@ class OutboundMessage(Base):
     __tablename__ = "outbound_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(StorableString(200), unique=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
-    template: Mapped[str] = mapped_column(String(64))
-    language: Mapped[str] = mapped_column(String(8))
-    reason: Mapped[str] = mapped_column(Text, default="")
-    to_address: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(Text)
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
-    message_id: Mapped[str] = mapped_column(String(250), unique=True)
-    reply_token: Mapped[str] = mapped_column(String(40), unique=True)
+    template: Mapped[str] = mapped_column(StorableString(64))
+    language: Mapped[str] = mapped_column(StorableString(8))
+    reason: Mapped[str] = mapped_column(StorableText, default="")
+    to_address: Mapped[str] = mapped_column(StorableString(320))
+    subject: Mapped[str] = mapped_column(StorableText)
+    body_text: Mapped[str] = mapped_column(StorableText)
+    body_html: Mapped[str] = mapped_column(StorableText)
+    message_id: Mapped[str] = mapped_column(StorableString(250), unique=True)
+    reply_token: Mapped[str] = mapped_column(StorableString(40), unique=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[OutboundStatus] = mapped_column(
         _enum(OutboundStatus, "outbound_status"), default=OutboundStatus.PENDING
@@ -272,8 +272,8 @@ class OutboundMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column()
-    claim_token: Mapped[str | None] = mapped_column(String(40))
-    last_error: Mapped[str | None] = mapped_column(Text)
+    claim_token: Mapped[str | None] = mapped_column(StorableString(40))
+    last_error: Mapped[str | None] = mapped_column(StorableText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
 
@@ -296,7 +296,7 @@ class ReminderClaim(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
     cycle: Mapped[date] = mapped_column(Date)  # the expiry date the step refers to
-    step: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str] = mapped_column(StorableString(40))
     outbound_id: Mapped[int] = mapped_column(ForeignKey("outbound_message.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -308,12 +308,12 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(120))
-    action: Mapped[str] = mapped_column(String(80))
-    entity: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(StorableString(120))
+    action: Mapped[str] = mapped_column(StorableString(80))
+    entity: Mapped[str] = mapped_column(StorableString(40))
+    entity_id: Mapped[str] = mapped_column(StorableString(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    message_ref: Mapped[str | None] = mapped_column(String(250))
+    message_ref: Mapped[str | None] = mapped_column(StorableString(250))
 
 
 # -- Inbound ---------------------------------------------------------------------------------------
@@ -336,34 +336,35 @@ class InboundMessage(Base):
     __tablename__ = "inbound_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
-    message_id: Mapped[str | None] = mapped_column(String(998))
-    sha256: Mapped[str] = mapped_column(String(64))
+    dedup_key: Mapped[str] = mapped_column(StorableString(300), unique=True)
+    message_id: Mapped[str | None] = mapped_column(StorableString(998))
+    sha256: Mapped[str] = mapped_column(StorableString(64))
     raw_compressed: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer)
-    source: Mapped[str] = mapped_column(String(16))  # imap | maildir | pipe
-    mailbox: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(StorableString(16))  # imap | maildir | pipe
+    mailbox: Mapped[str | None] = mapped_column(StorableString(200))
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
     uid: Mapped[int | None] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     status: Mapped[InboundStatus] = mapped_column(
         _enum(InboundStatus, "inbound_status"), default=InboundStatus.RECEIVED, index=True
     )
-    sender: Mapped[str | None] = mapped_column(String(320), index=True)
-    subject: Mapped[str | None] = mapped_column(Text)
-    kind: Mapped[str | None] = mapped_column(String(16))  # human | auto_reply | bounce | list
-    intent: Mapped[str | None] = mapped_column(String(40))
+    sender: Mapped[str | None] = mapped_column(StorableString(320), index=True)
+    subject: Mapped[str | None] = mapped_column(StorableText)
+    kind: Mapped[str | None] = mapped_column(StorableString(16))  # human | auto_reply | bounce | list
+    intent: Mapped[str | None] = mapped_column(StorableString(40))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
     outbound_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_message.id"))  # what it replies to
-    match_method: Mapped[str | None] = mapped_column(String(20))  # token | in_reply_to | order_number | sender
+    match_method: Mapped[str | None] = mapped_column(StorableString(20))  # token | in_reply_to | order_number | sender
     verified_sender: Mapped[bool] = mapped_column(Boolean, default=False)
     card_number_detected: Mapped[bool] = mapped_column(Boolean, default=False)
     understanding: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the ``mailbot parse --json`` object
-    error: Mapped[str | None] = mapped_column(Text)  # why it was quarantined
+    error: Mapped[str | None] = mapped_column(StorableText)  # why it was quarantined
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column()
-    server_folder: Mapped[str | None] = mapped_column(String(200), index=True)  # where it was moved on the IMAP server
+    # Where it was moved on the IMAP server.
+    server_folder: Mapped[str | None] = mapped_column(StorableString(200), index=True)
 
 
 class InboundAttachment(Base):
@@ -371,10 +372,10 @@ class InboundAttachment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(StorableString(200))
+    content_type: Mapped[str] = mapped_column(StorableString(200))
     size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(StorableString(64))
     data: Mapped[bytes | None] = mapped_column(LargeBinary)  # None when over the size limit (size kept)
 
 
@@ -400,18 +401,18 @@ class Ticket(Base):
     status: Mapped[TicketStatus] = mapped_column(
         _enum(TicketStatus, "ticket_status"), default=TicketStatus.OPEN, index=True
     )
-    intent: Mapped[str] = mapped_column(String(40))
-    summary: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(StorableString(40))
+    summary: Mapped[str] = mapped_column(StorableText)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # parsed fields, proposed change
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"), index=True)
-    assignee: Mapped[str | None] = mapped_column(String(120))
+    assignee: Mapped[str | None] = mapped_column(StorableString(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column()
-    resolved_by: Mapped[str | None] = mapped_column(String(120))
-    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(StorableString(120))
+    resolution: Mapped[str | None] = mapped_column(StorableText)
 
 
 class MailboxState(Base):
@@ -419,7 +420,7 @@ class MailboxState(Base):
 
     __tablename__ = "mailbox_state"
 
-    mailbox: Mapped[str] = mapped_column(String(300), primary_key=True)
+    mailbox: Mapped[str] = mapped_column(StorableString(300), primary_key=True)
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -430,6 +431,6 @@ class ConsumerLock(Base):
 
     __tablename__ = "consumer_lock"
 
-    name: Mapped[str] = mapped_column(String(300), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(StorableString(300), primary_key=True)
+    owner: Mapped[str] = mapped_column(StorableString(120))
     expires_at: Mapped[datetime] = mapped_column()

@@ -169,7 +169,7 @@ def redact_and_parse(raw: bytes) -> tuple[bytes, bool, EmailMessage | None]:
             return raw, False, message
         return _serialise(message, raw), True, None
     except Exception:  # malformed beyond what the parser tolerates: work on the bytes
-        return (*_redact_raw_bytes(raw), None)
+        return (*redact_raw_bytes(raw), None)
 
 
 def _redact_headers(part: Message) -> bool:
@@ -295,7 +295,9 @@ def _serialise(message: EmailMessage, raw: bytes) -> bytes:
     return out.getvalue()
 
 
-def _redact_raw_bytes(raw: bytes) -> tuple[bytes, bool]:
+def redact_raw_bytes(raw: bytes) -> tuple[bytes, bool]:
+    """Card numbers masked in the bytes themselves, for a message the parser cannot handle: the free-text
+    headers and everything after the header block, read one character per byte."""
     text = raw.decode("latin-1")
     end = _HEADER_END.search(text)
     split = end.end() if end else 0

@@ -43,15 +43,17 @@ def record_retry(session: Session, config: Config, inbound: InboundMessage, exc:
 
 
 def record_quarantine(session: Session, inbound: InboundMessage, exc: BaseException, now: datetime,
-                      trace: str) -> InboundStatus:  # fmt: skip
-    """Quarantine a message that failed for good: the error on the row, a support ticket with the trace."""
-    error = error_text(exc)
+                      trace: str, *, plain: bool = False) -> InboundStatus:  # fmt: skip
+    """Quarantine a message that failed for good: the error on the row, a support ticket with the trace.
+    ``plain``: the error's name alone and no trace, for when recording its text failed too (the text of an
+    error may hold what broke the message)."""
+    error = f"{type(exc).__name__} (its text could not be recorded: see the log)" if plain else error_text(exc)
     log.error("inbound id %s: quarantined, %s", inbound.id, type(exc).__name__)
     inbound.status = InboundStatus.QUARANTINED
     inbound.error = error
     inbound.processed_at = now
     open_quarantine_ticket(session, inbound, f"message could not be processed: {error}"[:ERROR_MAX], now,
-                           {"traceback": trace[-ERROR_MAX * 4 :]})  # fmt: skip
+                           {} if plain else {"traceback": trace[-ERROR_MAX * 4 :]})  # fmt: skip
     return InboundStatus.QUARANTINED
 
 

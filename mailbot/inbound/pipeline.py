@@ -364,10 +364,24 @@ def _retry_later(app: App, inbound_id: int, exc: BaseException, now: datetime) -
 
 
 def _quarantine(app: App, inbound_id: int, exc: BaseException, now: datetime, trace: str) -> Outcome:
+    """Record the quarantine; if even that fails (not for the database's sake), record it again without
+    the error's text, which may hold what broke the message: a message is never left to be retried for ever."""
+    try:
+        return _record_quarantine(app, inbound_id, exc, now, trace, plain=False)
+    except OperationalError:
+        raise
+    except Exception as again:
+        log.error("inbound id %s: recording its quarantine failed (%s: %r); recorded without the error's text",
+                  inbound_id, type(again).__name__, str(again)[:300])  # fmt: skip
+        return _record_quarantine(app, inbound_id, exc, now, trace, plain=True)
+
+
+def _record_quarantine(app: App, inbound_id: int, exc: BaseException, now: datetime, trace: str, *,
+                       plain: bool) -> Outcome:  # fmt: skip
     with transaction(app.sessions) as session:
         inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
         if inbound is None:  # nothing to keep: the id named no message
             log.error("inbound id %s: quarantined, %s", inbound_id, type(exc).__name__)
             return Outcome(InboundStatus.QUARANTINED, app.config.imap.quarantine_folder, inbound_id)
-        record_quarantine(session, inbound, exc, now, trace)
+        record_quarantine(session, inbound, exc, now, trace, plain=plain)
     return Outcome(InboundStatus.QUARANTINED, app.config.imap.quarantine_folder, inbound_id)

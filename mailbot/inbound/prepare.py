@@ -8,6 +8,7 @@ ahead, in a process that imports nothing of the database.
 from __future__ import annotations
 
 import hashlib
+import logging
 import zlib
 from dataclasses import dataclass, field
 from email.message import Message
@@ -15,11 +16,15 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parseaddr
 
-from mailbot.inbound.cards import redact_and_parse
+from mailbot.inbound.cards import redact_and_parse, redact_raw_bytes
 from mailbot.inbound.mime import decode_header_value, header_hash, normalize_message_id
+from mailbot.storable import storable
+
+log = logging.getLogger(__name__)
 
 DEDUP_KEY_MAX = 300  # InboundMessage.dedup_key's length
 SENDER_MAX = 320
+UNREADABLE_PREFIX = "unreadable-sha256:"
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,18 @@ class Prepared:
 
 
 def prepare_raw(raw: bytes) -> Prepared:
-    redacted, card_found, parsed = redact_and_parse(raw)
-    envelope = read_envelope(redacted, parsed)
-    key = dedup_key(envelope.message_id, redacted)
+    """``raw`` made ready to store. Never raises: bytes that break a step here (a defect of ours met on a
+    message) are kept all the same, their card numbers redacted in the bytes themselves, under a key
+    made of those bytes (``UNREADABLE_PREFIX``); reading them will fail again and quarantine them."""
+    try:
+        redacted, card_found, parsed = redact_and_parse(raw)
+        envelope = read_envelope(redacted, parsed)
+        key = dedup_key(envelope.message_id, redacted)
+    except Exception:
+        log.exception("inbound: a message of %d bytes could not be prepared; kept by its bytes alone", len(raw))
+        redacted, card_found = redact_raw_bytes(raw)
+        parsed, envelope = None, Envelope(None, None, None)
+        key = UNREADABLE_PREFIX + hashlib.sha256(redacted).hexdigest()
     digest = hashlib.sha256(redacted).hexdigest()
     return Prepared(len(raw), redacted, card_found, envelope, key, digest, zlib.compress(redacted, 6), parsed)
 
@@ -82,7 +96,9 @@ def read_envelope(raw: bytes, parsed: Message | None = None) -> Envelope:
         subject = decode_header_value(found.get("subject", "")) or None
     except Exception:  # headers beyond repair: identified by their hash, named by nothing
         return Envelope(None, None, None)
-    return Envelope(mid, sender, subject)
+    # As the row will hold them (a NUL or a lone surrogate made U+FFFD), so that the dedup key looked up
+    # is the key stored.
+    return Envelope(*(storable(value) if value else value for value in (mid, sender, subject)))
 
 
 _ENVELOPE = frozenset({"message-id", "from", "subject"})

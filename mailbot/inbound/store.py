@@ -8,7 +8,9 @@ same message fetched twice (after a crash between commit and move, or from two i
 processes at once) is stored once and the second call answers ``duplicate=True``.
 
 A message over ``inbound.max_message_bytes`` is stored all the same, quarantined with a support ticket
-and never parsed. The caller commits; only after the commit may the message be acknowledged or moved
+and never parsed. A message whose row the database refuses (for a reason of its own: the database is
+not down) is stored all the same by its bytes alone, quarantined with a ticket (``_store_unstorable``),
+so that no single message stops an intake. The caller commits; only after the commit may the message be acknowledged or moved
 on the server.
 """
 
@@ -24,7 +26,7 @@ from email.message import Message
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from mailbot.config import Config
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 # A batch's new rows in one statement (a multi-row INSERT, or one executemany on SQLite, where
 # RETURNING in the order given would cost an INSERT per row); their ids read back by key.
 _INSERT = insert(InboundMessage)
+# The key of a message whose own row the database refused, kept all the same (``_store_unstorable``).
+UNSTORABLE_PREFIX = "unstorable-sha256:"
 _IDS_BY_KEY = select(InboundMessage.dedup_key, InboundMessage.id).where(
     InboundMessage.dedup_key.in_(bindparam("keys", expanding=True))
 )
@@ -123,8 +127,11 @@ def store_many(
                     for start in range(0, len(keys_in), 500)
                     for row in session.execute(_IDS_BY_KEY, {"keys": keys_in[start : start + 500]})
                 ]
-        except IntegrityError:
-            log.info("inbound: a batch of %d met a concurrent copy, storing one at a time", len(values))
+        except OperationalError:  # the database, not a message: the caller retries later
+            raise
+        except Exception as exc:  # a concurrent copy (IntegrityError), or one message the database refused
+            why = "met a concurrent copy" if isinstance(exc, IntegrityError) else f"was refused ({type(exc).__name__})"
+            log.info("inbound: a batch of %d %s, storing one at a time", len(values), why)
             return [
                 _store_prepared(session, p, source=source, now=now, config=config, mailbox=mailbox,
                                 uidvalidity=uidvalidity, uid=uid)
@@ -159,21 +166,55 @@ def _store_prepared(
     existing = _find(session, p.key)
     if existing is not None:
         return StoreResult(existing.id, True, existing.status)
-    row = InboundMessage(**_row_values(p, source=source, now=now, config=config, mailbox=mailbox,
-                                       uidvalidity=uidvalidity, uid=uid))  # fmt: skip
+    values = _row_values(p, source=source, now=now, config=config, mailbox=mailbox, uidvalidity=uidvalidity,
+                         uid=uid)  # fmt: skip
     try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        # Another process stored the same message between our look-up and our insert.
-        existing = _find(session, p.key)
-        if existing is None:
-            raise
-        log.info("inbound %s: concurrent duplicate of id %s", p.key, existing.id)
-        return StoreResult(existing.id, True, existing.status)
+        row = _insert(session, values)
+    except OperationalError:  # the database, not the message: the caller retries later
+        raise
+    except Exception as exc:
+        # Another process stored the same message between our look-up and our insert?
+        existing = _find(session, p.key) if isinstance(exc, IntegrityError) else None
+        if existing is not None:
+            log.info("inbound %s: concurrent duplicate of id %s", p.key, existing.id)
+            return StoreResult(existing.id, True, existing.status)
+        return _store_unstorable(session, p, exc, values)
     _stored(session, row.id, row.dedup_key, row.status, source, now)
     return StoreResult(row.id, False, row.status)
+
+
+def _insert(session: Session, values: dict[str, Any]) -> InboundMessage:
+    row = InboundMessage(**values)
+    with session.begin_nested():
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _store_unstorable(session: Session, p: Prepared, exc: Exception, values: dict[str, Any]) -> StoreResult:
+    """The database refused a message's row for a reason of its own: keep its (redacted) bytes all the same,
+    under a key made of them alone, with nothing read from its headers, QUARANTINED with a ticket, so that
+    one message never stops the intake behind it. Raises when even that row cannot go in (then the
+    database is at fault, and the caller retries later)."""
+    key = UNSTORABLE_PREFIX + p.sha256
+    existing = _find(session, key)
+    if existing is not None:
+        return StoreResult(existing.id, True, existing.status)
+    # The error's name only: its text may hold the very value the database refused (it is in the log).
+    reason = f"could not be stored as it is ({type(exc).__name__}: see the log)"
+    log.error("inbound %r: could not be stored as it is (%s: %r); kept quarantined under %s", p.key,
+              type(exc).__name__, _first_line(exc), key)  # fmt: skip
+    values = {**values, "dedup_key": key, "message_id": None, "sender": None, "subject": None,
+              "status": InboundStatus.QUARANTINED, "error": reason, "processed_at": values["received_at"]}  # fmt: skip
+    row = _insert(session, values)
+    _stored(session, row.id, key, row.status, values["source"], values["received_at"])
+    return StoreResult(row.id, False, row.status)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The error's own first line, short: a database error's text goes on with the statement and its values."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else ""
 
 
 def _row_values(

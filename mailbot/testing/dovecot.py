@@ -252,6 +252,20 @@ class DovecotServer:
             for raw in messages:
                 client.append(folder, raw, flags=flags)
 
+    def deliver(self, name: str, raw: bytes) -> None:
+        """Put ``raw`` into the INBOX as a local delivery agent does (a file in the user's maildir ``new/``,
+        owned by the mail user): for bytes that APPEND cannot carry, such as NUL."""
+        inbox = self.root / "mail" / self.user
+        uid, gid = pwd.getpwnam(MAIL_USER).pw_uid, grp.getgrnam(MAIL_GROUP).gr_gid
+        for sub in ("tmp", "new", "cur"):
+            (inbox / sub).mkdir(parents=True, exist_ok=True)
+        for folder in (inbox, inbox / "tmp", inbox / "new", inbox / "cur"):
+            os.chown(folder, uid, gid)
+        tmp = inbox / "tmp" / name
+        tmp.write_bytes(raw)
+        os.chown(tmp, uid, gid)
+        os.replace(tmp, inbox / "new" / name)
+
     def uids(self, folder: str) -> list[int]:
         with self.session() as client:
             if not client.folder_exists(folder):

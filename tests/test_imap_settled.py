@@ -11,13 +11,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+import mailbot.inbound.imap_connection as connection_module
+import mailbot.inbound.imap_mover as mover_module
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundStatus, Ticket
 from mailbot.inbound.imap import drain_mailbox
+from mailbot.inbound.imap_connection import LOST
 from mailbot.inbound.rules import RuleSet
 from mailbot.inbound.tickets import close_ticket, reject_ticket
 from mailbot.testing.dovecot import DovecotServer
-from tests.test_imap import assert_each_in_its_folder, make_app, rows, variant
+from tests.test_imap import Crash, assert_each_in_its_folder, make_app, rows, variant
 from tests.test_prereading import corpus, imap_only, rules, server
 
 __all__ = ["rules", "server"]  # the fixtures of test_prereading
@@ -93,4 +96,38 @@ def test_a_settled_message_a_person_took_out_of_the_review_folder_is_left_alone(
     assert counters.moved == {}
     assert "not found in mailbot/review by Message-ID" in caplog.text
     [row] = rows(app)
-    assert row.status == InboundStatus.PROCESSED and row.server_folder is None  # not looked for again
+    assert row.status == InboundStatus.PROCESSED and row.server_folder == LOST
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="mailbot.inbound.imap_connection"):
+        assert drain_mailbox(app, rules).moved == {}
+    assert "not found" not in caplog.text  # not looked for again
+
+
+@imap_only
+@pytest.mark.parametrize("parallel", [False, True], ids=["inline", "mover"])
+def test_a_crash_between_the_move_and_its_record_still_lets_the_message_leave_the_review_folder(
+    parallel: bool, server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The process dies right after the server moved the messages, before anything else is written: the
+    folder each was moved to was recorded before the move, so once settled they leave the review folder."""
+    app = make_app(tmp_path, db_url, engine, server, parallel_moves=parallel, fetch_batch=2)
+    raw = (Path(__file__).parent / "corpus" / "other_it.eml").read_bytes()
+    server.append([variant(raw, f"k{i}") for i in range(4)])  # two batches: the second one's moves use the mover
+
+    def move_then_die(client: object, method: str, uids: object, target: str) -> None:
+        real_move(client, method, uids, target)  # type: ignore[arg-type]
+        raise Crash("killed after the MOVE")
+
+    module = mover_module if parallel else connection_module
+    real_move = mover_module.move_uids
+    with monkeypatch.context() as patched:
+        patched.setattr(module, "move_uids", move_then_die)
+        with pytest.raises(Crash):
+            drain_mailbox(app, rules)
+    moved = [r for r in rows(app) if r.server_folder == REVIEW]
+    assert moved and len(server.uids(REVIEW)) == len(moved)  # on the server where the rows say
+    settle(app, [r.id for r in moved])
+    drain_mailbox(app, rules)  # the settled ones on from review, and the rest of the folder to review
+    assert len(server.uids(PROCESSED)) == len(moved) and len(server.uids(REVIEW)) == 4 - len(moved)
+    assert_each_in_its_folder(app, server)

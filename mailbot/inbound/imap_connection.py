@@ -32,7 +32,7 @@ from email.message import Message
 
 from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import IMAPClientError
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from mailbot.app import App
 from mailbot.db.engine import transaction
@@ -61,6 +61,7 @@ from mailbot.inbound.understand import Reading
 log = logging.getLogger(__name__)
 
 SETTLED_BATCH = 100  # settled messages moved out of the review folder per pass
+LOST = ""  # server_folder of a message looked for in the review folder and not found there
 
 
 Clock = Callable[[], datetime]
@@ -381,19 +382,25 @@ class MailboxConnection:
             return None
         if not placed:
             return None
+        self._record({f: [i for _, i in pairs] for f, pairs in placed.items()})  # before the moves: see _move
         return mover.submit({self.server_names[f]: [u for u, _ in pairs] for f, pairs in placed.items()}), placed
 
     def _collect(self, moving: tuple[MoveJob, Placed] | None) -> None:
-        """Wait for moves handed to the mover and record where the messages went; raise as a move did
-        (the folders moved before it are recorded all the same)."""
+        """Wait for moves handed to the mover (recorded when handed over) and count them; raise as a move
+        did (the folders not moved stay in the incoming folder, and are moved again as leftovers)."""
         if moving is None:
             return
         job, placed = moving
         try:
             job.future.result()
+        except Exception:
+            failed = [i for f, pairs in placed.items() if self.server_names[f] not in job.done for _, i in pairs]
+            self._forget_quietly(failed)
+            raise
         finally:
-            done = set(job.done)
-            self._record({f: [i for _, i in pairs] for f, pairs in placed.items() if self.server_names[f] in done})
+            for folder, pairs in placed.items():
+                if self.server_names[folder] in job.done:
+                    self.counters.add_moved(folder, len(pairs))
 
     def _collect_quietly(self, moving: tuple[MoveJob, Placed]) -> None:
         try:
@@ -409,10 +416,13 @@ class MailboxConnection:
         find it by, is left alone and no longer looked for (``server_folder`` empty, with a log line).
         At most ``SETTLED_BATCH`` a pass. How many were moved."""
         imap = self.config.imap
+        # Also those with no folder recorded: moved by an earlier version that recorded the folder only
+        # after the move, and killed in between. Looked for once; not found, they are LOST.
+        where = or_(InboundMessage.server_folder == imap.review_folder, InboundMessage.server_folder.is_(None))
         with self.app.sessions() as session:
             settled = session.execute(
                 select(InboundMessage.id, InboundMessage.message_id, InboundMessage.status)
-                .where(InboundMessage.server_folder == imap.review_folder, InboundMessage.mailbox == self.key,
+                .where(where, InboundMessage.mailbox == self.key,
                        InboundMessage.status.not_in([InboundStatus.REVIEW, InboundStatus.RECEIVED]))
                 .order_by(InboundMessage.id)
                 .limit(SETTLED_BATCH)
@@ -435,7 +445,7 @@ class MailboxConnection:
         if lost:
             log.warning("imap %s: %d settled message(s) not found in %s by Message-ID, left where they are "
                         "(inbound ids %s)", self.key, len(lost), imap.review_folder, lost)  # fmt: skip
-            self._record({"": lost})
+            self._record({LOST: lost})
         return sum(len(ids) for _, ids in moves.values())
 
     def _uids_of(self, message_id: str) -> list[int]:
@@ -454,22 +464,34 @@ class MailboxConnection:
         return same
 
     def _move(self, folder: str, uids: list[int], inbound_ids: list[int]) -> None:
-        move_uids(self.client, self.method, uids, self.server_names[folder])
+        """Record the folder, COMMIT, then move. A crash between the two leaves the record true or the
+        messages still in the incoming folder, where the next pass finds them as leftovers and moves (and
+        records) them again; never a message moved with no record of where (which, in the review folder,
+        would never be moved on once settled)."""
         self._record({folder: inbound_ids})
+        try:
+            move_uids(self.client, self.method, uids, self.server_names[folder])
+        except Exception:
+            self._forget_quietly(inbound_ids)
+            raise
+        self.counters.add_moved(folder, len(inbound_ids))
 
-    def _record(self, moved: dict[str, list[int]]) -> None:
-        """Where the messages are on the server now (``inbound_message.server_folder``; "" for not
-        known any more, written as NULL)."""
+    def _forget_quietly(self, inbound_ids: list[int]) -> None:
+        """A move failed: where its messages are is not known (most likely still in the incoming folder,
+        moved again as leftovers; or moved, the answer lost: then looked for once settled)."""
+        try:
+            self._record({None: inbound_ids})
+        except Exception as exc:  # the move's own error is the one to raise
+            log.warning("imap %s: could not record that a move failed: %s", self.key, type(exc).__name__)
+
+    def _record(self, moved: dict[str | None, list[int]]) -> None:
+        """Where the messages are on the server, or are being moved to (``inbound_message.server_folder``;
+        None: not known; ``LOST``: looked for and not found, never looked for again)."""
         with transaction(self.app.sessions) as session:
             for folder, inbound_ids in moved.items():
                 session.execute(
-                    update(InboundMessage)
-                    .where(InboundMessage.id.in_(set(inbound_ids)))
-                    .values(server_folder=folder or None)
+                    update(InboundMessage).where(InboundMessage.id.in_(set(inbound_ids))).values(server_folder=folder)
                 )
-        for folder, inbound_ids in moved.items():
-            if folder:
-                self.counters.add_moved(folder, len(inbound_ids))
 
     def _expunge(self, uids: list[int]) -> None:
         expunge_uids(self.client, self.method, uids)

@@ -10,8 +10,8 @@ processes at once) is stored once and the second call answers ``duplicate=True``
 A message over ``inbound.max_message_bytes`` is stored all the same, quarantined with a support ticket
 and never parsed. A message whose row the database refuses (for a reason of its own: the database is
 not down) is stored all the same by its bytes alone, quarantined with a ticket (``_store_unstorable``),
-so that no single message stops an intake. The caller commits; only after the commit may the message be acknowledged or moved
-on the server.
+so that no single message stops an intake. The caller commits; only after the commit may the message be
+acknowledged or moved on the server.
 """
 
 from __future__ import annotations

@@ -262,7 +262,7 @@ class CrashOnMove:
         self._client = client
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("move", "copy"):
+        if name in ("move", "copy", "append"):  # append: a message replaced by its redacted copy
             raise Crash(name)
         return getattr(self._client, name)
 

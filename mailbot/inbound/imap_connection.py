@@ -24,6 +24,7 @@ listener (``imap``).
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -243,7 +244,7 @@ class MailboxConnection:
             log.info("imap %s: moving %d message(s) stored before but left in the folder", self.key,
                      sum(len(v) for v in lp.moves.values()) + len(lp.expunge))  # fmt: skip
         for folder, uids in lp.moves.items():
-            self._move(folder, list(uids), [ids[u] for u in uids])
+            self._move(folder, [(u, ids[u]) for u in uids])
         if lp.expunge:
             self._expunge(list(lp.expunge))
         if lp.refetch:
@@ -378,12 +379,14 @@ class MailboxConnection:
         self._collect(moving)
         if mover is None:
             for folder, pairs in placed.items():
-                self._move(folder, [u for u, _ in pairs], [i for _, i in pairs])
+                self._move(folder, pairs)
             return None
         if not placed:
             return None
         self._record({f: [i for _, i in pairs] for f, pairs in placed.items()})  # before the moves: see _move
-        return mover.submit({self.server_names[f]: [u for u, _ in pairs] for f, pairs in placed.items()}), placed
+        redacted = self._redacted([pair for pairs in placed.values() for pair in pairs])
+        moves = {self.server_names[f]: [u for u, _ in pairs] for f, pairs in placed.items()}
+        return mover.submit(moves, redacted), placed
 
     def _collect(self, moving: tuple[MoveJob, Placed] | None) -> None:
         """Wait for moves handed to the mover (recorded when handed over) and count them; raise as a move
@@ -430,23 +433,21 @@ class MailboxConnection:
         if not settled:
             return 0
         self.client.select_folder(self.server_names[imap.review_folder])
-        moves: dict[str, tuple[list[int], list[int]]] = {}  # target -> (UIDs, inbound ids)
+        moves: Placed = {}  # target -> (UID, inbound id), a message's every copy found there
         lost: list[int] = []
         for inbound_id, message_id, status in settled:
             uids = self._uids_of(message_id) if message_id else []
             if not uids:
                 lost.append(inbound_id)
                 continue
-            target = moves.setdefault(folder_for(self.config, InboundStatus(status)), ([], []))
-            target[0].extend(uids)
-            target[1].append(inbound_id)
-        for folder, (uids, inbound_ids) in moves.items():
-            self._move(folder, sorted(set(uids)), inbound_ids)
+            moves.setdefault(folder_for(self.config, InboundStatus(status)), []).extend((u, inbound_id) for u in uids)
+        for folder, pairs in moves.items():
+            self._move(folder, sorted(dict(pairs).items()))
         if lost:
             log.warning("imap %s: %d settled message(s) not found in %s by Message-ID, left where they are "
                         "(inbound ids %s)", self.key, len(lost), imap.review_folder, lost)  # fmt: skip
             self._record({LOST: lost})
-        return sum(len(ids) for _, ids in moves.values())
+        return sum(len({i for _, i in pairs}) for pairs in moves.values())
 
     def _uids_of(self, message_id: str) -> list[int]:
         """The UIDs in the selected folder of the messages whose Message-ID is ``message_id`` (normalised):
@@ -463,18 +464,35 @@ class MailboxConnection:
                 same.append(uid)
         return same
 
-    def _move(self, folder: str, uids: list[int], inbound_ids: list[int]) -> None:
+    def _move(self, folder: str, pairs: Sequence[tuple[int, int]]) -> None:
         """Record the folder, COMMIT, then move. A crash between the two leaves the record true or the
         messages still in the incoming folder, where the next pass finds them as leftovers and moves (and
         records) them again; never a message moved with no record of where (which, in the review folder,
         would never be moved on once settled)."""
+        inbound_ids = sorted({i for _, i in pairs})
         self._record({folder: inbound_ids})
+        redacted = self._redacted(pairs)
         try:
-            move_uids(self.client, self.method, uids, self.server_names[folder])
+            move_uids(self.client, self.method, [u for u, _ in pairs], self.server_names[folder], redacted)
         except Exception:
             self._forget_quietly(inbound_ids)
             raise
         self.counters.add_moved(folder, len(inbound_ids))
+
+    def _redacted(self, pairs: Sequence[tuple[int, int]]) -> dict[int, bytes]:
+        """UID -> the stored (redacted) copy, for those of ``pairs`` (UID, inbound id) stored with a card
+        number: what the server keeps in their place (``move_uids``)."""
+        ids = {inbound_id for _, inbound_id in pairs}
+        if not ids:
+            return {}
+        with self.app.sessions() as session:
+            rows = session.execute(
+                select(InboundMessage.id, InboundMessage.raw_compressed).where(
+                    InboundMessage.id.in_(ids), InboundMessage.card_number_detected.is_(True)
+                )
+            )
+            found = {int(inbound_id): bytes(raw) for inbound_id, raw in rows}
+        return {uid: zlib.decompress(found[inbound_id]) for uid, inbound_id in pairs if inbound_id in found}
 
     def _forget_quietly(self, inbound_ids: list[int]) -> None:
         """A move failed: where its messages are is not known (most likely still in the incoming folder,

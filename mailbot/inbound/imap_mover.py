@@ -2,7 +2,9 @@
 
 ``move_uids`` is the one way a message is moved on the server (out of the incoming folder, or on from
 the review folder once settled): MOVE where the server has it, else COPY + ``\\Deleted`` + UID EXPUNGE
-with UIDPLUS, else COPY + ``\\Deleted`` + EXPUNGE.
+with UIDPLUS, else COPY + ``\\Deleted`` + EXPUNGE. A message stored with a card number is not moved
+but replaced: its redacted copy (what the database holds) is appended to the target folder and the
+original deleted, so no copy we leave on the server holds the number.
 
 A move waits for the server (about a quarter of a message's time in the listener, measured with
 Dovecot), so when several fetched batches wait (``imap.parallel_moves``, on by default) the listener
@@ -31,6 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from imapclient import DELETED, IMAPClient
+from imapclient.exceptions import CapabilityError
 
 from mailbot.errors import TransientError
 
@@ -41,21 +44,45 @@ class UidValidityChanged(TransientError):
     """The folder's UIDVALIDITY changed under the pass: its UIDs name other messages now."""
 
 
-def move_uids(client: IMAPClient, method: str, uids: Sequence[int], target: str) -> None:
-    """Move ``uids`` of the selected folder to ``target`` (server name) by ``method`` (``imap_plan.move_method``)."""
+# The messages to leave on the server in a redacted copy: UID -> the stored (redacted) bytes.
+Replacements = Mapping[int, bytes]
+
+
+def move_uids(
+    client: IMAPClient, method: str, uids: Sequence[int], target: str, replacements: Replacements | None = None
+) -> None:
+    """Move ``uids`` of the selected folder to ``target`` (server name) by ``method`` (``imap_plan.move_method``).
+
+    A UID in ``replacements`` (a message stored with a card number) is not moved: its redacted copy is
+    appended to ``target`` with the original's INTERNALDATE, then the original is deleted. A kill between
+    the two leaves the original in the incoming folder, replaced again by the next pass: at worst two
+    redacted copies in ``target``, never the card number."""
+    replaced = [u for u in uids if replacements and u in replacements]
+    moved = [u for u in uids if not (replacements and u in replacements)]
+    if replaced and replacements:
+        dates = client.fetch(replaced, [b"INTERNALDATE"])
+        for uid in replaced:
+            client.append(target, replacements[uid], msg_time=dates.get(uid, {}).get(b"INTERNALDATE"))
+        client.add_flags(replaced, [DELETED])
+        expunge_uids(client, method, replaced)
+    if not moved:
+        return
     if method == "move":
-        client.move(list(uids), target)
+        client.move(moved, target)
     else:
-        client.copy(list(uids), target)
-        client.add_flags(list(uids), [DELETED])
-        expunge_uids(client, method, uids)
+        client.copy(moved, target)
+        client.add_flags(moved, [DELETED])
+        expunge_uids(client, method, moved)
 
 
 def expunge_uids(client: IMAPClient, method: str, uids: Sequence[int]) -> None:
-    if method == "uidplus":
-        client.uid_expunge(list(uids))
-    else:
-        client.expunge()  # without UIDPLUS: every message flagged \Deleted in the folder goes
+    if method in ("uidplus", "move"):
+        try:
+            client.uid_expunge(list(uids))
+            return
+        except CapabilityError:  # a server with MOVE and no UIDPLUS
+            pass
+    client.expunge()  # without UIDPLUS: every message flagged \Deleted in the folder goes
 
 
 # What a batch's moves are: server folder name -> UIDs.
@@ -102,16 +129,17 @@ class Mover:
                         type(exc).__name__, exc)  # fmt: skip
             return None
 
-    def submit(self, moves: Moves) -> MoveJob:
+    def submit(self, moves: Moves, replacements: Replacements | None = None) -> MoveJob:
         if self._pool is None:
             raise RuntimeError("the mover is closed")
         done: list[str] = []
-        future = self._pool.submit(self._move_all, {target: list(uids) for target, uids in moves.items()}, done)
+        future = self._pool.submit(self._move_all, {target: list(uids) for target, uids in moves.items()},
+                                   dict(replacements or {}), done)  # fmt: skip
         return MoveJob(future, done)
 
-    def _move_all(self, moves: Mapping[str, list[int]], done: list[str]) -> None:
+    def _move_all(self, moves: Mapping[str, list[int]], replacements: Replacements, done: list[str]) -> None:
         for target, uids in moves.items():
-            move_uids(self.client, self.method, uids, target)
+            move_uids(self.client, self.method, uids, target, replacements)
             done.append(target)
 
     def close(self) -> None:

@@ -6,7 +6,8 @@ it), oldest first, in batches (``BATCH`` files, ``BATCH_BYTES`` bytes). Per batc
 COMMIT, ``process_many`` (one transaction; a message that breaks it costs only itself), and only then
 move each file, with one atomic rename, into the sub-maildir its outcome names: ``.processed``,
 ``.review`` or ``.quarantine`` (Maildir++ folders, so a mail client or Dovecot pointed at the maildir
-shows them). Nothing is deleted.
+shows them). Nothing is deleted, but for a message with a card number: what goes into its sub-maildir
+is the redacted copy (what is stored), and the original is removed.
 A file still there after a crash between commit and move is read again; ``store_many`` answers the
 stored row (no second row) and the file is moved by that row's status. A message waiting for a retry
 (still RECEIVED) stays where it is; ``process_pending`` retries it and a later poll moves it.
@@ -123,13 +124,13 @@ def poll_maildir(
             except OSError as exc:
                 log.error("maildir %s: cannot read %s: %s", root, files[i].name, exc)
                 result.unreadable.append(files[i].name)
-        statuses = _store_and_process(app, rules, clock, [raw for _, raw in items], result, should_stop)
-        for (path, _raw), status in zip(items, statuses, strict=True):
+        placed = _store_and_process(app, rules, clock, [raw for _, raw in items], result, should_stop)
+        for (path, _raw), (status, redacted) in zip(items, placed, strict=True):
             target = target_path(root, path, status)
             if target is None:
                 result.waiting += 1
                 continue
-            _move(path, target)
+            _move(path, target, redacted)
             result.moved[target.parent.parent.name] = result.moved.get(target.parent.parent.name, 0) + 1
     return result
 
@@ -141,8 +142,9 @@ def _store_and_process(
     raws: list[bytes],
     result: MaildirResult,
     should_stop: Callable[[], bool],
-) -> list[InboundStatus]:
-    """Store ``raws`` and COMMIT, then process the new ones together; the status of each."""
+) -> list[tuple[InboundStatus, bytes | None]]:
+    """Store ``raws`` and COMMIT, then process the new ones together; the status of each, and its redacted
+    bytes when card numbers were masked in it (``StoreResult.redacted``)."""
     if not raws:
         return []
     with transaction(app.sessions) as session:
@@ -163,15 +165,33 @@ def _store_and_process(
         final[n] = outcome.status
     # A file and its copy in one batch: the copy goes where the message's processing put it.
     processed = {stored[n].inbound_id: final[n] for n in todo}
-    return [processed.get(r.inbound_id, final[n]) if r.duplicate else final[n] for n, r in enumerate(stored)]
+    return [(processed.get(r.inbound_id, final[n]) if r.duplicate else final[n], r.redacted)
+            for n, r in enumerate(stored)]  # fmt: skip
 
 
-def _move(path: Path, target: Path) -> None:
+def _move(path: Path, target: Path, redacted: bytes | None = None) -> None:
+    """Move the file with one rename; a message whose card numbers were masked is written there redacted
+    instead (through the folder's ``tmp/``, synced, renamed in), and only then is the original removed: a
+    kill in between leaves the original to be read again (a copy of what is stored) and replaced again."""
     folder = target.parent.parent
     if not (folder / "cur").is_dir():
         ensure_maildir(folder)
         (folder / "maildirfolder").touch()  # marks a Maildir++ sub-folder
     try:
-        os.replace(path, target)
+        if redacted is None:
+            os.replace(path, target)
+            return
+        if not path.exists():
+            raise FileNotFoundError(path)
+        _write_atomically(folder / "tmp" / target.name, redacted, target)
+        path.unlink()
     except FileNotFoundError:  # another process moved it first
         log.info("maildir: %s already moved", path.name)
+
+
+def _write_atomically(tmp: Path, data: bytes, target: Path) -> None:
+    with open(tmp, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, target)

@@ -56,6 +56,9 @@ class StoreResult:
     # A new row's stored (redacted) bytes and their parse, when the redaction had one to spare (see
     # ``pipeline.process_many``): the caller may hand it on instead of parsing the stored copy again.
     parsed: tuple[bytes, Message] | None = field(default=None, compare=False, repr=False)
+    # The redacted bytes when card numbers were masked in the bytes given (a copy or not): what an intake
+    # leaves in place of the original wherever it keeps the message (the Maildir's sub-folders).
+    redacted: bytes | None = field(default=None, compare=False, repr=False)
 
 
 def store_raw(
@@ -140,13 +143,14 @@ def store_many(
         new_ids = {str(key): int(row_id) for key, row_id in inserted}
     results: list[StoreResult] = []
     for p in prepared:
+        redacted = p.redacted if p.card_found else None
         if p.key in stored:
             row_id, status = stored[p.key]
-            results.append(StoreResult(row_id, True, status))
+            results.append(StoreResult(row_id, True, status, redacted=redacted))
             continue
         row_id, status = new_ids[p.key], values[p.key]["status"]
         parsed = (p.redacted, p.parsed) if p.parsed is not None else None
-        results.append(StoreResult(row_id, False, status, parsed))
+        results.append(StoreResult(row_id, False, status, parsed, redacted))
         stored[p.key] = (row_id, status)  # a second copy in the batch is a duplicate of this one
         _stored(session, row_id, p.key, status, source, now)
     return results
@@ -163,9 +167,10 @@ def _store_prepared(
     uidvalidity: int | None,
     uid: int | None,
 ) -> StoreResult:
+    redacted = p.redacted if p.card_found else None
     existing = _find(session, p.key)
     if existing is not None:
-        return StoreResult(existing.id, True, existing.status)
+        return StoreResult(existing.id, True, existing.status, redacted=redacted)
     values = _row_values(p, source=source, now=now, config=config, mailbox=mailbox, uidvalidity=uidvalidity,
                          uid=uid)  # fmt: skip
     try:
@@ -177,10 +182,10 @@ def _store_prepared(
         existing = _find(session, p.key) if isinstance(exc, IntegrityError) else None
         if existing is not None:
             log.info("inbound %s: concurrent duplicate of id %s", p.key, existing.id)
-            return StoreResult(existing.id, True, existing.status)
+            return StoreResult(existing.id, True, existing.status, redacted=redacted)
         return _store_unstorable(session, p, exc, values)
     _stored(session, row.id, row.dedup_key, row.status, source, now)
-    return StoreResult(row.id, False, row.status)
+    return StoreResult(row.id, False, row.status, redacted=redacted)
 
 
 def _insert(session: Session, values: dict[str, Any]) -> InboundMessage:
@@ -197,9 +202,10 @@ def _store_unstorable(session: Session, p: Prepared, exc: Exception, values: dic
     one message never stops the intake behind it. Raises when even that row cannot go in (then the
     database is at fault, and the caller retries later)."""
     key = UNSTORABLE_PREFIX + p.sha256
+    redacted = p.redacted if p.card_found else None
     existing = _find(session, key)
     if existing is not None:
-        return StoreResult(existing.id, True, existing.status)
+        return StoreResult(existing.id, True, existing.status, redacted=redacted)
     # The error's name only: its text may hold the very value the database refused (it is in the log).
     reason = f"could not be stored as it is ({type(exc).__name__}: see the log)"
     log.error("inbound %r: could not be stored as it is (%s: %r); kept quarantined under %s", p.key,
@@ -208,7 +214,7 @@ def _store_unstorable(session: Session, p: Prepared, exc: Exception, values: dic
               "status": InboundStatus.QUARANTINED, "error": reason, "processed_at": values["received_at"]}  # fmt: skip
     row = _insert(session, values)
     _stored(session, row.id, key, row.status, values["source"], values["received_at"])
-    return StoreResult(row.id, False, row.status)
+    return StoreResult(row.id, False, row.status, redacted=redacted)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -302,16 +302,28 @@ def test_release_claims_puts_rows_back_as_they_were(make_app: MakeApp) -> None:
 
 
 def test_stop_releases_what_was_not_started(make_app: MakeApp, handler: RecordingHandler) -> None:
-    app = make_app()
+    app = make_app(connections=1)
     rows = add_emails(app, 3)
+    stop = asyncio.Event()
 
-    async def run() -> Any:
-        stop = asyncio.Event()
-        stop.set()
-        return await drain_once(app, MemorySender(), T0, stop=stop)
+    class StopsOnFirstSend(MemorySender):
+        async def send(self, message: Any) -> None:
+            stop.set()  # the send in hand still ends and is recorded
+            await super().send(message)
 
-    result = asyncio.run(run())
-    assert (result.claimed, result.released, result.sent) == (3, 3, 0)
+    result = asyncio.run(drain_once(app, StopsOnFirstSend(), T0, stop=stop))
+    assert (result.claimed, result.sent, result.released) == (3, 1, 2)
+    states = [(load(app, r.id).status, load(app, r.id).attempts) for r in rows]
+    assert states == [(OutboundStatus.SENT, 1), (OutboundStatus.PENDING, 0), (OutboundStatus.PENDING, 0)]
+
+
+def test_once_stopping_nothing_is_claimed(make_app: MakeApp) -> None:
+    app = make_app()
+    rows = add_emails(app, 2)
+    stop = asyncio.Event()
+    stop.set()
+    result = asyncio.run(drain_once(app, MemorySender(), T0, stop=stop))
+    assert result.claimed == 0
     assert all((load(app, r.id).status, load(app, r.id).attempts) == (OutboundStatus.PENDING, 0) for r in rows)
 
 

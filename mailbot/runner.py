@@ -1,7 +1,8 @@
 """``mailbot run``: one asyncio process running the scheduled jobs until SIGTERM.
 
 Jobs (APScheduler 3, in the configured time zone):
-- the reminder sweep, daily at ``schedule.sweep_time`` and once at start;
+- the reminder sweep, daily at ``schedule.sweep_time`` and once at start (it also prunes the daily
+  reply cap's rows of past days);
 - the unpaid-order sweep, every ``schedule.payment_check_minutes`` and once at start;
 - the outbox drain, every ``schedule.drain_interval_seconds`` (and right after each sweep), sending
   batch after batch until nothing due is left;
@@ -39,9 +40,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from mailbot.app import App
+from mailbot.db.engine import transaction
 from mailbot.inbound.imap import ImapListener
 from mailbot.inbound.maildir import poll_maildir
 from mailbot.inbound.pipeline import process_pending
+from mailbot.inbound.reply_cap import prune_reply_allowances
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.outbound.drain import drain_until_empty
 from mailbot.outbound.payments import run_payment_sweep
@@ -133,6 +136,13 @@ class Runner:
         result = await asyncio.to_thread(run_reminder_sweep, self.app, self.clock())
         log.info("reminder sweep: %d enqueued, %d already there, %d suppressed", *_counts(result))
         self._drain_soon()
+        await asyncio.to_thread(self._prune_reply_allowances)
+
+    def _prune_reply_allowances(self) -> None:
+        with transaction(self.app.sessions) as session:
+            pruned = prune_reply_allowances(session, self.app.config, self.clock())
+        if pruned:
+            log.info("daily reply cap: %d rows of past days pruned", pruned)
 
     async def sweep_payments(self) -> None:
         result = await asyncio.to_thread(run_payment_sweep, self.app, self.clock())

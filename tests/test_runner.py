@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from mailbot.app import App, create_app
-from mailbot.db.models import OutboundMessage, OutboundStatus, PaymentMethod
+from mailbot.db.models import OutboundMessage, OutboundStatus, PaymentMethod, ReplyAllowance
 from mailbot.orders import create_order
 from mailbot.outbound.senders import make_sender
 from mailbot.runner import Runner
@@ -206,3 +206,16 @@ def test_a_second_signal_cuts_the_grace_short(app: App) -> None:
 
     asyncio.run(scenario())
     assert sender.sent == []
+
+
+def test_the_daily_sweep_prunes_the_reply_caps_of_past_days(app: App) -> None:
+    from mailbot.outbound.senders import MemorySender
+
+    today = datetime.now(UTC).astimezone(app.config.tz).date()
+    with app.sessions.begin() as session:
+        for days_ago in (0, 1, 5):
+            session.add(ReplyAllowance(address="c@example.org", day=today - timedelta(days=days_ago), used=1))
+    asyncio.run(Runner(app, MemorySender()).sweep_reminders())
+    with app.sessions() as session:
+        days = sorted(session.scalars(select(ReplyAllowance.day)))
+    assert days == [today - timedelta(days=1), today]

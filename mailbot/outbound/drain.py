@@ -11,8 +11,10 @@ Then:
 - transient failure (4xx, network, timeout): back to pending with exponential backoff
   (``retry_base_seconds * 2**(attempts-1)``, capped at ``retry_max_seconds``), failed once
   ``max_attempts`` attempts were made;
-- permanent failure (5xx): failed at once, and the customer's address is marked undeliverable
-  with an audit event; the customer's other rows are cancelled instead of sent.
+- permanent failure (5xx): failed at once, with the server's reply in ``last_error``. A 5xx at RCPT
+  that refuses the address (``refusals``) also marks the customer's address undeliverable with an
+  audit event, and the customer's other rows are cancelled instead of sent; a 5xx at DATA (often the
+  content or a policy) or a policy refusal at RCPT fails only this message.
 With ``stop`` set (a clean shutdown) no row is claimed and no send is started any more; the sends
 in flight end and are recorded, and the rows claimed but not started go back to pending at once. A
 drainer that dies mid-batch (or is cancelled mid-send) leaves rows ``sending``; another drain takes
@@ -38,7 +40,7 @@ from mailbot.app import App
 from mailbot.config import SmtpConfig
 from mailbot.db.engine import transaction
 from mailbot.db.models import OutboundMessage, OutboundStatus
-from mailbot.errors import PermanentSendError, SendError, TransientSendError
+from mailbot.errors import PermanentSendError, RecipientRefusedError, SendError, TransientSendError
 from mailbot.outbound.compose import outgoing
 from mailbot.outbound.outbox import ClaimedBatch, claim_due, finish_claim, finish_sent, release_rows
 from mailbot.outbound.senders import Sender
@@ -95,8 +97,9 @@ def decide(attempts: int, error: SendError | None, smtp: SmtpConfig, now: dateti
     """The outcome of attempt number ``attempts`` (counted from 1) ending with ``error`` (None: sent)."""
     if error is None:
         return Decision(OutboundStatus.SENT, sent_at=now)
-    if isinstance(error, PermanentSendError):
-        return Decision(OutboundStatus.FAILED, last_error=str(error), undeliverable=True)
+    if isinstance(error, PermanentSendError):  # the address only when it was refused itself, at RCPT
+        undeliverable = isinstance(error, RecipientRefusedError)
+        return Decision(OutboundStatus.FAILED, last_error=str(error), undeliverable=undeliverable)
     if attempts >= smtp.max_attempts:
         return Decision(OutboundStatus.FAILED, last_error=f"gave up after {attempts} attempts: {error}")
     delay = backoff_seconds(attempts, smtp.retry_base_seconds, smtp.retry_max_seconds)

@@ -633,26 +633,22 @@ def test_a_5xx_at_data_fails_the_message_for_staff_and_keeps_the_address(
     assert str(refused.id) in out and "554 5.7.1 Message rejected: content policy" in out
 
 
-def test_a_policy_refusal_at_rcpt_fails_the_message_and_keeps_the_address(
-    make_app: MakeApp, handler: RecordingHandler
-) -> None:
-    """A 5.7.x at RCPT is about us or the message (our IP on a block list, SPF, relaying), not the mailbox."""
-    app = make_app(connections=1)
-    (refused,) = add_emails(app, 1, "blocked@example.org")
-    handler.script_recipient("blocked@example.org", "550 5.7.1 Service unavailable; client host blocked")
-    result = drain(app, T0)
-    assert (result.failed, result.undeliverable) == (1, 0)
-    assert "550 5.7.1 Service unavailable" in (load(app, refused.id).last_error or "")
-    assert not _customer(app, refused).email_undeliverable
-
-
-def test_a_5xx_at_rcpt_without_an_enhanced_status_marks_the_address(
-    make_app: MakeApp, handler: RecordingHandler
+@pytest.mark.parametrize(
+    ("reply", "marks_the_address"),
+    [
+        # A 5.7.x at RCPT is about us or the message (our IP on a block list, SPF, relaying), not the mailbox.
+        ("550 5.7.1 Service unavailable; client host blocked", False),
+        ("550 No such user here", True),  # no enhanced status: the recipient is refused
+    ],
+)
+def test_a_5xx_at_rcpt_marks_the_address_unless_it_names_a_policy(
+    make_app: MakeApp, handler: RecordingHandler, reply: str, marks_the_address: bool
 ) -> None:
     app = make_app(connections=1)
-    (refused,) = add_emails(app, 1, "nobody@example.org")
-    handler.script_recipient("nobody@example.org", "550 No such user here")
+    (refused,) = add_emails(app, 1, "refused@example.org")
+    handler.script_recipient("refused@example.org", reply)
     result = drain(app, T0)
-    assert (result.failed, result.undeliverable) == (1, 1)
-    assert _customer(app, refused).email_undeliverable
-    assert [e.message_ref for e in _undeliverable_events(app)] == [refused.message_id]
+    assert (result.failed, result.undeliverable) == (1, int(marks_the_address))
+    assert reply in (load(app, refused.id).last_error or "")
+    assert _customer(app, refused).email_undeliverable is marks_the_address
+    assert [e.message_ref for e in _undeliverable_events(app)] == [refused.message_id] * marks_the_address

@@ -5,7 +5,9 @@ message/delivery-status part. Everything else (qmail, Exchange NDRs, provider-sp
 recognised by its sender and subject, and its recipients come from X-Failed-Recipients, then
 flufl.bounce, then the body ("<user@domain>: ..." lines, Final-Recipient lines in plain text).
 Permanent versus temporary comes from the status code: 5.x.x / 5xx permanent, 4.x.x / 4xx
-temporary; when the MTA only says it gave up, permanent.
+temporary; when the MTA only says it gave up, permanent. A DSN's status is also kept per recipient
+(``BounceInfo.status_of``): what a bounce does to an address depends on the status it gives that
+address (``outbound.refusals``).
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ class SmtpConfig:
     retry_max_seconds: float = 6 * 3600.0
     lease_seconds: float = 300.0
     batch_size: int = 100
+    shutdown_grace_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -301,6 +302,8 @@ def validate(config: Config) -> None:
         raise ConfigError("smtp.rate_per_second: must be 0 (no limit) or positive")
     if config.smtp.max_attempts < 1:
         raise ConfigError("smtp.max_attempts: must be at least 1")
+    if config.smtp.shutdown_grace_seconds < 0:
+        raise ConfigError("smtp.shutdown_grace_seconds: must be 0 (do not wait) or positive")
     if "{token}" not in config.mail.reply_to or "@" not in config.mail.reply_to:
         raise ConfigError("mail.reply_to: must be an address containing {token}, e.g. rinnovi+{token}@example.it")
     if "@" not in config.mail.from_address:

@@ -38,7 +38,13 @@ class TransientSendError(SendError, TransientError):
 
 
 class PermanentSendError(SendError):
-    """5xx reply: the message will never be accepted; the address is marked undeliverable."""
+    """5xx reply: this message will never be accepted as it is (often its content or a policy, at
+    DATA); it fails for staff to see, and the address stays deliverable."""
+
+
+class RecipientRefusedError(PermanentSendError):
+    """5xx reply to RCPT that refuses the address itself (``outbound.refusals``), or an address that
+    cannot be written on the wire: the address is marked undeliverable."""
 
 
 class NotFoundError(InputError):

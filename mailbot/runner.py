@@ -1,7 +1,8 @@
 """``mailbot run``: one asyncio process running the scheduled jobs until SIGTERM.
 
 Jobs (APScheduler 3, in the configured time zone):
-- the reminder sweep, daily at ``schedule.sweep_time`` and once at start;
+- the reminder sweep, daily at ``schedule.sweep_time`` and once at start (it also prunes the daily
+  reply cap's rows of past days);
 - the unpaid-order sweep, every ``schedule.payment_check_minutes`` and once at start;
 - the outbox drain, every ``schedule.drain_interval_seconds`` (and right after each sweep), sending
   batch after batch until nothing due is left;
@@ -12,11 +13,15 @@ Jobs (APScheduler 3, in the configured time zone):
   ``schedule.pending_interval_seconds`` and once at start.
 
 The sweeps only insert outbox rows (database work, run in a thread); the drain sends them. On
-SIGTERM or SIGINT the scheduler stops taking new runs, the jobs under way finish (a drain finishes
-the messages it holds and releases the rest; an intake finishes the message in hand, so every
-message is either untouched on the server or stored), the IMAP listener logs out and releases its
-lease, the SMTP connections close, and the process exits 0. Nothing is lost: whatever was not sent
-stays in the outbox, whatever was not read stays in the mailbox, for the next start.
+SIGTERM or SIGINT the scheduler stops starting runs (it is paused, not shut down: APScheduler's
+shutdown cancels the runs under way, and a send cancelled after the server took the message would go
+out again), and the jobs under way finish for up to ``smtp.shutdown_grace_seconds``: a drain claims
+no more rows, lets the sends in flight end and records them, and releases the rows it holds but has
+not started; an intake finishes the message in hand, so every message is either untouched on the
+server or stored. What is still running after the grace (or at a second signal) is cancelled, with a
+warning and no traceback. Then the IMAP listener logs out and releases its lease, the SMTP
+connections close, and the process exits 0. Nothing is lost: whatever was not sent stays in the
+outbox, whatever was not read stays in the mailbox, for the next start.
 """
 
 from __future__ import annotations
@@ -35,9 +40,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from mailbot.app import App
+from mailbot.db.engine import transaction
 from mailbot.inbound.imap import ImapListener
 from mailbot.inbound.maildir import poll_maildir
 from mailbot.inbound.pipeline import process_pending
+from mailbot.inbound.reply_cap import prune_reply_allowances
 from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.outbound.drain import drain_until_empty
 from mailbot.outbound.payments import run_payment_sweep
@@ -67,6 +74,7 @@ class Runner:
             self.listener = ImapListener(app, self.rules, clock=clock, stop=self.imap_stop)
         self._listener_task: asyncio.Task[None] | None = None
         self.stopping = asyncio.Event()
+        self.hurry = asyncio.Event()  # a second signal: stop waiting for the jobs under way
         self._running: set[asyncio.Task[None]] = set()
         self._draining = False
         self.scheduler = AsyncIOScheduler(timezone=app.config.tz)
@@ -115,6 +123,10 @@ class Runner:
                 await work()
             except Exception:
                 log.exception("job %s failed; it runs again at its next time", name)
+            except asyncio.CancelledError:
+                if not self.stopping.is_set():
+                    raise
+                log.warning("job %s cut off at shutdown", name)  # said once, without a traceback
             finally:
                 self._running.discard(task)
 
@@ -124,6 +136,13 @@ class Runner:
         result = await asyncio.to_thread(run_reminder_sweep, self.app, self.clock())
         log.info("reminder sweep: %d enqueued, %d already there, %d suppressed", *_counts(result))
         self._drain_soon()
+        await asyncio.to_thread(self._prune_reply_allowances)
+
+    def _prune_reply_allowances(self) -> None:
+        with transaction(self.app.sessions) as session:
+            pruned = prune_reply_allowances(session, self.app.config, self.clock())
+        if pruned:
+            log.info("daily reply cap: %d rows of past days pruned", pruned)
 
     async def sweep_payments(self) -> None:
         result = await asyncio.to_thread(run_payment_sweep, self.app, self.clock())
@@ -178,21 +197,54 @@ class Runner:
                 loop.remove_signal_handler(sig)
 
     def request_stop(self, sig: signal.Signals | None = None) -> None:
+        if self.stopping.is_set():
+            if sig is not None:
+                log.warning("received %s again: cutting off the jobs under way", sig.name)
+            self.hurry.set()
+            return
         if sig is not None:
-            log.info("received %s: finishing the jobs under way", sig.name)
+            grace = self.app.config.smtp.shutdown_grace_seconds
+            log.info("received %s: finishing the jobs under way (up to %g s)", sig.name, grace)
         self.stopping.set()
         self.imap_stop.set()
 
     async def shutdown(self) -> None:
         self.stopping.set()
         self.imap_stop.set()
-        self.scheduler.shutdown(wait=False)
-        if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.pause()  # no new runs; its shutdown would cancel the runs under way
+        await self.finish_jobs(self.app.config.smtp.shutdown_grace_seconds)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         if self._listener_task is not None:
             await asyncio.gather(self._listener_task, return_exceptions=True)
         await self.sender.close()
         log.info("mailbot stopped")
+
+    async def finish_jobs(self, grace: float) -> None:
+        """Wait up to ``grace`` seconds (less at a second signal) for the runs under way, then cancel
+        the rest: a drain cut off writes the outcomes it has, releases the rows it has not started and
+        leaves the sends without an answer ``sending``, to go out again after their lease."""
+        running = set(self._running)
+        if not running:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        hurry = asyncio.create_task(self.hurry.wait())
+        try:
+            waiting = set(running)
+            while waiting and not hurry.done() and (left := deadline - loop.time()) > 0:
+                done, _ = await asyncio.wait({*waiting, hurry}, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+                waiting -= done
+        finally:
+            hurry.cancel()
+        late = [task for task in running if not task.done()]
+        if late:
+            log.warning("%d job(s) still running at shutdown (smtp.shutdown_grace_seconds = %g): cutting them off",
+                        len(late), grace)  # fmt: skip
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
 
 def _counts(result: object) -> tuple[int, int, int]:

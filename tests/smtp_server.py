@@ -8,11 +8,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import ssl
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +102,25 @@ def enqueue_email(
     )
     assert row is not None
     return row
+
+
+class SlowDataHandler(RecordingHandler):
+    """Takes a message as delivered as soon as its data has arrived (``arrived``: its Message-IDs, in
+    order, repeats included), then waits ``delay`` seconds before answering 250 (``answered``). So an
+    MTA behaves that queued the message and answers slowly: a client that hangs up meanwhile does not
+    undo the delivery."""
+
+    def __init__(self, *, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+        self.arrived: list[str] = []
+        self.answered: list[str] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        content = bytes(envelope.original_content or envelope.content)
+        message_id = str(message_from_bytes(content, policy=default)["Message-ID"])
+        self.arrived.append(message_id)
+        await asyncio.sleep(self.delay)
+        reply = await super().handle_DATA(server, session, envelope)
+        self.answered.append(message_id)
+        return reply

@@ -46,6 +46,7 @@ def test_example_config_loads_and_documents_every_key() -> None:
         ({"payments": {"split_payment_valid_until": "2026-13-01"}}, "payments.split_payment_valid_until"),
         ({"smtp": {"security": "ssl"}}, "smtp.security"),
         ({"smtp": {"port": True}}, "smtp.port"),
+        ({"smtp": {"shutdown_grace_seconds": -1}}, "smtp.shutdown_grace_seconds: must be 0"),
         ({"imap": {"fetch_batch": 0}}, "imap.fetch_batch: 0 must be between 1 and 1000"),
         ({"imap": {"fetch_batch_bytes": 1000}}, "imap.fetch_batch_bytes: 1000 must be at least 1 MiB"),
     ],

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, event, select, update
 from mailbot.app import App, create_app
 from mailbot.config import SmtpConfig
 from mailbot.db.models import AuditEvent, Customer, OutboundMessage, OutboundStatus
-from mailbot.errors import PermanentSendError, TransientSendError
+from mailbot.errors import PermanentSendError, RecipientRefusedError, TransientSendError
 from mailbot.outbound.drain import (
     backoff_seconds,
     batch_limit,
@@ -102,12 +102,14 @@ def test_decide_each_outcome() -> None:
     given_up = decide(3, TransientSendError("451 again", code=451), smtp, T0)
     assert given_up.status is OutboundStatus.FAILED and not given_up.undeliverable
     assert given_up.last_error == "gave up after 3 attempts: 451 again"
-    bounced = decide(1, PermanentSendError("550 5.1.1 no such user", code=550), smtp, T0)
+    bounced = decide(1, RecipientRefusedError("550 5.1.1 no such user", code=550), smtp, T0)
     assert (bounced.status, bounced.undeliverable, bounced.last_error) == (
         OutboundStatus.FAILED,
         True,
         "550 5.1.1 no such user",
     )
+    refused = decide(1, PermanentSendError("refused at DATA: 554 5.7.1 spam", code=554), smtp, T0)
+    assert (refused.status, refused.undeliverable) == (OutboundStatus.FAILED, False)
 
 
 def test_batch_limit_fits_the_rate_into_half_a_lease() -> None:
@@ -302,16 +304,28 @@ def test_release_claims_puts_rows_back_as_they_were(make_app: MakeApp) -> None:
 
 
 def test_stop_releases_what_was_not_started(make_app: MakeApp, handler: RecordingHandler) -> None:
-    app = make_app()
+    app = make_app(connections=1)
     rows = add_emails(app, 3)
+    stop = asyncio.Event()
 
-    async def run() -> Any:
-        stop = asyncio.Event()
-        stop.set()
-        return await drain_once(app, MemorySender(), T0, stop=stop)
+    class StopsOnFirstSend(MemorySender):
+        async def send(self, message: Any) -> None:
+            stop.set()  # the send in hand still ends and is recorded
+            await super().send(message)
 
-    result = asyncio.run(run())
-    assert (result.claimed, result.released, result.sent) == (3, 3, 0)
+    result = asyncio.run(drain_once(app, StopsOnFirstSend(), T0, stop=stop))
+    assert (result.claimed, result.sent, result.released) == (3, 1, 2)
+    states = [(load(app, r.id).status, load(app, r.id).attempts) for r in rows]
+    assert states == [(OutboundStatus.SENT, 1), (OutboundStatus.PENDING, 0), (OutboundStatus.PENDING, 0)]
+
+
+def test_once_stopping_nothing_is_claimed(make_app: MakeApp) -> None:
+    app = make_app()
+    rows = add_emails(app, 2)
+    stop = asyncio.Event()
+    stop.set()
+    result = asyncio.run(drain_once(app, MemorySender(), T0, stop=stop))
+    assert result.claimed == 0
     assert all((load(app, r.id).status, load(app, r.id).attempts) == (OutboundStatus.PENDING, 0) for r in rows)
 
 
@@ -583,3 +597,58 @@ def test_the_last_outcomes_of_a_batch_do_not_wait_for_the_group(
     result = asyncio.run(drain_once(app, Yields(), T0))
     assert time.monotonic() - started < 10  # the writer stopped waiting when the workers were done
     assert result.sent == 3 and all(load(app, r.id).status is OutboundStatus.SENT for r in rows)
+
+
+# A 5xx at RCPT refuses the address; a 5xx at DATA (or a policy refusal at RCPT) refuses the message.
+
+
+def _undeliverable_events(app: App) -> list[AuditEvent]:
+    with app.sessions() as session:
+        return list(session.scalars(select(AuditEvent).where(AuditEvent.action == "customer.email_undeliverable")))
+
+
+def _customer(app: App, row: OutboundMessage) -> Customer:
+    with app.sessions() as session:
+        return session.get_one(Customer, row.customer_id)
+
+
+def test_a_5xx_at_data_fails_the_message_for_staff_and_keeps_the_address(
+    make_app: MakeApp, handler: RecordingHandler, config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mailbot.cli import main
+
+    app = make_app(connections=1)
+    refused, later = add_emails(app, 2, "picky@example.org")
+    handler.script_data("554 5.7.1 Message rejected: content policy")
+    result = drain(app, T0)
+    assert (result.sent, result.failed, result.undeliverable, result.cancelled) == (1, 1, 0, 0)
+    failed = load(app, refused.id)
+    assert failed.status is OutboundStatus.FAILED
+    assert "554 5.7.1 Message rejected: content policy" in (failed.last_error or "")
+    assert load(app, later.id).status is OutboundStatus.SENT  # the customer still gets their mail
+    assert not _customer(app, refused).email_undeliverable and _undeliverable_events(app) == []
+    assert handler.received_ids() == [later.message_id]
+    assert main(["--config", str(config_file), "outbox", "list", "--status", "failed"]) == 0
+    out = capsys.readouterr().out
+    assert str(refused.id) in out and "554 5.7.1 Message rejected: content policy" in out
+
+
+@pytest.mark.parametrize(
+    ("reply", "marks_the_address"),
+    [
+        # A 5.7.x at RCPT is about us or the message (our IP on a block list, SPF, relaying), not the mailbox.
+        ("550 5.7.1 Service unavailable; client host blocked", False),
+        ("550 No such user here", True),  # no enhanced status: the recipient is refused
+    ],
+)
+def test_a_5xx_at_rcpt_marks_the_address_unless_it_names_a_policy(
+    make_app: MakeApp, handler: RecordingHandler, reply: str, marks_the_address: bool
+) -> None:
+    app = make_app(connections=1)
+    (refused,) = add_emails(app, 1, "refused@example.org")
+    handler.script_recipient("refused@example.org", reply)
+    result = drain(app, T0)
+    assert (result.failed, result.undeliverable) == (1, int(marks_the_address))
+    assert reply in (load(app, refused.id).last_error or "")
+    assert _customer(app, refused).email_undeliverable is marks_the_address
+    assert [e.message_ref for e in _undeliverable_events(app)] == [refused.message_id] * marks_the_address

@@ -9,13 +9,22 @@ from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
+import aiosmtplib
 import pytest
 from aiosmtpd.controller import Controller
 
 from mailbot.config import MailConfig, SmtpConfig, config_from_dict
-from mailbot.errors import PermanentSendError, TransientSendError
+from mailbot.errors import PermanentSendError, RecipientRefusedError, TransientSendError
 from mailbot.outbound.compose import OutgoingMail, encode_message
-from mailbot.outbound.senders import FileSender, Mail, MemorySender, SmtpSender, TokenBucket, make_sender
+from mailbot.outbound.senders import (
+    FileSender,
+    Mail,
+    MemorySender,
+    SmtpSender,
+    TokenBucket,
+    classify_smtp_error,
+    make_sender,
+)
 from mailbot.outbound.smtp_sink import start_sink
 from tests.smtp_server import client_tls_context, server_tls_context, sink_handler
 from tests.test_compose import MAIL, NOW, make_row
@@ -226,6 +235,45 @@ def test_make_sender_picks_files_without_a_host(tmp_path: Path) -> None:
     relay = make_sender(config_from_dict({"smtp": {"host": "smtp.example.it", "connections": 3}}))
     assert isinstance(relay, SmtpSender)
     assert relay.smtp.connections == 3
+
+
+def test_memory_sender_tells_a_refused_address_from_a_refused_message() -> None:
+    sender = MemorySender()
+    sender.fail_next(550, 554, at="data")
+    sender.fail_address("gone@example.org", 550)
+
+    async def scenario() -> None:
+        for _ in range(2):
+            with pytest.raises(PermanentSendError) as data:
+                await sender.send(email(1))
+            assert not isinstance(data.value, RecipientRefusedError) and "at DATA" in str(data.value)
+        with pytest.raises(RecipientRefusedError):
+            await sender.send(email(2, to="gone@example.org"))
+
+    asyncio.run(scenario())
+    assert sender.sent == []
+
+
+@pytest.mark.parametrize(
+    ("code", "reply", "refuses_the_address"),
+    [
+        (550, "5.1.1 no such user", True),
+        (550, "No such user here", True),  # no enhanced status: a refused recipient
+        (550, "5.4.1 Recipient address rejected: Access denied", True),
+        (550, "5.7.1 Service unavailable; client host blocked", False),  # our IP on a block list
+        (554, "5.7.26 Unauthenticated email is not accepted", False),  # DMARC
+        (552, "5.2.2 Mailbox full", False),
+        (552, "5.3.4 Message too big", False),
+        (553, "5.1.8 Sender address rejected", False),  # our own address
+        (450, "4.1.1 try later", False),
+    ],
+)
+def test_which_refusals_at_rcpt_condemn_the_address(code: int, reply: str, refuses_the_address: bool) -> None:
+    exc = aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(code, reply, "c@example.org")])
+    error = classify_smtp_error(exc)
+    assert isinstance(error, RecipientRefusedError) is refuses_the_address
+    assert isinstance(error, PermanentSendError) is (code >= 500)
+    assert f"{code} {reply}" in str(error)
 
 
 def test_memory_sender_records_and_fails_on_script() -> None:

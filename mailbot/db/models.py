@@ -285,6 +285,18 @@ class OutboundMessage(Base):
     )
 
 
+class ReplyAllowance(Base):
+    """The automatic replies enqueued to one address on one local day: the daily cap, taken with one
+    conditional upsert in the transaction that enqueues the reply (``mailbot/inbound/reply_cap.py``),
+    so two jobs counting at once wait for each other on this row instead of both finding room."""
+
+    __tablename__ = "reply_allowance"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)  # lower-cased
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ReminderClaim(Base):
     """One reminder step of one service for one expiry cycle, claimed by the outbox row that carries it.
 

@@ -1,8 +1,10 @@
 """Acting on an understood message: the "act" step of the inbound pipeline, in its transaction.
 
-- Mail nobody wrote: a permanent bounce of one of our emails marks that customer's address
-  undeliverable (the bounced outbox row becomes failed); a temporary bounce, an auto-reply or list
-  traffic is only recorded. Never answered; PROCESSED.
+- Mail nobody wrote: a permanent bounce of one of our emails fails the bounced outbox row, and marks
+  that customer's address undeliverable only when the bounce gives that recipient a bad-address
+  status, 5.1.x (``outbound.refusals``: a refusal of the content, a full mailbox or no status at all
+  leave the address for staff to judge); a temporary bounce, an auto-reply or list traffic is only
+  recorded. Never answered; PROCESSED.
 - A change a customer asks for (PA billing details, renewal, payment notice, billing data, automatic
   renewal on/off, cancellation, upgrade) is built as a staged change (``actions_build``) and applied
   at once (``actions_changes.apply_change``) only when the sender is verified (reply token + their own
@@ -34,6 +36,7 @@ from mailbot.inbound.batch import Batch
 from mailbot.inbound.matching import Match
 from mailbot.inbound.tickets_open import open_ticket
 from mailbot.inbound.understand import Understanding
+from mailbot.outbound.refusals import is_bad_address_status
 from mailbot.outbound.undeliverable import mark_undeliverable
 
 log = logging.getLogger(__name__)
@@ -105,9 +108,15 @@ def act_on_bounce(session: Session, inbound: InboundMessage, u: Understanding, m
     recipients = {r.strip().lower() for r in bounce.recipients}
     if recipients and row.to_address.strip().lower() not in recipients:
         return ActionResult(done, notes=[f"bounce names {', '.join(sorted(recipients))}, not {row.to_address}"])
-    reason = f"bounce {bounce.status or 'permanent'} of {row.message_id}"
+    status = bounce.status_of(row.to_address)
+    if status is not None and not status.startswith("5"):  # this recipient was only delayed
+        return ActionResult(done, notes=[f"temporary delivery failure ({status}) of {row.message_id}: recorded"])
+    reason = f"bounce {status} of {row.message_id}" if status else f"bounce with no status of {row.message_id}"
     if row.status == OutboundStatus.SENT:
         row.status, row.last_error = OutboundStatus.FAILED, reason
+    if not is_bad_address_status(status):  # a refusal of the content, a full mailbox, a policy, no status
+        return ActionResult(done, notes=[f"permanent bounce of {row.message_id} ({status or 'no status'}): the "
+                                         "email failed, address kept (only a 5.1.x status marks it)"])  # fmt: skip
     if row.customer_id is None:
         return ActionResult(done, notes=[f"permanent bounce of {row.message_id} (no customer): recorded"])
     changed = mark_undeliverable(

@@ -1,8 +1,9 @@
 """The automatic reply to a person's message: which template, what it says, and enqueueing it once.
 
-``send_reply`` asks ``replies.why_not_reply`` first (never to machines, our own addresses, or past the
-daily cap), then renders the template of the intent with a ``ReplyContext`` and enqueues it under the
-key ``reply:<inbound id>:<template>``, so processing a message twice answers it once.
+``send_reply`` asks ``replies.why_not_reply`` first (never to machines or our own addresses), renders the
+template of the intent with a ``ReplyContext``, takes the daily cap (``reply_cap``) and enqueues the reply
+under the key ``reply:<inbound id>:<template>`` in one transaction, so processing a message twice answers
+it once and two jobs at once never pass the cap.
 
 Privacy: order and service details are shown only when the From address is the customer's own email
 or PEC; anyone else writing with a reply token or an order number only gets back what they sent.
@@ -30,6 +31,7 @@ from mailbot.inbound.replies import (
     reply_to_address,
     why_not_reply,
 )
+from mailbot.inbound.reply_cap import give_back_reply_allowance, take_reply_allowance
 from mailbot.inbound.store import load_raw
 from mailbot.inbound.understand import Understanding, read_message
 from mailbot.outbound.context import ReplyContext, ReplyField, ReplyInvalid
@@ -58,8 +60,8 @@ class Reply:
     years_asked: int | None = None
     staged_values: Mapping[str, str] = field(default_factory=dict)  # order column -> value, held for staff
     key: str | None = None  # the outbox idempotency key; default reply:<inbound id>:<template>
-    # Acting on a batch in one flush: its replies per address count toward the cap, and the reply is
-    # staged under an outbox id taken there, not flushed (``replies.why_not_reply``, ``enqueue_reply``).
+    # Acting on a batch in one flush: the reply is staged under an outbox id taken there, not flushed
+    # (``replies.enqueue_reply``).
     batch: Batch | None = None
 
 
@@ -69,12 +71,16 @@ def template_for(intent: str) -> str:
 
 def send_reply(r: Reply) -> tuple[int, list[str]]:
     """Enqueue the reply unless it must not go; (replies enqueued, notes for people)."""
-    counts = r.batch.replies if r.batch is not None else None
-    reason = why_not_reply(r.session, r.app.config, r.u, r.now, counts)
+    reason = why_not_reply(r.session, r.app.config, r.u, r.now)
     if reason:
         return 0, [f"no reply: {reason}"]
     template = template_for(r.u.intent)
     context = reply_context(r, template)
+    # The daily cap and the enqueue are one step of this transaction (``reply_cap``).
+    address = reply_to_address(r.u)
+    capped = take_reply_allowance(r.session, r.app.config, address, r.now)
+    if capped:
+        return 0, [f"no reply: {capped}"]
     row = enqueue_reply(
         r.session, r.app, r.inbound, r.u, template, context,
         customer_id=r.customer.id if r.customer is not None else None,
@@ -82,9 +88,8 @@ def send_reply(r: Reply) -> tuple[int, list[str]]:
         key=r.key, ids=r.batch.outbound if r.batch is not None else None,
     )  # fmt: skip
     if row is None:
+        give_back_reply_allowance(r.session, r.app.config, address, r.now)
         return 0, [f"reply {template} was already enqueued"]
-    if counts is not None:
-        counts.add(row.to_address)
     audit.record(r.session, actor="mailbot", action="inbound.replied", entity="inbound", entity_id=r.inbound.id,
                  now=r.now, details={"outbound_id": row.id, "template": template, "outcome": r.outcome},
                  message_ref=r.inbound.message_id)  # fmt: skip

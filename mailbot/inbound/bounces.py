@@ -5,7 +5,9 @@ message/delivery-status part. Everything else (qmail, Exchange NDRs, provider-sp
 recognised by its sender and subject, and its recipients come from X-Failed-Recipients, then
 flufl.bounce, then the body ("<user@domain>: ..." lines, Final-Recipient lines in plain text).
 Permanent versus temporary comes from the status code: 5.x.x / 5xx permanent, 4.x.x / 4xx
-temporary; when the MTA only says it gave up, permanent.
+temporary; when the MTA only says it gave up, permanent. A DSN's status is also kept per recipient
+(``BounceInfo.status_of``): what a bounce does to an address depends on the status it gives that
+address (``outbound.refusals``).
 """
 
 from __future__ import annotations
@@ -61,7 +63,18 @@ _ORIGINAL_COPY = re.compile(
 class BounceInfo:
     recipients: tuple[str, ...]
     permanent: bool
-    status: str | None
+    status: str | None  # the first status found (the whole bounce's, as far as one can be said)
+    statuses: tuple[tuple[str, str], ...] = ()  # (recipient, status) from a DSN's per-recipient blocks
+
+    def status_of(self, address: str) -> str | None:
+        """The status this bounce gives ``address``: its own in a DSN; else the bounce's status when
+        the bounce names no other recipient (with several, whose status it is cannot be said)."""
+        key = address.strip().lower()
+        for recipient, status in self.statuses:
+            if recipient == key:
+                return status
+        others = {r.strip().lower() for r in self.recipients} - {key}
+        return None if others else self.status
 
 
 def is_delivery_report(msg: ParsedMessage, raw_msg: Message) -> bool:
@@ -110,14 +123,22 @@ def _address_of(value: str | None) -> str | None:
     return match.group(0).lower() if match else None
 
 
-def read_dsn(raw_msg: Message) -> tuple[list[str], list[str], list[str]]:
-    """(recipients, status codes, actions) from the message/delivery-status part."""
+@dataclass(frozen=True)
+class Dsn:
+    """What a message/delivery-status part says, block by block."""
+
+    recipients: list[str]
+    statuses: list[str]
+    actions: list[str]
+    status_of: list[tuple[str, str]]  # (recipient, its status code) where a block gives both
+
+
+def read_dsn(raw_msg: Message) -> Dsn:
+    """Recipients, status codes, actions and each recipient's status from the message/delivery-status part."""
     part = _delivery_status_part(raw_msg)
-    recipients: list[str] = []
-    statuses: list[str] = []
-    actions: list[str] = []
+    dsn = Dsn([], [], [], [])
     if part is None:
-        return recipients, statuses, actions
+        return dsn
     for block in _status_blocks(part):
         try:
             rcpt = _address_of(block.get("Final-Recipient")) or _address_of(block.get("Original-Recipient"))
@@ -125,12 +146,15 @@ def read_dsn(raw_msg: Message) -> tuple[list[str], list[str], list[str]]:
         except Exception:
             continue
         if rcpt:
-            recipients.append(rcpt)
+            dsn.recipients.append(rcpt)
         if status:
-            statuses.append(status)
+            dsn.statuses.append(status)
+            code = _STATUS.search(status)
+            if rcpt and code:
+                dsn.status_of.append((rcpt, code.group(0)))
         if action:
-            actions.append(action)
-    return recipients, statuses, actions
+            dsn.actions.append(action)
+    return dsn
 
 
 def flufl_failures(raw: bytes) -> tuple[list[str], list[str]]:

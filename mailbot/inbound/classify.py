@@ -15,6 +15,7 @@ from email.message import Message
 
 from mailbot.inbound.bounces import (
     BounceInfo,
+    Dsn,
     body_recipients,
     bounce_signals,
     flufl_failures,
@@ -81,15 +82,14 @@ def _compat_message(raw: bytes) -> Message | None:
 
 def _bounce(msg: ParsedMessage, raw: bytes, raw_msg: Message | None, own: frozenset[str]) -> Classification | None:
     reasons: list[str] = []
-    recipients: list[str] = []
-    statuses: list[str] = []
-    actions: list[str] = []
+    dsn = Dsn([], [], [], [])
     try:
         if raw_msg is not None and is_delivery_report(msg, raw_msg):
             reasons.append("multipart/report delivery-status")
-            recipients, statuses, actions = read_dsn(raw_msg)
+            dsn = read_dsn(raw_msg)
     except Exception:
         reasons = []
+    recipients, statuses, actions = dsn.recipients, dsn.statuses, dsn.actions
     if not reasons:
         reasons = bounce_signals(msg)
         if not reasons:
@@ -111,7 +111,7 @@ def _bounce(msg: ParsedMessage, raw: bytes, raw_msg: Message | None, own: frozen
     is_final, status = is_permanent(statuses, actions, msg.text)
     if temporary and not statuses and set(recipients) <= set(temporary):
         is_final = False
-    info = BounceInfo(tuple(dict.fromkeys(recipients)), is_final, status)
+    info = BounceInfo(tuple(dict.fromkeys(recipients)), is_final, status, tuple(dsn.status_of))
     return Classification("bounce", info, tuple(reasons))
 
 

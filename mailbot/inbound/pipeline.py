@@ -40,7 +40,6 @@ from mailbot.inbound.addresses import own_addresses
 from mailbot.inbound.batch import Batch
 from mailbot.inbound.failures import record_quarantine, record_retry
 from mailbot.inbound.matching import Match, MatchKeys, find_match, find_matches, match_keys
-from mailbot.inbound.replies import local_midnight, reply_address
 from mailbot.inbound.rules import RuleSet
 from mailbot.inbound.store import load_raw, store_attachments
 from mailbot.inbound.understand import Reading, Understanding, decide, read_message, to_json
@@ -196,9 +195,8 @@ def _process_batch(
         outcomes.append(Outcome(status, folder_for(app.config, status), inbound_id))
     if ready:
         session.flush()  # the quarantine tickets above have their numbers before the batch takes its own
-        batch = Batch(session, local_midnight(now, app.config))
+        batch = Batch(session)
         matches = find_matches(session, [keys for *_, keys in ready])
-        batch.replies.load(reply_address(r.message) for _, _, r, _ in ready if r.kind == "human")
         people = [r.kind == "human" for _, _, r, _ in ready]
         decided = [_decide(session, app, r, m, rules) for (_, _, r, _), m in zip(ready, matches, strict=True)]
         # What acting on the changes asked for will read of those customers, loaded at once.

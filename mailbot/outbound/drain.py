@@ -11,10 +11,15 @@ Then:
 - transient failure (4xx, network, timeout): back to pending with exponential backoff
   (``retry_base_seconds * 2**(attempts-1)``, capped at ``retry_max_seconds``), failed once
   ``max_attempts`` attempts were made;
-- permanent failure (5xx): failed at once, and the customer's address is marked undeliverable
-  with an audit event; the customer's other rows are cancelled instead of sent.
-A drainer that dies mid-batch leaves rows ``sending``; another drain takes them again once their
-lease expires (at-least-once). DB work runs in threads. Logs carry Message-IDs, never bodies.
+- permanent failure (5xx): failed at once, with the server's reply in ``last_error``. A 5xx at RCPT
+  that refuses the address (``refusals``) also marks the customer's address undeliverable with an
+  audit event, and the customer's other rows are cancelled instead of sent; a 5xx at DATA (often the
+  content or a policy) or a policy refusal at RCPT fails only this message.
+With ``stop`` set (a clean shutdown) no row is claimed and no send is started any more; the sends
+in flight end and are recorded, and the rows claimed but not started go back to pending at once. A
+drainer that dies mid-batch (or is cancelled mid-send) leaves rows ``sending``; another drain takes
+them again once their lease expires (at-least-once). DB work runs in threads. Logs carry
+Message-IDs, never bodies.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from mailbot.app import App
 from mailbot.config import SmtpConfig
 from mailbot.db.engine import transaction
 from mailbot.db.models import OutboundMessage, OutboundStatus
-from mailbot.errors import PermanentSendError, SendError, TransientSendError
+from mailbot.errors import PermanentSendError, RecipientRefusedError, SendError, TransientSendError
 from mailbot.outbound.compose import outgoing
 from mailbot.outbound.outbox import ClaimedBatch, claim_due, finish_claim, finish_sent, release_rows
 from mailbot.outbound.senders import Sender
@@ -92,8 +97,9 @@ def decide(attempts: int, error: SendError | None, smtp: SmtpConfig, now: dateti
     """The outcome of attempt number ``attempts`` (counted from 1) ending with ``error`` (None: sent)."""
     if error is None:
         return Decision(OutboundStatus.SENT, sent_at=now)
-    if isinstance(error, PermanentSendError):
-        return Decision(OutboundStatus.FAILED, last_error=str(error), undeliverable=True)
+    if isinstance(error, PermanentSendError):  # the address only when it was refused itself, at RCPT
+        undeliverable = isinstance(error, RecipientRefusedError)
+        return Decision(OutboundStatus.FAILED, last_error=str(error), undeliverable=undeliverable)
     if attempts >= smtp.max_attempts:
         return Decision(OutboundStatus.FAILED, last_error=f"gave up after {attempts} attempts: {error}")
     delay = backoff_seconds(attempts, smtp.retry_base_seconds, smtp.retry_max_seconds)
@@ -118,6 +124,7 @@ class _Run:
     stop: asyncio.Event | None
     result: DrainResult
     started: set[int] = field(default_factory=set)
+    finished: set[int] = field(default_factory=set)  # started and ended with an outcome
     to_release: list[int] = field(default_factory=list)
     blocked: dict[int, str] = field(default_factory=dict)  # customer id -> why, found in this batch
     outcomes: deque[tuple[OutboundMessage, Decision]] = field(default_factory=deque)  # not yet written
@@ -127,6 +134,7 @@ class _Run:
     writing: threading.Lock = field(default_factory=threading.Lock)  # held by the write in progress
 
     def decided(self, row: OutboundMessage, decision: Decision) -> None:
+        self.finished.add(row.id)
         self.outcomes.append((row, decision))
         self.wake.set()
 
@@ -170,6 +178,8 @@ async def drain_once(
     actor: str = "mailbot",
 ) -> DrainResult:
     """Claim one batch of due rows and send it. ``stop`` set: no new sends, the rest is released."""
+    if stop is not None and stop.is_set():
+        return DrainResult()  # stopping: claim nothing more
     clock = _as_clock(now)
     smtp = app.config.smtp
     limit = batch_limit(smtp, batch_size)
@@ -209,6 +219,12 @@ async def drain_once(
             unsent = [r.id for r in batch.rows if r.id not in run.started] + run.to_release
             if unsent:  # also on cancellation: never strand rows that were not tried
                 result.released += _release(app, [batch.token], unsent)
+            for row in batch.rows:
+                if row.id in run.started and row.id not in run.finished and row.id not in run.to_release:
+                    # Cut off mid-send: the server may have taken it. Not released: sent again only
+                    # after its lease (at-least-once), never at once by the next drain.
+                    log.warning("outbound %d %s: send cut off before its answer; left sending until its lease "
+                                "ends", row.id, row.message_id)  # fmt: skip
     return result
 
 

@@ -3,10 +3,12 @@
 
 A sender takes an ``OutgoingMail`` (wire bytes and envelope, what the drain sends) or an
 ``EmailMessage`` (previews, tests, and rows with non-ASCII addresses, sent with SMTPUTF8 when needed).
-Every sender raises ``TransientSendError`` (try again later) or ``PermanentSendError`` (this
-message will never be accepted for this recipient). Only a 5xx answer to RCPT or DATA is
-permanent: a 5xx to AUTH, MAIL FROM or the greeting is our configuration's fault, not the
-customer's address, so it is retried (and fails after ``smtp.max_attempts``) without blaming them.
+Every sender raises ``TransientSendError`` (try again later), ``RecipientRefusedError`` (a 5xx to
+RCPT that refuses the address: it is marked undeliverable) or ``PermanentSendError`` (a 5xx to DATA,
+or a policy refusal at RCPT: this message fails, the address stays; see ``refusals``). Only a 5xx
+answer to RCPT or DATA is permanent: a 5xx to AUTH, MAIL FROM or the greeting is our configuration's
+fault, not the customer's address, so it is retried (and fails after ``smtp.max_attempts``) without
+blaming them.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import aiosmtplib
 
 from mailbot.config import Config, SmtpConfig
-from mailbot.errors import PermanentSendError, SendError, TransientSendError
+from mailbot.errors import PermanentSendError, RecipientRefusedError, SendError, TransientSendError
 from mailbot.outbound.compose import OutgoingMail
+from mailbot.outbound.refusals import is_address_refused_at_rcpt
 
 Mail = OutgoingMail | EmailMessage
 
@@ -46,20 +49,30 @@ class Sender(Protocol):
     async def close(self) -> None: ...
 
 
-def error_for_code(code: int, text: str) -> SendError:
-    """A 5xx reply is permanent, anything else transient."""
-    if 500 <= code < 600:
-        return PermanentSendError(text, code=code)
-    return TransientSendError(text, code=code)
+Stage = Literal["rcpt", "data"]
+
+
+def error_for_code(code: int, message: str, at: Stage) -> SendError:
+    """The error of an SMTP reply ``code message`` to RCPT or DATA: anything but a 5xx is transient; a
+    5xx refuses the address at RCPT (unless it names a policy, the content or us: ``refusals``), the
+    message otherwise."""
+    reply = f"{code} {message}"
+    if not 500 <= code < 600:
+        return TransientSendError(reply, code=code)
+    if at == "rcpt" and is_address_refused_at_rcpt(code, message):
+        return RecipientRefusedError(reply, code=code)
+    return PermanentSendError(f"refused at {at.upper()} (the message, not the address): {reply}", code=code)
 
 
 def classify_smtp_error(exc: Exception) -> SendError:
     """Map an aiosmtplib (or socket) failure to the mailbot error tree; pure."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
         first = exc.recipients[0]
-        return error_for_code(first.code, f"{first.code} {first.message}")
+        return error_for_code(first.code, first.message, "rcpt")
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused):
+        return error_for_code(exc.code, exc.message, "rcpt")
     if isinstance(exc, aiosmtplib.SMTPDataError):
-        return error_for_code(exc.code, f"{exc.code} {exc.message}")
+        return error_for_code(exc.code, exc.message, "data")
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
         return TransientSendError(f"authentication failed ({exc.code} {exc.message}): check smtp.username/password")
     if isinstance(exc, aiosmtplib.SMTPResponseException):
@@ -69,7 +82,7 @@ def classify_smtp_error(exc: Exception) -> SendError:
     if isinstance(exc, OSError):  # before ValueError: ssl.SSLCertVerificationError is both
         return TransientSendError(f"{type(exc).__name__}: {exc}")
     if isinstance(exc, ValueError):  # an address aiosmtplib refuses to put on the wire
-        return PermanentSendError(f"invalid address: {exc}")
+        return RecipientRefusedError(f"invalid address: {exc}")
     return TransientSendError(f"{type(exc).__name__}: {exc}")
 
 
@@ -254,30 +267,32 @@ class FileSender:
 
 class MemorySender:
     """Keeps sent messages in ``sent`` (``OutgoingMail`` parsed back into an ``EmailMessage``);
-    ``fail_next`` and ``fail_address`` script SMTP codes."""
+    ``fail_next`` and ``fail_address`` script SMTP codes, answered at RCPT (``at="rcpt"``, the
+    default) or at DATA (``at="data"``), as ``SmtpSender`` would report them."""
 
     def __init__(self) -> None:
         self.sent: list[EmailMessage] = []
         self.closed = False
-        self._script: deque[int | None] = deque()
-        self._by_address: dict[str, int] = {}
+        self._script: deque[tuple[int, Stage] | None] = deque()
+        self._by_address: dict[str, tuple[int, Stage]] = {}
 
-    def fail_next(self, *codes: int | None) -> None:
+    def fail_next(self, *codes: int | None, at: Stage = "rcpt") -> None:
         """The next sends answer these codes in turn (None: accept)."""
-        self._script.extend(codes)
+        self._script.extend(None if code is None else (code, at) for code in codes)
 
-    def fail_address(self, address: str, code: int) -> None:
+    def fail_address(self, address: str, code: int, *, at: Stage = "rcpt") -> None:
         """Every send to ``address`` answers ``code`` from now on."""
-        self._by_address[address.lower()] = code
+        self._by_address[address.lower()] = (code, at)
 
     async def send(self, message: Mail) -> None:
         if isinstance(message, OutgoingMail):
             to = message.recipients[0].lower() if message.recipients else ""
         else:
             to = str(message.get("To", "")).lower()
-        code = self._script.popleft() if self._script else self._by_address.get(to)
-        if code is not None:
-            raise error_for_code(code, f"{code} scripted failure")
+        scripted = self._script.popleft() if self._script else self._by_address.get(to)
+        if scripted is not None:
+            code, at = scripted
+            raise error_for_code(code, "scripted failure", at)
         if isinstance(message, OutgoingMail):
             parsed = message_from_bytes(message.data, policy=default_policy)
             assert isinstance(parsed, EmailMessage)

@@ -39,8 +39,12 @@ def visible(text: str) -> str:
 
 
 def visible_lines(text: str) -> list[str]:
-    """A multi-line text (a message body) as lines for a terminal: split at its line ends, each ``visible``."""
-    return [visible(line) for line in text.replace("\r\n", "\n").split("\n")]
+    """A multi-line text (a message body) as lines for a terminal: split at its line ends (``\n`` or
+    ``\r\n``; a last one ends the last line, as with ``str.splitlines``), each line ``visible``."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [visible(line) for line in lines]
 
 
 def json_text(value: Any, *, indent: int | None = None) -> str:

@@ -52,6 +52,8 @@ def test_visible_beyond_the_basic_plane() -> None:
 
 def test_visible_lines_splits_only_at_line_ends() -> None:
     assert visible_lines("uno\r\ndue\x1b[1m\ntre\u2028quattro") == ["uno", "due\\x1b[1m", "tre\\u2028quattro"]
+    assert visible_lines("uno\n\ndue\n") == ["uno", "", "due"]
+    assert visible_lines("") == []
 
 
 @pytest.mark.parametrize("indent", [None, 2])

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from mailbot.cli.output import print_error
 from mailbot.errors import MailbotError
 
 # Modules under mailbot.cli, each with ``register(subparsers)``; a command sets ``func`` to a
@@ -57,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except MailbotError as exc:
-        print(f"mailbot: error: {exc}", file=sys.stderr)
+        print_error(f"mailbot: error: {exc}")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mailbot.app import App
 from mailbot.cli.common import get_app
+from mailbot.cli.output import print_json, print_lines
 from mailbot.db.models import Customer, Order, Service
 from mailbot.outbound.links import LinkCheck
 
@@ -32,9 +32,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = app.links.check_url(url, now) if "t=" in url else app.links.check_token(url, now)
     report = describe(app, result)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        print_json(report)
     else:
-        print(format_report(report))
+        print_lines(format_report(report))
     app.close()
     return 0 if report["usable"] else 1
 
@@ -78,7 +78,7 @@ def describe(app: App, result: LinkCheck) -> dict[str, Any]:
     return report
 
 
-def format_report(report: dict[str, Any]) -> str:
+def format_report(report: dict[str, Any]) -> list[str]:
     lines = [f"signature: {report['signature']}"]
     for key in ("action", "customer", "order_number", "order", "issued_at", "expires_at", "database"):
         if report.get(key) is not None:
@@ -87,4 +87,4 @@ def format_report(report: dict[str, Any]) -> str:
         state = entry.get("state", "")
         lines.append(f"service {entry['id']} (cycle ending {entry['cycle_expiry']}): {state}".rstrip(": "))
     lines.append("usable: yes" if report["usable"] else "usable: NO")
-    return "\n".join(lines)
+    return lines

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.cli.common import get_app, parse_day
+from mailbot.cli.output import print_error
 from mailbot.db.engine import is_current
 
 
@@ -31,7 +32,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.no_upgrade:
         upgrade(app.config.database.url)
     elif not is_current(app.engine):
-        print("mailbot: error: the database has no schema; run 'mailbot db upgrade'")
+        print_error("mailbot: error: the database has no schema; run 'mailbot db upgrade'")
         return 2
 
     async def main() -> None:

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import parseaddr
 
 from mailbot.inbound.cards import redact_and_parse
-from mailbot.inbound.mime import decode_header_value, header_hash, normalize_message_id
+from mailbot.inbound.mime import decode_header_value, header_hash, normalize_message_id, parse_address
 
 DEDUP_KEY_MAX = 300  # InboundMessage.dedup_key's length
 SENDER_MAX = 320
@@ -78,7 +77,7 @@ def read_envelope(raw: bytes, parsed: Message | None = None) -> Envelope:
             if key in _ENVELOPE and key not in found:  # the first one, as Message.get
                 found[key] = str(compat32.header_fetch_parse(name, value))
         mid = normalize_message_id(decode_header_value(found.get("message-id", "")))
-        sender = _address(decode_header_value(found.get("from", "")))
+        sender = _address(found.get("from", ""))
         subject = decode_header_value(found.get("subject", "")) or None
     except Exception:  # headers beyond repair: identified by their hash, named by nothing
         return Envelope(None, None, None)
@@ -89,5 +88,5 @@ _ENVELOPE = frozenset({"message-id", "from", "subject"})
 
 
 def _address(value: str) -> str | None:
-    address = parseaddr(value)[1].strip().lower()
+    address = parse_address(value)[1].strip().lower()
     return address[:SENDER_MAX] if "@" in address else None

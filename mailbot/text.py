@@ -63,6 +63,11 @@ def header_text(text: str) -> str:
     return " ".join(text.split())
 
 
+def is_header_safe(text: str) -> bool:
+    """True when ``text`` holds nothing ``header_text`` would remove or turn into a space."""
+    return text.isprintable() or all(c in _KEPT_IN_HEADERS or not is_hidden(c) for c in text)
+
+
 def _escape_hidden(match: re.Match[str]) -> str:
     char = match.group()
     if not is_hidden(char):

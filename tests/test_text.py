@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mailbot.text import header_text, json_text, visible, visible_lines
+from mailbot.text import header_text, is_header_safe, json_text, visible, visible_lines
 
 # What a hostile sender can put in a Subject or a display name once its encoded words are decoded.
 HOSTILE = (
@@ -74,3 +74,10 @@ def test_header_text_is_one_clean_line() -> None:
     cleaned.encode("utf-8")
     assert header_text("  Re:\tla  Sua\r\n richiesta ") == "Re: la Sua richiesta"
     assert header_text("famiglia 👨\u200d👩\u200d👧 ok") == "famiglia 👨\u200d👩\u200d👧 ok"  # ZWJ joins emoji
+
+
+def test_is_header_safe() -> None:
+    assert is_header_safe("Re: la Sua richiesta «Impianto» 👨\u200d👩\u200d👧")
+    for bad in ("a\nb", "a\rb", "a\tb", "a\x1bb", "a\x9bb", "a\u202eb", "a\u2028b", "a\udce9b", "a\x00b"):
+        assert not is_header_safe(bad), repr(bad)
+        assert is_header_safe(header_text(bad))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
 from mailbot.cli.output import print_error
 from mailbot.errors import MailbotError
+from mailbot.logs import configure_logging
 
 # Modules under mailbot.cli, each with ``register(subparsers)``; a command sets ``func`` to a
 # callable taking the parsed args and returning the exit code.
@@ -47,14 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not args.verbose:
-        for noisy in ("apscheduler", "alembic", "mail.log"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(verbose=args.verbose)
     try:
         code: int = args.func(args)
     except MailbotError as exc:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
-from mailbot.cli.output import print_error
-from mailbot.errors import MailbotError
+from mailbot.cli.common import get_config
+from mailbot.cli.exits import EX_INTERRUPTED, EX_IOERR, database_label, failure_of
+from mailbot.cli.output import print_lines
 from mailbot.logs import configure_logging
+
+log = logging.getLogger("mailbot")
 
 # Modules under mailbot.cli, each with ``register(subparsers)``; a command sets ``func`` to a
 # callable taking the parsed args and returning the exit code.
@@ -50,12 +55,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(verbose=args.verbose)
     try:
         code: int = args.func(args)
-    except MailbotError as exc:
-        print_error(f"mailbot: error: {exc}")
-        return 2
     except KeyboardInterrupt:
-        return 130
+        return EX_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (``mailbot tickets list | head``): nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return EX_IOERR
+    except Exception as exc:  # the one error boundary: a code and one line (mailbot/cli/exits.py)
+        failure = failure_of(exc, _database(args))
+        if args.verbose:
+            log.debug("the error in full", exc_info=exc)
+        print_lines([f"mailbot: error: {failure.message}", *(f"  {p}" for p in failure.problems)], file=sys.stderr)
+        return failure.code
     return code
+
+
+def _database(args: argparse.Namespace) -> str:
+    """The configured database, for an error line (its password hidden)."""
+    try:
+        return database_label(get_config(args).database.url)
+    except Exception:
+        return "(as configured)"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -49,3 +49,8 @@ class RecipientRefusedError(PermanentSendError):
 
 class NotFoundError(InputError):
     """A record named on the command line does not exist."""
+
+
+class UnavailableError(MailbotError):
+    """Something mailbot needs cannot be used as configured (e.g. the database's folder cannot be made):
+    a person must act; trying again as it is will not help."""

@@ -101,8 +101,12 @@ def test_naive_now_is_refused() -> None:
 
 
 def test_header_injection_is_refused() -> None:
-    with pytest.raises(ValueError):
-        build_message(make_row(subject="Rinnovo\nBcc: victim@example.org"), MAIL, NOW)
+    """A line break in a Subject (which may quote a customer's) stays in the Subject; in an address it is refused
+    (tests/test_reply_headers.py has the hostile cases)."""
+    msg = parse(build_message(make_row(subject="Rinnovo\nBcc: victim@example.org"), MAIL, NOW))
+    assert msg["Subject"] == "Rinnovo Bcc: victim@example.org" and "Bcc" not in msg
+    with pytest.raises(ValueError, match="line break"):
+        build_message(make_row(to_address="mario@example.org\nBcc: victim@example.org"), MAIL, NOW)
 
 
 # encode_message: the drain's fast path writes the same email straight to bytes.
@@ -202,7 +206,7 @@ def test_outgoing_is_bytes_for_an_ordinary_row() -> None:
 
 def test_encode_refuses_what_build_refuses() -> None:
     with pytest.raises(ValueError, match="line break"):
-        encode_message(make_row(subject="Rinnovo\nBcc: victim@example.org"), MAIL, NOW)
+        encode_message(make_row(to_address="mario@example.org\nBcc: victim@example.org"), MAIL, NOW)
     for name in ("Rinnovi\r\nBcc: victim@example.org", "Società\nBcc: victim@example.org"):
         injected = MailConfig(from_address="rinnovi@example.it", from_name=name, reply_to=MAIL.reply_to)
         with pytest.raises(ValueError, match="line break"):

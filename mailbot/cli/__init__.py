@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
-from mailbot.errors import MailbotError
+from mailbot.cli.common import get_config
+from mailbot.cli.exits import EX_INTERRUPTED, EX_IOERR, database_label, failure_of
+from mailbot.cli.output import print_lines
+from mailbot.logs import configure_logging
+
+log = logging.getLogger("mailbot")
 
 # Modules under mailbot.cli, each with ``register(subparsers)``; a command sets ``func`` to a
 # callable taking the parsed args and returning the exit code.
@@ -46,22 +52,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not args.verbose:
-        for noisy in ("apscheduler", "alembic", "mail.log"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(verbose=args.verbose)
     try:
         code: int = args.func(args)
-    except MailbotError as exc:
-        print(f"mailbot: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
-        return 130
+        return EX_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (``mailbot tickets list | head``): nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return EX_IOERR
+    except Exception as exc:  # the one error boundary: a code and one line (mailbot/cli/exits.py)
+        failure = failure_of(exc, _database(args))
+        if args.verbose:
+            log.debug("the error in full", exc_info=exc)
+        print_lines([f"mailbot: error: {failure.message}", *(f"  {p}" for p in failure.problems)], file=sys.stderr)
+        return failure.code
     return code
+
+
+def _database(args: argparse.Namespace) -> str:
+    """The configured database, for an error line (its password hidden)."""
+    try:
+        return database_label(get_config(args).database.url)
+    except Exception:
+        return "(as configured)"
 
 
 if __name__ == "__main__":  # pragma: no cover

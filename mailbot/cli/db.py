@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from mailbot.cli.common import get_config
+from mailbot.cli.output import print_line
 from mailbot.db.engine import upgrade
 
 
@@ -19,5 +20,5 @@ def register(sub: Any) -> None:
 def cmd_upgrade(args: argparse.Namespace) -> int:
     config = get_config(args)
     upgrade(config.database.url)
-    print(f"database at {config.database.url.split('@')[-1]} is up to date")
+    print_line(f"database at {config.database.url.split('@')[-1]} is up to date")
     return 0

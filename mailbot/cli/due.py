@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.cli.common import get_app, parse_day
+from mailbot.cli.output import print_json, print_lines
 from mailbot.config import Config
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.plan import PlannedEmail
 from mailbot.outbound.sweep import local_today, plan_reminders
+from mailbot.text import visible
 
 Planner = Callable[[Session, Config, LinkSigner, datetime], list[PlannedEmail]]
 COLUMNS = ("CUSTOMER", "ADDRESS", "TEMPLATE", "LANG")
@@ -41,7 +42,10 @@ def cmd_due(args: argparse.Namespace) -> int:
     finally:
         app.close()
     day = local_today(now, app.config.tz)
-    print(json.dumps(as_json(day, planned), indent=2) if args.json else format_table(day, planned))
+    if args.json:
+        print_json(as_json(day, planned))
+    else:
+        print_lines(format_table(day, planned))
     return 0
 
 
@@ -98,13 +102,17 @@ def as_json(day: date, planned: Sequence[PlannedEmail]) -> dict[str, Any]:
     }
 
 
-def format_table(day: date, planned: Sequence[PlannedEmail]) -> str:
-    """A table for people: one row per email, its reasons below it; suppressed ones are marked."""
+def format_table(day: date, planned: Sequence[PlannedEmail]) -> list[str]:
+    """A table for people: one row per email, its reasons below it; suppressed ones are marked. Cells are
+    made visible before the columns are measured, so an escaped name keeps the table aligned."""
     sending = sum(1 for p in planned if not p.suppressed)
     lines = [f"Due on {day.isoformat()}: {sending} email(s) to send, {len(planned) - sending} suppressed"]
     if not planned:
-        return "\n".join(lines)
-    rows = [(f"{p.customer_id} {p.context.customer.name}", p.to_address, p.template, p.language) for p in planned]
+        return lines
+    rows = [
+        (visible(f"{p.customer_id} {p.context.customer.name}"), visible(p.to_address), p.template, p.language)
+        for p in planned
+    ]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(COLUMNS)]
     lines.append("  ".join(h.ljust(w) for h, w in zip(COLUMNS, widths, strict=True)).rstrip())
     for p, row in zip(planned, rows, strict=True):
@@ -112,4 +120,4 @@ def format_table(day: date, planned: Sequence[PlannedEmail]) -> str:
         if p.suppressed:
             lines.append(f"    SUPPRESSED: {p.suppressed}")
         lines += [f"    - {reason}" for reason in p.reason.split("; ") if reason]
-    return "\n".join(lines)
+    return lines

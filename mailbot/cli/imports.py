@@ -7,12 +7,12 @@ Exit code 0 when the file was imported (or would be, with ``--dry-run``), 1 when
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mailbot.cli.common import get_app
+from mailbot.cli.output import print_error, print_line
 from mailbot.db.engine import transaction
 from mailbot.errors import InputError
 from mailbot.importing import KINDS, import_csv
@@ -60,12 +60,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         app.close()
     if not report.ok:
         for error in report.errors:
-            print(f"{path}:{error.line}: {error.column}: {error.reason}", file=sys.stderr)
+            print_error(f"{path}:{error.line}: {error.column}: {error.reason}")
         lines = len({e.line for e in report.errors})
-        print(f"{path}: nothing imported: {len(report.errors)} errors on {lines} lines", file=sys.stderr)
+        print_error(f"{path}: nothing imported: {len(report.errors)} errors on {lines} lines")
         return 1
     verb = "would be" if args.dry_run else "were"
-    print(
+    print_line(
         f"{path}: {args.kind} {verb} imported: {report.created} created, "
         f"{report.updated} updated, {report.unchanged} unchanged"
     )

@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from mailbot.app import create_app
 from mailbot.cli.common import get_config
+from mailbot.cli.output import print_error, print_line
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundStatus
 from mailbot.errors import MailbotError
@@ -65,16 +66,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         raw = read_input(args.file)
     except OSError as exc:
-        print(f"mailbot ingest: cannot read {where}: {exc.strerror or exc}", file=sys.stderr)
+        print_error(f"mailbot ingest: cannot read {where}: {exc.strerror or exc}")
         return EX_NOINPUT
     if not raw.strip():
-        print(f"mailbot ingest: {where}: empty message, nothing stored", file=sys.stderr)
+        print_error(f"mailbot ingest: {where}: empty message, nothing stored")
         return EX_DATAERR
     try:
         config = get_config(args)
         app = create_app(config)
     except (MailbotError, OSError) as exc:  # a broken config or data folder: fixed by staff, then retried
-        print(f"mailbot ingest: {where}: not stored, will be retried: {exc}", file=sys.stderr)
+        print_error(f"mailbot ingest: {where}: not stored, will be retried: {exc}")
         return EX_TEMPFAIL
     try:
         try:
@@ -83,8 +84,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 stored = store_raw(session, raw, source=source, now=now, config=config)
         except Exception as exc:  # the MTA keeps the message and tries again
             kind = "database unavailable" if isinstance(exc, OperationalError) else type(exc).__name__
-            print(f"mailbot ingest: {where}: not stored ({kind}), will be retried: {_first_line(exc)}",
-                  file=sys.stderr)  # fmt: skip
+            print_error(f"mailbot ingest: {where}: not stored ({kind}), will be retried: {_first_line(exc)}")
             return EX_TEMPFAIL
         _report(where, stored)
         if not stored.duplicate and stored.status == InboundStatus.RECEIVED and not args.no_process:
@@ -99,16 +99,16 @@ def _process(app: Any, inbound_id: int) -> None:
     try:
         outcome = process_inbound(app, inbound_id, datetime.now(UTC), load_rules(rules_dir()))
     except Exception as exc:
-        print(f"mailbot ingest: stored as id {inbound_id}; processing deferred: {_first_line(exc)}", file=sys.stderr)
+        print_error(f"mailbot ingest: stored as id {inbound_id}; processing deferred: {_first_line(exc)}")
         return
-    print(f"processed: id {inbound_id} {outcome.status.value}")
+    print_line(f"processed: id {inbound_id} {outcome.status.value}")
 
 
 def _report(where: str, stored: StoreResult) -> None:
     if stored.duplicate:
-        print(f"duplicate: {where} is already stored as id {stored.inbound_id} ({stored.status.value})")
+        print_line(f"duplicate: {where} is already stored as id {stored.inbound_id} ({stored.status.value})")
     else:
-        print(f"stored: {where} as id {stored.inbound_id} ({stored.status.value})")
+        print_line(f"stored: {where} as id {stored.inbound_id} ({stored.status.value})")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,18 +1,16 @@
-"""``mailbot link check URL``: what a renewal link grants and whether it still works."""
+"""``mailbot link check URL``: what a renewal link grants and whether it still works: a valid signature
+and age, and a grant that still stands (``outbound/grants.py``). Exit 0 when usable, 1 when not."""
 
 from __future__ import annotations
 
 import argparse
-import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from mailbot.app import App
 from mailbot.cli.common import get_app
-from mailbot.db.models import Customer, Order, Service
+from mailbot.cli.output import print_json, print_lines
+from mailbot.outbound.grants import GrantState, load_grant_state, service_problem, why_not_usable
 from mailbot.outbound.links import LinkCheck
 
 
@@ -29,62 +27,58 @@ def cmd_check(args: argparse.Namespace) -> int:
     app = get_app(args)
     now = datetime.now(UTC)
     url: str = args.url
-    result = app.links.check_url(url, now) if "t=" in url else app.links.check_token(url, now)
-    report = describe(app, result)
+    try:
+        result = app.links.check_url(url, now) if "t=" in url else app.links.check_token(url, now)
+        report = describe(app, result)
+    finally:
+        app.close()
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        print_json(report)
     else:
-        print(format_report(report))
-    app.close()
+        print_lines(format_report(report))
     return 0 if report["usable"] else 1
 
 
 def describe(app: App, result: LinkCheck) -> dict[str, Any]:
-    """The signature check plus, when the database is reachable, whether each cycle is still current."""
-    report: dict[str, Any] = {"signature": result.reason, "valid": result.valid, "usable": result.valid}
+    """The signature check, then what the database says of what the link grants (``grants.py``): the
+    link is usable only when both hold. A database that cannot be read is an error, never a guess."""
+    report: dict[str, Any] = {"signature": result.reason, "valid": result.valid, "usable": False}
     grant = result.grant
     if grant is None:
         return report
+    with app.sessions() as session:
+        state = load_grant_state(session, grant)
+    problems = why_not_usable(grant, state)
     report.update(
         customer_id=grant.customer_id,
+        customer=state.customer or "not found",
         action=grant.action,
         order_number=grant.order_number,
+        order=state.order.status if state.order else ("not found" if grant.order_number else None),
         issued_at=grant.issued_at.isoformat(),
         expires_at=result.expires_at.isoformat() if result.expires_at else None,
-        services=[{"id": sid, "cycle_expiry": exp.isoformat()} for sid, exp in grant.services],
+        services=[_service_entry(grant.customer_id, sid, cycle, state) for sid, cycle in grant.services],
+        problems=problems,
+        usable=result.valid and not problems,
     )
-    try:
-        with app.sessions() as session:
-            customer = session.get(Customer, grant.customer_id)
-            report["customer"] = f"{customer.name} <{customer.email}>" if customer else "not found"
-            current = True
-            for entry in report["services"]:
-                service = session.get(Service, entry["id"])
-                if service is None or service.customer_id != grant.customer_id:
-                    entry["state"] = "not found for this customer"
-                    current = False
-                elif service.expires_on.isoformat() != entry["cycle_expiry"]:
-                    entry["state"] = f"already renewed (now expires {service.expires_on.isoformat()})"
-                    current = False
-                else:
-                    entry["state"] = f"current ({service.label}, {service.status.value})"
-            if grant.order_number:
-                order = session.scalar(select(Order).where(Order.number == grant.order_number))
-                report["order"] = order.status.value if order else "not found"
-                current = current and order is not None
-            report["usable"] = result.valid and current
-    except SQLAlchemyError as exc:
-        report["database"] = f"not checked: {exc.__class__.__name__}"
     return report
 
 
-def format_report(report: dict[str, Any]) -> str:
+def _service_entry(customer_id: int, service_id: int, cycle: date, state: GrantState) -> dict[str, Any]:
+    service = state.services.get(service_id)
+    problem = service_problem(customer_id, cycle, service)
+    current = f"current ({service.label}, {service.status})" if service is not None else ""
+    return {"id": service_id, "cycle_expiry": cycle.isoformat(), "state": problem or current}
+
+
+def format_report(report: dict[str, Any]) -> list[str]:
     lines = [f"signature: {report['signature']}"]
-    for key in ("action", "customer", "order_number", "order", "issued_at", "expires_at", "database"):
+    for key in ("action", "customer", "order_number", "order", "issued_at", "expires_at"):
         if report.get(key) is not None:
             lines.append(f"{key.replace('_', ' ')}: {report[key]}")
     for entry in report.get("services", []):
         state = entry.get("state", "")
         lines.append(f"service {entry['id']} (cycle ending {entry['cycle_expiry']}): {state}".rstrip(": "))
+    lines += [f"not usable: {problem}" for problem in report.get("problems", [])]
     lines.append("usable: yes" if report["usable"] else "usable: NO")
-    return "\n".join(lines)
+    return lines

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from mailbot.cli.common import get_app
+from mailbot.cli.output import print_line
 from mailbot.db.engine import transaction
 from mailbot.db.models import OPEN_ORDER_STATUSES, Order, OrderStatus
 from mailbot.errors import InputError, NotFoundError
@@ -55,7 +56,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     with app.sessions() as session:
         query = select(Order).where(Order.status.in_(statuses)).order_by(Order.id)
         for order in session.scalars(query):
-            print(
+            print_line(
                 f"{order.number}  {order.status.value:<17} {order.payment_method.value:<13} "
                 f"{cents(order.due_cents):>10}  {order.created_at:%Y-%m-%d}  {order.customer.external_id}"
             )
@@ -74,10 +75,10 @@ def _change(args: argparse.Namespace, what: str) -> int:
             if what == "paid":
                 moved = mark_paid(session, order, now, args.actor)
                 for sid, (old, new) in moved.items():
-                    print(f"service {sid}: expiry {old.isoformat()} -> {new.isoformat()}")
+                    print_line(f"service {sid}: expiry {old.isoformat()} -> {new.isoformat()}")
             else:
                 cancel_order(session, order, now, args.actor, args.reason)
-            print(f"{order.number}: {order.status.value}")
+            print_line(f"{order.number}: {order.status.value}")
     finally:
         app.close()
     return 0
@@ -97,7 +98,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         result = run_payment_sweep(app, _now(args.now))
     finally:
         app.close()
-    print(
+    print_line(
         f"payment sweep: {result.enqueued} enqueued, {result.already_there} already there, "
         f"{result.suppressed} suppressed"
     )

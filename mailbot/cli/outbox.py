@@ -10,7 +10,6 @@ Every change is audited.
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy import select
 
 from mailbot import audit
 from mailbot.cli.common import get_app
+from mailbot.cli.output import print_json, print_line
 from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, OutboundMessage, OutboundStatus
 from mailbot.errors import InputError, NotFoundError
@@ -67,12 +67,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         ]
     app.close()
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
         return 0
     for r in rows:
         error = f"  {r['error']}" if r["error"] else ""
-        print(f"{r['id']:>7}  {r['status']:<9} {r['attempts']:>2}x  {r['template']:<22} {r['to']}{error}")
-    print(f"{len(rows)} emails")
+        print_line(f"{r['id']:>7}  {r['status']:<9} {r['attempts']:>2}x  {r['template']:<22} {r['to']}{error}")
+    print_line(f"{len(rows)} emails")
     return 0
 
 
@@ -98,7 +98,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
         audit.record(session, actor=args.actor, action="outbound.retry", entity="outbound_message",
                      entity_id=row.id, now=now, details={"was": previous}, message_ref=row.message_id)  # fmt: skip
     app.close()
-    print(f"email {args.id} queued again")
+    print_line(f"email {args.id} queued again")
     return 0
 
 
@@ -109,9 +109,9 @@ def cmd_undeliverable(args: argparse.Namespace) -> int:
             select(Customer).where(Customer.email_undeliverable.is_(True)).order_by(Customer.external_id)
         ).all()
         for c in customers:
-            print(f"{c.external_id}  {c.email}  {c.name}  ({c.undeliverable_reason or 'no reason recorded'})")
+            print_line(f"{c.external_id}  {c.email}  {c.name}  ({c.undeliverable_reason or 'no reason recorded'})")
     app.close()
-    print(f"{len(customers)} undeliverable addresses")
+    print_line(f"{len(customers)} undeliverable addresses")
     return 0
 
 
@@ -130,5 +130,5 @@ def cmd_deliverable(args: argparse.Namespace) -> int:
                      entity_id=customer.id, now=now, details={"email": customer.email, "was": reason})  # fmt: skip
         email = customer.email
     app.close()
-    print(f"{email}: mail will be sent again")
+    print_line(f"{email}: mail will be sent again")
     return 0

@@ -10,20 +10,19 @@ the config (``addresses.own_addresses``: a file when one is given or found, else
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from mailbot.cli.common import config_path
+from mailbot.cli.output import print_json, print_line
 from mailbot.config import load_config
 from mailbot.inbound import addresses
 from mailbot.inbound.rules import DEFAULT_REVIEW_THRESHOLD, RuleSet, load_rules
 from mailbot.paths import rules_dir
 
 log = logging.getLogger(__name__)
-_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def register(sub: Any) -> None:
@@ -45,11 +44,13 @@ def register(sub: Any) -> None:
 def cmd_parse(args: argparse.Namespace) -> int:
     rules = load_rules(Path(args.rules) if args.rules else rules_dir())
     own = own_addresses(args)
-    out: TextIO = sys.stdout
     for name in args.files:
         result = parse_one(name, rules, own, args.review_threshold)
-        out.write((json_line(result) if args.json else summary_line(result)) + "\n")
-    out.flush()
+        if args.json:
+            print_json(result, indent=None)  # one line: every line break in a value is escaped
+        else:
+            print_line(summary_line(result))
+    sys.stdout.flush()
     return 0
 
 
@@ -71,12 +72,6 @@ def own_addresses(args: argparse.Namespace) -> frozenset[str]:
     """``--own`` plus our addresses in the config (the built-in defaults when there is no file), as in
     production (``addresses.own_addresses``)."""
     return addresses.own_addresses(load_config(config_path(args)), extra=args.own)
-
-
-def json_line(result: dict[str, Any]) -> str:
-    """Readable UTF-8 JSON on exactly one line: the characters some readers take for line breaks
-    (NEL, LINE and PARAGRAPH SEPARATOR), which JSON leaves raw, are escaped too."""
-    return json.dumps(result, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
 def summary_line(result: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.cli.common import get_app, parse_day
+from mailbot.cli.output import print_line, print_lines
 from mailbot.config import Config
 from mailbot.db.models import Order, Product, Service, order_service
 from mailbot.errors import InputError, NotFoundError
@@ -40,6 +41,7 @@ from mailbot.outbound.render import LOCALES, RenderedEmail
 from mailbot.outbound.samples import sample_context, sample_variants
 from mailbot.outbound.storage import extra_units_needed, storage_level, usage_percent
 from mailbot.outbound.sweep import recipient_of, service_info
+from mailbot.text import visible_lines
 
 KIND_BY_TEMPLATE = {template: kind for kind, template in TEMPLATE_BY_KIND.items()}
 STEP_BY_TEMPLATE = {"payment_instructions": "instructions", "payment_reminder": "reminder_1",
@@ -63,7 +65,7 @@ def register(sub: Any) -> None:
 def cmd_render(args: argparse.Namespace) -> int:
     if args.list_samples:
         for variant, values in sample_variants(args.name).items():
-            print(f"{variant}: {values}" if values else variant)
+            print_line(f"{variant}: {values}" if values else variant)
         return 0
     app = get_app(args)
     try:
@@ -80,7 +82,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                 planned = plan_for(session, app, args.name, args.service, args.order, now)
                 lang = args.lang or planned.language
                 rendered, to = app.renderer.render(planned.template, lang, planned.context), planned.to_address
-        print(format_email(rendered, to, html=args.html))
+        print_lines(format_email(rendered, to, html=args.html))
     finally:
         app.close()
     return 0
@@ -155,7 +157,7 @@ def _storage_preview(info: ServiceInfo, started_on: date | None, today: date, co
     return StorageInfo(percent=percent, level=level, extra_gb_needed=extra)
 
 
-def format_email(rendered: RenderedEmail, to: str, *, html: bool) -> str:
+def format_email(rendered: RenderedEmail, to: str, *, html: bool) -> list[str]:
     rule = "-" * 72
     body = rendered.html if html else rendered.text
-    return f"To: {to}\nSubject: {rendered.subject}\n{rule}\n{body.rstrip()}\n{rule}"
+    return [f"To: {to}", f"Subject: {rendered.subject}", rule, *visible_lines(body.rstrip()), rule]

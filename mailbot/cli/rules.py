@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
+from mailbot.cli.output import print_error, print_line
 from mailbot.inbound.rules import RulesError, load_rules
 from mailbot.paths import rules_dir
 
@@ -25,10 +25,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         ruleset = load_rules(directory)
     except RulesError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"{directory}: {len(exc.problems)} error(s)", file=sys.stderr)
+            print_error(problem)
+        print_error(f"{directory}: {len(exc.problems)} error(s)")
         return 1
-    print(f"{directory}: {len(ruleset.rules)} rules in {len(ruleset.files)} files, all valid")
+    print_line(f"{directory}: {len(ruleset.rules)} rules in {len(ruleset.files)} files, all valid")
     for intent, count in ruleset.by_intent().items():
-        print(f"  {intent:<20} {count}")
+        print_line(f"  {intent:<20} {count}")
     return 0

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.cli.common import get_app, parse_day
+from mailbot.cli.exits import database_label
 from mailbot.db.engine import is_current
+from mailbot.errors import UnavailableError
 
 
 def register(sub: Any) -> None:
@@ -31,8 +33,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.no_upgrade:
         upgrade(app.config.database.url)
     elif not is_current(app.engine):
-        print("mailbot: error: the database has no schema; run 'mailbot db upgrade'")
-        return 2
+        app.close()
+        label = database_label(app.config.database.url)
+        raise UnavailableError(f"database {label} has no schema: run 'mailbot db upgrade'")
 
     async def main() -> None:
         runner = Runner(app, make_sender(app.config))

@@ -22,10 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.cli.common import get_app
+from mailbot.cli.output import print_json, print_line, print_lines
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, Ticket, TicketKind, TicketStatus
 from mailbot.inbound.tickets import TicketError, approve_ticket, assign_ticket, close_ticket, get_ticket, reject_ticket
 from mailbot.orders import find_order
+from mailbot.text import visible, visible_lines
 
 STATUSES = [s.value for s in TicketStatus]
 
@@ -98,12 +100,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     finally:
         app.close()
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
         return 0
     for r in rows:
         who = f"  [{r['assignee']}]" if r["assignee"] else ""
-        print(f"{r['id']:>6}  {r['status']:<8} {r['kind']:<7} {r['intent']:<18} {r['summary'][:90]}{who}")
-    print(f"{len(rows)} tickets")
+        print_line(f"{r['id']:>6}  {r['status']:<8} {r['kind']:<7} {r['intent']:<18} {visible(r['summary'])[:90]}{who}")
+    print_line(f"{len(rows)} tickets")
     return 0
 
 
@@ -141,11 +143,15 @@ def cmd_show(args: argparse.Namespace) -> int:
             view = ticket_view(session, get_ticket(session, args.id))
     finally:
         app.close()
-    print(json.dumps(view, ensure_ascii=False, indent=2) if args.json else format_view(view))
+    if args.json:
+        print_json(view)
+    else:
+        print_lines(format_view(view))
     return 0
 
 
-def format_view(view: dict[str, Any]) -> str:
+def format_view(view: dict[str, Any]) -> list[str]:
+    """The ticket as lines for a terminal (``output.print_lines`` makes each one visible)."""
     lines = [f"ticket {view['id']}: {view['kind']} {view['status']} ({view['intent']})", f"summary: {view['summary']}"]
     for key in ("assignee", "resolved_by", "resolution"):
         if view.get(key):
@@ -159,7 +165,7 @@ def format_view(view: dict[str, Any]) -> str:
         lines.append(f"note: {details['note']}")
     message = view.get("message")
     if message is None:
-        return "\n".join(lines)
+        return lines
     lines += [
         f"message {message['id']} {message['message_id'] or '(no Message-ID)'} ({message['status']})",
         f"  from: {message['sender']}   matched by: {message['match']['method'] or 'nothing'}"
@@ -176,8 +182,8 @@ def format_view(view: dict[str, Any]) -> str:
         lines.append(f"  error: {message['error']}")
     for rule in message["rules"]:
         lines.append(f"  rule {rule.get('rule')}: {'HIT' if rule.get('hit') else 'miss'} {rule.get('why', '')}")
-    lines += ["  new text:", *("    " + line for line in str(message["reply_text"]).splitlines())]
-    return "\n".join(lines)
+    lines += ["  new text:", *("    " + line for line in visible_lines(str(message["reply_text"])))]
+    return lines
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
@@ -187,7 +193,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
             if args.order:
                 name_order(session, args.id, args.order)
             ticket = approve_ticket(session, app, args.id, actor(args), datetime.now(UTC))
-            print(f"ticket {ticket.id}: approved: {ticket.resolution}")
+            print_line(f"ticket {ticket.id}: approved: {ticket.resolution}")
     finally:
         app.close()
     return 0
@@ -224,7 +230,7 @@ def _simple(args: argparse.Namespace, step: Any, done: str) -> int:
         with transaction(app.sessions) as session:
             ticket: Ticket = step(session, datetime.now(UTC))
             extra = f" to {ticket.assignee}" if done == "assigned" else ""
-            print(f"ticket {ticket.id}: {done}{extra}")
+            print_line(f"ticket {ticket.id}: {done}{extra}")
     finally:
         app.close()
     return 0

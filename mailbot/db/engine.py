@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.errors import UnavailableError
 from mailbot.paths import alembic_dir
 from mailbot.storable import storable_json
 
@@ -98,7 +99,11 @@ def upgrade(url: str, revision: str = "head") -> None:
     from alembic import command
 
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UnavailableError(f"database {url}: cannot create its folder {folder}: {exc.strerror}") from exc
     command.upgrade(alembic_config(url), revision)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mailbot.errors import InputError
 from mailbot.importing.rows import RowError
@@ -36,27 +37,62 @@ def sniff_delimiter(header: str) -> str:
 
 
 def read_table(data: bytes, source: str) -> tuple[Table, list[RowError]]:
-    """The table in ``data``, and the errors of rows whose cell count does not match the header."""
+    """The table in ``data``, and the errors of rows whose cell count does not match the header, that hold
+    a NUL, or that the csv module cannot read (a cell over its limit: the reading stops there)."""
     text = decode(data, source)
     first = text.split("\n", 1)[0]
     if not first.strip():
         raise InputError(f"{source}: empty file or empty header line")
     delimiter = sniff_delimiter(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns = tuple(name.strip().lower() for name in next(reader))
     rows: list[tuple[int, dict[str, str]]] = []
     errors: list[RowError] = []
-    last_line = reader.line_num
-    for record in reader:
-        line, last_line = last_line + 1, reader.line_num
+    records = _records(reader, errors)
+    header = next(records, None)
+    if header is None:
+        return Table((), (), delimiter), errors
+    columns = tuple(name.strip().lower() for name in header[1])
+    errors += _nul_errors(1, columns, columns)
+    for line, record in records:
         if not any(cell.strip() for cell in record):
             continue  # blank line, or an Excel row of empty cells
         extra = record[len(columns) :]
         if len(record) < len(columns) or any(cell.strip() for cell in extra):
             errors.append(RowError(line, "-", f"expected {len(columns)} cells, found {len(record)}"))
             continue
+        nul = _nul_errors(line, columns, record)
+        if nul:
+            errors += nul
+            continue
         rows.append((line, dict(zip(columns, record, strict=False))))
     return Table(columns, tuple(rows), delimiter), errors
+
+
+def _records(reader: Any, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of each record; a record the csv module refuses (a cell over its limit of
+    ``csv.field_size_limit()`` characters) is an error on its line, and the reading stops there."""
+    last_line = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            reason = f"a cell longer than {limit} characters" if "field limit" in str(exc) else f"unreadable: {exc}"
+            errors.append(RowError(reader.line_num, "-", f"{reason}; the rest of the file was not read"))
+            return
+        line, last_line = last_line + 1, reader.line_num
+        yield line, record
+
+
+def _nul_errors(line: int, columns: Sequence[str], cells: Sequence[str]) -> list[RowError]:
+    """A NUL is no text (PostgreSQL refuses it, and nothing typed holds one): each cell holding one is an error."""
+    return [
+        RowError(line, columns[i] if i < len(columns) else "-", "holds a NUL character (\\x00)")
+        for i, cell in enumerate(cells)
+        if "\x00" in cell
+    ]
 
 
 def check_columns(columns: tuple[str, ...], required: Collection[str], optional: Collection[str]) -> list[RowError]:

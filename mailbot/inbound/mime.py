@@ -142,9 +142,28 @@ def _unescape_8bit(value: str) -> str:
     return data.decode("latin-1")
 
 
+def _unfold(raw: str) -> str:
+    return _unescape_8bit(re.sub(r"\r?\n[ \t]+", " ", raw).strip())
+
+
+def parse_address(raw: str) -> tuple[str, str]:
+    """(display name, address) of one address header value as it came (folded, maybe 8-bit, encoded
+    words undecoded). The value is parsed first and the name decoded after: an encoded word is never
+    address syntax (RFC 2047, section 5), so ``=?utf-8?b?...?=`` decoding to ``Boss <victim@...>``
+    stays a name instead of becoming the address."""
+    name, address = email.utils.parseaddr(_unfold(raw))
+    return decode_header_value(name), address
+
+
+def parse_addresses(raw_values: list[str]) -> list[tuple[str, str]]:
+    """``parse_address`` for address-list headers (To, Cc, Reply-To): every pair, names decoded after."""
+    pairs = email.utils.getaddresses([_unfold(value) for value in raw_values])
+    return [(decode_header_value(name), address) for name, address in pairs]
+
+
 def decode_header_value(raw: str) -> str:
     """Encoded words decoded; the raw text (unfolded) when they are malformed."""
-    unfolded = _unescape_8bit(re.sub(r"\r?\n[ \t]+", " ", raw).strip())
+    unfolded = _unfold(raw)
     if "=?" not in unfolded:
         return unfolded
     try:
@@ -187,9 +206,9 @@ def _raw_headers(msg: Message) -> list[tuple[str, str]]:
     return pairs
 
 
-def _addresses(values: list[str]) -> list[str]:
+def _addresses(raw_values: list[str]) -> list[str]:
     try:
-        pairs = email.utils.getaddresses(values)
+        pairs = parse_addresses(raw_values)
     except Exception:
         pairs = []
     return [addr.strip().lower() for _, addr in pairs if "@" in addr]
@@ -383,12 +402,15 @@ def _parse(raw: bytes, parsed: Message | None = None) -> ParsedMessage:
     def every(name: str) -> list[str]:
         return [value for key, value in headers if key.lower() == name]
 
+    def every_raw(name: str) -> list[str]:  # address headers: parsed before their names are decoded
+        return [str(value) for key, value in msg.raw_items() if key.lower() == name]
+
     body = _Body()
     _walk(msg, body)
     text, html = _best_text(body)
     from_name, from_address = "", ""
     try:
-        from_name, from_address = email.utils.parseaddr(first("from") or "")
+        from_name, from_address = parse_address(next(iter(every_raw("from")), ""))
     except Exception:
         body.defects.append("unparseable From")
     return ParsedMessage(
@@ -396,9 +418,9 @@ def _parse(raw: bytes, parsed: Message | None = None) -> ParsedMessage:
         subject=first("subject") or "",
         from_address=from_address.strip().lower(),
         from_name=from_name.strip(),
-        to_addresses=_addresses(every("to")),
-        cc_addresses=_addresses(every("cc")),
-        reply_to=_addresses(every("reply-to")),
+        to_addresses=_addresses(every_raw("to")),
+        cc_addresses=_addresses(every_raw("cc")),
+        reply_to=_addresses(every_raw("reply-to")),
         in_reply_to=normalize_message_id(first("in-reply-to")),
         references=message_ids(" ".join(every("references"))),
         date=_date(first("date")),

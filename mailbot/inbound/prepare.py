@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import parseaddr
 
 from mailbot.inbound.cards import redact_and_parse, redact_raw_bytes
-from mailbot.inbound.mime import decode_header_value, header_hash, normalize_message_id
+from mailbot.inbound.mime import decode_header_value, header_hash, normalize_message_id, parse_address
 from mailbot.storable import storable
 
 log = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ def read_envelope(raw: bytes, parsed: Message | None = None) -> Envelope:
             if key in _ENVELOPE and key not in found:  # the first one, as Message.get
                 found[key] = str(compat32.header_fetch_parse(name, value))
         mid = normalize_message_id(decode_header_value(found.get("message-id", "")))
-        sender = _address(decode_header_value(found.get("from", "")))
+        sender = _address(found.get("from", ""))
         subject = decode_header_value(found.get("subject", "")) or None
     except Exception:  # headers beyond repair: identified by their hash, named by nothing
         return Envelope(None, None, None)
@@ -105,5 +104,5 @@ _ENVELOPE = frozenset({"message-id", "from", "subject"})
 
 
 def _address(value: str) -> str | None:
-    address = parseaddr(value)[1].strip().lower()
+    address = parse_address(value)[1].strip().lower()
     return address[:SENDER_MAX] if "@" in address else None

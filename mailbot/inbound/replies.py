@@ -25,6 +25,7 @@ from mailbot.inbound.mime import ParsedMessage
 from mailbot.inbound.understand import Understanding
 from mailbot.outbound.context import CompanyInfo, CustomerInfo, ReplyContext
 from mailbot.outbound.outbox import NewMessage, enqueue, stage
+from mailbot.text import header_text
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|r|aw|sv|rif|fwd?|i|inoltro)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _WORD = re.compile(r"[a-zà-ù']+", re.IGNORECASE)
@@ -100,7 +101,9 @@ def reply_language(customer: Customer | None, u: Understanding) -> str:
 
 
 def reply_subject(original: str, lang: str) -> str:
-    stripped = _REPLY_PREFIX.sub("", " ".join(original.split()))
+    """``Re:`` and the customer's Subject made one clean line (no line break or control character of
+    theirs reaches our header), without their own Re:/R:/Fwd: prefixes."""
+    stripped = _REPLY_PREFIX.sub("", header_text(original))
     return f"Re: {stripped}" if stripped else {"it": "Re: la Sua richiesta", "en": "Re: your request"}[lang]
 
 

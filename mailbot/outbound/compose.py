@@ -27,6 +27,7 @@ from email.utils import format_datetime, formataddr
 from mailbot.config import MailConfig
 from mailbot.db.models import OutboundMessage
 from mailbot.outbound.outbox import reply_address
+from mailbot.text import header_text, is_header_safe, is_hidden
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,17 @@ class OutgoingMail:
 
 
 def headers(row: OutboundMessage, mail: MailConfig, now: datetime) -> list[tuple[str, str]]:
-    """The top-level headers of ``row``'s email, in order, except From and the MIME ones."""
+    """The top-level headers of ``row``'s email, in order, except From and the MIME ones.
+
+    Every value is one line free of control characters (``mailbot.text.header_text``): the Subject,
+    which may quote a customer's, is cleaned; a thread id holding a control character is left out
+    (threading is a courtesy); any other value holding one (an address) is refused with ValueError."""
     if now.tzinfo is None:
         raise ValueError("build_message needs a timezone-aware now")
+    _check_header("mail.from_name", mail.from_name)
     items = [
         ("To", row.to_address),
-        ("Subject", row.subject),
+        ("Subject", header_text(row.subject)),
         ("Date", format_datetime(now)),
         ("Message-ID", row.message_id),
         ("Reply-To", reply_address(mail, row.reply_token)),
@@ -57,21 +63,38 @@ def headers(row: OutboundMessage, mail: MailConfig, now: datetime) -> list[tuple
     if details.get("auto_submitted") == "auto-replied":
         items.append(("Auto-Submitted", "auto-replied"))
         items.append(("X-Auto-Response-Suppress", "All"))
-        if details.get("in_reply_to"):
-            items.append(("In-Reply-To", str(details["in_reply_to"])))
-            items.append(("References", str(details.get("references") or details["in_reply_to"])))
+        in_reply_to = _thread_ids(str(details.get("in_reply_to") or ""))
+        references = _thread_ids(str(details.get("references") or "")) or in_reply_to
+        if in_reply_to:
+            items.append(("In-Reply-To", in_reply_to))
+        if references:
+            items.append(("References", references))
     else:
         items.append(("Auto-Submitted", "auto-generated"))
         items.append(("X-Auto-Response-Suppress", "OOF, AutoReply"))
     items.append(("X-Mailbot-Template", row.template))
+    for name, value in items:
+        _check_header(name, value)
     return items
+
+
+def _check_header(name: str, value: str) -> None:
+    if not is_header_safe(value):
+        raise ValueError(f"header {name} may not contain a line break or a control character: {value!r}")
+
+
+def _thread_ids(value: str) -> str:
+    """The message ids of an In-Reply-To or References value, without those holding a control character."""
+    ids = re.findall(r"<[^<>]*>", value) or [value.strip()]
+    return " ".join(i for i in ids if i and not any(is_hidden(c) for c in i))
 
 
 def build_message(row: OutboundMessage, mail: MailConfig, now: datetime) -> EmailMessage:
     """The ``multipart/alternative`` email of ``row``, dated ``now`` (timezone-aware)."""
+    items = headers(row, mail, now)
     message = EmailMessage(policy=default_policy)
     message["From"] = _address(mail.from_name, mail.from_address)
-    for name, value in headers(row, mail, now):
+    for name, value in items:
         message[name] = value
     message.set_content(row.body_text, charset="utf-8", cte="quoted-printable")
     message.add_alternative(row.body_html, subtype="html", charset="utf-8", cte="quoted-printable")
@@ -105,10 +128,9 @@ def encode_message(row: OutboundMessage, mail: MailConfig, now: datetime) -> Out
     """
     if not (_PLAIN_ADDRESS.match(mail.from_address) and mail.from_address.count("@") == 1):
         return None
+    items = headers(row, mail, now)  # checked there: one line each, no control character
     lines = [_from_header(mail.from_name, mail.from_address)]
-    for name, value in headers(row, mail, now):
-        if "\r" in value or "\n" in value:
-            raise ValueError(f"header {name} may not contain a line break: {value!r}")
+    for name, value in items:
         plain = _STRUCTURED.get(name)
         if plain is not None:
             if not plain.match(value) or (plain is _PLAIN_ADDRESS and value.count("@") != 1):
@@ -147,8 +169,6 @@ def encode_message(row: OutboundMessage, mail: MailConfig, now: datetime) -> Out
 
 @functools.lru_cache(maxsize=8)  # the same for every message of a configuration
 def _from_header(display_name: str, addr_spec: str) -> str:
-    if "\r" in display_name or "\n" in display_name:
-        raise ValueError(f"mail.from_name may not contain a line break: {display_name!r}")
     if not display_name:
         return f"From: {addr_spec}"
     if display_name.isascii():

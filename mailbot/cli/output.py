@@ -1,0 +1,34 @@
+"""What the command line prints, all of it through here: text from email reaches no terminal raw.
+
+A command hands over *logical lines* (a table row, ``subject: ...``); each is printed with its hidden
+characters made visible (``mailbot.text.visible``), so a line break inside a Subject shows as ``\\n``
+instead of making a line of its own, and ESC, C1 or bidi sequences never reach the terminal.
+JSON is printed by ``print_json``: still valid JSON, with the same characters escaped.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from mailbot.text import json_text, visible
+
+
+def print_line(line: str = "", *, file: TextIO | None = None) -> None:
+    """One logical line (any line break in it is data, shown as ``\\n``)."""
+    print(visible(line), file=file or sys.stdout)
+
+
+def print_lines(lines: Iterable[str], *, file: TextIO | None = None) -> None:
+    for line in lines:
+        print_line(line, file=file)
+
+
+def print_error(line: str) -> None:
+    """One line on standard error."""
+    print_line(line, file=sys.stderr)
+
+
+def print_json(value: Any, *, indent: int | None = 2) -> None:
+    print(json_text(value, indent=indent))

@@ -292,7 +292,7 @@ class ReplyAllowance(Base):
 
     __tablename__ = "reply_allowance"
 
-    address: Mapped[str] = mapped_column(String(320), primary_key=True)  # lower-cased
+    address: Mapped[str] = mapped_column(StorableString(320), primary_key=True)  # lower-cased
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     used: Mapped[int] = mapped_column(Integer, default=0)
 

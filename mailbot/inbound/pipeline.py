@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import Message
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event, select
@@ -42,6 +43,7 @@ from mailbot.inbound.failures import record_quarantine, record_retry
 from mailbot.inbound.matching import Match, MatchKeys, find_match, find_matches, match_keys
 from mailbot.inbound.replies import local_midnight, reply_address
 from mailbot.inbound.rules import RuleSet
+from mailbot.inbound.sender_auth import authenticate_sender
 from mailbot.inbound.store import load_raw, store_attachments
 from mailbot.inbound.understand import Reading, Understanding, decide, read_message, to_json
 
@@ -197,7 +199,8 @@ def _process_batch(
     if ready:
         session.flush()  # the quarantine tickets above have their numbers before the batch takes its own
         batch = Batch(session, local_midnight(now, app.config))
-        matches = find_matches(session, [keys for *_, keys in ready])
+        match_all = partial(find_matches, session, now=now, token_days=app.config.inbound.reply_token_days)
+        matches = match_all([keys for *_, keys in ready])
         batch.replies.load(reply_address(r.message) for _, _, r, _ in ready if r.kind == "human")
         people = [r.kind == "human" for _, _, r, _ in ready]
         decided = [_decide(session, app, r, m, rules) for (_, _, r, _), m in zip(ready, matches, strict=True)]
@@ -213,7 +216,7 @@ def _process_batch(
             for n, (index, inbound, reading, _keys) in enumerate(ready):
                 batch.people_left = sum(people[n:])
                 if batch.rematch:  # a change applied (a customer's PEC) may change what the rest match
-                    matches[n:] = find_matches(session, [keys for *_, keys in ready[n:]])
+                    matches[n:] = match_all([keys for *_, keys in ready[n:]])
                     undecided[n:] = [None] * (len(ready) - n)
                     batch.rematch = False
                 status = _act_row(session, app, inbound, reading, matches[n], now, rules, batch, undecided[n])
@@ -228,7 +231,8 @@ def _process(session: Session, app: App, inbound_id: int, now: datetime, rules: 
     if inbound.status != InboundStatus.RECEIVED:  # another process got there first
         return inbound.status
     reading, keys = _read_row(app, inbound)
-    return _act_row(session, app, inbound, reading, find_match(session, keys), now, rules)
+    match = find_match(session, keys, now=now, token_days=app.config.inbound.reply_token_days)
+    return _act_row(session, app, inbound, reading, match, now, rules)
 
 
 def _read_row(
@@ -253,6 +257,10 @@ def _read_row(
         message_id_domain=config.mail.message_id_domain,
         bounce_text=bounce_text,
     )
+    if reading.kind == "human":  # DKIM (DNS look-ups) only where a token could make the sender verified
+        auth = authenticate_sender(reading.message, raw, config.inbound, dkim_wanted=bool(keys.tokens),
+                                   dns=app.dkim_dns)  # fmt: skip
+        keys = replace(keys, sender_auth=auth)
     return reading, keys
 
 
@@ -332,6 +340,7 @@ def record_understanding(inbound: InboundMessage, u: Understanding, match: Match
         "review_reasons": list(u.review_reasons),
         "kind_reasons": list(u.reading.kind_reasons),
         "defects": list(msg.defects),
+        "match": match.details(),
     }
     inbound.kind = u.reading.kind
     inbound.intent = u.intent

@@ -30,9 +30,7 @@ from mailbot.db.models import (
     Ticket,
     TicketKind,
 )
-from mailbot.inbound.pipeline import Outcome, process_inbound
 from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.store import store_raw
 from mailbot.inbound.tickets import approve_ticket
 from mailbot.orders import create_order
 from mailbot.outbound.outbox import NewMessage, enqueue
@@ -40,6 +38,7 @@ from mailbot.outbound.render import RenderedEmail
 from mailbot.paths import rules_dir
 from tests.conftest import AUTHSERV_ID, make_config
 from tests.factories import make_customer, make_service
+from tests.test_actions import deliver, eml
 from tests.test_authentication import dkim_key, resolver, signed
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -80,17 +79,9 @@ def victim(app: App) -> tuple[int, int, str]:
 
 def forged(token: str, body: str, *, auth: str = "", mid: str = "forged1@evil.example.net") -> bytes:
     """The attacker's message: the victim's From, the victim's reply token, the attacker's Reply-To."""
-    return (
-        f"{auth}From: Anna <{VICTIM}>\nReply-To: {ATTACKER}\nTo: rinnovi+{token}@example.it\n"
-        f"Subject: Re: Promemoria\nDate: Sat, 21 Nov 2026 09:00:00 +0100\nMessage-ID: <{mid}>\n"
-        f"MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{body}\n"
-    ).encode()
-
-
-def deliver(app: App, raw: bytes, rules: RuleSet, now: datetime = NOW) -> Outcome:
-    with transaction(app.sessions) as session:
-        stored = store_raw(session, raw, source="pipe", now=now, config=app.config)
-    return process_inbound(app, stored.inbound_id, now, rules)
+    raw = eml(body, sender=VICTIM, to=f"rinnovi+{token}@example.it", mid=mid, extra=f"Reply-To: {ATTACKER}\n",
+              auth=False)  # fmt: skip
+    return auth.encode() + raw
 
 
 def mail_to(session: Session, address: str) -> list[OutboundMessage]:
@@ -205,9 +196,7 @@ def test_a_guessed_order_number_identifies_nobody(app: App, rules: RuleSet) -> N
                              years=1, method=PaymentMethod.BANK_TRANSFER, now=NOW)  # fmt: skip
         number = order.number
     body = f"Buongiorno, abbiamo pagato l'ordine {number} con bonifico, CRO 12345678901. Saluti"
-    raw = forged("x", body).replace(f"From: Anna <{VICTIM}>".encode(), f"From: <{ATTACKER}>".encode())
-    raw = raw.replace(b"To: rinnovi+x@example.it", b"To: rinnovi@example.it")
-    assert deliver(app, raw, rules).status == InboundStatus.REVIEW
+    assert deliver(app, eml(body, sender=ATTACKER), rules).status == InboundStatus.REVIEW  # DMARC pass: his own
     with app.sessions() as session:
         inbound = session.scalars(select(InboundMessage)).one()
         assert inbound.customer_id is None

@@ -108,9 +108,6 @@ def reply_sample(name: str, lang: str, v: SampleVariant) -> ReplyContext:
     if v.invalid:
         understood = [f for f in understood if f.name != "cig"]
         invalid = (ReplyInvalid("cig", "Z213346E35", "CIG checksum does not match"),)
-    services: tuple[ServiceInfo, ...] = ()
-    if intent in SERVICE_INTENTS and known:
-        services = (sample_item(0, "expiry", FIRST_EXPIRY, ORDER_DAY, v).service,)
     return ReplyContext(
         lang=lang,
         today=ORDER_DAY + timedelta(days=2),
@@ -126,7 +123,7 @@ def reply_sample(name: str, lang: str, v: SampleVariant) -> ReplyContext:
         pa_missing=tuple(v.pa_missing or ()) if intent == "pa_billing_details" else (),
         card_number_detected=v.card_number,
         years_asked=v.years_asked,
-        services=services,
+        services=sample_services(intent, v) if known else (),
     )
 
 
@@ -136,9 +133,6 @@ def notice_sample(name: str, lang: str, v: SampleVariant) -> ChangeNoticeContext
     order = None
     if intent in ORDER_INTENTS:
         order = sample_order("payment_instructions", dataclasses.replace(v, pa_missing=()), customer)
-    services: tuple[ServiceInfo, ...] = ()
-    if intent in SERVICE_INTENTS:
-        services = (sample_item(0, "expiry", FIRST_EXPIRY, ORDER_DAY, v).service,)
     return ChangeNoticeContext(
         lang=lang,
         today=ORDER_DAY + timedelta(days=2),
@@ -150,5 +144,10 @@ def notice_sample(name: str, lang: str, v: SampleVariant) -> ChangeNoticeContext
         ticket_id=SAMPLE_TICKET if v.outcome == "staff" else None,
         order=order,
         understood=tuple(ReplyField(field, value) for field, value in REPLY_FIELDS[intent]),
-        services=services,
+        services=sample_services(intent, v),
     )
+
+
+def sample_services(intent: str, v: SampleVariant) -> tuple[ServiceInfo, ...]:
+    """The service a sample request is about, for the intents about services."""
+    return (sample_item(0, "expiry", FIRST_EXPIRY, ORDER_DAY, v).service,) if intent in SERVICE_INTENTS else ()

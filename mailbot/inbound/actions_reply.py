@@ -152,7 +152,7 @@ def reply_context(r: Reply, template: str) -> ReplyContext:
         invalid=tuple(ReplyInvalid(v.field, v.value, v.reason) for v in r.u.invalid),
         pa_missing=pa_missing(shown) if template == "reply_pa_details" else (),
         card_number_detected=r.u.reading.card_number_detected or r.inbound.card_number_detected,
-        years_asked=r.years_asked,
+        years_asked=shown.years_asked,
         services=tuple(service_info(s) for s in shown.services),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,9 @@ class App:
     sessions: sessionmaker[Session]
     renderer: Renderer
     links: LinkSigner
+    # The DNS look-up of DKIM keys (inbound.verify_dkim): dkimpy's ``dnsfunc``, (name, timeout=...) -> TXT
+    # text; None: dkimpy's own resolver. Tests give a stub.
+    dkim_dns: Callable[..., bytes] | None = None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mailbot.errors import ConfigError
 
 LANGUAGES = ("it", "en")
+# An RFC 8601 authserv-id as servers write it: a token, no spaces, no ";" or quotes or comments.
+_AUTHSERV_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,12 @@ class InboundConfig:
     max_auto_replies_per_day: int = 3
     own_addresses: tuple[str, ...] = ()
     read_ahead: bool = True  # the IMAP intake reads the next batch in a worker process (inbound/prereading.py)
+    # Sender authentication (inbound/authentication.py): the authserv-id of the Authentication-Results
+    # headers our own receiving server adds (empty: no From is ever authenticated by them), DKIM checked
+    # here with dkimpy instead, and how long a reply token may verify a sender.
+    authserv_id: str = ""
+    verify_dkim: bool = False
+    reply_token_days: int = 180
 
 
 @dataclass(frozen=True)
@@ -358,6 +366,13 @@ def _validate_inbound(config: Config) -> None:
         raise ConfigError("inbound.max_auto_replies_per_day: must be 0 or more")
     if config.inbound.max_attempts < 1:
         raise ConfigError("inbound.max_attempts: must be at least 1")
+    if config.inbound.authserv_id and not _AUTHSERV_ID.fullmatch(config.inbound.authserv_id):
+        raise ConfigError(
+            f"inbound.authserv_id: {config.inbound.authserv_id!r} is not an authserv-id (a host name such as"
+            " mx.example.it, as your receiving server writes it in Authentication-Results)"
+        )
+    if config.inbound.reply_token_days < 1:
+        raise ConfigError("inbound.reply_token_days: must be at least 1")
     for i, address in enumerate(config.inbound.own_addresses):
         if "@" not in address:
             raise ConfigError(f"inbound.own_addresses[{i}]: {address!r} is not an email address")

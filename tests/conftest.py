@@ -18,6 +18,14 @@ from mailbot.db.models import Base
 from tests.smtp_server import smtp_sink, tls_cert  # noqa: F401  (fixtures for a real SMTP server)
 
 PG_URL = os.environ.get("MAILBOT_TEST_DATABASE_URL", "")
+# The tests' receiving server: it writes "Authentication-Results: mx.example.it; ..." on top of what it
+# receives (``authenticated`` gives such a header), so the tests' config trusts that authserv-id.
+AUTHSERV_ID = "mx.example.it"
+
+
+def authenticated(sender: str) -> str:
+    """The header our receiving server adds when the DMARC check of ``sender``'s domain passes."""
+    return f"Authentication-Results: {AUTHSERV_ID}; dmarc=pass header.from={sender.rpartition('@')[2]}\n"
 
 
 def _pg_engine(schema: str) -> Engine:
@@ -61,6 +69,7 @@ def make_config(tmp_path: Path, db_url: str, **sections: dict[str, object]) -> C
             "reply_to": "rinnovi+{token}@example.it",
             "message_id_domain": "example.it",
         },
+        "inbound": {"authserv_id": AUTHSERV_ID},
     }
     for name, values in sections.items():
         raw.setdefault(name, {}).update(values)

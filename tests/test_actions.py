@@ -40,7 +40,7 @@ from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.outbound.outbox import Claim, NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
 from mailbot.paths import rules_dir
-from tests.conftest import make_config
+from tests.conftest import authenticated, make_config
 from tests.factories import make_customer, make_product, make_service
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -55,10 +55,13 @@ def rules() -> RuleSet:
 
 
 def eml(body: str, *, sender: str, to: str = "rinnovi@example.it", subject: str = "Re: Il Suo ordine",
-        mid: str = "m1@client.example.org", in_reply_to: str | None = None, extra: str = "") -> bytes:  # fmt: skip
+        mid: str = "m1@client.example.org", in_reply_to: str | None = None, extra: str = "",
+        auth: bool = True) -> bytes:  # fmt: skip
+    """A message as our receiving server hands it on: with ``auth``, its DMARC check of the From passed."""
     thread = f"In-Reply-To: {in_reply_to}\nReferences: {in_reply_to}\n" if in_reply_to else ""
+    stamp = authenticated(sender) if auth else ""
     return (
-        f"From: Mittente <{sender}>\nTo: {to}\nSubject: {subject}\nDate: Sat, 21 Nov 2026 09:00:00 +0100\n"
+        f"{stamp}From: Mittente <{sender}>\nTo: {to}\nSubject: {subject}\nDate: Sat, 21 Nov 2026 09:00:00 +0100\n"
         f"Message-ID: <{mid}>\n{thread}{extra}MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
         f"Content-Transfer-Encoding: 8bit\n\n{body}"
     ).encode()
@@ -172,6 +175,11 @@ def test_pa_details_from_another_address_wait_for_staff_then_approved(app: App, 
         assert VALID_CIG in confirmation.body_text and confirmation.body_text != first.body_text
         assert order.number not in confirmation.body_text  # still not the customer's own address
         assert "registrati sul Suo ordine in attesa di pagamento" in confirmation.body_text
+        # and the customer, at the address on file, is told what was changed, at whose request
+        notice = session.scalars(select(OutboundMessage).where(OutboundMessage.template == "account_change")).one()
+        assert notice.to_address == PA_EMAIL and notice.idempotency_key == f"notice:approved:{ticket.id}:{PA_EMAIL}"
+        for text in (order.number, VALID_CIG, "economato@comune.esempio.it", f"n. {ticket.id}"):
+            assert text in notice.body_text
     with transaction(app.sessions) as session, pytest.raises(TicketError):
         approve_ticket(session, app, ticket.id, "anna", NOW)  # approved once; no second confirmation
 

@@ -49,6 +49,9 @@ def test_example_config_loads_and_documents_every_key() -> None:
         ({"smtp": {"shutdown_grace_seconds": -1}}, "smtp.shutdown_grace_seconds: must be 0"),
         ({"imap": {"fetch_batch": 0}}, "imap.fetch_batch: 0 must be between 1 and 1000"),
         ({"imap": {"fetch_batch_bytes": 1000}}, "imap.fetch_batch_bytes: 1000 must be at least 1 MiB"),
+        ({"inbound": {"authserv_id": "mx.example.it; dmarc=pass"}}, "inbound.authserv_id: 'mx.example.it; dmarc"),
+        ({"inbound": {"reply_token_days": 0}}, "inbound.reply_token_days: must be at least 1"),
+        ({"inbound": {"verify_dkim": "yes"}}, "inbound.verify_dkim: expected true or false"),
     ],
 )
 def test_bad_config_names_the_key(raw: dict[str, dict[str, object]], message: str) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.db.engine import transaction
-from mailbot.db.models import CustomerKind, OutboundMessage, PaymentMethod
+from mailbot.db.models import Customer, CustomerKind, OutboundMessage, PaymentMethod
+from mailbot.inbound.authentication import NOT_CHECKED, SenderAuth
 from mailbot.inbound.matching import UNMATCHED, Match, MatchKeys, find_match, find_matches
 from mailbot.inbound.mime import normalize_message_id
 from mailbot.orders import create_order
@@ -34,10 +36,21 @@ def seed(app: App) -> tuple[int, int, str, str, str]:
         return customer.id, order.id, order.number, row.reply_token, mid
 
 
+AUTHENTICATED = SenderAuth(True, "dmarc=pass header.from=example.org (mx.example.it)")
+
+
 def keys(**kw: object) -> MatchKeys:
     values: dict[str, object] = {"tokens": (), "message_ids": (), "order_numbers": (), "sender": None,
-                                 "message_id_domain": "example.it"}  # fmt: skip
+                                 "message_id_domain": "example.it", "sender_auth": AUTHENTICATED}  # fmt: skip
     return MatchKeys(**{**values, **kw})  # type: ignore[arg-type]
+
+
+def match(session: Session, k: MatchKeys, now: datetime = NOW) -> Match:
+    return find_match(session, k, now=now, token_days=180)
+
+
+def short(m: Match) -> tuple[object, ...]:
+    return m.method, m.customer_id, m.order_id, m.outbound_id, m.verified
 
 
 def test_each_method_and_their_order(app: App) -> None:
@@ -45,18 +58,61 @@ def test_each_method_and_their_order(app: App) -> None:
     with app.sessions() as session:
         outbound_id = session.scalars(select(OutboundMessage.id).where(OutboundMessage.order_id == order_id)).one()
         everything = keys(tokens=("zzzzzzzz99", token), message_ids=(mid,), order_numbers=(number,),
-                          sender="ente@pec.example.org")  # fmt: skip
-        assert find_match(session, everything) == Match("token", customer_id, order_id, outbound_id, True)
+                          sender="ente@example.org")  # fmt: skip
+        assert short(match(session, everything)) == ("token", customer_id, order_id, outbound_id, True)
         stranger = keys(tokens=(token,), sender="someone@else.org")
-        assert find_match(session, stranger) == Match("token", customer_id, order_id, outbound_id, False)
+        assert short(match(session, stranger)) == ("token", customer_id, order_id, outbound_id, False)
         by_id = keys(tokens=("zzzzzzzz99",), message_ids=("nope@x.org", mid), order_numbers=(number,))
-        assert find_match(session, by_id) == Match("in_reply_to", customer_id, order_id, outbound_id, False)
-        by_number = keys(message_ids=("nope@x.org",), order_numbers=("ORD-2000-000001", number), sender="x@y.org")
-        assert find_match(session, by_number) == Match("order_number", customer_id, order_id, None, False)
-        assert find_match(session, keys(sender="ente@example.org")) == Match("sender", customer_id, None, None, False)
-        assert find_match(session, keys(sender="shared@example.org")) == UNMATCHED  # two customers: a person decides
-        assert find_match(session, keys(sender="nobody@example.org")) == UNMATCHED
-        assert find_match(session, keys()) == UNMATCHED
+        assert short(match(session, by_id)) == ("in_reply_to", customer_id, order_id, outbound_id, False)
+        by_number = keys(message_ids=("nope@x.org",), order_numbers=("ORD-2000-000001", number),
+                         sender="ente@pec.example.org")  # fmt: skip
+        assert short(match(session, by_number)) == ("order_number", customer_id, order_id, None, False)
+        assert short(match(session, keys(sender="ente@example.org"))) == ("sender", customer_id, None, None, False)
+        for nobody in ("shared@example.org", "nobody@example.org", None):  # shared by two customers: a person decides
+            assert short(match(session, keys(sender=nobody))) == short(UNMATCHED)
+
+
+def test_verified_needs_the_token_its_address_and_an_authenticated_from(app: App) -> None:
+    """The token binds the customer and the address its email went to; the From must be authenticated."""
+    _customer_id, _order_id, _number, token, _mid = seed(app)  # the payment instructions went to Ente@Example.org
+    with app.sessions() as session:
+        assert match(session, keys(tokens=(token,), sender="ente@example.org")).verified
+        pec = match(session, keys(tokens=(token,), sender="ente@pec.example.org"))
+        assert not pec.verified and "where the reply token was sent" in pec.unverified
+        claim = match(session, keys(tokens=(token,), sender="ente@example.org", sender_auth=NOT_CHECKED))
+        assert not claim.verified and claim.unverified == "From not authenticated: not checked"
+    with transaction(app.sessions) as session:  # the customer's address changed since: the token binds no more
+        row = session.scalars(select(OutboundMessage).where(OutboundMessage.reply_token == token)).one()
+        session.get_one(Customer, row.customer_id).email = "nuovo@example.org"
+    with app.sessions() as session:
+        moved = match(session, keys(tokens=(token,), sender="ente@example.org"))
+        assert moved.method == "token" and not moved.verified
+        assert "not to the customer's address on file" in moved.unverified
+
+
+def test_an_expired_token_matches_nothing_by_itself(app: App) -> None:
+    customer_id, order_id, _number, token, mid = seed(app)  # the token's email was created at NOW
+    with app.sessions() as session:
+        k = keys(tokens=(token,), sender="ente@example.org")
+        assert match(session, k, NOW + timedelta(days=179)).verified
+        expired = match(session, k, NOW + timedelta(days=181))
+        assert short(expired) == ("sender", customer_id, None, None, False)
+        assert "expired" in expired.notes[0] and "expired" in expired.unverified
+        threaded = match(session, keys(tokens=(token,), message_ids=(mid,)), NOW + timedelta(days=181))
+        assert threaded.method == "in_reply_to" and threaded.order_id == order_id and not threaded.verified
+
+
+def test_an_order_number_identifies_only_its_own_customer(app: App) -> None:
+    customer_id, order_id, number, _token, _mid = seed(app)
+    with app.sessions() as session:
+        other = session.scalars(select(Customer.id).where(Customer.email == "other@example.org")).one()
+        stranger = match(session, keys(order_numbers=(number,), sender="x@y.org"))
+        assert short(stranger) == ("order_number", None, order_id, None, False)  # the order, for staff; nobody
+        assert "identifies nobody" in stranger.notes[0]
+        another = match(session, keys(order_numbers=(number,), sender="other@example.org"))
+        assert short(another) == ("sender", other, None, None, False)
+        own = match(session, keys(order_numbers=(number,), sender="ente@example.org"))
+        assert short(own) == ("order_number", customer_id, order_id, None, False)
 
 
 def test_find_matches_answers_each_as_find_match_does(app: App) -> None:
@@ -75,9 +131,9 @@ def test_find_matches_answers_each_as_find_match_does(app: App) -> None:
         keys(tokens=(token,), sender="ente@example.org"),
     ]
     with app.sessions() as session:
-        one_by_one = [find_match(session, k) for k in batch]
-        assert find_matches(session, batch) == one_by_one
-        assert find_matches(session, []) == []
+        one_by_one = [match(session, k) for k in batch]
+        assert find_matches(session, batch, now=NOW, token_days=180) == one_by_one
+        assert find_matches(session, [], now=NOW, token_days=180) == []
     methods = [m.method for m in one_by_one]
     assert methods == ["token", "token", "in_reply_to", "order_number", "sender", "sender", None, None, None, "token"]
-    assert [m.verified for m in one_by_one] == [True, False, False, False, False, False, False, False, False, True]
+    assert [m.verified for m in one_by_one] == [False, False, False, False, False, False, False, False, False, True]

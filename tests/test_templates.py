@@ -23,6 +23,7 @@ from mailbot.outbound.context import (
     ALL_TEMPLATES,
     PAYMENT_TEMPLATES,
     REMINDER_TEMPLATES,
+    ChangeNoticeContext,
     PaymentContext,
     ReminderContext,
     ReplyContext,
@@ -89,6 +90,8 @@ def test_every_sample_renders_completely(renderer: Renderer, name: str, lang: st
             assert ctx.order.number in body
             for service in ctx.order.services:
                 assert service.label in body and service.username in body
+    elif isinstance(ctx, ChangeNoticeContext):
+        check_notice(ctx, text, seen)
     else:
         assert isinstance(ctx, ReplyContext) and out.subject == ctx.subject
         check_reply(ctx, text, seen)
@@ -110,6 +113,38 @@ def check_reply(ctx: ReplyContext, text: str, seen: str) -> None:
         for service in ctx.services:
             assert service.label in body and service.username in body
         assert (never in body) == (ctx.card_number_detected or ctx.intent == "card_change")
+
+
+def check_notice(ctx: ChangeNoticeContext, text: str, seen: str) -> None:
+    """What every notice of a change tells the holder: who asked and when, the values and services it
+    used, the request staff approved, and what to do if it was not them."""
+    not_you = {"it": "Se non ha richiesto Lei questa modifica", "en": "If you did not ask for this change"}[ctx.lang]
+    for body in (text, seen):
+        assert ctx.requested_by in body and format_day(ctx.requested_on, ctx.lang) in body
+        assert not_you in body
+        for f in ctx.understood:
+            assert f.value in body
+        for service in ctx.services:
+            assert service.label in body and service.username in body
+        if ctx.order is not None:
+            assert ctx.order.number in body
+        assert (ctx.ticket_id is not None) == (f"n. {ctx.ticket_id}" in body or f"no. {ctx.ticket_id}" in body)
+
+
+@pytest.mark.parametrize(
+    ("lang", "subject", "done"),
+    [
+        ("it", "Conferma di una modifica al Suo account", "Il rinnovo automatico è stato disattivato"),
+        ("en", "A change has been made to your account", "Automatic renewal has been switched off"),
+    ],
+)
+def test_account_change_notice(renderer: Renderer, lang: str, subject: str, done: str) -> None:
+    out = render(renderer, "account_change", lang)
+    assert out.subject == subject
+    for body in both(out):
+        assert done in body and "ufficio.acquisti@rossi-impianti.example.org" in body
+    approved = render(renderer, "account_change", lang, **sample_variants("account_change")["billing_update_approved"])
+    assert "M5UXCR1" in approved.text and "42" in approved.text
 
 
 # Formats -----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from mailbot.errors import InputError, NotFoundError
 from mailbot.orders import find_order
 from mailbot.outbound.context import (
     ALL_TEMPLATES,
+    NOTICE_TEMPLATES,
     PAYMENT_TEMPLATES,
     REPLY_TEMPLATES,
     CompanyInfo,
@@ -96,8 +97,8 @@ def _now(config: Config, day: date | None) -> datetime:
 
 def plan_for(session: Session, app: App, name: str, service_id: int | None, number: str | None,
              now: datetime) -> PlannedEmail:  # fmt: skip
-    if name in REPLY_TEMPLATES:
-        raise InputError(f"{name} answers a customer's message: preview it with --sample")
+    if name in REPLY_TEMPLATES or name in NOTICE_TEMPLATES:
+        raise InputError(f"{name} is sent in answer to a customer's message: preview it with --sample")
     if name in PAYMENT_TEMPLATES:
         order = _order(session, service_id, number)
         return plan_order_email(order, STEP_BY_TEMPLATE[name], app.config, app.links, now)

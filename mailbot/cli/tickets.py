@@ -30,6 +30,8 @@ from mailbot.orders import find_order
 from mailbot.text import visible, visible_lines
 
 STATUSES = [s.value for s in TicketStatus]
+# What ``tickets show`` prints of a message's match besides its method (``matching.Match.details``).
+_MATCH_LINES = (("unverified", "not verified"), ("authentication", "From authentication"))
 
 
 def register(sub: Any) -> None:
@@ -124,7 +126,7 @@ def ticket_view(session: Session, ticket: Ticket) -> dict[str, Any]:
             "subject": inbound.subject,
             "kind": inbound.kind,
             "intent": inbound.intent,
-            "match": {"method": inbound.match_method, "verified": inbound.verified_sender},
+            "match": {"method": inbound.match_method, "verified": inbound.verified_sender, **u.get("match", {})},
             "fields": u.get("fields", {}),
             "invalid": u.get("invalid", []),
             "card_number_detected": inbound.card_number_detected,
@@ -170,6 +172,8 @@ def format_view(view: dict[str, Any]) -> list[str]:
         f"message {message['id']} {message['message_id'] or '(no Message-ID)'} ({message['status']})",
         f"  from: {message['sender']}   matched by: {message['match']['method'] or 'nothing'}"
         f"{' (verified)' if message['match']['verified'] else ''}",
+        *(f"  {label}: {message['match'][key]}" for key, label in _MATCH_LINES if message["match"].get(key)),
+        *(f"  match: {note}" for note in message["match"].get("notes", [])),
         f"  subject: {message['subject']}",
         f"  kind/intent: {message['kind']} / {message['intent']}",
         f"  fields: {json.dumps(message['fields'], ensure_ascii=False)}",

@@ -7,14 +7,17 @@
   recorded. Never answered; PROCESSED.
 - A change a customer asks for (PA billing details, renewal, payment notice, billing data, automatic
   renewal on/off, cancellation, upgrade) is built as a staged change (``actions_build``) and applied
-  at once (``actions_changes.apply_change``) only when the sender is verified (reply token + their own
-  address), the rule's confidence is not below ``inbound.review_threshold``, the understanding has no
-  other doubt (invalid values, a card number) and the change itself has none (several orders, services
-  not named); PROCESSED. Otherwise a staff request holds it (``tickets approve`` applies it); REVIEW.
+  at once (``actions_changes.apply_change``) only when the sender is verified (``matching``: a valid
+  reply token, From the address it was sent to, and that From authenticated), the rule's confidence is
+  not below ``inbound.review_threshold``, the understanding has no other doubt (invalid values, a card
+  number) and the change itself has none (several orders, services not named); PROCESSED. Otherwise
+  a staff request holds it (``tickets approve`` applies it); REVIEW. A change applied is confirmed to
+  the customer's addresses on file (``notices``).
 - A card change, an invoice request, anything else, and any request from a sender matched to no
   customer: a support ticket; REVIEW. Unmatched senders never change anything.
 - A person who wrote gets one automatic reply (``actions_reply``) saying what was understood, what
-  was done or who will do it, what is missing or must be checked; never card data by email.
+  was done or who will do it, what is missing or must be checked; never card data by email, and
+  nothing of the account unless it goes to the customer's address on file.
 Everything done is audited with the message's Message-ID.
 """
 
@@ -34,6 +37,7 @@ from mailbot.inbound.actions_changes import Applied, ChangeNotApplicable, apply_
 from mailbot.inbound.actions_reply import Reply, send_reply
 from mailbot.inbound.batch import Batch
 from mailbot.inbound.matching import Match
+from mailbot.inbound.notices import addresses_on_file, confirm_change
 from mailbot.inbound.tickets_open import open_ticket
 from mailbot.inbound.understand import Understanding
 from mailbot.outbound.refusals import is_bad_address_status
@@ -140,11 +144,12 @@ def change(job: Job) -> ActionResult:
         return support(job, staged.note, staged)
     blockers = why_not_automatic(job) + list(staged.doubts)
     if not blockers:
+        before = addresses_on_file(job.customer)  # a changed PEC is told to the old one too
         outcome = try_apply(job, staged.change)
         if isinstance(outcome, Applied):
             if job.batch is not None and job.u.intent == "billing_update":  # a PEC, which matching reads
                 job.batch.rematch = True
-            replies, notes = send_reply(job_reply(job, "applied", None, staged, outcome.order))
+            replies, notes = confirm_change(job_reply(job, "applied", None, staged, outcome.order), before)
             return ActionResult(InboundStatus.PROCESSED, [], replies, [outcome.summary, *notes])
         blockers.append(outcome)
     ticket_id = open_ticket(
@@ -162,7 +167,7 @@ def why_not_automatic(job: Job) -> list[str]:
     """Why this message may not change anything without a person (empty: it may)."""
     u, reasons = job.u, []
     if not job.match.verified:
-        reasons.append("sender not verified (reply token and the customer's own address are both needed)")
+        reasons.append(f"sender not verified: {job.match.unverified or 'no reply token of ours'}")
     threshold = job.app.config.inbound.review_threshold
     if u.confidence < threshold:
         reasons.append(f"rule confidence {u.confidence:.2f} below {threshold:.2f}")
@@ -225,7 +230,7 @@ def message_details(job: Job) -> dict[str, Any]:
         "message_id": job.ref,
         "sender": sender(job),
         "subject": u.reading.message.subject,
-        "match": {"method": job.match.method, "verified": job.match.verified},
+        "match": job.match.details(),
         "rule": u.rule,
         "confidence": u.confidence,
         "fields": {k: list(v) if isinstance(v, list | tuple) else v for k, v in u.fields.items()},

@@ -5,8 +5,12 @@ template of the intent with a ``ReplyContext``, takes the daily cap (``reply_cap
 under the key ``reply:<inbound id>:<template>`` in one transaction, so processing a message twice answers
 it once and two jobs at once never pass the cap.
 
-Privacy: order and service details are shown only when the From address is the customer's own email
-or PEC; anyone else writing with a reply token or an order number only gets back what they sent.
+Privacy: a reply shows the account (the customer's name and language, order and service details, what
+the order still lacks) only when it goes to the customer's email or PEC on file. Any other recipient
+(a stranger, or a Reply-To that is not on file, whatever the From says) gets a neutral answer: in the
+language of their message, with the values they sent, and the same words whether or not their message
+was matched to an account or waits for staff. Confirmations of a change go to the addresses on file
+(``notices``).
 """
 
 from __future__ import annotations
@@ -96,15 +100,14 @@ def send_reply(r: Reply) -> tuple[int, list[str]]:
     return 1, [f"reply {template} enqueued (outbound {row.id})"]
 
 
-def confirm_approval(
-    session: Session, app: App, ticket: Ticket, order: Order | None, now: datetime
-) -> tuple[int, list[str]]:
-    """Tell the person who wrote that staff approved their request and it is done: the reply of the
-    intent with the outcome "applied", threaded under their message, once per ticket. The message is
-    read again from its stored (redacted) copy; the fields are those understood when it arrived."""
+def approval_reply(session: Session, app: App, ticket: Ticket, order: Order | None, now: datetime) -> Reply | None:
+    """The reply telling the person who wrote that staff approved their request and it is done (the
+    reply of the intent with the outcome "applied", threaded under their message, once per ticket);
+    None when the ticket has no message. The message is read again from its stored (redacted) copy;
+    the fields are those understood when it arrived."""
     inbound = session.get(InboundMessage, ticket.inbound_id) if ticket.inbound_id is not None else None
     if inbound is None:
-        return 0, ["no message to answer"]
+        return None
     reading = read_message(load_raw(inbound), redacted=True)
     stored = inbound.understanding or {}
     u = Understanding(
@@ -119,26 +122,27 @@ def confirm_approval(
         trace=(),
     )
     customer = session.get(Customer, ticket.customer_id) if ticket.customer_id is not None else None
-    return send_reply(Reply(session, app, inbound, u, customer, now, "applied", ticket.id, order,
-                            key=f"approved:{ticket.id}"))  # fmt: skip
+    return Reply(session, app, inbound, u, customer, now, "applied", ticket.id, order, key=f"approved:{ticket.id}")
 
 
-def is_own_sender(r: Reply) -> bool:
-    """The From address is the matched customer's own email or PEC."""
+def is_to_holder(r: Reply) -> bool:
+    """The reply goes to the matched customer's email or PEC on file: it may show the account."""
     c = r.customer
-    return c is not None and is_customer_address(r.u.reading.message.from_address, c.email, c.pec)
+    return c is not None and is_customer_address(reply_to_address(r.u), c.email, c.pec)
+
+
+def neutral(r: Reply) -> Reply:
+    """``r`` as it may be answered to anyone: no account, and "staff" said as any ticket is."""
+    outcome = "ticket" if r.outcome == "staff" else r.outcome
+    return replace(r, customer=None, order=None, services=(), staged_values={}, years_asked=None, outcome=outcome)
 
 
 def reply_context(r: Reply, template: str) -> ReplyContext:
     config = r.app.config
-    lang = reply_language(r.customer, r.u)
-    own = is_own_sender(r)
-    info = replace(customer_info(r.customer if own else None, r.u, lang), email=reply_to_address(r.u))
-    understood = tuple(
-        ReplyField(name, str(value))
-        for name, found in r.u.fields.items()
-        for value in (found if isinstance(found, list | tuple) else [found])
-    )
+    shown = r if is_to_holder(r) else neutral(r)
+    lang = reply_language(shown.customer, r.u)
+    info = replace(customer_info(shown.customer, r.u, lang), email=reply_to_address(r.u))
+    understood = understood_fields(r)
     return ReplyContext(
         lang=lang,
         today=r.now.astimezone(config.tz).date(),
@@ -146,15 +150,24 @@ def reply_context(r: Reply, template: str) -> ReplyContext:
         company=company_info(config),
         subject=reply_subject(r.u.reading.message.subject, lang),
         intent=r.u.intent,
-        outcome=r.outcome,
+        outcome=shown.outcome,
         ticket_id=r.ticket_id,
-        order=order_info(r.order, config) if own and r.order is not None else None,
+        order=order_info(shown.order, config) if shown.order is not None else None,
         understood=understood,
         invalid=tuple(ReplyInvalid(v.field, v.value, v.reason) for v in r.u.invalid),
-        pa_missing=pa_missing(r) if template == "reply_pa_details" else (),
+        pa_missing=pa_missing(shown) if template == "reply_pa_details" else (),
         card_number_detected=r.u.reading.card_number_detected or r.inbound.card_number_detected,
-        years_asked=r.years_asked,
-        services=tuple(service_info(s) for s in r.services) if own else (),
+        years_asked=shown.years_asked,
+        services=tuple(service_info(s) for s in shown.services),
+    )
+
+
+def understood_fields(r: Reply) -> tuple[ReplyField, ...]:
+    """The values understood from the message, each as it will be used."""
+    return tuple(
+        ReplyField(name, str(value))
+        for name, found in r.u.fields.items()
+        for value in (found if isinstance(found, list | tuple) else [found])
     )
 
 

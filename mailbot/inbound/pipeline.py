@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import Message
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event, select
@@ -41,6 +42,7 @@ from mailbot.inbound.batch import Batch
 from mailbot.inbound.failures import record_quarantine, record_retry
 from mailbot.inbound.matching import Match, MatchKeys, find_match, find_matches, match_keys
 from mailbot.inbound.rules import RuleSet
+from mailbot.inbound.sender_auth import authenticate_sender
 from mailbot.inbound.store import load_raw, store_attachments
 from mailbot.inbound.understand import Reading, Understanding, decide, read_message, to_json
 
@@ -196,7 +198,8 @@ def _process_batch(
     if ready:
         session.flush()  # the quarantine tickets above have their numbers before the batch takes its own
         batch = Batch(session)
-        matches = find_matches(session, [keys for *_, keys in ready])
+        match_all = partial(find_matches, session, now=now, token_days=app.config.inbound.reply_token_days)
+        matches = match_all([keys for *_, keys in ready])
         people = [r.kind == "human" for _, _, r, _ in ready]
         decided = [_decide(session, app, r, m, rules) for (_, _, r, _), m in zip(ready, matches, strict=True)]
         # What acting on the changes asked for will read of those customers, loaded at once.
@@ -211,7 +214,7 @@ def _process_batch(
             for n, (index, inbound, reading, _keys) in enumerate(ready):
                 batch.people_left = sum(people[n:])
                 if batch.rematch:  # a change applied (a customer's PEC) may change what the rest match
-                    matches[n:] = find_matches(session, [keys for *_, keys in ready[n:]])
+                    matches[n:] = match_all([keys for *_, keys in ready[n:]])
                     undecided[n:] = [None] * (len(ready) - n)
                     batch.rematch = False
                 status = _act_row(session, app, inbound, reading, matches[n], now, rules, batch, undecided[n])
@@ -226,7 +229,8 @@ def _process(session: Session, app: App, inbound_id: int, now: datetime, rules: 
     if inbound.status != InboundStatus.RECEIVED:  # another process got there first
         return inbound.status
     reading, keys = _read_row(app, inbound)
-    return _act_row(session, app, inbound, reading, find_match(session, keys), now, rules)
+    match = find_match(session, keys, now=now, token_days=app.config.inbound.reply_token_days)
+    return _act_row(session, app, inbound, reading, match, now, rules)
 
 
 def _read_row(
@@ -251,6 +255,10 @@ def _read_row(
         message_id_domain=config.mail.message_id_domain,
         bounce_text=bounce_text,
     )
+    if reading.kind == "human":  # DKIM (DNS look-ups) only where a token could make the sender verified
+        auth = authenticate_sender(reading.message, raw, config.inbound, dkim_wanted=bool(keys.tokens),
+                                   dns=app.dkim_dns)  # fmt: skip
+        keys = replace(keys, sender_auth=auth)
     return reading, keys
 
 
@@ -330,6 +338,7 @@ def record_understanding(inbound: InboundMessage, u: Understanding, match: Match
         "review_reasons": list(u.review_reasons),
         "kind_reasons": list(u.reading.kind_reasons),
         "defects": list(msg.defects),
+        "match": match.details(),
     }
     inbound.kind = u.reading.kind
     inbound.intent = u.intent

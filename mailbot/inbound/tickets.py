@@ -19,7 +19,7 @@ from mailbot.app import App
 from mailbot.db.models import Customer, InboundMessage, InboundStatus, Ticket, TicketKind, TicketStatus
 from mailbot.errors import InputError, NotFoundError
 from mailbot.inbound.actions_changes import ChangeNotApplicable, apply_change
-from mailbot.inbound.actions_reply import confirm_approval
+from mailbot.inbound.notices import addresses_on_file, confirm_approval
 
 
 class TicketError(InputError):
@@ -42,7 +42,8 @@ def _open(session: Session, ticket_id: int, action: str) -> Ticket:
 
 def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: datetime) -> Ticket:
     """Apply the staged change of a request and mark it approved, in the caller's transaction; the person
-    who wrote is told it is done (unless they must never be answered, see ``replies.why_not_reply``)."""
+    who wrote is told it is done (unless they must never be answered, see ``replies.why_not_reply``),
+    and the customer's addresses on file, before and after the change, get the notice of it (``notices``)."""
     ticket = _open(session, ticket_id, "approved")
     if ticket.kind != TicketKind.REQUEST:
         raise TicketError(f"ticket {ticket.id}: a support ticket has no change to approve (close it instead)")
@@ -50,6 +51,7 @@ def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: 
     if not isinstance(change, dict):
         raise TicketError(f"ticket {ticket.id}: no staged change to apply")
     customer = session.get(Customer, ticket.customer_id) if ticket.customer_id is not None else None
+    before = addresses_on_file(customer)
     try:
         done = apply_change(
             session, app, ticket.intent, change, customer=customer, now=now, actor=actor,
@@ -59,7 +61,7 @@ def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: 
         raise TicketError(f"ticket {ticket.id}: change no longer applicable: {exc}") from None
     _resolve(ticket, TicketStatus.APPROVED, actor, done.summary, now)
     _settle_message(session, ticket, now)
-    _replies, notes = confirm_approval(session, app, ticket, done.order, now)
+    _replies, notes = confirm_approval(session, app, ticket, done.order, now, before)
     _audit(session, ticket, actor, "ticket.approved", now, {"applied": done.summary, "confirmation": notes},
            _message_ref(session, ticket))  # fmt: skip
     return ticket

@@ -32,8 +32,10 @@ REPLY_TEMPLATES = (
     "reply_card_change",  # card change: the procedure, never card data by email
     "reply_received",  # everything else: payment notice, staff request, support ticket
 )
+# A change made to an account, told to the customer's addresses on file (mailbot/inbound/notices.py).
+NOTICE_TEMPLATES = ("account_change",)
 OUTBOUND_TEMPLATES = REMINDER_TEMPLATES + PAYMENT_TEMPLATES  # what the scheduler sends on its own
-ALL_TEMPLATES = OUTBOUND_TEMPLATES + REPLY_TEMPLATES
+ALL_TEMPLATES = OUTBOUND_TEMPLATES + REPLY_TEMPLATES + NOTICE_TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -192,3 +194,20 @@ class ReplyContext:
     card_number_detected: bool = False
     years_asked: int | None = None  # renewal: years asked when the order was made for fewer
     services: tuple[ServiceInfo, ...] = ()  # the services the request is about (shown to their owner only)
+
+
+@dataclass(frozen=True)
+class ChangeNoticeContext:
+    """Context of ``account_change``: what was changed on the account, at whose request, for its holder."""
+
+    lang: str
+    today: date
+    customer: CustomerInfo  # the holder; ``email`` is the address on file this notice goes to
+    company: CompanyInfo
+    intent: str  # the change (mailbot.inbound.rules.INTENTS)
+    requested_by: str  # the From address of the message that asked for it
+    requested_on: date
+    ticket_id: int | None  # the staff request approved, when the change waited for staff
+    order: OrderInfo | None = None
+    understood: tuple[ReplyField, ...] = ()  # the values the change used
+    services: tuple[ServiceInfo, ...] = ()  # the services changed

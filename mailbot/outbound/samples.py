@@ -20,9 +20,11 @@ from typing import Any
 from mailbot.errors import InputError
 from mailbot.outbound.context import (
     ALL_TEMPLATES,
+    NOTICE_TEMPLATES,
     PAYMENT_TEMPLATES,
     REPLY_TEMPLATES,
     BankDetails,
+    ChangeNoticeContext,
     PaymentContext,
     PostalDetails,
     ReminderContext,
@@ -39,7 +41,7 @@ from mailbot.outbound.samples_data import (
     sample_item,
     sample_order,
 )
-from mailbot.outbound.samples_reply import REPLY_VARIANTS, reply_sample
+from mailbot.outbound.samples_reply import NOTICE_VARIANTS, REPLY_VARIANTS, notice_sample, reply_sample
 
 RENEW_LINK = "https://portale.example.it/rinnovo?t=SAMPLE-RENEW-TOKEN"
 PAY_LINK = "https://portale.example.it/rinnovo?t=SAMPLE-PAY-TOKEN"
@@ -65,7 +67,9 @@ DEFAULT_DAYS = {
 ACTION_BY_KIND = {"expiry": "renew", "grace": "reactivate"}
 
 
-def sample_context(name: str, lang: str, **variant: Any) -> ReminderContext | PaymentContext | ReplyContext:
+def sample_context(
+    name: str, lang: str, **variant: Any
+) -> ReminderContext | PaymentContext | ReplyContext | ChangeNoticeContext:
     """The sample context of template ``name`` in ``lang``; keyword arguments are ``SampleVariant`` fields."""
     if name not in ALL_TEMPLATES:
         raise InputError(f"no template named {name!r} (known: {', '.join(ALL_TEMPLATES)})")
@@ -78,6 +82,8 @@ def sample_context(name: str, lang: str, **variant: Any) -> ReminderContext | Pa
         return payment_sample(name, lang, chosen)
     if name in REPLY_TEMPLATES:
         return reply_sample(name, lang, chosen)
+    if name in NOTICE_TEMPLATES:
+        return notice_sample(name, lang, chosen)
     return reminder_sample(name, lang, chosen)
 
 
@@ -85,6 +91,8 @@ def sample_variants(name: str) -> dict[str, dict[str, Any]]:
     """The named variants worth looking at for template ``name`` (always including ``default``)."""
     if name in REPLY_TEMPLATES:
         return REPLY_VARIANTS[name]
+    if name in NOTICE_TEMPLATES:
+        return NOTICE_VARIANTS[name]
     if name in PAYMENT_TEMPLATES:
         return {
             "default": {},

@@ -1,4 +1,5 @@
-"""Sample contexts of the automatic replies (``REPLY_TEMPLATES``), and their variants worth looking at.
+"""Sample contexts of the automatic replies (``REPLY_TEMPLATES``) and of the notice of a change to an account
+(``NOTICE_TEMPLATES``), and their variants worth looking at.
 
 Each reply template answers one intent (``REPLY_INTENTS``; ``reply_received`` stands for several), with
 the fields the customer's sample message gave (``REPLY_FIELDS``) and an outcome: applied, held for
@@ -11,7 +12,7 @@ import dataclasses
 from datetime import timedelta
 from typing import Any
 
-from mailbot.outbound.context import ReplyContext, ReplyField, ReplyInvalid, ServiceInfo
+from mailbot.outbound.context import ChangeNoticeContext, ReplyContext, ReplyField, ReplyInvalid, ServiceInfo
 from mailbot.outbound.samples_data import (
     COMPANY,
     FIRST_EXPIRY,
@@ -75,6 +76,18 @@ REPLY_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "other": (),
 }
 SERVICE_INTENTS = frozenset({"autorenew_off", "autorenew_on", "cancellation", "upgrade_request"})
+ORDER_INTENTS = frozenset({"pa_billing_details", "renewal_request", "payment_notice"})
+# account_change: outcome "staff" is a change staff approved (the notice names the request).
+NOTICE_VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
+    "account_change": {
+        "default": {"intent": "autorenew_off"},
+        "billing_update_approved": {"intent": "billing_update", "outcome": "staff", "customer": "company"},
+        "cancellation": {"intent": "cancellation"},
+        "renewal": {"intent": "renewal_request", "method": "paypal", "years": 2},
+        "pa_details": {"intent": "pa_billing_details", "customer": "pa"},
+    },
+}
+SAMPLE_REQUESTER = "ufficio.acquisti@rossi-impianti.example.org"
 
 
 def reply_sample(name: str, lang: str, v: SampleVariant) -> ReplyContext:
@@ -95,9 +108,6 @@ def reply_sample(name: str, lang: str, v: SampleVariant) -> ReplyContext:
     if v.invalid:
         understood = [f for f in understood if f.name != "cig"]
         invalid = (ReplyInvalid("cig", "Z213346E35", "CIG checksum does not match"),)
-    services: tuple[ServiceInfo, ...] = ()
-    if intent in SERVICE_INTENTS and known:
-        services = (sample_item(0, "expiry", FIRST_EXPIRY, ORDER_DAY, v).service,)
     return ReplyContext(
         lang=lang,
         today=ORDER_DAY + timedelta(days=2),
@@ -113,5 +123,31 @@ def reply_sample(name: str, lang: str, v: SampleVariant) -> ReplyContext:
         pa_missing=tuple(v.pa_missing or ()) if intent == "pa_billing_details" else (),
         card_number_detected=v.card_number,
         years_asked=v.years_asked,
-        services=services,
+        services=sample_services(intent, v) if known else (),
     )
+
+
+def notice_sample(name: str, lang: str, v: SampleVariant) -> ChangeNoticeContext:
+    intent = v.intent or "autorenew_off"
+    customer = sample_customer(v, lang)
+    order = None
+    if intent in ORDER_INTENTS:
+        order = sample_order("payment_instructions", dataclasses.replace(v, pa_missing=()), customer)
+    return ChangeNoticeContext(
+        lang=lang,
+        today=ORDER_DAY + timedelta(days=2),
+        customer=customer,
+        company=COMPANY,
+        intent=intent,
+        requested_by=SAMPLE_REQUESTER,
+        requested_on=ORDER_DAY + timedelta(days=1),
+        ticket_id=SAMPLE_TICKET if v.outcome == "staff" else None,
+        order=order,
+        understood=tuple(ReplyField(field, value) for field, value in REPLY_FIELDS[intent]),
+        services=sample_services(intent, v),
+    )
+
+
+def sample_services(intent: str, v: SampleVariant) -> tuple[ServiceInfo, ...]:
+    """The service a sample request is about, for the intents about services."""
+    return (sample_item(0, "expiry", FIRST_EXPIRY, ORDER_DAY, v).service,) if intent in SERVICE_INTENTS else ()

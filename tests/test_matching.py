@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -11,8 +12,8 @@ from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, CustomerKind, OutboundMessage, PaymentMethod
 from mailbot.inbound.authentication import NOT_CHECKED, SenderAuth
-from mailbot.inbound.matching import UNMATCHED, Match, MatchKeys, find_match, find_matches
-from mailbot.inbound.mime import normalize_message_id
+from mailbot.inbound.matching import UNMATCHED, Match, MatchKeys, find_match, find_matches, match_keys
+from mailbot.inbound.mime import normalize_message_id, parse_message
 from mailbot.orders import create_order
 from tests.factories import make_customer, make_service
 
@@ -137,3 +138,19 @@ def test_find_matches_answers_each_as_find_match_does(app: App) -> None:
     methods = [m.method for m in one_by_one]
     assert methods == ["token", "token", "in_reply_to", "order_number", "sender", "sender", None, None, None, "token"]
     assert [m.verified for m in one_by_one] == [False, False, False, False, False, False, False, False, False, True]
+
+
+def test_a_reply_token_hidden_in_a_recipient_header_display_name_is_no_token() -> None:
+    """Delivered-To and X-Original-To are parsed before their names are decoded (RFC 2047, section 5): an
+    encoded word that decodes to our reply address is a name, not an address."""
+    hidden = "=?utf-8?b?" + base64.b64encode(b"<rinnovi+tok12345@example.it>").decode() + "?="
+    raw = (
+        "From: x@attacker.example\r\nTo: someone@example.org\r\n"
+        f"Delivered-To: {hidden} <someone@example.org>\r\nX-Original-To: {hidden}\r\n"
+        "Subject: hi\r\nMessage-ID: <h1@attacker.example>\r\n\r\nciao\r\n"
+    ).encode()
+    keys = match_keys(parse_message(raw), "ciao", reply_to="rinnovi+{token}@example.it", message_id_domain="example.it")
+    assert keys.tokens == ()
+    plain = raw.replace(f"X-Original-To: {hidden}".encode(), b"X-Original-To: rinnovi+tok12345@example.it")
+    keys = match_keys(parse_message(plain), "", reply_to="rinnovi+{token}@example.it", message_id_domain="example.it")
+    assert keys.tokens == ("tok12345",)

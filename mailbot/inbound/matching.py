@@ -30,7 +30,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from email.utils import getaddresses
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -39,7 +38,6 @@ from mailbot.db.models import Customer, Order, OutboundMessage
 from mailbot.inbound.authentication import NOT_CHECKED, SenderAuth, visible
 from mailbot.inbound.mime import ParsedMessage, normalize_message_id
 
-RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To")
 _ORDER = re.compile(r"(?<![A-Za-z0-9])ORD[\s\-_/.]?(\d{4})[\s\-_/.]?(\d{6})(?!\d)", re.IGNORECASE)
 _TOKEN = r"([A-Za-z0-9]{8,40})"
 
@@ -85,9 +83,7 @@ def match_keys(
     bounce_text: str = "",
 ) -> MatchKeys:
     """The keys of ``message``; ``bounce_text`` is a bounce's body (quoting our Message-ID)."""
-    recipients = [*message.to_addresses, *message.cc_addresses]
-    for name in RECIPIENT_HEADERS:
-        recipients += [a.strip().lower() for _, a in getaddresses(message.header_values(name)) if "@" in a]
+    recipients = [*message.to_addresses, *message.cc_addresses, *message.delivered_to]
     ids = [message.in_reply_to, *reversed(message.references), *our_message_ids(bounce_text, message_id_domain)]
     return MatchKeys(
         tokens=_unique(reply_tokens(recipients, reply_to)),

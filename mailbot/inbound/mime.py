@@ -95,6 +95,8 @@ class ParsedMessage:
     attachments: list[Attachment] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    # The addresses the message was delivered to (Delivered-To, X-Original-To, added by our servers).
+    delivered_to: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str | None:
         """The first value of a header (case-insensitive), or None."""
@@ -236,6 +238,8 @@ class _Body:
     attachments: list[Attachment] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    # The addresses the message was delivered to (Delivered-To, X-Original-To, added by our servers).
+    delivered_to: list[str] = field(default_factory=list)
     winmails: list[Winmail] = field(default_factory=list)
     budget: _Budget = field(default_factory=_Budget)  # shared with the forwarded messages' bodies
 
@@ -427,6 +431,7 @@ def _parse(raw: bytes, parsed: Message | None = None) -> ParsedMessage:
         headers=headers,
         text=text,
         html=html,
+        delivered_to=_addresses(every_raw("delivered-to") + every_raw("x-original-to")),
         attachments=body.attachments,
         forwarded=[*body.forwarded, *inline_forwards(text)],
         defects=list(dict.fromkeys(body.defects)),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from mailbot.app import App
 from mailbot.config import MailConfig
-from mailbot.db.models import OutboundMessage
+from mailbot.db.models import InboundMessage, OutboundMessage
 from mailbot.inbound.replies import reply_subject
 from mailbot.inbound.rules import load_rules
 from mailbot.outbound.compose import OutgoingMail, build_message, encode_message, outgoing
@@ -102,3 +102,15 @@ def test_from_name_with_a_line_break_is_refused() -> None:
     injected = MailConfig(from_address="rinnovi@example.it", from_name="R\x1b[2J\nBcc: x@y.z", reply_to=MAIL.reply_to)
     with pytest.raises(ValueError, match="from_name"):
         outgoing(make_row(), injected, NOW)
+
+
+def test_a_reply_address_holding_a_control_character_gets_no_reply_and_no_failed_email(app: App) -> None:
+    """Refused before anything is enqueued (the composer would fail the email at sending time)."""
+    reply_to = b'Reply-To: "a\\\x07b"@example.org\r\n'
+    hostile = HOSTILE.replace(b"To: rinnovi@example.it\r\n", b"To: rinnovi@example.it\r\n" + reply_to)
+    outcome = deliver(app, hostile, load_rules(rules_dir()))
+    with app.sessions() as session:
+        assert session.scalars(select(OutboundMessage)).all() == []
+        inbound = session.get_one(InboundMessage, outcome.inbound_id)
+    notes = inbound.understanding["actions"]["notes"]
+    assert any("no reply" in note and "control character" in note for note in notes), notes

@@ -25,7 +25,7 @@ from mailbot.inbound.mime import ParsedMessage
 from mailbot.inbound.understand import Understanding
 from mailbot.outbound.context import CompanyInfo, CustomerInfo, ReplyContext
 from mailbot.outbound.outbox import NewMessage, enqueue, stage
-from mailbot.text import header_text
+from mailbot.text import header_text, is_header_safe, visible
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|r|aw|sv|rif|fwd?|i|inoltro)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _WORD = re.compile(r"[a-zà-ù']+", re.IGNORECASE)
@@ -115,6 +115,8 @@ def why_not_reply(session: Session, config: Config, u: Understanding, now: datet
     address = reply_to_address(u)
     if "@" not in address:
         return "no address to reply to"
+    if not is_header_safe(address) or any(char.isspace() for char in address):
+        return f"the reply address {visible(address)!r} holds a control character or a space: never answered"
     own = own_addresses(config)
     if is_own_address(address, own) or is_own_address(u.reading.message.from_address, own):
         return "our own address: never answered"

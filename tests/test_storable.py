@@ -55,9 +55,15 @@ def test_every_text_column_and_json_document_is_stored_storable_and_cut_to_lengt
         assert session.scalars(select(AuditEvent).where(AuditEvent.actor == "a\x00b")).one() is row
 
 
-def test_the_envelope_is_made_storable_so_the_key_looked_up_is_the_key_stored() -> None:
+def test_the_envelope_is_made_storable_and_the_key_stays_exact() -> None:
     p = prepare.prepare_raw(b"Message-ID: <a\x00b@example.org>\r\nSubject: =?utf-8?b?aGkAdGhlcmU=?=\r\n\r\nx\r\n")
-    assert p.key == "a\ufffdb@example.org" and p.envelope.subject == "hi\ufffdthere"
+    assert p.envelope.message_id == "a\ufffdb@example.org" and p.envelope.subject == "hi\ufffdthere"
+    # The key is made of the id as it came: two ids that would read alike once mended are not one message.
+    assert p.key == "mid-sha256:" + hashlib.sha256(b"a\x00b@example.org").hexdigest()
+    assert prepare.prepare_raw(b"Message-ID: <a\xef\xbf\xbdb@example.org>\r\n\r\nx\r\n").key != p.key
+    # Bytes that are not UTF-8 in a Message-ID are read one character a byte, never all as U+FFFD.
+    keys = {prepare.prepare_raw(b"Message-ID: " + t + b"\r\n\r\nx\r\n").key for t in (b"<a\xffb@x>", b"<a\xfeb@x>")}
+    assert keys == {"a\xffb@x", "a\xfeb@x"}
 
 
 def test_a_message_whose_preparing_breaks_is_kept_by_its_bytes_with_its_card_numbers_redacted(

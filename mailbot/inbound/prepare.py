@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -56,8 +56,9 @@ def prepare_raw(raw: bytes) -> Prepared:
     made of those bytes (``UNREADABLE_PREFIX``); reading them will fail again and quarantine them."""
     try:
         redacted, card_found, parsed = redact_and_parse(raw)
-        envelope = read_envelope(redacted, parsed)
-        key = dedup_key(envelope.message_id, redacted)
+        envelope = read_envelope(redacted, parsed, mended=False)
+        key = dedup_key(envelope.message_id, redacted)  # of the Message-ID as it is, then stored mended
+        envelope = _mended(envelope)
     except Exception:
         log.exception("inbound: a message of %d bytes could not be prepared; kept by its bytes alone", len(raw))
         redacted, card_found = redact_raw_bytes(raw)
@@ -68,16 +69,18 @@ def prepare_raw(raw: bytes) -> Prepared:
 
 
 def dedup_key(message_id: str | None, raw: bytes) -> str:
-    """The normalised Message-ID; a hash of it when too long; ``sha256:<header hash>`` when missing."""
+    """The normalised Message-ID; a hash of it when too long or not storable as it is (a NUL, bytes that
+    are not UTF-8: mended, two such ids could read alike); ``sha256:<header hash>`` when missing."""
     if not message_id:
         return "sha256:" + header_hash(raw)
-    if len(message_id) > DEDUP_KEY_MAX:
-        return "mid-sha256:" + hashlib.sha256(message_id.encode("utf-8", "replace")).hexdigest()
+    if len(message_id) > DEDUP_KEY_MAX or storable(message_id) != message_id:
+        return "mid-sha256:" + hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()
     return message_id
 
 
-def read_envelope(raw: bytes, parsed: Message | None = None) -> Envelope:
-    """Message-ID, sender address and subject from the headers alone; None where absent or unreadable.
+def read_envelope(raw: bytes, parsed: Message | None = None, *, mended: bool = True) -> Envelope:
+    """Message-ID, sender address and subject from the headers alone; None where absent or unreadable;
+    ``mended`` as the row holds them (a NUL or a lone surrogate made U+FFFD).
 
     ``parsed``, a parse of these very bytes (any policy), spares parsing the headers again: the parser
     keeps each header's source text as it is whatever the policy (``raw_items``), and that text is
@@ -90,14 +93,25 @@ def read_envelope(raw: bytes, parsed: Message | None = None) -> Envelope:
             key = name.lower()
             if key in _ENVELOPE and key not in found:  # the first one, as Message.get
                 found[key] = str(compat32.header_fetch_parse(name, value))
+                if key == "message-id" and _has_surrogates(str(value)):
+                    # Bytes that are not UTF-8: kept as they came (the parse reads each as U+FFFD, and two
+                    # different ids would read alike); the key is then a hash of them (``dedup_key``).
+                    found[key] = str(value)
         mid = normalize_message_id(decode_header_value(found.get("message-id", "")))
         sender = _address(found.get("from", ""))
         subject = decode_header_value(found.get("subject", "")) or None
     except Exception:  # headers beyond repair: identified by their hash, named by nothing
         return Envelope(None, None, None)
-    # As the row will hold them (a NUL or a lone surrogate made U+FFFD), so that the dedup key looked up
-    # is the key stored.
-    return Envelope(*(storable(value) if value else value for value in (mid, sender, subject)))
+    envelope = Envelope(mid, sender, subject)
+    return _mended(envelope) if mended else envelope
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _mended(envelope: Envelope) -> Envelope:
+    return Envelope(*(storable(value) if value else value for value in astuple(envelope)))
 
 
 _ENVELOPE = frozenset({"message-id", "from", "subject"})

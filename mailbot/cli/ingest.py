@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from mailbot.app import create_app
 from mailbot.cli.common import get_config
+from mailbot.cli.exits import EX_DATAERR, EX_NOINPUT, EX_OK, EX_TEMPFAIL
 from mailbot.cli.output import print_error, print_line
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundStatus
@@ -32,11 +33,6 @@ from mailbot.inbound.store import StoreResult, store_raw
 from mailbot.paths import rules_dir
 
 log = logging.getLogger(__name__)
-
-EX_OK = 0
-EX_DATAERR = 65
-EX_NOINPUT = 66
-EX_TEMPFAIL = 75
 
 
 def register(sub: Any) -> None:

@@ -19,6 +19,7 @@ from mailbot.app import App, create_app
 from mailbot.config import ImapConfig
 from mailbot.db.models import InboundMessage, InboundStatus
 from mailbot.inbound.imap import connect_imap, drain_mailbox
+from mailbot.inbound.imap_connection import UNKNOWN
 from mailbot.inbound.imap_mover import Mover, UidValidityChanged
 from mailbot.inbound.rules import RuleSet
 from mailbot.testing.dovecot import DovecotServer, make_server_dir
@@ -135,8 +136,11 @@ def test_a_move_failing_on_the_second_connection_fails_the_pass_and_the_next_pas
     assert left  # what the failed move held, still in the folder
     first = rows(app)
     assert first and all(r.status != InboundStatus.RECEIVED for r in first)  # stored and processed
-    # What did move before the failure is recorded where it went; what did not, nowhere.
-    assert all((r.server_folder is None) is (r.uid in left) for r in first), [(r.uid, r.server_folder) for r in first]
+    # What did move before the failure is recorded where it went; what failed, as not known; what was not
+    # handed over yet, as not moved.
+    where = [(r.uid, r.server_folder) for r in first]
+    assert all((r.server_folder in (UNKNOWN, None)) is (r.uid in left) for r in first), (where, left)
+    assert UNKNOWN in {folder for _, folder in where}, where
     counters = drain_mailbox(app, rules)
     assert counters.stored == 7 - len(first) and counters.duplicates == 0
     assert len(rows(app)) == 7

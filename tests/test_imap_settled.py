@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 import mailbot.inbound.imap_connection as connection_module
 import mailbot.inbound.imap_mover as mover_module
 from mailbot.db.engine import transaction
-from mailbot.db.models import InboundStatus, Ticket
+from mailbot.db.models import InboundMessage, InboundStatus, Ticket
 from mailbot.inbound.imap import drain_mailbox
-from mailbot.inbound.imap_connection import LOST
+from mailbot.inbound.imap_connection import LOST, UNKNOWN
 from mailbot.inbound.rules import RuleSet
 from mailbot.inbound.tickets import close_ticket, reject_ticket
 from mailbot.testing.dovecot import DovecotServer
@@ -131,4 +131,50 @@ def test_a_crash_between_the_move_and_its_record_still_lets_the_message_leave_th
     settle(app, [r.id for r in moved])
     drain_mailbox(app, rules)  # the settled ones on from review, and the rest of the folder to review
     assert len(server.uids(PROCESSED)) == len(moved) and len(server.uids(REVIEW)) == 4 - len(moved)
+    assert_each_in_its_folder(app, server)
+
+
+@imap_only
+def test_a_kill_after_processing_and_before_the_folder_is_recorded_raises_no_false_alarm(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    """Processed and committed, killed before anything was recorded or moved: the next pass moves them as
+    leftovers, and does not take them for messages that went missing from the review folder."""
+    app = make_app(tmp_path, db_url, engine, server, parallel_moves=False)
+    raw = (Path(__file__).parent / "corpus" / "other_it.eml").read_bytes()
+    server.append([variant(raw, f"r{i}") for i in range(2)])
+
+    def die(*args: Any) -> None:
+        raise Crash("killed before the folder was recorded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(connection_module.MailboxConnection, "_record", die)
+        with pytest.raises(Crash):
+            drain_mailbox(app, rules)
+    assert all(r.status == InboundStatus.REVIEW and r.server_folder is None for r in rows(app))
+    settle(app, [r.id for r in rows(app)][:1])  # settled before the restart: it must not be taken as lost
+    with caplog.at_level(logging.WARNING, logger="mailbot.inbound.imap_connection"):
+        drain_mailbox(app, rules)
+    assert "not found" not in caplog.text
+    assert server.uids("INBOX") == [] and len(server.uids(PROCESSED)) == 1 and len(server.uids(REVIEW)) == 1
+    assert_each_in_its_folder(app, server)
+
+
+@imap_only
+def test_a_message_an_earlier_version_moved_without_a_record_leaves_the_review_folder_once_settled(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
+) -> None:
+    """Migration 0005 marks the rows an earlier version may have moved without recording where
+    (``UNKNOWN``): looked for in the review folder once settled, and moved on from there."""
+    app = make_app(tmp_path, db_url, engine, server)
+    raw = (Path(__file__).parent / "corpus" / "other_it.eml").read_bytes()
+    server.append([variant(raw, "old1")])
+    drain_mailbox(app, rules)
+    [row] = rows(app)
+    with transaction(app.sessions) as session:
+        session.execute(update(InboundMessage).values(server_folder=UNKNOWN))
+    settle(app, [row.id])
+    assert drain_mailbox(app, rules).moved == {PROCESSED: 1}
+    assert server.uids(REVIEW) == []
     assert_each_in_its_folder(app, server)

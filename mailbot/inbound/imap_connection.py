@@ -33,7 +33,7 @@ from email.message import Message
 
 from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import IMAPClientError
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from mailbot.app import App
 from mailbot.db.engine import transaction
@@ -62,7 +62,12 @@ from mailbot.inbound.understand import Reading
 log = logging.getLogger(__name__)
 
 SETTLED_BATCH = 100  # settled messages moved out of the review folder per pass
-LOST = ""  # server_folder of a message looked for in the review folder and not found there
+# server_folder beside the folder names: NULL, not moved (yet); UNKNOWN, perhaps moved and not known where
+# (a move whose answer failed, or one made by an earlier version, which recorded the folder only after
+# moving: migration 0005), looked for in the review folder once settled; LOST, looked for there and not
+# found, never looked for again.
+UNKNOWN = "?"
+LOST = ""
 
 
 Clock = Callable[[], datetime]
@@ -419,9 +424,9 @@ class MailboxConnection:
         find it by, is left alone and no longer looked for (``server_folder`` empty, with a log line).
         At most ``SETTLED_BATCH`` a pass. How many were moved."""
         imap = self.config.imap
-        # Also those with no folder recorded: moved by an earlier version that recorded the folder only
-        # after the move, and killed in between. Looked for once; not found, they are LOST.
-        where = or_(InboundMessage.server_folder == imap.review_folder, InboundMessage.server_folder.is_(None))
+        # Also those perhaps moved there unrecorded (UNKNOWN). Looked for once; not found, they are LOST.
+        # Not those with no folder yet: still in the incoming folder, moved as leftovers.
+        where = InboundMessage.server_folder.in_([imap.review_folder, UNKNOWN])
         with self.app.sessions() as session:
             settled = session.execute(
                 select(InboundMessage.id, InboundMessage.message_id, InboundMessage.status)
@@ -498,13 +503,13 @@ class MailboxConnection:
         """A move failed: where its messages are is not known (most likely still in the incoming folder,
         moved again as leftovers; or moved, the answer lost: then looked for once settled)."""
         try:
-            self._record({None: inbound_ids})
+            self._record({UNKNOWN: inbound_ids})
         except Exception as exc:  # the move's own error is the one to raise
             log.warning("imap %s: could not record that a move failed: %s", self.key, type(exc).__name__)
 
-    def _record(self, moved: dict[str | None, list[int]]) -> None:
+    def _record(self, moved: dict[str, list[int]]) -> None:
         """Where the messages are on the server, or are being moved to (``inbound_message.server_folder``;
-        None: not known; ``LOST``: looked for and not found, never looked for again)."""
+        ``UNKNOWN`` and ``LOST``: see there)."""
         with transaction(self.app.sessions) as session:
             for folder, inbound_ids in moved.items():
                 session.execute(

@@ -100,3 +100,36 @@ def test_a_message_with_a_card_number_left_in_the_folder_by_a_crash_is_replaced_
     drain_mailbox(app, rules)  # the leftover goes where its status says, redacted
     assert_each_in_its_folder(app, server)
     assert server_copies(server) == [stored_copies(app)["case007@client.example.org"]]
+
+
+class CrashAfterAppend:
+    """A connection that dies right after the server took the redacted copy, before the original is deleted."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def append(self, *args: Any, **kw: Any) -> Any:
+        self._client.append(*args, **kw)
+        raise Crash("killed after the APPEND")
+
+
+@imap_only
+def test_a_kill_between_the_redacted_copy_and_the_deletion_of_the_original_leaves_one_copy(
+    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
+) -> None:
+    app = make_app(tmp_path, db_url, engine, server)
+    server.append([crlf(WITH_CARD), crlf(variant(WITHOUT, "p1"))])
+
+    def connect(imap: ImapConfig) -> Any:
+        return CrashAfterAppend(connect_imap(imap))
+
+    with pytest.raises(Crash):
+        drain_mailbox(app, rules, connect=connect)
+    assert len(server_copies(server)) == 3  # the original still in the incoming folder, its copy in review
+    drain_mailbox(app, rules)  # the copy is there already: only the original goes
+    assert_each_in_its_folder(app, server)
+    copies = server_copies(server)
+    assert len(copies) == 2 and copies.count(stored_copies(app)["case007@client.example.org"]) == 1

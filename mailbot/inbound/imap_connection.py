@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,7 +38,7 @@ from sqlalchemy import select, update
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, InboundStatus, MailboxState
-from mailbot.inbound.imap_mover import MoveJob, Mover, expunge_uids, move_uids
+from mailbot.inbound.imap_mover import MoveJob, Mover, UidValidityChanged, expunge_uids, move_uids
 from mailbot.inbound.imap_plan import (
     FetchPlan,
     FolderState,
@@ -234,26 +234,49 @@ class MailboxConnection:
     def _handle_leftovers(self, plan: FetchPlan) -> None:
         with self.app.sessions() as session:
             rows = session.execute(
-                select(InboundMessage.uid, InboundMessage.status, InboundMessage.id).where(
-                    InboundMessage.mailbox == self.key,
-                    InboundMessage.uidvalidity == plan.uidvalidity,
-                    InboundMessage.uid.in_(plan.leftover),
-                )
-            ).all()
-        known = {int(uid): InboundStatus(status) for uid, status, _ in rows if uid is not None}
-        ids = {int(uid): int(row_id) for uid, _, row_id in rows if uid is not None}
+                select(InboundMessage.uid, InboundMessage.status, InboundMessage.id, InboundMessage.message_id,
+                       InboundMessage.card_number_detected)
+                .where(InboundMessage.mailbox == self.key, InboundMessage.uidvalidity == plan.uidvalidity,
+                       InboundMessage.uid.in_(plan.leftover))
+            ).all()  # fmt: skip
+        known = {int(r.uid): InboundStatus(r.status) for r in rows if r.uid is not None}
+        ids = {int(r.uid): int(r.id) for r in rows if r.uid is not None}
         flags = self.client.get_flags(list(plan.leftover)) if self.method != "move" else {}
         deleted = [int(uid) for uid, f in flags.items() if DELETED in f]
         lp = plan_leftovers(self.config, plan.leftover, known, deleted)
         if lp.moves or lp.expunge:
             log.info("imap %s: moving %d message(s) stored before but left in the folder", self.key,
                      sum(len(v) for v in lp.moves.values()) + len(lp.expunge))  # fmt: skip
+        replaced = {int(r.uid): r.message_id for r in rows if r.uid is not None and r.card_number_detected}
+        copied = self._copied_before(lp.moves, replaced, plan.uidvalidity)
+        if copied:  # their redacted copy is in the target already: only the original is left to delete
+            self.client.add_flags(sorted(copied), [DELETED])
         for folder, uids in lp.moves.items():
-            self._move(folder, [(u, ids[u]) for u in uids])
-        if lp.expunge:
-            self._expunge(list(lp.expunge))
+            if pairs := [(u, ids[u]) for u in uids if u not in copied]:
+                self._move(folder, pairs)
+        if lp.expunge or copied:
+            self._expunge(sorted({*lp.expunge, *copied}))
         if lp.refetch:
             self._take(lp.refetch, plan.uidvalidity)
+
+    def _copied_before(self, moves: Mapping[str, Sequence[int]], replaced: Mapping[int, str | None],
+                       uidvalidity: int) -> set[int]:  # fmt: skip
+        """Of the leftovers to replace by their redacted copy (``replaced``: UID -> Message-ID), those whose
+        copy is in their target folder already: a kill came between the APPEND and the deletion of the
+        original. Looked for there by Message-ID (a message with none is replaced again), then the incoming
+        folder is selected again, under the same UIDVALIDITY."""
+        wanted = {folder: [u for u in uids if replaced.get(u)] for folder, uids in moves.items()}
+        wanted = {folder: uids for folder, uids in wanted.items() if uids}
+        if not wanted:
+            return set()
+        copied: set[int] = set()
+        for folder, uids in wanted.items():
+            self.client.select_folder(self.server_names[folder], readonly=True)
+            copied |= {u for u in uids if self._uids_of(replaced[u] or "")}
+        selected = self.client.select_folder(self.server_names[self.config.imap.folder])
+        if int(selected[b"UIDVALIDITY"]) != uidvalidity:
+            raise UidValidityChanged(f"imap {self.key}: UIDVALIDITY {uidvalidity} changed during the pass")
+        return copied
 
     def _take(self, uids: Sequence[int], uidvalidity: int) -> None:
         """Fetch, store (one COMMIT per batch), process (one transaction per batch), then move, in

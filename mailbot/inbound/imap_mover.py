@@ -55,8 +55,9 @@ def move_uids(
 
     A UID in ``replacements`` (a message stored with a card number) is not moved: its redacted copy is
     appended to ``target`` with the original's INTERNALDATE, then the original is deleted. A kill between
-    the two leaves the original in the incoming folder, replaced again by the next pass: at worst two
-    redacted copies in ``target``, never the card number."""
+    the two leaves the original in the incoming folder; the next pass finds the copy in ``target`` by its
+    Message-ID and only deletes the original (``imap_connection``: a message with no Message-ID is
+    copied again: two redacted copies, never the card number)."""
     replaced = [u for u in uids if replacements and u in replacements]
     moved = [u for u in uids if not (replacements and u in replacements)]
     if replaced and replacements:

@@ -10,8 +10,10 @@ from email.message import EmailMessage
 import pytest
 from stdnum import iban, luhn
 
-from mailbot.inbound.cards import find_card_numbers, redact_raw_message, redact_text
+from mailbot.inbound.cards import find_card_numbers, redact_html, redact_text
+from mailbot.inbound.htmltext import html_to_text
 from mailbot.inbound.mime import parse_message
+from mailbot.inbound.redaction import redact_raw_message
 from tests.tnef_bytes import build_tnef, embedded_message, outlook, winmail_part
 
 VISA = "4111 1111 1111 1111"
@@ -55,7 +57,6 @@ def test_cards_are_masked_keeping_the_last_four_digits(text: str, expected: str)
         "tel. +39 333 123 4567 890",
         "chiamare 0039 3331234567",
         "dal 2024-01-15 2024-02-15",
-        "4111  1111  1111  1111",  # double spaces: not one number
         "numero 41111111111111111111",  # 20 digits
     ],
 )
@@ -280,3 +281,89 @@ def test_attached_message_with_a_card_becomes_its_redacted_text() -> None:
         ("x_y.pdf", PDF),  # a record separator (a line break to the generator) made safe
         ("Re.msg.txt", f"Carta {MASK}".encode()),
     ]
+
+
+# Issue 9: every way people (and their mail programs) split the digits of a card.
+SPLIT_CARDS = [
+    "4111.1111.1111.1111",
+    "4111/1111/1111/1111",
+    "4111_1111_1111_1111",
+    "4111  1111  1111  1111",  # double spaces
+    "4111\t1111\t1111\t1111",
+    "4111 1111\n1111 1111",  # a line wrap
+    "4111 1111\r\n> 1111 1111",  # a line wrap in a quoted reply
+    "4111 - 1111 - 1111 - 1111",
+    "4111\u20131111\u20131111\u20131111",  # en dashes
+    "4111\u200b1111\u200b1111\u200b1111",  # zero-width spaces
+    "\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11",  # full width
+    "\uff14\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11",
+    "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+    "41 11 11 11 11 11 11 11",
+]
+
+
+@pytest.mark.parametrize("card", SPLIT_CARDS)
+def test_cards_split_every_way_are_masked(card: str) -> None:
+    redacted, found = redact_text(f"la carta: {card} grazie")
+    assert found and redacted == f"la carta: {MASK} grazie"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<span>4111</span><span>1111</span><span>1111</span><span>1111</span>",
+        '4111</span>\n  <span style="font-size:11.0pt;color:#1F497D">1111</span> 1111<b>1111</b>',
+        "4111<br>1111<br>1111<br>1111",
+        "<td>4111</td><td>1111</td><td>1111</td><td>1111</td>",
+        "4111&nbsp;1111&#160;1111&#xA0;1111",
+        "&#52;&#49;&#49;&#49; &#x31;111 1111 1111",  # digits written as character references
+    ],
+)
+def test_cards_split_by_html_are_masked(html: str) -> None:
+    redacted, found = redact_html(f"<p>carta {html} grazie</p>")
+    assert found
+    assert MASK in redacted and "1111 1111" not in redacted
+    assert _digits_only(html_to_text(redacted)).count("1111") <= 1  # only the last four digits remain
+
+
+def test_html_structure_between_the_groups_is_kept() -> None:
+    redacted, found = redact_html("<table><tr><td>4111</td><td>1111</td><td>1111</td><td>1111</td></tr></table>")
+    assert found and redacted.count("<td>") == 4 and redacted.count("</td>") == 4
+
+
+def test_a_card_on_the_line_after_a_phone_number_is_found() -> None:
+    redacted, found = redact_text(f"tel. +39 333 1234567\n{VISA}")
+    assert found and redacted == f"tel. +39 333 1234567\n{MASK}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "periodo 10/01/2024 - 19/02/2024",
+        "dal 11.01.2024 18.02.2024",
+        "date 2024/01/10 2024/02/19",
+        "tel. +39 333 106 4567 890",
+        "tel. + 39 333 111 4567 890",
+        f"IBAN: {TRAP_IBAN.replace(' ', chr(10), 1)}",
+        "IBAN DE89 3704 0044 0532 0130 00",
+    ],
+)
+def test_more_numbers_that_are_not_cards_stay(text: str) -> None:
+    assert redact_text(text) == (text, False)
+
+
+def test_the_dates_and_phone_numbers_would_be_cards_without_their_rules() -> None:
+    assert luhn.is_valid("1001202419022024") and luhn.is_valid("1101202418022024")
+    assert luhn.is_valid("2024011020240219")
+    assert luhn.is_valid("3331064567890") and luhn.is_valid("3331114567890")
+
+
+def test_a_digit_run_glued_to_letters_is_not_a_card() -> None:
+    assert redact_text("TRN0306912345678901234567890IT e X4111111111111111") == (
+        "TRN0306912345678901234567890IT e X4111111111111111",
+        False,
+    )
+
+
+def _digits_only(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())

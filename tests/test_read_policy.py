@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from mailbot.inbound import mime
-from mailbot.inbound.cards import redact_and_parse, redact_raw_message
 from mailbot.inbound.mime import READ_POLICY
+from mailbot.inbound.redaction import redact_and_parse, redact_raw_message
 from mailbot.inbound.understand import read_message
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.eml"))

@@ -15,8 +15,8 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parseaddr
 
-from mailbot.inbound.cards import redact_and_parse
 from mailbot.inbound.mime import decode_header_value, header_hash, normalize_message_id
+from mailbot.inbound.redaction import redact_and_parse
 
 DEDUP_KEY_MAX = 300  # InboundMessage.dedup_key's length
 SENDER_MAX = 320

@@ -23,12 +23,13 @@ from typing import Any
 
 from mailbot.inbound.addresses import is_own_address
 from mailbot.inbound.bounces import BounceInfo
-from mailbot.inbound.cards import redact_and_parse, redact_text
+from mailbot.inbound.cards import redact_text
 from mailbot.inbound.classify import classify
 from mailbot.inbound.engine import Decision, Facts, RuleChecks, TraceEntry, evaluate, precheck
 from mailbot.inbound.extract import InvalidValue, extract_fields
 from mailbot.inbound.mime import ParsedMessage, parse_message
 from mailbot.inbound.quotes import split_reply
+from mailbot.inbound.redaction import redact_and_parse
 from mailbot.inbound.rules import DEFAULT_REVIEW_THRESHOLD, SENSITIVE_INTENTS, RuleSet
 
 LIST_FIELDS = frozenset({"cig", "cup"})

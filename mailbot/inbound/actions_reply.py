@@ -103,7 +103,7 @@ def confirm_approval(
     reading = read_message(load_raw(inbound), redacted=True)
     stored = inbound.understanding or {}
     u = Understanding(
-        reading=replace(reading, card_number_detected=inbound.card_number_detected),
+        reading=replace(reading, card_number_detected=inbound.card_number_detected or reading.card_number_detected),
         intent=ticket.intent,
         rule=stored.get("rule"),
         confidence=float(stored.get("confidence") or 0.0),
@@ -147,10 +147,16 @@ def reply_context(r: Reply, template: str) -> ReplyContext:
         understood=understood,
         invalid=tuple(ReplyInvalid(v.field, v.value, v.reason) for v in r.u.invalid),
         pa_missing=pa_missing(r) if template == "reply_pa_details" else (),
-        card_number_detected=r.u.reading.card_number_detected or r.inbound.card_number_detected,
+        card_number_detected=card_found(r),
+        card_number_removed=card_found(r) and not r.u.reading.card_number_kept,
         years_asked=r.years_asked,
         services=tuple(service_info(s) for s in r.services) if own else (),
     )
+
+
+def card_found(r: Reply) -> bool:
+    """A card number came in the message (found when it was stored, or in the copy read now)."""
+    return r.u.reading.card_number_detected or r.inbound.card_number_detected
 
 
 def pa_missing(r: Reply) -> tuple[str, ...]:

@@ -50,6 +50,9 @@ class Reading:
     fields: Mapping[str, Any]
     invalid: tuple[InvalidValue, ...]
     card_number_detected: bool
+    # A card number still to be seen in ``raw`` (a copy stored before card numbers were masked
+    # everywhere): then no reply may say it was removed.
+    card_number_kept: bool = False
     # The rules checked ahead on this reading (``with_rule_checks``, by the reading worker): then
     # ``decide`` only checks the matched customer's kind.
     rule_checks: RuleChecks | None = field(default=None, compare=False, repr=False)
@@ -100,10 +103,14 @@ def read_message(
     text, card_in_text = redact_text(msg.text)
     new_text, card_in_reply = redact_text(split_reply(text).new_text)
     sources = [new_text]
+    card_in_forwarded = False
     for block in msg.forwarded:
         if not is_own_copy(block, own_addresses):
-            sources.append(redact_text(block)[0])
+            redacted_block, found = redact_text(block)
+            sources.append(redacted_block)
+            card_in_forwarded |= found
     fields, invalid = merge_extractions(sources)
+    kept = card_in_text or card_in_reply or card_in_forwarded
     return Reading(
         raw=raw,
         message=msg,
@@ -113,7 +120,8 @@ def read_message(
         new_text=new_text.strip(),
         fields=fields,
         invalid=invalid,
-        card_number_detected=card_in_raw or card_in_text or card_in_reply,
+        card_number_detected=card_in_raw or kept,
+        card_number_kept=kept,
     )
 
 

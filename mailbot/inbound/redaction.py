@@ -77,7 +77,7 @@ def is_clean(raw: bytes, parsed: Message | None = None, *, recheck: bool = True)
             message = email.message_from_bytes(raw, policy=READ_POLICY)
         except Exception:
             message = None
-    if contains_card_number(_scannable(raw, message), Syntax.RAW):
+    if any(contains_card_number(_blank(text, _kept_spans(text, message)), Syntax.RAW) for text in _raw_readings(raw)):
         return False
     if recheck and message is not None:
         try:
@@ -89,21 +89,33 @@ def is_clean(raw: bytes, parsed: Message | None = None, *, recheck: bool = True)
 
 
 def cross_out(raw: bytes) -> bytes:
-    """Every card number written in ``raw`` crossed out in place, but in the identifiers and boundaries."""
+    """Every card number written in ``raw`` crossed out in place, read byte for byte and as UTF-8, but
+    in the identifiers and boundaries."""
     try:
         message: Message | None = email.message_from_bytes(raw, policy=READ_POLICY)
     except Exception:
         message = None
-    text = raw.decode("latin-1")
-    kept = _kept_spans(text, message)
-    crossed = redact_in_place(_blank(text, kept))[0]
-    pieces: list[str] = []
-    last = 0
-    for start, end in kept:  # what was blanked comes back as it was
-        pieces += [crossed[last:start], text[start:end]]
-        last = end
-    pieces.append(crossed[last:])
-    return "".join(pieces).encode("latin-1")
+    for codec in _raw_codecs(raw):
+        text = raw.decode(codec, "surrogateescape")
+        kept = _kept_spans(text, message)
+        crossed = redact_in_place(_blank(text, kept))[0]
+        pieces: list[str] = []
+        last = 0
+        for start, end in kept:  # what was blanked comes back as it was
+            pieces += [crossed[last:start], text[start:end]]
+            last = end
+        pieces.append(crossed[last:])
+        raw = "".join(pieces).encode(codec, "surrogateescape")
+    return raw
+
+
+def _raw_codecs(raw: bytes) -> tuple[str, ...]:
+    """How the bytes of a message are read as they are: one character a byte, and as UTF-8."""
+    return ("latin-1",) if raw.isascii() else ("latin-1", "utf-8")
+
+
+def _raw_readings(raw: bytes) -> list[str]:
+    return [raw.decode(codec, "surrogateescape") for codec in _raw_codecs(raw)]
 
 
 def headers_only(raw: bytes) -> bytes:
@@ -171,11 +183,6 @@ def _envelope_holds_card(raw: bytes, message: Message | None) -> bool:
 
     envelope = read_envelope(raw, message)
     return any(contains_card_number(value or "") for value in (envelope.subject, envelope.sender))
-
-
-def _scannable(raw: bytes, message: Message | None) -> str:
-    text = raw.decode("latin-1")
-    return _blank(text, _kept_spans(text, message))
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:

@@ -349,4 +349,13 @@ def redact_opaque(text: str) -> tuple[str, bool]:
 
     text = _BASE64_BLOCK.sub(block, text)
     text, crossed = redact_in_place(text)
+    data = text.encode("utf-8", "surrogateescape")  # how the parser keeps 8-bit text
+    if not data.isascii():  # digits of other scripts, written in UTF-8
+        try:
+            wide, crossed_wide = redact_in_place(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            crossed_wide = False
+        if crossed_wide:
+            text = wide.encode("utf-8").decode("utf-8", "surrogateescape")
+            crossed = True
     return text, found or crossed

@@ -136,18 +136,25 @@ _TOKEN_MARKS = {Syntax.TEXT: "&", Syntax.HTML: "&<", Syntax.RAW: "&<="}
 _DIGIT_REFERENCE = re.compile(r"&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));?")
 _TAG_WITH_DIGITS = re.compile(rf"<[^<>\d]*+(?:\d[^<>\d]*+){{{MIN_DIGITS},}}>")
 
-# The first pass reads the view as one byte per character: its digits, ``|`` for a gap character,
-# NUL for anything else; characters past ASCII are first made a space (gaps) or left to break.
+# The first pass reads the view as one byte per character: its digits, ``|`` for a gap character (``n``
+# for a line break, two of which end a run but in HTML), NUL for anything else; characters past ASCII
+# are first made a space (gaps) or left to break; a carriage return is dropped.
 _CLASSES = {
-    syntax: bytes(c if 48 <= c <= 57 else ord("|") if c < 0x80 and chr(c) in gaps else 0 for c in range(256))
+    syntax: bytes(
+        c if 48 <= c <= 57 else ord("n") if c == 10 and syntax is not Syntax.HTML else ord("|")
+        if c < 0x80 and chr(c) in gaps else 0 for c in range(256)
+    )
+    for syntax, gaps in _GAP_CHARACTERS.items()
+}  # fmt: skip
+_LINE_TO_GAP = bytes(ord("|") if c == ord("n") else c for c in range(256))
+_WIDE_GAPS = {
+    syntax: re.compile(f"[{_characters(frozenset(c for c in gaps if ord(c) > 0x7F))}]")
     for syntax, gaps in _GAP_CHARACTERS.items()
 }
-_WIDE_GAPS = {syntax: {ord(c): " " for c in gaps if ord(c) > 0x7F} for syntax, gaps in _GAP_CHARACTERS.items()}
 _BREAKERS = {syntax: re.compile(f"[^0-9{_characters(gaps)}]") for syntax, gaps in _GAP_CHARACTERS.items()}
 
 _DIGITS = re.compile(r"[0-9]+")
 _DIGIT = re.compile(r"[0-9]")
-_NOT_DIGITS = re.compile(r"[^0-9]+")
 
 
 def _listed_date() -> re.Pattern[str]:
@@ -181,7 +188,7 @@ MaskFunction = Callable[[Found, str], str]  # a stretch found and its text -> wh
 def find_cards(text: str, syntax: Syntax = Syntax.TEXT) -> list[Found]:
     """Every stretch of ``text`` covered by card numbers, in order (see the module's docstring); in
     HTML and raw text, those inside the text of a tag as well."""
-    found = _near_windows(_view(text, syntax), syntax)
+    found = _near_windows(text, syntax)[1]
     if syntax is Syntax.TEXT or "<" not in text:
         return found
     return sorted(found + _cards_in_tags(text), key=lambda f: (f.start, -f.end))
@@ -216,15 +223,15 @@ def redact_html(html: str) -> tuple[str, bool]:
     """``html`` with every card number masked, tags between its groups kept; and whether there was one.
     With one, digits written as character references come back as digits."""
     decoded = decode_digit_references(html)
-    content = _near_windows(_view(decoded, Syntax.HTML), Syntax.HTML)
+    content = _near_windows(decoded, Syntax.HTML)[1]
     in_tags = _cards_in_tags(decoded) if "<" in decoded else []
     if not (content or in_tags):
         return html, False
     found = _outermost(sorted(content + in_tags, key=lambda f: (f.start, -f.end)))
 
     def mask(f: Found, span: str) -> str:  # the tags between the groups stay, their own text redacted
-        tags = (redact_text(m.group())[0] for m in _TOKENS[Syntax.HTML].finditer(span) if m.group()[0] == "<")
-        return MASK.format(last4=f.last4) + "".join(tags)
+        tags = "".join(m.group() for m in _TOKENS[Syntax.HTML].finditer(span) if m.group()[0] == "<")
+        return MASK.format(last4=f.last4) + _TAG_WITH_DIGITS.sub(lambda m: redact_text(m.group())[0], tags)
 
     return _replace(decoded, found, mask), True
 
@@ -232,8 +239,7 @@ def redact_html(html: str) -> tuple[str, bool]:
 def redact_in_place(text: str) -> tuple[str, bool]:
     """``text`` (raw bytes read as Latin-1) with the digits of every card number but the last four
     turned into ``X``: same length, same structure (boundaries, line lengths, escapes) around them."""
-    view = _view(text, Syntax.RAW)
-    content = _near_windows(view, Syntax.RAW)
+    view, content = _near_windows(text, Syntax.RAW)
     in_tags = _cards_in_tags(text) if "<" in text else []
     if not (content or in_tags):
         return text, False
@@ -291,19 +297,27 @@ def _view(text: str, syntax: Syntax) -> str:
 # The first pass: every digit of the view at once, runs read loosely (a superset of the exact runs).
 
 
-def _windows_passing(view: str, syntax: Syntax) -> bytes | None:
-    """Per digit of ``view``, how many windows passing the check cover it, any number of a run's gap
-    characters joining groups; None when no window passes."""
+def _windows_passing(text: str, syntax: Syntax) -> bytes | None:
+    """Per digit of ``text`` (but those of tokens), how many windows passing the check cover it, any
+    number of a run's gap characters joining groups; None when no window passes."""
+    if any(mark in text for mark in _TOKEN_MARKS[syntax]):
+        text = _TOKENS[syntax].sub(" ", text)  # offsets need not be kept here: digits are counted
+    view = ascii_digits(text)
     if not view.isascii():
-        view = view.translate(_WIDE_GAPS[syntax]).encode("utf-8", "surrogatepass").decode("latin-1")
-    return coverage(layout(view.encode("latin-1").translate(_CLASSES[syntax])))
+        view = _WIDE_GAPS[syntax].sub(" ", view).encode("utf-8", "surrogatepass").decode("latin-1")
+    classes = view.encode("latin-1").translate(_CLASSES[syntax], b"\r")
+    if syntax is not Syntax.HTML:  # a blank line ends a run (a line break is a gap character: "n")
+        classes = classes.replace(b"nn", b"\x00\x00").translate(_LINE_TO_GAP)
+    return coverage(layout(classes))
 
 
-def _near_windows(view: str, syntax: Syntax) -> list[Found]:
-    """The card numbers of ``view``: where the first pass found a window, the runs read exactly."""
-    covered = _windows_passing(view, syntax)
+def _near_windows(text: str, syntax: Syntax) -> tuple[str, list[Found]]:
+    """The view of ``text`` (when a window passes; else the text), and its card numbers: where the
+    first pass found a window, the runs read exactly."""
+    covered = _windows_passing(text, syntax)
     if covered is None:
-        return []
+        return text, []
+    view = _view(text, syntax)
     index = _DigitIndex(view)
     spans: list[tuple[int, int, bool]] = []  # start, end, whether a run may start at ``start``
     for low, high in _neighbourhoods(covered):
@@ -317,7 +331,7 @@ def _near_windows(view: str, syntax: Syntax) -> list[Found]:
     for start, end, whole in spans:
         for run in (_RUN if whole else _RUN_FROM_INSIDE)[syntax].finditer(view, start, end):
             found += _cards_in_run(view, run.start(), run.end())
-    return found
+    return view, found
 
 
 def _neighbourhoods(covered: bytes) -> list[tuple[int, int]]:
@@ -354,11 +368,11 @@ def _loose_end(view: str, at: int, syntax: Syntax) -> int:
 class _DigitIndex:
     """Where the n-th digit of a view stands, and how many stand before an offset."""
 
-    CHUNK = 256
+    CHUNK = 1024
 
     def __init__(self, view: str) -> None:
         self.view = view
-        counts = (len(_NOT_DIGITS.sub("", view[i : i + self.CHUNK])) for i in range(0, len(view), self.CHUNK))
+        counts = (_count_digits(view[i : i + self.CHUNK]) for i in range(0, len(view), self.CHUNK))
         self.before = list(accumulate(counts, initial=0))
 
     def offset(self, digit: int) -> int:
@@ -371,7 +385,7 @@ class _DigitIndex:
 
     def count_before(self, offset: int) -> int:
         chunk = offset // self.CHUNK
-        return self.before[chunk] + len(_NOT_DIGITS.sub("", self.view[chunk * self.CHUNK : offset]))
+        return self.before[chunk] + _count_digits(self.view[chunk * self.CHUNK : offset])
 
     def group_start(self, digit: int) -> int:
         at = self.offset(digit)
@@ -386,6 +400,11 @@ class _DigitIndex:
         return at
 
 
+def _count_digits(text: str) -> int:
+    """How many (ASCII) digits ``text`` holds."""
+    return sum(text.count(digit) for digit in "0123456789")
+
+
 # The exact reading of a run of the view: its groups, what is left out, its windows.
 
 
@@ -394,7 +413,7 @@ def _cards_in_run(view: str, start: int, end: int) -> list[Found]:
     protected = _protected_spans(view, start, end)
     if end - start <= SHORT_RUN:
         return _cards_in_short_run(view, start, end, protected)
-    run = view[start:end].translate(_WIDE_GAPS[Syntax.HTML])  # digits and gap characters only
+    run = _WIDE_GAPS[Syntax.HTML].sub(" ", view[start:end])  # digits and gap characters only
     classes = run.encode("latin-1", "replace").translate(_CLASSES[Syntax.HTML])
     found = layout(classes)
     if protected:  # their digits may not be in a window, nor next to one

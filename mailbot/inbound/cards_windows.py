@@ -49,7 +49,7 @@ def ascii_digits(text: str) -> str:
     if text.isascii():
         return text
     table = {ord(c): str(unicodedata.decimal(c)) for c in set(text) if c.isdecimal() and not c.isascii()}
-    return text.translate(table)
+    return text.translate(table) if table else text
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,8 @@ def redact_raw_message(raw: bytes) -> tuple[bytes, bool]:
 
 
 def redact_and_parse(raw: bytes) -> tuple[bytes, bool, EmailMessage | None]:
-    """``redact_raw_message``, and the parse of ``raw`` (``mime.READ_POLICY``) when it had nothing to
-    redact: then it is the parse of the very bytes returned, untouched, for ``mime.parse_message``."""
+    """``redact_raw_message``, and the parse (``mime.READ_POLICY``) of the very bytes returned when
+    there is one to spare (untouched, for ``mime.parse_message``, which then has the check's reading)."""
     try:
         message: EmailMessage | None = email.message_from_bytes(raw, policy=READ_POLICY)
         assert message is not None
@@ -59,18 +59,24 @@ def redact_and_parse(raw: bytes) -> tuple[bytes, bool, EmailMessage | None]:
         out = serialise(message, raw) if found else raw
     except Exception:  # malformed beyond what the parser tolerates: the bytes themselves
         message, found, out = None, False, raw
-    parsed = message if message is not None and not found else None
-    if is_clean(out, parsed, recheck=found):
+    clean, parsed = _check(out, message if message is not None and not found else None, recheck=found)
+    if clean:
         return out, found, parsed
     crossed = cross_out(out)
-    if is_clean(crossed, None, recheck=True):
-        return crossed, True, None
+    clean, parsed = _check(crossed, None, recheck=True)
+    if clean:
+        return crossed, True, parsed
     return headers_only(raw), True, None
 
 
-def is_clean(raw: bytes, parsed: Message | None = None, *, recheck: bool = True) -> bool:
+def is_clean(raw: bytes, parsed: EmailMessage | None = None, *, recheck: bool = True) -> bool:
     """No card number to be seen in ``raw`` by any reader (see the module's docstring). ``parsed`` is
     ``raw`` parsed with ``READ_POLICY``; ``recheck`` reads the parts again on a fresh parse."""
+    return _check(raw, parsed, recheck=recheck)[0]
+
+
+def _check(raw: bytes, parsed: EmailMessage | None, *, recheck: bool) -> tuple[bool, EmailMessage | None]:
+    """``is_clean``, and the parse of ``raw`` it read (None when the parser could not read it)."""
     message = parsed
     if message is None:
         try:
@@ -78,14 +84,15 @@ def is_clean(raw: bytes, parsed: Message | None = None, *, recheck: bool = True)
         except Exception:
             message = None
     if any(contains_card_number(_blank(text, _kept_spans(text, message)), Syntax.RAW) for text in _raw_readings(raw)):
-        return False
+        return False, message
     if recheck and message is not None:
         try:
             if redact_message(email.message_from_bytes(raw, policy=READ_POLICY)):
-                return False
+                return False, message
         except Exception:
             pass  # what the parser cannot read, the readers below and the bytes above were checked for
-    return not _holds_card(parse_message(raw, message)) and not _envelope_holds_card(raw, message)
+    clean = not _holds_card(parse_message(raw, message)) and not _envelope_holds_card(raw, message)
+    return clean, message
 
 
 def cross_out(raw: bytes) -> bytes:

@@ -9,6 +9,9 @@ Fields come from the new text of the reply and from forwarded messages, never fr
 our own email (nor from a forwarded copy of it). When several values are found the new text comes
 first; ``cig`` and ``cup`` keep every distinct value, other fields the first one.
 
+The reply splitter, the extractors and the rules read the first ``READ_LIMIT`` characters of the
+text; card numbers are masked in all of it.
+
 Mail nobody wrote (auto-replies, bounces, lists) is recorded and never answered: the rules give it
 ``other`` and it never needs review (a permanent bounce only marks an address undeliverable).
 """
@@ -33,6 +36,11 @@ from mailbot.inbound.redaction import redact_and_parse
 from mailbot.inbound.rules import DEFAULT_REVIEW_THRESHOLD, SENSITIVE_INTENTS, RuleSet
 
 LIST_FIELDS = frozenset({"cig", "cup"})
+# Characters of text the reply splitter, the extractors and the rules read (the new text first, then
+# forwarded messages): what a person writes fits many times over, and a message made to be slow (or
+# a rule's pattern that backtracks) costs no more than this, however large the message. Card numbers
+# are looked for in all of it.
+READ_LIMIT = 64 * 1024
 _FROM_LINE = re.compile(r"^[ \t>*]*(?:from|da|de|von)\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -101,14 +109,16 @@ def read_message(
     msg = parse_message(raw, parsed)
     classification = classify(msg, raw, own_addresses)
     text, card_in_text = redact_text(msg.text)
-    new_text, card_in_reply = redact_text(split_reply(text).new_text)
+    new_text, card_in_reply = redact_text(split_reply(within_limit(text)).new_text)
     sources = [new_text]
     card_in_forwarded = False
+    left = READ_LIMIT - len(new_text)
     for block in msg.forwarded:
-        if not is_own_copy(block, own_addresses):
-            redacted_block, found = redact_text(block)
-            sources.append(redacted_block)
-            card_in_forwarded |= found
+        redacted_block, found = redact_text(block)
+        card_in_forwarded |= found
+        if left > 0 and not is_own_copy(block, own_addresses):
+            sources.append(within_limit(redacted_block, left))
+            left -= len(sources[-1])
     fields, invalid = merge_extractions(sources)
     kept = card_in_text or card_in_reply or card_in_forwarded
     return Reading(
@@ -123,6 +133,15 @@ def read_message(
         card_number_detected=card_in_raw or kept,
         card_number_kept=kept,
     )
+
+
+def within_limit(text: str, limit: int | None = None) -> str:
+    """``text`` up to ``limit`` (READ_LIMIT) characters, cut at a line end when one is near."""
+    limit = READ_LIMIT if limit is None else limit
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    return text[: cut if cut > limit // 2 else limit]
 
 
 def decide(

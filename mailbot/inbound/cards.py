@@ -44,9 +44,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 from itertools import accumulate
+from typing import NamedTuple
 
 from mailbot.inbound.cards_windows import (
     MAX_DIGITS,
@@ -173,9 +174,8 @@ _IBAN_GROUP = re.compile(r"[A-Za-z0-9]+")
 _SPACED_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:(?:[ \u00a0]|\r?\n)[A-Za-z0-9]{1,4}){3,9}")
 
 
-@dataclass(frozen=True)
-class Found:
-    """A stretch of text covered by card numbers, and the last four digits of the stretch."""
+class Found(NamedTuple):
+    """A stretch of text covered by card numbers (``start``, ``end``), and its last four digits."""
 
     start: int
     end: int
@@ -198,7 +198,7 @@ def _cards_in_tags(text: str) -> list[Found]:
     """The card numbers in the text of the tags of ``text`` (an ``alt``, a ``title``, a comment)."""
     found: list[Found] = []
     for tag in _TAG_WITH_DIGITS.finditer(text):
-        found += [replace(f, start=f.start + tag.start(), end=f.end + tag.start()) for f in find_cards(tag.group())]
+        found += [f._replace(start=f.start + tag.start(), end=f.end + tag.start()) for f in find_cards(tag.group())]
     return found
 
 

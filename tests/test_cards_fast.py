@@ -11,16 +11,32 @@ from mailbot.inbound import cards
 from mailbot.inbound.cards import Syntax, find_cards
 from mailbot.inbound.cards_windows import MAX_DIGITS, MIN_DIGITS, Layout, coverage, is_luhn_valid, layout
 
+# What the card schemes issue, written out here as they publish it: first digits -> lengths.
+SCHEMES: list[tuple[tuple[str, ...], tuple[int, ...]]] = [
+    (("4",), (13, 16, 19)),  # Visa
+    (("51", "52", "53", "54", "55", "22", "23", "24", "25", "26", "27"), (16,)),  # Mastercard
+    (("22",), (16, 17, 18, 19)),  # Mir
+    (("34", "37"), (15,)),  # American Express
+    (("30", "36", "38", "39"), (14, 15, 16, 17, 18, 19)),  # Diners
+    (("35",), (16, 17, 18, 19)),  # JCB
+    (("50", "56", "57", "58", "6"), (13, 14, 15, 16, 17, 18, 19)),  # Maestro, Discover, UnionPay, RuPay
+    (("81", "82", "97"), (16,)),  # RuPay, Troy
+]
+
+
+def is_issued(number: str) -> bool:
+    return any(number.startswith(firsts) and len(number) in lengths for firsts, lengths in SCHEMES)
+
 
 def covered_slowly(digits: str, starts: bytes, ends: bytes, breaks: bytes) -> list[int]:
-    """Per digit, how many windows passing the Luhn check cover it, one window at a time."""
+    """Per digit, how many card numbers (issued, passing the Luhn check) cover it, one window at a time."""
     counts = [0] * len(digits)
     for start in range(len(digits)):
         for length in range(MIN_DIGITS, MAX_DIGITS + 1):
             end = start + length
             if end > len(digits) or starts[start] or ends[end] or any(breaks[start + 1 : end]):
                 continue
-            if luhn.is_valid(digits[start:end]):
+            if is_issued(digits[start:end]) and luhn.is_valid(digits[start:end]):
                 for at in range(start, end):
                     counts[at] += 1
     return counts
@@ -74,9 +90,11 @@ def luhn_complete(body: str) -> str:
 
 @st.composite
 def split_cards(draw: st.DrawFn) -> str:
-    """A number passing the check, 13 to 19 digits, in groups of any size and any gap."""
-    body = draw(st.text("0123456789", min_size=MIN_DIGITS - 1, max_size=MAX_DIGITS - 1))
-    number = luhn_complete(body)
+    """A card number (of a scheme, passing the check), 13 to 19 digits, in groups of any size and any gap."""
+    firsts, lengths = draw(st.sampled_from(SCHEMES))
+    first, length = draw(st.sampled_from(firsts)), draw(st.sampled_from(lengths))
+    number = luhn_complete(first + draw(st.text("0123456789", min_size=length - len(first) - 1,
+                                                max_size=length - len(first) - 1)))  # fmt: skip
     cuts = sorted(draw(st.sets(st.integers(1, len(number) - 1), max_size=6)))
     groups = [number[a:b] for a, b in zip([0, *cuts], [*cuts, len(number)], strict=True)]
     return draw(st.sampled_from([" ", "  ", ".", "-", "\n", "<b>", "&nbsp;", "=20"])).join(groups)

@@ -52,12 +52,18 @@ WRAPS = ["\n", "\n> "]
 FULL_WIDTH = str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19")
 
 
+# Card numbers as the schemes issue them: first digits and lengths (Visa, Mastercard, Amex, Diners,
+# JCB, Maestro and Discover, Mir, RuPay, Troy).
+ISSUERS = [("4", 16), ("4", 13), ("4", 19), ("51", 16), ("55", 16), ("2221", 16), ("2720", 16), ("34", 15),
+           ("37", 15), ("36", 14), ("300", 16), ("3528", 16), ("3589", 19), ("6011", 16), ("65", 19),
+           ("62", 17), ("50", 13), ("67", 18), ("2200", 19), ("81", 16), ("9792", 16)]  # fmt: skip
+
+
 @st.composite
 def card_numbers(draw: st.DrawFn) -> str:
-    """13 to 19 digits passing the Luhn check, starting as real cards do (or with any digit but 0)."""
-    length = draw(st.sampled_from([16, 16, 15, 13, 14, 17, 18, 19]))
-    first = draw(st.sampled_from("3456" * 3 + "12789"))
-    body = first + draw(st.text("0123456789", min_size=length - 2, max_size=length - 2))
+    """13 to 19 digits passing the Luhn check, starting as a card scheme's numbers of that length do."""
+    first, length = draw(st.sampled_from(ISSUERS))
+    body = first + draw(st.text("0123456789", min_size=length - len(first) - 1, max_size=length - len(first) - 1))
     return body + luhn.calc_check_digit(body)
 
 

@@ -1,9 +1,11 @@
 """Card numbers in text: found in time linear in the text, and masked so that only the last four
 digits remain (pure). ``redaction.py`` applies this to every part of a raw message.
 
-A card number is 13 to 19 digits passing the Luhn check, not starting with 0, written in one or more
-groups. The text is first read as a *view* of the same length where what is never a card digit
-stands as a gap: by syntax, character references (``&nbsp;``, ``&#160;``; ``TEXT``), also tags
+A card number is 13 to 19 digits passing the Luhn check, starting as a card scheme's numbers of that
+length start (``cards_windows.ISSUED``: Visa, Mastercard, American Express, Diners, JCB, Maestro,
+Discover, UnionPay, RuPay, Mir, Troy), written in one or more groups. The text is first read as a
+*view* of the same length where what is never a card digit stands as a gap: by syntax, character
+references (``&nbsp;``, ``&#160;``; ``TEXT``), also tags
 (``HTML``), also quoted-printable escapes (``=20``, soft line breaks; ``RAW``: the bytes of a message
 read as Latin-1). Between two groups of one number (a *gap*) may stand:
 - ``TEXT``: up to three separators (spaces of every width, tabs, zero-width spaces, soft hyphens,
@@ -17,9 +19,12 @@ references (``&#52;``) are digits, and the text of a tag (an ``alt`` or ``title`
 Not cards, by construction:
 - a group glued to a letter or longer than 19 digits (TRN ``...7890IT``, ``X054``-style IBAN groups,
   long references) breaks the run of groups it stands in;
-- a window starting with 0 (no card does; zero-padded references and phone numbers do);
+- a window no card scheme issues (starting with 0, 1, 7, or 13 digits but from 4: zero-padded
+  references, epoch milliseconds, ``YYYYMMDDhhmmss`` and the other numbers mail servers write);
 - the first digits (up to 15, as E.164 allows) after a ``+``: an international phone number;
 - a valid IBAN written in groups (its groups are left out);
+- numbers in the path of an address of the web (``https://x.it/1579/4531494/9012/52879``): its
+  slashes join no groups;
 - a valid date (``15/01/2024``, ``2024-01-15``, ``15.01.2024``) not joined to other digits by a
   ``-``, ``/`` or ``.``, as in ``10/01/2024 - 19/02/2024``: a list of dates. A number written in one
   style throughout (``41-11-1111-...``) is never taken for dates.
@@ -54,7 +59,7 @@ from mailbot.inbound.cards_windows import (
     MIN_DIGITS,
     ascii_digits,
     coverage,
-    is_luhn_valid,
+    is_card,
     layout,
 )
 from mailbot.inbound.identifiers import validate_iban
@@ -134,6 +139,7 @@ _TOKENS = {  # what the view blanks
     Syntax.RAW: re.compile(rf"{_TAG}|{_REFERENCE}|=(?:\r?\n|[0-9A-Fa-f]{{2}})"),
 }
 _TOKEN_MARKS = {Syntax.TEXT: "&", Syntax.HTML: "&<", Syntax.RAW: "&<="}
+_URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]{1,20}://|\bwww\.)(?:=\r?\n|[^\s<>\"'])+", re.I)  # QP breaks too
 _DIGIT_REFERENCE = re.compile(r"&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));?")
 _TAG_WITH_DIGITS = re.compile(rf"<[^<>\d]*+(?:\d[^<>\d]*+){{{MIN_DIGITS},}}>")
 
@@ -288,10 +294,18 @@ def _outermost(found: list[Found]) -> list[Found]:
 
 
 def _view(text: str, syntax: Syntax) -> str:
-    """``text`` as the card scan reads it, offsets kept: tokens as a space and PADs, digits in ASCII."""
+    """``text`` as the card scan reads it, offsets kept: tokens as a space and PADs, digits in ASCII,
+    the slashes of addresses of the web as NULs (a path's numbers are no groups of one number)."""
+    text = _break_urls(text)
     if any(mark in text for mark in _TOKEN_MARKS[syntax]):
         text = _TOKENS[syntax].sub(lambda m: " " + PAD * (m.end() - m.start() - 1), text)
     return ascii_digits(text)
+
+
+def _break_urls(text: str) -> str:
+    if "://" not in text and "www." not in text:
+        return text
+    return _URL.sub(lambda m: m.group().replace("/", "\x00"), text)
 
 
 # The first pass: every digit of the view at once, runs read loosely (a superset of the exact runs).
@@ -300,6 +314,7 @@ def _view(text: str, syntax: Syntax) -> str:
 def _windows_passing(text: str, syntax: Syntax) -> bytes | None:
     """Per digit of ``text`` (but those of tokens), how many windows passing the check cover it, any
     number of a run's gap characters joining groups; None when no window passes."""
+    text = _break_urls(text)
     if any(mark in text for mark in _TOKEN_MARKS[syntax]):
         text = _TOKENS[syntax].sub(" ", text)  # offsets need not be kept here: digits are counted
     view = ascii_digits(text)
@@ -467,7 +482,7 @@ def _cards_in_short_run(view: str, start: int, end: int, protected: list[tuple[i
             digits += groups[b][2]
             if b in left_out or len(digits) > MAX_DIGITS:
                 break
-            if len(digits) >= MIN_DIGITS and is_luhn_valid(digits):
+            if len(digits) >= MIN_DIGITS and is_card(digits):
                 covered.update(range(a, b + 1))
     found: list[Found] = []
     for a, b in _consecutive(sorted(covered)):

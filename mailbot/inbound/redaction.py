@@ -6,7 +6,8 @@ nothing of it but its headers.
    parameters, text bodies, preambles, broken multiparts, attached messages, winmail.dat), then
    written again (the very bytes when there was none);
 2. the result is checked as every reader of the stored copy will see it (``is_clean``): its bytes as
-   they are (``cards.Syntax.RAW``), but the message's identifiers and MIME boundaries; the same
+   they are (``cards.Syntax.RAW``), but the message's identifiers, machine headers and MIME
+   boundaries (``redaction_parts``); the same
    reading again on a fresh parse when something was masked; and what ``mime.parse_message`` and
    ``prepare.read_envelope`` give (the text of every part joined, HTML turned into text, forwarded
    messages, attachment names and text, subject, sender);
@@ -26,6 +27,7 @@ from mailbot.inbound.cards import Syntax, contains_card_number, redact_in_place
 from mailbot.inbound.mime import READ_POLICY, ParsedMessage, parse_message
 from mailbot.inbound.redaction_parts import (
     IDENTIFIERS,
+    MACHINE_HEADERS,
     is_text_like_type,
     redact_headers,
     redact_message,
@@ -38,8 +40,13 @@ NOTE = (
     "so its body was removed; only its headers were kept.\n"
 )
 # Headers that are no text: identifiers, and the MIME structure (boundaries; names are read as attachments').
-_NOT_TEXT = IDENTIFIERS | {"content-type", "content-disposition"}
+_NOT_TEXT = IDENTIFIERS | MACHINE_HEADERS | {"content-type", "content-disposition"}
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+# A machine header at the start of a line (the line break before it is matched: a literal the
+# regular expression engine looks for quickly, where a "^" is tried at every character).
+_MACHINE_FIELD = re.compile(
+    r"\n(?:" + "|".join(map(re.escape, sorted(MACHINE_HEADERS))) + r")[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*", re.I
+)
 _FIELD = re.compile(r"^([^:\s]+)[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*", re.M)
 
 
@@ -204,10 +211,12 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _kept_spans(text: str, message: Message | None) -> list[tuple[int, int]]:
-    """Where ``text`` holds the message's identifiers and its MIME boundaries, which stay as written."""
+    """Where ``text`` holds the message's identifiers, the machine headers of every part and the MIME
+    boundaries, which stay as written."""
     end = re.search(r"\r?\n\r?\n", text)
     head = text[: end.start()] if end else text
     spans = [(m.start(), m.end()) for m in _FIELD.finditer(head) if m.group(1).lower() in IDENTIFIERS]
+    spans += [(m.start(), m.end() - 1) for m in _MACHINE_FIELD.finditer("\n" + text)]  # in every part
     boundaries = set()
     for part in message.walk() if message is not None else ():
         if part.is_multipart():

@@ -3,7 +3,7 @@
 A guard, not a benchmark (``bench/reading.py`` has the figures): 5 MB of digit-heavy text (``1 1 1``,
 ``1234 5678``, long digit runs, digits with every separator, in plain, HTML and base64 parts) is read,
 ``prepare_raw`` then ``read_message`` and the rules, in under 2 s of CPU per MB, a bound generous
-for slow CI machines (it takes about 0.35 s per MB here). Growth is checked too: 5 MB may take at most
+for slow CI machines (about 0.5 s per MB here). Growth is checked too: 5 MB may take at most
 8 times what 1 MB takes, where linear work takes 5 times (less, with the fixed costs) and quadratic
 work 25. Times are this process's CPU time, which other processes on the machine do not change."""
 

@@ -10,15 +10,18 @@ from email.message import EmailMessage
 import pytest
 from stdnum import iban, luhn
 
-from mailbot.inbound.cards import find_card_numbers, redact_raw_message, redact_text
+from mailbot.inbound.cards import find_card_numbers, redact_html, redact_text
+from mailbot.inbound.htmltext import html_to_text
 from mailbot.inbound.mime import parse_message
+from mailbot.inbound.redaction import redact_raw_message
 from tests.tnef_bytes import build_tnef, embedded_message, outlook, winmail_part
 
 VISA = "4111 1111 1111 1111"
 MASK = "[CARTA RIMOSSA ****1111]"
 NOT_LUHN = "4111 1111 1111 1112"
-# A valid IBAN whose digit groups, taken alone, pass the Luhn check: the trap for a naive detector.
-TRAP_IBAN = "IT71 X054 2811 1010 1661 3186 091"
+# A valid IBAN whose digit groups, taken alone, read as a card number (a Visa passing the Luhn check):
+# the trap for a naive detector.
+TRAP_IBAN = "DE50 4485 0695 0699 2057 55"
 
 
 @pytest.mark.parametrize(
@@ -55,7 +58,6 @@ def test_cards_are_masked_keeping_the_last_four_digits(text: str, expected: str)
         "tel. +39 333 123 4567 890",
         "chiamare 0039 3331234567",
         "dal 2024-01-15 2024-02-15",
-        "4111  1111  1111  1111",  # double spaces: not one number
         "numero 41111111111111111111",  # 20 digits
     ],
 )
@@ -65,7 +67,7 @@ def test_numbers_that_are_not_cards_stay(text: str) -> None:
 
 
 def test_the_trap_iban_really_is_a_trap() -> None:
-    digits = TRAP_IBAN.split(" ", 2)[2]
+    digits = TRAP_IBAN.split(" ", 1)[1]
     assert iban.is_valid(TRAP_IBAN)
     assert find_card_numbers(digits) != []  # alone, its digits look like a card
 
@@ -280,3 +282,101 @@ def test_attached_message_with_a_card_becomes_its_redacted_text() -> None:
         ("x_y.pdf", PDF),  # a record separator (a line break to the generator) made safe
         ("Re.msg.txt", f"Carta {MASK}".encode()),
     ]
+
+
+# Issue 9: every way people (and their mail programs) split the digits of a card.
+SPLIT_CARDS = [
+    "4111.1111.1111.1111",
+    "4111/1111/1111/1111",
+    "4111_1111_1111_1111",
+    "4111  1111  1111  1111",  # double spaces
+    "4111\t1111\t1111\t1111",
+    "4111 1111\n1111 1111",  # a line wrap
+    "4111 1111\r\n> 1111 1111",  # a line wrap in a quoted reply
+    "4111 - 1111 - 1111 - 1111",
+    "4111\u20131111\u20131111\u20131111",  # en dashes
+    "4111\u200b1111\u200b1111\u200b1111",  # zero-width spaces
+    "\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11",  # full width
+    "\uff14\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11",
+    "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+    "41 11 11 11 11 11 11 11",
+]
+
+
+@pytest.mark.parametrize("card", SPLIT_CARDS)
+def test_cards_split_every_way_are_masked(card: str) -> None:
+    redacted, found = redact_text(f"la carta: {card} grazie")
+    assert found and redacted == f"la carta: {MASK} grazie"
+
+
+HTML_SPLIT_CARDS = [
+    "<span>4111</span><span>1111</span><span>1111</span><span>1111</span>",
+    '4111</span>\n  <span style="font-size:11.0pt;color:#1F497D">1111</span> 1111<b>1111</b>',
+    "4111<br>1111<br>1111<br>1111",
+    "<td>4111</td><td>1111</td><td>1111</td><td>1111</td>",
+    "4111&nbsp;1111&#160;1111&#xA0;1111",
+    "&#52;&#49;&#49;&#49; &#x31;111 1111 1111",  # digits written as character references
+]
+
+
+@pytest.mark.parametrize("html", HTML_SPLIT_CARDS)
+def test_cards_split_by_html_are_masked(html: str) -> None:
+    redacted, found = redact_html(f"<p>carta {html} grazie</p>")
+    assert found
+    assert MASK in redacted and "1111 1111" not in redacted
+    assert _digits_only(html_to_text(redacted)).count("1111") <= 1  # only the last four digits remain
+
+
+def test_html_structure_between_the_groups_is_kept() -> None:
+    redacted, found = redact_html("<table><tr><td>4111</td><td>1111</td><td>1111</td><td>1111</td></tr></table>")
+    assert found and redacted.count("<td>") == 4 and redacted.count("</td>") == 4
+
+
+def test_a_card_on_the_line_after_a_phone_number_is_found() -> None:
+    redacted, found = redact_text(f"tel. +39 333 1234567\n{VISA}")
+    assert found and redacted == f"tel. +39 333 1234567\n{MASK}"
+
+
+MORE_NOT_CARDS = {  # and why
+    "periodo 30/01/2024 - 15/02/2024": "a list of dates",
+    "dal 30.01.2024 15.02.2024": "a list of dates",
+    "tel. +49 30 123456786": "an international phone number",
+    "tel. + 49 30 123456786": "an international phone number, a space after the +",
+    f"IBAN: {TRAP_IBAN.replace(' ', chr(10), 1)}": "an IBAN wrapped after its country code",
+    "ora 1751047312688": "epoch milliseconds: no scheme issues 13 digits from 1",
+    "id a9mr64520715ab.7.1751047312683; Fri": "the SMTP id of a Google X-Received header",
+    "2017.04.29-192.0.2.225 20170429233445": "a date, an address, a date and time",
+    "2222 1111 1111 1112": "fails the Luhn check",
+    "https://x.example.com/t/1579/1264/0/4531494/9012/52879/9c": "the numbers of a web address's path",
+}
+
+
+@pytest.mark.parametrize("text", MORE_NOT_CARDS)
+def test_more_numbers_that_are_not_cards_stay(text: str) -> None:
+    assert redact_text(text) == (text, False)
+
+
+def test_the_dates_and_phone_numbers_would_be_cards_without_their_rules() -> None:
+    # Diners (30) numbers of 16 digits, a 13-digit Visa (4): only the date and phone rules keep them.
+    assert luhn.is_valid("3001202415022024") and luhn.is_valid("4930123456786")
+    assert luhn.is_valid("1751047312688")  # only the issuers' ranges keep it out
+
+
+@pytest.mark.parametrize(
+    "card",
+    ["4222222222222", "5555555555554444", "2223000048400011", "378282246310005", "30569309025904",
+     "3530111333300000", "6011111111111117", "6200000000000005", "6759649826438453", "2200000000000004"],
+)  # fmt: skip
+def test_every_scheme_is_a_card(card: str) -> None:
+    assert redact_text(f"carta {card}") == (f"carta [CARTA RIMOSSA ****{card[-4:]}]", True)
+
+
+def test_a_digit_run_glued_to_letters_is_not_a_card() -> None:
+    assert redact_text("TRN0306912345678901234567890IT e X4111111111111111") == (
+        "TRN0306912345678901234567890IT e X4111111111111111",
+        False,
+    )
+
+
+def _digits_only(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())

@@ -192,7 +192,7 @@ def test_already_redacted_raw_reads_the_same() -> None:
     MIME walk fewer; the flag of the raw's own card number is then the caller's to keep."""
     from pathlib import Path
 
-    from mailbot.inbound.cards import redact_raw_message
+    from mailbot.inbound.redaction import redact_raw_message
 
     for path in sorted((Path(__file__).parent / "corpus").glob("*.eml")):
         raw = path.read_bytes()

@@ -130,6 +130,7 @@ def ticket_view(session: Session, ticket: Ticket) -> dict[str, Any]:
             "fields": u.get("fields", {}),
             "invalid": u.get("invalid", []),
             "card_number_detected": inbound.card_number_detected,
+            "card_number_kept": bool(u.get("card_number_kept")),
             "review_reasons": u.get("review_reasons", []),
             "rules": u.get("rules", []),
             "reply_text": u.get("reply_text", ""),
@@ -180,7 +181,9 @@ def format_view(view: dict[str, Any]) -> list[str]:
     ]
     for bad in message["invalid"]:
         lines.append(f"  invalid: {bad['field']} {bad['value']!r}: {bad['reason']}")
-    if message["card_number_detected"]:
+    if message["card_number_detected"] and message["card_number_kept"]:
+        lines.append("  a card number was detected, and the stored copy of the message still holds it")
+    elif message["card_number_detected"]:
         lines.append("  a card number was detected (redacted everywhere)")
     if message["error"]:
         lines.append(f"  error: {message['error']}")

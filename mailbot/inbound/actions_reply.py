@@ -111,7 +111,7 @@ def approval_reply(session: Session, app: App, ticket: Ticket, order: Order | No
     reading = read_message(load_raw(inbound), redacted=True)
     stored = inbound.understanding or {}
     u = Understanding(
-        reading=replace(reading, card_number_detected=inbound.card_number_detected),
+        reading=replace(reading, card_number_detected=inbound.card_number_detected or reading.card_number_detected),
         intent=ticket.intent,
         rule=stored.get("rule"),
         confidence=float(stored.get("confidence") or 0.0),
@@ -156,7 +156,8 @@ def reply_context(r: Reply, template: str) -> ReplyContext:
         understood=understood,
         invalid=tuple(ReplyInvalid(v.field, v.value, v.reason) for v in r.u.invalid),
         pa_missing=pa_missing(shown) if template == "reply_pa_details" else (),
-        card_number_detected=r.u.reading.card_number_detected or r.inbound.card_number_detected,
+        card_number_detected=card_found(r),
+        card_number_removed=card_found(r) and not r.u.reading.card_number_kept,
         years_asked=shown.years_asked,
         services=tuple(service_info(s) for s in shown.services),
     )
@@ -169,6 +170,11 @@ def understood_fields(r: Reply) -> tuple[ReplyField, ...]:
         for name, found in r.u.fields.items()
         for value in (found if isinstance(found, list | tuple) else [found])
     )
+
+
+def card_found(r: Reply) -> bool:
+    """A card number came in the message (found when it was stored, or in the copy read now)."""
+    return r.u.reading.card_number_detected or r.inbound.card_number_detected
 
 
 def pa_missing(r: Reply) -> tuple[str, ...]:

@@ -39,7 +39,11 @@ _SUBJECTS = re.compile(
 )
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _SMTP_CODE = re.compile(r"(?<![\d.\-/:])([45])[0-5]\d(?=[ \-])")
-_ADDR = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
+# An address, its parts no longer than RFC 5321 allows: unbounded, a text of ``a.a.a...`` made
+# every start of a word scan to the end of the text (quadratic).
+_ADDR = (
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63}){1,8}"
+)
 _BODY_RECIPIENT = (
     re.compile(rf"(?:final|original)-recipient:\s*(?:rfc822\s*;)?\s*<?({_ADDR})", re.IGNORECASE),
     re.compile(rf"x-failed-recipients:\s*<?({_ADDR})", re.IGNORECASE),
@@ -57,6 +61,12 @@ _ORIGINAL_COPY = re.compile(
     r"|messaggio originale|undelivered message|returned message|original headers).*$",
     re.IGNORECASE | re.MULTILINE,
 )
+
+
+# A report says whom and why near its top: what follows (the message returned, whatever its size) is
+# not read for it.
+READ_CHARS = 64 * 1024
+READ_BYTES = 256 * 1024  # of the raw message, for flufl.bounce (its detectors search every line)
 
 
 @dataclass(frozen=True)
@@ -158,9 +168,9 @@ def read_dsn(raw_msg: Message) -> Dsn:
 
 
 def flufl_failures(raw: bytes) -> tuple[list[str], list[str]]:
-    """(temporary, permanent) recipients found by flufl.bounce's detectors."""
+    """(temporary, permanent) recipients found by flufl.bounce's detectors, in the first READ_BYTES."""
     try:
-        temporary, permanent = all_failures(email.message_from_bytes(raw, policy=policy.compat32))
+        temporary, permanent = all_failures(email.message_from_bytes(raw[:READ_BYTES], policy=policy.compat32))
     except Exception:
         return [], []
 
@@ -172,7 +182,8 @@ def flufl_failures(raw: bytes) -> tuple[list[str], list[str]]:
 
 
 def body_recipients(text: str, exclude: frozenset[str]) -> list[str]:
-    """Failed recipients named in a bounce body, most specific pattern first."""
+    """Failed recipients named in a bounce body (its first READ_CHARS), most specific pattern first."""
+    text = text[:READ_CHARS]
     copy = _ORIGINAL_COPY.search(text)
     if copy and copy.start() > 0:
         found = body_recipients(text[: copy.start()], exclude)
@@ -187,6 +198,7 @@ def body_recipients(text: str, exclude: frozenset[str]) -> list[str]:
 
 
 def is_permanent(statuses: list[str], actions: list[str], text: str) -> tuple[bool, str | None]:
+    text = text[:READ_CHARS]
     codes = [m.group(0) for status in statuses for m in [_STATUS.search(status)] if m]
     if not codes:
         codes = [m.group(0) for m in _STATUS.finditer(text) if m.group(1) in "45"][:1]

@@ -1,317 +1,514 @@
-"""Card numbers in text: found, and masked so that only the last four digits remain (pure).
+"""Card numbers in text: found in time linear in the text, and masked so that only the last four
+digits remain (pure). ``redaction.py`` applies this to every part of a raw message.
 
-A card number is 13 to 19 digits, written together or in groups split by single spaces, dashes or
-non-breaking spaces (``&nbsp;`` too, for HTML), passing the Luhn check. Not cards, by construction:
-- a digit group glued to letters or to other digits by other punctuation (TRN ``...7890IT``, order
-  numbers ``ORD-2024-000123``, ``X054``-style IBAN groups, Message-IDs in headers we never touch);
-- a valid IBAN written in groups (its digits are skipped as a whole);
-- numbers starting with 0 (no card does; phone numbers and zero-padded references do) or after "+"
-  (international phone numbers);
-- ISO and Italian dash dates (``2024-01-15``, ``15-01-2024``) inside the run.
-CRO references (11 digits) are too short to qualify. Digits split by HTML tags are not joined.
+A card number is 13 to 19 digits passing the Luhn check, starting as a card scheme's numbers of that
+length start (``cards_windows.ISSUED``: Visa, Mastercard, American Express, Diners, JCB, Maestro,
+Discover, UnionPay, RuPay, Mir, Troy), written in one or more groups. The text is first read as a
+*view* of the same length where what is never a card digit stands as a gap: by syntax, character
+references (``&nbsp;``, ``&#160;``; ``TEXT``), also tags
+(``HTML``), also quoted-printable escapes (``=20``, soft line breaks; ``RAW``: the bytes of a message
+read as Latin-1). Between two groups of one number (a *gap*) may stand:
+- ``TEXT``: up to three separators (spaces of every width, tabs, zero-width spaces, soft hyphens,
+  dashes, ``.``, ``/``, ``_``, their full-width forms, references), or fewer with one line break
+  among them, followed by the ``>`` and spaces of a quoted reply;
+- ``HTML``: any whitespace, separators and tags (``4111</span> <span>1111``): they show as one space;
+- ``RAW``: as ``TEXT``, with up to eight separators, tags and escapes.
+Digits are every Unicode decimal digit (full-width ``４１１１`` too); in HTML, digits written as
+references (``&#52;``) are digits, and the text of a tag (an ``alt`` or ``title``) is read as well.
 
-``redact_raw_message`` applies the same to a raw message: every text/* part (decoded from base64 or
-quoted-printable and from its charset, then encoded back the same way) and the free-text headers.
-A part whose charset is unknown or wrong is redacted byte for byte (digits are ASCII in every
-charset the mail carries); a message the parser cannot handle is redacted in its raw bytes.
+Not cards, by construction:
+- a group glued to a letter or longer than 19 digits (TRN ``...7890IT``, ``X054``-style IBAN groups,
+  long references) breaks the run of groups it stands in;
+- a window no card scheme issues (starting with 0, 1, 7, or 13 digits but from 4: zero-padded
+  references, epoch milliseconds, ``YYYYMMDDhhmmss`` and the other numbers mail servers write);
+- the first digits (up to 15, as E.164 allows) after a ``+``: an international phone number;
+- a valid IBAN written in groups (its groups are left out);
+- numbers in the path of an address of the web (``https://x.it/1579/4531494/9012/52879``): its
+  slashes join no groups;
+- a valid date (``15/01/2024``, ``2024-01-15``, ``15.01.2024``) not joined to other digits by a
+  ``-``, ``/`` or ``.``, as in ``10/01/2024 - 19/02/2024``: a list of dates. A number written in one
+  style throughout (``41-11-1111-...``) is never taken for dates.
+So a number written with several kinds of gap whose groups also read as a valid date is missed:
+that is the price of not masking every date range.
 
-A winmail.dat (TNEF) is binary and never rewritten: when its plain or HTML body, one of its text
-files or one of its attached messages holds a card number (or, when it cannot be opened, its raw bytes
-do), the whole part is replaced by a multipart marked ``X-Mailbot-Winmail: redacted`` holding its text
-and its files, redacted (an attached message holding one becomes its redacted text), which the parser
-lists and never opens again. What is not text inside it (compressed RTF bodies, other files) is not
-searched, as with any binary attachment.
+Every window of whole groups that is a card number is found, overlapping ones too, and each stretch
+they cover is masked as one (``[CARTA RIMOSSA ****1234]``, the last four digits of the stretch), so
+no card number survives a mask, even one hidden inside a longer run of digits.
+
+How it stays linear in the text with a small constant, whatever the text (``1 1 1 ...`` included):
+1. (``_windows_passing``) every digit of the view is checked at once, runs read loosely (any number
+   of gap characters joins two groups, anything else breaks the run): a few translations of the
+   whole text, then the Luhn sums of every window by big-integer arithmetic (``cards_windows``), with
+   no loop in Python over groups or windows;
+2. only around a window that passes (``_near_windows``), the runs are read exactly (``_RUN``) and
+   their groups one by one (dates, phone numbers, IBANs): work in proportion to the cards found.
 """
 
 from __future__ import annotations
 
-import base64
-import email
-import email.policy
-import hashlib
-import io
-import quopri
+import bisect
 import re
-from email.generator import BytesGenerator
-from email.message import EmailMessage, Message
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
+from enum import Enum
+from itertools import accumulate
+from typing import NamedTuple
 
-from stdnum import luhn
-
-from mailbot.inbound.identifiers import validate_iban
-from mailbot.inbound.mime import READ_POLICY, safe_filename
-from mailbot.inbound.winmail import (
-    MAX_PER_MESSAGE,
-    SUBSTITUTE_HEADER,
-    TNEF_SIGNATURE,
-    Winmail,
-    WinmailFile,
-    is_substitute,
-    is_winmail,
-    read_winmail,
+from mailbot.inbound.cards_windows import (
+    MAX_DIGITS,
+    MIN_DIGITS,
+    ascii_digits,
+    coverage,
+    is_card,
+    layout,
 )
+from mailbot.inbound.identifiers import validate_iban
 
 MASK = "[CARTA RIMOSSA ****{last4}]"
-MIN_DIGITS, MAX_DIGITS = 13, 19
-
-_SEPARATOR = r"(?:[ \-\u00a0]|&nbsp;|&#160;)"
-_RUN = re.compile(rf"(?<![\w+\-])(?<!\+ )\d+(?:{_SEPARATOR}\d+)*(?![\w\-])")
-_GROUP = re.compile(r"\d+")
-_SPACED_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ \u00a0][A-Za-z0-9]{1,4}){3,9}")
-_DATE = re.compile(r"(?<!\d)(?:\d{4}-\d{2}-\d{2}|\d{2}-\d{2}-\d{4})(?!\d)")
+PHONE_DIGITS = 15  # E.164: the most digits an international number has
+SHORT_RUN = 400  # characters: the windows of a run this short are checked one by one
+MARGIN = 24  # digits read around a stretch found (more than a phone number, a date and its gaps)
+REACH = 2048  # characters looked back and ahead for where the runs around a stretch found start and end
 
 
-def find_card_numbers(text: str) -> list[tuple[int, int]]:
-    """The (start, end) spans of the card numbers in ``text``, in order."""
-    protected = _iban_spans(text)
-    spans: list[tuple[int, int]] = []
-    for run in _RUN.finditer(text):
-        masked = run.group().replace("&#160;", "&#---;")  # the entity's digits are not card digits
-        groups = [(m.start() + run.start(), m.end() + run.start()) for m in _GROUP.finditer(masked)]
-        spans += [
-            span for span in _cards_in_run(text, groups) if not any(s < span[1] and span[0] < e for s, e in protected)
-        ]
-    return spans
+class Syntax(Enum):
+    """How the text around the digits is written (see the module's docstring)."""
+
+    TEXT = "text"
+    HTML = "html"
+    RAW = "raw"
 
 
-def contains_card_number(text: str) -> bool:
-    return bool(find_card_numbers(text))
+# Separators, as the view holds them (a token blanked is a space and PAD, which gaps take as nothing).
+PAD = "\x01"
+_SEPARATORS = frozenset(
+    " \t\u00a0\u1680\u202f\u205f\u2060\u3000\ufeff\u00ad"  # spaces, zero widths, soft hyphen
+    "-\u2212\ufe58\ufe63\uff0d"  # hyphens and dashes (and those of the ranges below)
+    "._/\uff0e\uff0f\uff3f"  # dots, slashes, underscores
+) | {chr(code) for code in [*range(0x2000, 0x200C), *range(0x2010, 0x2016)]}
+_LINE_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_WHITESPACE = frozenset(chr(code) for code in range(0x3001) if chr(code).isspace())
+_GAP_CHARACTERS = {
+    Syntax.TEXT: _SEPARATORS | _LINE_BREAKS | {">", PAD},
+    Syntax.HTML: _SEPARATORS | _WHITESPACE | {">", PAD},
+    Syntax.RAW: _SEPARATORS | _LINE_BREAKS | {">", PAD},
+}
 
 
-def redact_text(text: str) -> tuple[str, bool]:
-    """``text`` with every card number masked, and whether there was one."""
-    spans = find_card_numbers(text)
-    if not spans:
-        return text, False
-    parts: list[str] = []
-    last = 0
-    for start, end in spans:
-        digits = _digits(text[start:end])
-        parts += [text[last:start], MASK.format(last4=digits[-4:])]
-        last = end
-    parts.append(text[last:])
-    return "".join(parts), True
+def _characters(chars: frozenset[str]) -> str:
+    """The content of a regular expression's character class holding ``chars``."""
+    return "".join(re.escape(c) for c in sorted(chars))
 
 
-def _cards_in_run(text: str, groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Leftmost-longest whole-group ranges of a run that form a card number."""
-    found: list[tuple[int, int]] = []
-    i = 0
-    while i < len(groups):
-        j, digits = i, 0
-        while j < len(groups) and digits + groups[j][1] - groups[j][0] <= MAX_DIGITS:
-            digits += groups[j][1] - groups[j][0]
-            j += 1
-        for last in range(j, i, -1):  # longest first; never more than MAX_DIGITS digits
-            start, end = groups[i][0], groups[last - 1][1]
-            if _is_card(text[start:end]):
-                found.append((start, end))
-                i = last
-                break
-        else:
-            i += 1
+_SEP = _characters(_SEPARATORS)
+_UNIT = rf"(?:[{_SEP}]{PAD}*+)"
+_NEWLINE = rf"(?:\r\n|[{_characters(_LINE_BREAKS)}]){PAD}*+"
+_QUOTE = rf"[ \t>\u00a0{PAD}]{{0,8}}+"  # what follows a line break in a quoted reply
+
+
+def _gap(most: int) -> str:
+    """Up to ``most`` separators, or fewer with one line break (and a quote's ``>``) among them."""
+    return rf"(?:{_UNIT}{{0,{most}}}+{_NEWLINE}{_QUOTE}{_UNIT}{{0,{most}}}+|{_UNIT}{{1,{most}}}+)"
+
+
+_GAPS = {
+    Syntax.TEXT: _gap(3),
+    Syntax.HTML: rf"[{_characters(_GAP_CHARACTERS[Syntax.HTML])}]++",
+    Syntax.RAW: _gap(8),
+}
+
+
+def _run_pattern(gap: str, *, inside: bool) -> re.Pattern[str]:
+    """Runs of groups with at least MIN_DIGITS digits: a first group not glued to a letter or a digit,
+    then groups behind gaps not glued to a letter; no group longer than MAX_DIGITS. ``inside``: read
+    from a group inside a run, the first group is taken as one behind a gap."""
+    group = rf"\d{{1,{MAX_DIGITS}}}(?![^\W_])"
+    enough = rf"(?=(?:\d(?:{gap})?){{{MIN_DIGITS - 1}}}\d)"
+    first = r"(?<![^\W\d_])" if inside else r"(?<![^\W_])"
+    return re.compile(rf"{first}{enough}{group}(?:{gap}(?<![^\W\d_]){group})*")
+
+
+_RUN = {syntax: _run_pattern(gap, inside=False) for syntax, gap in _GAPS.items()}
+_RUN_FROM_INSIDE = {syntax: _run_pattern(gap, inside=True) for syntax, gap in _GAPS.items()}
+
+_TAG = r"<[^<>]{0,2000}>"
+_REFERENCE = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,10});?"
+_TOKENS = {  # what the view blanks
+    Syntax.TEXT: re.compile(_REFERENCE),
+    Syntax.HTML: re.compile(rf"{_TAG}|{_REFERENCE}"),
+    Syntax.RAW: re.compile(rf"{_TAG}|{_REFERENCE}|=(?:\r?\n|[0-9A-Fa-f]{{2}})"),
+}
+_TOKEN_MARKS = {Syntax.TEXT: "&", Syntax.HTML: "&<", Syntax.RAW: "&<="}
+_URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]{1,20}://|\bwww\.)(?:=\r?\n|[^\s<>\"'])+", re.I)  # QP breaks too
+_DIGIT_REFERENCE = re.compile(r"&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));?")
+_TAG_WITH_DIGITS = re.compile(rf"<[^<>\d]*+(?:\d[^<>\d]*+){{{MIN_DIGITS},}}>")
+
+# The first pass reads the view as one byte per character: its digits, ``|`` for a gap character (``n``
+# for a line break, two of which end a run but in HTML), NUL for anything else; characters past ASCII
+# are first made a space (gaps) or left to break; a carriage return is dropped.
+_CLASSES = {
+    syntax: bytes(
+        c if 48 <= c <= 57 else ord("n") if c == 10 and syntax is not Syntax.HTML else ord("|")
+        if c < 0x80 and chr(c) in gaps else 0 for c in range(256)
+    )
+    for syntax, gaps in _GAP_CHARACTERS.items()
+}  # fmt: skip
+_LINE_TO_GAP = bytes(ord("|") if c == ord("n") else c for c in range(256))
+_WIDE_GAPS = {
+    syntax: re.compile(f"[{_characters(frozenset(c for c in gaps if ord(c) > 0x7F))}]")
+    for syntax, gaps in _GAP_CHARACTERS.items()
+}
+_BREAKERS = {syntax: re.compile(f"[^0-9{_characters(gaps)}]") for syntax, gaps in _GAP_CHARACTERS.items()}
+
+_DIGITS = re.compile(r"[0-9]+")
+_DIGIT = re.compile(r"[0-9]")
+
+
+def _listed_date() -> re.Pattern[str]:
+    """A valid date (day, month, year or year, month, day; 1900-2099), one separator inside, not
+    joined to other digits by a separator (``10/01/2024 - 19/02/2024``, not ``41/11/1111/...``)."""
+    day, month, year = r"(?:0?[1-9]|[12][0-9]|3[01])", r"(?:0?[1-9]|1[0-2])", r"(?:19|20)[0-9]{2}"
+    date = rf"{day}([-/.]){month}\1{year}|{year}([-/.]){month}\2{day}"
+    return re.compile(rf"(?<![0-9])(?<![0-9][-/.])(?:{date})(?![0-9])(?![-/.][0-9])")
+
+
+_LISTED_DATE = _listed_date()
+_PROTECT = bytes(c + 0x80 if 48 <= c <= 57 else c for c in range(256))  # a digit left out of windows
+_PROTECTED_FLAG = bytes(int(c >= 0x80) for c in range(256))
+_IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
+_IBAN_GROUP = re.compile(r"[A-Za-z0-9]+")
+_SPACED_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:(?:[ \u00a0]|\r?\n)[A-Za-z0-9]{1,4}){3,9}")
+
+
+class Found(NamedTuple):
+    """A stretch of text covered by card numbers (``start``, ``end``), and its last four digits."""
+
+    start: int
+    end: int
+    last4: str
+
+
+MaskFunction = Callable[[Found, str], str]  # a stretch found and its text -> what replaces it
+
+
+def find_cards(text: str, syntax: Syntax = Syntax.TEXT) -> list[Found]:
+    """Every stretch of ``text`` covered by card numbers, in order (see the module's docstring); in
+    HTML and raw text, those inside the text of a tag as well."""
+    found = _near_windows(text, syntax)[1]
+    if syntax is Syntax.TEXT or "<" not in text:
+        return found
+    return sorted(found + _cards_in_tags(text), key=lambda f: (f.start, -f.end))
+
+
+def _cards_in_tags(text: str) -> list[Found]:
+    """The card numbers in the text of the tags of ``text`` (an ``alt``, a ``title``, a comment)."""
+    found: list[Found] = []
+    for tag in _TAG_WITH_DIGITS.finditer(text):
+        found += [f._replace(start=f.start + tag.start(), end=f.end + tag.start()) for f in find_cards(tag.group())]
     return found
 
 
-def _is_card(candidate: str) -> bool:
-    digits = _digits(candidate)
-    if not MIN_DIGITS <= len(digits) <= MAX_DIGITS or digits[0] == "0":
-        return False
-    return not _DATE.search(candidate) and bool(luhn.is_valid(digits))
+def find_card_numbers(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the card numbers in plain ``text``, in order."""
+    return [(f.start, f.end) for f in find_cards(text)]
 
 
-def _digits(candidate: str) -> str:
-    return "".join(_GROUP.findall(candidate.replace("&#160;", " ")))
+def contains_card_number(text: str, syntax: Syntax = Syntax.TEXT) -> bool:
+    if syntax is Syntax.HTML:
+        text = decode_digit_references(text)
+    return bool(find_cards(text, syntax))
+
+
+def redact_text(text: str) -> tuple[str, bool]:
+    """Plain ``text`` with every card number masked, and whether there was one."""
+    found = find_cards(text)
+    return _replace(text, found, lambda f, _span: MASK.format(last4=f.last4)), bool(found)
+
+
+def redact_html(html: str) -> tuple[str, bool]:
+    """``html`` with every card number masked, tags between its groups kept; and whether there was one.
+    With one, digits written as character references come back as digits."""
+    decoded = decode_digit_references(html)
+    content = _near_windows(decoded, Syntax.HTML)[1]
+    in_tags = _cards_in_tags(decoded) if "<" in decoded else []
+    if not (content or in_tags):
+        return html, False
+    found = _outermost(sorted(content + in_tags, key=lambda f: (f.start, -f.end)))
+
+    def mask(f: Found, span: str) -> str:  # the tags between the groups stay, their own text redacted
+        tags = "".join(m.group() for m in _TOKENS[Syntax.HTML].finditer(span) if m.group()[0] == "<")
+        return MASK.format(last4=f.last4) + _TAG_WITH_DIGITS.sub(lambda m: redact_text(m.group())[0], tags)
+
+    return _replace(decoded, found, mask), True
+
+
+def redact_in_place(text: str) -> tuple[str, bool]:
+    """``text`` (raw bytes read as Latin-1) with the digits of every card number but the last four
+    turned into ``X``: same length, same structure (boundaries, line lengths, escapes) around them."""
+    view, content = _near_windows(text, Syntax.RAW)
+    in_tags = _cards_in_tags(text) if "<" in text else []
+    if not (content or in_tags):
+        return text, False
+    chars = list(text)
+    for f, reading in [(f, view) for f in content] + [(f, text) for f in in_tags]:
+        digits = [m.start() for m in _DIGIT.finditer(reading, f.start, f.end)]  # not those of escapes
+        for at in digits[: max(0, len(digits) - 4)]:
+            chars[at] = "X"
+    return "".join(chars), True
+
+
+def decode_digit_references(html: str) -> str:
+    """``html`` with the character references that stand for digits (``&#52;``, ``&#x34;``) decoded."""
+    if "&#" not in html:
+        return html
+
+    def digit(match: re.Match[str]) -> str:
+        decimal, hexadecimal = match.groups()
+        code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+        char = chr(code) if code <= 0x10FFFF else ""
+        return char if char.isdecimal() else match.group()
+
+    return _DIGIT_REFERENCE.sub(digit, html)
+
+
+def _replace(text: str, found: list[Found], mask: MaskFunction) -> str:
+    if not found:
+        return text
+    parts: list[str] = []
+    last = 0
+    for f in found:
+        parts += [text[last : f.start], mask(f, text[f.start : f.end])]
+        last = f.end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _outermost(found: list[Found]) -> list[Found]:
+    """``found`` without the stretches inside another one (a tag's text inside a masked stretch)."""
+    out: list[Found] = []
+    for f in found:
+        if out and f.start < out[-1].end:
+            continue
+        out.append(f)
+    return out
+
+
+def _view(text: str, syntax: Syntax) -> str:
+    """``text`` as the card scan reads it, offsets kept: tokens as a space and PADs, digits in ASCII,
+    the slashes of addresses of the web as NULs (a path's numbers are no groups of one number)."""
+    text = _break_urls(text)
+    if any(mark in text for mark in _TOKEN_MARKS[syntax]):
+        text = _TOKENS[syntax].sub(lambda m: " " + PAD * (m.end() - m.start() - 1), text)
+    return ascii_digits(text)
+
+
+def _break_urls(text: str) -> str:
+    if "://" not in text and "www." not in text:
+        return text
+    return _URL.sub(lambda m: m.group().replace("/", "\x00"), text)
+
+
+# The first pass: every digit of the view at once, runs read loosely (a superset of the exact runs).
+
+
+def _windows_passing(text: str, syntax: Syntax) -> bytes | None:
+    """Per digit of ``text`` (but those of tokens), how many windows passing the check cover it, any
+    number of a run's gap characters joining groups; None when no window passes."""
+    text = _break_urls(text)
+    if any(mark in text for mark in _TOKEN_MARKS[syntax]):
+        text = _TOKENS[syntax].sub(" ", text)  # offsets need not be kept here: digits are counted
+    view = ascii_digits(text)
+    if not view.isascii():
+        view = _WIDE_GAPS[syntax].sub(" ", view).encode("utf-8", "surrogatepass").decode("latin-1")
+    classes = view.encode("latin-1").translate(_CLASSES[syntax], b"\r")
+    if syntax is not Syntax.HTML:  # a blank line ends a run (a line break is a gap character: "n")
+        classes = classes.replace(b"nn", b"\x00\x00").translate(_LINE_TO_GAP)
+    return coverage(layout(classes))
+
+
+def _near_windows(text: str, syntax: Syntax) -> tuple[str, list[Found]]:
+    """The view of ``text`` (when a window passes; else the text), and its card numbers: where the
+    first pass found a window, the runs read exactly."""
+    covered = _windows_passing(text, syntax)
+    if covered is None:
+        return text, []
+    view = _view(text, syntax)
+    index = _DigitIndex(view)
+    spans: list[tuple[int, int, bool]] = []  # start, end, whether a run may start at ``start``
+    for low, high in _neighbourhoods(covered):
+        start, whole = _loose_start(view, index.group_start(low), syntax)
+        end = _loose_end(view, index.group_end(high - 1), syntax)
+        if spans and start < spans[-1][1]:
+            spans[-1] = (spans[-1][0], end, spans[-1][2])
+        else:
+            spans.append((start, end, whole))
+    found: list[Found] = []
+    for start, end, whole in spans:
+        for run in (_RUN if whole else _RUN_FROM_INSIDE)[syntax].finditer(view, start, end):
+            found += _cards_in_run(view, run.start(), run.end())
+    return view, found
+
+
+def _neighbourhoods(covered: bytes) -> list[tuple[int, int]]:
+    """The stretches of covered digits widened by MARGIN digits on each side, those that meet merged."""
+    out: list[tuple[int, int]] = []
+    for match in re.finditer(rb"[^\x00]+", covered):
+        low, high = max(0, match.start() - MARGIN), min(len(covered), match.end() + MARGIN)
+        if out and low <= out[-1][1]:
+            out[-1] = (out[-1][0], high)
+        else:
+            out.append((low, high))
+    return out
+
+
+def _loose_start(view: str, at: int, syntax: Syntax) -> tuple[int, bool]:
+    """Where the stretch of gap characters and digits holding ``at`` starts, when within REACH; else
+    ``at`` (a group inside a long run), and whether a run may start there."""
+    low = max(0, at - REACH)
+    breaker = _BREAKERS[syntax].search(view[low:at][::-1])
+    if breaker is not None:
+        return at - breaker.start(), True
+    return (0, True) if low == 0 else (at, False)
+
+
+def _loose_end(view: str, at: int, syntax: Syntax) -> int:
+    """Where the stretch of gap characters and digits holding ``at`` ends (its first character after,
+    for the look-aheads of ``_RUN``), when within REACH; else ``at``."""
+    breaker = _BREAKERS[syntax].search(view, at, at + REACH)
+    if breaker is not None:
+        return breaker.end()
+    return len(view) if at + REACH >= len(view) else at
+
+
+class _DigitIndex:
+    """Where the n-th digit of a view stands, and how many stand before an offset."""
+
+    CHUNK = 1024
+
+    def __init__(self, view: str) -> None:
+        self.view = view
+        counts = (_count_digits(view[i : i + self.CHUNK]) for i in range(0, len(view), self.CHUNK))
+        self.before = list(accumulate(counts, initial=0))
+
+    def offset(self, digit: int) -> int:
+        chunk = bisect.bisect_right(self.before, digit) - 1
+        wanted = digit - self.before[chunk]
+        for n, match in enumerate(_DIGIT.finditer(self.view, chunk * self.CHUNK)):
+            if n == wanted:
+                return match.start()
+        raise IndexError(digit)
+
+    def count_before(self, offset: int) -> int:
+        chunk = offset // self.CHUNK
+        return self.before[chunk] + _count_digits(self.view[chunk * self.CHUNK : offset])
+
+    def group_start(self, digit: int) -> int:
+        at = self.offset(digit)
+        while at > 0 and self.view[at - 1].isdigit():
+            at -= 1
+        return at
+
+    def group_end(self, digit: int) -> int:
+        at = self.offset(digit) + 1
+        while at < len(self.view) and self.view[at].isdigit():
+            at += 1
+        return at
+
+
+def _count_digits(text: str) -> int:
+    """How many (ASCII) digits ``text`` holds."""
+    return sum(text.count(digit) for digit in "0123456789")
+
+
+# The exact reading of a run of the view: its groups, what is left out, its windows.
+
+
+def _cards_in_run(view: str, start: int, end: int) -> list[Found]:
+    """The card numbers of the run ``view[start:end]``, dates, phone numbers and IBANs left out."""
+    protected = _protected_spans(view, start, end)
+    if end - start <= SHORT_RUN:
+        return _cards_in_short_run(view, start, end, protected)
+    run = _WIDE_GAPS[Syntax.HTML].sub(" ", view[start:end])  # digits and gap characters only
+    classes = run.encode("latin-1", "replace").translate(_CLASSES[Syntax.HTML])
+    found = layout(classes)
+    if protected:  # their digits may not be in a window, nor next to one
+        marked = bytearray(classes)
+        for low, high in protected:
+            marked[low - start : high - start] = classes[low - start : high - start].translate(_PROTECT)
+        flags = int.from_bytes(bytes(marked).translate(_PROTECTED_FLAG, b"|\x00"), "big")
+        breaks = int.from_bytes(found.breaks, "big") | flags | (flags >> 8)
+        starts = int.from_bytes(found.starts, "big") | flags
+        n = len(found.digits)
+        found = replace(found, starts=starts.to_bytes(n, "big"), breaks=breaks.to_bytes(n, "big"))
+    covered = coverage(found)
+    if covered is None:
+        return []
+    index = _DigitIndex(view[start:end])
+    return [
+        Found(start + index.offset(a), start + index.offset(b - 1) + 1, found.digits[b - 4 : b].decode())
+        for a, b in (m.span() for m in re.finditer(rb"[^\x00]+", covered))
+    ]
+
+
+def _protected_spans(view: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Where in a run an international phone number, a date in a list or an IBAN stands."""
+    spans: list[tuple[int, int]] = []
+    before = view[max(0, start - 2) : start]
+    if before.endswith("+") or (before[:1] == "+" and before[1:].isspace()):
+        digits, last = 0, start
+        for match in _DIGITS.finditer(view, start, end):
+            digits += len(match.group())
+            if digits > PHONE_DIGITS:
+                break
+            last = match.end()
+        spans.append((start, last))
+    spans += [match.span() for match in _LISTED_DATE.finditer(view, start, end)]
+    low = max(0, start - 48)
+    if _IBAN_START.search(view, low, end):
+        spans += [(a + low, b + low) for a, b in _iban_spans(view[low:end])]
+    return spans
+
+
+def _cards_in_short_run(view: str, start: int, end: int, protected: list[tuple[int, int]]) -> list[Found]:
+    """``_cards_in_run`` group by group, each window checked on its own."""
+    groups = [(m.start(), m.end(), m.group()) for m in _DIGITS.finditer(view, start, end)]
+    left_out = {i for i, g in enumerate(groups) for low, high in protected if g[0] < high and low < g[1]}
+    covered: set[int] = set()
+    for a in range(len(groups)):
+        if a in left_out or groups[a][2][0] == "0":
+            continue
+        digits = ""
+        for b in range(a, len(groups)):
+            digits += groups[b][2]
+            if b in left_out or len(digits) > MAX_DIGITS:
+                break
+            if len(digits) >= MIN_DIGITS and is_card(digits):
+                covered.update(range(a, b + 1))
+    found: list[Found] = []
+    for a, b in _consecutive(sorted(covered)):
+        digits = "".join(g[2] for g in groups[a : b + 1])
+        found.append(Found(groups[a][0], groups[b][1], digits[-4:]))
+    return found
+
+
+def _consecutive(indexes: list[int]) -> list[tuple[int, int]]:
+    """Consecutive indexes as (first, last) pairs."""
+    out: list[tuple[int, int]] = []
+    for index in indexes:
+        if out and out[-1][1] == index - 1:
+            out[-1] = (out[-1][0], index)
+        else:
+            out.append((index, index))
+    return out
 
 
 def _iban_spans(text: str) -> list[tuple[int, int]]:
     """Spans of valid IBANs written in groups (the longest valid prefix of each group run)."""
     spans: list[tuple[int, int]] = []
     for match in _SPACED_IBAN.finditer(text):
-        groups = match.group().replace("\u00a0", " ").split(" ")
+        groups = list(_IBAN_GROUP.finditer(match.group()))
         for size in range(len(groups), 3, -1):
-            candidate = " ".join(groups[:size])
-            if validate_iban(candidate) is None:
-                spans.append((match.start(), match.start() + len(candidate)))
+            if validate_iban(" ".join(g.group() for g in groups[:size])) is None:
+                spans.append((match.start(), match.start() + groups[size - 1].end()))
                 break
     return spans
-
-
-TEXT_HEADERS = ("Subject", "Thread-Topic", "Comments", "Keywords")  # never Message-ID and friends
-_RAW_HEADER = re.compile(r"^(?:subject|thread-topic|comments|keywords):.*(?:\r?\n[ \t].*)*", re.I | re.M)
-_HEADER_END = re.compile(r"\r?\n\r?\n")
-
-
-def redact_raw_message(raw: bytes) -> tuple[bytes, bool]:
-    """``raw`` with every card number masked in headers and text parts, and whether there was one.
-    Without card numbers the very same bytes come back."""
-    redacted, found, _parsed = redact_and_parse(raw)
-    return redacted, found
-
-
-def redact_and_parse(raw: bytes) -> tuple[bytes, bool, EmailMessage | None]:
-    """``redact_raw_message``, and the parse of ``raw`` (``mime.READ_POLICY``) when it had nothing to
-    redact: then it is the parse of the very bytes returned, untouched, for ``mime.parse_message``."""
-    try:
-        message = email.message_from_bytes(raw, policy=READ_POLICY)
-        changed = False
-        parts = list(message.walk())  # not the substitutes put in place of a winmail.dat on the way
-        sealed = {id(sub) for part in parts if is_substitute(part) for sub in part.walk() if sub is not part}
-        winmails = MAX_PER_MESSAGE  # as many as the parser opens
-        for part in parts:
-            changed |= _redact_headers(part)
-            if part.get_content_maintype() == "text" and not part.is_multipart():
-                changed |= _redact_part(part)
-            elif winmails > 0 and id(part) not in sealed and is_winmail(part):
-                winmails -= 1
-                changed |= _redact_winmail(part)
-        if not changed:
-            return raw, False, message
-        return _serialise(message, raw), True, None
-    except Exception:  # malformed beyond what the parser tolerates: work on the bytes
-        return (*redact_raw_bytes(raw), None)
-
-
-def _redact_headers(part: Message) -> bool:
-    changed = False
-    for name in TEXT_HEADERS:
-        values = [str(value) for value in part.get_all(name, [])]
-        redacted = [redact_text(value) for value in values]
-        if not any(found for _text, found in redacted):
-            continue
-        if len(values) == 1:
-            part.replace_header(name, redacted[0][0])
-        else:
-            del part[name]
-            for text, _found in redacted:
-                part[name] = text
-        changed = True
-    return changed
-
-
-def _redact_part(part: Message) -> bool:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return False
-    charset = part.get_content_charset() or "us-ascii"
-    try:
-        text = payload.decode(charset)
-    except (LookupError, UnicodeDecodeError):
-        charset = "latin-1"  # undecodable: one character per byte, so the digits are redacted in place
-        text = payload.decode(charset)
-    redacted, found = redact_text(text)
-    if found:
-        _set_encoded_payload(part, redacted.encode(charset))
-    return found
-
-
-def _redact_winmail(part: Message) -> bool:
-    """Replace a winmail.dat holding a card number by its text and files, redacted (see the docstring)."""
-    data = part.get_payload(decode=True)
-    if not isinstance(data, bytes):
-        return False
-    winmail = read_winmail(data)
-    if not _holds_card(winmail, data):
-        return False
-    boundary = "mailbot-winmail-" + hashlib.sha256(data).hexdigest()[:32]  # the same output every time
-    try:
-        substitute = _substitute(winmail, boundary, with_files=True)
-    except Exception:  # a file the generator refuses: the text alone
-        substitute = _substitute(winmail, boundary, with_files=False)
-    _replace_content(part, substitute)
-    return True
-
-
-def _holds_card(winmail: Winmail, data: bytes) -> bool:
-    """A card number in the bodies, the text files or the attached messages of a winmail.dat (``data``),
-    or anywhere in its bytes when it cannot be opened."""
-    if not winmail.opened:
-        return contains_card_number(data.decode("latin-1"))
-    texts = [winmail.body, winmail.html or ""]
-    texts += [file.data.decode("latin-1") for file in winmail.files if file.content_type.startswith("text/")]
-    return any(contains_card_number(text) for text in texts) or any(
-        _holds_card(read_winmail(file.data), file.data)  # as deep as read_winmail accepted the nesting
-        for file in winmail.files
-        if _is_message(file)
-    )
-
-
-def _is_message(file: WinmailFile) -> bool:
-    return file.data.startswith(TNEF_SIGNATURE)
-
-
-def _substitute(winmail: Winmail, boundary: str, *, with_files: bool) -> EmailMessage:
-    """The text, then the files: text files redacted, an attached message with a card number as its
-    redacted text (its binary stream is never rewritten), other files as they are."""
-    substitute = EmailMessage()
-    substitute.set_content(redact_text(winmail.text)[0], disposition="attachment", filename="winmail.txt")
-    substitute.make_mixed(boundary=boundary)
-    for index, file in enumerate(winmail.files if with_files else (), start=2):
-        name = safe_filename(file.name, index)
-        maintype, _, subtype = file.content_type.partition("/")
-        if maintype in ("message", "multipart") or not subtype:  # a leaf, whatever its name says
-            maintype, subtype = "application", "octet-stream"
-        content = file.data
-        if maintype == "text":
-            content = redact_text(content.decode("latin-1"))[0].encode("latin-1")  # digits are ASCII
-        elif _is_message(file) and _holds_card(attached := read_winmail(content), content):
-            name, maintype, subtype = name + ".txt", "text", "plain"
-            content = redact_text(attached.text)[0].encode("utf-8")
-        substitute.add_attachment(content, maintype, subtype, filename=name)
-    substitute[SUBSTITUTE_HEADER] = "redacted"
-    substitute["Content-Description"] = "winmail.dat with a card number, replaced by its text and files, redacted"
-    return substitute
-
-
-def _replace_content(part: Message, new: EmailMessage) -> None:
-    """``part`` becomes ``new``: its Content-* headers and payload replaced, its other headers kept (a
-    winmail.dat can be the whole message, whose From and Subject stay)."""
-    for name in {key.lower() for key in part if key.lower().startswith("content-")} | {SUBSTITUTE_HEADER}:
-        del part[name]
-    for name, value in new.items():
-        if name.lower().startswith("content-") or name.lower() == SUBSTITUTE_HEADER.lower():
-            part[name] = value
-    payload: Any = new.get_payload()
-    part.set_payload(payload)
-
-
-def _set_encoded_payload(part: Message, data: bytes) -> None:
-    """Replace the body keeping its headers and its transfer encoding."""
-    cte = str(part.get("Content-Transfer-Encoding", "7bit")).strip().lower()
-    if cte == "base64":
-        body = base64.encodebytes(data).decode("ascii")
-    elif cte == "quoted-printable":
-        body = quopri.encodestring(data.replace(b"\r\n", b"\n")).decode("ascii")
-    else:
-        body = data.decode("ascii", "surrogateescape")  # how the parser keeps 8-bit bodies
-    part.set_payload(body)
-
-
-def _serialise(message: EmailMessage, raw: bytes) -> bytes:
-    linesep = "\r\n" if b"\r\n" in raw[:4096] else "\n"
-    policy = email.policy.default.clone(linesep=linesep, refold_source="none")
-    out = io.BytesIO()
-    BytesGenerator(out, mangle_from_=False, policy=policy).flatten(message)
-    return out.getvalue()
-
-
-def redact_raw_bytes(raw: bytes) -> tuple[bytes, bool]:
-    """Card numbers masked in the bytes themselves, for a message the parser cannot handle: the free-text
-    headers and everything after the header block, read one character per byte."""
-    text = raw.decode("latin-1")
-    end = _HEADER_END.search(text)
-    split = end.end() if end else 0
-    head, body = text[:split], text[split:]
-    found_any = False
-
-    def header(match: re.Match[str]) -> str:
-        nonlocal found_any
-        redacted, found = redact_text(match.group())
-        found_any |= found
-        return redacted
-
-    head = _RAW_HEADER.sub(header, head)
-    body, found = redact_text(body)
-    if not (found or found_any):
-        return raw, False
-    return (head + body).encode("latin-1"), True

@@ -14,10 +14,11 @@ its reason. The caller decides which text to pass (the new text, not the quoted 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 from mailbot.inbound.extract_labels import CANDIDATES, LABELS, LIST_FIELDS, NEEDS_DIGIT, Label
 from mailbot.inbound.extract_years import find_years
@@ -54,6 +55,7 @@ class InvalidValue:
 class Extraction:
     fields: dict[str, FieldValue] = field(default_factory=dict)
     invalid: list[InvalidValue] = field(default_factory=list)
+    invalid_keys: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,9 @@ class _Found:
 
 def extract_fields(text: str) -> Extraction:
     table_text, header_rows = pair_column_tables(text)
-    found = _labelled(text, skip=header_rows) + _labelled(table_text, offset=len(text))
-    taken = [(f.pos, f.end) for f in found]
-    found += [f for f in _unlabelled(text) if not _overlaps(f.pos, f.end, taken)]
+    found = _labelled(text, skip=_Spans(header_rows)) + _labelled(table_text, offset=len(text))
+    taken = _Spans([(f.pos, f.end) for f in found])
+    found += [f for f in _unlabelled(text) if not taken.overlaps(f.pos, f.end)]
     found.sort(key=lambda f: f.pos)
     result = Extraction()
     for item in found:
@@ -96,12 +98,23 @@ def _add(result: Extraction, item: _Found) -> None:
 
 
 def _add_invalid(result: Extraction, bad: InvalidValue) -> None:
-    if all((seen.field, normalise(seen.value)) != (bad.field, normalise(bad.value)) for seen in result.invalid):
+    key = (bad.field, normalise(bad.value))
+    if key not in result.invalid_keys:
+        result.invalid_keys.add(key)
         result.invalid.append(bad)
 
 
-def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(start < s_end and s_start < end for s_start, s_end in spans)
+class _Spans:
+    """Spans, asked whether one of them overlaps a span, in logarithmic time (texts hold thousands)."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [start for start, _end in ordered]
+        self.reach = list(accumulate((end for _start, end in ordered), max))  # the furthest end so far
+
+    def overlaps(self, start: int, end: int) -> bool:
+        before = bisect.bisect_left(self.starts, end)  # the spans starting before ``end``
+        return before > 0 and self.reach[before - 1] > start
 
 
 def _label_matches(text: str) -> list[tuple[re.Match[str], Label]]:
@@ -116,10 +129,10 @@ def _label_matches(text: str) -> list[tuple[re.Match[str], Label]]:
     return chosen
 
 
-def _labelled(text: str, offset: int = 0, skip: Sequence[tuple[int, int]] = ()) -> list[_Found]:
+def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_Found]:
     found: list[_Found] = []
     for match, label in _label_matches(text):
-        if _overlaps(match.start(), match.end(), skip):
+        if skip is not None and skip.overlaps(match.start(), match.end()):
             continue  # a header row of a column table: its values are in the row below
         if found and match.start() < found[-1].end - offset:
             continue  # the label sits inside the previous value (e.g. "pec" in comune@pec.it)

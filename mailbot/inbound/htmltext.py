@@ -35,17 +35,28 @@ class _TextBuilder(HTMLParser):
         self.pre_depth = 0
         self.cell_depth = 0
         self.cells_in_row = 0
+        # What the current line holds, kept as it grows: joining it at every piece of text made a
+        # line of many tags quadratic.
+        self.line_has_text = False
+        self.line_ends_blank = True  # empty, or its last piece ends with a space or a tab
+
+    def add(self, piece: str) -> None:
+        if piece:
+            self.line.append(piece)
+            self.line_has_text = self.line_has_text or not piece.isspace()
+            self.line_ends_blank = piece.endswith((" ", "\t"))
 
     def newline(self) -> None:
         text = "".join(self.line).strip(" ")
         prefix = "> " * self.line_depth
         self.lines.append(prefix + text if text or not prefix else prefix.rstrip())
         self.line = []
+        self.line_has_text, self.line_ends_blank = False, True
         self.line_depth = self.quote_depth
 
     def soft_break(self) -> None:
         """A block boundary: a new line unless the current one is still empty."""
-        if "".join(self.line).strip():
+        if self.line_has_text:
             self.newline()
         self.line_depth = self.quote_depth
 
@@ -54,7 +65,7 @@ class _TextBuilder(HTMLParser):
             self.skip_depth += 1
         elif tag in _CELL:
             if self.cells_in_row:
-                self.line.append("\t")
+                self.add("\t")
             self.cells_in_row += 1
             self.cell_depth += 1
         elif tag == "tr":
@@ -64,7 +75,7 @@ class _TextBuilder(HTMLParser):
             self._break_inline()
         elif tag in _BLOCK:
             if self.cell_depth:
-                self.line.append(" ")
+                self.add(" ")
                 return
             self.soft_break()
             if tag == "blockquote":
@@ -73,7 +84,7 @@ class _TextBuilder(HTMLParser):
             elif tag == "pre":
                 self.pre_depth += 1
             elif tag == "li":
-                self.line.append("- ")
+                self.add("- ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
@@ -83,7 +94,7 @@ class _TextBuilder(HTMLParser):
 
     def _break_inline(self) -> None:
         if self.cell_depth:
-            self.line.append(" ")
+            self.add(" ")
         else:
             self.newline()
 
@@ -111,14 +122,14 @@ class _TextBuilder(HTMLParser):
             for i, part in enumerate(parts):
                 if i:
                     self.newline()
-                self.line.append(part)
+                self.add(part)
             return
         text = _SPACES.sub(" ", data)
         if self.cell_depth:
             text = text.replace("\t", " ")
-        if not self.line or "".join(self.line).endswith((" ", "\t")):
+        if self.line_ends_blank:
             text = text.lstrip(" ")
-        self.line.append(text)
+        self.add(text)
 
 
 def html_to_text(html: str) -> str:

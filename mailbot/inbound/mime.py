@@ -18,6 +18,7 @@ import email.utils
 import functools
 import hashlib
 import re
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -377,6 +378,12 @@ def _normalise_newlines(raw: bytes) -> bytes:
     return raw
 
 
+# What parse_message made of a parse it was given, while that parse lives: the redaction's check
+# (``redaction.is_clean``) and the reading of the stored copy read the very same one (``prepare_raw``
+# hands it on), so the second reading (HTML turned into text, attachments) is not made again.
+_READINGS: weakref.WeakKeyDictionary[Message, tuple[bytes, ParsedMessage]] = weakref.WeakKeyDictionary()
+
+
 def parse_message(raw: bytes, parsed: Message | None = None) -> ParsedMessage:
     """Parse raw RFC 5322 bytes; never raises on content (problems are listed in `defects`).
 
@@ -385,6 +392,17 @@ def parse_message(raw: bytes, parsed: Message | None = None) -> ParsedMessage:
     if normalised is not raw:  # not what was parsed
         parsed = None
     raw = normalised
+    if parsed is not None:
+        known = _READINGS.get(parsed)
+        if known is not None and known[0] == raw:
+            return known[1]
+    message = _parse_or_not(raw, parsed)
+    if parsed is not None:
+        _READINGS[parsed] = (raw, message)
+    return message
+
+
+def _parse_or_not(raw: bytes, parsed: Message | None) -> ParsedMessage:
     try:
         return _parse(raw, parsed)
     except Exception as exc:  # the safety net: a message must always come out

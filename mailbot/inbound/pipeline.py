@@ -333,6 +333,7 @@ def record_understanding(inbound: InboundMessage, u: Understanding, match: Match
     inbound.understanding = {
         **to_json(u, f"inbound/{inbound.id}"),
         "card_number_detected": card_found,
+        "card_number_kept": u.reading.card_number_kept,
         "rule": u.rule,
         "confidence": u.confidence,
         "review_reasons": list(u.review_reasons),

@@ -15,8 +15,8 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from mailbot.inbound.cards import redact_and_parse, redact_raw_bytes
 from mailbot.inbound.mime import decode_header_value, header_hash, normalize_message_id, parse_address
+from mailbot.inbound.redaction import cross_out, headers_only, is_clean, redact_and_parse
 from mailbot.storable import storable
 
 log = logging.getLogger(__name__)
@@ -61,11 +61,27 @@ def prepare_raw(raw: bytes) -> Prepared:
         envelope = _mended(envelope)
     except Exception:
         log.exception("inbound: a message of %d bytes could not be prepared; kept by its bytes alone", len(raw))
-        redacted, card_found = redact_raw_bytes(raw)
-        parsed, envelope = None, Envelope(None, None, None)
+        redacted = _redact_bytes(raw)
+        card_found, parsed, envelope = redacted != raw, None, Envelope(None, None, None)
         key = UNREADABLE_PREFIX + hashlib.sha256(redacted).hexdigest()
     digest = hashlib.sha256(redacted).hexdigest()
     return Prepared(len(raw), redacted, card_found, envelope, key, digest, zlib.compress(redacted, 6), parsed)
+
+
+def _redact_bytes(raw: bytes) -> bytes:
+    """The last resort when preparing broke: card numbers crossed out in the bytes themselves, else the
+    headers alone with a note, else a note alone."""
+    try:
+        crossed = cross_out(raw)
+        if is_clean(crossed):
+            return crossed
+    except Exception:
+        log.exception("inbound: crossing card numbers out of a message's bytes failed")
+    try:
+        return headers_only(raw)
+    except Exception:
+        log.exception("inbound: keeping a message's headers alone failed")
+        return b"X-Mailbot-Redacted: message removed, it could not be read safely\r\n\r\n"
 
 
 def dedup_key(message_id: str | None, raw: bytes) -> str:

@@ -9,6 +9,9 @@ Fields come from the new text of the reply and from forwarded messages, never fr
 our own email (nor from a forwarded copy of it). When several values are found the new text comes
 first; ``cig`` and ``cup`` keep every distinct value, other fields the first one.
 
+The reply splitter, the extractors and the rules read the first ``READ_LIMIT`` characters of the
+text; card numbers are masked in all of it.
+
 Mail nobody wrote (auto-replies, bounces, lists) is recorded and never answered: the rules give it
 ``other`` and it never needs review (a permanent bounce only marks an address undeliverable).
 """
@@ -23,15 +26,21 @@ from typing import Any
 
 from mailbot.inbound.addresses import is_own_address
 from mailbot.inbound.bounces import BounceInfo
-from mailbot.inbound.cards import redact_and_parse, redact_text
+from mailbot.inbound.cards import redact_text
 from mailbot.inbound.classify import classify
 from mailbot.inbound.engine import Decision, Facts, RuleChecks, TraceEntry, evaluate, precheck
 from mailbot.inbound.extract import InvalidValue, extract_fields
 from mailbot.inbound.mime import ParsedMessage, parse_message
 from mailbot.inbound.quotes import split_reply
+from mailbot.inbound.redaction import redact_and_parse
 from mailbot.inbound.rules import DEFAULT_REVIEW_THRESHOLD, SENSITIVE_INTENTS, RuleSet
 
 LIST_FIELDS = frozenset({"cig", "cup"})
+# Characters of text the reply splitter, the extractors and the rules read (the new text first, then
+# forwarded messages): what a person writes fits many times over, and a message made to be slow (or
+# a rule's pattern that backtracks) costs no more than this, however large the message. Card numbers
+# are looked for in all of it.
+READ_LIMIT = 64 * 1024
 _FROM_LINE = re.compile(r"^[ \t>*]*(?:from|da|de|von)\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -49,6 +58,9 @@ class Reading:
     fields: Mapping[str, Any]
     invalid: tuple[InvalidValue, ...]
     card_number_detected: bool
+    # A card number still to be seen in ``raw`` (a copy stored before card numbers were masked
+    # everywhere): then no reply may say it was removed.
+    card_number_kept: bool = False
     # The rules checked ahead on this reading (``with_rule_checks``, by the reading worker): then
     # ``decide`` only checks the matched customer's kind.
     rule_checks: RuleChecks | None = field(default=None, compare=False, repr=False)
@@ -97,12 +109,18 @@ def read_message(
     msg = parse_message(raw, parsed)
     classification = classify(msg, raw, own_addresses)
     text, card_in_text = redact_text(msg.text)
-    new_text, card_in_reply = redact_text(split_reply(text).new_text)
+    new_text, card_in_reply = redact_text(split_reply(within_limit(text)).new_text)
     sources = [new_text]
+    card_in_forwarded = False
+    left = READ_LIMIT - len(new_text)
     for block in msg.forwarded:
-        if not is_own_copy(block, own_addresses):
-            sources.append(redact_text(block)[0])
+        redacted_block, found = redact_text(block)
+        card_in_forwarded |= found
+        if left > 0 and not is_own_copy(block, own_addresses):
+            sources.append(within_limit(redacted_block, left))
+            left -= len(sources[-1])
     fields, invalid = merge_extractions(sources)
+    kept = card_in_text or card_in_reply or card_in_forwarded
     return Reading(
         raw=raw,
         message=msg,
@@ -112,8 +130,18 @@ def read_message(
         new_text=new_text.strip(),
         fields=fields,
         invalid=invalid,
-        card_number_detected=card_in_raw or card_in_text or card_in_reply,
+        card_number_detected=card_in_raw or kept,
+        card_number_kept=kept,
     )
+
+
+def within_limit(text: str, limit: int | None = None) -> str:
+    """``text`` up to ``limit`` (READ_LIMIT) characters, cut at a line end when one is near."""
+    limit = READ_LIMIT if limit is None else limit
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    return text[: cut if cut > limit // 2 else limit]
 
 
 def decide(

@@ -192,6 +192,7 @@ class ReplyContext:
     invalid: tuple[ReplyInvalid, ...] = ()
     pa_missing: tuple[str, ...] = ()  # cig | office_code | username still needed for the invoice
     card_number_detected: bool = False
+    card_number_removed: bool = False  # and no copy we keep holds it any more (else the reply says only it came)
     years_asked: int | None = None  # renewal: years asked when the order was made for fewer
     services: tuple[ServiceInfo, ...] = ()  # the services the request is about (shown to their owner only)
 

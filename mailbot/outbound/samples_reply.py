@@ -122,6 +122,7 @@ def reply_sample(name: str, lang: str, v: SampleVariant) -> ReplyContext:
         invalid=invalid,
         pa_missing=tuple(v.pa_missing or ()) if intent == "pa_billing_details" else (),
         card_number_detected=v.card_number,
+        card_number_removed=v.card_number,
         years_asked=v.years_asked,
         services=sample_services(intent, v) if known else (),
     )

@@ -1,0 +1,239 @@
+"""Card numbers out of a raw message before any of it is kept (pure): the message safe to store, or
+nothing of it but its headers.
+
+``redact_and_parse(raw)``, what ``prepare.prepare_raw`` stores:
+1. the message is parsed and every card number masked where ``redaction_parts`` reads (headers,
+   parameters, text bodies, preambles, broken multiparts, attached messages, winmail.dat), then
+   written again (the very bytes when there was none);
+2. the result is checked as every reader of the stored copy will see it (``is_clean``): its bytes as
+   they are (``cards.Syntax.RAW``), but the message's identifiers, machine headers and MIME
+   boundaries (``redaction_parts``); the same
+   reading again on a fresh parse when something was masked; and what ``mime.parse_message`` and
+   ``prepare.read_envelope`` give (the text of every part joined, HTML turned into text, forwarded
+   messages, attachment names and text, subject, sender);
+3. when a card number can still be seen, every one written in the bytes is crossed out in place
+   (``cards.redact_in_place``: digits turned into ``X``, the structure untouched), and checked again;
+4. when even that is not enough (a card number that only shows once the parts are put together), the
+   headers alone are kept, redacted, with a note that the body was removed (``NOTE``).
+"""
+
+from __future__ import annotations
+
+import email
+import re
+from email.message import EmailMessage, Message
+
+from mailbot.inbound.cards import Syntax, contains_card_number, redact_in_place
+from mailbot.inbound.mime import READ_POLICY, ParsedMessage, parse_message
+from mailbot.inbound.redaction_parts import (
+    IDENTIFIERS,
+    MACHINE_HEADERS,
+    is_text_like_type,
+    redact_headers,
+    redact_message,
+    serialise,
+)
+
+REDACTED_HEADER = "X-Mailbot-Redacted"
+NOTE = (
+    "mailbot: this message held a card number that could not be masked where it was written,\n"
+    "so its body was removed; only its headers were kept.\n"
+)
+# Headers that are no text: identifiers, and the MIME structure (boundaries; names are read as attachments').
+_NOT_TEXT = IDENTIFIERS | MACHINE_HEADERS | {"content-type", "content-disposition"}
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+# A machine header at the start of a line (the line break before it is matched: a literal the
+# regular expression engine looks for quickly, where a "^" is tried at every character).
+_MACHINE_FIELD = re.compile(
+    r"\n(?:" + "|".join(map(re.escape, sorted(MACHINE_HEADERS))) + r")[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*", re.I
+)
+_FIELD = re.compile(r"^([^:\s]+)[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*", re.M)
+
+
+def redact_raw_message(raw: bytes) -> tuple[bytes, bool]:
+    """``raw`` with every card number masked, and whether there was one (the same bytes when none)."""
+    redacted, found, _parsed = redact_and_parse(raw)
+    return redacted, found
+
+
+def redact_and_parse(raw: bytes) -> tuple[bytes, bool, EmailMessage | None]:
+    """``redact_raw_message``, and the parse (``mime.READ_POLICY``) of the very bytes returned when
+    there is one to spare (untouched, for ``mime.parse_message``, which then has the check's reading)."""
+    try:
+        message: EmailMessage | None = email.message_from_bytes(raw, policy=READ_POLICY)
+        assert message is not None
+        found = redact_message(message)
+        out = serialise(message, raw) if found else raw
+    except Exception:  # malformed beyond what the parser tolerates: the bytes themselves
+        message, found, out = None, False, raw
+    clean, parsed = _check(out, message if message is not None and not found else None, recheck=found)
+    if clean:
+        return out, found, parsed
+    crossed = cross_out(out)
+    clean, parsed = _check(crossed, None, recheck=True)
+    if clean:
+        return crossed, True, parsed
+    return headers_only(raw), True, None
+
+
+def is_clean(raw: bytes, parsed: EmailMessage | None = None, *, recheck: bool = True) -> bool:
+    """No card number to be seen in ``raw`` by any reader (see the module's docstring). ``parsed`` is
+    ``raw`` parsed with ``READ_POLICY``; ``recheck`` reads the parts again on a fresh parse."""
+    return _check(raw, parsed, recheck=recheck)[0]
+
+
+def _check(raw: bytes, parsed: EmailMessage | None, *, recheck: bool) -> tuple[bool, EmailMessage | None]:
+    """``is_clean``, and the parse of ``raw`` it read (None when the parser could not read it)."""
+    message = parsed
+    if message is None:
+        try:
+            message = email.message_from_bytes(raw, policy=READ_POLICY)
+        except Exception:
+            message = None
+    if any(contains_card_number(_blank(text, _kept_spans(text, message)), Syntax.RAW) for text in _raw_readings(raw)):
+        return False, message
+    if recheck and message is not None:
+        try:
+            if redact_message(email.message_from_bytes(raw, policy=READ_POLICY)):
+                return False, message
+        except Exception:
+            pass  # what the parser cannot read, the readers below and the bytes above were checked for
+    clean = not _holds_card(parse_message(raw, message)) and not _envelope_holds_card(raw, message)
+    return clean, message
+
+
+def cross_out(raw: bytes) -> bytes:
+    """Every card number written in ``raw`` crossed out in place, read byte for byte and as UTF-8, but
+    in the identifiers and boundaries."""
+    try:
+        message: Message | None = email.message_from_bytes(raw, policy=READ_POLICY)
+    except Exception:
+        message = None
+    for codec in _raw_codecs(raw):
+        text = raw.decode(codec, "surrogateescape")
+        kept = _kept_spans(text, message)
+        crossed = redact_in_place(_blank(text, kept))[0]
+        pieces: list[str] = []
+        last = 0
+        for start, end in kept:  # what was blanked comes back as it was
+            pieces += [crossed[last:start], text[start:end]]
+            last = end
+        pieces.append(crossed[last:])
+        raw = "".join(pieces).encode(codec, "surrogateescape")
+    return raw
+
+
+def _raw_codecs(raw: bytes) -> tuple[str, ...]:
+    """How the bytes of a message are read as they are: one character a byte, and as UTF-8."""
+    return ("latin-1",) if raw.isascii() else ("latin-1", "utf-8")
+
+
+def _raw_readings(raw: bytes) -> list[str]:
+    return [raw.decode(codec, "surrogateescape") for codec in _raw_codecs(raw)]
+
+
+def headers_only(raw: bytes) -> bytes:
+    """The headers of ``raw``, redacted, with ``NOTE`` as the body; only its identifiers if need be."""
+    end = _HEADER_END.search(raw)
+    head = raw[: end.start()] if end else raw
+    linesep = "\r\n" if b"\r\n" in head[:4096] else "\n"
+    try:
+        message = email.message_from_bytes(head + b"\n\n", policy=READ_POLICY)
+        for name in {key for key in message if key.lower().startswith("content-")}:
+            del message[name]
+        redact_headers(message, keep=IDENTIFIERS)
+        _set_note(message)
+        out = serialise(message, raw)
+        if is_clean(out):
+            return out
+    except Exception:
+        pass
+    text = head.decode("latin-1")
+    fields = [m.group() for m in _FIELD.finditer(text) if m.group(1).lower() in IDENTIFIERS]
+    message = email.message_from_string("", policy=READ_POLICY)
+    _set_note(message)
+    note = serialise(message, raw).decode("ascii")
+    return (linesep.join(fields) + (linesep if fields else "") + note).encode("latin-1")
+
+
+def _set_note(message: Message) -> None:
+    message[REDACTED_HEADER] = "body removed (card number)"
+    message["Content-Type"] = 'text/plain; charset="us-ascii"'
+    message["Content-Transfer-Encoding"] = "7bit"
+    message.set_payload(NOTE)
+
+
+def _holds_card(msg: ParsedMessage) -> bool:
+    """What ``mime.parse_message`` gives of the message holds a card number."""
+    headers = [value for name, value in msg.headers if name.lower() not in _NOT_TEXT]
+    texts = [msg.text, msg.subject, msg.from_name, msg.from_address, *msg.to_addresses, *msg.cc_addresses,
+             *msg.reply_to, *msg.forwarded, *headers]  # fmt: skip
+    for attachment in msg.attachments:
+        texts.append(attachment.filename)
+        if is_text_like_type(attachment.content_type, attachment.filename):
+            texts += _readings(attachment.data)
+    if any(contains_card_number(text) for text in texts):
+        return True
+    htmls = [msg.html or ""] + [
+        text for a in msg.attachments if a.content_type == "text/html" for text in _readings(a.data)
+    ]
+    return any(contains_card_number(html, Syntax.HTML) for html in htmls)
+
+
+def _readings(data: bytes) -> list[str]:
+    readings = []
+    for codec in ("utf-8", "cp1252", "latin-1"):
+        try:
+            readings.append(data.decode(codec))
+        except UnicodeDecodeError:
+            continue
+        if data.isascii():
+            break
+    return readings
+
+
+def _envelope_holds_card(raw: bytes, message: Message | None) -> bool:
+    from mailbot.inbound.prepare import read_envelope  # prepare stores what this module makes
+
+    envelope = read_envelope(raw, message)
+    return any(contains_card_number(value or "") for value in (envelope.subject, envelope.sender))
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with ``spans`` (sorted, apart) turned into NULs, which no run of digits crosses."""
+    pieces: list[str] = []
+    last = 0
+    for start, end in spans:
+        pieces += [text[last:start], "\x00" * (end - start)]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _kept_spans(text: str, message: Message | None) -> list[tuple[int, int]]:
+    """Where ``text`` holds the message's identifiers, the machine headers of every part and the MIME
+    boundaries, which stay as written."""
+    end = re.search(r"\r?\n\r?\n", text)
+    head = text[: end.start()] if end else text
+    spans = [(m.start(), m.end()) for m in _FIELD.finditer(head) if m.group(1).lower() in IDENTIFIERS]
+    spans += [(m.start(), m.end() - 1) for m in _MACHINE_FIELD.finditer("\n" + text)]  # in every part
+    boundaries = set()
+    for part in message.walk() if message is not None else ():
+        if part.is_multipart():
+            boundary = part.get_boundary()
+            if boundary:
+                boundaries.add(boundary)
+    for boundary in boundaries:
+        where = re.compile(rf'(?:^--|boundary\s*=\s*"?)({re.escape(boundary)})', re.I | re.M)
+        spans += [m.span(1) for m in where.finditer(text)]
+    return _merged(spans)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out

@@ -14,6 +14,7 @@ import email
 import email.policy
 import itertools
 import json
+import os
 import unicodedata
 import zlib
 from collections.abc import Iterator
@@ -194,10 +195,14 @@ def _bytes(msg: EmailMessage) -> bytes:
 
 PLACES = [
     "plain 8bit", "plain quoted-printable", "plain base64", "html quoted-printable", "html base64",
-    "header Subject", "header From", "header X-Nota", "attachment filename", "attachment 2231",
+    "header Subject", "header From", "header X-Nota", "header Received", "header X-Received", "attachment filename",
+    "attachment 2231",
     "attachment name", "attachment content", "around preamble", "around epilogue", "around broken",
     "nested body", "nested subject",
 ]  # fmt: skip
+
+
+QUIET = {"header Received", "header X-Received"}
 
 
 @st.composite
@@ -310,7 +315,12 @@ def test_the_check_finds_a_card_kept_in_clear(card_app: App, engine: Engine) -> 
     assert {where for where, _text in holding(engine, "4111111111111111")} == {"inbound_message.raw_compressed"}
 
 
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(  # MAILBOT_HYPOTHESIS_EXAMPLES=1000 for a longer search (about 20 s)
+    max_examples=int(os.environ.get("MAILBOT_HYPOTHESIS_EXAMPLES", "60")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(messages())
 def test_no_card_number_is_kept_anywhere(
     card_app: App, engine: Engine, rules: RuleSet, case: tuple[str, bytes, str]
@@ -327,6 +337,7 @@ def test_no_card_number_is_kept_anywhere(
     outcome = process_inbound(card_app, stored.inbound_id, NOW, rules)
     with card_app.sessions() as session:
         row = session.get_one(InboundMessage, stored.inbound_id)
-        assert row.card_number_detected, (where, outcome)
+        # Masked quietly in the trace headers servers add (no card a customer sent), told everywhere else.
+        assert row.card_number_detected is (where not in QUIET), (where, outcome)
     held = holding(engine, digits)
     assert not held, (where, json.dumps(held, ensure_ascii=False)[:2000])

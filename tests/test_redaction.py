@@ -102,14 +102,23 @@ def test_an_encoded_display_name_is_redacted() -> None:
     assert parse_message(out).from_address == "mario@example.it"
 
 
-def test_trace_headers_servers_write_are_kept_and_flag_nothing() -> None:
+def test_trace_headers_servers_write_are_crossed_out_silently_and_content_id_kept() -> None:
     # Gmail's X-Received: an SMTP id ending in ".<n>.<time in milliseconds>"; "238" and the time read
-    # as a Mastercard number passing the Luhn check.
+    # as a Mastercard number passing the Luhn check. Nobody reads these headers: their digits are crossed
+    # out where they read as a card (a card planted there by a sender is kept nowhere), and that flags
+    # nothing (no "you sent a card number" for a time stamp). Content-ID names the part the HTML shows.
     received = "by 2002:a17:90a:ab8b with SMTP id r3073059pgx.238.1583221844376; Mon, 02 Mar 2020 23:50:45"
-    msg = _message(X_Received=received, Content_ID=f"<{CARD}.part@example.it>")
+    msg = _message(X_Received=received, Received=f"from h.example.org ({VISA}) by mx.example.it")
     msg.set_content("ciao\n")
+    msg["Content-ID"] = f"<{CARD}.part@example.it>"  # after set_content, which clears Content-*
     raw = msg.as_bytes()
-    assert redact_raw_message(raw) == (raw, False)
+    out, found = redact_raw_message(raw)
+    assert not found and out != raw
+    without_content_id = out.replace(f"<{CARD}.part@example.it>".encode(), b"<x@example.it>")
+    assert_no_card(without_content_id)
+    assert CARD not in digits_of(without_content_id.decode("latin-1"))
+    assert b"r3073059pgx.[CARTA RIMOSSA" in out and f"Content-ID: <{CARD}.part@example.it>".encode() in out
+    assert prepare_raw(raw).card_found is False
 
 
 def test_the_identifiers_are_kept_as_they_are() -> None:

@@ -11,6 +11,9 @@ nothing of it but its headers.
    reading again on a fresh parse when something was masked; and what ``mime.parse_message`` and
    ``prepare.read_envelope`` give (the text of every part joined, HTML turned into text, forwarded
    messages, attachment names and text, subject, sender);
+   What reads as a card number in the trace headers servers add (Received, X-Received, DKIM, ARC,
+   Authentication-Results), which nobody reads, is masked too, quietly: it flags nothing
+   (``redaction_parts.redact_trace_headers``);
 3. when a card number can still be seen, every one written in the bytes is crossed out in place
    (``cards.redact_in_place``: digits turned into ``X``, the structure untouched), and checked again;
 4. when even that is not enough (a card number that only shows once the parts are put together), the
@@ -31,6 +34,7 @@ from mailbot.inbound.redaction_parts import (
     is_text_like_type,
     redact_headers,
     redact_message,
+    redact_trace_headers,
     serialise,
 )
 
@@ -63,10 +67,12 @@ def redact_and_parse(raw: bytes) -> tuple[bytes, bool, EmailMessage | None]:
         message: EmailMessage | None = email.message_from_bytes(raw, policy=READ_POLICY)
         assert message is not None
         found = redact_message(message)
-        out = serialise(message, raw) if found else raw
+        quiet = redact_trace_headers(message)
+        out = serialise(message, raw) if found or quiet else raw
     except Exception:  # malformed beyond what the parser tolerates: the bytes themselves
-        message, found, out = None, False, raw
-    clean, parsed = _check(out, message if message is not None and not found else None, recheck=found)
+        message, found, quiet, out = None, False, False, raw
+    untouched = message if message is not None and not (found or quiet) else None
+    clean, parsed = _check(out, untouched, recheck=found or quiet)
     if clean:
         return out, found, parsed
     crossed = cross_out(out)

@@ -68,7 +68,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from inbound import corpus_messages, seed, sender_of, vary  # bench/inbound.py: the same corpus, varied
+from inbound import AUTHSERV_ID, corpus_messages, seed, sender_of, vary  # bench/inbound.py: the same corpus
 from sqlalchemy import ColumnElement, Engine, bindparam, create_engine, func, select
 
 from mailbot.app import App, create_app
@@ -287,7 +287,7 @@ def base_config(folder: Path, db_url: str) -> Raw:
         "schedule": {"drain_interval_seconds": 0.2, "maildir_interval_seconds": 0.2, "pending_interval_seconds": 2.0},
         "smtp": {"lease_seconds": 2.0, "retry_base_seconds": 0.5},
         # Every message that asks gets its reply: the duplicate-reply count then means something.
-        "inbound": {"max_auto_replies_per_day": 100000},
+        "inbound": {"max_auto_replies_per_day": 100000, "authserv_id": AUTHSERV_ID},
     }
 
 

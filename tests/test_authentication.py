@@ -213,3 +213,20 @@ def test_dkim_is_checked_only_when_asked_and_wanted(key: tuple[bytes, bytes]) ->
     assert not authenticate_sender(message, raw, on, dkim_wanted=False, dns=dns).authenticated
     assert not authenticate_sender(message, raw, InboundConfig(), dkim_wanted=True, dns=dns).authenticated
     assert len(asked) == 1
+
+
+def test_the_from_is_read_for_its_domain_before_its_name_is_decoded() -> None:
+    """An encoded display name that decodes to an address is a name (RFC 2047, section 5): the domain
+    authenticated is the real From's, as our receiving server read it."""
+    name = "=?utf-8?b?" + base64.b64encode(b"Anna <anna@client.example.org>").decode() + "?="
+    raw = (
+        f"Authentication-Results: {OURS}; dmarc=pass header.from=evil.example.net\r\n"
+        f"From: {name} <x@evil.example.net>\r\nTo: rinnovi@example.it\r\nSubject: ciao\r\n\r\nciao\r\n"
+    ).encode()
+    message = parse_message(raw)
+    assert message.from_address == "x@evil.example.net"
+    found = authenticate_sender(message, raw, InboundConfig(authserv_id=OURS), dkim_wanted=False)
+    assert found.authenticated and "header.from=evil.example.net" in found.detail  # evil's own domain, nobody else's
+    forged = raw.replace(b"header.from=evil.example.net", b"header.from=client.example.org")
+    assert not authenticate_sender(parse_message(forged), forged, InboundConfig(authserv_id=OURS),
+                                   dkim_wanted=False).authenticated  # fmt: skip

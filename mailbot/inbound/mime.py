@@ -98,6 +98,8 @@ class ParsedMessage:
     defects: list[str] = field(default_factory=list)
     # The addresses the message was delivered to (Delivered-To, X-Original-To, added by our servers).
     delivered_to: list[str] = field(default_factory=list)
+    # Each From header as written (encoded words undecoded): what address parsing must read (RFC 2047, 5).
+    from_headers: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str | None:
         """The first value of a header (case-insensitive), or None."""
@@ -241,6 +243,8 @@ class _Body:
     defects: list[str] = field(default_factory=list)
     # The addresses the message was delivered to (Delivered-To, X-Original-To, added by our servers).
     delivered_to: list[str] = field(default_factory=list)
+    # Each From header as written (encoded words undecoded): what address parsing must read (RFC 2047, 5).
+    from_headers: list[str] = field(default_factory=list)
     winmails: list[Winmail] = field(default_factory=list)
     budget: _Budget = field(default_factory=_Budget)  # shared with the forwarded messages' bodies
 
@@ -450,6 +454,7 @@ def _parse(raw: bytes, parsed: Message | None = None) -> ParsedMessage:
         text=text,
         html=html,
         delivered_to=_addresses(every_raw("delivered-to") + every_raw("x-original-to")),
+        from_headers=[_unfold(value) for value in every_raw("from")],
         attachments=body.attachments,
         forwarded=[*body.forwarded, *inline_forwards(text)],
         defects=list(dict.fromkeys(body.defects)),

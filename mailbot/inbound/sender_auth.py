@@ -37,7 +37,7 @@ def authenticate_sender(
     message: ParsedMessage, raw: bytes, inbound: InboundConfig, *, dkim_wanted: bool, dns: DnsFunc | None = None
 ) -> SenderAuth:
     """Our server's verdict first; then (``inbound.verify_dkim`` and ``dkim_wanted``) our own DKIM check."""
-    from_values = message.header_values("From")
+    from_values = message.from_headers  # parsed before any name is decoded, as our server read them
     found = read_authentication(message.headers, from_values, inbound.authserv_id)
     if found.authenticated or not (inbound.verify_dkim and dkim_wanted):
         return found

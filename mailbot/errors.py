@@ -54,3 +54,10 @@ class NotFoundError(InputError):
 class UnavailableError(MailbotError):
     """Something mailbot needs cannot be used as configured (e.g. the database's folder cannot be made):
     a person must act; trying again as it is will not help."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first non-empty line of an error's text, stripped (a database error's text goes on with the
+    statement and its values), else the error's type name."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__

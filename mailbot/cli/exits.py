@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
+from mailbot import errors
 from mailbot.errors import MailbotError, TransientError, UnavailableError
 from mailbot.text import visible
 
@@ -122,8 +123,7 @@ def database_label(url: str) -> str:
 
 def first_line(exc: BaseException) -> str:
     """The first non-empty line of the error's text (visible, at most 500 characters), else its type."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return visible(lines[0])[:500] if lines else type(exc).__name__
+    return visible(errors.first_line(exc))[:500]
 
 
 def _is_alembic_error(exc: BaseException) -> bool:

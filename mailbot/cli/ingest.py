@@ -26,7 +26,7 @@ from mailbot.cli.exits import EX_DATAERR, EX_NOINPUT, EX_OK, EX_TEMPFAIL
 from mailbot.cli.output import print_error, print_line
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundStatus
-from mailbot.errors import MailbotError
+from mailbot.errors import MailbotError, first_line
 from mailbot.inbound.pipeline import process_inbound
 from mailbot.inbound.rules import load_rules
 from mailbot.inbound.store import StoreResult, store_raw
@@ -80,7 +80,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 stored = store_raw(session, raw, source=source, now=now, config=config)
         except Exception as exc:  # the MTA keeps the message and tries again
             kind = "database unavailable" if isinstance(exc, OperationalError) else type(exc).__name__
-            print_error(f"mailbot ingest: {where}: not stored ({kind}), will be retried: {_first_line(exc)}")
+            print_error(f"mailbot ingest: {where}: not stored ({kind}), will be retried: {first_line(exc)[:300]}")
             return EX_TEMPFAIL
         _report(where, stored)
         if not stored.duplicate and stored.status == InboundStatus.RECEIVED and not args.no_process:
@@ -95,7 +95,7 @@ def _process(app: Any, inbound_id: int) -> None:
     try:
         outcome = process_inbound(app, inbound_id, datetime.now(UTC), load_rules(rules_dir()))
     except Exception as exc:
-        print_error(f"mailbot ingest: stored as id {inbound_id}; processing deferred: {_first_line(exc)}")
+        print_error(f"mailbot ingest: stored as id {inbound_id}; processing deferred: {first_line(exc)[:300]}")
         return
     print_line(f"processed: id {inbound_id} {outcome.status.value}")
 
@@ -105,8 +105,3 @@ def _report(where: str, stored: StoreResult) -> None:
         print_line(f"duplicate: {where} is already stored as id {stored.inbound_id} ({stored.status.value})")
     else:
         print_line(f"stored: {where} as id {stored.inbound_id} ({stored.status.value})")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__

@@ -49,6 +49,11 @@ class Prepared:
     compressed: bytes = field(repr=False)
     parsed: Message | None = None  # the parse of ``redacted`` (when nothing was redacted)
 
+    @property
+    def replacement(self) -> bytes | None:
+        """The redacted bytes when card numbers were masked: what is kept in place of the original."""
+        return self.redacted if self.card_found else None
+
 
 def prepare_raw(raw: bytes) -> Prepared:
     """``raw`` made ready to store. Never raises: bytes that break a step here (a defect of ours met on a

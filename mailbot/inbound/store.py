@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from mailbot.config import Config
 from mailbot.db.held import add_row
 from mailbot.db.models import InboundAttachment, InboundMessage, InboundStatus
+from mailbot.errors import first_line
 from mailbot.inbound.mime import Attachment
 from mailbot.inbound.prepare import Prepared, prepare_raw
 from mailbot.inbound.tickets_open import open_quarantine_ticket
@@ -143,14 +144,13 @@ def store_many(
         new_ids = {str(key): int(row_id) for key, row_id in inserted}
     results: list[StoreResult] = []
     for p in prepared:
-        redacted = p.redacted if p.card_found else None
         if p.key in stored:
             row_id, status = stored[p.key]
-            results.append(StoreResult(row_id, True, status, redacted=redacted))
+            results.append(StoreResult(row_id, True, status, redacted=p.replacement))
             continue
         row_id, status = new_ids[p.key], values[p.key]["status"]
         parsed = (p.redacted, p.parsed) if p.parsed is not None else None
-        results.append(StoreResult(row_id, False, status, parsed, redacted))
+        results.append(StoreResult(row_id, False, status, parsed, p.replacement))
         stored[p.key] = (row_id, status)  # a second copy in the batch is a duplicate of this one
         _stored(session, row_id, p.key, status, source, now)
     return results
@@ -167,10 +167,9 @@ def _store_prepared(
     uidvalidity: int | None,
     uid: int | None,
 ) -> StoreResult:
-    redacted = p.redacted if p.card_found else None
     existing = _find(session, p.key)
     if existing is not None:
-        return StoreResult(existing.id, True, existing.status, redacted=redacted)
+        return StoreResult(existing.id, True, existing.status, redacted=p.replacement)
     values = _row_values(p, source=source, now=now, config=config, mailbox=mailbox, uidvalidity=uidvalidity,
                          uid=uid)  # fmt: skip
     try:
@@ -182,10 +181,10 @@ def _store_prepared(
         existing = _find(session, p.key) if isinstance(exc, IntegrityError) else None
         if existing is not None:
             log.info("inbound %s: concurrent duplicate of id %s", p.key, existing.id)
-            return StoreResult(existing.id, True, existing.status, redacted=redacted)
+            return StoreResult(existing.id, True, existing.status, redacted=p.replacement)
         return _store_unstorable(session, p, exc, values)
     _stored(session, row.id, row.dedup_key, row.status, source, now)
-    return StoreResult(row.id, False, row.status, redacted=redacted)
+    return StoreResult(row.id, False, row.status, redacted=p.replacement)
 
 
 def _insert(session: Session, values: dict[str, Any]) -> InboundMessage:
@@ -202,25 +201,18 @@ def _store_unstorable(session: Session, p: Prepared, exc: Exception, values: dic
     one message never stops the intake behind it. Raises when even that row cannot go in (then the
     database is at fault, and the caller retries later)."""
     key = UNSTORABLE_PREFIX + p.sha256
-    redacted = p.redacted if p.card_found else None
     existing = _find(session, key)
     if existing is not None:
-        return StoreResult(existing.id, True, existing.status, redacted=redacted)
+        return StoreResult(existing.id, True, existing.status, redacted=p.replacement)
     # The error's name only: its text may hold the very value the database refused (it is in the log).
     reason = f"could not be stored as it is ({type(exc).__name__}: see the log)"
     log.error("inbound %r: could not be stored as it is (%s: %r); kept quarantined under %s", p.key,
-              type(exc).__name__, _first_line(exc), key)  # fmt: skip
+              type(exc).__name__, first_line(exc)[:300], key)  # fmt: skip
     values = {**values, "dedup_key": key, "message_id": None, "sender": None, "subject": None,
               "status": InboundStatus.QUARANTINED, "error": reason, "processed_at": values["received_at"]}  # fmt: skip
     row = _insert(session, values)
     _stored(session, row.id, key, row.status, values["source"], values["received_at"])
-    return StoreResult(row.id, False, row.status, redacted=redacted)
-
-
-def _first_line(exc: BaseException) -> str:
-    """The error's own first line, short: a database error's text goes on with the statement and its values."""
-    lines = str(exc).strip().splitlines()
-    return lines[0][:300] if lines else ""
+    return StoreResult(row.id, False, row.status, redacted=p.replacement)
 
 
 def _row_values(

@@ -16,6 +16,7 @@ here: it stays intact.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 REPLACEMENT = "\ufffd"
@@ -29,10 +30,17 @@ def storable(text: str) -> str:
 
 def storable_json(value: Any) -> Any:
     """``value`` (a JSON-able tree) with ``storable`` applied to every string in it, keys included."""
+    return map_strings(value, storable)
+
+
+def map_strings(value: Any, function: Callable[[str], str]) -> Any:
+    """``value`` (a JSON-able tree) with ``function`` applied to every string in it, keys included (a tuple
+    becomes a list, as JSON has it)."""
     if isinstance(value, str):
-        return storable(value)
+        return function(value)
     if isinstance(value, dict):
-        return {storable_json(k) if isinstance(k, str) else k: storable_json(v) for k, v in value.items()}
+        return {map_strings(k, function) if isinstance(k, str) else k: map_strings(v, function)
+                for k, v in value.items()}  # fmt: skip
     if isinstance(value, list | tuple):
-        return [storable_json(v) for v in value]
+        return [map_strings(v, function) for v in value]
     return value

@@ -58,9 +58,10 @@ def move_uids(
     the two leaves the original in the incoming folder; the next pass finds the copy in ``target`` by its
     Message-ID and only deletes the original (``imap_connection``: a message with no Message-ID is
     copied again: two redacted copies, never the card number)."""
-    replaced = [u for u in uids if replacements and u in replacements]
-    moved = [u for u in uids if not (replacements and u in replacements)]
-    if replaced and replacements:
+    replacements = replacements or {}
+    replaced = [u for u in uids if u in replacements]
+    moved = [u for u in uids if u not in replacements]
+    if replaced:
         dates = client.fetch(replaced, [b"INTERNALDATE"])
         for uid in replaced:
             client.append(target, replacements[uid], msg_time=dates.get(uid, {}).get(b"INTERNALDATE"))

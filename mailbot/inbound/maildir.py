@@ -180,16 +180,20 @@ def _move(path: Path, target: Path, redacted: bytes | None = None) -> None:
     try:
         if redacted is None:
             os.replace(path, target)
-            return
-        if not path.exists():
+        elif path.exists():
+            write_atomically(target, redacted)
+            path.unlink()
+        else:
             raise FileNotFoundError(path)
-        _write_atomically(folder / "tmp" / target.name, redacted, target)
-        path.unlink()
     except FileNotFoundError:  # another process moved it first
         log.info("maildir: %s already moved", path.name)
 
 
-def _write_atomically(tmp: Path, data: bytes, target: Path) -> None:
+def write_atomically(target: Path, data: bytes) -> None:
+    """``data`` as the file ``target`` of a maildir folder: written in the folder's ``tmp/``, synced, then
+    renamed in, so a reader never sees it half written."""
+    tmp = target.parent.parent / "tmp" / target.name
+    tmp.parent.mkdir(exist_ok=True)
     with open(tmp, "wb") as out:
         out.write(data)
         out.flush()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,9 +28,11 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from mailbot.db.models import AuditEvent, InboundAttachment, InboundMessage, OutboundMessage, Ticket
 from mailbot.inbound.cards import redact_in_place, redact_text
-from mailbot.inbound.maildir import STATUS_FOLDERS
+from mailbot.inbound.maildir import STATUS_FOLDERS, write_atomically
 from mailbot.inbound.redaction import redact_and_parse
+from mailbot.inbound.redaction_parts import is_text_like_type
 from mailbot.outbound.context import REPLY_TEMPLATES
+from mailbot.storable import map_strings
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def redact_stored(sessions: sessionmaker[Session], *, dry_run: bool = False) -> 
                 if isinstance(row, InboundAttachment):
                     _redact_attachment(row, done)
                 for name in texts:
-                    _redact_value(row, name, _text, done)
+                    _redact_value(row, name, redact_text, done)
                 for name in documents:
                     _redact_value(row, name, _document, done)
     return done
@@ -103,7 +104,7 @@ def _redact_raw(row: InboundMessage, done: Redacted) -> None:
 
 
 def _redact_attachment(row: InboundAttachment, done: Redacted) -> None:
-    if row.data is None or not (row.content_type.startswith("text/") or row.filename.lower().endswith(".txt")):
+    if row.data is None or not is_text_like_type(row.content_type, row.filename):
         return
     text, found = redact_in_place(row.data.decode("latin-1"))  # digits are ASCII: the same bytes around them
     if found:
@@ -122,26 +123,22 @@ def _redact_value(row: Any, name: str, redact: Callable[[Any], tuple[Any, bool]]
         done.count(f"{row.__tablename__}.{name}")
 
 
-def _text(value: str) -> tuple[str, bool]:
-    return redact_text(value)
-
-
 def _document(value: Any) -> tuple[Any, bool]:
     """``value`` (a JSON-able tree) with ``redact_text`` on every string in it, keys included."""
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, dict):
-        pairs = [(_document(k), _document(v)) for k, v in value.items()]
-        return {k: v for (k, _), (v, _) in pairs}, any(fk or fv for (_, fk), (_, fv) in pairs)
-    if isinstance(value, list | tuple):
-        items = [_document(v) for v in value]
-        return [v for v, _ in items], any(f for _, f in items)
-    return value, False
+    found = False
+
+    def mask(text: str) -> str:
+        nonlocal found
+        masked, hit = redact_text(text)
+        found |= hit
+        return masked
+
+    return map_strings(value, mask), found
 
 
 def redact_maildir(root: Path, *, dry_run: bool = False) -> Redacted:
     """The copies in the Maildir's sub-folders (``.processed``, ``.review``, ``.quarantine``) rewritten
-    redacted, each through its folder's ``tmp/`` and one rename."""
+    redacted (``maildir.write_atomically``)."""
     done = Redacted()
     for folder in STATUS_FOLDERS.values():
         cur = root / folder / "cur"
@@ -156,8 +153,5 @@ def redact_maildir(root: Path, *, dry_run: bool = False) -> Redacted:
                 continue
             done.count(f"maildir {folder}")
             if not dry_run:
-                tmp = root / folder / "tmp" / path.name
-                tmp.parent.mkdir(exist_ok=True)
-                tmp.write_bytes(redacted)
-                os.replace(tmp, path)
+                write_atomically(path, redacted)
     return done

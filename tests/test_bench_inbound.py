@@ -1,4 +1,4 @@
-"""bench/inbound.py still runs end to end (a tiny run: the figures themselves are for the README)."""
+"""bench/inbound.py still runs end to end (a tiny run: the figures themselves are for docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,6 @@ from mailbot.inbound.reply_cap import (
     give_back_reply_allowance,
     local_midnight,
     prune_reply_allowances,
-    replies_today,
     take_reply_allowance,
 )
 from mailbot.inbound.rules import RuleSet, load_rules
@@ -36,11 +35,12 @@ from tests.conftest import make_config
 from tests.test_actions import eml
 
 NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+CAP = 3
 
 
-def test_replies_today_counts_reply_templates_since_local_midnight(tmp_path: Path, db_url: str,
-                                                                    engine: Engine) -> None:  # fmt: skip
-    app = create_app(make_config(tmp_path, db_url), engine=engine)
+def test_the_cap_counts_reply_templates_since_local_midnight(tmp_path: Path, db_url: str,
+                                                              engine: Engine) -> None:  # fmt: skip
+    app = create_app(make_config(tmp_path, db_url, inbound={"max_auto_replies_per_day": CAP}), engine=engine)
     midnight = local_midnight(NOW, app.config)
     rows = [  # (key, template, address, created_at)
         ("r1", REPLY_TEMPLATES[0], "Curioso@Example.org", midnight),  # counts: at midnight, any case
@@ -55,19 +55,25 @@ def test_replies_today_counts_reply_templates_since_local_midnight(tmp_path: Pat
             row = enqueue(session, message, mail=app.config.mail, now=created)
             assert row is not None
             row.created_at = created
-    with app.sessions() as session:
-        assert replies_today(session, "CURIOSO@example.org ", app.config, NOW) == 2
-        assert replies_today(session, "altro@example.org", app.config, NOW) == 1
-        assert replies_today(session, "nessuno@example.org", app.config, NOW) == 0
-        assert replies_today(session, "curioso@example.org", app.config, NOW + timedelta(days=1)) == 0
+
+    def room(address: str, now: datetime) -> int:
+        """How many replies the cap still lets through: CAP less the replies it counted."""
+        with app.sessions() as session:  # closed uncommitted: rolled back
+            taken = 0
+            while take_reply_allowance(session, app.config, address, now) is None:
+                taken += 1
+        return taken
+
+    assert room("CURIOSO@example.org ", NOW) == CAP - 2
+    assert room("altro@example.org", NOW) == CAP - 1
+    assert room("nessuno@example.org", NOW) == CAP - 0
+    assert room("curioso@example.org", NOW + timedelta(days=1)) == CAP - 0
 
 
 # Racing: the count and the enqueue must be one step, or two jobs that count at the same time both
 # find room under the cap. Each test runs its jobs in threads with sessions of their own, and holds
 # every job at its INSERT into the outbox until all of them got there (or a short wait passed, when a
 # job is rightly blocked by another's lock): the worst interleaving of a count-then-insert.
-
-CAP = 3
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ existed (the day of the upgrade) count too. Rows of past days are pruned by ``pr
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Date, Integer, String, bindparam, delete, func, select, update
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from mailbot.config import Config
 from mailbot.db.models import OutboundMessage, ReplyAllowance
 from mailbot.outbound.context import REPLY_TEMPLATES
+from mailbot.outbound.order_mail import local_day
 
 _TABLE = ReplyAllowance.__table__
 _ADDRESS = bindparam("to_address", type_=String(320))  # not a column's name: UPDATE would claim it
@@ -58,16 +59,6 @@ _TAKE: dict[str, Any] = {}  # dialect name -> the statement, built once (buildin
 
 def local_midnight(now: datetime, config: Config) -> datetime:
     return datetime.combine(local_day(now, config), time(0), tzinfo=config.tz)
-
-
-def local_day(now: datetime, config: Config) -> date:
-    return now.astimezone(config.tz).date()
-
-
-def replies_today(session: Session, address: str, config: Config, now: datetime) -> int:
-    """Automatic replies to ``address`` in the outbox, created since local midnight."""
-    params = {"to_address": address_key(address), "since": local_midnight(now, config)}
-    return int(session.scalar(select(_IN_OUTBOX), params) or 0)
 
 
 def address_key(address: str) -> str:
@@ -105,7 +96,8 @@ def _take_statement(session: Session) -> Any:
         insert = _INSERTS.get(name)
         if insert is None:  # pragma: no cover - mailbot runs on SQLite and PostgreSQL only
             raise RuntimeError(f"the daily reply cap needs SQLite or PostgreSQL, not {name}")
-        seed = select(_ADDRESS, _DAY, _IN_OUTBOX + 1).where(_IN_OUTBOX < _LIMIT)
+        counted = select(_IN_OUTBOX.label("n")).subquery()  # the outbox counted once
+        seed = select(_ADDRESS, _DAY, counted.c.n + 1).where(counted.c.n < _LIMIT)
         statement = _TAKE[name] = (
             insert(_TABLE)
             .from_select(["address", "day", "used"], seed)

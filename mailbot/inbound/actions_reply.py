@@ -75,7 +75,7 @@ def template_for(intent: str) -> str:
 
 def send_reply(r: Reply) -> tuple[int, list[str]]:
     """Enqueue the reply unless it must not go; (replies enqueued, notes for people)."""
-    reason = why_not_reply(r.session, r.app.config, r.u, r.now)
+    reason = why_not_reply(r.app.config, r.u)
     if reason:
         return 0, [f"no reply: {reason}"]
     template = template_for(r.u.intent)

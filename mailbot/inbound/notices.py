@@ -31,7 +31,7 @@ from mailbot.inbound.addresses import is_own_address, own_addresses
 from mailbot.inbound.replies import company_info, reply_to_address
 from mailbot.outbound.context import ChangeNoticeContext, CustomerInfo
 from mailbot.outbound.order_mail import order_info, service_info
-from mailbot.outbound.outbox import NewMessage, enqueue, stage
+from mailbot.outbound.outbox import NewMessage, enqueue_or_stage
 
 TEMPLATE = "account_change"
 
@@ -91,9 +91,8 @@ def enqueue_notice(r: Reply, address: str) -> int | None:
         understood=understood_fields(r),
         services=tuple(service_info(s) for s in r.services),
     )
-    scope = f"approved:{r.ticket_id}" if r.key and r.key.startswith("approved:") else str(r.inbound.id)
     message = NewMessage(
-        idempotency_key=f"notice:{scope}:{address}",
+        idempotency_key=f"notice:{r.key or r.inbound.id}:{address}",  # the approval's key, or the message's
         template=TEMPLATE,
         language=lang,
         to_address=address,
@@ -103,9 +102,8 @@ def enqueue_notice(r: Reply, address: str) -> int | None:
         order_id=r.order.id if r.order is not None else None,
         details={"inbound_id": r.inbound.id, "intent": r.u.intent, "ticket_id": r.ticket_id},
     )
-    mail, ids = config.mail, r.batch.outbound if r.batch is not None else None
-    row = (stage(r.session, message, mail=mail, now=r.now, take_id=ids.take) if ids is not None
-           else enqueue(r.session, message, mail=mail, now=r.now))  # fmt: skip
+    row = enqueue_or_stage(r.session, message, mail=config.mail, now=r.now,
+                           take_id=r.batch.outbound.take if r.batch is not None else None)  # fmt: skip
     if row is None:
         return None
     audit.record(r.session, actor="mailbot", action="customer.change_notified", entity="customer", entity_id=c.id,

@@ -24,7 +24,7 @@ from mailbot.inbound.batch import RowIds
 from mailbot.inbound.mime import ParsedMessage
 from mailbot.inbound.understand import Understanding
 from mailbot.outbound.context import CompanyInfo, CustomerInfo, ReplyContext
-from mailbot.outbound.outbox import NewMessage, enqueue, stage
+from mailbot.outbound.outbox import NewMessage, enqueue_or_stage
 from mailbot.text import header_text, is_header_safe, visible
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|r|aw|sv|rif|fwd?|i|inoltro)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -107,7 +107,7 @@ def reply_subject(original: str, lang: str) -> str:
     return f"Re: {stripped}" if stripped else {"it": "Re: la Sua richiesta", "en": "Re: your request"}[lang]
 
 
-def why_not_reply(session: Session, config: Config, u: Understanding, now: datetime) -> str | None:
+def why_not_reply(config: Config, u: Understanding) -> str | None:
     """The reason never to answer this message, or None when a reply may go out (if the daily cap,
     taken with the enqueue, leaves room: ``reply_cap.take_reply_allowance``)."""
     if u.reading.kind != "human":
@@ -116,7 +116,7 @@ def why_not_reply(session: Session, config: Config, u: Understanding, now: datet
     if "@" not in address:
         return "no address to reply to"
     if not is_header_safe(address) or any(char.isspace() for char in address):
-        return f"the reply address {visible(address)!r} holds a control character or a space: never answered"
+        return f"the reply address '{visible(address)}' holds a control character or a space: never answered"
     own = own_addresses(config)
     if is_own_address(address, own) or is_own_address(u.reading.message.from_address, own):
         return "our own address: never answered"
@@ -180,6 +180,5 @@ def enqueue_reply(
         order_id=order_id,
         details=details,
     )
-    if ids is not None:
-        return stage(session, message, mail=app.config.mail, now=now, take_id=ids.take)
-    return enqueue(session, message, mail=app.config.mail, now=now)
+    return enqueue_or_stage(session, message, mail=app.config.mail, now=now,
+                            take_id=ids.take if ids is not None else None)  # fmt: skip

@@ -113,6 +113,16 @@ def stage(
     return row
 
 
+def enqueue_or_stage(
+    session: Session, message: NewMessage, *, mail: MailConfig, now: datetime,
+    take_id: Callable[[], int] | None = None,
+) -> OutboundMessage | None:  # fmt: skip
+    """``stage`` under an id from ``take_id`` (a batch acted on in one flush), else ``enqueue``."""
+    if take_id is not None:
+        return stage(session, message, mail=mail, now=now, take_id=take_id)
+    return enqueue(session, message, mail=mail, now=now)
+
+
 def enqueue_many(
     session: Session,
     messages: Sequence[tuple[NewMessage, Sequence[Claim]]],

@@ -64,7 +64,8 @@ def header_text(text: str) -> str:
 
 
 def is_header_safe(text: str) -> bool:
-    """True when ``text`` holds nothing ``header_text`` would remove or turn into a space."""
+    """True when ``text`` holds no hidden character that ``header_text`` would remove or turn into a
+    space (spacing itself, which ``header_text`` also tidies, is not checked)."""
     return text.isprintable() or all(c in _KEPT_IN_HEADERS or not is_hidden(c) for c in text)
 
 

@@ -84,7 +84,7 @@ def test_only_the_topmost_headers_of_our_authserv_id_count() -> None:
 def test_what_staff_see_shows_no_control_character() -> None:
     ok, detail = check(ar(f"{OURS}; dkim=pass header.d=\x1b[2Jevil.example.net"))
     assert not ok and "\x1b" not in detail
-    assert SenderAuth(False, "d=\x1b[2Jevil\u202e.example\n").detail == "d=?[2Jevil?.example?"
+    assert SenderAuth(False, "d=\x1b[2Jevil\u202e.example\n").detail == "d=\\x1b[2Jevil\\u202e.example\\n"
 
 
 def test_no_authserv_id_trusts_no_header() -> None:

@@ -28,6 +28,8 @@ from email.utils import getaddresses
 
 import authres
 
+from mailbot.text import visible
+
 AUTHENTICATION_RESULTS = "authentication-results"
 
 
@@ -40,11 +42,6 @@ class SenderAuth:
 
     def __post_init__(self) -> None:  # the detail quotes header text: never a control character in it
         object.__setattr__(self, "detail", visible(self.detail))
-
-
-def visible(text: str) -> str:
-    """``text`` with every character that is not printable (a control, an escape) as ``?``."""
-    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 NOT_CHECKED = SenderAuth(False, "not checked")

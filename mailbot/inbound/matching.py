@@ -35,8 +35,9 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from mailbot.db.models import Customer, Order, OutboundMessage
-from mailbot.inbound.authentication import NOT_CHECKED, SenderAuth, visible
+from mailbot.inbound.authentication import NOT_CHECKED, SenderAuth
 from mailbot.inbound.mime import ParsedMessage, normalize_message_id
+from mailbot.text import visible
 
 _ORDER = re.compile(r"(?<![A-Za-z0-9])ORD[\s\-_/.]?(\d{4})[\s\-_/.]?(\d{6})(?!\d)", re.IGNORECASE)
 _TOKEN = r"([A-Za-z0-9]{8,40})"

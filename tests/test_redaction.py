@@ -272,3 +272,27 @@ def test_stored_and_read_copies_agree() -> None:
     reading = read_message(prepared.redacted, redacted=True, parsed=prepared.parsed)
     assert not reading.card_number_detected  # nothing left to find in what is stored
     assert prepared.envelope.subject == "carta [CARTA RIMOSSA ****1111]"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # A body line that only looks like a machine header, in a binary part and in a text part whose
+        # base64 is not base64.
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nciao\n"
+        f"--b\nContent-Type: application/octet-stream\n\nReceived: {VISA}\n--b--\n",
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n"
+        f"Content-Transfer-Encoding: base64\n\nReceived: {VISA}\n--b--\n",
+        # A body line that only starts like a delimiter of a boundary made of digits.
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"4111\"\n\n--4111\n"
+        f"Content-Type: application/octet-stream\n\n--{VISA}\n--4111--\n",
+    ],
+    ids=["machine-header-in-a-binary-body", "machine-header-in-a-bad-base64-body", "boundary-prefix-in-a-body"],
+)
+def test_what_only_looks_like_a_kept_header_or_boundary_is_redacted(raw: str) -> None:
+    """Machine headers are kept only in header blocks, boundaries only on delimiter lines and in
+    ``boundary=``: a body line shaped like them is text like any other."""
+    message = f"From: a@example.it\nMessage-ID: <x@example.it>\nSubject: s\n{raw}".encode()
+    out, found = redact_raw_message(message)
+    assert found
+    assert CARD not in digits_of(out.decode("latin-1").replace("4111--", "").replace("--4111\n", "\n"))

@@ -52,6 +52,9 @@ _MACHINE_FIELD = re.compile(
     r"\n(?:" + "|".join(map(re.escape, sorted(MACHINE_HEADERS))) + r")[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*", re.I
 )
 _FIELD = re.compile(r"^([^:\s]+)[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*", re.M)
+_BLANK_LINE = re.compile(r"^\r?$", re.M)
+_MESSAGE_CONTENT = re.compile(r"^content-type[ \t]*:[ \t]*message/", re.I | re.M)
+_MAX_BLOCKS = 10_000  # a bound on the header blocks one message is read for
 
 
 def redact_raw_message(raw: bytes) -> tuple[bytes, bool]:
@@ -218,21 +221,46 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 
 def _kept_spans(text: str, message: Message | None) -> list[tuple[int, int]]:
     """Where ``text`` holds the message's identifiers, the machine headers of every part and the MIME
-    boundaries, which stay as written."""
-    end = re.search(r"\r?\n\r?\n", text)
-    head = text[: end.start()] if end else text
-    spans = [(m.start(), m.end()) for m in _FIELD.finditer(head) if m.group(1).lower() in IDENTIFIERS]
-    spans += [(m.start(), m.end() - 1) for m in _MACHINE_FIELD.finditer("\n" + text)]  # in every part
-    boundaries = set()
-    for part in message.walk() if message is not None else ():
-        if part.is_multipart():
-            boundary = part.get_boundary()
-            if boundary:
-                boundaries.add(boundary)
-    for boundary in boundaries:
-        where = re.compile(rf'(?:^--|boundary\s*=\s*"?)({re.escape(boundary)})', re.I | re.M)
-        spans += [m.span(1) for m in where.finditer(text)]
+    boundaries, which stay as written: headers only in header blocks, boundaries only on delimiter lines
+    and in ``boundary=`` (a body line shaped like either is text like any other)."""
+    boundaries = sorted({b for part in (message.walk() if message is not None else ()) if part.is_multipart()
+                         and (b := part.get_boundary())})  # fmt: skip
+    delimiters = _delimiter_lines(text, boundaries)
+    blocks = _header_blocks(text, [end for _start, end in delimiters])
+    top = text[: blocks[0][1]]
+    spans = [(m.start(), m.end()) for m in _FIELD.finditer(top) if m.group(1).lower() in IDENTIFIERS]
+    for start, end in blocks:
+        block = "\n" + text[start:end]  # machine fields start a line (the regular expression reads the break)
+        spans += [(start + m.start(), start + m.end() - 1) for m in _MACHINE_FIELD.finditer(block)]
+        for boundary in boundaries:
+            spans += [(start + m.start(1), start + m.end(1)) for m in
+                      re.finditer(rf'boundary\s*=\s*"?({re.escape(boundary)})', text[start:end], re.I)]  # fmt: skip
+    spans += delimiters
     return _merged(spans)
+
+
+def _delimiter_lines(text: str, boundaries: list[str]) -> list[tuple[int, int]]:
+    """The delimiter lines of ``boundaries`` (``--b`` or ``--b--``, nothing else on the line but spaces)."""
+    if not boundaries:
+        return []
+    alternatives = "|".join(re.escape(b) for b in boundaries)
+    return [m.span() for m in re.finditer(rf"^--(?:{alternatives})(?:--)?[ \t]*(?=\r?$)", text, re.M)]
+
+
+def _header_blocks(text: str, part_starts: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of each header block: the message's, each part's (from the end of a delimiter line)
+    and, after a block declaring a ``message/*`` content, the attached message's, to a blank line."""
+    blocks: list[tuple[int, int]] = []
+    starts = [0, *(text.find("\n", at) + 1 for at in part_starts if text.find("\n", at) >= 0)]
+    while starts:
+        start = starts.pop()
+        blank = _BLANK_LINE.search(text, start)
+        end = blank.start() if blank else len(text)
+        blocks.append((start, end))
+        after = text.find("\n", blank.start()) + 1 if blank else 0
+        if after and _MESSAGE_CONTENT.search(text, start, end) and len(blocks) < _MAX_BLOCKS:
+            starts.append(after)  # the attached message's own headers
+    return sorted(blocks)
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

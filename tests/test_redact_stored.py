@@ -37,6 +37,9 @@ def seed_as_an_earlier_version_stored_it(app: App) -> None:
         session.flush()
         session.add(InboundAttachment(inbound_id=inbound.id, filename=f"carta {WRITTEN}.txt", content_type="text/plain",
                                       size=20, sha256="x", data=f"numero {WRITTEN}\n".encode()))  # fmt: skip
+        wide = "４１１１ １１１１ １１１１ １１１１"  # full-width digits, in UTF-8
+        session.add(InboundAttachment(inbound_id=inbound.id, filename="nota.txt", content_type="text/plain",
+                                      size=20, sha256="x", data=f"numero {wide}\n".encode()))  # fmt: skip
         session.add(Ticket(kind=TicketKind.SUPPORT, intent="card_change", summary=f"card {WRITTEN}",
                            details={"subject": f"carta {WRITTEN}"}, inbound_id=inbound.id))  # fmt: skip
         session.add(AuditEvent(actor="mailbot", action="x", entity="inbound", entity_id="1",

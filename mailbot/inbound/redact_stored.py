@@ -30,7 +30,7 @@ from mailbot.db.models import AuditEvent, InboundAttachment, InboundMessage, Out
 from mailbot.inbound.cards import redact_in_place, redact_text
 from mailbot.inbound.maildir import STATUS_FOLDERS, write_atomically
 from mailbot.inbound.redaction import redact_and_parse
-from mailbot.inbound.redaction_parts import is_text_like_type
+from mailbot.inbound.redaction_parts import is_text_like_type, redact_bytes
 from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.storable import map_strings
 
@@ -106,8 +106,9 @@ def _redact_raw(row: InboundMessage, done: Redacted) -> None:
 def _redact_attachment(row: InboundAttachment, done: Redacted) -> None:
     if row.data is None or not is_text_like_type(row.content_type, row.filename):
         return
-    text, found = redact_in_place(row.data.decode("latin-1"))  # digits are ASCII: the same bytes around them
-    if found:
+    data, read = redact_bytes(row.data, None)  # as a reader of the text reads it: UTF-8, Windows-1252
+    text, crossed = redact_in_place(data.decode("latin-1"))  # then digits left in the bytes as written
+    if read or crossed:
         row.data = text.encode("latin-1")
         row.sha256 = hashlib.sha256(row.data).hexdigest()
         done.count("inbound_attachment.data")

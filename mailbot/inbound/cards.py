@@ -229,11 +229,9 @@ def redact_html(html: str) -> tuple[str, bool]:
     """``html`` with every card number masked, tags between its groups kept; and whether there was one.
     With one, digits written as character references come back as digits."""
     decoded = decode_digit_references(html)
-    content = _near_windows(decoded, Syntax.HTML)[1]
-    in_tags = _cards_in_tags(decoded) if "<" in decoded else []
-    if not (content or in_tags):
+    found = _outermost(find_cards(decoded, Syntax.HTML))
+    if not found:
         return html, False
-    found = _outermost(sorted(content + in_tags, key=lambda f: (f.start, -f.end)))
 
     def mask(f: Found, span: str) -> str:  # the tags between the groups stay, their own text redacted
         tags = "".join(m.group() for m in _TOKENS[Syntax.HTML].finditer(span) if m.group()[0] == "<")
@@ -397,10 +395,6 @@ class _DigitIndex:
             if n == wanted:
                 return match.start()
         raise IndexError(digit)
-
-    def count_before(self, offset: int) -> int:
-        chunk = offset // self.CHUNK
-        return self.before[chunk] + _count_digits(self.view[chunk * self.CHUNK : offset])
 
     def group_start(self, digit: int) -> int:
         at = self.offset(digit)

@@ -241,10 +241,6 @@ class _Body:
     attachments: list[Attachment] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
-    # The addresses the message was delivered to (Delivered-To, X-Original-To, added by our servers).
-    delivered_to: list[str] = field(default_factory=list)
-    # Each From header as written (encoded words undecoded): what address parsing must read (RFC 2047, 5).
-    from_headers: list[str] = field(default_factory=list)
     winmails: list[Winmail] = field(default_factory=list)
     budget: _Budget = field(default_factory=_Budget)  # shared with the forwarded messages' bodies
 
@@ -434,9 +430,10 @@ def _parse(raw: bytes, parsed: Message | None = None) -> ParsedMessage:
     body = _Body()
     _walk(msg, body)
     text, html = _best_text(body)
+    from_headers = every_raw("from")
     from_name, from_address = "", ""
     try:
-        from_name, from_address = parse_address(next(iter(every_raw("from")), ""))
+        from_name, from_address = parse_address(next(iter(from_headers), ""))
     except Exception:
         body.defects.append("unparseable From")
     return ParsedMessage(
@@ -454,7 +451,7 @@ def _parse(raw: bytes, parsed: Message | None = None) -> ParsedMessage:
         text=text,
         html=html,
         delivered_to=_addresses(every_raw("delivered-to") + every_raw("x-original-to")),
-        from_headers=[_unfold(value) for value in every_raw("from")],
+        from_headers=[_unfold(value) for value in from_headers],
         attachments=body.attachments,
         forwarded=[*body.forwarded, *inline_forwards(text)],
         defects=list(dict.fromkeys(body.defects)),

@@ -47,7 +47,7 @@ class Prepared:
     key: str
     sha256: str
     compressed: bytes = field(repr=False)
-    parsed: Message | None = None  # the parse of ``redacted`` (when nothing was redacted)
+    parsed: Message | None = None  # the parse of ``redacted`` (None: only its headers kept, or unparseable)
 
     @property
     def replacement(self) -> bytes | None:

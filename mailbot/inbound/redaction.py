@@ -6,11 +6,11 @@ nothing of it but its headers.
    parameters, text bodies, preambles, broken multiparts, attached messages, winmail.dat), then
    written again (the very bytes when there was none);
 2. the result is checked as every reader of the stored copy will see it (``is_clean``): its bytes as
-   they are (``cards.Syntax.RAW``), but the message's identifiers, machine headers and MIME
-   boundaries (``redaction_parts``); the same
+   they are (``cards.Syntax.RAW``), but the message's identifiers, the machine headers in the header
+   blocks and the boundaries on delimiter lines and in ``boundary=`` (``_kept_spans``); the same
    reading again on a fresh parse when something was masked; and what ``mime.parse_message`` and
    ``prepare.read_envelope`` give (the text of every part joined, HTML turned into text, forwarded
-   messages, attachment names and text, subject, sender);
+   messages, attachment names and text, subject, sender).
    What reads as a card number in the trace headers servers add (Received, X-Received, DKIM, ARC,
    Authentication-Results), which nobody reads, is masked too, quietly: it flags nothing
    (``redaction_parts.redact_trace_headers``);
@@ -29,6 +29,7 @@ from email.message import EmailMessage, Message
 from mailbot.inbound.cards import Syntax, contains_card_number, redact_in_place
 from mailbot.inbound.mime import READ_POLICY, ParsedMessage, parse_message
 from mailbot.inbound.redaction_parts import (
+    HTML_TYPES,
     IDENTIFIERS,
     MACHINE_HEADERS,
     is_text_like_type,
@@ -184,7 +185,7 @@ def _holds_card(msg: ParsedMessage) -> bool:
     if any(contains_card_number(text) for text in texts):
         return True
     htmls = [msg.html or ""] + [
-        text for a in msg.attachments if a.content_type == "text/html" for text in _readings(a.data)
+        text for a in msg.attachments if a.content_type in HTML_TYPES for text in _readings(a.data)
     ]
     return any(contains_card_number(html, Syntax.HTML) for html in htmls)
 

@@ -18,11 +18,12 @@ Binary attachments are not searched (their names are).
 Why the identifiers stay: Message-ID, In-Reply-To and References are written by mail programs, never
 typed by a person, and deduplication and threading depend on them as they are (a JavaMail Message-ID
 holds a 13-digit timestamp that passes the Luhn check one time in ten). A card number planted there
-on purpose stays in the stored message and in its ``message_id``, as it would inside a PDF. So do
-the ``MACHINE_HEADERS`` of every part: Content-ID (the HTML names its images by it) and the trace
-headers servers add on the way (Received, X-Received, DKIM and ARC signatures, Authentication-
-Results: Gmail's X-Received ends in a time in milliseconds that, joined to the number before it,
-reads as a card number passing the Luhn check about one time in a hundred).
+on purpose stays in the stored message and in its ``message_id``, as it would inside a PDF. So does
+the Content-ID of every part (the HTML names its images by it). The other ``MACHINE_HEADERS``, the
+trace headers servers add on the way (Received, X-Received, DKIM and ARC signatures, Authentication-
+Results), are left out of ``redact_message`` and masked by ``redact_trace_headers``, which flags
+nothing: Gmail's X-Received ends in a time in milliseconds that, joined to the number before it,
+reads as a card number passing the Luhn check about one time in a hundred.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ MAX_NESTING = 8  # messages inside transfer-encoded messages read as messages; d
 
 _TEXT_APPLICATIONS = frozenset({"json", "xml", "csv", "x-csv", "rtf", "x-rtf", "javascript", "xhtml+xml", "x-sh"})
 _TEXT_EXTENSIONS = frozenset({"txt", "csv", "tsv", "htm", "html", "xml", "json", "log", "md", "rtf", "ics", "vcf"})
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _BASE64_BLOCK = re.compile(r"(?m)^(?:[A-Za-z0-9+/]{4,}={0,2}\r?\n)*[A-Za-z0-9+/]{4,}={0,2}\r?$")
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 _ENCODED = frozenset({"base64", "quoted-printable"})
@@ -223,7 +224,7 @@ def _redact_leaf(part: Message) -> bool:
         declared = part.get_content_charset()
     except Exception:
         declared = None
-    redacted, found = redact_bytes(data, declared, html=part.get_content_type() in _HTML_TYPES)
+    redacted, found = redact_bytes(data, declared, html=part.get_content_type() in HTML_TYPES)
     if found:
         set_encoded_payload(part, redacted)
     return found

@@ -101,7 +101,7 @@ def read_message(
     """Everything the message says, card numbers masked. ``redacted=True`` says ``raw`` already went
     through ``redact_raw_message`` (a stored message: ``store.store_raw`` redacts before writing), which
     spares a second MIME walk; the text and the reply are still checked. ``parsed``, with ``redacted``
-    only, is the redaction's parse of these very bytes (``cards.redact_and_parse``), spared a second parse."""
+    only, is the redaction's parse of these very bytes (``redaction.redact_and_parse``), spared a second parse."""
     if redacted:
         card_in_raw = False
     else:

@@ -279,12 +279,12 @@ def test_stored_and_read_copies_agree() -> None:
     [
         # A body line that only looks like a machine header, in a binary part and in a text part whose
         # base64 is not base64.
-        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nciao\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nciao\n'
         f"--b\nContent-Type: application/octet-stream\n\nReceived: {VISA}\n--b--\n",
-        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n'
         f"Content-Transfer-Encoding: base64\n\nReceived: {VISA}\n--b--\n",
         # A body line that only starts like a delimiter of a boundary made of digits.
-        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"4111\"\n\n--4111\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="4111"\n\n--4111\n'
         f"Content-Type: application/octet-stream\n\n--{VISA}\n--4111--\n",
     ],
     ids=["machine-header-in-a-binary-body", "machine-header-in-a-bad-base64-body", "boundary-prefix-in-a-body"],

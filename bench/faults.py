@@ -88,13 +88,13 @@ from mailbot.db.models import (
     Service,
     Ticket,
 )
-from mailbot.inbound.maildir import STATUS_FOLDERS
-from mailbot.inbound.mime import normalize_message_id
-from mailbot.inbound.prepare import read_envelope
+from mailbot.intake.maildir import STATUS_FOLDERS
+from mailbot.intake.prepare import read_envelope
 from mailbot.outbound.smtp_sink import RecordingHandler, start_sink
 from mailbot.outbound.sweep import run_reminder_sweep
 from mailbot.testing.databases import scratch_database
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
+from mailbot.understand.mime import normalize_message_id
 
 CUSTOMERS_PER_TRIAL = 30  # sending: emails per workload
 MESSAGES_PER_TRIAL = 24  # maildir and imap: messages per workload
@@ -126,8 +126,12 @@ class Mailbot:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "mailbot", "--config", str(self.config_path), "run"],
-                cwd=self.folder, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True,
-            )  # fmt: skip
+                cwd=self.folder,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                start_new_session=True,
+            )
 
     def check(self) -> None:
         """Raise if the process ended by itself (it only ends when killed or stopped here)."""
@@ -230,11 +234,15 @@ class Figures:
     def line(self) -> str:
         head = f"{self.name}: {self.kills} kills ({self.in_flight} in flight), {self.items} "
         if self.name == "sending":
-            return head + (f"emails, lost {self.lost}, duplicate emails {self.duplicate_emails} "
-                           f"(window {self.window}), {self.seconds:.0f} s")  # fmt: skip
-        text = head + (f"messages, lost {self.lost}, duplicate rows {self.duplicate_rows}, duplicate tickets "
-                       f"{self.duplicate_tickets}, duplicate replies {self.duplicate_replies}, duplicate orders "
-                       f"{self.duplicate_orders}, duplicate copies {self.duplicate_copies}")  # fmt: skip
+            return head + (
+                f"emails, lost {self.lost}, duplicate emails {self.duplicate_emails} "
+                f"(window {self.window}), {self.seconds:.0f} s"
+            )
+        text = head + (
+            f"messages, lost {self.lost}, duplicate rows {self.duplicate_rows}, duplicate tickets "
+            f"{self.duplicate_tickets}, duplicate replies {self.duplicate_replies}, duplicate orders "
+            f"{self.duplicate_orders}, duplicate copies {self.duplicate_copies}"
+        )
         if self.name == "imap":
             text += f" (window {self.copies_window}), left in INBOX {self.left}, server_folder wrong {self.misplaced}"
         else:
@@ -343,8 +351,16 @@ class Sending:
         self.customers: list[int] = []  # of every workload
         self.window: set[str] = set()  # Message-IDs accepted by the sink while their row was "sending"
         with transaction(app.sessions) as session:
-            product = Product(code="FAULTS", name="Portale Impianti", cadence=Cadence.ANNUAL, price_cents=12000,
-                              max_years=3, promo=False, bank_transfer_fee_cents=300, storage_quota_mb=1024)  # fmt: skip
+            product = Product(
+                code="FAULTS",
+                name="Portale Impianti",
+                cadence=Cadence.ANNUAL,
+                price_cents=12000,
+                max_years=3,
+                promo=False,
+                bank_transfer_fee_cents=300,
+                storage_quota_mb=1024,
+            )
             session.add(product)
             session.flush()
             self.product_id = product.id
@@ -357,15 +373,30 @@ class Sending:
         with transaction(self.app.sessions) as session:
             for i in range(CUSTOMERS_PER_TRIAL):
                 ref = f"F{self.trial}-{i}"
-                customer = Customer(external_id=ref, kind=CustomerKind.PRIVATE, name=f"Cliente {ref}",
-                                    email=f"{ref}@faults.example", language="it" if i % 3 else "en")  # fmt: skip
+                customer = Customer(
+                    external_id=ref,
+                    kind=CustomerKind.PRIVATE,
+                    name=f"Cliente {ref}",
+                    email=f"{ref}@faults.example",
+                    language="it" if i % 3 else "en",
+                )
                 session.add(customer)
                 session.flush()
                 ids.append(customer.id)
-                session.add(Service(external_id=ref, customer_id=customer.id, product_id=self.product_id,
-                                    label=f"Impianto {ref}", username=f"user-{ref.lower()}", expires_on=expiry,
-                                    autorenew=False, payment_method=PaymentMethod.BANK_TRANSFER,
-                                    storage_quota_mb=1024, storage_used_mb=10))  # fmt: skip
+                session.add(
+                    Service(
+                        external_id=ref,
+                        customer_id=customer.id,
+                        product_id=self.product_id,
+                        label=f"Impianto {ref}",
+                        username=f"user-{ref.lower()}",
+                        expires_on=expiry,
+                        autorenew=False,
+                        payment_method=PaymentMethod.BANK_TRANSFER,
+                        storage_quota_mb=1024,
+                        storage_used_mb=10,
+                    )
+                )
         run_reminder_sweep(self.app, now)
         enqueued = len(self._statuses(ids))
         if enqueued != CUSTOMERS_PER_TRIAL:
@@ -402,8 +433,13 @@ class Sending:
         statuses = self._statuses(self.customers)
         lost = {m for m, status in statuses.items() if status != OutboundStatus.SENT or not received[m]}
         extra = {m: received[m] - 1 for m in statuses if received[m] > 1}
-        return Figures(self.name, items=len(statuses), lost=len(lost), duplicate_emails=sum(extra.values()),
-                       window=sum(n for m, n in extra.items() if m in self.window))  # fmt: skip
+        return Figures(
+            self.name,
+            items=len(statuses),
+            lost=len(lost),
+            duplicate_emails=sum(extra.values()),
+            window=sum(n for m, n in extra.items() if m in self.window),
+        )
 
 
 def sending_scenario(db_url: str, folder: Path, trials: int, rng: random.Random) -> Figures:
@@ -411,8 +447,9 @@ def sending_scenario(db_url: str, folder: Path, trials: int, rng: random.Random)
     controller = start_sink(handler=sink)
     try:
         config = base_config(folder, db_url)
-        config["smtp"].update({"host": "127.0.0.1", "port": controller.port, "security": "none", "connections": 2,
-                               "batch_size": 10})  # fmt: skip
+        config["smtp"].update(
+            {"host": "127.0.0.1", "port": controller.port, "security": "none", "connections": 2, "batch_size": 10}
+        )
         return run_scenario(config, folder, trials, rng, lambda app, db: Sending(app, db, sink))
     finally:
         controller.stop()
@@ -449,8 +486,9 @@ class Receiving:
 
     def _rows(self, mids: set[str]) -> list[tuple[int, str, str, str | None]]:
         """(id, Message-ID, status, server_folder) of the rows of these messages."""
-        query = select(InboundMessage.id, InboundMessage.message_id, InboundMessage.status,
-                       InboundMessage.server_folder).where(_message_id_in())  # fmt: skip
+        query = select(
+            InboundMessage.id, InboundMessage.message_id, InboundMessage.status, InboundMessage.server_folder
+        ).where(_message_id_in())
         with self.db.connect() as conn:
             return [(int(i), str(m), str(s), f) for i, m, s, f in conn.execute(query, {"m": sorted(mids)})]
 
@@ -612,9 +650,17 @@ def imap_scenario(db_url: str, folder: Path, trials: int, rng: random.Random) ->
     server = DovecotServer(make_server_dir()).start()
     try:
         config = base_config(folder, db_url)
-        config["imap"] = {"host": server.host, "port": server.port, "security": "none", "username": server.user,
-                          "password": server.password, "fetch_batch": 8, "lock_seconds": 2.0, "poll_seconds": 1.0,
-                          "backoff_max_seconds": 1.0}  # fmt: skip
+        config["imap"] = {
+            "host": server.host,
+            "port": server.port,
+            "security": "none",
+            "username": server.user,
+            "password": server.password,
+            "fetch_batch": 8,
+            "lock_seconds": 2.0,
+            "poll_seconds": 1.0,
+            "backoff_max_seconds": 1.0,
+        }
         return run_scenario(config, folder, trials, rng, lambda app, db: ImapIntake(app, db, server))
     finally:
         server.remove()
@@ -666,8 +712,10 @@ def main() -> int:
     trials = sum(f.kills for f in results)
     emails = sum(f.duplicate_emails for f in results)
     window = sum(f.window for f in results)
-    print(f"faults: {trials} trials, lost {sum(f.lost for f in results)}, duplicate tickets "
-          f"{sum(f.duplicate_tickets for f in results)}, duplicate emails {emails} (window {window})")  # fmt: skip
+    print(
+        f"faults: {trials} trials, lost {sum(f.lost for f in results)}, duplicate tickets "
+        f"{sum(f.duplicate_tickets for f in results)}, duplicate emails {emails} (window {window})"
+    )
     return 1 if any(f.failed for f in results) else 0
 
 

@@ -113,9 +113,15 @@ def seed(app: App, senders: list[str]) -> list[str]:
     tokens: list[str] = []
     with transaction(app.sessions) as session:
         product = Product(
-            code="P1", name="Portale Impianti", cadence=Cadence.ANNUAL, price_cents=12000, max_years=3,
-            promo=False, bank_transfer_fee_cents=300, storage_quota_mb=1024,
-        )  # fmt: skip
+            code="P1",
+            name="Portale Impianti",
+            cadence=Cadence.ANNUAL,
+            price_cents=12000,
+            max_years=3,
+            promo=False,
+            bank_transfer_fee_cents=300,
+            storage_quota_mb=1024,
+        )
         session.add(product)
         session.flush()
         for i, address in enumerate(sorted(set(senders))):
@@ -200,7 +206,7 @@ def baseline_phase(server_args: dict[str, Any], db_url: str, folder: str, queue:
 
 
 def mailbot_phase(config: Config, queue: Any) -> None:
-    from mailbot.inbound.imap import drain_mailbox  # the listener's one pass over the folder
+    from mailbot.intake.imap.listener import drain_mailbox  # the listener's one pass over the folder
 
     app = create_app(config)
     app.renderer.compile_all()  # as ``mailbot run`` does at start (runner.Runner), then settles
@@ -212,8 +218,15 @@ def mailbot_phase(config: Config, queue: Any) -> None:
         rows = session.execute(text("SELECT status, count(*) FROM inbound_message GROUP BY status")).all()
         counts: dict[str, int] = {str(status): int(n) for status, n in rows}
     worker_kb = int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)  # the reading-ahead worker, if any
-    queue.put({"messages": sum(counts.values()), "seconds": elapsed, "peak_kb": _peak_kb(), "status": counts,
-               "worker_kb": worker_kb})  # fmt: skip
+    queue.put(
+        {
+            "messages": sum(counts.values()),
+            "seconds": elapsed,
+            "peak_kb": _peak_kb(),
+            "status": counts,
+            "worker_kb": worker_kb,
+        }
+    )
 
 
 def _peak_kb() -> int:
@@ -256,13 +269,17 @@ def main() -> int:
             print(f"appended {len(messages)} messages to Dovecot in {time.perf_counter() - t0:.1f} s")
             server_args = {"root": str(root), "port": server.port}
             base = run_child(baseline_phase, server_args, db_url, config.imap.folder)
-            print(f"baseline: {base['messages']} fetched and inserted in {base['seconds']:.2f} s, "
-                  f"peak {base['peak_kb'] / 1024:.0f} MB")  # fmt: skip
+            print(
+                f"baseline: {base['messages']} fetched and inserted in {base['seconds']:.2f} s, "
+                f"peak {base['peak_kb'] / 1024:.0f} MB"
+            )
             ours = run_child(mailbot_phase, config)
             left = len(server.uids(config.imap.folder))
-            print(f"mailbot: {ours['messages']} stored and processed in {ours['seconds']:.2f} s, "
-                  f"peak {ours['peak_kb'] / 1024:.0f} MB (reading worker {ours['worker_kb'] / 1024:.0f} MB), "
-                  f"by status {ours['status']}, left {left}")  # fmt: skip
+            print(
+                f"mailbot: {ours['messages']} stored and processed in {ours['seconds']:.2f} s, "
+                f"peak {ours['peak_kb'] / 1024:.0f} MB (reading worker {ours['worker_kb'] / 1024:.0f} MB), "
+                f"by status {ours['status']}, left {left}"
+            )
             if ours["messages"] != len(messages) or left:
                 print("inbound: not every message was stored and moved", file=sys.stderr)
                 return 1

@@ -29,11 +29,11 @@ import sys
 import time
 from collections.abc import Callable
 
-from mailbot.inbound.prepare import prepare_raw
-from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.understand import decide, read_message
+from mailbot.intake.prepare import prepare_raw
 from mailbot.paths import rules_dir
 from mailbot.testing.heavy import SHAPES, digit_heavy
+from mailbot.understand.reading import decide, read_message
+from mailbot.understand.rules import RuleSet, load_rules
 
 MB = 1_000_000
 _RUN = re.compile(r"\d{13,19}")

@@ -154,8 +154,8 @@ class InboundConfig:
     review_threshold: float = 0.8
     max_auto_replies_per_day: int = 3
     own_addresses: tuple[str, ...] = ()
-    read_ahead: bool = True  # the IMAP intake reads the next batch in a worker process (inbound/prereading.py)
-    # Sender authentication (inbound/authentication.py): the authserv-id of the Authentication-Results
+    read_ahead: bool = True  # the IMAP intake reads the next batch in a worker process (intake/readahead.py)
+    # Sender authentication (understand/authentication.py): the authserv-id of the Authentication-Results
     # headers our own receiving server adds (empty: no From is ever authenticated by them), DKIM checked
     # here with dkimpy instead, and how long a reply token may verify a sender.
     authserv_id: str = ""
@@ -347,8 +347,12 @@ def _validate_inbound(config: Config) -> None:
         raise ConfigError("imap.security: must be one of ssl, starttls, none")
     if not 0 < config.imap.port < 65536:
         raise ConfigError(f"imap.port: {config.imap.port} is not a TCP port")
-    folders = {config.imap.folder, config.imap.processed_folder, config.imap.review_folder,
-               config.imap.quarantine_folder}  # fmt: skip
+    folders = {
+        config.imap.folder,
+        config.imap.processed_folder,
+        config.imap.review_folder,
+        config.imap.quarantine_folder,
+    }
     if len(folders) != 4:
         raise ConfigError("imap.processed_folder: the four imap folders must all be different")
     for key in ("poll_seconds", "idle_seconds", "timeout_seconds", "backoff_max_seconds", "lock_seconds"):

@@ -39,18 +39,18 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from mailbot.act.pipeline import process_pending
+from mailbot.act.reply_cap import prune_reply_allowances
 from mailbot.app import App
 from mailbot.db.engine import transaction
-from mailbot.inbound.imap import ImapListener
-from mailbot.inbound.maildir import poll_maildir
-from mailbot.inbound.pipeline import process_pending
-from mailbot.inbound.reply_cap import prune_reply_allowances
-from mailbot.inbound.rules import RuleSet, load_rules
+from mailbot.intake.imap.listener import ImapListener
+from mailbot.intake.maildir import poll_maildir
 from mailbot.outbound.drain import drain_until_empty
 from mailbot.outbound.payments import run_payment_sweep
 from mailbot.outbound.senders import Sender
 from mailbot.outbound.sweep import run_reminder_sweep
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import RuleSet, load_rules
 
 log = logging.getLogger(__name__)
 
@@ -85,15 +85,35 @@ class Runner:
         at = cfg.schedule.sweep_time
         sweep_at = CronTrigger(hour=at.hour, minute=at.minute, timezone=cfg.tz)
         self._add("reminders", "reminder sweep", self.sweep_reminders, sweep_at, now, misfire_grace_time=3600)
-        self._add("payments", "payment sweep", self.sweep_payments,
-                  IntervalTrigger(minutes=cfg.schedule.payment_check_minutes, timezone=cfg.tz), now)  # fmt: skip
-        self._add("drain", "outbox drain", self.drain,
-                  IntervalTrigger(seconds=cfg.schedule.drain_interval_seconds, timezone=cfg.tz), None)  # fmt: skip
-        self._add("pending", "pending inbound messages", self.process_pending,
-                  IntervalTrigger(seconds=cfg.schedule.pending_interval_seconds, timezone=cfg.tz), now)  # fmt: skip
+        self._add(
+            "payments",
+            "payment sweep",
+            self.sweep_payments,
+            IntervalTrigger(minutes=cfg.schedule.payment_check_minutes, timezone=cfg.tz),
+            now,
+        )
+        self._add(
+            "drain",
+            "outbox drain",
+            self.drain,
+            IntervalTrigger(seconds=cfg.schedule.drain_interval_seconds, timezone=cfg.tz),
+            None,
+        )
+        self._add(
+            "pending",
+            "pending inbound messages",
+            self.process_pending,
+            IntervalTrigger(seconds=cfg.schedule.pending_interval_seconds, timezone=cfg.tz),
+            now,
+        )
         if self.listener is None:
-            self._add("maildir", "maildir intake", self.poll_maildir,
-                      IntervalTrigger(seconds=cfg.schedule.maildir_interval_seconds, timezone=cfg.tz), now)  # fmt: skip
+            self._add(
+                "maildir",
+                "maildir intake",
+                self.poll_maildir,
+                IntervalTrigger(seconds=cfg.schedule.maildir_interval_seconds, timezone=cfg.tz),
+                now,
+            )
 
     def _add(
         self,
@@ -107,8 +127,9 @@ class Runner:
         """One job ``name``, never two runs of it at once, missed runs coalesced; ``first_run``: also at once."""
         if first_run is not None:
             options["next_run_time"] = first_run
-        self.scheduler.add_job(self._job(name, work), trigger, id=name, name=label, max_instances=1, coalesce=True,
-                               **options)  # fmt: skip
+        self.scheduler.add_job(
+            self._job(name, work), trigger, id=name, name=label, max_instances=1, coalesce=True, **options
+        )
 
     def _job(self, name: str, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """Wrap a job: skip once stopping, track it for a clean shutdown, log and survive failures."""
@@ -240,8 +261,11 @@ class Runner:
             hurry.cancel()
         late = [task for task in running if not task.done()]
         if late:
-            log.warning("%d job(s) still running at shutdown (smtp.shutdown_grace_seconds = %g): cutting them off",
-                        len(late), grace)  # fmt: skip
+            log.warning(
+                "%d job(s) still running at shutdown (smtp.shutdown_grace_seconds = %g): cutting them off",
+                len(late),
+                grace,
+            )
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)

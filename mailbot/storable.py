@@ -39,8 +39,9 @@ def map_strings(value: Any, function: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return function(value)
     if isinstance(value, dict):
-        return {map_strings(k, function) if isinstance(k, str) else k: map_strings(v, function)
-                for k, v in value.items()}  # fmt: skip
+        return {
+            map_strings(k, function) if isinstance(k, str) else k: map_strings(v, function) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [map_strings(v, function) for v in value]
     return value

@@ -20,19 +20,29 @@ NORMAL = (
 )
 
 
-def _message(name: str, headers: bytes = b"", body: bytes = b"Buongiorno, un saluto.\r\n", *,
-             subject: bytes | None = None, message_id: bytes | None = None) -> bytes:  # fmt: skip
+def _message(
+    name: str,
+    headers: bytes = b"",
+    body: bytes = b"Buongiorno, un saluto.\r\n",
+    *,
+    subject: bytes | None = None,
+    message_id: bytes | None = None,
+) -> bytes:
     subject = subject if subject is not None else f"hostile {name}".encode()
     message_id = message_id if message_id is not None else f"<hostile-{name}@example.org>".encode()
     return (
         b"From: Mario Rossi <mario.rossi@example.org>\r\nTo: rinnovi@example.it\r\n"
-        + b"Subject: " + subject + b"\r\n"
-        + b"Message-ID: " + message_id + b"\r\n"
+        + b"Subject: "
+        + subject
+        + b"\r\n"
+        + b"Message-ID: "
+        + message_id
+        + b"\r\n"
         + b"Date: Mon, 10 Mar 2025 09:00:00 +0100\r\n"
         + headers
         + b"\r\n"
         + body
-    )  # fmt: skip
+    )
 
 
 def _encoded(charset: str, data: bytes) -> bytes:

@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from mailbot.act import actions, pipeline
+from mailbot.act.pipeline import Outcome, process_inbound
+from mailbot.act.tickets import TicketError, approve_ticket, close_ticket
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import (
@@ -29,17 +32,14 @@ from mailbot.db.models import (
     TicketKind,
     TicketStatus,
 )
-from mailbot.inbound import actions, pipeline
-from mailbot.inbound.pipeline import Outcome, process_inbound
-from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.store import load_raw, store_raw
-from mailbot.inbound.tickets import TicketError, approve_ticket, close_ticket
+from mailbot.intake.store import load_raw, store_raw
 from mailbot.orders import create_order
 from mailbot.outbound.compose import build_message
 from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.outbound.outbox import Claim, NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import RuleSet, load_rules
 from tests.conftest import authenticated, make_config
 from tests.factories import make_customer, make_product, make_service
 
@@ -54,9 +54,17 @@ def rules() -> RuleSet:
     return load_rules(rules_dir())
 
 
-def eml(body: str, *, sender: str, to: str = "rinnovi@example.it", subject: str = "Re: Il Suo ordine",
-        mid: str = "m1@client.example.org", in_reply_to: str | None = None, extra: str = "",
-        auth: bool = True) -> bytes:  # fmt: skip
+def eml(
+    body: str,
+    *,
+    sender: str,
+    to: str = "rinnovi@example.it",
+    subject: str = "Re: Il Suo ordine",
+    mid: str = "m1@client.example.org",
+    in_reply_to: str | None = None,
+    extra: str = "",
+    auth: bool = True,
+) -> bytes:
     """A message as our receiving server hands it on: with ``auth``, its DMARC check of the From passed."""
     thread = f"In-Reply-To: {in_reply_to}\nReferences: {in_reply_to}\n" if in_reply_to else ""
     stamp = authenticated(sender) if auth else ""
@@ -85,8 +93,9 @@ def tickets(session: Session) -> list[Ticket]:
 def outbound_to(app: App, customer_id: int, address: str, claims: tuple[Claim, ...] = (), key: str = "k1") -> Any:
     """An email we sent (as a reminder would be): its reply token and Message-ID."""
     with transaction(app.sessions) as session:
-        message = NewMessage(key, "expiry_reminder", "it", address, RenderedEmail("s", "t", "<p>h</p>"),
-                             customer_id=customer_id)  # fmt: skip
+        message = NewMessage(
+            key, "expiry_reminder", "it", address, RenderedEmail("s", "t", "<p>h</p>"), customer_id=customer_id
+        )
         row = enqueue(session, message, mail=app.config.mail, now=NOW, claims=claims)
         assert row is not None
         row.status = OutboundStatus.SENT
@@ -97,11 +106,25 @@ def pa_order(app: App) -> tuple[int, str, str]:
     """A public administration with an order awaiting payment: (order id, reply token, Message-ID) of
     the payment instructions it answers."""
     with transaction(app.sessions) as session:
-        customer = make_customer(session, kind=CustomerKind.PUBLIC_ADMINISTRATION, name="Comune di Esempio",
-                                 email=PA_EMAIL, split_payment=True)  # fmt: skip
+        customer = make_customer(
+            session,
+            kind=CustomerKind.PUBLIC_ADMINISTRATION,
+            name="Comune di Esempio",
+            email=PA_EMAIL,
+            split_payment=True,
+        )
         service = make_service(session, customer, username="comune.esempio")
-        order = create_order(session, app.config, app.links, app.renderer, customer=customer, services=[service],
-                             years=1, method=PaymentMethod.BANK_TRANSFER, now=NOW)  # fmt: skip
+        order = create_order(
+            session,
+            app.config,
+            app.links,
+            app.renderer,
+            customer=customer,
+            services=[service],
+            years=1,
+            method=PaymentMethod.BANK_TRANSFER,
+            now=NOW,
+        )
         row = session.scalars(select(OutboundMessage).where(OutboundMessage.order_id == order.id)).one()
         assert row.template == "payment_instructions"
         return order.id, row.reply_token, row.message_id
@@ -117,8 +140,9 @@ PA_BODY = (
 
 def test_pa_details_from_the_customer_applied_and_confirmed(app: App, rules: RuleSet) -> None:
     order_id, token, their_mid = pa_order(app)
-    raw = eml(PA_BODY, sender=PA_EMAIL, to=f"rinnovi+{token}@example.it", mid="pa1@comune.esempio.it",
-              in_reply_to=their_mid)  # fmt: skip
+    raw = eml(
+        PA_BODY, sender=PA_EMAIL, to=f"rinnovi+{token}@example.it", mid="pa1@comune.esempio.it", in_reply_to=their_mid
+    )
     outcome = deliver(app, raw, rules)
     assert outcome.status == InboundStatus.PROCESSED and outcome.folder == app.config.imap.processed_folder
     with app.sessions() as session:
@@ -150,8 +174,10 @@ def test_pa_details_from_another_address_wait_for_staff_then_approved(app: App, 
         assert order.cig is None and order.office_code is None  # nothing changed
         [ticket] = tickets(session)
         assert ticket.kind == TicketKind.REQUEST and ticket.intent == "pa_billing_details"
-        assert ticket.details["change"] == {"order_id": order_id, "set": {"cig": VALID_CIG, "office_code": OFFICE,
-                                                                          "pa_username": "comune.esempio"}}  # fmt: skip
+        assert ticket.details["change"] == {
+            "order_id": order_id,
+            "set": {"cig": VALID_CIG, "office_code": OFFICE, "pa_username": "comune.esempio"},
+        }
         assert any("not verified" in r for r in ticket.details["why_not_automatic"])
         [reply] = replies(session)
         assert reply.to_address == "economato@comune.esempio.it"
@@ -210,8 +236,11 @@ def test_pa_corpus_message_fields_reach_the_order(app: App, rules: RuleSet) -> N
     with app.sessions() as session:
         [ticket] = tickets(session)
         assert ticket.details["change"]["order_id"] == order_id
-        assert ticket.details["change"]["set"] == {"cig": "Z213346E34", "office_code": "UFXK9T",
-                                                   "pa_username": "comune.esempio"}  # fmt: skip
+        assert ticket.details["change"]["set"] == {
+            "cig": "Z213346E34",
+            "office_code": "UFXK9T",
+            "pa_username": "comune.esempio",
+        }
         assert "8814006BD6" not in str(ticket.details)  # from the quoted copy of our own email
 
 
@@ -241,8 +270,9 @@ def test_renewal_request_creates_the_order_and_payment_instructions(
         order = session.scalars(select(Order)).one()
         assert [s.id for s in order.services] == [ids[1]]
         assert (order.years, order.payment_method, order.status) == (years, method, OrderStatus.AWAITING_PAYMENT)
-        templates = [r.template for r in session.scalars(select(OutboundMessage).where(OutboundMessage.order_id
-                                                                                       == order.id))]  # fmt: skip
+        templates = [
+            r.template for r in session.scalars(select(OutboundMessage).where(OutboundMessage.order_id == order.id))
+        ]
         assert sorted(templates) == ["payment_instructions", "reply_renewal"]
         [reply] = replies(session)
         assert order.number in reply.body_text and said in reply.body_text
@@ -252,8 +282,14 @@ def test_renewal_request_creates_the_order_and_payment_instructions(
 def test_card_change_ticket_reply_and_card_number_redacted(app: App, rules: RuleSet) -> None:
     with transaction(app.sessions) as session:
         customer = make_customer(session, email="luca.verdi@client.example.org")
-        make_service(session, customer, username="lverdi", autorenew=True, payment_method=PaymentMethod.CARD,
-                     card_expires=date(2027, 1, 1))  # fmt: skip
+        make_service(
+            session,
+            customer,
+            username="lverdi",
+            autorenew=True,
+            payment_method=PaymentMethod.CARD,
+            card_expires=date(2027, 1, 1),
+        )
     raw = (CORPUS / "card_change_with_card_number_it.eml").read_bytes()
     outcome = deliver(app, raw, rules)
     assert outcome.status == InboundStatus.REVIEW
@@ -275,8 +311,9 @@ def test_card_change_ticket_reply_and_card_number_redacted(app: App, rules: Rule
 def _autorenew_customer(app: App) -> tuple[int, int]:
     with transaction(app.sessions) as session:
         customer = make_customer(session, email="anna@example.org")
-        service = make_service(session, customer, autorenew=True, payment_method=PaymentMethod.CARD,
-                               expires_on=date(2027, 3, 31))  # fmt: skip
+        service = make_service(
+            session, customer, autorenew=True, payment_method=PaymentMethod.CARD, expires_on=date(2027, 3, 31)
+        )
         return customer.id, service.id
 
 
@@ -309,8 +346,17 @@ def test_payment_notice_flags_the_order(app: App, rules: RuleSet) -> None:
     with transaction(app.sessions) as session:
         customer = make_customer(session, email="pay@example.org")
         service = make_service(session, customer)
-        order = create_order(session, app.config, app.links, app.renderer, customer=customer, services=[service],
-                             years=1, method=PaymentMethod.BANK_TRANSFER, now=NOW)  # fmt: skip
+        order = create_order(
+            session,
+            app.config,
+            app.links,
+            app.renderer,
+            customer=customer,
+            services=[service],
+            years=1,
+            method=PaymentMethod.BANK_TRANSFER,
+            now=NOW,
+        )
         token = session.scalars(select(OutboundMessage.reply_token).where(OutboundMessage.order_id == order.id)).one()
         order_id = order.id
     body = "Buongiorno, abbiamo effettuato il bonifico. CRO: 12345678901\nSaluti"
@@ -389,8 +435,12 @@ def test_temporary_bounce_only_recorded(app: App, rules: RuleSet) -> None:
 
 def test_mail_from_or_replying_to_our_own_address_is_never_answered(app: App, rules: RuleSet) -> None:
     ours = deliver(app, eml("Una domanda qualsiasi sul servizio.", sender="rinnovi@example.it"), rules)
-    looped = eml("Una domanda qualsiasi sul servizio.", sender="c@example.org", mid="m2@x.org",
-                 extra="Reply-To: rinnovi+abcdefgh23@example.it\n")  # fmt: skip
+    looped = eml(
+        "Una domanda qualsiasi sul servizio.",
+        sender="c@example.org",
+        mid="m2@x.org",
+        extra="Reply-To: rinnovi+abcdefgh23@example.it\n",
+    )
     theirs = deliver(app, looped, rules)
     with app.sessions() as session:
         assert replies(session) == []

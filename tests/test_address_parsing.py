@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 
-from mailbot.inbound.mime import parse_message
-from mailbot.inbound.prepare import read_envelope
+from mailbot.intake.prepare import read_envelope
+from mailbot.understand.mime import parse_message
 
 
 def _b64(text: str) -> str:
@@ -29,6 +29,8 @@ def test_an_encoded_display_name_is_never_read_as_an_address() -> None:
     assert message.to_addresses == ["rinnovi@example.it"]
     assert read_envelope(raw).sender == "x@attacker.example"
     latin = b"From: Citt\xe0 di Prova <comune@example.it>\r\nSubject: x\r\n\r\nbody\r\n"  # raw 8-bit, cp1252
-    assert (parse_message(latin).from_name, parse_message(latin).from_address) == ("Città di Prova",
-                                                                                   "comune@example.it")  # fmt: skip
+    assert (parse_message(latin).from_name, parse_message(latin).from_address) == (
+        "Città di Prova",
+        "comune@example.it",
+    )
     assert read_envelope(latin).sender == "comune@example.it"

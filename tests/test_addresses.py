@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from mailbot.config import Config
-from mailbot.inbound.addresses import bare_address, is_own_address, own_addresses
+from mailbot.understand.addresses import bare_address, is_own_address, own_addresses
 
 
 def test_own_addresses_from_the_config() -> None:

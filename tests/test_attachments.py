@@ -9,13 +9,13 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
+from mailbot.act.pipeline import process_inbound
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundAttachment
-from mailbot.inbound.pipeline import process_inbound
-from mailbot.inbound.rules import load_rules
-from mailbot.inbound.store import store_many, store_raw
+from mailbot.intake.store import store_many, store_raw
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import load_rules
 from tests.test_inbound_batch import process_seeing_sql
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -58,15 +58,15 @@ def test_a_batchs_attachments_go_in_with_one_insert_and_the_same_rows(app: App) 
     small_app = create_app(limited, engine=app.engine)
     raws = [message_with_attachments().replace(b"att-1@", f"att-{n}@".encode()) for n in range(3)]
     with transaction(small_app.sessions) as session:
-        ids = [r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW,
-                                                 config=limited)]  # fmt: skip
+        ids = [r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=limited)]
     _, statements = process_seeing_sql(small_app, ids, load_rules(rules_dir()))
     inserts = [q for q, _ in statements if q.startswith("INSERT INTO inbound_attachment")]
     assert len(inserts) == 1
     with small_app.sessions() as session:
         rows = list(session.scalars(select(InboundAttachment).order_by(InboundAttachment.id)))
     assert [(r.inbound_id, r.filename, r.size, r.data is None) for r in rows] == [
-        (i, name, size, over) for i in ids for name, size, over in (("determina.pdf", 14, False),
-                                                                     ("modulo_.bin", 5000, True))
-    ]  # fmt: skip
+        (i, name, size, over)
+        for i in ids
+        for name, size, over in (("determina.pdf", 14, False), ("modulo_.bin", 5000, True))
+    ]
     assert rows[0].data == b"%PDF-1.4 small" and rows[1].sha256 == hashlib.sha256(b"x" * 5000).hexdigest()

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import event, select
 
 from mailbot import audit
+from mailbot.act.batch import RowIds
+from mailbot.act.tickets_open import open_ticket
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.held import held
 from mailbot.db.models import AuditEvent, Ticket, TicketKind
-from mailbot.inbound.batch import RowIds
-from mailbot.inbound.tickets_open import open_ticket
 from tests.factories import make_customer
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -70,9 +70,19 @@ def test_tickets_numbered_up_front_are_held_and_inserted_before_their_audit_even
         with held(session, Ticket, AuditEvent):
             numbers = RowIds(session, Ticket)
             # with and without a customer and an order: a None is a NULL in the same statement
-            opened = [open_ticket(session, kind=TicketKind.SUPPORT, intent="other", summary=f"t{n}", details={},
-                                  now=NOW, numbers=numbers, customer_id=customer_id if n == 1 else None)
-                      for n in range(4)]  # fmt: skip
+            opened = [
+                open_ticket(
+                    session,
+                    kind=TicketKind.SUPPORT,
+                    intent="other",
+                    summary=f"t{n}",
+                    details={},
+                    now=NOW,
+                    numbers=numbers,
+                    customer_id=customer_id if n == 1 else None,
+                )
+                for n in range(4)
+            ]
             session.flush()
             assert inserts == []  # held, not flushed
         assert inserts == ["ticket", "audit_event"]  # one statement each, tickets first

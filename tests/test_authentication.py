@@ -11,10 +11,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mailbot.act.sender_auth import DNS_TIMEOUT, DnsFunc, authenticate_sender, verify_dkim
 from mailbot.config import InboundConfig
-from mailbot.inbound.authentication import SenderAuth, from_domain, is_aligned, read_authentication
-from mailbot.inbound.mime import parse_message
-from mailbot.inbound.sender_auth import DNS_TIMEOUT, DnsFunc, authenticate_sender, verify_dkim
+from mailbot.understand.authentication import SenderAuth, from_domain, is_aligned, read_authentication
+from mailbot.understand.mime import parse_message
 
 OURS = "mx.example.it"
 FROM = ["Anna <anna@client.example.org>"]
@@ -61,8 +61,10 @@ def test_what_does_not_authenticate(value: str) -> None:
 def test_aligned_dkim_pass_authenticates() -> None:
     assert check(ar(f"{OURS}; dkim=pass header.d=client.example.org header.s=sel"))[0]
     assert check(ar(f"{OURS}; dkim=pass header.i=@mail.client.example.org"))[0]  # a child, from header.i
-    ok, detail = check(ar(f"{OURS}; dkim=fail header.d=list.example.net; dkim=pass header.d=example.org"),
-                       from_values=["a@mail.example.org"])  # fmt: skip
+    ok, detail = check(
+        ar(f"{OURS}; dkim=fail header.d=list.example.net; dkim=pass header.d=example.org"),
+        from_values=["a@mail.example.org"],
+    )
     assert ok and "header.d=example.org, aligned with mail.example.org" in detail
 
 
@@ -74,8 +76,9 @@ def test_only_the_topmost_headers_of_our_authserv_id_count() -> None:
     assert check(("Delivered-To", "rinnovi@example.it"), received, forged)[0]  # the topmost: ours
     ok, detail = check(ar(f"{OURS}; dkim=none; dmarc=fail header.from=client.example.org"), received, forged)
     assert not ok and "conflicting dmarc" in detail  # our fail over a forged pass: nothing is trusted
-    ok, detail = check(ar(f"{OURS}; dkim=fail header.d=client.example.org"),
-                       ar(f"{OURS}; dkim=pass header.d=client.example.org"))  # fmt: skip
+    ok, detail = check(
+        ar(f"{OURS}; dkim=fail header.d=client.example.org"), ar(f"{OURS}; dkim=pass header.d=client.example.org")
+    )
     assert not ok and "conflicting dkim" in detail
     # several headers of ours (one per filter) together: SPF by one, DMARC by another
     assert check(ar(f"{OURS}; spf=pass smtp.mailfrom=x"), ar(f"{OURS}; dmarc=pass header.from=client.example.org"))[0]
@@ -228,5 +231,6 @@ def test_the_from_is_read_for_its_domain_before_its_name_is_decoded() -> None:
     found = authenticate_sender(message, raw, InboundConfig(authserv_id=OURS), dkim_wanted=False)
     assert found.authenticated and "header.from=evil.example.net" in found.detail  # evil's own domain, nobody else's
     forged = raw.replace(b"header.from=evil.example.net", b"header.from=client.example.org")
-    assert not authenticate_sender(parse_message(forged), forged, InboundConfig(authserv_id=OURS),
-                                   dkim_wanted=False).authenticated  # fmt: skip
+    assert not authenticate_sender(
+        parse_message(forged), forged, InboundConfig(authserv_id=OURS), dkim_wanted=False
+    ).authenticated

@@ -29,8 +29,15 @@ def test_a_duplicate_copy_fails_only_outside_the_replacement_window() -> None:
 
 
 def test_anything_lost_duplicated_or_left_fails() -> None:
-    for name in ("lost", "duplicate_rows", "duplicate_tickets", "duplicate_replies", "duplicate_orders", "left",
-                 "misplaced"):  # fmt: skip
+    for name in (
+        "lost",
+        "duplicate_rows",
+        "duplicate_tickets",
+        "duplicate_replies",
+        "duplicate_orders",
+        "left",
+        "misplaced",
+    ):
         assert Figures("imap", **{name: 1}).failed, name
     assert not Figures("imap").failed
 
@@ -57,8 +64,9 @@ def test_faults_bench_small_run() -> None:
     scenarios = ("sending", "maildir", "imap") if dovecot_binary() is not None else ("sending", "maildir")
     for name in scenarios:
         assert any(line.startswith(f"{name}: 2 kills") for line in lines), done.stdout
-    match = re.fullmatch(r"faults: (\d+) trials, lost 0, duplicate tickets 0, duplicate emails (\d+) \(window (\d+)\)",
-                         lines[-1])  # fmt: skip
+    match = re.fullmatch(
+        r"faults: (\d+) trials, lost 0, duplicate tickets 0, duplicate emails (\d+) \(window (\d+)\)", lines[-1]
+    )
     assert match, lines[-1]
     assert int(match[1]) == 2 * len(scenarios)
     assert match[2] == match[3]

@@ -13,8 +13,11 @@ BENCH = Path(__file__).resolve().parent.parent / "bench" / "reading.py"
 def test_reading_bench_small_run() -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH), "--mb", "0.05", "--shapes", "ones", "html table"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.strip().splitlines()
     assert [line.split()[0] for line in lines[:-1]] == ["ones", "html", "digit-heavy"]

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Customer, InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
-from mailbot.inbound.rules import RuleSet, load_rules
 from mailbot.outbound.refusals import is_bad_address_status
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import RuleSet, load_rules
 from tests.factories import make_customer
 from tests.test_actions import deliver, outbound_to
 
@@ -40,10 +40,14 @@ def _sent_to_customer(app: App) -> tuple[int, int]:
 
 def _dsn(status: str, diagnostic: str) -> bytes:
     raw = (CORPUS / "bounce_permanent_dsn.eml").read_bytes()
-    return raw.replace(b"Status: 5.1.1", f"Status: {status}".encode()).replace(
-        b"550 5.1.1 User unknown", diagnostic.encode()
-    ).replace(b"550 5.1.1 <old.customer@client.example.org>: Recipient address rejected: User unknown",
-              diagnostic.encode())  # fmt: skip
+    return (
+        raw.replace(b"Status: 5.1.1", f"Status: {status}".encode())
+        .replace(b"550 5.1.1 User unknown", diagnostic.encode())
+        .replace(
+            b"550 5.1.1 <old.customer@client.example.org>: Recipient address rejected: User unknown",
+            diagnostic.encode(),
+        )
+    )
 
 
 def _outcome(app: App, customer_id: int, row_id: int) -> tuple[OutboundStatus, str, bool, int]:

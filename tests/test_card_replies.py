@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from mailbot.act.pipeline import process_inbound
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, OutboundMessage, PaymentMethod
-from mailbot.inbound.pipeline import process_inbound
-from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.store import store_raw
+from mailbot.intake.store import store_raw
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import RuleSet, load_rules
 from tests.factories import make_customer, make_service
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -32,8 +32,14 @@ def rules() -> RuleSet:
 def _customer(app: App) -> None:
     with transaction(app.sessions) as session:
         customer = make_customer(session, email="luca.verdi@client.example.org")
-        make_service(session, customer, username="lverdi", autorenew=True, payment_method=PaymentMethod.CARD,
-                     card_expires=date(2027, 1, 1))  # fmt: skip
+        make_service(
+            session,
+            customer,
+            username="lverdi",
+            autorenew=True,
+            payment_method=PaymentMethod.CARD,
+            card_expires=date(2027, 1, 1),
+        )
 
 
 def _reply_text(app: App) -> str:

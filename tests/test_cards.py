@@ -10,10 +10,10 @@ from email.message import EmailMessage
 import pytest
 from stdnum import iban, luhn
 
-from mailbot.inbound.cards import find_card_numbers, redact_html, redact_text
-from mailbot.inbound.htmltext import html_to_text
-from mailbot.inbound.mime import parse_message
-from mailbot.inbound.redaction import redact_raw_message
+from mailbot.understand.cards.find import find_card_numbers, redact_html, redact_text
+from mailbot.understand.htmltext import html_to_text
+from mailbot.understand.mime import parse_message
+from mailbot.understand.redaction.message import redact_raw_message
 from tests.tnef_bytes import build_tnef, embedded_message, outlook, winmail_part
 
 VISA = "4111 1111 1111 1111"
@@ -364,9 +364,19 @@ def test_the_dates_and_phone_numbers_would_be_cards_without_their_rules() -> Non
 
 @pytest.mark.parametrize(
     "card",
-    ["4222222222222", "5555555555554444", "2223000048400011", "378282246310005", "30569309025904",
-     "3530111333300000", "6011111111111117", "6200000000000005", "6759649826438453", "2200000000000004"],
-)  # fmt: skip
+    [
+        "4222222222222",
+        "5555555555554444",
+        "2223000048400011",
+        "378282246310005",
+        "30569309025904",
+        "3530111333300000",
+        "6011111111111117",
+        "6200000000000005",
+        "6759649826438453",
+        "2200000000000004",
+    ],
+)
 def test_every_scheme_is_a_card(card: str) -> None:
     assert redact_text(f"carta {card}") == (f"carta [CARTA RIMOSSA ****{card[-4:]}]", True)
 

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from mailbot.inbound import cards
-from mailbot.inbound.cards import Syntax, find_cards
-from mailbot.inbound.cards_windows import MAX_DIGITS, MIN_DIGITS, Layout, coverage, is_luhn_valid, layout
+from mailbot.understand.cards import find as cards
+from mailbot.understand.cards.find import Syntax, find_cards
+from mailbot.understand.cards.windows import MAX_DIGITS, MIN_DIGITS, Layout, coverage, is_luhn_valid, layout
 
 # What the card schemes issue, written out here as they publish it: first digits -> lengths.
 SCHEMES: list[tuple[tuple[str, ...], tuple[int, ...]]] = [
@@ -77,10 +77,46 @@ def test_layout_reads_groups_and_breaks(classes: bytes, digits: bytes, starts: b
 
 # Texts made of what card numbers, dates, phone numbers and IBANs are made of, many digits.
 PIECES = [
-    "1", "4", "0", "7", "1111", "4111", "12", "2024", "01", "15", "1234 5678", "41 11", " ", "  ", "    ", "\t",
-    "\n", "\n> ", "\n\n", "-", ".", "/", "_", "\u00a0", "\uff11", "\u3000", "&nbsp;", "&#52;", "<b>", "</span> ",
-    "=20", "=\n", "+", "+39 ", "x", "IT60 X054 ", "DE89 ", ",", "é",
-]  # fmt: skip
+    "1",
+    "4",
+    "0",
+    "7",
+    "1111",
+    "4111",
+    "12",
+    "2024",
+    "01",
+    "15",
+    "1234 5678",
+    "41 11",
+    " ",
+    "  ",
+    "    ",
+    "\t",
+    "\n",
+    "\n> ",
+    "\n\n",
+    "-",
+    ".",
+    "/",
+    "_",
+    "\u00a0",
+    "\uff11",
+    "\u3000",
+    "&nbsp;",
+    "&#52;",
+    "<b>",
+    "</span> ",
+    "=20",
+    "=\n",
+    "+",
+    "+39 ",
+    "x",
+    "IT60 X054 ",
+    "DE89 ",
+    ",",
+    "é",
+]
 
 
 def luhn_complete(body: str) -> str:
@@ -93,8 +129,9 @@ def split_cards(draw: st.DrawFn) -> str:
     """A card number (of a scheme, passing the check), 13 to 19 digits, in groups of any size and any gap."""
     firsts, lengths = draw(st.sampled_from(SCHEMES))
     first, length = draw(st.sampled_from(firsts)), draw(st.sampled_from(lengths))
-    number = luhn_complete(first + draw(st.text("0123456789", min_size=length - len(first) - 1,
-                                                max_size=length - len(first) - 1)))  # fmt: skip
+    number = luhn_complete(
+        first + draw(st.text("0123456789", min_size=length - len(first) - 1, max_size=length - len(first) - 1))
+    )
     cuts = sorted(draw(st.sets(st.integers(1, len(number) - 1), max_size=6)))
     groups = [number[a:b] for a, b in zip([0, *cuts], [*cuts, len(number)], strict=True)]
     return draw(st.sampled_from([" ", "  ", ".", "-", "\n", "<b>", "&nbsp;", "=20"])).join(groups)

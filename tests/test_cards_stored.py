@@ -30,13 +30,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, LargeBinary, select
 from stdnum import luhn
 
+from mailbot.act.pipeline import process_inbound
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import Base, InboundMessage
-from mailbot.inbound.pipeline import process_inbound
-from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.store import store_raw
+from mailbot.intake.store import store_raw
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import RuleSet, load_rules
 from tests.conftest import make_config
 from tests.factories import make_customer
 
@@ -55,9 +55,29 @@ FULL_WIDTH = str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\u
 
 # Card numbers as the schemes issue them: first digits and lengths (Visa, Mastercard, Amex, Diners,
 # JCB, Maestro and Discover, Mir, RuPay, Troy).
-ISSUERS = [("4", 16), ("4", 13), ("4", 19), ("51", 16), ("55", 16), ("2221", 16), ("2720", 16), ("34", 15),
-           ("37", 15), ("36", 14), ("300", 16), ("3528", 16), ("3589", 19), ("6011", 16), ("65", 19),
-           ("62", 17), ("50", 13), ("67", 18), ("2200", 19), ("81", 16), ("9792", 16)]  # fmt: skip
+ISSUERS = [
+    ("4", 16),
+    ("4", 13),
+    ("4", 19),
+    ("51", 16),
+    ("55", 16),
+    ("2221", 16),
+    ("2720", 16),
+    ("34", 15),
+    ("37", 15),
+    ("36", 14),
+    ("300", 16),
+    ("3528", 16),
+    ("3589", 19),
+    ("6011", 16),
+    ("65", 19),
+    ("62", 17),
+    ("50", 13),
+    ("67", 18),
+    ("2200", 19),
+    ("81", 16),
+    ("9792", 16),
+]
 
 
 @st.composite
@@ -134,8 +154,9 @@ def _plain(card: str, cte: str) -> bytes:
 def _html(card: str, cte: str) -> bytes:
     msg = _message()
     msg.set_content("Buongiorno, vedi sotto.\n")
-    msg.add_alternative(f"<html><body><p>La mia carta: <span>{card}</span> grazie</p></body></html>\n",
-                        subtype="html", cte=cte)  # fmt: skip
+    msg.add_alternative(
+        f"<html><body><p>La mia carta: <span>{card}</span> grazie</p></body></html>\n", subtype="html", cte=cte
+    )
     return _bytes(msg)
 
 
@@ -168,14 +189,17 @@ def _around(card: str, where: str) -> bytes:
     head = f"From: Mario Rossi <{SENDER}>\nSubject: Rinnovo\nMessage-ID: {_mid()}\nMIME-Version: 1.0\n"
     if where == "broken":
         inner = base64.encodebytes(_body(card).encode()).decode()
-        return (head + 'Content-Type: multipart/mixed; boundary="NOPE"\n\n--real\n'
-                "Content-Type: text/plain; charset=utf-8\n\n" + _body(card) + "--real\n"
-                "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
-                + inner + "--real--\n").encode()  # fmt: skip
+        return (
+            head + 'Content-Type: multipart/mixed; boundary="NOPE"\n\n--real\n'
+            "Content-Type: text/plain; charset=utf-8\n\n" + _body(card) + "--real\n"
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n" + inner + "--real--\n"
+        ).encode()
     preamble, epilogue = (f"carta {card}\n", "") if where == "preamble" else ("", f"carta {card}\n")
-    return (head + 'Content-Type: multipart/mixed; boundary="b-cards"\n\n' + preamble + "--b-cards\n"
-            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nBuongiorno.\n"
-            "--b-cards--\n" + epilogue).encode()  # fmt: skip
+    return (
+        head + 'Content-Type: multipart/mixed; boundary="b-cards"\n\n' + preamble + "--b-cards\n"
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nBuongiorno.\n"
+        "--b-cards--\n" + epilogue
+    ).encode()
 
 
 def _nested(card: str, where: str) -> bytes:
@@ -194,12 +218,26 @@ def _bytes(msg: EmailMessage) -> bytes:
 
 
 PLACES = [
-    "plain 8bit", "plain quoted-printable", "plain base64", "html quoted-printable", "html base64",
-    "header Subject", "header From", "header X-Nota", "header Received", "header X-Received", "attachment filename",
+    "plain 8bit",
+    "plain quoted-printable",
+    "plain base64",
+    "html quoted-printable",
+    "html base64",
+    "header Subject",
+    "header From",
+    "header X-Nota",
+    "header Received",
+    "header X-Received",
+    "attachment filename",
     "attachment 2231",
-    "attachment name", "attachment content", "around preamble", "around epilogue", "around broken",
-    "nested body", "nested subject",
-]  # fmt: skip
+    "attachment name",
+    "attachment content",
+    "around preamble",
+    "around epilogue",
+    "around broken",
+    "nested body",
+    "nested subject",
+]
 
 
 QUIET = {"header Received", "header X-Received"}
@@ -212,8 +250,14 @@ def messages(draw: st.DrawFn) -> tuple[str, bytes, str]:
     kind, detail = where.split(" ")
     text_body = kind in ("plain", "around", "nested") and detail != "subject"
     card, digits = draw(written(html=kind == "html", wraps=text_body))
-    build = {"plain": _plain, "html": _html, "header": lambda c, d: _header(d, c), "attachment": _attachment,
-             "around": _around, "nested": _nested}[kind]  # fmt: skip
+    build = {
+        "plain": _plain,
+        "html": _html,
+        "header": lambda c, d: _header(d, c),
+        "attachment": _attachment,
+        "around": _around,
+        "nested": _nested,
+    }[kind]
     return where, build(card, detail), digits
 
 
@@ -307,8 +351,9 @@ def rules() -> RuleSet:
 
 def test_the_check_finds_a_card_kept_in_clear(card_app: App, engine: Engine) -> None:
     with transaction(card_app.sessions) as session:
-        stored = store_raw(session, _plain("4111 1111 1111 1111", "8bit"), source="pipe", now=NOW,
-                           config=card_app.config)  # fmt: skip
+        stored = store_raw(
+            session, _plain("4111 1111 1111 1111", "8bit"), source="pipe", now=NOW, config=card_app.config
+        )
         session.get_one(InboundMessage, stored.inbound_id).raw_compressed = zlib.compress(
             _plain("4111.1111.1111.1111", "base64")
         )

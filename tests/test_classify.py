@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-import mailbot.inbound.classify as classify_module
-from mailbot.inbound.classify import classify
-from mailbot.inbound.mime import parse_message
+import mailbot.understand.classify as classify_module
+from mailbot.understand.classify import classify
+from mailbot.understand.mime import parse_message
 
 
 def kind_of(raw: bytes, own: frozenset[str] = frozenset()) -> tuple[str, tuple[str, ...]]:

@@ -60,8 +60,10 @@ NEEDS_SCHEMA = [argv for argv in COMMANDS if argv[0] != "db" and argv != ("run",
 
 def _cli(tmp_path: Path, url: str, argv: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     config = tmp_path / "mailbot.toml"
-    config.write_text(f'[general]\ndata_dir = "{tmp_path}"\n[database]\nurl = "{url}"\n'
-                      f'[links]\nsecret = "{SECRET}"\n', encoding="utf-8")  # fmt: skip
+    config.write_text(
+        f'[general]\ndata_dir = "{tmp_path}"\n[database]\nurl = "{url}"\n[links]\nsecret = "{SECRET}"\n',
+        encoding="utf-8",
+    )
     (tmp_path / "c.csv").write_text("external_id,kind,name,email\nC1,private,Anna,anna@example.org\n")
     (tmp_path / "m.eml").write_bytes(b"From: a@example.org\nSubject: hi\nMessage-ID: <m@x>\n\nhello\n")
     args = [a.format(csv=tmp_path / "c.csv", eml=tmp_path / "m.eml") for a in argv]
@@ -124,8 +126,13 @@ def test_real_process(argv: tuple[str, ...], tmp_path: Path) -> None:
     """The installed entry point, in its own process, with logging on: still one line and the code."""
     config = tmp_path / "mailbot.toml"
     config.write_text(f'[database]\nurl = "{PG_DOWN}"\n[links]\nsecret = "s"\n', encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "mailbot", "--config", str(config), *argv], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "PYTHONIOENCODING": "utf-8"})  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "mailbot", "--config", str(config), *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
     assert done.returncode == EX_TEMPFAIL, done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert done.stderr.strip().splitlines()[-1].startswith("mailbot: error: database postgresql://")

@@ -25,11 +25,17 @@ def _failed_email(app: App) -> tuple[int, str]:
         )
         row = enqueue(
             session,
-            NewMessage("k1", "expiry_reminder", "it", customer.email, RenderedEmail("s", "t", "<p>h</p>"),
-                       customer_id=customer.id),
+            NewMessage(
+                "k1",
+                "expiry_reminder",
+                "it",
+                customer.email,
+                RenderedEmail("s", "t", "<p>h</p>"),
+                customer_id=customer.id,
+            ),
             mail=app.config.mail,
             now=NOW,
-        )  # fmt: skip
+        )
         assert row is not None
         row.status, row.last_error, row.attempts = OutboundStatus.FAILED, "550 5.1.1 no such user", 1
         return row.id, customer.external_id

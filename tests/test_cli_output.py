@@ -16,13 +16,13 @@ from mailbot.app import App
 from mailbot.cli import main
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, OutboundStatus, PaymentMethod, Ticket
-from mailbot.inbound.rules import load_rules
 from mailbot.orders import create_order
 from mailbot.outbound.links import LinkGrant
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
 from mailbot.paths import rules_dir
 from mailbot.text import is_hidden
+from mailbot.understand.rules import load_rules
 from tests.factories import make_customer, make_service
 from tests.test_actions import NOW, deliver, eml
 
@@ -54,8 +54,12 @@ def assert_safe(out: str) -> None:
 
 
 def _hostile_ticket(app: App) -> int:
-    raw = eml("Buongiorno\x1b]0;owned\x07, vorrei una copia della fattura.\n\x1b[2Jgrazie", subject=ENCODED_SUBJECT,
-              sender="evil\x1b[31m@example.org", mid="m1\x1b[5m@x.example")  # fmt: skip
+    raw = eml(
+        "Buongiorno\x1b]0;owned\x07, vorrei una copia della fattura.\n\x1b[2Jgrazie",
+        subject=ENCODED_SUBJECT,
+        sender="evil\x1b[31m@example.org",
+        mid="m1\x1b[5m@x.example",
+    )
     deliver(app, raw, load_rules(rules_dir()))
     with app.sessions() as session:
         assert session.scalars(select(InboundMessage.subject)).one() == SUBJECT  # the real path decodes it so
@@ -83,11 +87,26 @@ def test_tickets_list_and_show_make_controls_visible(app: App, run: Run) -> None
 
 def test_outbox_list_and_undeliverable(app: App, run: Run) -> None:
     with transaction(app.sessions) as session:
-        customer = make_customer(session, name=NAME, email="gone@example.org", email_undeliverable=True,
-                                 undeliverable_reason="550 5.1.1 \x1b[2J\n  usable: yes, fake")  # fmt: skip
-        row = enqueue(session, NewMessage("k1", "expiry_reminder", "it", "x\x1b[31m@example.org",
-                                          RenderedEmail("s", "t", "<p>h</p>"), customer_id=customer.id),
-                      mail=app.config.mail, now=NOW)  # fmt: skip
+        customer = make_customer(
+            session,
+            name=NAME,
+            email="gone@example.org",
+            email_undeliverable=True,
+            undeliverable_reason="550 5.1.1 \x1b[2J\n  usable: yes, fake",
+        )
+        row = enqueue(
+            session,
+            NewMessage(
+                "k1",
+                "expiry_reminder",
+                "it",
+                "x\x1b[31m@example.org",
+                RenderedEmail("s", "t", "<p>h</p>"),
+                customer_id=customer.id,
+            ),
+            mail=app.config.mail,
+            now=NOW,
+        )
         assert row is not None
         row.status, row.last_error = OutboundStatus.FAILED, "550 \x9b31mno such user\n  from: boss@example.it"
     for argv in (("list",), ("list", "--json"), ("undeliverable",)):
@@ -100,9 +119,17 @@ def test_outbox_list_and_undeliverable(app: App, run: Run) -> None:
 def test_orders_list(app: App, run: Run) -> None:
     with transaction(app.sessions) as session:
         customer = make_customer(session, external_id="C1\x1b[2J\n  usable: yes, fake")
-        create_order(session, app.config, app.links, app.renderer, customer=customer,
-                     services=[make_service(session, customer)], years=1, method=PaymentMethod.BANK_TRANSFER,
-                     now=NOW)  # fmt: skip
+        create_order(
+            session,
+            app.config,
+            app.links,
+            app.renderer,
+            customer=customer,
+            services=[make_service(session, customer)],
+            years=1,
+            method=PaymentMethod.BANK_TRANSFER,
+            now=NOW,
+        )
     code, out, _ = run("orders", "list")
     assert code == 0 and "C1\\x1b[2J\\n  usable: yes, fake" in out
     assert_safe(out)

@@ -97,8 +97,12 @@ def test_real_command_needs_no_config_and_writes_nothing(tmp_path: Path) -> None
     files = sorted(str(p) for p in CORPUS.glob("*.eml"))
     result = subprocess.run(
         [sys.executable, "-m", "mailbot", "parse", "--json", *files],
-        cwd=work, env=env, capture_output=True, check=False, timeout=60,
-    )  # fmt: skip
+        cwd=work,
+        env=env,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert [line["file"] for line in lines] == files and not any("error" in line for line in lines)

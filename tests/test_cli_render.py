@@ -28,8 +28,18 @@ def test_render_service_reminder_due_that_day(app: App, config_file: Path, capsy
         customer = make_customer(session, name="Mario Rossi", email="mario@example.org")
         service = make_service(session, customer, label="Villa al mare", expires_on=date(2026, 12, 31))
         service_id = service.id
-    code = main(["--config", str(config_file), "render", "expiry_reminder", "--service", str(service_id),
-                 "--date", "2026-12-01"])  # fmt: skip
+    code = main(
+        [
+            "--config",
+            str(config_file),
+            "render",
+            "expiry_reminder",
+            "--service",
+            str(service_id),
+            "--date",
+            "2026-12-01",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "To: mario@example.org" in out
@@ -43,8 +53,19 @@ def test_render_in_english_and_html(app: App, config_file: Path, capsys: pytest.
     with app.sessions.begin() as session:
         customer = make_customer(session, language="it")
         service_id = make_service(session, customer, label="<b>Villa</b>", expires_on=date(2026, 12, 31)).id
-    args = ["--config", str(config_file), "render", "grace_reminder", "--service", str(service_id),
-            "--date", "2027-01-07", "--lang", "en", "--html"]  # fmt: skip
+    args = [
+        "--config",
+        str(config_file),
+        "render",
+        "grace_reminder",
+        "--service",
+        str(service_id),
+        "--date",
+        "2027-01-07",
+        "--lang",
+        "en",
+        "--html",
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "<html" in out.lower()
@@ -59,9 +80,16 @@ def test_render_payment_email_for_an_order(app: App, config_file: Path, capsys: 
         customer = make_customer(session)
         service = make_service(session, customer, expires_on=date(2026, 12, 31))
         order = create_order(
-            session, app.config, app.links, app.renderer, customer=customer, services=[service], years=1,
-            method=PaymentMethod.BANK_TRANSFER, now=now,
-        )  # fmt: skip
+            session,
+            app.config,
+            app.links,
+            app.renderer,
+            customer=customer,
+            services=[service],
+            years=1,
+            method=PaymentMethod.BANK_TRANSFER,
+            now=now,
+        )
         number, service_id = order.number, service.id
     before = _count(app)
     assert main(["--config", str(config_file), "render", "payment_instructions", "--order", number]) == 0

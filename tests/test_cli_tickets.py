@@ -13,9 +13,9 @@ from mailbot.app import App
 from mailbot.cli import main
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Order, PaymentMethod, Service, Ticket, TicketStatus
-from mailbot.inbound.rules import load_rules
 from mailbot.orders import create_order
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import load_rules
 from tests.factories import make_service
 from tests.test_actions import PA_BODY, _autorenew_customer, deliver, eml, pa_order
 
@@ -51,8 +51,14 @@ def test_list_show_and_approve(app: App, cli: Cli, monkeypatch: pytest.MonkeyPat
     assert [row["id"] for row in json.loads(out)] == [request]
     code, out, _ = cli("show", str(request))
     assert code == 0
-    for text in ("from: economato@comune.esempio.it", "staged change", "Z213346E34", "not verified", "new text:",
-                 "rule pa_billing_codes: HIT"):  # fmt: skip
+    for text in (
+        "from: economato@comune.esempio.it",
+        "staged change",
+        "Z213346E34",
+        "not verified",
+        "new text:",
+        "rule pa_billing_codes: HIT",
+    ):
         assert text in out
     view = json.loads(cli("show", str(request), "--json")[1])
     assert view["message"]["intent"] == "pa_billing_details" and view["message"]["fields"]["office_code"] == "UFXK9T"
@@ -82,8 +88,11 @@ def test_assign_reject_close_and_errors(app: App, cli: Cli) -> None:
     assert code == 0 and "rejected" in out
     with app.sessions() as session:
         closed, rejected = session.get_one(Ticket, support), session.get_one(Ticket, request)
-        assert (closed.status, closed.resolved_by, closed.resolution) == (TicketStatus.CLOSED, "giulia",
-                                                                          "invoice sent by hand")  # fmt: skip
+        assert (closed.status, closed.resolved_by, closed.resolution) == (
+            TicketStatus.CLOSED,
+            "giulia",
+            "invoice sent by hand",
+        )
         assert rejected.status == TicketStatus.REJECTED and rejected.resolution == "the office code is not theirs"
         assert session.get_one(Order, order_id).cig is None  # a rejection changes nothing
     assert cli("show", "999")[0] == 2
@@ -100,9 +109,17 @@ def test_approve_names_the_order_when_the_message_did_not(app: App, cli: Cli) ->
     with transaction(app.sessions) as session:  # a second open order of the same customer
         first = session.get_one(Order, first_id)
         other = make_service(session, first.customer, username="comune.archivio")
-        second = create_order(session, app.config, app.links, app.renderer, customer=first.customer,
-                              services=[other], years=1, method=PaymentMethod.BANK_TRANSFER,
-                              now=first.created_at)  # fmt: skip
+        second = create_order(
+            session,
+            app.config,
+            app.links,
+            app.renderer,
+            customer=first.customer,
+            services=[other],
+            years=1,
+            method=PaymentMethod.BANK_TRANSFER,
+            now=first.created_at,
+        )
         numbers = (first.number, second.number)
     deliver(app, eml(PA_BODY, sender="ragioneria@comune.esempio.it"), rules)  # no token, no order number
     with app.sessions() as session:

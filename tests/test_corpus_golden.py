@@ -13,17 +13,27 @@ from typing import Any
 
 import pytest
 
-from mailbot.inbound.rules import FIELDS, INTENTS, RuleSet, load_rules
-from mailbot.inbound.understand import to_json, understand
 from mailbot.paths import rules_dir
+from mailbot.understand.reading import to_json, understand
+from mailbot.understand.rules import FIELDS, INTENTS, RuleSet, load_rules
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(CORPUS.glob("*.eml"))
 OWN = frozenset({"rinnovi@example.it"})
 CONTRACT = {
-    "file", "message_id", "sender", "kind", "bounce", "intent", "fields", "invalid",
-    "card_number_detected", "needs_review", "reply_text", "rules",
-}  # fmt: skip
+    "file",
+    "message_id",
+    "sender",
+    "kind",
+    "bounce",
+    "intent",
+    "fields",
+    "invalid",
+    "card_number_detected",
+    "needs_review",
+    "reply_text",
+    "rules",
+}
 
 
 @pytest.fixture(scope="module")

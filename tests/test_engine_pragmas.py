@@ -19,8 +19,10 @@ def test_sqlite_connections_are_durable_at_commit(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'p.sqlite'}")
     try:
         with engine.connect() as conn:
-            pragmas = {name: conn.execute(text(f"PRAGMA {name}")).scalar() for name in
-                       ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}  # fmt: skip
+            pragmas = {
+                name: conn.execute(text(f"PRAGMA {name}")).scalar()
+                for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+            }
     finally:
         engine.dispose()
     assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 30000}
@@ -29,8 +31,12 @@ def test_sqlite_connections_are_durable_at_commit(tmp_path: Path) -> None:
 def test_json_columns_are_written_by_orjson_and_by_json_where_orjson_refuses() -> None:
     value = {"intent": "renewal_request", "fields": {"years": 2, "cig": ["Z0A1B2C3D4"]}, 3: "città", "ok": True}
     written = json_dumps(value)
-    assert json.loads(written) == {"intent": "renewal_request", "fields": {"years": 2, "cig": ["Z0A1B2C3D4"]},
-                                   "3": "città", "ok": True}  # fmt: skip
+    assert json.loads(written) == {
+        "intent": "renewal_request",
+        "fields": {"years": 2, "cig": ["Z0A1B2C3D4"]},
+        "3": "città",
+        "ok": True,
+    }
     assert written == orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     broken = {"subject": "Rinnovo \udce8", "big": 2**70}  # a lone surrogate, an integer beyond 64 bits
     assert json_dumps(broken) == json.dumps({"subject": "Rinnovo \ufffd", "big": 2**70})  # made storable

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.inbound.mime import READ_POLICY
-from mailbot.inbound.prepare import Envelope, dedup_key, read_envelope
+from mailbot.intake.prepare import Envelope, dedup_key, read_envelope
+from mailbot.understand.mime import READ_POLICY
 
 CORPUS = Path(__file__).parent / "corpus"
 SHARED = Path(__file__).parents[2] / "shared" / "corpus"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.inbound.extract import InvalidValue, extract_fields
+from mailbot.understand.extract.fields import InvalidValue, extract_fields
 
 CIG_SMART = "Z213346E34"
 CIG_ORDINARY = "8814006BD6"

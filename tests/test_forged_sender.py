@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from mailbot.act.tickets import approve_ticket
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import (
@@ -30,12 +31,11 @@ from mailbot.db.models import (
     Ticket,
     TicketKind,
 )
-from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.tickets import approve_ticket
 from mailbot.orders import create_order
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import RuleSet, load_rules
 from tests.conftest import AUTHSERV_ID, make_config
 from tests.factories import make_customer, make_service
 from tests.test_actions import deliver, eml
@@ -67,11 +67,18 @@ def victim(app: App) -> tuple[int, int, str]:
     token of a reminder sent to her: (customer id, service id, token)."""
     with transaction(app.sessions) as session:
         customer = make_customer(session, email=VICTIM, pec=VICTIM_PEC, language="en")
-        service = make_service(session, customer, username="anna.portale", label="Impianto Via Roma",
-                               autorenew=True, payment_method=PaymentMethod.CARD,
-                               expires_on=date(2027, 3, 31))  # fmt: skip
-        message = NewMessage("reminder-1", "expiry_reminder", "en", VICTIM, RenderedEmail("s", "t", "<p>h</p>"),
-                             customer_id=customer.id)  # fmt: skip
+        service = make_service(
+            session,
+            customer,
+            username="anna.portale",
+            label="Impianto Via Roma",
+            autorenew=True,
+            payment_method=PaymentMethod.CARD,
+            expires_on=date(2027, 3, 31),
+        )
+        message = NewMessage(
+            "reminder-1", "expiry_reminder", "en", VICTIM, RenderedEmail("s", "t", "<p>h</p>"), customer_id=customer.id
+        )
         row = enqueue(session, message, mail=app.config.mail, now=NOW - timedelta(days=3))
         assert row is not None
         return customer.id, service.id, row.reply_token
@@ -79,8 +86,9 @@ def victim(app: App) -> tuple[int, int, str]:
 
 def forged(token: str, body: str, *, auth: str = "", mid: str = "forged1@evil.example.net") -> bytes:
     """The attacker's message: the victim's From, the victim's reply token, the attacker's Reply-To."""
-    raw = eml(body, sender=VICTIM, to=f"rinnovi+{token}@example.it", mid=mid, extra=f"Reply-To: {ATTACKER}\n",
-              auth=False)  # fmt: skip
+    raw = eml(
+        body, sender=VICTIM, to=f"rinnovi+{token}@example.it", mid=mid, extra=f"Reply-To: {ATTACKER}\n", auth=False
+    )
     return auth.encode() + raw
 
 
@@ -192,8 +200,17 @@ def test_a_guessed_order_number_identifies_nobody(app: App, rules: RuleSet) -> N
     with transaction(app.sessions) as session:
         customer = make_customer(session, email=VICTIM, language="en")
         service = make_service(session, customer, username="anna.portale", label="Impianto Via Roma")
-        order = create_order(session, app.config, app.links, app.renderer, customer=customer, services=[service],
-                             years=1, method=PaymentMethod.BANK_TRANSFER, now=NOW)  # fmt: skip
+        order = create_order(
+            session,
+            app.config,
+            app.links,
+            app.renderer,
+            customer=customer,
+            services=[service],
+            years=1,
+            method=PaymentMethod.BANK_TRANSFER,
+            now=NOW,
+        )
         number = order.number
     body = f"Buongiorno, abbiamo pagato l'ordine {number} con bonifico, CRO 12345678901. Saluti"
     assert deliver(app, eml(body, sender=ATTACKER), rules).status == InboundStatus.REVIEW  # DMARC pass: his own
@@ -222,8 +239,9 @@ def test_approving_a_claim_writes_to_the_customer_on_file(app: App, rules: RuleS
             assert_reveals_nothing(reply)
 
 
-def test_dkim_checked_here_verifies_where_no_server_vouches(tmp_path: Path, db_url: str, engine: Engine,
-                                                             rules: RuleSet) -> None:  # fmt: skip
+def test_dkim_checked_here_verifies_where_no_server_vouches(
+    tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
+) -> None:
     """``inbound.verify_dkim``: a signature of the From's domain, checked with dkimpy against the key in
     the DNS (a stub here), authenticates the From; the same message unsigned stays a claim."""
     config = make_config(tmp_path, db_url, inbound={"authserv_id": "", "verify_dkim": True})

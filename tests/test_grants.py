@@ -38,8 +38,12 @@ def state(*changed: ServiceNow, customer: bool = True, order: OrderNow | None = 
 
 
 def order(**kw: object) -> OrderNow:
-    values: dict[str, object] = {"number": "ORD-2026-000001", "customer_id": 7, "status": "awaiting_payment",
-                                 "service_ids": frozenset({1, 2})}  # fmt: skip
+    values: dict[str, object] = {
+        "number": "ORD-2026-000001",
+        "customer_id": 7,
+        "status": "awaiting_payment",
+        "service_ids": frozenset({1, 2}),
+    }
     values.update(kw)
     return OrderNow(**values)  # type: ignore[arg-type]
 
@@ -91,11 +95,16 @@ def test_a_payment_link_names_its_order() -> None:
 
 
 def test_every_reason_is_listed() -> None:
-    reasons = why_not_usable(grant("pay", "ORD-2026-000001"),
-                             state(service(1, status="cancelled"), customer=False,
-                                   order=order(status="paid", customer_id=8)))  # fmt: skip
-    assert reasons == ["customer 7: not found", "service 1: cancelled", "order ORD-2026-000001: not this customer's",
-                       "order ORD-2026-000001: paid, not awaiting payment"]  # fmt: skip
+    reasons = why_not_usable(
+        grant("pay", "ORD-2026-000001"),
+        state(service(1, status="cancelled"), customer=False, order=order(status="paid", customer_id=8)),
+    )
+    assert reasons == [
+        "customer 7: not found",
+        "service 1: cancelled",
+        "order ORD-2026-000001: not this customer's",
+        "order ORD-2026-000001: paid, not awaiting payment",
+    ]
 
 
 # Through the command, on the database ----------------------------------------------------------------
@@ -110,8 +119,17 @@ def test_link_check_payment_link(app: App, config_file: Path, capsys: pytest.Cap
     with transaction(app.sessions) as session:
         customer = make_customer(session)
         services = [make_service(session, customer, expires_on=CYCLE)]
-        made = create_order(session, app.config, app.links, app.renderer, customer=customer, services=services,
-                            years=1, method=PaymentMethod.BANK_TRANSFER, now=datetime.now(UTC))  # fmt: skip
+        made = create_order(
+            session,
+            app.config,
+            app.links,
+            app.renderer,
+            customer=customer,
+            services=services,
+            years=1,
+            method=PaymentMethod.BANK_TRANSFER,
+            now=datetime.now(UTC),
+        )
         ids, number = (customer.id, made.id, services[0].id), made.number
     url = app.links.make_url(LinkGrant(ids[0], "pay", ((ids[2], CYCLE),), number, datetime.now(UTC)))
     code, report = _check(config_file, url, capsys)

@@ -18,11 +18,11 @@ from sqlalchemy import Engine, event, select
 from mailbot.app import App, create_app
 from mailbot.cli import main
 from mailbot.db.models import InboundMessage, InboundStatus, Ticket
-from mailbot.inbound.imap import drain_mailbox
-from mailbot.inbound.maildir import message_files, poll_maildir
-from mailbot.inbound.rules import RuleSet, load_rules
+from mailbot.intake.imap.listener import drain_mailbox
+from mailbot.intake.maildir import message_files, poll_maildir
 from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
+from mailbot.understand.rules import RuleSet, load_rules
 from tests.conftest import make_config
 from tests.hostile import NORMAL, hostile_messages
 from tests.test_maildir import NOW, deliver
@@ -57,8 +57,9 @@ def assert_all_settled(app: App, expected_raws: list[bytes]) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_the_pipe_stores_each_hostile_message_and_exits_0(name: str, config_file: Path, tmp_path: Path,
-                                                          app: App) -> None:  # fmt: skip
+def test_the_pipe_stores_each_hostile_message_and_exits_0(
+    name: str, config_file: Path, tmp_path: Path, app: App
+) -> None:
     path = tmp_path / f"{name}.eml"
     path.write_bytes(HOSTILE[name])
     assert main(["--config", str(config_file), "ingest", str(path)]) == 0
@@ -91,8 +92,14 @@ def dovecot() -> Iterator[DovecotServer]:
 def test_the_imap_listener_stores_every_hostile_message_and_reaches_the_ones_behind(
     dovecot: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
 ) -> None:
-    imap = {"host": dovecot.host, "port": dovecot.port, "security": "none", "username": dovecot.user,
-            "password": dovecot.password, "timeout_seconds": 20.0}  # fmt: skip
+    imap = {
+        "host": dovecot.host,
+        "port": dovecot.port,
+        "security": "none",
+        "username": dovecot.user,
+        "password": dovecot.password,
+        "timeout_seconds": 20.0,
+    }
     app = create_app(make_config(tmp_path, db_url, imap=imap), engine=engine)
     # IMAP carries no NUL byte (RFC 3501 literals): Dovecot answers NUL-holding messages with 0x80 in its
     # place, so they arrive as other hostile bytes. Delivered as the MTA would, into the server's maildir.
@@ -117,9 +124,10 @@ def test_the_imap_listener_stores_every_hostile_message_and_reaches_the_ones_beh
 MARKER = "REFUSED-BY-THE-DATABASE"
 REFUSED = {
     "subject": NORMAL.replace(b"Subject: Informazioni", b"Subject: " + MARKER.encode()).replace(
-        b"<normal-after-hostile@", b"<refused-subject@"),
+        b"<normal-after-hostile@", b"<refused-subject@"
+    ),
     "text": NORMAL.replace(b"Grazie", MARKER.encode()).replace(b"<normal-after-hostile@", b"<refused-text@"),
-}  # fmt: skip
+}
 
 
 def holds_marker(value: object) -> bool:
@@ -158,8 +166,7 @@ def assert_refused_kept(app: App) -> None:
 
 
 @pytest.mark.usefixtures("refusing")
-def test_the_pipe_keeps_a_message_the_database_refuses_and_exits_0(config_file: Path, tmp_path: Path,
-                                                                   app: App) -> None:  # fmt: skip
+def test_the_pipe_keeps_a_message_the_database_refuses_and_exits_0(config_file: Path, tmp_path: Path, app: App) -> None:
     for name, raw in [*REFUSED.items(), ("normal", NORMAL)]:
         path = tmp_path / f"{name}.eml"
         path.write_bytes(raw)
@@ -184,8 +191,13 @@ def test_the_maildir_quarantines_a_message_the_database_refuses(app: App, rules:
 def test_the_imap_listener_quarantines_a_message_the_database_refuses(
     dovecot: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
 ) -> None:
-    imap = {"host": dovecot.host, "port": dovecot.port, "security": "none", "username": dovecot.user,
-            "password": dovecot.password}  # fmt: skip
+    imap = {
+        "host": dovecot.host,
+        "port": dovecot.port,
+        "security": "none",
+        "username": dovecot.user,
+        "password": dovecot.password,
+    }
     app = create_app(make_config(tmp_path, db_url, imap=imap), engine=engine)
     dovecot.append([*REFUSED.values(), NORMAL])
     drain_mailbox(app, rules, now=NOW)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.inbound.identifiers import (
+from mailbot.understand.identifiers import (
     check_field,
     cig_checksum_matches,
     normalise,

@@ -14,18 +14,18 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-import mailbot.inbound.imap_connection as connection_module
-import mailbot.inbound.understand as understand
+import mailbot.intake.imap.connection as connection_module
+import mailbot.understand.reading as understand
+from mailbot.act.pipeline import folder_for
 from mailbot.app import App, create_app
 from mailbot.config import Config, ImapConfig
 from mailbot.db.engine import make_engine
 from mailbot.db.models import InboundMessage, InboundStatus, MailboxState, Ticket
-from mailbot.inbound.imap import ImapListener, connect_imap, drain_mailbox
-from mailbot.inbound.imap_plan import mailbox_key
-from mailbot.inbound.pipeline import folder_for
-from mailbot.inbound.rules import RuleSet, load_rules
+from mailbot.intake.imap.listener import ImapListener, connect_imap, drain_mailbox
+from mailbot.intake.imap.plan import mailbox_key
 from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
+from mailbot.understand.rules import RuleSet, load_rules
 from tests.conftest import make_config
 
 pytestmark = pytest.mark.skipif(
@@ -77,9 +77,15 @@ def server() -> Iterator[DovecotServer]:
 
 def imap_config(tmp_path: Path, db_url: str, srv: DovecotServer, **imap: Any) -> Config:
     values: dict[str, object] = {
-        "host": srv.host, "port": srv.port, "security": "none", "username": srv.user, "password": srv.password,
-        "poll_seconds": 60.0, "lock_seconds": 4.0, "timeout_seconds": 10.0,
-    }  # fmt: skip
+        "host": srv.host,
+        "port": srv.port,
+        "security": "none",
+        "username": srv.user,
+        "password": srv.password,
+        "poll_seconds": 60.0,
+        "lock_seconds": 4.0,
+        "timeout_seconds": 10.0,
+    }
     values.update(imap)
     return make_config(tmp_path, db_url, imap=values)
 
@@ -269,9 +275,14 @@ class CrashOnMove:
 
 @pytest.mark.parametrize("when", ["before_processing", "before_move"])
 def test_a_crash_between_commit_and_move_neither_loses_nor_doubles(
-    when: str, server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    when: str,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     app = make_app(tmp_path, db_url, engine, server)
     server.append(corpus("cancellation_it"))
     with monkeypatch.context() as patched:
@@ -297,9 +308,14 @@ def test_a_crash_between_commit_and_move_neither_loses_nor_doubles(
 
 
 def test_a_poison_message_is_quarantined_with_a_ticket_and_the_loop_goes_on(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet, running: Any,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
+    running: Any,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     real = understand.read_message
 
     def read_message(raw: bytes, **kw: Any) -> Any:
@@ -307,7 +323,7 @@ def test_a_poison_message_is_quarantined_with_a_ticket_and_the_loop_goes_on(
             raise RuntimeError("the parser broke on this message")
         return real(raw, **kw)
 
-    monkeypatch.setattr("mailbot.inbound.pipeline.read_message", read_message)
+    monkeypatch.setattr("mailbot.act.pipeline.read_message", read_message)
     app = make_app(tmp_path, db_url, engine, server)
     r = running(app, rules)
     wait_until(lambda: r.listener.counters.cycles >= 1)  # first login done (see first_pass_done)
@@ -338,8 +354,14 @@ def test_two_listeners_on_one_mailbox_only_one_consumes_and_the_other_takes_over
         first = running(app, rules, owner="first")
         wait_until(lambda: first.listener.lease.held)
         second = running(other_app, rules, owner="second")
-        raws = corpus("renewal_it_cp1252", "renewal_words_it_qp_utf8", "renewal_years_en_base64_utf8",
-                      "card_change_en", "billing_update_it", "other_it")  # fmt: skip
+        raws = corpus(
+            "renewal_it_cp1252",
+            "renewal_words_it_qp_utf8",
+            "renewal_years_en_base64_utf8",
+            "card_change_en",
+            "billing_update_it",
+            "other_it",
+        )
         server.append(raws)
         wait_until(lambda: settled(app, server, 6), state=lambda: seen(app, server))
         assert first.listener.counters.stored == 6

@@ -18,11 +18,11 @@ from sqlalchemy import Engine, select
 from mailbot.app import App, create_app
 from mailbot.config import ImapConfig
 from mailbot.db.models import InboundMessage, InboundStatus
-from mailbot.inbound.imap import connect_imap, drain_mailbox
-from mailbot.inbound.imap_connection import UNKNOWN
-from mailbot.inbound.imap_mover import Mover, UidValidityChanged
-from mailbot.inbound.rules import RuleSet
+from mailbot.intake.imap.connection import UNKNOWN
+from mailbot.intake.imap.listener import connect_imap, drain_mailbox
+from mailbot.intake.imap.mover import Mover, UidValidityChanged
 from mailbot.testing.dovecot import DovecotServer, make_server_dir
+from mailbot.understand.rules import RuleSet
 from tests.test_imap import assert_each_in_its_folder, make_app, rows
 from tests.test_prereading import corpus, imap_only, rules, server
 
@@ -33,8 +33,15 @@ class Watched:
     """A real connection whose moves are recorded: which connection, which UIDs, and the status the
     moved messages had in the database at that moment (read on a connection of its own)."""
 
-    def __init__(self, client: Any, number: int, app: App, log: list[tuple[int, list[int], set[str]]],
-                 fail_on_move: int | None = None, fetches: list[tuple[int, bool]] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        client: Any,
+        number: int,
+        app: App,
+        log: list[tuple[int, list[int], set[str]]],
+        fail_on_move: int | None = None,
+        fetches: list[tuple[int, bool]] | None = None,
+    ) -> None:
         self._client, self._number, self._app, self._log = client, number, app, log
         self._fail_on_move = fail_on_move
         self._moves = 0
@@ -74,8 +81,12 @@ def watching(app: App, fail_on_move: int | None = None, refuse_second: bool = Fa
 
 @imap_only
 def test_moves_run_on_a_second_connection_after_their_batch_committed(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
-) -> None:  # fmt: skip
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
+) -> None:
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(7))
     connect, (log, made, fetches) = watching(app)
@@ -92,8 +103,12 @@ def test_moves_run_on_a_second_connection_after_their_batch_committed(
 
 @imap_only
 def test_parallel_moves_off_or_a_single_batch_move_on_the_one_connection(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
-) -> None:  # fmt: skip
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
+) -> None:
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     off = create_app(replace(app.config, imap=replace(app.config.imap, parallel_moves=False)), engine=engine)
     server.append(corpus(5))
@@ -125,8 +140,12 @@ def test_moves_without_move_capability_on_the_second_connection(
 
 @imap_only
 def test_a_move_failing_on_the_second_connection_fails_the_pass_and_the_next_pass_moves_the_rest(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
-) -> None:  # fmt: skip
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
+) -> None:
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(7))
     connect, _ = watching(app, fail_on_move=2)
@@ -149,13 +168,17 @@ def test_a_move_failing_on_the_second_connection_fails_the_pass_and_the_next_pas
 
 @imap_only
 def test_a_server_refusing_a_second_connection_gets_its_moves_inline(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(5))
     connect, (log, made, fetches) = watching(app, refuse_second=True)
-    with caplog.at_level(logging.WARNING, logger="mailbot.inbound.imap_mover"):
+    with caplog.at_level(logging.WARNING, logger="mailbot.intake.imap.mover"):
         counters = drain_mailbox(app, rules, connect=connect)
     assert "no second connection for moving (error: [LIMIT]" in caplog.text
     assert made == [1, 2] and {number for number, _, _ in log} == {1}
@@ -196,7 +219,7 @@ def test_a_second_connection_that_cannot_select_the_folder_leaves_the_moves_inli
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = Unselectable(7)
-    with caplog.at_level(logging.WARNING, logger="mailbot.inbound.imap_mover"):
+    with caplog.at_level(logging.WARNING, logger="mailbot.intake.imap.mover"):
         assert Mover.open(lambda: client, "INBOX", 7, "move") is None  # type: ignore[arg-type, return-value]
     assert client.logged_out and "no second connection for moving (error: select failed" in caplog.text
     with pytest.raises(UidValidityChanged):

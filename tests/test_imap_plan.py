@@ -10,8 +10,8 @@ import pytest
 
 from mailbot.config import Config, ImapConfig
 from mailbot.db.models import InboundStatus
-from mailbot.inbound.imap import connect_imap
-from mailbot.inbound.imap_plan import (
+from mailbot.intake.imap.listener import connect_imap
+from mailbot.intake.imap.plan import (
     FolderState,
     backoff_seconds,
     has_capability,
@@ -146,8 +146,9 @@ class RecordingClient:
     ("security", "implicit", "starttls"), [("ssl", True, False), ("starttls", False, True), ("none", False, False)]
 )
 def test_connect_secures_as_configured(security: str, implicit: bool, starttls: bool) -> None:
-    imap = ImapConfig(host="imap.example.it", port=143, security=security, username="u", password="p",
-                      timeout_seconds=7.0)  # fmt: skip
+    imap = ImapConfig(
+        host="imap.example.it", port=143, security=security, username="u", password="p", timeout_seconds=7.0
+    )
     client: Any = connect_imap(imap, client_class=RecordingClient)  # type: ignore[arg-type]
     assert client.args["ssl"] is implicit
     assert client.args["timeout"] == 7.0
@@ -182,7 +183,7 @@ def test_mail_announced_during_the_pass_means_another_pass_not_idle() -> None:
     """An EXISTS that came with an answer of the last pass (after its SELECT) is news the server will not
     repeat in IDLE: the wait ends at once, and the kept answer is consumed."""
     from mailbot.config import ImapConfig
-    from mailbot.inbound.imap_wait import idle_until_mail
+    from mailbot.intake.imap.wait import idle_until_mail
 
     kept: dict[str, list[bytes]] = {"EXISTS": [b"1"]}
     client = _StubIdleClient(kept)
@@ -190,8 +191,9 @@ def test_mail_announced_during_the_pass_means_another_pass_not_idle() -> None:
     assert not client.idled and "EXISTS" not in kept
 
     quiet = _StubIdleClient({})
-    idle_until_mail(quiet, ImapConfig(poll_seconds=0.05), "k", tick=0.01, should_stop=lambda: False,
-                    keep_lease=lambda: None)  # type: ignore[arg-type]  # fmt: skip
+    idle_until_mail(
+        quiet, ImapConfig(poll_seconds=0.05), "k", tick=0.01, should_stop=lambda: False, keep_lease=lambda: None
+    )  # type: ignore[arg-type]
     assert quiet.idled  # nothing kept: it idles until the poll interval ends
 
 
@@ -207,8 +209,12 @@ def test_fetch_batches_are_cut_by_bytes_and_a_huge_message_goes_alone() -> None:
     # small ones count at 1000 (3000 / 3); 5 is 2500 bytes, 6 is over the whole budget
     large = {5: 2500, 6: 50_000}
     assert plan_batches(range(1, 9), large, max_count=3, max_bytes=3000) == [
-        (1, 2, 3), (4,), (5,), (6,), (7, 8),
-    ]  # fmt: skip
+        (1, 2, 3),
+        (4,),
+        (5,),
+        (6,),
+        (7, 8),
+    ]
     # two middling ones share a batch while they fit
     assert plan_batches([1, 2, 3], {1: 1400, 2: 1500}, max_count=3, max_bytes=3000) == [(1, 2), (3,)]
 

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, update
 
-import mailbot.inbound.imap_connection as connection_module
-import mailbot.inbound.imap_mover as mover_module
+import mailbot.intake.imap.connection as connection_module
+import mailbot.intake.imap.mover as mover_module
+from mailbot.act.tickets import close_ticket, reject_ticket
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, InboundStatus, Ticket
-from mailbot.inbound.imap import drain_mailbox
-from mailbot.inbound.imap_connection import LOST, UNKNOWN
-from mailbot.inbound.rules import RuleSet
-from mailbot.inbound.tickets import close_ticket, reject_ticket
+from mailbot.intake.imap.connection import LOST, UNKNOWN
+from mailbot.intake.imap.listener import drain_mailbox
 from mailbot.testing.dovecot import DovecotServer
+from mailbot.understand.rules import RuleSet
 from tests.test_imap import Crash, assert_each_in_its_folder, make_app, rows, variant
 from tests.test_prereading import corpus, imap_only, rules, server
 
@@ -78,9 +78,13 @@ def test_a_message_id_found_as_part_of_another_is_not_moved_with_it(
 
 @imap_only
 def test_a_settled_message_a_person_took_out_of_the_review_folder_is_left_alone(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     app = make_app(tmp_path, db_url, engine, server)
     raw = (Path(__file__).parent / "corpus" / "other_it.eml").read_bytes()
     server.append([variant(raw, "gone1")])
@@ -92,14 +96,14 @@ def test_a_settled_message_a_person_took_out_of_the_review_folder_is_left_alone(
         client.delete_messages(client.search("ALL"))
         client.expunge()
     settle(app, [row.id])
-    with caplog.at_level(logging.WARNING, logger="mailbot.inbound.imap_connection"):
+    with caplog.at_level(logging.WARNING, logger="mailbot.intake.imap.connection"):
         counters = drain_mailbox(app, rules)
     assert counters.moved == {}
     assert "not found in mailbot/review by Message-ID" in caplog.text
     [row] = rows(app)
     assert row.status == InboundStatus.PROCESSED and row.server_folder == LOST
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="mailbot.inbound.imap_connection"):
+    with caplog.at_level(logging.WARNING, logger="mailbot.intake.imap.connection"):
         assert drain_mailbox(app, rules).moved == {}
     assert "not found" not in caplog.text  # not looked for again
 
@@ -107,9 +111,14 @@ def test_a_settled_message_a_person_took_out_of_the_review_folder_is_left_alone(
 @imap_only
 @pytest.mark.parametrize("parallel", [False, True], ids=["inline", "mover"])
 def test_a_crash_between_the_move_and_its_record_still_lets_the_message_leave_the_review_folder(
-    parallel: bool, server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    parallel: bool,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     """The process dies right after the server moved the messages, before anything else is written: the
     folder each was moved to was recorded before the move, so once settled they leave the review folder."""
     app = make_app(tmp_path, db_url, engine, server, parallel_moves=parallel, fetch_batch=2)
@@ -136,9 +145,14 @@ def test_a_crash_between_the_move_and_its_record_still_lets_the_message_leave_th
 
 @imap_only
 def test_a_kill_after_processing_and_before_the_folder_is_recorded_raises_no_false_alarm(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """Processed and committed, killed before anything was recorded or moved: the next pass moves them as
     leftovers, and does not take them for messages that went missing from the review folder."""
     app = make_app(tmp_path, db_url, engine, server, parallel_moves=False)
@@ -154,7 +168,7 @@ def test_a_kill_after_processing_and_before_the_folder_is_recorded_raises_no_fal
             drain_mailbox(app, rules)
     assert all(r.status == InboundStatus.REVIEW and r.server_folder is None for r in rows(app))
     settle(app, [r.id for r in rows(app)][:1])  # settled before the restart: it must not be taken as lost
-    with caplog.at_level(logging.WARNING, logger="mailbot.inbound.imap_connection"):
+    with caplog.at_level(logging.WARNING, logger="mailbot.intake.imap.connection"):
         drain_mailbox(app, rules)
     assert "not found" not in caplog.text
     assert server.uids("INBOX") == [] and len(server.uids(PROCESSED)) == 1 and len(server.uids(REVIEW)) == 1

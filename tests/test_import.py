@@ -62,8 +62,11 @@ def test_good_files_create_every_record(loaded: App) -> None:
         assert customers["C002"].recipient_code == "M5UXCR1"
         pa = customers["C003"]
         assert (pa.kind, pa.recipient_code, pa.split_payment, pa.language) == (
-            CustomerKind.PUBLIC_ADMINISTRATION, "UF1234", True, "it",
-        )  # fmt: skip
+            CustomerKind.PUBLIC_ADMINISTRATION,
+            "UF1234",
+            True,
+            "it",
+        )
         services = {s.external_id: s for s in session.scalars(select(Service))}
         s1 = services["S001"]
         assert (s1.autorenew, s1.payment_method, s1.card_expires) == (True, PaymentMethod.CARD, date(2027, 8, 1))
@@ -74,8 +77,10 @@ def test_good_files_create_every_record(loaded: App) -> None:
         assert services["S003"].status.value == "suspended"
         events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "import").order_by(AuditEvent.id))
         assert [(e.action, e.details["created"]) for e in events] == [
-            ("import.products", 3), ("import.customers", 3), ("import.services", 3),
-        ]  # fmt: skip
+            ("import.products", 3),
+            ("import.customers", 3),
+            ("import.services", 3),
+        ]
 
 
 def test_reimport_counts_unchanged_and_updated(loaded: App) -> None:
@@ -155,13 +160,7 @@ def test_semicolon_file_with_bom(app: App) -> None:
 
 
 def test_crlf_lines_and_blank_rows_keep_line_numbers(app: App) -> None:
-    data = (
-        b"code;name;price\r\n"
-        b"A;Uno;10,00\r\n"
-        b"\r\n"
-        b";;\r\n"
-        b"B;Due;dieci\r\n"
-    )  # fmt: skip
+    data = b"code;name;price\r\nA;Uno;10,00\r\n\r\n;;\r\nB;Due;dieci\r\n"
     report = run_import(app, "products", data)
     assert [(e.line, e.column) for e in report.errors] == [(5, "price")]
 
@@ -201,8 +200,11 @@ def test_parse_customer_row_is_pure() -> None:
     parsed = parse_customer_row(row, 7, default_language="en")
     assert isinstance(parsed, CustomerRow)
     assert (parsed.kind, parsed.recipient_code, parsed.split_payment, parsed.language) == (
-        CustomerKind.PUBLIC_ADMINISTRATION, "UF1234", True, "en",
-    )  # fmt: skip
+        CustomerKind.PUBLIC_ADMINISTRATION,
+        "UF1234",
+        True,
+        "en",
+    )
     errors = parse_customer_row({"external_id": "", "kind": "pa", "name": "", "email": "x"}, 4)
     assert isinstance(errors, list)
     assert [(e.line, e.column) for e in errors] == [(4, "external_id"), (4, "name"), (4, "email")]

@@ -14,7 +14,9 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-import mailbot.inbound.imap_connection as connection_module
+import mailbot.intake.imap.connection as connection_module
+from mailbot.act import actions, pipeline
+from mailbot.act.pipeline import Outcome, folder_for, process_inbound, process_many
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import (
@@ -29,16 +31,16 @@ from mailbot.db.models import (
     Ticket,
 )
 from mailbot.errors import TransientError
-from mailbot.inbound import actions, pipeline, store, understand
-from mailbot.inbound.imap import drain_mailbox
-from mailbot.inbound.pipeline import Outcome, folder_for, process_inbound, process_many
-from mailbot.inbound.prepare import Prepared
-from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.store import StoreResult, store_many, store_raw
+from mailbot.intake import store
+from mailbot.intake.imap.listener import drain_mailbox
+from mailbot.intake.prepare import Prepared
+from mailbot.intake.store import StoreResult, store_many, store_raw
 from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.outbound.outbox import Claim
 from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
+from mailbot.understand import reading as understand
+from mailbot.understand.rules import RuleSet, load_rules
 from tests.conftest import make_config
 from tests.factories import make_customer, make_service
 from tests.test_actions import eml, outbound_to
@@ -88,7 +90,7 @@ def poison_reader(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None
             raise error
         return real(raw, **kw)
 
-    monkeypatch.setattr("mailbot.inbound.pipeline.read_message", read_message)
+    monkeypatch.setattr("mailbot.act.pipeline.read_message", read_message)
 
 
 # store_many ------------------------------------------------------------------------------------
@@ -147,7 +149,7 @@ def test_store_many_meeting_a_concurrent_copy_stores_one_at_a_time(
         return real_row_values(p, **kw)
 
     monkeypatch.setattr(store, "_row_values", row_values)
-    caplog.set_level("INFO", logger="mailbot.inbound.store")
+    caplog.set_level("INFO", logger="mailbot.intake.store")
     with transaction(app.sessions) as session:
         sessions.append(session)
         results = store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config)
@@ -193,8 +195,9 @@ def test_the_parse_handed_on_by_store_many_changes_nothing(app: App, rules: Rule
 
     shared, fresh, wrong = store("a"), store("b"), store("c")
     assert all(r.parsed is not None for r in shared)  # nothing to redact in these: each parse is handed on
-    process_many(app, [r.inbound_id for r in shared], NOW, rules,
-                 parsed={r.inbound_id: r.parsed for r in shared if r.parsed})  # fmt: skip
+    process_many(
+        app, [r.inbound_id for r in shared], NOW, rules, parsed={r.inbound_id: r.parsed for r in shared if r.parsed}
+    )
     process_many(app, [r.inbound_id for r in fresh], NOW, rules)
     other = shared[0].parsed  # another message's bytes and parse: not these messages', so not used
     assert other is not None
@@ -285,9 +288,10 @@ def test_a_batch_acts_in_one_go_with_the_numbers_and_counts_of_one_at_a_time(
     raws = [eml(f"Domanda numero {n} sul servizio.", sender="curioso@example.org", mid=f"q{n}@x.org") for n in range(4)]
     raws += [eml("Vorrei la fattura.", sender=f"altro{n}@example.org", mid=f"r{n}@x.org") for n in range(3)]
     with transaction(app.sessions) as session:
-        ids = [r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW,
-                                                 config=app.config)]  # fmt: skip
-    caplog.set_level("WARNING", logger="mailbot.inbound.pipeline")
+        ids = [
+            r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config)
+        ]
+    caplog.set_level("WARNING", logger="mailbot.act.pipeline")
     outcomes = process_many(app, ids, NOW, rules)
     assert "failed as a whole" not in caplog.text
     assert [o.status for o in outcomes] == [InboundStatus.REVIEW] * len(raws)
@@ -323,11 +327,15 @@ def test_replies_staged_in_a_batch_take_ids_beside_an_email_a_change_inserted(
     token, _, _ = outbound_to(app, ids[0], "cliente@example.org", (Claim(ids[1], ids[2], "before_30"),))
     raws = [
         eml("Una domanda sul servizio.", sender="prima@example.org", mid="s0@x.org"),
-        eml("Buongiorno, vorrei rinnovare per 2 anni. Grazie", sender="cliente@example.org", mid="s1@x.org",
-            to=f"rinnovi+{token}@example.it"),
+        eml(
+            "Buongiorno, vorrei rinnovare per 2 anni. Grazie",
+            sender="cliente@example.org",
+            mid="s1@x.org",
+            to=f"rinnovi+{token}@example.it",
+        ),
         eml("Vorrei la fattura.", sender="seconda@example.org", mid="s2@x.org"),
-    ]  # fmt: skip
-    caplog.set_level("WARNING", logger="mailbot.inbound.pipeline")
+    ]
+    caplog.set_level("WARNING", logger="mailbot.act.pipeline")
     outcomes = process_many(app, stored_ids(app, raws), NOW, rules)
     assert "failed as a whole" not in caplog.text
     assert [o.status for o in outcomes] == [InboundStatus.REVIEW, InboundStatus.PROCESSED, InboundStatus.REVIEW]
@@ -359,8 +367,14 @@ def test_a_batch_loads_the_services_and_orders_of_the_customers_it_changes_at_on
         ids = [c.id for c in customers]
     for n, customer_id in enumerate(ids):
         token, _, _ = outbound_to(app, customer_id, f"c{n}@example.org", key=f"k{n}")
-        raws.append(eml("Vorrei disattivare il rinnovo automatico.", sender=f"c{n}@example.org", mid=f"a{n}@x.org",
-                        to=f"rinnovi+{token}@example.it"))  # fmt: skip
+        raws.append(
+            eml(
+                "Vorrei disattivare il rinnovo automatico.",
+                sender=f"c{n}@example.org",
+                mid=f"a{n}@x.org",
+                to=f"rinnovi+{token}@example.it",
+            )
+        )
     stored = stored_ids(app, raws)
     outcomes, statements = process_seeing_sql(app, stored, rules)
     assert "failed as a whole" not in caplog.text
@@ -400,8 +414,15 @@ def test_a_batch_asks_for_a_customers_open_orders_once(app: App, rules: RuleSet)
         make_service(session, customer)
         customer_id = customer.id
     token, _, _ = outbound_to(app, customer_id, "paga@example.org")
-    raws = [eml(f"Buongiorno, abbiamo effettuato il bonifico, CRO {n}2345678901.", sender="paga@example.org",
-                mid=f"b{n}@x.org", to=f"rinnovi+{token}@example.it") for n in range(3)]  # fmt: skip
+    raws = [
+        eml(
+            f"Buongiorno, abbiamo effettuato il bonifico, CRO {n}2345678901.",
+            sender="paga@example.org",
+            mid=f"b{n}@x.org",
+            to=f"rinnovi+{token}@example.it",
+        )
+        for n in range(3)
+    ]
     outcomes, order_queries = _open_order_queries(app, stored_ids(app, raws), rules)
     with app.sessions() as session:
         intents = [session.get_one(InboundMessage, o.inbound_id).intent for o in outcomes]
@@ -417,8 +438,15 @@ def test_an_order_a_batch_creates_is_seen_by_the_next_message_of_the_batch(app: 
         service = make_service(session, customer)
         ids = (customer.id, service.id, service.expires_on)
     token, _, _ = outbound_to(app, ids[0], "cliente@example.org", (Claim(ids[1], ids[2], "before_30"),))
-    raws = [eml("Buongiorno, vorrei rinnovare per 2 anni. Grazie", sender="cliente@example.org", mid=f"n{n}@x.org",
-                to=f"rinnovi+{token}@example.it") for n in range(2)]  # fmt: skip
+    raws = [
+        eml(
+            "Buongiorno, vorrei rinnovare per 2 anni. Grazie",
+            sender="cliente@example.org",
+            mid=f"n{n}@x.org",
+            to=f"rinnovi+{token}@example.it",
+        )
+        for n in range(2)
+    ]
     outcomes, order_queries = _open_order_queries(app, stored_ids(app, raws), rules)
     assert [o.status for o in outcomes] == [InboundStatus.PROCESSED, InboundStatus.REVIEW]
     with app.sessions() as session:
@@ -434,9 +462,11 @@ def test_a_batch_writes_its_rows_with_one_update(app: App, rules: RuleSet) -> No
         customer = make_customer(session, kind=CustomerKind.PRIVATE, email="cliente@example.org")
         customer_id = customer.id
     token, _, _ = outbound_to(app, customer_id, "cliente@example.org")
-    raws = [*messages(), eml("Vorrei la fattura.", sender="cliente@example.org", mid="u1@x.org",
-                             to=f"rinnovi+{token}@example.it"),
-            eml("La carta 4111 1111 1111 1111 va cambiata.", sender="altro@example.org", mid="u2@x.org")]  # fmt: skip
+    raws = [
+        *messages(),
+        eml("Vorrei la fattura.", sender="cliente@example.org", mid="u1@x.org", to=f"rinnovi+{token}@example.it"),
+        eml("La carta 4111 1111 1111 1111 va cambiata.", sender="altro@example.org", mid="u2@x.org"),
+    ]
     stored = stored_ids(app, raws)
     outcomes, statements = process_seeing_sql(app, stored, rules)
     updates = [(q, many) for q, many in statements if q.startswith("UPDATE inbound_message")]
@@ -455,8 +485,10 @@ def test_a_pec_changed_in_a_batch_matches_the_rest_of_the_batch_with_one_look_up
         customer = make_customer(session, kind=CustomerKind.COMPANY, email="info@rossisrl.example.it")
         customer_id = customer.id
     token, _, _ = outbound_to(app, customer_id, "info@rossisrl.example.it")
-    update = ("Buongiorno,\nvi chiediamo di aggiornare i dati di fatturazione:\nP.IVA 01234560017\n"
-              "PEC: amministrazione@pec.rossisrl.it\nCodice destinatario: M5UXCR1\n\nGrazie\n")  # fmt: skip
+    update = (
+        "Buongiorno,\nvi chiediamo di aggiornare i dati di fatturazione:\nP.IVA 01234560017\n"
+        "PEC: amministrazione@pec.rossisrl.it\nCodice destinatario: M5UXCR1\n\nGrazie\n"
+    )
     raws = [
         eml("Una domanda qualsiasi.", sender="amministrazione@pec.rossisrl.it", mid="v0@x.org"),
         eml(update, sender="info@rossisrl.example.it", mid="v1@x.org", to=f"rinnovi+{token}@example.it"),
@@ -470,8 +502,11 @@ def test_a_pec_changed_in_a_batch_matches_the_rest_of_the_batch_with_one_look_up
         assert session.get_one(Customer, customer_id).pec == "amministrazione@pec.rossisrl.it"
         found = [session.get_one(InboundMessage, i) for i in stored]
         assert [(r.customer_id, r.match_method) for r in found] == [
-            (None, None), (customer_id, "token"), (customer_id, "sender"), (customer_id, "sender")
-        ]  # fmt: skip
+            (None, None),
+            (customer_id, "token"),
+            (customer_id, "sender"),
+            (customer_id, "sender"),
+        ]
     assert len(lookups) == 2  # the batch's, then the rest's once
 
 
@@ -487,8 +522,14 @@ def test_the_services_of_the_emails_a_batch_answers_are_loaded_at_once(app: App,
             ids = (customer.id, service.id, service.expires_on)
         claimed.append(ids[1])
         token, _, _ = outbound_to(app, ids[0], f"r{n}@example.org", (Claim(ids[1], ids[2], "before_30"),), key=f"c{n}")
-        raws.append(eml("Vorrei disattivare il rinnovo automatico.", sender=f"r{n}@example.org", mid=f"w{n}@x.org",
-                        to=f"rinnovi+{token}@example.it"))  # fmt: skip
+        raws.append(
+            eml(
+                "Vorrei disattivare il rinnovo automatico.",
+                sender=f"r{n}@example.org",
+                mid=f"w{n}@x.org",
+                to=f"rinnovi+{token}@example.it",
+            )
+        )
     stored = stored_ids(app, raws)
     _, statements = process_seeing_sql(app, stored, rules)
     claims = [q for q, _ in statements if "FROM reminder_claim" in q]
@@ -566,9 +607,13 @@ def server() -> Iterator[DovecotServer]:
 
 @imap_only
 def test_a_batch_whose_store_commit_fails_moves_nothing_and_is_taken_whole_next_time(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     app = make_app(tmp_path, db_url, engine, server)
     server.append(messages())
     real = store.store_many
@@ -593,9 +638,13 @@ def test_a_batch_whose_store_commit_fails_moves_nothing_and_is_taken_whole_next_
 
 @imap_only
 def test_a_poison_message_in_the_middle_of_a_fetched_batch(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     poison_reader(monkeypatch, RuntimeError("the parser broke on this message"))
     app = make_app(tmp_path, db_url, engine, server)
     server.append(messages((2, b"X-Test-Poison: yes")))
@@ -611,6 +660,6 @@ def test_the_log_line_of_an_unmatched_message_says_so(
     app: App, rules: RuleSet, caplog: pytest.LogCaptureFixture
 ) -> None:
     stored = stored_ids(app, [eml("Una domanda qualsiasi.", sender="nessuno@example.org", mid="log1@x.org")])
-    caplog.set_level("INFO", logger="mailbot.inbound.pipeline")
+    caplog.set_level("INFO", logger="mailbot.act.pipeline")
     process_many(app, stored, NOW, rules)
     assert f"inbound id {stored[0]} (log1@x.org): human other via no match -> review" in caplog.text

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.db.engine import make_engine, session_factory
 from mailbot.db.models import ConsumerLock
-from mailbot.inbound.locks import Lease, make_owner
+from mailbot.intake.locks import Lease, make_owner
 
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 NAME = "imap:mailbot@127.0.0.1:143/INBOX"

@@ -55,13 +55,19 @@ def test_the_cli_logs_through_the_safe_formatter(tmp_path: Path, db_url: str) ->
 
     upgrade(db_url)
     config = tmp_path / "mailbot.toml"
-    config.write_text(f'[general]\ndata_dir = "{tmp_path}"\n[database]\nurl = "{db_url}"\n'
-                      '[links]\nsecret = "s"\n', encoding="utf-8")  # fmt: skip
+    config.write_text(
+        f'[general]\ndata_dir = "{tmp_path}"\n[database]\nurl = "{db_url}"\n[links]\nsecret = "s"\n', encoding="utf-8"
+    )
     message = tmp_path / "hostile.eml"
     message.write_bytes(eml("Salve, una domanda.", sender="x@example.org", mid="m1\x1b[2J\x07@x.example"))
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    done = subprocess.run([sys.executable, "-m", "mailbot", "--config", str(config), "ingest", str(message)],
-                          capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "mailbot", "--config", str(config), "ingest", str(message)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "stored (m1\\x1b[2J\\x07@x.example" in done.stderr
     for line in done.stderr.splitlines():

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from mailbot.app import App, create_app
 from mailbot.cli import main
 from mailbot.db.models import InboundMessage, InboundStatus, Ticket
-from mailbot.inbound.maildir import message_files, poll_maildir, target_path
-from mailbot.inbound.rules import RuleSet, load_rules
+from mailbot.intake.maildir import message_files, poll_maildir, target_path
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import RuleSet, load_rules
 
 CORPUS = Path(__file__).parent / "corpus"
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
@@ -46,8 +46,11 @@ def rows(app: App) -> list[InboundMessage]:
         return list(session.scalars(select(InboundMessage).order_by(InboundMessage.id)))
 
 
-FOLDER_OF = {InboundStatus.PROCESSED: ".processed", InboundStatus.REVIEW: ".review",
-             InboundStatus.QUARANTINED: ".quarantine"}  # fmt: skip
+FOLDER_OF = {
+    InboundStatus.PROCESSED: ".processed",
+    InboundStatus.REVIEW: ".review",
+    InboundStatus.QUARANTINED: ".quarantine",
+}
 
 
 def test_each_message_is_stored_processed_and_moved_by_its_outcome(app: App, rules: RuleSet) -> None:
@@ -63,8 +66,9 @@ def test_each_message_is_stored_processed_and_moved_by_its_outcome(app: App, rul
     assert [r.source for r in stored] == ["maildir", "maildir"]
     assert all(r.status != InboundStatus.RECEIVED for r in stored)
     moved = sorted(p.relative_to(root).as_posix() for p in root.glob(".*/cur/*"))
-    expected = sorted([f"{FOLDER_OF[stored[0].status]}/cur/1000.a.host:2,",
-                       f"{FOLDER_OF[stored[1].status]}/cur/1001.b.host:2,S"])  # fmt: skip
+    expected = sorted(
+        [f"{FOLDER_OF[stored[0].status]}/cur/1000.a.host:2,", f"{FOLDER_OF[stored[1].status]}/cur/1001.b.host:2,S"]
+    )
     assert moved == expected  # ":2," added for new/, flags kept for cur/
     assert message_files(root) == []  # nothing left in new/ or cur/ but the dotfile
     assert (root / "new" / ".hidden").exists() and (root / "tmp" / "1002.c.host").exists()
@@ -86,7 +90,7 @@ def test_a_crash_between_commit_and_move_stores_nothing_twice(
         raise Crash
 
     with monkeypatch.context() as patched:
-        patched.setattr("mailbot.inbound.maildir._move", crash)
+        patched.setattr("mailbot.intake.maildir._move", crash)
         with pytest.raises(Crash):
             poll_maildir(app, rules, lambda: NOW)
     (row,) = rows(app)
@@ -122,7 +126,7 @@ def test_a_message_waiting_for_a_retry_stays_in_place(
     def flaky(*_: object, **__: object) -> None:
         raise TransientError("the payment gateway did not answer")
 
-    monkeypatch.setattr("mailbot.inbound.pipeline.read_message", flaky)
+    monkeypatch.setattr("mailbot.act.pipeline.read_message", flaky)
     root = app.config.path(app.config.inbound.maildir)
     path = deliver(root, "4000.a.host", (CORPUS / "upgrade_it.eml").read_bytes())
     result = poll_maildir(app, rules, lambda: NOW)
@@ -235,9 +239,9 @@ def test_a_burst_is_stored_and_processed_in_batches_each_file_moved_by_its_outco
     """250 files (one delivered twice, one that breaks reading): three batches of at most 100, one
     COMMIT and one processing transaction each; the copy is a duplicate, the broken one quarantined
     on its own, every file moved by the outcome of its row."""
-    import mailbot.inbound.maildir as maildir_module
-    import mailbot.inbound.pipeline as pipeline
-    import mailbot.inbound.understand as understand
+    import mailbot.act.pipeline as pipeline
+    import mailbot.intake.maildir as maildir_module
+    import mailbot.understand.reading as understand
 
     root = app.config.path(app.config.inbound.maildir)
     names = sorted(p.stem for p in CORPUS.glob("*.eml"))
@@ -257,7 +261,7 @@ def test_a_burst_is_stored_and_processed_in_batches_each_file_moved_by_its_outco
             raise RuntimeError("the parser broke on this message")
         return real_read(raw, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("mailbot.inbound.pipeline.read_message", read_message)
+    monkeypatch.setattr("mailbot.act.pipeline.read_message", read_message)
     batches: list[int] = []
     real_process = pipeline.process_many
 
@@ -271,8 +275,9 @@ def test_a_burst_is_stored_and_processed_in_batches_each_file_moved_by_its_outco
     assert batches == [100, 100, 49]  # the copy is the last file: a duplicate, nothing to process
     found = rows(app)
     assert len(found) == 249 and all(r.status != InboundStatus.RECEIVED for r in found)
-    assert [r.status for r in found if r.status == InboundStatus.QUARANTINED and "parser broke" in (r.error or "")] \
-        == [InboundStatus.QUARANTINED]  # fmt: skip
+    assert [r.status for r in found if r.status == InboundStatus.QUARANTINED and "parser broke" in (r.error or "")] == [
+        InboundStatus.QUARANTINED
+    ]
     assert message_files(root) == []
     on_disk = {p.name.split(":")[0]: p.parent.parent.name for p in root.glob(".*/cur/*")}
     assert len(on_disk) == 250

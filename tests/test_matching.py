@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.act.matching import UNMATCHED, Match, MatchKeys, find_match, find_matches, match_keys
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, CustomerKind, OutboundMessage, PaymentMethod
-from mailbot.inbound.authentication import NOT_CHECKED, SenderAuth
-from mailbot.inbound.matching import UNMATCHED, Match, MatchKeys, find_match, find_matches, match_keys
-from mailbot.inbound.mime import normalize_message_id, parse_message
 from mailbot.orders import create_order
+from mailbot.understand.authentication import NOT_CHECKED, SenderAuth
+from mailbot.understand.mime import normalize_message_id, parse_message
 from tests.factories import make_customer, make_service
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
@@ -24,13 +24,23 @@ def seed(app: App) -> tuple[int, int, str, str, str]:
     """A customer with an order awaiting payment: (customer id, order id, order number, reply token,
     normalised Message-ID of the payment instructions)."""
     with transaction(app.sessions) as session:
-        customer = make_customer(session, kind=CustomerKind.PUBLIC_ADMINISTRATION, email="Ente@Example.org",
-                                 pec="ente@pec.example.org")  # fmt: skip
+        customer = make_customer(
+            session, kind=CustomerKind.PUBLIC_ADMINISTRATION, email="Ente@Example.org", pec="ente@pec.example.org"
+        )
         make_customer(session, email="shared@example.org")
         make_customer(session, email="other@example.org", pec="shared@example.org")
         service = make_service(session, customer)
-        order = create_order(session, app.config, app.links, app.renderer, customer=customer, services=[service],
-                             years=1, method=PaymentMethod.BANK_TRANSFER, now=NOW)  # fmt: skip
+        order = create_order(
+            session,
+            app.config,
+            app.links,
+            app.renderer,
+            customer=customer,
+            services=[service],
+            years=1,
+            method=PaymentMethod.BANK_TRANSFER,
+            now=NOW,
+        )
         row = session.scalars(select(OutboundMessage).where(OutboundMessage.order_id == order.id)).one()
         mid = normalize_message_id(row.message_id)
         assert row.reply_token and mid
@@ -41,8 +51,14 @@ AUTHENTICATED = SenderAuth(True, "dmarc=pass header.from=example.org (mx.example
 
 
 def keys(**kw: object) -> MatchKeys:
-    values: dict[str, object] = {"tokens": (), "message_ids": (), "order_numbers": (), "sender": None,
-                                 "message_id_domain": "example.it", "sender_auth": AUTHENTICATED}  # fmt: skip
+    values: dict[str, object] = {
+        "tokens": (),
+        "message_ids": (),
+        "order_numbers": (),
+        "sender": None,
+        "message_id_domain": "example.it",
+        "sender_auth": AUTHENTICATED,
+    }
     return MatchKeys(**{**values, **kw})  # type: ignore[arg-type]
 
 
@@ -58,15 +74,17 @@ def test_each_method_and_their_order(app: App) -> None:
     customer_id, order_id, number, token, mid = seed(app)
     with app.sessions() as session:
         outbound_id = session.scalars(select(OutboundMessage.id).where(OutboundMessage.order_id == order_id)).one()
-        everything = keys(tokens=("zzzzzzzz99", token), message_ids=(mid,), order_numbers=(number,),
-                          sender="ente@example.org")  # fmt: skip
+        everything = keys(
+            tokens=("zzzzzzzz99", token), message_ids=(mid,), order_numbers=(number,), sender="ente@example.org"
+        )
         assert short(match(session, everything)) == ("token", customer_id, order_id, outbound_id, True)
         stranger = keys(tokens=(token,), sender="someone@else.org")
         assert short(match(session, stranger)) == ("token", customer_id, order_id, outbound_id, False)
         by_id = keys(tokens=("zzzzzzzz99",), message_ids=("nope@x.org", mid), order_numbers=(number,))
         assert short(match(session, by_id)) == ("in_reply_to", customer_id, order_id, outbound_id, False)
-        by_number = keys(message_ids=("nope@x.org",), order_numbers=("ORD-2000-000001", number),
-                         sender="ente@pec.example.org")  # fmt: skip
+        by_number = keys(
+            message_ids=("nope@x.org",), order_numbers=("ORD-2000-000001", number), sender="ente@pec.example.org"
+        )
         assert short(match(session, by_number)) == ("order_number", customer_id, order_id, None, False)
         assert short(match(session, keys(sender="ente@example.org"))) == ("sender", customer_id, None, None, False)
         for nobody in ("shared@example.org", "nobody@example.org", None):  # shared by two customers: a person decides

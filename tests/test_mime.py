@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailbot.inbound.htmltext import html_to_text
-from mailbot.inbound.mime import header_hash, normalize_message_id, parse_message, safe_filename
-from mailbot.inbound.winmail import MAX_PER_MESSAGE
+from mailbot.understand.htmltext import html_to_text
+from mailbot.understand.mime import header_hash, normalize_message_id, parse_message, safe_filename
+from mailbot.understand.winmail import MAX_PER_MESSAGE
 from tests.tnef_bytes import build_tnef, outlook, winmail_part
 
 

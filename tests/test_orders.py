@@ -243,9 +243,16 @@ def test_order_and_email_roll_back_together(papp: App) -> None:
         customer = make_customer(session)
         service = make_service(session, customer)
         create_order(
-            session, papp.config, papp.links, papp.renderer,
-            customer=customer, services=[service], years=1, method=PaymentMethod.CARD, now=NOW,
-        )  # fmt: skip
+            session,
+            papp.config,
+            papp.links,
+            papp.renderer,
+            customer=customer,
+            services=[service],
+            years=1,
+            method=PaymentMethod.CARD,
+            now=NOW,
+        )
         raise RuntimeError("the caller fails after creating the order")
     with papp.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Order)) == 0
@@ -267,9 +274,16 @@ def test_create_order_refuses_services_it_cannot_renew(papp: App, kw: dict[str, 
         service = make_service(session, owner, **kw)
         with pytest.raises(InputError, match=message):
             create_order(
-                session, papp.config, papp.links, papp.renderer,
-                customer=customer, services=[service], years=1, method=PaymentMethod.CARD, now=NOW,
-            )  # fmt: skip
+                session,
+                papp.config,
+                papp.links,
+                papp.renderer,
+                customer=customer,
+                services=[service],
+                years=1,
+                method=PaymentMethod.CARD,
+                now=NOW,
+            )
 
 
 def test_service_in_grace_can_be_reactivated(papp: App) -> None:
@@ -277,9 +291,17 @@ def test_service_in_grace_can_be_reactivated(papp: App) -> None:
         customer = make_customer(session)
         service = make_service(session, customer, expires_on=date(2026, 9, 1))  # 61 days ago
         order = create_order(
-            session, papp.config, papp.links, papp.renderer, customer=customer, services=[service],
-            years=1, method=PaymentMethod.CARD, order_type=OrderType.REACTIVATION, now=NOW,
-        )  # fmt: skip
+            session,
+            papp.config,
+            papp.links,
+            papp.renderer,
+            customer=customer,
+            services=[service],
+            years=1,
+            method=PaymentMethod.CARD,
+            order_type=OrderType.REACTIVATION,
+            now=NOW,
+        )
         moved = mark_paid(session, order, NOW, "staff:anna")
         # Reactivation also counts from the old expiry date, not from the day of payment.
         assert moved == {service.id: (date(2026, 9, 1), date(2027, 9, 1))}
@@ -292,9 +314,16 @@ def test_mark_paid_moves_expiry_from_the_natural_expiry_date(papp: App) -> None:
         first = make_service(session, customer, expires_on=date(2026, 12, 31))
         second = make_service(session, customer, expires_on=date(2027, 3, 15))
         order = create_order(
-            session, papp.config, papp.links, papp.renderer, customer=customer,
-            services=[first, second], years=2, method=PaymentMethod.CARD, now=NOW,
-        )  # fmt: skip
+            session,
+            papp.config,
+            papp.links,
+            papp.renderer,
+            customer=customer,
+            services=[first, second],
+            years=2,
+            method=PaymentMethod.CARD,
+            now=NOW,
+        )
         mark_paid(session, order, paid_at, "staff:anna")
     with papp.sessions() as session:
         stored = session.get(Order, order.id)
@@ -313,9 +342,16 @@ def test_cancelled_order_cannot_be_paid(papp: App) -> None:
         customer = make_customer(session)
         service = make_service(session, customer)
         order = create_order(
-            session, papp.config, papp.links, papp.renderer,
-            customer=customer, services=[service], years=1, method=PaymentMethod.CARD, now=NOW,
-        )  # fmt: skip
+            session,
+            papp.config,
+            papp.links,
+            papp.renderer,
+            customer=customer,
+            services=[service],
+            years=1,
+            method=PaymentMethod.CARD,
+            now=NOW,
+        )
         cancel_order(session, order, NOW, "customer", "changed their mind")
         assert order.status == OrderStatus.CANCELLED
         assert order.cancelled_at == NOW
@@ -334,9 +370,16 @@ def test_payment_context_of_a_pa_lists_what_is_missing(papp: App) -> None:
         pa = make_customer(session, kind=CustomerKind.PUBLIC_ADMINISTRATION, recipient_code="UF1234", language="en")
         service = make_service(session, pa)
         order = create_order(
-            session, papp.config, papp.links, papp.renderer,
-            customer=pa, services=[service], years=1, method=PaymentMethod.BANK_TRANSFER, now=NOW,
-        )  # fmt: skip
+            session,
+            papp.config,
+            papp.links,
+            papp.renderer,
+            customer=pa,
+            services=[service],
+            years=1,
+            method=PaymentMethod.BANK_TRANSFER,
+            now=NOW,
+        )
         ctx = payment_context(order, papp.config, papp.links, NOW)
         assert ctx.lang == "en"
         assert ctx.pa_missing == ("cig", "username")
@@ -357,9 +400,16 @@ def test_payment_context_of_a_private_customer_asks_nothing(papp: App) -> None:
     with transaction(papp.sessions) as session:
         customer = make_customer(session)
         order = create_order(
-            session, papp.config, papp.links, papp.renderer, customer=customer,
-            services=[make_service(session, customer)], years=1, method=PaymentMethod.CARD, now=NOW,
-        )  # fmt: skip
+            session,
+            papp.config,
+            papp.links,
+            papp.renderer,
+            customer=customer,
+            services=[make_service(session, customer)],
+            years=1,
+            method=PaymentMethod.CARD,
+            now=NOW,
+        )
         assert payment_context(order, papp.config, papp.links, NOW, reminder_number=2).pa_missing == ()
 
 
@@ -367,9 +417,16 @@ def test_undeliverable_customer_gets_no_instructions(papp: App) -> None:
     with transaction(papp.sessions) as session:
         customer = make_customer(session, email_undeliverable=True, undeliverable_reason="550 no such user")
         order = create_order(
-            session, papp.config, papp.links, papp.renderer, customer=customer,
-            services=[make_service(session, customer)], years=1, method=PaymentMethod.CARD, now=NOW,
-        )  # fmt: skip
+            session,
+            papp.config,
+            papp.links,
+            papp.renderer,
+            customer=customer,
+            services=[make_service(session, customer)],
+            years=1,
+            method=PaymentMethod.CARD,
+            now=NOW,
+        )
         assert order.id is not None
         assert outbox(session) == []
 
@@ -385,11 +442,18 @@ def test_cli_paid_cancel_and_list(papp: App, config_file: Path, capsys: pytest.C
         customer = make_customer(session)
         numbers = [
             create_order(
-                session, papp.config, papp.links, papp.renderer, customer=customer,
-                services=[make_service(session, customer)], years=1, method=PaymentMethod.CARD, now=NOW,
+                session,
+                papp.config,
+                papp.links,
+                papp.renderer,
+                customer=customer,
+                services=[make_service(session, customer)],
+                years=1,
+                method=PaymentMethod.CARD,
+                now=NOW,
             ).number
             for _ in range(2)
-        ]  # fmt: skip
+        ]
     base = ["--config", str(cfg), "orders"]
     assert main([*base, "list"]) == 0
     listing = capsys.readouterr().out

@@ -32,9 +32,16 @@ def new_order(app: App, created: datetime = CREATED, **customer: object) -> int:
     with transaction(app.sessions) as session:
         owner = make_customer(session, **customer)
         order = create_order(
-            session, app.config, app.links, app.renderer, customer=owner,
-            services=[make_service(session, owner)], years=1, method=PaymentMethod.BANK_TRANSFER, now=created,
-        )  # fmt: skip
+            session,
+            app.config,
+            app.links,
+            app.renderer,
+            customer=owner,
+            services=[make_service(session, owner)],
+            years=1,
+            method=PaymentMethod.BANK_TRANSFER,
+            now=created,
+        )
         return order.id
 
 
@@ -51,8 +58,17 @@ def test_steps_by_age() -> None:
     policy = PaymentsConfig()
     created = date(2026, 3, 2)
     steps = [latest_due_step(created, created + timedelta(days=n), policy) for n in (-1, 0, 2, 3, 6, 7, 29, 30, 45)]
-    assert steps == [None, "instructions", "instructions", "reminder_1", "reminder_1", "reminder_2", "reminder_2",
-                     "cancelled", "cancelled"]  # fmt: skip
+    assert steps == [
+        None,
+        "instructions",
+        "instructions",
+        "reminder_1",
+        "reminder_1",
+        "reminder_2",
+        "reminder_2",
+        "cancelled",
+        "cancelled",
+    ]
 
 
 def test_reminders_at_3_and_7_days_then_cancellation_at_30(papp: App) -> None:
@@ -74,8 +90,11 @@ def test_reminders_at_3_and_7_days_then_cancellation_at_30(papp: App) -> None:
         assert event.actor == "payment-sweep"
         rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
         assert [r.template for r in rows] == [
-            "payment_instructions", "payment_reminder", "payment_reminder", "order_cancelled",
-        ]  # fmt: skip
+            "payment_instructions",
+            "payment_reminder",
+            "payment_reminder",
+            "order_cancelled",
+        ]
         assert "reminder 2 due" in rows[2].body_text
         assert rows[3].body_text.startswith(f"{order.number} cancelled")
     assert run_payment_sweep(papp, day(31)) == EnqueueResult(0, 0, 0)

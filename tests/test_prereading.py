@@ -21,21 +21,22 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-import mailbot.inbound.imap as imap_module
+import mailbot.intake.imap.listener as imap_module
+from mailbot.act.pipeline import process_many
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, InboundStatus, Ticket
-from mailbot.inbound import prereading, understand
-from mailbot.inbound.addresses import own_addresses
-from mailbot.inbound.cards import MASK
-from mailbot.inbound.imap import drain_mailbox
-from mailbot.inbound.pipeline import process_many
-from mailbot.inbound.prepare import prepare_raw
-from mailbot.inbound.prereading import PreRead, Prereader, pre_read
-from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.store import load_raw, store_many
+from mailbot.intake import readahead as prereading
+from mailbot.intake.imap.listener import drain_mailbox
+from mailbot.intake.prepare import prepare_raw
+from mailbot.intake.readahead import PreRead, Prereader, pre_read
+from mailbot.intake.store import load_raw, store_many
 from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
+from mailbot.understand import reading as understand
+from mailbot.understand.addresses import own_addresses
+from mailbot.understand.cards.find import MASK
+from mailbot.understand.rules import RuleSet, load_rules
 from tests.test_imap import assert_each_in_its_folder, make_app, rows, running, settled, wait_until
 from tests.test_understand import counting_prechecks
 
@@ -94,7 +95,7 @@ def counting_reader(monkeypatch: pytest.MonkeyPatch, poison: bool = False) -> li
             raise RuntimeError("the parser broke on this message")
         return real(raw, **kw)
 
-    monkeypatch.setattr("mailbot.inbound.pipeline.read_message", read_message)
+    monkeypatch.setattr("mailbot.act.pipeline.read_message", read_message)
     return calls
 
 
@@ -186,8 +187,14 @@ def test_a_reading_done_ahead_is_used_only_for_the_very_bytes_stored(
     raws = [*corpus(3), with_card(corpus(4)[3])]
     ahead = pre_read(raws, own_addresses(app.config))
     with transaction(app.sessions) as session:
-        results = store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config,
-                             ready=[p.prepared if p else None for p in ahead])  # fmt: skip
+        results = store_many(
+            session,
+            list(enumerate(raws)),
+            source="imap",
+            now=NOW,
+            config=app.config,
+            ready=[p.prepared if p else None for p in ahead],
+        )
     with app.sessions() as session:
         stored = [session.get(InboundMessage, r.inbound_id) for r in results]
         assert [load_raw(row) for row in stored if row] == [p.prepared.redacted for p in ahead if p]
@@ -211,9 +218,13 @@ def test_a_reading_done_ahead_is_used_only_for_the_very_bytes_stored(
 
 @imap_only
 def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     listener_prereaders(monkeypatch)
     monkeypatch.setattr(prereading, "SHARE_STEP", 0.0)  # the worker keeps reading whole batches
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=3)
@@ -231,15 +242,21 @@ def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
     for row in found:  # as the listener's own process reads the stored copy
         reading = understand.read_message(load_raw(row), own_addresses=own, redacted=True)
         assert (row.kind, row.understanding["kind_reasons"], row.understanding["defects"]) == (
-            reading.kind, list(reading.kind_reasons), list(reading.message.defects)
-        )  # fmt: skip
+            reading.kind,
+            list(reading.kind_reasons),
+            list(reading.message.defects),
+        )
 
 
 @imap_only
 def test_batches_are_read_here_while_the_worker_starts_then_by_the_worker(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     """No waiting for a worker that is starting: the listener reads those batches itself (here the
     first two: the worker comes up while the first is read), the worker the rest, none twice."""
     gate = tmp_path / "worker-may-start"
@@ -257,7 +274,7 @@ def test_batches_are_read_here_while_the_worker_starts_then_by_the_worker(
             assert made[0].ready(wait=60)
         return real(raw, **kw)
 
-    monkeypatch.setattr("mailbot.inbound.pipeline.read_message", read_message)
+    monkeypatch.setattr("mailbot.act.pipeline.read_message", read_message)
     counters = drain_mailbox(app, rules)
     assert (counters.stored, counters.processed, counters.duplicates) == (8, 8, 0)
     assert calls == [prepare_raw(raw).redacted for raw in raws[:4]]  # batches 1 and 2, handed over unready
@@ -272,9 +289,13 @@ def test_batches_are_read_here_while_the_worker_starts_then_by_the_worker(
 
 @imap_only
 def test_a_reading_that_fails_in_the_worker_is_quarantined_as_before(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     made = listener_prereaders(monkeypatch, work=poisoned_pre_read)
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(5, m3=b"X-Test-Poison: yes"))
@@ -295,15 +316,20 @@ def test_a_reading_that_fails_in_the_worker_is_quarantined_as_before(
 
 @imap_only
 def test_a_dead_worker_falls_back_to_reading_in_process(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     made = listener_prereaders(monkeypatch, work=dying_pre_read)
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     raws = corpus(5)
     server.append(raws)
     calls = counting_reader(monkeypatch)
-    with caplog.at_level(logging.WARNING, logger="mailbot.inbound.prereading"):
+    with caplog.at_level(logging.WARNING, logger="mailbot.intake.readahead"):
         counters = drain_mailbox(app, rules)
     assert (counters.stored, counters.processed, counters.duplicates) == (5, 5, 0)
     assert len(calls) == 5  # every message read here, once
@@ -315,9 +341,13 @@ def test_a_dead_worker_falls_back_to_reading_in_process(
 
 @imap_only
 def test_read_ahead_off_reads_everything_in_process(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     made = listener_prereaders(monkeypatch, warm=False)
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     off = create_app(replace(app.config, inbound=replace(app.config.inbound, read_ahead=False)), engine=engine)
@@ -331,9 +361,13 @@ def test_read_ahead_off_reads_everything_in_process(
 
 @imap_only
 def test_stopping_the_listener_shuts_the_worker_down(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     running: Any,
-) -> None:  # fmt: skip
+) -> None:
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(5))
     r = running(app, rules)
@@ -362,7 +396,7 @@ def test_a_worker_killed_between_batches_is_noticed_and_given_up(caplog: pytest.
             assert worker.pid is not None
             os.kill(worker.pid, signal.SIGKILL)
             worker.join(10)
-        with caplog.at_level(logging.WARNING, logger="mailbot.inbound.prereading"):
+        with caplog.at_level(logging.WARNING, logger="mailbot.intake.readahead"):
             assert reader.result(reader.submit(raws)) is None
         assert "reading ahead failed" in caplog.text
         assert not reader.enabled and not reader.started
@@ -375,7 +409,7 @@ def test_the_reading_worker_imports_nothing_of_the_database() -> None:
     """What the worker process runs (``pre_read``) is pure: importing it loads no SQLAlchemy and no
     models, which would cost the worker's start a good part of its time and memory."""
     code = (
-        "import sys, mailbot.inbound.prereading\n"
+        "import sys, mailbot.intake.readahead\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy' or m == 'mailbot.db.models')\n"
         "print(loaded)\n"
     )
@@ -415,9 +449,13 @@ def test_the_worker_reads_its_share_of_a_batch_and_the_share_follows_who_waits()
 
 @imap_only
 def test_a_listener_waiting_for_a_slow_worker_reads_part_of_each_batch_itself(
-    server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet,
+    server: DovecotServer,
+    tmp_path: Path,
+    db_url: str,
+    engine: Engine,
+    rules: RuleSet,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     """The worker falls behind: it is given less of each batch and the listener reads the rest
     instead of waiting. Every message is read once, by one of them, and processed as always."""
     made = listener_prereaders(monkeypatch, work=slow_pre_read)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mailbot.inbound.prereading import warm_up
+from mailbot.intake.readahead import warm_up
 from mailbot.process import YOUNG_THRESHOLD, settle
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.inbound.quotes import split_reply
+from mailbot.understand.quotes import split_reply
 
 NEW = "Buongiorno,\nil CIG è Z213346E34.\n\nCordiali saluti\nMario Rossi"
 

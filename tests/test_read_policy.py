@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from mailbot.inbound import mime
-from mailbot.inbound.mime import READ_POLICY
-from mailbot.inbound.redaction import redact_and_parse, redact_raw_message
-from mailbot.inbound.understand import read_message
+from mailbot.understand import mime
+from mailbot.understand.mime import READ_POLICY
+from mailbot.understand.reading import read_message
+from mailbot.understand.redaction.message import redact_and_parse, redact_raw_message
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.eml"))
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import time
 
-from mailbot.inbound.prepare import prepare_raw
-from mailbot.inbound.rules import load_rules
-from mailbot.inbound.understand import decide, read_message
+from mailbot.intake.prepare import prepare_raw
 from mailbot.paths import rules_dir
 from mailbot.testing.heavy import digit_heavy
+from mailbot.understand.reading import decide, read_message
+from mailbot.understand.rules import load_rules
 
 MB = 1_000_000
 

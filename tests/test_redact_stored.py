@@ -14,7 +14,7 @@ from mailbot.app import App
 from mailbot.cli import main
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, InboundAttachment, InboundMessage, OutboundMessage, Ticket, TicketKind
-from mailbot.inbound.redact_stored import redact_maildir, redact_stored
+from mailbot.intake.redact_stored import redact_maildir, redact_stored
 from tests.test_cards_stored import holding
 from tests.test_maildir import NOW
 
@@ -29,26 +29,63 @@ RAW = (
 def seed_as_an_earlier_version_stored_it(app: App) -> None:
     with transaction(app.sessions) as session:
         inbound = InboundMessage(
-            dedup_key="old@example.org", message_id="old@example.org", sha256="x", raw_compressed=zlib.compress(RAW),
-            size=len(RAW), source="pipe", received_at=NOW, subject=f"carta {WRITTEN}",
+            dedup_key="old@example.org",
+            message_id="old@example.org",
+            sha256="x",
+            raw_compressed=zlib.compress(RAW),
+            size=len(RAW),
+            source="pipe",
+            received_at=NOW,
+            subject=f"carta {WRITTEN}",
             understanding={"new_text": f"La mia carta: {WRITTEN}", "fields": {"note": [WRITTEN]}},
-        )  # fmt: skip
+        )
         session.add(inbound)
         session.flush()
-        session.add(InboundAttachment(inbound_id=inbound.id, filename=f"carta {WRITTEN}.txt", content_type="text/plain",
-                                      size=20, sha256="x", data=f"numero {WRITTEN}\n".encode()))  # fmt: skip
+        session.add(
+            InboundAttachment(
+                inbound_id=inbound.id,
+                filename=f"carta {WRITTEN}.txt",
+                content_type="text/plain",
+                size=20,
+                sha256="x",
+                data=f"numero {WRITTEN}\n".encode(),
+            )
+        )
         wide = "４１１１ １１１１ １１１１ １１１１"  # full-width digits, in UTF-8
-        session.add(InboundAttachment(inbound_id=inbound.id, filename="nota.txt", content_type="text/plain",
-                                      size=20, sha256="x", data=f"numero {wide}\n".encode()))  # fmt: skip
-        session.add(Ticket(kind=TicketKind.SUPPORT, intent="card_change", summary=f"card {WRITTEN}",
-                           details={"subject": f"carta {WRITTEN}"}, inbound_id=inbound.id))  # fmt: skip
-        session.add(AuditEvent(actor="mailbot", action="x", entity="inbound", entity_id="1",
-                               details={"text": WRITTEN}))  # fmt: skip
-        session.add(OutboundMessage(
-            idempotency_key="reply:1:reply_received", template="reply_received", language="it",
-            to_address="mario@example.org", subject=f"Re: carta {WRITTEN}", body_text=f"> {WRITTEN}",
-            body_html=f"<p>{WRITTEN}</p>", message_id="<r1@example.it>", reply_token="tok12345abc", details={},
-        ))  # fmt: skip
+        session.add(
+            InboundAttachment(
+                inbound_id=inbound.id,
+                filename="nota.txt",
+                content_type="text/plain",
+                size=20,
+                sha256="x",
+                data=f"numero {wide}\n".encode(),
+            )
+        )
+        session.add(
+            Ticket(
+                kind=TicketKind.SUPPORT,
+                intent="card_change",
+                summary=f"card {WRITTEN}",
+                details={"subject": f"carta {WRITTEN}"},
+                inbound_id=inbound.id,
+            )
+        )
+        session.add(AuditEvent(actor="mailbot", action="x", entity="inbound", entity_id="1", details={"text": WRITTEN}))
+        session.add(
+            OutboundMessage(
+                idempotency_key="reply:1:reply_received",
+                template="reply_received",
+                language="it",
+                to_address="mario@example.org",
+                subject=f"Re: carta {WRITTEN}",
+                body_text=f"> {WRITTEN}",
+                body_html=f"<p>{WRITTEN}</p>",
+                message_id="<r1@example.it>",
+                reply_token="tok12345abc",
+                details={},
+            )
+        )
 
 
 def test_redact_masks_what_earlier_versions_stored_in_clear(app: App, engine: Engine) -> None:
@@ -83,8 +120,9 @@ def test_redact_rewrites_the_maildir_copies(tmp_path: Path) -> None:
     assert redact_maildir(root).changed == {}
 
 
-def test_the_command_says_what_it_changed(app: App, engine: Engine, config_file: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_the_command_says_what_it_changed(
+    app: App, engine: Engine, config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed_as_an_earlier_version_stored_it(app)
     assert main(["--config", str(config_file), "db", "redact", "--dry-run"]) == 0
     assert "would change" in capsys.readouterr().out and holding(engine, CARD)

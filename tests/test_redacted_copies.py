@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 
 from mailbot.app import App
 from mailbot.config import ImapConfig
-from mailbot.inbound.imap import connect_imap, drain_mailbox
-from mailbot.inbound.maildir import message_files, poll_maildir
-from mailbot.inbound.rules import RuleSet
+from mailbot.intake.imap.listener import connect_imap, drain_mailbox
+from mailbot.intake.maildir import message_files, poll_maildir
 from mailbot.testing.dovecot import DovecotServer
+from mailbot.understand.rules import RuleSet
 from tests.test_imap import FOLDERS, Crash, CrashOnMove, assert_each_in_its_folder, make_app, rows, variant
 from tests.test_maildir import NOW, deliver
 from tests.test_prereading import imap_only, rules, server
@@ -74,8 +74,12 @@ def test_the_imap_folders_keep_the_redacted_copy_of_a_message_with_a_card_number
     parallel: bool, server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
 ) -> None:
     app = make_app(tmp_path, db_url, engine, server, parallel_moves=parallel, fetch_batch=2)
-    server.append([crlf(variant(raw, tag)) for raw, tag in [(WITHOUT, "p1"), (WITH_CARD, "c1"), (WITHOUT, "p2"),
-                                                            (WITH_CARD, "c2")]])  # fmt: skip
+    server.append(
+        [
+            crlf(variant(raw, tag))
+            for raw, tag in [(WITHOUT, "p1"), (WITH_CARD, "c1"), (WITHOUT, "p2"), (WITH_CARD, "c2")]
+        ]
+    )
     drain_mailbox(app, rules)
     assert_each_in_its_folder(app, server)
     copies = server_copies(server)

@@ -10,10 +10,10 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailbot.inbound.mime import parse_message
-from mailbot.inbound.prepare import prepare_raw, read_envelope
-from mailbot.inbound.redaction import NOTE, REDACTED_HEADER, redact_raw_message
-from mailbot.inbound.understand import read_message
+from mailbot.intake.prepare import prepare_raw, read_envelope
+from mailbot.understand.mime import parse_message
+from mailbot.understand.reading import read_message
+from mailbot.understand.redaction.message import NOTE, REDACTED_HEADER, redact_raw_message
 
 CARD = "4111111111111111"
 VISA = "4111 1111 1111 1111"

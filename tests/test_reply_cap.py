@@ -15,22 +15,22 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select
 
-from mailbot.app import App, create_app
-from mailbot.db.engine import transaction
-from mailbot.db.models import InboundMessage, OutboundMessage, ReplyAllowance
-from mailbot.inbound.pipeline import process_inbound, process_many
-from mailbot.inbound.reply_cap import (
+from mailbot.act.pipeline import process_inbound, process_many
+from mailbot.act.reply_cap import (
     give_back_reply_allowance,
     local_midnight,
     prune_reply_allowances,
     take_reply_allowance,
 )
-from mailbot.inbound.rules import RuleSet, load_rules
-from mailbot.inbound.store import store_many
+from mailbot.app import App, create_app
+from mailbot.db.engine import transaction
+from mailbot.db.models import InboundMessage, OutboundMessage, ReplyAllowance
+from mailbot.intake.store import store_many
 from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import RuleSet, load_rules
 from tests.conftest import make_config
 from tests.test_actions import eml
 
@@ -38,8 +38,7 @@ NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
 CAP = 3
 
 
-def test_the_cap_counts_reply_templates_since_local_midnight(tmp_path: Path, db_url: str,
-                                                              engine: Engine) -> None:  # fmt: skip
+def test_the_cap_counts_reply_templates_since_local_midnight(tmp_path: Path, db_url: str, engine: Engine) -> None:
     app = create_app(make_config(tmp_path, db_url, inbound={"max_auto_replies_per_day": CAP}), engine=engine)
     midnight = local_midnight(NOW, app.config)
     rows = [  # (key, template, address, created_at)
@@ -100,14 +99,21 @@ def _race(jobs: list[Callable[[], object]]) -> None:
 
 def _replies_to(app: App, address: str) -> int:
     with app.sessions() as session:
-        return int(session.scalar(select(func.count()).where(
-            OutboundMessage.template.in_(REPLY_TEMPLATES), OutboundMessage.to_address == address)) or 0)  # fmt: skip
+        return int(
+            session.scalar(
+                select(func.count()).where(
+                    OutboundMessage.template.in_(REPLY_TEMPLATES), OutboundMessage.to_address == address
+                )
+            )
+            or 0
+        )
 
 
 def _store(app: App, raws: list[bytes]) -> list[int]:
     with transaction(app.sessions) as session:
-        return [r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW,
-                                                  config=app.config)]  # fmt: skip
+        return [
+            r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config)
+        ]
 
 
 def test_messages_processed_at_once_one_by_one_never_pass_the_cap(

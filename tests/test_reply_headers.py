@@ -12,14 +12,14 @@ import pytest
 from aiosmtplib.email import flatten_message
 from sqlalchemy import select
 
+from mailbot.act.replies import reply_subject
 from mailbot.app import App
 from mailbot.config import MailConfig
 from mailbot.db.models import InboundMessage, OutboundMessage
-from mailbot.inbound.replies import reply_subject
-from mailbot.inbound.rules import load_rules
 from mailbot.outbound.compose import OutgoingMail, build_message, encode_message, outgoing
 from mailbot.paths import rules_dir
 from mailbot.text import is_hidden
+from mailbot.understand.rules import load_rules
 from tests.test_actions import NOW, deliver
 from tests.test_compose import MAIL, make_row
 
@@ -81,9 +81,12 @@ def test_reply_subject_is_one_clean_line() -> None:
 def test_composer_cleans_the_subject_and_drops_bad_thread_ids(builder: object) -> None:
     row = make_row(
         subject="Il servizio \x1b[31m«Impianto»\x9b scade\u2028oggi\nBcc: victim@example.org",
-        details={"auto_submitted": "auto-replied", "in_reply_to": "<a\x1b@x.example>",
-                 "references": "<ok@x.example> <a\x1b@x.example>"},
-    )  # fmt: skip
+        details={
+            "auto_submitted": "auto-replied",
+            "in_reply_to": "<a\x1b@x.example>",
+            "references": "<ok@x.example> <a\x1b@x.example>",
+        },
+    )
     mail = builder(row, MAIL, NOW)  # type: ignore[operator]
     assert mail is not None
     parsed = assert_clean_headers(wire(mail))

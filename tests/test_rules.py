@@ -11,11 +11,11 @@ import pytest
 
 from mailbot.cli import main
 from mailbot.db.models import CustomerKind
-from mailbot.inbound import engine
-from mailbot.inbound.engine import Facts, evaluate, normalise_text
-from mailbot.inbound.rules import CUSTOMER_KINDS, INTENTS, RulesError, RuleSet, load_rules, parse_rules
-from mailbot.inbound.understand import read_message
 from mailbot.paths import rules_dir
+from mailbot.understand import engine
+from mailbot.understand.engine import Facts, evaluate, normalise_text
+from mailbot.understand.reading import read_message
+from mailbot.understand.rules import CUSTOMER_KINDS, INTENTS, RulesError, RuleSet, load_rules, parse_rules
 
 GOOD = """
 [[rule]]

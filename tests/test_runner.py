@@ -44,9 +44,16 @@ def test_runner_sweeps_sends_and_stops_on_sigterm(app: App, smtp_sink: Controlle
         payer = make_customer(session, email="payer@example.org")
         service = make_service(session, payer, expires_on=today + timedelta(days=200))
         create_order(
-            session, config, runner_app.links, runner_app.renderer, customer=payer, services=[service], years=1,
-            method=PaymentMethod.BANK_TRANSFER, now=now - timedelta(minutes=1),
-        )  # fmt: skip
+            session,
+            config,
+            runner_app.links,
+            runner_app.renderer,
+            customer=payer,
+            services=[service],
+            years=1,
+            method=PaymentMethod.BANK_TRANSFER,
+            now=now - timedelta(minutes=1),
+        )
         make_customer(session, email="quiet@example.org")
     handler = sink_handler(smtp_sink)
 

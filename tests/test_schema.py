@@ -35,14 +35,17 @@ def test_0005_marks_messages_an_earlier_version_may_have_moved_unrecorded(db_url
     )
     values = "(:k, '', :raw, 0, :s, :at, :st, :f, false, false, '{}', 0)"
     with engine.begin() as conn:
-        rows = [("a", "imap", "review", None), ("b", "imap", "received", None),
-                ("c", "maildir", "processed", None), ("d", "imap", "processed", "x")]  # fmt: skip
+        rows = [
+            ("a", "imap", "review", None),
+            ("b", "imap", "received", None),
+            ("c", "maildir", "processed", None),
+            ("d", "imap", "processed", "x"),
+        ]
         for key, source, status, folder in rows:
             conn.execute(
                 text(f"INSERT INTO inbound_message {columns} VALUES {values}"),
-                {"k": key, "raw": b"", "s": source, "at": datetime(2026, 12, 1, tzinfo=UTC), "st": status,
-                 "f": folder},
-            )  # fmt: skip
+                {"k": key, "raw": b"", "s": source, "at": datetime(2026, 12, 1, tzinfo=UTC), "st": status, "f": folder},
+            )
     upgrade(db_url)
     with engine.connect() as conn:
         found = {str(k): f for k, f in conn.execute(text("SELECT dedup_key, server_folder FROM inbound_message"))}

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.inbound.classify import classify
-from mailbot.inbound.mime import parse_message
-from mailbot.inbound.quotes import split_reply
+from mailbot.understand.classify import classify
+from mailbot.understand.mime import parse_message
+from mailbot.understand.quotes import split_reply
 
 CORPUS = Path(__file__).parents[2] / "shared" / "corpus"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
@@ -171,8 +171,11 @@ def test_only_bad_address_bounces_mark_an_address() -> None:
     for name, expected in summary.items():
         results = expected.get("results") or []
         path = SISIMAI / "maildir/bsd" / name
-        if not results or not path.is_file() or results[0].get("reason") in ("feedback", "delivered",
-                                                                            "undefined", "vacation"):  # fmt: skip
+        if (
+            not results
+            or not path.is_file()
+            or results[0].get("reason") in ("feedback", "delivered", "undefined", "vacation")
+        ):
             continue
         raw = path.read_bytes()
         bounce = classify(parse_message(raw), raw).bounce

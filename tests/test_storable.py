@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from mailbot.db.engine import json_dumps, session_factory, transaction
 from mailbot.db.models import AuditEvent
-from mailbot.inbound import prepare
+from mailbot.intake import prepare
 from mailbot.storable import storable, storable_json
 
 
@@ -45,8 +45,17 @@ def test_every_text_column_and_json_document_is_stored_storable_and_cut_to_lengt
     sessions = session_factory(engine)
     now = datetime(2025, 3, 10, tzinfo=UTC)
     with transaction(sessions) as session:
-        session.add(AuditEvent(at=now, actor="a\x00b", action="x" * 500, entity="e", entity_id="1",
-                               details={"note": "n\x00", "k\udce9": 1}, message_ref="m" * 999))  # fmt: skip
+        session.add(
+            AuditEvent(
+                at=now,
+                actor="a\x00b",
+                action="x" * 500,
+                entity="e",
+                entity_id="1",
+                details={"note": "n\x00", "k\udce9": 1},
+                message_ref="m" * 999,
+            )
+        )
     with sessions() as session:
         row = session.scalars(select(AuditEvent)).one()
         assert (row.actor, len(row.action), len(row.message_ref or "")) == ("a\ufffdb", 80, 250)

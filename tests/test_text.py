@@ -30,8 +30,20 @@ def test_visible_shows_every_control_as_an_escape_on_one_line() -> None:
     shown = visible(HOSTILE)
     assert _hidden(shown) == []
     assert "\n" not in shown and "\\n  from: ufficio@example.it" in shown
-    for escape in ("\\x1b[2J", "\\x1b]0;owned\\x07", "\\x9b31m", "\\u202e", "\\u200b", "\\u2028", "\\x85",
-                   "\\x00", "\\x7f", "\\r", "\\t", "\\udce9"):  # fmt: skip
+    for escape in (
+        "\\x1b[2J",
+        "\\x1b]0;owned\\x07",
+        "\\x9b31m",
+        "\\u202e",
+        "\\u200b",
+        "\\u2028",
+        "\\x85",
+        "\\x00",
+        "\\x7f",
+        "\\r",
+        "\\t",
+        "\\udce9",
+    ):
         assert escape in shown
     shown.encode("utf-8")  # printable on any UTF-8 terminal: no lone surrogate left
 

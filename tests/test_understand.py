@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from mailbot.inbound import engine
-from mailbot.inbound.rules import CUSTOMER_KINDS, RuleSet, load_rules
-from mailbot.inbound.understand import (
+from mailbot.paths import rules_dir
+from mailbot.understand import engine
+from mailbot.understand.reading import (
     decide,
     is_own_copy,
     merge_extractions,
@@ -20,7 +20,7 @@ from mailbot.inbound.understand import (
     understand,
     with_rule_checks,
 )
-from mailbot.paths import rules_dir
+from mailbot.understand.rules import CUSTOMER_KINDS, RuleSet, load_rules
 from tests.tnef_bytes import build_tnef, outlook, winmail_part
 
 OWN = frozenset({"rinnovi@example.it"})
@@ -60,9 +60,19 @@ def counting_prechecks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 def test_contract_keys_and_types(rules: RuleSet) -> None:
     got = to_json(understand(mail("Vorrei rinnovare per 2 anni, CIG 8814006BD6"), rules), "a.eml")
     assert list(got) == [
-        "file", "message_id", "sender", "kind", "bounce", "intent", "fields", "invalid",
-        "card_number_detected", "needs_review", "reply_text", "rules",
-    ]  # fmt: skip
+        "file",
+        "message_id",
+        "sender",
+        "kind",
+        "bounce",
+        "intent",
+        "fields",
+        "invalid",
+        "card_number_detected",
+        "needs_review",
+        "reply_text",
+        "rules",
+    ]
     assert got["file"] == "a.eml" and got["message_id"] == "m1@client.example.org"
     assert got["sender"] == "c@client.example.org" and got["kind"] == "human" and got["bounce"] is None
     assert got["intent"] == "pa_billing_details" and got["fields"] == {"cig": ["8814006BD6"]}
@@ -192,7 +202,7 @@ def test_already_redacted_raw_reads_the_same() -> None:
     MIME walk fewer; the flag of the raw's own card number is then the caller's to keep."""
     from pathlib import Path
 
-    from mailbot.inbound.redaction import redact_raw_message
+    from mailbot.understand.redaction.message import redact_raw_message
 
     for path in sorted((Path(__file__).parent / "corpus").glob("*.eml")):
         raw = path.read_bytes()

@@ -10,7 +10,7 @@ import pytest
 from tnefparse import TNEF
 from tnefparse.mapi import decode_mapi
 
-from mailbot.inbound.winmail import MAX_DEPTH, MAX_FILES, _Check, _Refused, read_winmail
+from mailbot.understand.winmail import MAX_DEPTH, MAX_FILES, _Check, _Refused, read_winmail
 from tests.tnef_bytes import ATT_MAPI_PROPS, LEVEL_MESSAGE, attribute, build_tnef, embedded_message, mapi_binary
 
 PDF = b"%PDF-1.4 modulo"
@@ -125,15 +125,23 @@ def _mapi_block() -> bytes:
     unicode = "Oggetto è\x00".encode("utf-16-le")
     props = [
         struct.pack("<HH", 0x0003, 0x8001) + b"G" * 16 + struct.pack("<III", 0, 0x8510, 7),
-        struct.pack("<HH", 0x001F, 0x8002) + b"G" * 16 + struct.pack("<II", 1, len(name)) + name + b"\x00" * 2
-        + struct.pack("<II", 1, len(unicode)) + unicode,
+        struct.pack("<HH", 0x001F, 0x8002)
+        + b"G" * 16
+        + struct.pack("<II", 1, len(name))
+        + name
+        + b"\x00" * 2
+        + struct.pack("<II", 1, len(unicode))
+        + unicode,
         struct.pack("<HHII", 0x001F, 0x0037, 1, len(unicode)) + unicode,
         struct.pack("<HHII", 0x001E, 0x0E1D, 1, 8) + b"Oggetto\x00",
         struct.pack("<HHI", 0x1002, 0x0017, 3) + struct.pack("<hhh", 1, 2, 3) + b"\x00\x00",
-        struct.pack("<HHI", 0x101F, 0x3A54, 2) + struct.pack("<I", 4) + "ab".encode("utf-16-le")
-        + struct.pack("<I", 4) + "cd".encode("utf-16-le"),
+        struct.pack("<HHI", 0x101F, 0x3A54, 2)
+        + struct.pack("<I", 4)
+        + "ab".encode("utf-16-le")
+        + struct.pack("<I", 4)
+        + "cd".encode("utf-16-le"),
         mapi_binary(0x1013, b"<p>html</p>"),
-    ]  # fmt: skip
+    ]
     return struct.pack("<I", len(props)) + b"".join(props)
 
 

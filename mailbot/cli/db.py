@@ -9,7 +9,7 @@ from typing import Any
 from mailbot.cli.common import get_app, get_config
 from mailbot.cli.output import print_line
 from mailbot.db.engine import upgrade
-from mailbot.inbound.redact_stored import redact_maildir, redact_stored
+from mailbot.intake.redact_stored import redact_maildir, redact_stored
 
 
 def register(sub: Any) -> None:

@@ -104,8 +104,9 @@ def database_failure(exc: DBAPIError, database: str) -> Failure:
     text = str(orig).lower()
     state = str(getattr(orig, "sqlstate", "") or "")
     if state in _NO_SCHEMA_STATES or any(w in text for w in _NO_SCHEMA_WORDS):
-        return Failure(EX_UNAVAILABLE, f"database {database} has no schema, or an older one: run 'mailbot db upgrade' "
-                                       f"({detail})")  # fmt: skip
+        return Failure(
+            EX_UNAVAILABLE, f"database {database} has no schema, or an older one: run 'mailbot db upgrade' ({detail})"
+        )
     if state.startswith(_TEMPORARY_STATES) or any(w in text for w in _TEMPORARY_WORDS):
         return Failure(EX_TEMPFAIL, f"database {database} is unavailable for now: {detail} (try again later)")
     if isinstance(exc, OperationalError | InterfaceError):

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
+from mailbot.act.pipeline import process_inbound
 from mailbot.app import create_app
 from mailbot.cli.common import get_config
 from mailbot.cli.exits import EX_DATAERR, EX_NOINPUT, EX_OK, EX_TEMPFAIL
@@ -27,10 +28,9 @@ from mailbot.cli.output import print_error, print_line
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundStatus
 from mailbot.errors import MailbotError, first_line
-from mailbot.inbound.pipeline import process_inbound
-from mailbot.inbound.rules import load_rules
-from mailbot.inbound.store import StoreResult, store_raw
+from mailbot.intake.store import StoreResult, store_raw
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import load_rules
 
 log = logging.getLogger(__name__)
 

@@ -95,8 +95,16 @@ def cmd_retry(args: argparse.Namespace) -> int:
             )
         previous = row.status.value
         row.status, row.attempts, row.next_attempt_at, row.last_error = OutboundStatus.PENDING, 0, now, None
-        audit.record(session, actor=args.actor, action="outbound.retry", entity="outbound_message",
-                     entity_id=row.id, now=now, details={"was": previous}, message_ref=row.message_id)  # fmt: skip
+        audit.record(
+            session,
+            actor=args.actor,
+            action="outbound.retry",
+            entity="outbound_message",
+            entity_id=row.id,
+            now=now,
+            details={"was": previous},
+            message_ref=row.message_id,
+        )
     app.close()
     print_line(f"email {args.id} queued again")
     return 0
@@ -126,8 +134,15 @@ def cmd_deliverable(args: argparse.Namespace) -> int:
             raise InputError(f"outbox: {customer.email} is not marked undeliverable")
         reason = customer.undeliverable_reason
         customer.email_undeliverable, customer.undeliverable_reason = False, None
-        audit.record(session, actor=args.actor, action="customer.email_deliverable", entity="customer",
-                     entity_id=customer.id, now=now, details={"email": customer.email, "was": reason})  # fmt: skip
+        audit.record(
+            session,
+            actor=args.actor,
+            action="customer.email_deliverable",
+            entity="customer",
+            entity_id=customer.id,
+            now=now,
+            details={"email": customer.email, "was": reason},
+        )
         email = customer.email
     app.close()
     print_line(f"{email}: mail will be sent again")

@@ -18,9 +18,9 @@ from typing import Any
 from mailbot.cli.common import config_path
 from mailbot.cli.output import print_json, print_line
 from mailbot.config import load_config
-from mailbot.inbound import addresses
-from mailbot.inbound.rules import DEFAULT_REVIEW_THRESHOLD, RuleSet, load_rules
 from mailbot.paths import rules_dir
+from mailbot.understand import addresses
+from mailbot.understand.rules import DEFAULT_REVIEW_THRESHOLD, RuleSet, load_rules
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def parse_one(name: str, rules: RuleSet, own: frozenset[str], threshold: float) -> dict[str, Any]:
-    from mailbot.inbound.understand import to_json, understand  # the parsing stack loads only for this command
+    from mailbot.understand.reading import to_json, understand  # the parsing stack loads only for this command
 
     try:
         raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()

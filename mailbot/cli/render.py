@@ -45,8 +45,11 @@ from mailbot.outbound.sweep import recipient_of, service_info
 from mailbot.text import visible_lines
 
 KIND_BY_TEMPLATE = {template: kind for kind, template in TEMPLATE_BY_KIND.items()}
-STEP_BY_TEMPLATE = {"payment_instructions": "instructions", "payment_reminder": "reminder_1",
-                    "order_cancelled": "cancelled"}  # fmt: skip
+STEP_BY_TEMPLATE = {
+    "payment_instructions": "instructions",
+    "payment_reminder": "reminder_1",
+    "order_cancelled": "cancelled",
+}
 
 
 def register(sub: Any) -> None:
@@ -95,8 +98,9 @@ def _now(config: Config, day: date | None) -> datetime:
     return datetime.combine(day, time(12, 0), config.tz).astimezone(UTC)
 
 
-def plan_for(session: Session, app: App, name: str, service_id: int | None, number: str | None,
-             now: datetime) -> PlannedEmail:  # fmt: skip
+def plan_for(
+    session: Session, app: App, name: str, service_id: int | None, number: str | None, now: datetime
+) -> PlannedEmail:
     if name in REPLY_TEMPLATES or name in NOTICE_TEMPLATES:
         raise InputError(f"{name} is sent in answer to a customer's message: preview it with --sample")
     if name in PAYMENT_TEMPLATES:
@@ -114,9 +118,12 @@ def _order(session: Session, service_id: int | None, number: str | None) -> Orde
             raise NotFoundError(f"--order: no order {number}")
         return order
     found = session.scalar(
-        select(Order).join(order_service, order_service.c.order_id == Order.id)
-        .where(order_service.c.service_id == service_id).order_by(Order.id.desc()).limit(1)
-    )  # fmt: skip
+        select(Order)
+        .join(order_service, order_service.c.order_id == Order.id)
+        .where(order_service.c.service_id == service_id)
+        .order_by(Order.id.desc())
+        .limit(1)
+    )
     if found is None:
         raise NotFoundError(f"--service: no order covers service {service_id}; use --order NUMBER")
     return found

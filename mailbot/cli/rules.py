@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.cli.output import print_error, print_line
-from mailbot.inbound.rules import RulesError, load_rules
 from mailbot.paths import rules_dir
+from mailbot.understand.rules import RulesError, load_rules
 
 
 def register(sub: Any) -> None:

@@ -21,11 +21,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.act.tickets import TicketError, approve_ticket, assign_ticket, close_ticket, get_ticket, reject_ticket
 from mailbot.cli.common import get_app
 from mailbot.cli.output import print_json, print_line, print_lines
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, Ticket, TicketKind, TicketStatus
-from mailbot.inbound.tickets import TicketError, approve_ticket, assign_ticket, close_ticket, get_ticket, reject_ticket
 from mailbot.orders import find_order
 from mailbot.text import visible, visible_lines
 

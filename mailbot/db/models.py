@@ -280,14 +280,14 @@ class OutboundMessage(Base):
     __table_args__ = (
         Index("ix_outbound_message_status_next", "status", "next_attempt_at"),
         # The daily cap on automatic replies counts one sender's replies since local midnight
-        # (mailbot/inbound/replies.py): today's rows of the reply templates, a small set.
+        # (mailbot/act/replies.py): today's rows of the reply templates, a small set.
         Index("ix_outbound_message_template_created", "template", "created_at"),
     )
 
 
 class ReplyAllowance(Base):
     """The automatic replies enqueued to one address on one local day: the daily cap, taken with one
-    conditional upsert in the transaction that enqueues the reply (``mailbot/inbound/reply_cap.py``),
+    conditional upsert in the transaction that enqueues the reply (``mailbot/act/reply_cap.py``),
     so two jobs counting at once wait for each other on this row instead of both finding room."""
 
     __tablename__ = "reply_allowance"

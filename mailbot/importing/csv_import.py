@@ -64,9 +64,15 @@ OPTIONAL = {
     "products": ("cadence", "max_years", "promo", "bank_transfer_fee", "storage_quota_mb"),
     "customers": ("language", "vat_number", "fiscal_code", "pec", "recipient_code", "split_payment"),
     "services": (
-        "autorenew", "payment_method", "card_expiry", "storage_quota_mb", "storage_used_mb", "started_on", "status",
+        "autorenew",
+        "payment_method",
+        "card_expiry",
+        "storage_quota_mb",
+        "storage_used_mb",
+        "started_on",
+        "status",
     ),
-}  # fmt: skip
+}
 # Column name -> model attribute, where they differ.
 ATTRIBUTES = {
     "price": "price_cents",

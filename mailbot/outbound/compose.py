@@ -58,7 +58,7 @@ def headers(row: OutboundMessage, mail: MailConfig, now: datetime) -> list[tuple
     ]
     # RFC 3834: mark the mail as automatic, so well-behaved responders do not answer it;
     # the second header asks Exchange/Outlook for the same. A reply to a customer's message
-    # (details set by mailbot/inbound/replies.py) is "auto-replied" and threads under it.
+    # (details set by mailbot/act/replies.py) is "auto-replied" and threads under it.
     details = row.details or {}
     if details.get("auto_submitted") == "auto-replied":
         items.append(("Auto-Submitted", "auto-replied"))

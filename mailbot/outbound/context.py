@@ -25,14 +25,14 @@ PAYMENT_TEMPLATES = (
     "payment_reminder",  # order still awaiting payment after N days
     "order_cancelled",  # unpaid order cancelled automatically
 )
-# Automatic answers to a customer's message (mailbot/inbound/replies.py), each with ReplyContext.
+# Automatic answers to a customer's message (mailbot/act/replies.py), each with ReplyContext.
 REPLY_TEMPLATES = (
     "reply_pa_details",  # PA billing details received: what was understood, what is missing, what next
     "reply_renewal",  # renewal requested: order created (instructions follow) or waiting for staff
     "reply_card_change",  # card change: the procedure, never card data by email
     "reply_received",  # everything else: payment notice, staff request, support ticket
 )
-# A change made to an account, told to the customer's addresses on file (mailbot/inbound/notices.py).
+# A change made to an account, told to the customer's addresses on file (mailbot/act/notices.py).
 NOTICE_TEMPLATES = ("account_change",)
 OUTBOUND_TEMPLATES = REMINDER_TEMPLATES + PAYMENT_TEMPLATES  # what the scheduler sends on its own
 ALL_TEMPLATES = OUTBOUND_TEMPLATES + REPLY_TEMPLATES + NOTICE_TEMPLATES
@@ -162,7 +162,7 @@ class PaymentContext:
 class ReplyField:
     """A value understood from the customer's message, echoed back exactly as it will be used."""
 
-    name: str  # a field of mailbot.inbound.rules.FIELDS
+    name: str  # a field of mailbot.understand.rules.FIELDS
     value: str
 
 
@@ -184,7 +184,7 @@ class ReplyContext:
     customer: CustomerInfo
     company: CompanyInfo
     subject: str  # the reply's subject line, already "Re: <their subject>"
-    intent: str  # what we understood they asked for (mailbot.inbound.rules.INTENTS)
+    intent: str  # what we understood they asked for (mailbot.understand.rules.INTENTS)
     outcome: str  # applied | staff (waits for approval) | ticket (a person answers) | none
     ticket_id: int | None
     order: OrderInfo | None
@@ -205,7 +205,7 @@ class ChangeNoticeContext:
     today: date
     customer: CustomerInfo  # the holder; ``email`` is the address on file this notice goes to
     company: CompanyInfo
-    intent: str  # the change (mailbot.inbound.rules.INTENTS)
+    intent: str  # the change (mailbot.understand.rules.INTENTS)
     requested_by: str  # the From address of the message that asked for it
     requested_on: date
     ticket_id: int | None  # the staff request approved, when the change waited for staff

@@ -223,8 +223,11 @@ async def drain_once(
                 if row.id in run.started and row.id not in run.finished and row.id not in run.to_release:
                     # Cut off mid-send: the server may have taken it. Not released: sent again only
                     # after its lease (at-least-once), never at once by the next drain.
-                    log.warning("outbound %d %s: send cut off before its answer; left sending until its lease "
-                                "ends", row.id, row.message_id)  # fmt: skip
+                    log.warning(
+                        "outbound %d %s: send cut off before its answer; left sending until its lease ends",
+                        row.id,
+                        row.message_id,
+                    )
     return result
 
 

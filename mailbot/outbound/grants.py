@@ -100,8 +100,9 @@ def load_grant_state(session: Session, grant: LinkGrant) -> GrantState:
         query = select(Order).where(Order.number == grant.order_number).options(selectinload(Order.services))
         found = session.scalar(query)
         if found is not None:
-            order = OrderNow(found.number, found.customer_id, str(found.status),
-                             frozenset(s.id for s in found.services))  # fmt: skip
+            order = OrderNow(
+                found.number, found.customer_id, str(found.status), frozenset(s.id for s in found.services)
+            )
     return GrantState(
         customer=f"{customer.name} <{customer.email}>" if customer is not None else None,
         services={s.id: ServiceNow(s.id, s.customer_id, str(s.status), s.expires_on, s.label) for s in rows},

@@ -114,9 +114,13 @@ def stage(
 
 
 def enqueue_or_stage(
-    session: Session, message: NewMessage, *, mail: MailConfig, now: datetime,
+    session: Session,
+    message: NewMessage,
+    *,
+    mail: MailConfig,
+    now: datetime,
     take_id: Callable[[], int] | None = None,
-) -> OutboundMessage | None:  # fmt: skip
+) -> OutboundMessage | None:
     """``stage`` under an id from ``take_id`` (a batch acted on in one flush), else ``enqueue``."""
     if take_id is not None:
         return stage(session, message, mail=mail, now=now, take_id=take_id)

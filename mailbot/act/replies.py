@@ -1,0 +1,185 @@
+"""Automatic replies to customers' messages: whether to answer, to whom, in which language, and enqueueing.
+
+Never answered: mail nobody wrote (auto-replies, bounces, lists), our own addresses (``mail.from_address``,
+any ``mail.reply_to`` address whatever its token, ``inbound.own_addresses``), and a sender who already got
+``inbound.max_auto_replies_per_day`` automatic replies since local midnight (``reply_cap``: taken in the
+transaction of the enqueue). A reply goes through the outbox under the key ``reply:<inbound id>:<template>``
+(sent once however often the message is processed) with ``details`` that make compose thread it under the
+customer's message and mark it ``Auto-Submitted: auto-replied``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mailbot.act.batch import RowIds
+from mailbot.app import App
+from mailbot.config import LANGUAGES, Config
+from mailbot.db.models import Customer, InboundMessage, OutboundMessage
+from mailbot.outbound.context import CompanyInfo, CustomerInfo, ReplyContext
+from mailbot.outbound.outbox import NewMessage, enqueue_or_stage
+from mailbot.text import header_text, is_header_safe, visible
+from mailbot.understand.addresses import is_own_address, own_addresses
+from mailbot.understand.mime import ParsedMessage
+from mailbot.understand.reading import Understanding
+
+_REPLY_PREFIX = re.compile(r"^\s*((re|r|aw|sv|rif|fwd?|i|inoltro)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_WORD = re.compile(r"[a-zà-ù']+", re.IGNORECASE)
+_ENGLISH = frozenset(
+    [
+        "the",
+        "and",
+        "you",
+        "your",
+        "please",
+        "would",
+        "like",
+        "we",
+        "is",
+        "are",
+        "to",
+        "of",
+        "for",
+        "thank",
+        "thanks",
+        "regards",
+        "dear",
+        "hello",
+    ]
+)
+_ITALIAN = frozenset(
+    [
+        "il",
+        "la",
+        "le",
+        "di",
+        "che",
+        "per",
+        "non",
+        "con",
+        "una",
+        "un",
+        "sono",
+        "vorrei",
+        "grazie",
+        "saluti",
+        "cordiali",
+        "buongiorno",
+        "gentile",
+        "rinnovo",
+        "del",
+        "della",
+    ]
+)
+
+
+def reply_to_address(u: Understanding) -> str:
+    """Where a reply goes: the message's Reply-To, else its From."""
+    return reply_address(u.reading.message)
+
+
+def reply_address(message: ParsedMessage) -> str:
+    return (message.reply_to[0] if message.reply_to else message.from_address).strip()
+
+
+def guess_language(text: str) -> str:
+    """``en`` when English words clearly outnumber Italian ones; Italian otherwise (the default)."""
+    words = [w.lower() for w in _WORD.findall(text[:4000])]
+    english = sum(w in _ENGLISH for w in words)
+    italian = sum(w in _ITALIAN for w in words)
+    return "en" if english > italian else "it"
+
+
+def reply_language(customer: Customer | None, u: Understanding) -> str:
+    if customer is not None and customer.language in LANGUAGES:
+        return customer.language
+    return guess_language(f"{u.reading.message.subject}\n{u.reading.new_text}")
+
+
+def reply_subject(original: str, lang: str) -> str:
+    """``Re:`` and the customer's Subject made one clean line (no line break or control character of
+    theirs reaches our header), without their own Re:/R:/Fwd: prefixes."""
+    stripped = _REPLY_PREFIX.sub("", header_text(original))
+    return f"Re: {stripped}" if stripped else {"it": "Re: la Sua richiesta", "en": "Re: your request"}[lang]
+
+
+def why_not_reply(config: Config, u: Understanding) -> str | None:
+    """The reason never to answer this message, or None when a reply may go out (if the daily cap,
+    taken with the enqueue, leaves room: ``reply_cap.take_reply_allowance``)."""
+    if u.reading.kind != "human":
+        return f"sender kind {u.reading.kind}: never answered"
+    address = reply_to_address(u)
+    if "@" not in address:
+        return "no address to reply to"
+    if not is_header_safe(address) or any(char.isspace() for char in address):
+        return f"the reply address '{visible(address)}' holds a control character or a space: never answered"
+    own = own_addresses(config)
+    if is_own_address(address, own) or is_own_address(u.reading.message.from_address, own):
+        return "our own address: never answered"
+    return None
+
+
+def customer_info(customer: Customer | None, u: Understanding, lang: str) -> CustomerInfo:
+    if customer is not None:
+        return CustomerInfo(customer.name, customer.kind.value, customer.email, lang, customer.split_payment)
+    message = u.reading.message
+    return CustomerInfo(message.from_name or message.from_address, "private", reply_to_address(u), lang, False)
+
+
+def company_info(config: Config) -> CompanyInfo:
+    return CompanyInfo(config.mail.company_name, config.mail.support_address, config.mail.support_phone)
+
+
+def _angle(message_id: str) -> str:
+    return message_id if message_id.startswith("<") else f"<{message_id}>"
+
+
+def thread_details(u: Understanding) -> dict[str, Any]:
+    """What compose needs to thread the reply: In-Reply-To, References, Auto-Submitted."""
+    details: dict[str, Any] = {"auto_submitted": "auto-replied"}
+    message = u.reading.message
+    if message.message_id:
+        mid = _angle(message.message_id)
+        refs = [_angle(r) for r in message.references if r] + [mid]
+        details["in_reply_to"] = mid
+        details["references"] = " ".join(dict.fromkeys(refs[-10:]))
+    return details
+
+
+def enqueue_reply(
+    session: Session,
+    app: App,
+    inbound: InboundMessage,
+    u: Understanding,
+    template: str,
+    context: ReplyContext,
+    *,
+    customer_id: int | None,
+    order_id: int | None,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+    key: str | None = None,
+    ids: RowIds | None = None,
+) -> OutboundMessage | None:
+    """Render and enqueue the reply (None when this message was already answered with ``template``);
+    with ``ids`` (a batch acted on in one flush) it is staged under an id taken there, not flushed."""
+    rendered = app.renderer.render(template, context.lang, context)
+    details = thread_details(u) | {"inbound_id": inbound.id, "intent": u.intent} | (extra or {})
+    message = NewMessage(
+        idempotency_key=key or f"reply:{inbound.id}:{template}",
+        template=template,
+        language=context.lang,
+        to_address=reply_to_address(u),
+        rendered=rendered,
+        reason=f"automatic reply to inbound message {inbound.id} ({u.intent})",
+        customer_id=customer_id,
+        order_id=order_id,
+        details=details,
+    )
+    return enqueue_or_stage(
+        session, message, mail=app.config.mail, now=now, take_id=ids.take if ids is not None else None
+    )

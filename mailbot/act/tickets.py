@@ -1,0 +1,166 @@
+"""Tickets: opening them from messages, and what staff do with them (approve, reject, assign, close).
+
+A ``support`` ticket asks a person to answer; a ``request`` holds a staged change
+(``details["change"]``, see ``actions_changes``) that is applied only when staff approve it. Every step
+is audited with the staff actor. Errors name the ticket: not found, not open, change no longer
+applicable (the transaction is then rolled back by the caller and the ticket stays open).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mailbot import audit
+from mailbot.act.changes import ChangeNotApplicable, apply_change
+from mailbot.act.notices import addresses_on_file, confirm_approval
+from mailbot.app import App
+from mailbot.db.models import Customer, InboundMessage, InboundStatus, Ticket, TicketKind, TicketStatus
+from mailbot.errors import InputError, NotFoundError
+
+
+class TicketError(InputError):
+    """A ticket cannot be acted on as asked; the message names the ticket."""
+
+
+def get_ticket(session: Session, ticket_id: int, *, lock: bool = False) -> Ticket:
+    ticket = session.get(Ticket, ticket_id, with_for_update=lock)
+    if ticket is None:
+        raise NotFoundError(f"ticket {ticket_id}: not found")
+    return ticket
+
+
+def _open(session: Session, ticket_id: int, action: str) -> Ticket:
+    ticket = get_ticket(session, ticket_id, lock=True)
+    if ticket.status != TicketStatus.OPEN:
+        raise TicketError(f"ticket {ticket.id}: is {ticket.status.value}, not open: it cannot be {action}")
+    return ticket
+
+
+def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: datetime) -> Ticket:
+    """Apply the staged change of a request and mark it approved, in the caller's transaction; the person
+    who wrote is told it is done (unless they must never be answered, see ``replies.why_not_reply``),
+    and the customer's addresses on file, before and after the change, get the notice of it (``notices``)."""
+    ticket = _open(session, ticket_id, "approved")
+    if ticket.kind != TicketKind.REQUEST:
+        raise TicketError(f"ticket {ticket.id}: a support ticket has no change to approve (close it instead)")
+    change = ticket.details.get("change")
+    if not isinstance(change, dict):
+        raise TicketError(f"ticket {ticket.id}: no staged change to apply")
+    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id is not None else None
+    before = addresses_on_file(customer)
+    try:
+        done = apply_change(
+            session,
+            app,
+            ticket.intent,
+            change,
+            customer=customer,
+            now=now,
+            actor=actor,
+            message_ref=_message_ref(session, ticket),
+        )
+    except ChangeNotApplicable as exc:
+        raise TicketError(f"ticket {ticket.id}: change no longer applicable: {exc}") from None
+    _resolve(ticket, TicketStatus.APPROVED, actor, done.summary, now)
+    _settle_message(session, ticket, now)
+    _replies, notes = confirm_approval(session, app, ticket, done.order, now, before)
+    _audit(
+        session,
+        ticket,
+        actor,
+        "ticket.approved",
+        now,
+        {"applied": done.summary, "confirmation": notes},
+        _message_ref(session, ticket),
+    )
+    return ticket
+
+
+def reject_ticket(session: Session, ticket_id: int, actor: str, reason: str, now: datetime) -> Ticket:
+    if not reason.strip():
+        raise TicketError(f"ticket {ticket_id}: a rejection needs a reason")
+    ticket = _open(session, ticket_id, "rejected")
+    _resolve(ticket, TicketStatus.REJECTED, actor, reason, now)
+    _settle_message(session, ticket, now)
+    _audit(session, ticket, actor, "ticket.rejected", now, {"reason": reason}, _message_ref(session, ticket))
+    return ticket
+
+
+def close_ticket(session: Session, ticket_id: int, actor: str, now: datetime, note: str = "") -> Ticket:
+    ticket = _open(session, ticket_id, "closed")
+    _resolve(ticket, TicketStatus.CLOSED, actor, note or "closed", now)
+    _settle_message(session, ticket, now)
+    _audit(session, ticket, actor, "ticket.closed", now, {"note": note}, _message_ref(session, ticket))
+    return ticket
+
+
+def assign_ticket(session: Session, ticket_id: int, assignee: str, actor: str, now: datetime) -> Ticket:
+    if not assignee.strip():
+        raise TicketError(f"ticket {ticket_id}: give the name of the person to assign it to")
+    ticket = _open(session, ticket_id, "assigned")
+    before = ticket.assignee
+    ticket.assignee = assignee.strip()
+    ticket.updated_at = now
+    session.flush()
+    _audit(
+        session,
+        ticket,
+        actor,
+        "ticket.assigned",
+        now,
+        {"assignee": ticket.assignee, "before": before},
+        _message_ref(session, ticket),
+    )
+    return ticket
+
+
+def _resolve(ticket: Ticket, status: TicketStatus, actor: str, resolution: str, now: datetime) -> None:
+    ticket.status = status
+    ticket.resolved_by = actor
+    ticket.resolved_at = now
+    ticket.resolution = resolution
+    ticket.updated_at = now
+
+
+def _settle_message(session: Session, ticket: Ticket, now: datetime) -> None:
+    """A message waiting for a person (REVIEW) is PROCESSED once none of its tickets is open any more.
+    A quarantined message stays quarantined: closing its ticket does not mean it was processed."""
+    if ticket.inbound_id is None:
+        return
+    session.flush()
+    inbound = session.get(InboundMessage, ticket.inbound_id)
+    if inbound is None or inbound.status != InboundStatus.REVIEW:
+        return
+    still_open = session.scalar(
+        select(func.count(Ticket.id)).where(Ticket.inbound_id == inbound.id, Ticket.status == TicketStatus.OPEN)
+    )
+    if not still_open:
+        inbound.status = InboundStatus.PROCESSED
+        inbound.processed_at = now
+
+
+def _message_ref(session: Session, ticket: Ticket) -> str | None:
+    if ticket.inbound_id is None:
+        return None
+    inbound = session.get(InboundMessage, ticket.inbound_id)
+    return inbound.message_id if inbound is not None else None
+
+
+def _audit(
+    session: Session, ticket: Ticket, actor: str, action: str, now: datetime, details: dict[str, Any], ref: str | None
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity="ticket",
+        entity_id=ticket.id,
+        now=now,
+        details=details,
+        message_ref=ref,
+    )
+    session.flush()

@@ -1,1 +1,0 @@
-"""Inbound mail: parsing, sender classification, reply splitting (pure code), then the intake shells."""

@@ -1,0 +1,254 @@
+"""Field extraction from free text (pure): ``extract_fields(text) -> Extraction``.
+
+Labelled values first: every label of ``extract_labels.LABELS`` is looked for, the separator after
+it skipped (colons, "n.", "è", tabs and pipes of a table turned into text, up to two new lines), and
+the value that follows read with the field's candidate pattern and validated. Then values that need
+no label because their shape proves them: an order number, a CUP, a valid IBAN, and a CIG only when
+its checksum matches. Column tables from Outlook (a row of labels above a row of values) are paired
+up first. Years come from ``extract_years``.
+
+``fields`` holds valid values only (``cig`` and ``cup`` as lists in order of appearance, ``years`` as an
+int, the rest as strings; absent fields have no key); every invalid value goes to ``invalid`` with
+its reason. The caller decides which text to pass (the new text, not the quoted copy of our email).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate, pairwise
+
+from mailbot.understand.extract.labels import CANDIDATES, LABELS, LIST_FIELDS, NEEDS_DIGIT, Label
+from mailbot.understand.extract.years import find_years
+from mailbot.understand.identifiers import check_field, cig_checksum_matches, normalise, validate_iban
+
+FieldValue = str | int | list[str]
+
+_LABEL_RES = tuple((label, re.compile(rf"(?<![a-z0-9]){label.pattern}(?![a-z0-9])", re.I)) for label in LABELS)
+# Any label at all: one search spares the thirty-odd above on a text that has none.
+_ANY_LABEL = re.compile("|".join(f"(?:{regex.pattern})" for _label, regex in _LABEL_RES), re.I)
+_SEP = re.compile(
+    r"(?:\s|[:=|#>\-–—<()]|n[.°º]|nr\.?|num\.|numero\b|no\.|è\b|e'|is\b|are\b|sono\b"
+    r"|(?:il\s+|the\s+)?(?:seguente|seguenti|following)\b|pari\s+a\b)*",
+    re.I,
+)
+_LIST_SEP = re.compile(r"\s*(?:[,;/&]|\be\b|\bed\b|\band\b)\s*", re.I)
+_CANDIDATE_RES = {name: re.compile(rf"(?:{pattern})(?![a-z0-9])", re.I) for name, pattern in CANDIDATES.items()}
+_CIG_TOKEN = re.compile(r"(?<![a-z0-9])[a-z0-9]{10}(?![a-z0-9])", re.I)
+_CUP_TOKEN = re.compile(r"(?<![a-z0-9])[a-z]\d{2}[a-z]\d{11}(?![a-z0-9])", re.I)
+_ORDER_TOKEN = re.compile(r"(?<![a-z0-9])ord[-\s]?\d{4}[-\s]?\d{6}(?![0-9])", re.I)
+_IBAN_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,32}")
+_STRICT_SEPARATORS = frozenset(":=|\t\n")
+_MAX_NEWLINES = 2
+
+
+@dataclass(frozen=True)
+class InvalidValue:
+    field: str
+    value: str  # as written
+    reason: str
+
+
+@dataclass
+class Extraction:
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+    invalid: list[InvalidValue] = field(default_factory=list)
+    invalid_keys: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class _Found:
+    pos: int
+    end: int
+    field: str
+    value: str  # normalised when valid, as written when not
+    reason: str | None
+
+
+def extract_fields(text: str) -> Extraction:
+    table_text, header_rows = pair_column_tables(text)
+    found = _labelled(text, skip=_Spans(header_rows)) + _labelled(table_text, offset=len(text))
+    taken = _Spans([(f.pos, f.end) for f in found])
+    found += [f for f in _unlabelled(text) if not taken.overlaps(f.pos, f.end)]
+    found.sort(key=lambda f: f.pos)
+    result = Extraction()
+    for item in found:
+        _add(result, item)
+    years = find_years(text)
+    valid_years = [y for y in years if y.reason is None]
+    if valid_years:
+        result.fields["years"] = valid_years[0].years
+    for bad in (y for y in years if y.reason is not None):
+        _add_invalid(result, InvalidValue("years", bad.text, bad.reason or ""))
+    return result
+
+
+def _add(result: Extraction, item: _Found) -> None:
+    if item.reason is not None:
+        _add_invalid(result, InvalidValue(item.field, item.value, item.reason))
+    elif item.field in LIST_FIELDS:
+        values = result.fields.setdefault(item.field, [])
+        assert isinstance(values, list)
+        if item.value not in values:
+            values.append(item.value)
+    else:
+        result.fields.setdefault(item.field, item.value)
+
+
+def _add_invalid(result: Extraction, bad: InvalidValue) -> None:
+    key = (bad.field, normalise(bad.value))
+    if key not in result.invalid_keys:
+        result.invalid_keys.add(key)
+        result.invalid.append(bad)
+
+
+class _Spans:
+    """Spans, asked whether one of them overlaps a span, in logarithmic time (texts hold thousands)."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [start for start, _end in ordered]
+        self.reach = list(accumulate((end for _start, end in ordered), max))  # the furthest end so far
+
+    def overlaps(self, start: int, end: int) -> bool:
+        before = bisect.bisect_left(self.starts, end)  # the spans starting before ``end``
+        return before > 0 and self.reach[before - 1] > start
+
+
+def _label_matches(text: str) -> list[tuple[re.Match[str], Label]]:
+    if _ANY_LABEL.search(text) is None:
+        return []
+    matches = [(m, label) for label, regex in _LABEL_RES for m in regex.finditer(text)]
+    matches.sort(key=lambda pair: (pair[0].start(), -(pair[0].end() - pair[0].start())))
+    chosen: list[tuple[re.Match[str], Label]] = []
+    for match, label in matches:
+        if not chosen or match.start() >= chosen[-1][0].end():
+            chosen.append((match, label))
+    return chosen
+
+
+def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_Found]:
+    found: list[_Found] = []
+    for match, label in _label_matches(text):
+        if skip is not None and skip.overlaps(match.start(), match.end()):
+            continue  # a header row of a column table: its values are in the row below
+        if found and match.start() < found[-1].end - offset:
+            continue  # the label sits inside the previous value (e.g. "pec" in comune@pec.it)
+        sep = _SEP.match(text, match.end())
+        assert sep is not None
+        if sep.group().count("\n") > _MAX_NEWLINES:
+            continue
+        if label.strict and not _STRICT_SEPARATORS.intersection(sep.group()):
+            continue
+        found += _read_values(text, sep.end(), label, offset)
+    return found
+
+
+def _read_values(text: str, pos: int, label: Label, offset: int) -> list[_Found]:
+    kind = label.fields[0]
+    found: list[_Found] = []
+    while True:
+        raw = _candidate(text, pos, kind)
+        if raw is None:
+            return found
+        end = pos + len(raw)
+        for name in label.fields:
+            field_name, value, reason = _judge(name, raw)
+            found.append(_Found(pos + offset, end + offset, field_name, value, reason))
+        if kind not in LIST_FIELDS:
+            return found
+        more = _LIST_SEP.match(text, end)
+        if more is None:
+            return found
+        pos = more.end()
+
+
+def _candidate(text: str, pos: int, kind: str) -> str | None:
+    match = _CANDIDATE_RES[kind].match(text, pos)
+    if match is None:
+        return None
+    raw = match.group()
+    if kind == "pec":
+        raw = raw.rstrip(".")
+    elif kind == "username":
+        if text.startswith("://", pos + len(raw)):
+            return None  # "Login: https://portal..." names a page, not a user
+        raw = raw.rstrip(".!?")
+    elif kind == "iban":
+        raw = _trim_iban(raw)
+    if kind in NEEDS_DIGIT and not any(ch.isdigit() for ch in raw):
+        return None
+    if kind in ("office_code", "sdi_code") and not (raw.isupper() or any(ch.isdigit() for ch in raw)):
+        return None
+    return raw
+
+
+def _trim_iban(raw: str) -> str:
+    """The longest run of space-separated groups that is a valid IBAN, else ``raw`` without trailing words."""
+    groups = raw.split(" ")
+    for size in range(len(groups), 0, -1):
+        candidate = " ".join(groups[:size])
+        if validate_iban(candidate) is None:
+            return candidate
+    while len(groups) > 1 and groups[-1].isalpha():
+        groups.pop()
+    return " ".join(groups)
+
+
+def _judge(name: str, raw: str) -> tuple[str, str, str | None]:
+    """(field, value, reason): the field the value belongs to, normalised when valid."""
+    if name == "sdi_code":
+        name = "office_code" if len(normalise(raw)) <= 6 else "recipient_code"
+    value, reason = check_field(name, raw)
+    if reason is None:
+        return name, value, None
+    if name in LIST_FIELDS:  # "CIG/CUP: <cig> / <cup>": a valid value of the sibling list field
+        other = "cup" if name == "cig" else "cig"
+        other_value, other_reason = check_field(other, raw)
+        if other_reason is None:
+            return other, other_value, None
+    return name, raw.strip(), reason
+
+
+def _unlabelled(text: str) -> list[_Found]:
+    found: list[_Found] = []
+    for m in _CIG_TOKEN.finditer(text):
+        token = m.group().upper()
+        if any(ch.isdigit() for ch in token) and any(ch.isalpha() for ch in token) and cig_checksum_matches(token):
+            found.append(_Found(m.start(), m.end(), "cig", token, None))
+    for m in _CUP_TOKEN.finditer(text):
+        found.append(_Found(m.start(), m.end(), "cup", m.group().upper(), None))
+    for m in _ORDER_TOKEN.finditer(text):
+        value, reason = check_field("order_number", m.group())
+        found.append(_Found(m.start(), m.end(), "order_number", value, reason))
+    for m in _IBAN_TOKEN.finditer(text):
+        raw = _trim_iban(m.group())
+        if validate_iban(raw) is None:
+            found.append(_Found(m.start(), m.start() + len(raw), "iban", check_field("iban", raw)[0], None))
+    return found
+
+
+def pair_column_tables(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """Outlook tables turned to text may put a row of labels above a row of values, cells split by
+    tabs or pipes. Returns those pairs rewritten as "label: value" lines, and the header rows' spans."""
+    lines = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+    out: list[str] = []
+    headers: list[tuple[int, int]] = []
+    for (start, end, header), (_s, _e, values) in pairwise(lines):
+        heads, cells = _cells(header), _cells(values)
+        if len(heads) < 2 or len(heads) != len(cells) or sum(1 for head in heads if _is_label(head)) < 2:
+            continue
+        headers.append((start, end))
+        out += [f"{head}: {cell}" for head, cell in zip(heads, cells, strict=True) if _is_label(head)]
+    return "\n".join(out), headers
+
+
+def _cells(line: str) -> list[str]:
+    parts = re.split(r"\t+|\s*\|\s*", line.strip().strip("|"))
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _is_label(cell: str) -> bool:
+    return any(regex.fullmatch(cell.rstrip(":").strip()) for _label, regex in _LABEL_RES)

@@ -1,0 +1,245 @@
+"""The whole understanding step, bytes in, ``Understanding`` out: pure, no database, no clock, no mail.
+
+Two halves so the pipeline can match the customer in between: ``read_message`` (redact card numbers
+in the raw bytes and in the text, parse, classify, split the reply, extract fields) and ``decide``
+(evaluate the rules, choose the fields, decide whether a person must review). ``understand`` runs
+both with an unknown customer, as the dry run does.
+
+Fields come from the new text of the reply and from forwarded messages, never from the quoted copy of
+our own email (nor from a forwarded copy of it). When several values are found the new text comes
+first; ``cig`` and ``cup`` keep every distinct value, other fields the first one.
+
+The reply splitter, the extractors and the rules read the first ``READ_LIMIT`` characters of the
+text; card numbers are masked in all of it.
+
+Mail nobody wrote (auto-replies, bounces, lists) is recorded and never answered: the rules give it
+``other`` and it never needs review (a permanent bounce only marks an address undeliverable).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from email.message import Message
+from typing import Any
+
+from mailbot.understand.addresses import is_own_address
+from mailbot.understand.bounces import BounceInfo
+from mailbot.understand.cards.find import redact_text
+from mailbot.understand.classify import classify
+from mailbot.understand.engine import Decision, Facts, RuleChecks, TraceEntry, evaluate, precheck
+from mailbot.understand.extract.fields import InvalidValue, extract_fields
+from mailbot.understand.mime import ParsedMessage, parse_message
+from mailbot.understand.quotes import split_reply
+from mailbot.understand.redaction.message import redact_and_parse
+from mailbot.understand.rules import DEFAULT_REVIEW_THRESHOLD, SENSITIVE_INTENTS, RuleSet
+
+LIST_FIELDS = frozenset({"cig", "cup"})
+# Characters of text the reply splitter, the extractors and the rules read (the new text first, then
+# forwarded messages): what a person writes fits many times over, and a message made to be slow (or
+# a rule's pattern that backtracks) costs no more than this, however large the message. Card numbers
+# are looked for in all of it.
+READ_LIMIT = 64 * 1024
+_FROM_LINE = re.compile(r"^[ \t>*]*(?:from|da|de|von)\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the message says, before any rule: everything here is already redacted."""
+
+    raw: bytes  # the raw message with card numbers redacted: the only copy to store
+    message: ParsedMessage
+    kind: str
+    bounce: BounceInfo | None
+    kind_reasons: tuple[str, ...]
+    new_text: str
+    fields: Mapping[str, Any]
+    invalid: tuple[InvalidValue, ...]
+    card_number_detected: bool
+    # A card number still to be seen in ``raw`` (a copy stored before card numbers were masked
+    # everywhere): then no reply may say it was removed.
+    card_number_kept: bool = False
+    # The rules checked ahead on this reading (``with_rule_checks``, by the reading worker): then
+    # ``decide`` only checks the matched customer's kind.
+    rule_checks: RuleChecks | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Understanding:
+    reading: Reading
+    intent: str
+    rule: str | None
+    confidence: float
+    fields: Mapping[str, Any]  # only the winning rule's extractors
+    invalid: tuple[InvalidValue, ...]
+    needs_review: bool
+    review_reasons: tuple[str, ...]
+    trace: tuple[TraceEntry, ...]
+
+
+def understand(
+    raw: bytes,
+    rules: RuleSet,
+    *,
+    own_addresses: frozenset[str] = frozenset(),
+    customer_kind: str | None = None,
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+) -> Understanding:
+    reading = read_message(raw, own_addresses=own_addresses)
+    return decide(reading, rules, customer_kind=customer_kind, review_threshold=review_threshold)
+
+
+def read_message(
+    raw: bytes,
+    *,
+    own_addresses: frozenset[str] = frozenset(),
+    redacted: bool = False,
+    parsed: Message | None = None,
+) -> Reading:
+    """Everything the message says, card numbers masked. ``redacted=True`` says ``raw`` already went
+    through ``redact_raw_message`` (a stored message: ``store.store_raw`` redacts before writing), which
+    spares a second MIME walk; the text and the reply are still checked. ``parsed``, with ``redacted``
+    only, is the redaction's parse of these very bytes (``redaction.redact_and_parse``), spared a second parse."""
+    if redacted:
+        card_in_raw = False
+    else:
+        raw, card_in_raw, parsed = redact_and_parse(raw)
+    msg = parse_message(raw, parsed)
+    classification = classify(msg, raw, own_addresses)
+    text, card_in_text = redact_text(msg.text)
+    new_text, card_in_reply = redact_text(split_reply(within_limit(text)).new_text)
+    sources = [new_text]
+    card_in_forwarded = False
+    left = READ_LIMIT - len(new_text)
+    for block in msg.forwarded:
+        redacted_block, found = redact_text(block)
+        card_in_forwarded |= found
+        if left > 0 and not is_own_copy(block, own_addresses):
+            sources.append(within_limit(redacted_block, left))
+            left -= len(sources[-1])
+    fields, invalid = merge_extractions(sources)
+    kept = card_in_text or card_in_reply or card_in_forwarded
+    return Reading(
+        raw=raw,
+        message=msg,
+        kind=classification.kind,
+        bounce=classification.bounce,
+        kind_reasons=tuple(classification.reasons),
+        new_text=new_text.strip(),
+        fields=fields,
+        invalid=invalid,
+        card_number_detected=card_in_raw or kept,
+        card_number_kept=kept,
+    )
+
+
+def within_limit(text: str, limit: int | None = None) -> str:
+    """``text`` up to ``limit`` (READ_LIMIT) characters, cut at a line end when one is near."""
+    limit = READ_LIMIT if limit is None else limit
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    return text[: cut if cut > limit // 2 else limit]
+
+
+def decide(
+    reading: Reading,
+    rules: RuleSet,
+    *,
+    customer_kind: str | None = None,
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+) -> Understanding:
+    decision = evaluate(rules, rule_facts(reading, customer_kind), reading.rule_checks)
+    keep = decision.extractors
+    fields = {k: v for k, v in reading.fields.items() if keep is None or k in keep}
+    invalid = tuple(v for v in reading.invalid if keep is None or v.field in keep)
+    reasons = review_reasons(reading, decision, invalid, review_threshold)
+    return Understanding(
+        reading=reading,
+        intent=decision.intent,
+        rule=decision.rule,
+        confidence=decision.confidence,
+        fields=fields,
+        invalid=invalid,
+        needs_review=bool(reasons),
+        review_reasons=reasons,
+        trace=decision.trace,
+    )
+
+
+def rule_facts(reading: Reading, customer_kind: str | None = None) -> Facts:
+    """What the rules look at in ``reading``."""
+    found = frozenset(reading.fields) | {v.field for v in reading.invalid}
+    return Facts(reading.kind, reading.new_text, reading.message.headers, found, customer_kind)
+
+
+def with_rule_checks(reading: Reading, rules: RuleSet) -> Reading:
+    """``reading`` with ``rules`` checked on it ahead, but for the customer's kind (pure)."""
+    return replace(reading, rule_checks=precheck(rules, rule_facts(reading)))
+
+
+def review_reasons(
+    reading: Reading, decision: Decision, invalid: tuple[InvalidValue, ...], threshold: float
+) -> tuple[str, ...]:
+    """Why a person must look before anything is done; empty for machines (never answered)."""
+    if reading.kind != "human":
+        return ()
+    reasons = []
+    if decision.intent in SENSITIVE_INTENTS:
+        reasons.append(f"{decision.intent} touches money, billing identity or service state")
+    if invalid:
+        reasons.append("invalid values: " + ", ".join(sorted({v.field for v in invalid})))
+    if reading.card_number_detected:
+        reasons.append("card number sent by email")
+    if decision.confidence < threshold:
+        reasons.append(f"confidence {decision.confidence:.2f} below {threshold:.2f}")
+    return tuple(reasons)
+
+
+def is_own_copy(block: str, own_addresses: frozenset[str]) -> bool:
+    """A forwarded block whose first From/Da line names one of our addresses (``+tag`` ignored)."""
+    match = _FROM_LINE.search(block[:2000])
+    if match is None or not own_addresses:
+        return False
+    return any(is_own_address(a, own_addresses) for a in _ADDRESS.findall(match.group(1)))
+
+
+def merge_extractions(texts: Iterable[str]) -> tuple[dict[str, Any], tuple[InvalidValue, ...]]:
+    """Extract from each text in turn: list fields collect distinct values, others keep the first."""
+    fields: dict[str, Any] = {}
+    invalid: dict[tuple[str, str], InvalidValue] = {}
+    for text in texts:
+        if not text.strip():
+            continue
+        extraction = extract_fields(text)
+        for name, value in extraction.fields.items():
+            if name in LIST_FIELDS:
+                values = value if isinstance(value, list | tuple) else [value]
+                merged = fields.setdefault(name, [])
+                merged.extend(v for v in values if v not in merged)
+            else:
+                fields.setdefault(name, value)
+        for item in extraction.invalid:
+            invalid.setdefault((item.field, item.value), item)
+    return fields, tuple(invalid.values())
+
+
+def to_json(u: Understanding, file: str) -> dict[str, Any]:
+    """The dry-run contract: exactly these keys, JSON-ready."""
+    bounce = u.reading.bounce
+    return {
+        "file": file,
+        "message_id": u.reading.message.message_id,
+        "sender": u.reading.message.from_address,
+        "kind": u.reading.kind,
+        "bounce": None if bounce is None else {"recipients": list(bounce.recipients), "permanent": bounce.permanent},
+        "intent": u.intent,
+        "fields": {k: list(v) if isinstance(v, list | tuple) else v for k, v in u.fields.items()},
+        "invalid": [{"field": v.field, "value": v.value, "reason": v.reason} for v in u.invalid],
+        "card_number_detected": u.reading.card_number_detected,
+        "needs_review": u.needs_review,
+        "reply_text": u.reading.new_text,
+        "rules": [t.to_dict() for t in u.trace],
+    }

@@ -74,20 +74,8 @@ from sqlalchemy import ColumnElement, Engine, bindparam, create_engine, func, se
 from mailbot.app import App, create_app
 from mailbot.config import config_from_dict
 from mailbot.db.engine import normalise_url, transaction, upgrade
-from mailbot.db.models import (
-    AuditEvent,
-    Cadence,
-    Customer,
-    CustomerKind,
-    InboundMessage,
-    InboundStatus,
-    OutboundMessage,
-    OutboundStatus,
-    PaymentMethod,
-    Product,
-    Service,
-    Ticket,
-)
+from mailbot.db.models import AuditEvent, Customer, InboundMessage, OutboundMessage, Product, Service, Ticket
+from mailbot.domain import Cadence, CustomerKind, InboundStatus, OutboundStatus, PaymentMethod
 from mailbot.intake.maildir import STATUS_FOLDERS
 from mailbot.intake.prepare import read_envelope
 from mailbot.outbound.smtp_sink import RecordingHandler, start_sink

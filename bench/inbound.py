@@ -40,15 +40,8 @@ from sqlalchemy import Column, Integer, LargeBinary, MetaData, Table, create_eng
 from mailbot.app import App, create_app
 from mailbot.config import Config, config_from_dict
 from mailbot.db.engine import transaction, upgrade
-from mailbot.db.models import (
-    Cadence,
-    Customer,
-    CustomerKind,
-    OutboundMessage,
-    PaymentMethod,
-    Product,
-    Service,
-)
+from mailbot.db.models import Customer, OutboundMessage, Product, Service
+from mailbot.domain import Cadence, CustomerKind, PaymentMethod
 from mailbot.orders import create_order
 from mailbot.process import settle
 from mailbot.testing.databases import scratch_database

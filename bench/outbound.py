@@ -40,7 +40,8 @@ from sqlalchemy import func, insert, select
 from mailbot.app import create_app
 from mailbot.config import config_from_dict
 from mailbot.db.engine import make_engine, upgrade
-from mailbot.db.models import Cadence, Customer, CustomerKind, OutboundMessage, PaymentMethod, Product, Service
+from mailbot.db.models import Customer, OutboundMessage, Product, Service
+from mailbot.domain import Cadence, CustomerKind, PaymentMethod
 from mailbot.outbound.compose import OutgoingMail, build_message, encode_message
 from mailbot.outbound.drain import drain_until_empty
 from mailbot.outbound.senders import make_sender

@@ -12,17 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from mailbot.config import Config
-from mailbot.db.models import (
-    Cadence,
-    Customer,
-    CustomerKind,
-    OutboundMessage,
-    OutboundStatus,
-    PaymentMethod,
-    Product,
-    Service,
-    ServiceStatus,
-)
+from mailbot.db.models import Customer, OutboundMessage, Product, Service
+from mailbot.domain import Cadence, CustomerKind, OutboundStatus, PaymentMethod, ServiceStatus
 from mailbot.orders import create_order
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.render import Renderer

@@ -23,18 +23,14 @@ from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.config import Config
-from mailbot.db.models import (
+from mailbot.db.models import Customer, Order, OrderCounter, Product, Service
+from mailbot.domain import (
     OPEN_ORDER_STATUSES,
     Cadence,
-    Customer,
     CustomerKind,
-    Order,
-    OrderCounter,
     OrderStatus,
     OrderType,
     PaymentMethod,
-    Product,
-    Service,
     ServiceStatus,
 )
 from mailbot.errors import InputError

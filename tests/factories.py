@@ -8,15 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mailbot.db.models import (
-    Cadence,
-    Customer,
-    CustomerKind,
-    PaymentMethod,
-    Product,
-    Service,
-    ServiceStatus,
-)
+from mailbot.db.models import Customer, Product, Service
+from mailbot.domain import Cadence, CustomerKind, PaymentMethod, ServiceStatus
 
 _seq = itertools.count(1)
 

@@ -16,19 +16,13 @@ from mailbot.act.pipeline import Outcome, process_inbound
 from mailbot.act.tickets import TicketError, approve_ticket, close_ticket
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
-from mailbot.db.models import (
-    AuditEvent,
-    Customer,
+from mailbot.db.models import AuditEvent, Customer, InboundMessage, Order, OutboundMessage, Service, Ticket
+from mailbot.domain import (
     CustomerKind,
-    InboundMessage,
     InboundStatus,
-    Order,
     OrderStatus,
-    OutboundMessage,
     OutboundStatus,
     PaymentMethod,
-    Service,
-    Ticket,
     TicketKind,
     TicketStatus,
 )

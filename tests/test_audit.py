@@ -13,7 +13,8 @@ from mailbot.act.tickets_open import open_ticket
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.held import held
-from mailbot.db.models import AuditEvent, Ticket, TicketKind
+from mailbot.db.models import AuditEvent, Ticket
+from mailbot.domain import TicketKind
 from tests.factories import make_customer
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from mailbot.app import App
 from mailbot.db.engine import transaction
-from mailbot.db.models import AuditEvent, Customer, InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
+from mailbot.db.models import AuditEvent, Customer, InboundMessage, OutboundMessage
+from mailbot.domain import InboundStatus, OutboundStatus
 from mailbot.outbound.refusals import is_bad_address_status
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from mailbot.act.pipeline import process_inbound
 from mailbot.app import App
 from mailbot.db.engine import transaction
-from mailbot.db.models import InboundMessage, OutboundMessage, PaymentMethod
+from mailbot.db.models import InboundMessage, OutboundMessage
+from mailbot.domain import PaymentMethod
 from mailbot.intake.store import store_raw
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules

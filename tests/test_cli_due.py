@@ -17,7 +17,8 @@ from mailbot.app import App
 from mailbot.cli import main
 from mailbot.cli.due import planners, preview_instant
 from mailbot.config import Config
-from mailbot.db.models import Base, Customer, Order, OrderStatus, OrderType, PaymentMethod
+from mailbot.db.models import Base, Customer, Order
+from mailbot.domain import OrderStatus, OrderType, PaymentMethod
 from mailbot.outbound.plan import PlannedEmail
 from mailbot.outbound.sweep import plan_reminders
 from tests.factories import make_customer, make_service

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from mailbot.app import App
 from mailbot.cli import main
-from mailbot.db.models import AuditEvent, Customer, OutboundMessage, OutboundStatus
+from mailbot.db.models import AuditEvent, Customer, OutboundMessage
+from mailbot.domain import OutboundStatus
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
 from tests.factories import make_customer

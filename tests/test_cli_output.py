@@ -15,7 +15,8 @@ from sqlalchemy import select
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.db.engine import transaction
-from mailbot.db.models import InboundMessage, OutboundStatus, PaymentMethod, Ticket
+from mailbot.db.models import InboundMessage, Ticket
+from mailbot.domain import OutboundStatus, PaymentMethod
 from mailbot.orders import create_order
 from mailbot.outbound.links import LinkGrant
 from mailbot.outbound.outbox import NewMessage, enqueue

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from mailbot.app import App
 from mailbot.cli import main
-from mailbot.db.models import OutboundMessage, PaymentMethod, ReminderClaim
+from mailbot.db.models import OutboundMessage, ReminderClaim
+from mailbot.domain import PaymentMethod
 from mailbot.orders import create_order
 from tests.factories import make_customer, make_service
 

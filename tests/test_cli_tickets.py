@@ -12,7 +12,8 @@ from sqlalchemy import select
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.db.engine import transaction
-from mailbot.db.models import AuditEvent, Order, PaymentMethod, Service, Ticket, TicketStatus
+from mailbot.db.models import AuditEvent, Order, Service, Ticket
+from mailbot.domain import PaymentMethod, TicketStatus
 from mailbot.orders import create_order
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import load_rules

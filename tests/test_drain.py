@@ -16,7 +16,8 @@ from sqlalchemy import Engine, event, select, update
 
 from mailbot.app import App, create_app
 from mailbot.config import SmtpConfig
-from mailbot.db.models import AuditEvent, Customer, OutboundMessage, OutboundStatus
+from mailbot.db.models import AuditEvent, Customer, OutboundMessage
+from mailbot.domain import OutboundStatus
 from mailbot.errors import PermanentSendError, RecipientRefusedError, TransientSendError
 from mailbot.outbound.drain import (
     backoff_seconds,

@@ -20,17 +20,8 @@ from sqlalchemy.orm import Session
 from mailbot.act.tickets import approve_ticket
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
-from mailbot.db.models import (
-    Customer,
-    InboundMessage,
-    InboundStatus,
-    OutboundMessage,
-    PaymentMethod,
-    Service,
-    ServiceStatus,
-    Ticket,
-    TicketKind,
-)
+from mailbot.db.models import Customer, InboundMessage, OutboundMessage, Service, Ticket
+from mailbot.domain import InboundStatus, PaymentMethod, ServiceStatus, TicketKind
 from mailbot.orders import create_order
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail

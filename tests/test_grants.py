@@ -12,7 +12,8 @@ import pytest
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.db.engine import transaction
-from mailbot.db.models import Order, OrderStatus, PaymentMethod, ServiceStatus
+from mailbot.db.models import Order
+from mailbot.domain import OrderStatus, PaymentMethod, ServiceStatus
 from mailbot.orders import create_order
 from mailbot.outbound.grants import GrantState, OrderNow, ServiceNow, why_not_usable
 from mailbot.outbound.links import LinkGrant

@@ -17,7 +17,8 @@ from sqlalchemy import Engine, event, select
 
 from mailbot.app import App, create_app
 from mailbot.cli import main
-from mailbot.db.models import InboundMessage, InboundStatus, Ticket
+from mailbot.db.models import InboundMessage, Ticket
+from mailbot.domain import InboundStatus
 from mailbot.intake.imap.listener import drain_mailbox
 from mailbot.intake.maildir import message_files, poll_maildir
 from mailbot.paths import rules_dir

@@ -20,7 +20,8 @@ from mailbot.act.pipeline import folder_for
 from mailbot.app import App, create_app
 from mailbot.config import Config, ImapConfig
 from mailbot.db.engine import make_engine
-from mailbot.db.models import InboundMessage, InboundStatus, MailboxState, Ticket
+from mailbot.db.models import InboundMessage, MailboxState, Ticket
+from mailbot.domain import InboundStatus
 from mailbot.intake.imap.listener import ImapListener, connect_imap, drain_mailbox
 from mailbot.intake.imap.plan import mailbox_key
 from mailbot.paths import rules_dir

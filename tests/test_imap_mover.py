@@ -17,7 +17,8 @@ from sqlalchemy import Engine, select
 
 from mailbot.app import App, create_app
 from mailbot.config import ImapConfig
-from mailbot.db.models import InboundMessage, InboundStatus
+from mailbot.db.models import InboundMessage
+from mailbot.domain import InboundStatus
 from mailbot.intake.imap.connection import UNKNOWN
 from mailbot.intake.imap.listener import connect_imap, drain_mailbox
 from mailbot.intake.imap.mover import Mover, UidValidityChanged

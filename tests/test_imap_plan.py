@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mailbot.config import Config, ImapConfig
-from mailbot.db.models import InboundStatus
+from mailbot.domain import InboundStatus
 from mailbot.intake.imap.listener import connect_imap
 from mailbot.intake.imap.plan import (
     FolderState,

@@ -16,7 +16,8 @@ import mailbot.intake.imap.connection as connection_module
 import mailbot.intake.imap.mover as mover_module
 from mailbot.act.tickets import close_ticket, reject_ticket
 from mailbot.db.engine import transaction
-from mailbot.db.models import InboundMessage, InboundStatus, Ticket
+from mailbot.db.models import InboundMessage, Ticket
+from mailbot.domain import InboundStatus
 from mailbot.intake.imap.connection import LOST, UNKNOWN
 from mailbot.intake.imap.listener import drain_mailbox
 from mailbot.testing.dovecot import DovecotServer

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.db.engine import transaction
-from mailbot.db.models import AuditEvent, Cadence, Customer, CustomerKind, PaymentMethod, Product, Service
+from mailbot.db.models import AuditEvent, Customer, Product, Service
+from mailbot.domain import Cadence, CustomerKind, PaymentMethod
 from mailbot.importing import ImportReport, RowError, import_csv, parse_customer_row, parse_service_row
 from mailbot.importing.rows import CustomerRow
 

@@ -19,17 +19,8 @@ from mailbot.act import actions, pipeline
 from mailbot.act.pipeline import Outcome, folder_for, process_inbound, process_many
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
-from mailbot.db.models import (
-    AuditEvent,
-    Customer,
-    CustomerKind,
-    InboundMessage,
-    InboundStatus,
-    OutboundMessage,
-    PaymentMethod,
-    Service,
-    Ticket,
-)
+from mailbot.db.models import AuditEvent, Customer, InboundMessage, OutboundMessage, Service, Ticket
+from mailbot.domain import CustomerKind, InboundStatus, PaymentMethod
 from mailbot.errors import TransientError
 from mailbot.intake import store
 from mailbot.intake.imap.listener import drain_mailbox

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from mailbot.app import App, create_app
 from mailbot.cli import main
-from mailbot.db.models import InboundMessage, InboundStatus, Ticket
+from mailbot.db.models import InboundMessage, Ticket
+from mailbot.domain import InboundStatus
 from mailbot.intake.maildir import message_files, poll_maildir, target_path
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules

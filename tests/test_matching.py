@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from mailbot.act.matching import UNMATCHED, Match, MatchKeys, find_match, find_matches, match_keys
 from mailbot.app import App
 from mailbot.db.engine import transaction
-from mailbot.db.models import Customer, CustomerKind, OutboundMessage, PaymentMethod
+from mailbot.db.models import Customer, OutboundMessage
+from mailbot.domain import CustomerKind, PaymentMethod
 from mailbot.orders import create_order
 from mailbot.understand.authentication import NOT_CHECKED, SenderAuth
 from mailbot.understand.mime import normalize_message_id, parse_message

@@ -15,19 +15,8 @@ from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.db.engine import session_factory, transaction
-from mailbot.db.models import (
-    AuditEvent,
-    Cadence,
-    Customer,
-    CustomerKind,
-    Order,
-    OrderStatus,
-    OrderType,
-    OutboundMessage,
-    PaymentMethod,
-    Product,
-    ServiceStatus,
-)
+from mailbot.db.models import AuditEvent, Customer, Order, OutboundMessage, Product
+from mailbot.domain import Cadence, CustomerKind, OrderStatus, OrderType, PaymentMethod, ServiceStatus
 from mailbot.errors import InputError
 from mailbot.orders import add_years, cancel_order, create_order, mark_paid, next_order_number, price_order
 from mailbot.outbound.order_mail import payment_context

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from mailbot.app import App
-from mailbot.db.models import OutboundMessage, OutboundStatus, ReminderClaim
+from mailbot.db.models import OutboundMessage, ReminderClaim
+from mailbot.domain import OutboundStatus
 from mailbot.outbound.outbox import Claim, NewMessage, enqueue, enqueue_many
 from mailbot.outbound.render import RenderedEmail
 from tests.factories import make_customer, make_service

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from mailbot.app import App
 from mailbot.config import PaymentsConfig
 from mailbot.db.engine import transaction
-from mailbot.db.models import AuditEvent, Order, OrderStatus, OutboundMessage, PaymentMethod
+from mailbot.db.models import AuditEvent, Order, OutboundMessage
+from mailbot.domain import OrderStatus, PaymentMethod
 from mailbot.orders import create_order
 from mailbot.outbound.payments import latest_due_step, plan_payments, run_payment_sweep
 from mailbot.outbound.plan import EnqueueResult

@@ -25,7 +25,8 @@ import mailbot.intake.imap.listener as imap_module
 from mailbot.act.pipeline import process_many
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
-from mailbot.db.models import InboundMessage, InboundStatus, Ticket
+from mailbot.db.models import InboundMessage, Ticket
+from mailbot.domain import InboundStatus
 from mailbot.intake import readahead as prereading
 from mailbot.intake.imap.listener import drain_mailbox
 from mailbot.intake.prepare import prepare_raw

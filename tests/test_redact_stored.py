@@ -13,7 +13,8 @@ from sqlalchemy import Engine
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.db.engine import transaction
-from mailbot.db.models import AuditEvent, InboundAttachment, InboundMessage, OutboundMessage, Ticket, TicketKind
+from mailbot.db.models import AuditEvent, InboundAttachment, InboundMessage, OutboundMessage, Ticket
+from mailbot.domain import TicketKind
 from mailbot.intake.redact_stored import redact_maildir, redact_stored
 from tests.test_cards_stored import holding
 from tests.test_maildir import NOW

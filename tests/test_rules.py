@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.cli import main
-from mailbot.db.models import CustomerKind
+from mailbot.domain import CustomerKind
 from mailbot.paths import rules_dir
 from mailbot.understand import engine
 from mailbot.understand.engine import Facts, evaluate, normalise_text

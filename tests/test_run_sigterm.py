@@ -25,7 +25,8 @@ from sqlalchemy import select
 
 from mailbot.app import App, create_app
 from mailbot.db.engine import upgrade
-from mailbot.db.models import OutboundMessage, OutboundStatus
+from mailbot.db.models import OutboundMessage
+from mailbot.domain import OutboundStatus
 from mailbot.outbound.smtp_sink import start_sink
 from tests.conftest import make_config
 from tests.factories import make_customer

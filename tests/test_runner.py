@@ -15,7 +15,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from mailbot.app import App, create_app
-from mailbot.db.models import OutboundMessage, OutboundStatus, PaymentMethod, ReplyAllowance
+from mailbot.db.models import OutboundMessage, ReplyAllowance
+from mailbot.domain import OutboundStatus, PaymentMethod
 from mailbot.orders import create_order
 from mailbot.outbound.senders import make_sender
 from mailbot.runner import Runner

@@ -15,17 +15,8 @@ from sqlalchemy import select, update
 
 from mailbot.app import App
 from mailbot.db.engine import transaction
-from mailbot.db.models import (
-    Customer,
-    Order,
-    OrderStatus,
-    OrderType,
-    OutboundMessage,
-    PaymentMethod,
-    ReminderClaim,
-    Service,
-    ServiceStatus,
-)
+from mailbot.db.models import Customer, Order, OutboundMessage, ReminderClaim, Service
+from mailbot.domain import OrderStatus, OrderType, PaymentMethod, ServiceStatus
 from mailbot.outbound.context import REMINDER_TEMPLATES
 from mailbot.outbound.plan import enqueue_planned
 from mailbot.outbound.render import Renderer

@@ -38,7 +38,8 @@ from mailbot.act.notices import addresses_on_file, confirm_change
 from mailbot.act.reply import Reply, send_reply
 from mailbot.act.tickets_open import open_ticket
 from mailbot.app import App
-from mailbot.db.models import Customer, InboundMessage, InboundStatus, OutboundMessage, OutboundStatus, TicketKind
+from mailbot.db.models import Customer, InboundMessage, OutboundMessage
+from mailbot.domain import CHANGE_INTENTS, InboundStatus, OutboundStatus, TicketKind
 from mailbot.outbound.refusals import is_bad_address_status
 from mailbot.outbound.undeliverable import mark_undeliverable
 from mailbot.understand.reading import Understanding
@@ -46,19 +47,6 @@ from mailbot.understand.reading import Understanding
 log = logging.getLogger(__name__)
 
 ACTOR = "mailbot"
-# Intents whose staged change is applied automatically or held for staff approval.
-CHANGE_INTENTS = frozenset(
-    {
-        "pa_billing_details",
-        "renewal_request",
-        "payment_notice",
-        "billing_update",
-        "autorenew_off",
-        "autorenew_on",
-        "cancellation",
-        "upgrade_request",
-    }
-)
 
 
 @dataclass(frozen=True)

@@ -30,17 +30,8 @@ from sqlalchemy.orm import Session, selectinload
 from mailbot.act.changes import BILLING_FIELDS, PA_ORDER_FIELDS
 from mailbot.act.matching import Match
 from mailbot.app import App
-from mailbot.db.models import (
-    AUTORENEW_METHODS,
-    OPEN_ORDER_STATUSES,
-    Customer,
-    CustomerKind,
-    Order,
-    PaymentMethod,
-    ReminderClaim,
-    Service,
-    ServiceStatus,
-)
+from mailbot.db.models import Customer, Order, ReminderClaim, Service
+from mailbot.domain import AUTORENEW_METHODS, OPEN_ORDER_STATUSES, CustomerKind, PaymentMethod, ServiceStatus
 from mailbot.understand.reading import Understanding
 
 # Understood field -> order column, for PA billing details (the inverse of PA_ORDER_FIELDS).

@@ -25,16 +25,8 @@ from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.app import App
-from mailbot.db.models import (
-    AUTORENEW_METHODS,
-    OPEN_ORDER_STATUSES,
-    Customer,
-    Order,
-    OrderStatus,
-    PaymentMethod,
-    Service,
-    ServiceStatus,
-)
+from mailbot.db.models import Customer, Order, Service
+from mailbot.domain import AUTORENEW_METHODS, OPEN_ORDER_STATUSES, OrderStatus, PaymentMethod, ServiceStatus
 from mailbot.errors import InputError
 from mailbot.orders import create_order
 from mailbot.understand.identifiers import check_field

@@ -29,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from mailbot.act.actions import CHANGE_INTENTS, ActionResult, act
+from mailbot.act.actions import ActionResult, act
 from mailbot.act.batch import Batch
 from mailbot.act.build import known_open_orders, preload
 from mailbot.act.matching import Match, MatchKeys, find_match, find_matches, match_keys
@@ -38,7 +38,8 @@ from mailbot.app import App
 from mailbot.config import Config
 from mailbot.db.engine import transaction
 from mailbot.db.held import held as held_rows
-from mailbot.db.models import AuditEvent, Customer, InboundAttachment, InboundMessage, InboundStatus, Ticket
+from mailbot.db.models import AuditEvent, Customer, InboundAttachment, InboundMessage, Ticket
+from mailbot.domain import CHANGE_INTENTS, InboundStatus
 from mailbot.errors import TransientError
 from mailbot.intake.failures import record_quarantine, record_retry
 from mailbot.intake.store import load_raw, store_attachments

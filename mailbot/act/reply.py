@@ -35,7 +35,8 @@ from mailbot.act.replies import (
 )
 from mailbot.act.reply_cap import give_back_reply_allowance, take_reply_allowance
 from mailbot.app import App
-from mailbot.db.models import Customer, CustomerKind, InboundMessage, Order, Service, Ticket
+from mailbot.db.models import Customer, InboundMessage, Order, Service, Ticket
+from mailbot.domain import CustomerKind
 from mailbot.intake.store import load_raw
 from mailbot.outbound.context import ReplyContext, ReplyField, ReplyInvalid
 from mailbot.outbound.order_mail import order_info, service_info

@@ -18,7 +18,8 @@ from mailbot import audit
 from mailbot.act.changes import ChangeNotApplicable, apply_change
 from mailbot.act.notices import addresses_on_file, confirm_approval
 from mailbot.app import App
-from mailbot.db.models import Customer, InboundMessage, InboundStatus, Ticket, TicketKind, TicketStatus
+from mailbot.db.models import Customer, InboundMessage, Ticket
+from mailbot.domain import InboundStatus, TicketKind, TicketStatus
 from mailbot.errors import InputError, NotFoundError
 
 

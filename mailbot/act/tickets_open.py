@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from mailbot import audit
 from mailbot.act.batch import RowIds
 from mailbot.db.held import add_row
-from mailbot.db.models import InboundMessage, Ticket, TicketKind, TicketStatus
+from mailbot.db.models import InboundMessage, Ticket
+from mailbot.domain import TicketKind, TicketStatus
 
 
 def open_ticket(

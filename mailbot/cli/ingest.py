@@ -26,7 +26,7 @@ from mailbot.cli.common import get_config
 from mailbot.cli.exits import EX_DATAERR, EX_NOINPUT, EX_OK, EX_TEMPFAIL
 from mailbot.cli.output import print_error, print_line
 from mailbot.db.engine import transaction
-from mailbot.db.models import InboundStatus
+from mailbot.domain import InboundStatus
 from mailbot.errors import MailbotError, first_line
 from mailbot.intake.store import StoreResult, store_raw
 from mailbot.paths import rules_dir

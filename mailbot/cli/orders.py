@@ -11,7 +11,8 @@ from sqlalchemy import select
 from mailbot.cli.common import get_app
 from mailbot.cli.output import print_line
 from mailbot.db.engine import transaction
-from mailbot.db.models import OPEN_ORDER_STATUSES, Order, OrderStatus
+from mailbot.db.models import Order
+from mailbot.domain import OPEN_ORDER_STATUSES, OrderStatus
 from mailbot.errors import InputError, NotFoundError
 from mailbot.orders import cancel_order, find_order, mark_paid
 from mailbot.outbound.payments import run_payment_sweep

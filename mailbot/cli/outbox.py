@@ -19,7 +19,8 @@ from mailbot import audit
 from mailbot.cli.common import get_app
 from mailbot.cli.output import print_json, print_line
 from mailbot.db.engine import transaction
-from mailbot.db.models import Customer, OutboundMessage, OutboundStatus
+from mailbot.db.models import Customer, OutboundMessage
+from mailbot.domain import OutboundStatus
 from mailbot.errors import InputError, NotFoundError
 
 STATUSES = [s.value for s in OutboundStatus]

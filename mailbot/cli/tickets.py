@@ -25,7 +25,8 @@ from mailbot.act.tickets import TicketError, approve_ticket, assign_ticket, clos
 from mailbot.cli.common import get_app
 from mailbot.cli.output import print_json, print_line, print_lines
 from mailbot.db.engine import transaction
-from mailbot.db.models import InboundMessage, Ticket, TicketKind, TicketStatus
+from mailbot.db.models import InboundMessage, Ticket
+from mailbot.domain import TicketKind, TicketStatus
 from mailbot.orders import find_order
 from mailbot.text import visible, visible_lines
 

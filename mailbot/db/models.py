@@ -31,6 +31,18 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from mailbot.db.types import StorableString, StorableText
+from mailbot.domain import (
+    Cadence,
+    CustomerKind,
+    InboundStatus,
+    OrderStatus,
+    OrderType,
+    OutboundStatus,
+    PaymentMethod,
+    ServiceStatus,
+    TicketKind,
+    TicketStatus,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -67,60 +79,6 @@ class Base(DeclarativeBase):
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
-
-
-class CustomerKind(enum.StrEnum):
-    PRIVATE = "private"
-    COMPANY = "company"
-    PUBLIC_ADMINISTRATION = "pa"
-
-
-class Cadence(enum.StrEnum):
-    MONTHLY = "monthly"
-    ANNUAL = "annual"
-
-
-class PaymentMethod(enum.StrEnum):
-    CARD = "card"
-    PAYPAL = "paypal"
-    BANK_TRANSFER = "bank_transfer"
-    POSTAL_SLIP = "postal_slip"
-    NONE = "none"
-
-
-AUTORENEW_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.PAYPAL})
-
-
-class ServiceStatus(enum.StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    CANCELLED = "cancelled"
-
-
-class OrderType(enum.StrEnum):
-    FIRST_PURCHASE = "first_purchase"
-    RENEWAL = "renewal"
-    REACTIVATION = "reactivation"
-    UPGRADE = "upgrade"
-    ADDON = "addon"
-
-
-class OrderStatus(enum.StrEnum):
-    AWAITING_PAYMENT = "awaiting_payment"
-    PAYMENT_ANNOUNCED = "payment_announced"
-    PAID = "paid"
-    CANCELLED = "cancelled"
-
-
-OPEN_ORDER_STATUSES = frozenset({OrderStatus.AWAITING_PAYMENT, OrderStatus.PAYMENT_ANNOUNCED})
-
-
-class OutboundStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
 
 
 def utcnow() -> datetime:
@@ -331,13 +289,6 @@ class AuditEvent(Base):
 # -- Inbound ---------------------------------------------------------------------------------------
 
 
-class InboundStatus(enum.StrEnum):
-    RECEIVED = "received"  # stored, not yet understood
-    PROCESSED = "processed"  # understood and acted on (or nothing to do)
-    REVIEW = "review"  # waits for a person
-    QUARANTINED = "quarantined"  # broke processing; kept raw for staff
-
-
 class InboundMessage(Base):
     """One received email, stored raw (card numbers redacted, zlib-compressed) before it is acknowledged.
 
@@ -389,18 +340,6 @@ class InboundAttachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(StorableString(64))
     data: Mapped[bytes | None] = mapped_column(LargeBinary)  # None when over the size limit (size kept)
-
-
-class TicketKind(enum.StrEnum):
-    SUPPORT = "support"  # a person answers (card change, invoice copy, anything else)
-    REQUEST = "request"  # a parsed change waiting for staff approval before it is applied
-
-
-class TicketStatus(enum.StrEnum):
-    OPEN = "open"
-    APPROVED = "approved"  # request approved and applied
-    REJECTED = "rejected"
-    CLOSED = "closed"
 
 
 class Ticket(Base):

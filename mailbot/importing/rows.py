@@ -13,13 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from mailbot.db.models import (
-    AUTORENEW_METHODS,
-    Cadence,
-    CustomerKind,
-    PaymentMethod,
-    ServiceStatus,
-)
+from mailbot.domain import AUTORENEW_METHODS, Cadence, CustomerKind, PaymentMethod, ServiceStatus
 from mailbot.importing.fields import (
     parse_bool,
     parse_cents,

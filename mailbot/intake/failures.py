@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from mailbot.act.tickets_open import open_quarantine_ticket
 from mailbot.config import Config
-from mailbot.db.models import InboundMessage, InboundStatus
+from mailbot.db.models import InboundMessage
+from mailbot.domain import InboundStatus
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from mailbot.act.pipeline import process_many
 from mailbot.app import App
 from mailbot.db.engine import transaction
-from mailbot.db.models import InboundStatus
+from mailbot.domain import InboundStatus
 from mailbot.intake.imap.plan import plan_batches
 from mailbot.intake.store import store_many
 from mailbot.understand.rules import RuleSet

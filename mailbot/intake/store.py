@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 from mailbot.act.tickets_open import open_quarantine_ticket
 from mailbot.config import Config
 from mailbot.db.held import add_row
-from mailbot.db.models import InboundAttachment, InboundMessage, InboundStatus
+from mailbot.db.models import InboundAttachment, InboundMessage
+from mailbot.domain import InboundStatus
 from mailbot.errors import first_line
 from mailbot.intake.prepare import Prepared, prepare_raw
 from mailbot.understand.mime import Attachment

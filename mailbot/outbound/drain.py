@@ -39,7 +39,8 @@ from sqlalchemy.orm import Session
 from mailbot.app import App
 from mailbot.config import SmtpConfig
 from mailbot.db.engine import transaction
-from mailbot.db.models import OutboundMessage, OutboundStatus
+from mailbot.db.models import OutboundMessage
+from mailbot.domain import OutboundStatus
 from mailbot.errors import PermanentSendError, RecipientRefusedError, SendError, TransientSendError
 from mailbot.outbound.compose import outgoing
 from mailbot.outbound.outbox import ClaimedBatch, claim_due, finish_claim, finish_sent, release_rows

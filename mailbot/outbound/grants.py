@@ -17,7 +17,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mailbot.db.models import Customer, Order, OrderStatus, Service, ServiceStatus
+from mailbot.db.models import Customer, Order, Service
+from mailbot.domain import OrderStatus, ServiceStatus
 from mailbot.outbound.links import LinkGrant
 
 

@@ -11,7 +11,8 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from mailbot.config import LANGUAGES, Config
-from mailbot.db.models import CustomerKind, Order, OrderStatus, Service
+from mailbot.db.models import Order, Service
+from mailbot.domain import CustomerKind, OrderStatus
 from mailbot.outbound.context import (
     BankDetails,
     CompanyInfo,

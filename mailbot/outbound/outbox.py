@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot.config import MailConfig
-from mailbot.db.models import Customer, OutboundMessage, OutboundStatus, ReminderClaim
+from mailbot.db.models import Customer, OutboundMessage, ReminderClaim
+from mailbot.domain import OutboundStatus
 from mailbot.outbound.render import RenderedEmail
 
 

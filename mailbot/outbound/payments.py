@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, selectinload
 from mailbot.app import App
 from mailbot.config import Config, PaymentsConfig
 from mailbot.db.engine import transaction
-from mailbot.db.models import Order, OrderStatus, OutboundMessage, Service
+from mailbot.db.models import Order, OutboundMessage, Service
+from mailbot.domain import OrderStatus
 from mailbot.orders import cancel_order
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.order_mail import local_day, order_key, plan_order_email

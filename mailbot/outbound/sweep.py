@@ -19,16 +19,8 @@ from sqlalchemy.orm import Session
 from mailbot.app import App
 from mailbot.config import Config
 from mailbot.db.engine import transaction
-from mailbot.db.models import (
-    OPEN_ORDER_STATUSES,
-    Customer,
-    Order,
-    Product,
-    ReminderClaim,
-    Service,
-    ServiceStatus,
-    order_service,
-)
+from mailbot.db.models import Customer, Order, Product, ReminderClaim, Service, order_service
+from mailbot.domain import OPEN_ORDER_STATUSES, ServiceStatus
 from mailbot.outbound.context import CompanyInfo, CustomerInfo, ServiceInfo
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.plan import EnqueueResult, PlannedEmail, enqueue_planned

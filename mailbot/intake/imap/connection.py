@@ -38,7 +38,8 @@ from sqlalchemy import select, update
 from mailbot.act.pipeline import folder_for, process_many
 from mailbot.app import App
 from mailbot.db.engine import transaction
-from mailbot.db.models import InboundMessage, InboundStatus, MailboxState
+from mailbot.db.models import InboundMessage, MailboxState
+from mailbot.domain import InboundStatus
 from mailbot.intake.imap.mover import MoveJob, Mover, UidValidityChanged, expunge_uids, move_uids
 from mailbot.intake.imap.plan import (
     FetchPlan,

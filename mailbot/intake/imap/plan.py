@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from mailbot.act.pipeline import folder_for
 from mailbot.config import Config, ImapConfig
-from mailbot.db.models import InboundStatus
+from mailbot.domain import InboundStatus
 
 MAILBOX_MAX = 200  # InboundMessage.mailbox's length
 

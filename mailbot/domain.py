@@ -1,0 +1,131 @@
+"""The domain's values: every kind, intent, status and type the code compares, in one place.
+
+Plain ``StrEnum``s (each member equal to its string, so JSON, rules and the database read the same
+words); this module imports nothing of the ORM or of the intake, so the understanding, deciding and
+rendering code can use them. ``db.models`` maps the statuses and types onto columns.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class SenderKind(enum.StrEnum):
+    """Who wrote a message (``understand.classify``): only people are answered or acted for."""
+
+    HUMAN = "human"
+    AUTO_REPLY = "auto_reply"
+    BOUNCE = "bounce"
+    LIST = "list"
+
+
+class Intent(enum.StrEnum):
+    """What a message asks for (the rules' ``intent``; DOMAIN.md)."""
+
+    PA_BILLING_DETAILS = "pa_billing_details"
+    RENEWAL_REQUEST = "renewal_request"
+    PAYMENT_NOTICE = "payment_notice"
+    BILLING_UPDATE = "billing_update"
+    AUTORENEW_OFF = "autorenew_off"
+    AUTORENEW_ON = "autorenew_on"
+    CANCELLATION = "cancellation"
+    UPGRADE_REQUEST = "upgrade_request"
+    CARD_CHANGE = "card_change"
+    INVOICE_REQUEST = "invoice_request"
+    OTHER = "other"
+
+
+# Intents whose staged change is applied automatically or held for staff approval.
+CHANGE_INTENTS = frozenset(
+    {
+        Intent.PA_BILLING_DETAILS,
+        Intent.RENEWAL_REQUEST,
+        Intent.PAYMENT_NOTICE,
+        Intent.BILLING_UPDATE,
+        Intent.AUTORENEW_OFF,
+        Intent.AUTORENEW_ON,
+        Intent.CANCELLATION,
+        Intent.UPGRADE_REQUEST,
+    }
+)
+
+
+class ReplyOutcome(enum.StrEnum):
+    """What an automatic reply tells the person who wrote."""
+
+    APPLIED = "applied"  # done
+    STAFF = "staff"  # a request waits for staff approval
+    TICKET = "ticket"  # a support ticket: a person answers
+    NONE = "none"  # nothing to do but check the values sent
+
+
+class CustomerKind(enum.StrEnum):
+    PRIVATE = "private"
+    COMPANY = "company"
+    PUBLIC_ADMINISTRATION = "pa"
+
+
+class Cadence(enum.StrEnum):
+    MONTHLY = "monthly"
+    ANNUAL = "annual"
+
+
+class PaymentMethod(enum.StrEnum):
+    CARD = "card"
+    PAYPAL = "paypal"
+    BANK_TRANSFER = "bank_transfer"
+    POSTAL_SLIP = "postal_slip"
+    NONE = "none"
+
+
+class ServiceStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CANCELLED = "cancelled"
+
+
+class OrderType(enum.StrEnum):
+    FIRST_PURCHASE = "first_purchase"
+    RENEWAL = "renewal"
+    REACTIVATION = "reactivation"
+    UPGRADE = "upgrade"
+    ADDON = "addon"
+
+
+class OrderStatus(enum.StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAYMENT_ANNOUNCED = "payment_announced"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class OutboundStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class InboundStatus(enum.StrEnum):
+    RECEIVED = "received"  # stored, not yet understood
+    PROCESSED = "processed"  # understood and acted on (or nothing to do)
+    REVIEW = "review"  # waits for a person
+    QUARANTINED = "quarantined"  # broke processing; kept raw for staff
+
+
+class TicketKind(enum.StrEnum):
+    SUPPORT = "support"  # a person answers (card change, invoice copy, anything else)
+    REQUEST = "request"  # a parsed change waiting for staff approval before it is applied
+
+
+class TicketStatus(enum.StrEnum):
+    OPEN = "open"
+    APPROVED = "approved"  # request approved and applied
+    REJECTED = "rejected"
+    CLOSED = "closed"
+
+
+AUTORENEW_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.PAYPAL})
+
+OPEN_ORDER_STATUSES = frozenset({OrderStatus.AWAITING_PAYMENT, OrderStatus.PAYMENT_ANNOUNCED})

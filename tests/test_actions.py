@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from mailbot.act import actions, pipeline
+from mailbot.act import pipeline
 from mailbot.act.pipeline import Outcome, process_inbound
 from mailbot.act.tickets import TicketError, approve_ticket, close_ticket
 from mailbot.app import App, create_app
@@ -470,14 +470,14 @@ def test_the_same_message_twice_is_answered_once(app: App, rules: RuleSet) -> No
 def test_poison_message_quarantined_and_the_next_one_processed(
     app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_act = actions.act
+    real_write = pipeline._write
 
-    def act(session: Session, app: App, inbound: InboundMessage, *rest: Any) -> Any:
-        if inbound.message_id == "poison@x.org":
+    def write(writer: Any, item: Any, *rest: Any) -> Any:
+        if item.row.message_id == "poison@x.org":
             raise RuntimeError("boom")
-        return real_act(session, app, inbound, *rest)
+        return real_write(writer, item, *rest)
 
-    monkeypatch.setattr(pipeline, "act", act)
+    monkeypatch.setattr(pipeline, "_write", write)
     bad = deliver(app, eml("Domanda.", sender="p@example.org", mid="poison@x.org"), rules)
     good = deliver(app, eml("Altra domanda.", sender="q@example.org", mid="fine@x.org"), rules)
     assert bad.status == InboundStatus.QUARANTINED and bad.folder == app.config.imap.quarantine_folder

@@ -1,23 +1,29 @@
-"""``audit.record`` inside ``db.held.held``: the events of a block go in together, in the caller's transaction."""
+"""Audit events and tickets of a batch: written by the one writer with one statement each, tickets first,
+in the caller's transaction; nothing of a batch that raises."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import event, select
 
 from mailbot import audit
-from mailbot.act.batch import RowIds
-from mailbot.act.tickets_open import open_ticket
+from mailbot.act.pipeline import process_many
 from mailbot.app import App
 from mailbot.db.engine import transaction
-from mailbot.db.held import held
 from mailbot.db.models import AuditEvent, Ticket
-from mailbot.domain import TicketKind
-from tests.factories import make_customer
+from mailbot.intake.store import store_many
+from mailbot.paths import rules_dir
+from mailbot.understand.rules import RuleSet, load_rules
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return load_rules(rules_dir())
 
 
 def events(app: App) -> list[tuple[str, str, dict[str, object]]]:
@@ -26,69 +32,77 @@ def events(app: App) -> list[tuple[str, str, dict[str, object]]]:
         return [(e.action, e.entity_id, e.details) for e in rows]
 
 
-def test_events_held_in_a_block_go_in_with_one_insert_at_its_end(app: App) -> None:
-    inserts: list[str] = []
+def question(n: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"persona{n}@example.org"
+    msg["To"] = "rinnovi@example.it"
+    msg["Subject"] = f"Domanda {n}"
+    msg["Message-ID"] = f"<q{n}@example.org>"
+    msg.set_content("Buongiorno, vorrei una copia della fattura. Grazie")
+    return msg.as_bytes()
 
-    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
-        if "INSERT INTO audit_event" in sql:
-            inserts.append(sql)
 
-    event.listen(app.engine, "before_cursor_execute", seen)
+def stored(app: App, count: int) -> list[int]:
     with transaction(app.sessions) as session:
-        audit.record(session, actor="t", action="before", entity="x", entity_id=0, now=NOW)
-        session.flush()
-        with held(session, AuditEvent):
-            for n in range(3):
-                audit.record(session, actor="t", action="held", entity="x", entity_id=n, now=NOW, details={"n": n})
-            with held(session, AuditEvent):  # nested: the outer block inserts
-                audit.record(session, actor="t", action="nested", entity="x", entity_id=9, now=NOW)
-            session.flush()
-            assert len(inserts) == 1  # only "before": the held ones wait for the block's end
-        assert len(inserts) == 2
-    assert events(app) == [("before", "0", {}), *[("held", str(n), {"n": n}) for n in range(3)], ("nested", "9", {})]
+        results = store_many(
+            session, [(n, question(n)) for n in range(count)], source="imap", now=NOW, config=app.config
+        )
+    return [r.inbound_id for r in results]
 
 
-def test_events_held_in_a_block_that_raises_are_not_inserted(app: App) -> None:
-    with pytest.raises(RuntimeError), transaction(app.sessions) as session, held(session, AuditEvent):
-        audit.record(session, actor="t", action="held", entity="x", entity_id=1, now=NOW)
+def test_audit_record_adds_an_event_to_the_callers_transaction(app: App) -> None:
+    with pytest.raises(RuntimeError), transaction(app.sessions) as session:
+        audit.record(session, actor="t", action="lost", entity="x", entity_id=1, now=NOW)
         raise RuntimeError("acting broke")
     with transaction(app.sessions) as session:
-        audit.record(session, actor="t", action="after", entity="x", entity_id=2, now=NOW)  # not held any more
-    assert events(app) == [("after", "2", {})]
+        audit.record(session, actor="t", action="kept", entity="x", entity_id=2, now=NOW, details={"n": 2})
+    assert events(app) == [("kept", "2", {"n": 2})]
 
 
-def test_tickets_numbered_up_front_are_held_and_inserted_before_their_audit_events(app: App) -> None:
+def test_a_batch_numbers_its_tickets_with_one_insert_before_their_audit_events(app: App, rules: RuleSet) -> None:
+    ids = stored(app, 4)
     inserts: list[str] = []
 
     def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
         if sql.startswith("INSERT INTO"):
             inserts.append(sql.split()[2])
 
-    with transaction(app.sessions) as session:
-        customer_id = make_customer(session).id
     event.listen(app.engine, "before_cursor_execute", seen)
-    with transaction(app.sessions) as session:
-        with held(session, Ticket, AuditEvent):
-            numbers = RowIds(session, Ticket)
-            # with and without a customer and an order: a None is a NULL in the same statement
-            opened = [
-                open_ticket(
-                    session,
-                    kind=TicketKind.SUPPORT,
-                    intent="other",
-                    summary=f"t{n}",
-                    details={},
-                    now=NOW,
-                    numbers=numbers,
-                    customer_id=customer_id if n == 1 else None,
-                )
-                for n in range(4)
-            ]
-            session.flush()
-            assert inserts == []  # held, not flushed
-        assert inserts == ["ticket", "audit_event"]  # one statement each, tickets first
+    try:
+        outcomes = process_many(app, ids, NOW, rules)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", seen)
+    assert len(outcomes) == 4
+    assert inserts.count("ticket") == 1 and inserts.count("audit_event") == 1, inserts
+    assert inserts.index("ticket") < inserts.index("audit_event")
     with app.sessions() as session:
         tickets = list(session.scalars(select(Ticket).order_by(Ticket.id)))
-        assert [t.id for t in tickets] == opened
-        assert [t.customer_id for t in tickets] == [None, customer_id, None, None]
-    assert [entity for action, entity, _ in events(app)] == [str(n) for n in opened]
+    assert [t.inbound_id for t in tickets] == ids  # numbered in the messages' order
+    assert all(t.customer_id is None for t in tickets)  # None is a NULL in the same statement
+    opened = [entity for action, entity, _ in events(app) if action == "ticket.opened"]
+    assert opened == [str(t.id) for t in tickets]
+
+
+def test_a_batch_that_fails_writes_no_ticket_and_no_event(
+    app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch whose writing breaks leaves nothing; each message is then done on its own, once."""
+    from mailbot.act import write
+
+    ids = stored(app, 3)
+    real = write.Writer.finish
+    calls: list[int] = []
+
+    def finish(self: write.Writer) -> None:
+        calls.append(len(calls))
+        real(self)
+        if len(calls) == 1:
+            raise RuntimeError("the batch's writing broke")
+
+    monkeypatch.setattr(write.Writer, "finish", finish)
+    process_many(app, ids, NOW, rules)
+    with app.sessions() as session:
+        tickets = list(session.scalars(select(Ticket)))
+    assert sorted(t.inbound_id for t in tickets) == ids  # one each: the failed batch left nothing
+    opened = [entity for action, entity, _ in events(app) if action == "ticket.opened"]
+    assert sorted(opened) == sorted(str(t.id) for t in tickets)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import mailbot.intake.imap.connection as connection_module
-from mailbot.act import actions, pipeline
+from mailbot.act import pipeline
 from mailbot.act.pipeline import Outcome, folder_for, process_inbound, process_many
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
@@ -250,14 +250,16 @@ def test_a_batch_that_fails_as_a_whole_is_processed_one_message_at_a_time(
     app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = stored_ids(app, messages())
-    real = pipeline._process_batch
+    real = pipeline._process_rows
 
-    def failing_commit(session: Session, *args: Any) -> Any:
-        real(session, *args)
+    def failing_commit(session: Session, app: App, inbound_ids: Any, *args: Any) -> Any:
+        outcomes = real(session, app, inbound_ids, *args)
+        if len(inbound_ids) == 1:  # one at a time: as it always was
+            return outcomes
         session.flush()
         raise OperationalError("COMMIT", {}, Exception("connection reset"))
 
-    monkeypatch.setattr(pipeline, "_process_batch", failing_commit)
+    monkeypatch.setattr(pipeline, "_process_rows", failing_commit)
     outcomes = process_many(app, ids, NOW, rules)
     assert [o.inbound_id for o in outcomes] == ids and all(o.status != InboundStatus.RECEIVED for o in outcomes)
     with app.sessions() as session:
@@ -443,7 +445,7 @@ def test_an_order_a_batch_creates_is_seen_by_the_next_message_of_the_batch(app: 
     with app.sessions() as session:
         second = session.get_one(InboundMessage, outcomes[1].inbound_id).understanding["actions"]
         assert "already awaits payment" in str(second), second
-    assert len(order_queries) >= 2  # preload's, then the look-up again after the new order's flush
+    assert len(order_queries) == 1  # loaded once: the writer tells the loader of the order it made
 
 
 def test_a_batch_writes_its_rows_with_one_update(app: App, rules: RuleSet) -> None:
@@ -535,14 +537,14 @@ def test_the_services_of_the_emails_a_batch_answers_are_loaded_at_once(app: App,
 def test_a_failure_while_acting_redoes_the_batch_one_message_at_a_time(
     app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    real = actions.act
+    real = pipeline._write
 
-    def act(session: Session, app: App, inbound: InboundMessage, *args: Any) -> Any:
-        if inbound.message_id == "m2@batch.example.org":
+    def write(writer: Any, item: Any, *args: Any) -> Any:
+        if item.row.message_id == "m2@batch.example.org":
             raise RuntimeError("acting broke on this message")
-        return real(session, app, inbound, *args)
+        return real(writer, item, *args)
 
-    monkeypatch.setattr(pipeline, "act", act)
+    monkeypatch.setattr(pipeline, "_write", write)
     ids = stored_ids(app, messages())
     outcomes = process_many(app, ids, NOW, rules)
     assert "failed as a whole (RuntimeError: acting broke" in caplog.text

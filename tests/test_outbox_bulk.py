@@ -60,7 +60,8 @@ def test_inserts_each_with_its_claims_and_skips_known_keys(app: App) -> None:
         (message("a", customer), []),  # the same key twice in one call: the first one counts
     ]
     with app.sessions.begin() as session:
-        assert enqueue_many(session, batch, mail=app.config.mail, now=NOW) == [True, False, True, False]
+        inserted = enqueue_many(session, batch, mail=app.config.mail, now=NOW)
+        assert [row_id is not None for row_id in inserted] == [True, False, True, False]
     rows = stored(app)
     assert sorted(rows) == ["a", "b", "old"]
     a, b = rows["a"], rows["b"]
@@ -74,7 +75,7 @@ def test_inserts_each_with_its_claims_and_skips_known_keys(app: App) -> None:
         (services[2], "before_30", b.id),
     }
     with app.sessions.begin() as session:  # again: everything is there already
-        assert enqueue_many(session, batch, mail=app.config.mail, now=NOW) == [False] * 4
+        assert enqueue_many(session, batch, mail=app.config.mail, now=NOW) == [None] * 4
     assert len(stored(app)) == 3
 
 
@@ -93,7 +94,8 @@ def test_a_claim_taken_meanwhile_skips_only_its_email(app: App) -> None:
         assert other is not None
     batch = [(message(f"k{n}", customer), [Claim(services[n], CYCLE, "before_30")]) for n in range(3)]
     with app.sessions.begin() as session:
-        assert enqueue_many(session, batch, mail=app.config.mail, now=NOW) == [True, False, True]
+        inserted = enqueue_many(session, batch, mail=app.config.mail, now=NOW)
+        assert [row_id is not None for row_id in inserted] == [True, False, True]
     rows = stored(app)
     assert sorted(rows) == ["k0", "k2", "other-sweep"]
     assert stored_claims(app) == {

@@ -1,10 +1,11 @@
-"""Staged changes: what a customer's message asks to change, as JSON-ready data, and applying it.
+"""Checking a staged change against the data as it is now, and what applying it does (pure).
 
-A change is built from an ``Understanding`` (``actions_build.build_change``) and is either applied at once (a
-verified sender and a confident rule) or kept in a staff request's ``details["change"]`` until a person
-approves it. Both paths call ``apply_change``, which re-checks everything against the database as it
-is *now* (the order may have been paid meanwhile, a code may be wrong) and raises
-``ChangeNotApplicable`` naming what stopped it. Every applied change is audited.
+A change is staged from an understanding (``decide.stage``), JSON-ready, and is either applied at once
+(a verified sender and a confident rule) or kept in a staff request's ``details["change"]`` until a
+person approves it. Both paths call ``check_change`` with a ``Snapshot`` of the customer taken in the
+transaction that will apply it: the order may have been paid meanwhile, a code may be wrong. It
+returns the ``plan.Change`` to apply (its effect, its audit, what it says to people) or raises
+``ChangeNotApplicable`` naming what stopped it; ``write.Writer`` applies it.
 
 Decisions kept here:
 - ``cancellation`` ("do not renew") cancels the services: status ``cancelled`` and automatic renewal
@@ -15,20 +16,24 @@ Decisions kept here:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from mailbot import audit
-from mailbot.app import App
-from mailbot.db.models import Customer, Order, Service
-from mailbot.domain import AUTORENEW_METHODS, OPEN_ORDER_STATUSES, OrderStatus, PaymentMethod, ServiceStatus
+from mailbot.act.plan import (
+    AnnouncePayment,
+    AuditEntry,
+    CancelServices,
+    Change,
+    CreateOrder,
+    SetAutorenew,
+    SetCustomerFields,
+    SetOrderFields,
+)
+from mailbot.act.views import CustomerView, OrderView, ServiceView, Snapshot
+from mailbot.config import Config
+from mailbot.domain import AUTORENEW_METHODS, OPEN_ORDER_STATUSES, Intent, PaymentMethod, ServiceStatus
 from mailbot.errors import InputError
-from mailbot.orders import create_order
 from mailbot.understand.identifiers import check_field
 
 # Order column <- understood field, for PA billing details.
@@ -41,46 +46,32 @@ class ChangeNotApplicable(InputError):
     """The staged change cannot be applied (any more); the message says why."""
 
 
-@dataclass(frozen=True)
-class Applied:
-    summary: str  # what was done, for people and the ticket's resolution
-    order: Order | None = None  # the order changed or created, if any
-
-
-def apply_change(
-    session: Session,
-    app: App,
-    intent: str,
-    change: dict[str, Any],
-    *,
-    customer: Customer | None,
-    now: datetime,
-    actor: str,
-    message_ref: str | None = None,
-) -> Applied:
-    """Apply ``change`` of ``intent`` in the caller's transaction; returns what was done, for people."""
+def check_change(intent: str, change: Mapping[str, Any], snapshot: Snapshot, config: Config, today: date) -> Change:
+    """The change of ``intent`` checked against ``snapshot``; raises ``ChangeNotApplicable``."""
+    customer = snapshot.customer
     if customer is None:
         raise ChangeNotApplicable("no customer is linked to this change")
-    ctx = (session, app, customer, now, actor, message_ref)
-    if intent == "pa_billing_details":
-        return _apply_pa(*ctx, change)
-    if intent == "renewal_request":
-        return _apply_renewal(*ctx, change)
-    if intent == "payment_notice":
-        return _apply_payment_notice(*ctx, change)
-    if intent == "billing_update":
-        return _apply_billing(*ctx, change)
-    if intent in ("autorenew_on", "autorenew_off"):
-        return _apply_autorenew(*ctx, change, on=intent == "autorenew_on")
-    if intent == "cancellation":
-        return _apply_cancellation(*ctx, change)
+    if intent == Intent.PA_BILLING_DETAILS:
+        return _pa(snapshot, customer, change)
+    if intent == Intent.RENEWAL_REQUEST:
+        return _renewal(snapshot, customer, change, config, today)
+    if intent == Intent.PAYMENT_NOTICE:
+        return _payment_notice(snapshot, customer, change)
+    if intent == Intent.BILLING_UPDATE:
+        return _billing(customer, change)
+    if intent in (Intent.AUTORENEW_ON, Intent.AUTORENEW_OFF):
+        return _autorenew(customer, change, today, on=intent == Intent.AUTORENEW_ON)
+    if intent == Intent.CANCELLATION:
+        return _cancellation(customer, change)
     raise ChangeNotApplicable(f"{intent} has no automatic change: handle it by hand, then close the ticket")
 
 
-def _open_order(session: Session, customer: Customer, order_id: Any) -> Order:
+def _open_order(snapshot: Snapshot, customer: CustomerView, order_id: Any) -> OrderView:
     if not isinstance(order_id, int):
         raise ChangeNotApplicable("no single order awaiting payment was identified")
-    order = session.get(Order, order_id)
+    order = next((o for o in snapshot.open_orders if o.id == order_id), None)
+    if order is None and snapshot.order is not None and snapshot.order.id == order_id:
+        order = snapshot.order
     if order is None or order.customer_id != customer.id:
         raise ChangeNotApplicable(f"order {order_id} does not exist or is not this customer's")
     if order.status not in OPEN_ORDER_STATUSES:
@@ -88,153 +79,103 @@ def _open_order(session: Session, customer: Customer, order_id: Any) -> Order:
     return order
 
 
-def _services(session: Session, customer: Customer, ids: Any) -> list[Service]:
+def _services(customer: CustomerView, ids: Any) -> list[ServiceView]:
     if not isinstance(ids, list) or not ids:
         raise ChangeNotApplicable("no service was identified")
-    services = [session.get(Service, i) for i in ids]
-    found = [s for s in services if s is not None and s.customer_id == customer.id]
+    mine = {s.id: s for s in customer.services}
+    found = [mine[i] for i in ids if i in mine]
     if len(found) != len(ids):
         raise ChangeNotApplicable("a service of the change does not exist or is not this customer's")
     return found
 
 
-def _apply_pa(
-    session: Session, app: App, customer: Customer, now: datetime, actor: str, ref: str | None, change: dict[str, Any]
-) -> Applied:
-    order = _open_order(session, customer, change.get("order_id"))
-    values: dict[str, str] = change.get("set") or {}
-    if not values:
-        raise ChangeNotApplicable("no valid billing detail to attach")
-    before = {}
+def _checked_values(values: Any, allowed: Mapping[str, str], what: str, empty: str) -> dict[str, str | None]:
+    """``values`` (column -> value) each checked as its field; their stored forms."""
+    if not isinstance(values, dict) or not values:
+        raise ChangeNotApplicable(empty)
+    stored: dict[str, str | None] = {}
     for column, value in values.items():
-        if column not in PA_ORDER_FIELDS:
-            raise ChangeNotApplicable(f"{column} is not a billing detail of an order")
-        stored, reason = check_field(PA_ORDER_FIELDS[column], value)
+        if column not in allowed:
+            raise ChangeNotApplicable(f"{column} is not {what}")
+        form, reason = check_field(allowed[column], value)
         if reason:
             raise ChangeNotApplicable(f"{column} {value!r}: {reason}")
-        before[column] = getattr(order, column)
-        setattr(order, column, stored)
-    order.updated_at = now
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="order.pa_details",
-        entity="order",
-        entity_id=order.number,
-        now=now,
-        details={"order_id": order.id, "set": values, "before": before},
-        message_ref=ref,
+        stored[column] = form
+    return stored
+
+
+def _pa(snapshot: Snapshot, customer: CustomerView, change: Mapping[str, Any]) -> Change:
+    order = _open_order(snapshot, customer, change.get("order_id"))
+    values = change.get("set") or {}
+    stored = _checked_values(
+        values, PA_ORDER_FIELDS, "a billing detail of an order", "no valid billing detail to attach"
     )
-    return Applied(f"order {order.number}: " + ", ".join(f"{k} {v}" for k, v in values.items()), order)
+    before = {column: getattr(order, column) for column in stored}
+    audit = AuditEntry(
+        "order.pa_details", "order", order.number, {"order_id": order.id, "set": dict(values), "before": before}
+    )
+    summary = f"order {order.number}: " + ", ".join(f"{k} {v}" for k, v in values.items())
+    return Change(Intent.PA_BILLING_DETAILS, SetOrderFields(order.id, stored), summary, (audit,))
 
 
-def _apply_renewal(
-    session: Session, app: App, customer: Customer, now: datetime, actor: str, ref: str | None, change: dict[str, Any]
-) -> Applied:
-    services = _services(session, customer, change.get("service_ids"))
-    busy = _open_orders_of(session, services)
+def _renewal(
+    snapshot: Snapshot, customer: CustomerView, change: Mapping[str, Any], config: Config, today: date
+) -> Change:
+    services = _services(customer, change.get("service_ids"))
+    ids = {s.id for s in services}
+    if len(ids) != len(services):
+        raise ChangeNotApplicable("a service appears twice in the order")
+    busy = [o for o in snapshot.open_orders if ids & set(o.service_ids)]
     if busy:
         raise ChangeNotApplicable(f"order {busy[0].number} is already open for these services")
     try:
         method = PaymentMethod(str(change.get("method", "bank_transfer")))
-        order = create_order(
-            session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=customer,
-            services=services,
-            years=int(change.get("years", 1)),
-            method=method,
-            now=now,
-            actor=actor,
-        )
-    except (InputError, ValueError) as exc:
+        years = int(change.get("years", 1))
+    except ValueError as exc:
         raise ChangeNotApplicable(str(exc)) from None
-    audit.record(
-        session,
-        actor=actor,
-        action="order.requested_by_email",
-        entity="order",
-        entity_id=order.number,
-        now=now,
-        details={"order_id": order.id},
-        message_ref=ref,
-    )
-    return Applied(f"order {order.number} created ({order.years} year(s), {order.payment_method.value})", order)
+    grace = timedelta(days=config.reminders.grace_days)
+    for s in services:  # as ``orders.create_order`` checks them
+        if not (s.status == ServiceStatus.ACTIVE and today <= s.expires_on + grace):
+            raise ChangeNotApplicable(
+                f"service {s.external_id} cannot be renewed: status {s.status.value}, "
+                f"expired on {s.expires_on.isoformat()} (grace {config.reminders.grace_days} days)"
+            )
+        if not 1 <= years <= s.product.years_allowed:
+            kind = "promotional product" if s.product.promo else "product"
+            raise ChangeNotApplicable(
+                f"years: {years} not allowed for {kind} {s.product.code} (1 to {s.product.years_allowed} years)"
+            )
+    if method == PaymentMethod.NONE:
+        raise ChangeNotApplicable(f"payment method {method.value!r} cannot pay an order")
+    if method == PaymentMethod.BANK_TRANSFER and years != 1:
+        raise ChangeNotApplicable(f"years: bank transfer renews for one year only, not {years}")
+    effect = CreateOrder(customer.id, tuple(s.id for s in services), years, method)
+    return Change(Intent.RENEWAL_REQUEST, effect, "")
 
 
-def _open_orders_of(session: Session, services: Sequence[Service]) -> list[Order]:
-    ids = {s.id for s in services}
-    query = select(Order).where(Order.status.in_(list(OPEN_ORDER_STATUSES))).order_by(Order.id)
-    return [o for o in session.scalars(query) if ids & {s.id for s in o.services}]
-
-
-def _apply_payment_notice(
-    session: Session, app: App, customer: Customer, now: datetime, actor: str, ref: str | None, change: dict[str, Any]
-) -> Applied:
-    order = _open_order(session, customer, change.get("order_id"))
+def _payment_notice(snapshot: Snapshot, customer: CustomerView, change: Mapping[str, Any]) -> Change:
+    order = _open_order(snapshot, customer, change.get("order_id"))
     reference = change.get("payment_reference")
-    order.status = OrderStatus.PAYMENT_ANNOUNCED
-    order.updated_at = now
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="order.payment_announced",
-        entity="order",
-        entity_id=order.number,
-        now=now,
-        details={"order_id": order.id, "payment_reference": reference},
-        message_ref=ref,
+    audit = AuditEntry(
+        "order.payment_announced", "order", order.number, {"order_id": order.id, "payment_reference": reference}
     )
-    return Applied(f"order {order.number}: payment announced ({reference or 'no reference'})", order)
+    summary = f"order {order.number}: payment announced ({reference or 'no reference'})"
+    return Change(Intent.PAYMENT_NOTICE, AnnouncePayment(order.id), summary, (audit,))
 
 
-def _apply_billing(
-    session: Session, app: App, customer: Customer, now: datetime, actor: str, ref: str | None, change: dict[str, Any]
-) -> Applied:
-    values: dict[str, str] = change.get("set") or {}
-    if not values:
-        raise ChangeNotApplicable("no valid billing data to change")
-    before: dict[str, str | None] = {}
-    for name, value in values.items():
-        if name not in BILLING_FIELDS:
-            raise ChangeNotApplicable(f"{name} is not billing data")
-        stored, reason = check_field(name, value)
-        if reason:
-            raise ChangeNotApplicable(f"{name} {value!r}: {reason}")
-        before[name] = getattr(customer, name)
-        setattr(customer, name, stored)
-    customer.updated_at = now
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="customer.billing_updated",
-        entity="customer",
-        entity_id=customer.external_id,
-        now=now,
-        details={"set": values, "before": before},
-        message_ref=ref,
+def _billing(customer: CustomerView, change: Mapping[str, Any]) -> Change:
+    values = change.get("set") or {}
+    stored = _checked_values(values, {f: f for f in BILLING_FIELDS}, "billing data", "no valid billing data to change")
+    before = {name: getattr(customer, name) for name in stored}
+    audit = AuditEntry(
+        "customer.billing_updated", "customer", customer.external_id, {"set": dict(values), "before": before}
     )
-    return Applied(f"customer {customer.external_id}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
+    summary = f"customer {customer.external_id}: " + ", ".join(f"{k} {v}" for k, v in values.items())
+    return Change(Intent.BILLING_UPDATE, SetCustomerFields(customer.id, stored), summary, (audit,))
 
 
-def _apply_autorenew(
-    session: Session,
-    app: App,
-    customer: Customer,
-    now: datetime,
-    actor: str,
-    ref: str | None,
-    change: dict[str, Any],
-    *,
-    on: bool,
-) -> Applied:
-    services = _services(session, customer, change.get("service_ids"))
-    today = now.astimezone(app.config.tz).date()
+def _autorenew(customer: CustomerView, change: Mapping[str, Any], today: date, *, on: bool) -> Change:
+    services = _services(customer, change.get("service_ids"))
     if on:
         for service in services:
             if service.payment_method not in AUTORENEW_METHODS:
@@ -244,38 +185,15 @@ def _apply_autorenew(
                 )
             if service.expires_on < today or service.status != ServiceStatus.ACTIVE:
                 raise ChangeNotApplicable(f"service {service.external_id} has expired: no automatic renewal")
-    for service in services:
-        service.autorenew = on
-        service.updated_at = now
-        audit.record(
-            session,
-            actor=actor,
-            action="service.autorenew_on" if on else "service.autorenew_off",
-            entity="service",
-            entity_id=service.external_id,
-            now=now,
-            message_ref=ref,
-        )
-    session.flush()
-    return Applied(f"automatic renewal {'on' if on else 'off'}: " + ", ".join(s.external_id for s in services))
+    action = "service.autorenew_on" if on else "service.autorenew_off"
+    audit = tuple(AuditEntry(action, "service", s.external_id) for s in services)
+    summary = f"automatic renewal {'on' if on else 'off'}: " + ", ".join(s.external_id for s in services)
+    intent = Intent.AUTORENEW_ON if on else Intent.AUTORENEW_OFF
+    return Change(intent, SetAutorenew(tuple(s.id for s in services), on), summary, audit)
 
 
-def _apply_cancellation(
-    session: Session, app: App, customer: Customer, now: datetime, actor: str, ref: str | None, change: dict[str, Any]
-) -> Applied:
-    services = _services(session, customer, change.get("service_ids"))
-    for service in services:
-        service.status = ServiceStatus.CANCELLED
-        service.autorenew = False
-        service.updated_at = now
-        audit.record(
-            session,
-            actor=actor,
-            action="service.cancelled",
-            entity="service",
-            entity_id=service.external_id,
-            now=now,
-            message_ref=ref,
-        )
-    session.flush()
-    return Applied("cancelled: " + ", ".join(s.external_id for s in services))
+def _cancellation(customer: CustomerView, change: Mapping[str, Any]) -> Change:
+    services = _services(customer, change.get("service_ids"))
+    audit = tuple(AuditEntry("service.cancelled", "service", s.external_id) for s in services)
+    summary = "cancelled: " + ", ".join(s.external_id for s in services)
+    return Change(Intent.CANCELLATION, CancelServices(tuple(s.id for s in services)), summary, audit)

@@ -28,56 +28,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from mailbot.act.views import UNMATCHED, Match, MatchKeys
 from mailbot.db.models import Customer, Order, OutboundMessage
 from mailbot.text import visible
-from mailbot.understand.authentication import NOT_CHECKED, SenderAuth
 from mailbot.understand.mime import ParsedMessage, normalize_message_id
 
 _ORDER = re.compile(r"(?<![A-Za-z0-9])ORD[\s\-_/.]?(\d{4})[\s\-_/.]?(\d{6})(?!\d)", re.IGNORECASE)
 _TOKEN = r"([A-Za-z0-9]{8,40})"
-
-
-@dataclass(frozen=True)
-class Match:
-    method: str | None  # token | in_reply_to | order_number | sender | None (unmatched)
-    customer_id: int | None
-    order_id: int | None
-    outbound_id: int | None
-    verified: bool
-    unverified: str = ""  # why the sender is not verified (empty when verified)
-    notes: tuple[str, ...] = ()  # for staff: an expired token, an order number quoted by a stranger
-    authentication: str = ""  # what authenticated the From, or why nothing did (``SenderAuth.detail``)
-
-    def details(self) -> dict[str, object]:
-        """What staff see of the match, on the message and its tickets."""
-        return {
-            "method": self.method,
-            "verified": self.verified,
-            "unverified": self.unverified,
-            "authentication": self.authentication,
-            "notes": list(self.notes),
-        }
-
-
-UNMATCHED = Match(None, None, None, None, False, "matched to no customer")
-
-
-@dataclass(frozen=True)
-class MatchKeys:
-    """What a message offers to be matched by, in the order each kind is tried."""
-
-    tokens: tuple[str, ...]
-    message_ids: tuple[str, ...]  # normalised, most telling first
-    order_numbers: tuple[str, ...]
-    sender: str | None
-    message_id_domain: str = ""  # ours, as configured (its case is kept in the stored Message-IDs)
-    sender_auth: SenderAuth = NOT_CHECKED  # whether the From is authenticated (``sender_auth``)
 
 
 def match_keys(

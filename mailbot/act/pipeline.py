@@ -1,9 +1,11 @@
 """The inbound orchestrator and its error boundary: one stored message in, one status out.
 
-``process_inbound`` runs every step on a message already stored by ``store.store_raw``: read the
-stored raw, understand it, match it, decide with the matched customer's kind, store the understanding
-and attachments, act, set the status. All of it in ONE transaction, so a failure leaves nothing half
-done. The boundary rolls it back and records the failure in a fresh transaction (``failures``):
+``process_inbound`` (one message) and ``process_many`` (a batch) run the same steps on messages already
+stored by ``intake.store``: read the stored raw, understand it, match it, load what deciding reads
+(``load``), decide what to do (``decide``: a pure function returning a ``plan.Plan``) and hand the plan
+to the one writer (``write.Writer``), which also records the understanding and the status on the row.
+All of it in ONE transaction, so a failure leaves nothing half done. The boundary rolls it back and
+records the failure in a fresh transaction (``failures``):
 - a ``TransientError`` or a database ``OperationalError`` (locked, unreachable): the message stays
   RECEIVED with one more attempt, retried later; quarantined once it reaches ``inbound.max_attempts``;
 - anything else: QUARANTINED with the error and a support ticket so staff see it. The raw message is
@@ -21,30 +23,30 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import Message
-from functools import partial
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
-from mailbot.act.actions import ActionResult, act
-from mailbot.act.batch import Batch
-from mailbot.act.build import known_open_orders, preload
-from mailbot.act.matching import Match, MatchKeys, find_match, find_matches, match_keys
+from mailbot.act.decide import MessageFacts, Situation, decide
+from mailbot.act.load import Loader
+from mailbot.act.matching import find_matches, match_keys
+from mailbot.act.plan import Plan
 from mailbot.act.sender_auth import authenticate_sender
+from mailbot.act.views import Match, MatchKeys
+from mailbot.act.write import Done, Source, Writer
 from mailbot.app import App
 from mailbot.config import Config
 from mailbot.db.engine import transaction
-from mailbot.db.held import held as held_rows
-from mailbot.db.models import AuditEvent, Customer, InboundAttachment, InboundMessage, Ticket
-from mailbot.domain import CHANGE_INTENTS, InboundStatus
+from mailbot.db.models import InboundMessage
+from mailbot.domain import InboundStatus
 from mailbot.errors import TransientError
 from mailbot.intake.failures import record_quarantine, record_retry
-from mailbot.intake.store import load_raw, store_attachments
+from mailbot.intake.store import load_raw
 from mailbot.understand.addresses import own_addresses
-from mailbot.understand.reading import Reading, Understanding, decide, read_message, to_json
+from mailbot.understand.reading import Reading, Understanding, read_message, to_json
+from mailbot.understand.reading import decide as decide_understanding
 from mailbot.understand.rules import RuleSet
 
 log = logging.getLogger(__name__)
@@ -88,17 +90,18 @@ def process_pending(app: App, now: datetime, rules: RuleSet, limit: int = 100) -
 
 
 def process_inbound(app: App, inbound_id: int, now: datetime, rules: RuleSet) -> Outcome:
-    """Process one stored message behind the error boundary (see the module's docstring).
+    """Process one stored message behind the error boundary (see the module's docstring): the batch
+    path for a batch of one, where a failure while acting costs only this message.
 
     Raises only when the database cannot even record the outcome (OperationalError)."""
     try:
         with transaction(app.sessions) as session:
-            status = _process(session, app, inbound_id, now, rules)
+            outcomes = _process_rows(session, app, [inbound_id], now, rules)
     except (TransientError, OperationalError) as exc:
         return _retry_later(app, inbound_id, exc, now)
     except Exception as exc:
         return _quarantine(app, inbound_id, exc, now, traceback.format_exc())
-    return Outcome(status, folder_for(app.config, status), inbound_id)
+    return outcomes[0]
 
 
 def process_many(
@@ -116,22 +119,22 @@ def process_many(
     The rows are locked with one SELECT ... FOR UPDATE; every message is read first, and one that
     cannot be read is recorded beside the others: a temporary failure as one more attempt
     (quarantined at ``inbound.max_attempts``), anything else quarantined with a ticket. The others are
-    matched together and acted on with no flush per message (``batch``). If the batch fails as a
+    matched together, decided one by one and written by one ``Writer``. If the batch fails as a
     whole (acting on one of its messages, its COMMIT) nothing of it is kept and every message goes
     through ``process_inbound`` on its own, where a message that breaks costs only itself.
     ``should_stop`` ends the batch early (it is asked before each message is read): the messages not
     reached stay RECEIVED (their outcomes are missing from the answer).
     ``parsed`` maps an id to the bytes ``store_many`` stored and their parse (``StoreResult.parsed``),
     used only when the stored copy is those very bytes; ``readings`` likewise maps an id to the
-    ``read_message`` of its stored bytes done ahead in the reading worker (``prereading``), used only
-    when ``Reading.raw`` is the stored copy byte for byte.
+    ``read_message`` of its stored bytes done ahead (``intake.readahead``), used only when
+    ``Reading.raw`` is the stored copy byte for byte.
 
     Raises only when the database cannot even record an outcome (OperationalError)."""
     if not inbound_ids:
         return []
     try:
         with transaction(app.sessions) as session:
-            outcomes = _process_batch(session, app, inbound_ids, now, rules, should_stop, parsed or {}, readings or {})
+            outcomes = _process_rows(session, app, inbound_ids, now, rules, should_stop, parsed or {}, readings or {})
     except Exception as exc:
         log.warning(
             "inbound: a batch of %d failed as a whole (%s: %s), one message at a time instead",
@@ -147,26 +150,31 @@ def process_many(
     return outcomes
 
 
-def _process_batch(
+@dataclass(frozen=True)
+class _Ready:
+    """A message read, waiting to be matched and acted on."""
+
+    index: int  # its place in the outcomes
+    row: InboundMessage
+    reading: Reading
+    keys: MatchKeys
+
+
+def _process_rows(
     session: Session,
     app: App,
     inbound_ids: Sequence[int],
     now: datetime,
     rules: RuleSet,
-    should_stop: Callable[[], bool],
-    parsed: Mapping[int, tuple[bytes, Message]],
-    readings: Mapping[int, Reading],
+    should_stop: Callable[[], bool] = lambda: False,
+    parsed: Mapping[int, tuple[bytes, Message]] | None = None,
+    readings: Mapping[int, Reading] | None = None,
 ) -> list[Outcome]:
     """Read every message (a failure quarantines that one, or counts an attempt), match them all with a
-    few queries, decide each, load what the changes asked for will read, then act on each with
-    autoflush off: tickets, audit events and attachments go in with one INSERT each when acting ends
-    (``db.held``), the other rows at the COMMIT's flush, each table's together (see ``batch``). A
-    failure while acting raises, and ``process_many`` redoes the batch one message at a time, where
-    it is quarantined on its own."""
-    # The session's identity map holds objects weakly: without this, the customer, orders and services
-    # that several messages of the batch share were loaded again for each message.
-    kept: list[object] = []
-    event.listen(session, "loaded_as_persistent", lambda _session, instance: kept.append(instance))
+    few queries, load what deciding reads (``load``), decide each (``decide``, pure) and hand the plan
+    to the writer; the writer writes what is left at the end (``write``). A change that matching reads
+    (a customer's PEC) has the rest of the batch matched again."""
+    parsed, readings = parsed or {}, readings or {}
     locked = session.scalars(
         select(InboundMessage)
         .where(InboundMessage.id.in_(set(inbound_ids)))
@@ -176,12 +184,12 @@ def _process_batch(
     ).all()
     rows = {row.id: row for row in locked}
     outcomes: list[Outcome | None] = []
-    ready: list[tuple[int, InboundMessage, Reading, MatchKeys]] = []
+    ready: list[_Ready] = []
     for inbound_id in inbound_ids:
         if should_stop():
             break
         inbound = rows.get(inbound_id)
-        if inbound is None:  # as process_inbound: nothing to keep, the id named no message
+        if inbound is None:  # nothing to keep: the id named no message
             log.error("inbound id %s: quarantined, LookupError", inbound_id)
             outcomes.append(Outcome(InboundStatus.QUARANTINED, app.config.imap.quarantine_folder, inbound_id))
             continue
@@ -195,52 +203,72 @@ def _process_batch(
         except Exception as exc:
             status = record_quarantine(session, inbound, exc, now, traceback.format_exc())
         else:
-            ready.append((len(outcomes), inbound, reading, keys))
+            ready.append(_Ready(len(outcomes), inbound, reading, keys))
             outcomes.append(None)
             continue
         outcomes.append(Outcome(status, folder_for(app.config, status), inbound_id))
     if ready:
-        session.flush()  # the quarantine tickets above have their numbers before the batch takes its own
-        batch = Batch(session)
-        match_all = partial(find_matches, session, now=now, token_days=app.config.inbound.reply_token_days)
-        matches = match_all([keys for *_, keys in ready])
-        people = [r.kind == "human" for _, _, r, _ in ready]
-        decided = [_decide(session, app, r, m, rules) for (_, _, r, _), m in zip(ready, matches, strict=True)]
-        # What acting on the changes asked for will read of those customers, loaded at once.
-        changing = [
-            m.customer_id
-            for m, u in zip(matches, decided, strict=True)
-            if u.intent in CHANGE_INTENTS and u.reading.kind == "human" and m.customer_id is not None
-        ]
-        answered = [
-            m.outbound_id
-            for m, u in zip(matches, decided, strict=True)
-            if u.intent in CHANGE_INTENTS and m.outbound_id is not None
-        ]
-        known = preload(session, changing, answered)
-        held = held_rows(session, Ticket, AuditEvent, InboundAttachment)
-        with session.no_autoflush, held, known_open_orders(session, known):
-            undecided: list[Understanding | None] = list(decided)
-            for n, (index, inbound, reading, _keys) in enumerate(ready):
-                batch.people_left = sum(people[n:])
-                if batch.rematch:  # a change applied (a customer's PEC) may change what the rest match
-                    matches[n:] = match_all([keys for *_, keys in ready[n:]])
-                    undecided[n:] = [None] * (len(ready) - n)
-                    batch.rematch = False
-                status = _act_row(session, app, inbound, reading, matches[n], now, rules, batch, undecided[n])
-                outcomes[index] = Outcome(status, folder_for(app.config, status), inbound.id)
+        session.flush()  # the quarantines above are written before the batch's own rows
+        token_days = app.config.inbound.reply_token_days
+        matches = find_matches(session, [r.keys for r in ready], now=now, token_days=token_days)
+        loader = Loader(session)
+        loader.load(matches)
+        writer = Writer(session, app, now, loader)
+        done = []
+        for n, item in enumerate(ready):
+            plan, understanding = _decide(app, loader, item, matches[n], rules, now)
+            done.append(_write(writer, item, understanding, matches[n], plan))
+            if plan.rematch and n + 1 < len(ready):  # a change applied may change what the rest match
+                matches[n + 1 :] = find_matches(
+                    session, [r.keys for r in ready[n + 1 :]], now=now, token_days=token_days
+                )
+                loader.load(matches[n + 1 :])
+        writer.finish()
+        for item, result, match in zip(ready, done, matches, strict=True):
+            status = result.status
+            _log_outcome(item.row, result, match)
+            outcomes[item.index] = Outcome(status, folder_for(app.config, status), item.row.id)
     return [o for o in outcomes if o is not None]
 
 
-def _process(session: Session, app: App, inbound_id: int, now: datetime, rules: RuleSet) -> InboundStatus:
-    inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
-    if inbound is None:
-        raise LookupError(f"inbound message {inbound_id} not found")
-    if inbound.status != InboundStatus.RECEIVED:  # another process got there first
-        return inbound.status
-    reading, keys = _read_row(app, inbound)
-    match = find_match(session, keys, now=now, token_days=app.config.inbound.reply_token_days)
-    return _act_row(session, app, inbound, reading, match, now, rules)
+def _decide(
+    app: App, loader: Loader, item: _Ready, match: Match, rules: RuleSet, now: datetime
+) -> tuple[Plan, Understanding]:
+    """The understanding with the matched customer's kind, and the plan for it (pure, from values)."""
+    snapshot = loader.snapshot(match)
+    kind = snapshot.customer.kind.value if snapshot.customer is not None else None
+    understanding = decide_understanding(
+        item.reading, rules, customer_kind=kind, review_threshold=app.config.inbound.review_threshold
+    )
+    row = item.row
+    facts = MessageFacts(row.id, row.message_id, row.sender, bool(row.card_number_detected))
+    return decide(Situation(understanding, match, snapshot, facts, app.config, now)), understanding
+
+
+def _write(writer: Writer, item: _Ready, u: Understanding, match: Match, plan: Plan) -> Done:
+    row = item.row
+    source = Source(row.id, row.message_id, row.sender, row.received_at)
+    return writer.apply(
+        source,
+        u,
+        plan,
+        customer_id=match.customer_id,
+        card_number_stored=bool(row.card_number_detected),
+        row=understanding_columns(row, u, match, writer.now),
+        attachments=u.reading.message.attachments,
+    )
+
+
+def _log_outcome(row: InboundMessage, done: Done, match: Match) -> None:
+    log.info(
+        "inbound id %s (%s): %s %s via %s -> %s",
+        row.id,
+        row.message_id,
+        row.kind,
+        row.intent,
+        match.method or "no match",
+        done.status.value,
+    )
 
 
 def _read_row(
@@ -273,88 +301,19 @@ def _read_row(
     return reading, keys
 
 
-def _act_row(
-    session: Session,
-    app: App,
-    inbound: InboundMessage,
-    reading: Reading,
-    match: Match,
-    now: datetime,
-    rules: RuleSet,
-    batch: Batch | None = None,
-    decided: Understanding | None = None,
-) -> InboundStatus:
-    """Decide with the matched customer's kind (unless ``decided`` for this match already), store the
-    attachments, act, and record it all on the row."""
-    config = app.config
-    u = decided if decided is not None else _decide(session, app, reading, match, rules)
-    if reading.card_number_detected:  # the actions read it on the row (never automatic with a card number)
-        inbound.card_number_detected = True
-    store_attachments(session, inbound.id, reading.message.attachments, config.inbound.max_attachment_bytes)
-    result = act(session, app, inbound, u, match, now, batch)
-    # Recorded after acting, which reads none of it: the row is then written once, not also at the
-    # actions' first flush.
-    record_understanding(inbound, u, match)
-    inbound.understanding = {**inbound.understanding, "actions": _result_json(result)}
-    inbound.status = result.status
-    inbound.processed_at = now
-    for key in _WRITTEN:  # each one, even unchanged: see _WRITTEN
-        flag_modified(inbound, key)
-    log.info(
-        "inbound id %s (%s): %s %s via %s -> %s",
-        inbound.id,
-        inbound.message_id,
-        u.reading.kind,
-        u.intent,
-        match.method or "no match",
-        result.status.value,
-    )
-    return InboundStatus(result.status)
-
-
-# What processing writes on a message's row. The flush sends one UPDATE per run of rows (in id order)
-# that changed the same columns, and only changed ones count: a batch mixing matched and unmatched
-# senders, new and unchanged subjects, made thousands of single-row UPDATEs where one executemany
-# does. Every processed row is written with all of them.
-_WRITTEN = (
-    "understanding",
-    "status",
-    "processed_at",
-    "kind",
-    "intent",
-    "sender",
-    "subject",
-    "customer_id",
-    "order_id",
-    "outbound_id",
-    "match_method",
-    "verified_sender",
-    "card_number_detected",
-)
-
-
-def _decide(session: Session, app: App, reading: Reading, match: Match, rules: RuleSet) -> Understanding:
-    customer = session.get(Customer, match.customer_id) if match.customer_id is not None else None
-    return decide(
-        reading,
-        rules,
-        customer_kind=customer.kind.value if customer is not None else None,
-        review_threshold=app.config.inbound.review_threshold,
-    )
-
-
 def _bounce_text(reading: Reading) -> str:
     """Where a bounce quotes our Message-ID: its text, and the raw parts the text leaves out (a DSN's
     ``text/rfc822-headers`` or ``message/rfc822`` copy of our email), within the first ``BOUNCE_SCAN`` bytes."""
     return reading.message.text + "\n" + reading.raw[:BOUNCE_SCAN].decode("utf-8", "replace")
 
 
-def record_understanding(inbound: InboundMessage, u: Understanding, match: Match) -> None:
-    """What was understood and matched, on the message row, for staff and for the actions."""
+def understanding_columns(inbound: InboundMessage, u: Understanding, match: Match, now: datetime) -> dict[str, Any]:
+    """What was understood and matched, as the message's row will hold it (the writer adds the actions
+    and the status)."""
     msg = u.reading.message
     # store_raw redacts before writing, so the stored copy no longer shows a card number: keep what it found.
-    card_found = inbound.card_number_detected or u.reading.card_number_detected
-    inbound.understanding = {
+    card_found = bool(inbound.card_number_detected or u.reading.card_number_detected)
+    understanding = {
         **to_json(u, f"inbound/{inbound.id}"),
         "card_number_detected": card_found,
         "card_number_kept": u.reading.card_number_kept,
@@ -365,24 +324,20 @@ def record_understanding(inbound: InboundMessage, u: Understanding, match: Match
         "defects": list(msg.defects),
         "match": match.details(),
     }
-    inbound.kind = u.reading.kind
-    inbound.intent = u.intent
-    inbound.sender = (msg.from_address or inbound.sender or "")[:320] or None
-    inbound.subject = msg.subject or inbound.subject
-    inbound.customer_id = match.customer_id
-    inbound.order_id = match.order_id
-    inbound.outbound_id = match.outbound_id
-    inbound.match_method = match.method
-    inbound.verified_sender = match.verified
-    inbound.card_number_detected = card_found
-
-
-def _result_json(result: ActionResult) -> dict[str, Any]:
     return {
-        "status": result.status.value,
-        "ticket_ids": list(result.ticket_ids),
-        "replies": int(result.replies),
-        "notes": [str(n) for n in result.notes],
+        "id": inbound.id,
+        "understanding": understanding,
+        "processed_at": now,
+        "kind": u.reading.kind,
+        "intent": u.intent,
+        "sender": (msg.from_address or inbound.sender or "")[:320] or None,
+        "subject": msg.subject or inbound.subject,
+        "customer_id": match.customer_id,
+        "order_id": match.order_id,
+        "outbound_id": match.outbound_id,
+        "match_method": match.method,
+        "verified_sender": match.verified,
+        "card_number_detected": card_found,
     }
 
 

@@ -11,17 +11,11 @@ customer's message and mark it ``Auto-Submitted: auto-replied``.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from mailbot.act.batch import RowIds
-from mailbot.app import App
 from mailbot.config import LANGUAGES, Config
-from mailbot.db.models import Customer, InboundMessage, OutboundMessage
-from mailbot.outbound.context import CompanyInfo, CustomerInfo, ReplyContext
-from mailbot.outbound.outbox import NewMessage, enqueue_or_stage
+from mailbot.db.models import Customer
+from mailbot.outbound.context import CompanyInfo, CustomerInfo
 from mailbot.text import header_text, is_header_safe, visible
 from mailbot.understand.addresses import is_own_address, own_addresses
 from mailbot.understand.mime import ParsedMessage
@@ -148,38 +142,3 @@ def thread_details(u: Understanding) -> dict[str, Any]:
         details["in_reply_to"] = mid
         details["references"] = " ".join(dict.fromkeys(refs[-10:]))
     return details
-
-
-def enqueue_reply(
-    session: Session,
-    app: App,
-    inbound: InboundMessage,
-    u: Understanding,
-    template: str,
-    context: ReplyContext,
-    *,
-    customer_id: int | None,
-    order_id: int | None,
-    now: datetime,
-    extra: dict[str, Any] | None = None,
-    key: str | None = None,
-    ids: RowIds | None = None,
-) -> OutboundMessage | None:
-    """Render and enqueue the reply (None when this message was already answered with ``template``);
-    with ``ids`` (a batch acted on in one flush) it is staged under an id taken there, not flushed."""
-    rendered = app.renderer.render(template, context.lang, context)
-    details = thread_details(u) | {"inbound_id": inbound.id, "intent": u.intent} | (extra or {})
-    message = NewMessage(
-        idempotency_key=key or f"reply:{inbound.id}:{template}",
-        template=template,
-        language=context.lang,
-        to_address=reply_to_address(u),
-        rendered=rendered,
-        reason=f"automatic reply to inbound message {inbound.id} ({u.intent})",
-        customer_id=customer_id,
-        order_id=order_id,
-        details=details,
-    )
-    return enqueue_or_stage(
-        session, message, mail=app.config.mail, now=now, take_id=ids.take if ids is not None else None
-    )

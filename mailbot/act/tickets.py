@@ -8,6 +8,8 @@ applicable (the transaction is then rolled back by the caller and the ticket sta
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -15,12 +17,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailbot import audit
-from mailbot.act.changes import ChangeNotApplicable, apply_change
-from mailbot.act.notices import addresses_on_file, confirm_approval
+from mailbot.act.changes import ChangeNotApplicable, check_change
+from mailbot.act.decide import addresses_on_file
+from mailbot.act.load import Loader
+from mailbot.act.plan import SetCustomerFields
+from mailbot.act.replies import why_not_reply
+from mailbot.act.reply import Reply
+from mailbot.act.views import Match
+from mailbot.act.write import Source, Writer
 from mailbot.app import App
-from mailbot.db.models import Customer, InboundMessage, Ticket
-from mailbot.domain import InboundStatus, TicketKind, TicketStatus
+from mailbot.db.models import InboundMessage, Order, Ticket
+from mailbot.domain import InboundStatus, ReplyOutcome, TicketKind, TicketStatus
 from mailbot.errors import InputError, NotFoundError
+from mailbot.intake.store import load_raw
+from mailbot.understand.reading import Understanding, read_message
 
 
 class TicketError(InputError):
@@ -44,41 +54,82 @@ def _open(session: Session, ticket_id: int, action: str) -> Ticket:
 def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: datetime) -> Ticket:
     """Apply the staged change of a request and mark it approved, in the caller's transaction; the person
     who wrote is told it is done (unless they must never be answered, see ``replies.why_not_reply``),
-    and the customer's addresses on file, before and after the change, get the notice of it (``notices``)."""
+    and the customer's addresses on file, before and after the change, get the notice of it.
+
+    The change is checked as the automatic path checks it (``changes.check_change``), against the data
+    as it is now, and written by the same writer."""
     ticket = _open(session, ticket_id, "approved")
     if ticket.kind != TicketKind.REQUEST:
         raise TicketError(f"ticket {ticket.id}: a support ticket has no change to approve (close it instead)")
     change = ticket.details.get("change")
     if not isinstance(change, dict):
         raise TicketError(f"ticket {ticket.id}: no staged change to apply")
-    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id is not None else None
-    before = addresses_on_file(customer)
+    loader = Loader(session)
+    order_id = change.get("order_id")
+    snapshot = loader.snapshot(
+        Match(None, ticket.customer_id, order_id if isinstance(order_id, int) else None, None, False)
+    )
     try:
-        done = apply_change(
-            session,
-            app,
-            ticket.intent,
-            change,
-            customer=customer,
-            now=now,
-            actor=actor,
-            message_ref=_message_ref(session, ticket),
-        )
+        checked = check_change(ticket.intent, change, snapshot, app.config, now.astimezone(app.config.tz).date())
     except ChangeNotApplicable as exc:
         raise TicketError(f"ticket {ticket.id}: change no longer applicable: {exc}") from None
-    _resolve(ticket, TicketStatus.APPROVED, actor, done.summary, now)
+    ref = _message_ref(session, ticket)
+    writer = Writer(session, app, now, loader)
+    summary, order = writer.change(checked, actor, ref)
+    _resolve(ticket, TicketStatus.APPROVED, actor, summary, now)
     _settle_message(session, ticket, now)
-    _replies, notes = confirm_approval(session, app, ticket, done.order, now, before)
-    _audit(
-        session,
-        ticket,
-        actor,
-        "ticket.approved",
-        now,
-        {"applied": done.summary, "confirmation": notes},
-        _message_ref(session, ticket),
+    changed = checked.effect.values if isinstance(checked.effect, SetCustomerFields) else None
+    notices = tuple(
+        dict.fromkeys([*addresses_on_file(snapshot.customer), *addresses_on_file(snapshot.customer, changed)])
     )
+    done = _confirm(session, app, writer, ticket, order, now, notices, loader)
+    writer.finish()
+    _audit(session, ticket, actor, "ticket.approved", now, {"applied": summary, "confirmation": done}, ref)
     return ticket
+
+
+def _confirm(
+    session: Session,
+    app: App,
+    writer: Writer,
+    ticket: Ticket,
+    order: Order | None,
+    now: datetime,
+    notices: Sequence[str],
+    loader: Loader,
+) -> list[str]:
+    """The reply telling the person who wrote that staff approved their request and it is done (the
+    reply of the intent with the outcome "applied", threaded under their message, once per ticket), and
+    the notices to the addresses on file. The message is read again from its stored (redacted) copy;
+    the fields are those understood when it arrived. Returns the notes, complete once the writer finished."""
+    inbound = session.get(InboundMessage, ticket.inbound_id) if ticket.inbound_id is not None else None
+    if inbound is None:
+        return ["no message to answer"]
+    reading = read_message(load_raw(inbound), redacted=True)
+    stored = inbound.understanding or {}
+    u = Understanding(
+        reading=replace(reading, card_number_detected=inbound.card_number_detected or reading.card_number_detected),
+        intent=ticket.intent,
+        rule=stored.get("rule"),
+        confidence=float(stored.get("confidence") or 0.0),
+        fields=dict(stored.get("fields") or {}),
+        invalid=(),
+        needs_review=False,
+        review_reasons=(),
+        trace=(),
+    )
+    reply = Reply(
+        config=app.config,
+        understanding=u,
+        customer=loader.customer(ticket.customer_id),
+        now=now,
+        outcome=ReplyOutcome.APPLIED,
+        card_number_stored=bool(inbound.card_number_detected),
+        order=order,
+    )
+    source = Source(inbound.id, inbound.message_id, inbound.sender, inbound.received_at)
+    no_reply = why_not_reply(app.config, u) or ""
+    return writer.staff_reply(source, reply, no_reply, ticket.id, notices if reply.customer is not None else ()).notes
 
 
 def reject_ticket(session: Session, ticket_id: int, actor: str, reason: str, now: datetime) -> Ticket:

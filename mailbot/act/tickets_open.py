@@ -13,8 +13,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mailbot import audit
-from mailbot.act.batch import RowIds
-from mailbot.db.held import add_row
 from mailbot.db.models import InboundMessage, Ticket
 from mailbot.domain import TicketKind, TicketStatus
 
@@ -31,13 +29,11 @@ def open_ticket(
     order_id: int | None = None,
     inbound: InboundMessage | None = None,
     actor: str = "mailbot",
-    numbers: RowIds | None = None,
     audited: Mapping[str, Any] | None = None,
 ) -> int:
     """Insert an open ticket and audit it (``ticket.opened``, with the message's reference and
-    ``audited`` beside the kind and intent); returns its number. With ``numbers`` (a batch) the
-    number is taken there and the row goes in later with the batch's others (``db.held``, else at
-    the next flush); without, it is flushed now for the database to number it."""
+    ``audited`` beside the kind and intent); returns its number. For a message that could not be
+    processed; the tickets of messages acted on are written by ``write.Writer``."""
     values: dict[str, Any] = {
         "kind": kind,
         "status": TicketStatus.OPEN,
@@ -50,14 +46,10 @@ def open_ticket(
         "created_at": now,
         "updated_at": now,
     }
-    if numbers is not None:
-        values["id"] = number = numbers.take()
-        add_row(session, Ticket, values)
-    else:
-        ticket = Ticket(**values)
-        session.add(ticket)
-        session.flush()
-        number = ticket.id
+    ticket = Ticket(**values)
+    session.add(ticket)
+    session.flush()
+    number = ticket.id
     audit.record(
         session,
         actor=actor,
@@ -68,8 +60,7 @@ def open_ticket(
         details={"kind": kind.value, "intent": intent, **(audited or {})},
         message_ref=inbound.message_id if inbound is not None else None,
     )
-    if numbers is None:
-        session.flush()
+    session.flush()
     return number
 
 

@@ -16,7 +16,6 @@ acknowledged or moved on the server.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import zlib
 from collections.abc import Sequence
@@ -31,12 +30,10 @@ from sqlalchemy.orm import Session
 
 from mailbot.act.tickets_open import open_quarantine_ticket
 from mailbot.config import Config
-from mailbot.db.held import add_row
-from mailbot.db.models import InboundAttachment, InboundMessage
+from mailbot.db.models import InboundMessage
 from mailbot.domain import InboundStatus
 from mailbot.errors import first_line
 from mailbot.intake.prepare import Prepared, prepare_raw
-from mailbot.understand.mime import Attachment
 
 log = logging.getLogger(__name__)
 
@@ -283,24 +280,6 @@ def _stored(session: Session, row_id: int, key: str, status: InboundStatus, sour
 def load_raw(inbound: InboundMessage) -> bytes:
     """The stored (redacted) raw message."""
     return zlib.decompress(inbound.raw_compressed)
-
-
-def store_attachments(session: Session, inbound_id: int, attachments: Sequence[Attachment], max_bytes: int) -> int:
-    """One row per attachment of the parsed message, under its safe name, with its size and SHA-256;
-    the data itself only up to ``max_bytes``; inserted at the session's next flush, or with the
-    batch's others inside a ``db.held`` block for them. Returns how many."""
-    for attachment in attachments:
-        data = attachment.data
-        values = {
-            "inbound_id": inbound_id,
-            "filename": attachment.filename[:200],
-            "content_type": attachment.content_type[:200],
-            "size": attachment.size,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "data": data if len(data) <= max_bytes else None,
-        }
-        add_row(session, InboundAttachment, values)
-    return len(attachments)
 
 
 def _find(session: Session, key: str) -> InboundMessage | None:

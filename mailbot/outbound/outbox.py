@@ -12,7 +12,7 @@ import base64
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -98,51 +98,22 @@ def enqueue(
     return row
 
 
-def stage(
-    session: Session, message: NewMessage, *, mail: MailConfig, now: datetime, take_id: Callable[[], int]
-) -> OutboundMessage | None:
-    """``enqueue`` without its SAVEPOINT and flush, for a batch acted on in one flush (``inbound.batch``):
-    the row, under an id from ``take_id`` (``batch.RowIds.take``), goes in at the caller's next flush.
-
-    None when the key is in the outbox already. A copy the look-up cannot see (one staged earlier in
-    the same unflushed batch, or inserted concurrently) breaks the caller's flush with the unique
-    constraint: the caller must then redo its work the one-at-a-time way, with ``enqueue``."""
-    if _enqueued(session, message.idempotency_key):
-        return None
-    row = OutboundMessage(id=take_id(), **_row_values(message, mail, now))
-    session.add(row)
-    return row
-
-
-def enqueue_or_stage(
-    session: Session,
-    message: NewMessage,
-    *,
-    mail: MailConfig,
-    now: datetime,
-    take_id: Callable[[], int] | None = None,
-) -> OutboundMessage | None:
-    """``stage`` under an id from ``take_id`` (a batch acted on in one flush), else ``enqueue``."""
-    if take_id is not None:
-        return stage(session, message, mail=mail, now=now, take_id=take_id)
-    return enqueue(session, message, mail=mail, now=now)
-
-
 def enqueue_many(
     session: Session,
     messages: Sequence[tuple[NewMessage, Sequence[Claim]]],
     *,
     mail: MailConfig,
     now: datetime,
-) -> list[bool]:
-    """``enqueue`` for many messages (each with its claims) at once; True where a row was inserted.
+) -> list[int | None]:
+    """``enqueue`` for many messages (each with its claims) at once: the id of each row inserted, None
+    where the message was in the outbox already.
 
     One SELECT finds the keys already in the outbox; the others go in with one multi-row INSERT
     (and one for their claims) per chunk, inside a SAVEPOINT. If a chunk meets a unique constraint
     (a concurrent sweep inserted one of its emails or claims in the meantime) only the chunk is
     rolled back and its messages are enqueued one by one, so each duplicate is skipped on its own.
     """
-    inserted = [False] * len(messages)
+    inserted: list[int | None] = [None] * len(messages)
     seen: set[str] = set()
     for start in range(0, len(messages), 500):
         part = range(start, min(start + 500, len(messages)))
@@ -160,10 +131,14 @@ def enqueue_many(
             continue
         try:
             with session.begin_nested():
-                ids = session.scalars(
-                    insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True),
+                # Paired by key, not by the order of RETURNING: asking for that order makes SQLite
+                # insert one row per statement.
+                returned = session.execute(
+                    insert(OutboundMessage).returning(OutboundMessage.idempotency_key, OutboundMessage.id),
                     [_row_values(messages[i][0], mail, now) for i in todo],
-                ).all()
+                )
+                by_key = {key: row_id for key, row_id in returned}
+                ids = [by_key[messages[i][0].idempotency_key] for i in todo]
                 claims = [
                     {
                         "service_id": c.service_id,
@@ -180,10 +155,11 @@ def enqueue_many(
         except IntegrityError:
             for i in todo:
                 message, message_claims = messages[i]
-                inserted[i] = enqueue(session, message, mail=mail, now=now, claims=message_claims) is not None
+                row = enqueue(session, message, mail=mail, now=now, claims=message_claims)
+                inserted[i] = row.id if row is not None else None
             continue
-        for i in todo:
-            inserted[i] = True
+        for i, row_id in zip(todo, ids, strict=True):
+            inserted[i] = row_id
     return inserted
 
 

@@ -252,9 +252,9 @@ def test_a_batch_that_fails_as_a_whole_is_processed_one_message_at_a_time(
     ids = stored_ids(app, messages())
     real = pipeline._process_rows
 
-    def failing_commit(session: Session, app: App, inbound_ids: Any, *args: Any) -> Any:
-        outcomes = real(session, app, inbound_ids, *args)
-        if len(inbound_ids) == 1:  # one at a time: as it always was
+    def failing_commit(session: Session, app: App, now: Any, rules: Any, batch: Any) -> Any:
+        outcomes = real(session, app, now, rules, batch)
+        if len(batch.ids) == 1:  # one at a time: as it always was
             return outcomes
         session.flush()
         raise OperationalError("COMMIT", {}, Exception("connection reset"))

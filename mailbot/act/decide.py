@@ -69,7 +69,7 @@ class MessageFacts:
 class Situation:
     """Everything ``decide`` reads."""
 
-    u: Understanding
+    understanding: Understanding
     match: Match
     snapshot: Snapshot
     message: MessageFacts
@@ -86,12 +86,12 @@ class Situation:
 
 
 def decide(s: Situation) -> Plan:
-    kind = s.u.reading.kind
+    kind = s.understanding.reading.kind
     if kind == SenderKind.BOUNCE:
         return bounce_plan(s)
     if kind != SenderKind.HUMAN:
         return Plan(InboundStatus.PROCESSED, notes=(f"{kind}: recorded, never answered",))
-    if s.u.intent not in CHANGE_INTENTS:
+    if s.understanding.intent not in CHANGE_INTENTS:
         return support(s, "")
     if s.customer is None:
         return support(s, "the sender is matched to no customer: nothing is changed by email")
@@ -102,7 +102,7 @@ def decide(s: Situation) -> Plan:
 
 
 def bounce_plan(s: Situation) -> Plan:
-    bounce = s.u.reading.bounce
+    bounce = s.understanding.reading.bounce
     done = InboundStatus.PROCESSED
     if bounce is None or not bounce.permanent:
         return Plan(done, notes=("temporary delivery failure: recorded",))
@@ -152,13 +152,13 @@ def change(s: Situation) -> Plan:
     assert customer is not None
     staged = stage(s)
     if staged.change is None:
-        if s.u.intent == Intent.PA_BILLING_DETAILS and s.u.invalid and not staged.extra:
+        if s.understanding.intent == Intent.PA_BILLING_DETAILS and s.understanding.invalid and not staged.extra:
             return ask_to_check(s)
         return support(s, staged.note, staged)
     blockers = why_not_automatic(s) + list(staged.doubts)
     if not blockers:
         try:
-            checked = check_change(s.u.intent, staged.change, s.snapshot, s.config, s.today)
+            checked = check_change(s.understanding.intent, staged.change, s.snapshot, s.config, s.today)
         except ChangeNotApplicable as exc:
             blockers.append(f"not applicable: {exc}")
         else:
@@ -166,15 +166,15 @@ def change(s: Situation) -> Plan:
             changed = checked.effect.values if isinstance(checked.effect, SetCustomerFields) else None
             after = addresses_on_file(customer, changed)
             plan = Plan(InboundStatus.PROCESSED, change=checked, notices=tuple(dict.fromkeys([*before, *after])))
-            reason = why_not_reply(s.config, s.u)
+            reason = why_not_reply(s.config, s.understanding)
             if reason:
                 return replace(plan, no_reply=reason)
             reply = reply_plan(s, ReplyOutcome.APPLIED, staged, staged.order, order_of_change=True)
             return replace(plan, reply=reply)
     ticket = NewTicket(
         TicketKind.REQUEST,
-        s.u.intent,
-        f"{s.u.intent} from {sender(s)}: waits for approval ({'; '.join(blockers)})"[:2000],
+        s.understanding.intent,
+        f"{s.understanding.intent} from {sender(s)}: waits for approval ({'; '.join(blockers)})"[:2000],
         {**message_details(s), "change": staged.change, "why_not_automatic": blockers},
         customer.id,
         staged.order.id if staged.order else s.match.order_id,
@@ -185,15 +185,15 @@ def change(s: Situation) -> Plan:
 
 def why_not_automatic(s: Situation) -> list[str]:
     """Why this message may not change anything without a person (empty: it may)."""
-    u, reasons = s.u, []
+    understanding, reasons = s.understanding, []
     if not s.match.verified:
         reasons.append(f"sender not verified: {s.match.unverified or 'no reply token of ours'}")
     threshold = s.config.inbound.review_threshold
-    if u.confidence < threshold:
-        reasons.append(f"rule confidence {u.confidence:.2f} below {threshold:.2f}")
-    if u.invalid:
-        reasons.append("invalid values: " + ", ".join(sorted({v.field for v in u.invalid})))
-    if s.message.card_number_detected or u.reading.card_number_detected:
+    if understanding.confidence < threshold:
+        reasons.append(f"rule confidence {understanding.confidence:.2f} below {threshold:.2f}")
+    if understanding.invalid:
+        reasons.append("invalid values: " + ", ".join(sorted({v.field for v in understanding.invalid})))
+    if s.message.card_number_detected or understanding.reading.card_number_detected:
         reasons.append("card number sent by email")
     return reasons
 
@@ -201,7 +201,7 @@ def why_not_automatic(s: Situation) -> list[str]:
 def ask_to_check(s: Situation) -> Plan:
     """Only invalid values came: nothing to apply or approve; the reply asks the sender to check them.
     When it cannot go, a support ticket instead."""
-    reason = why_not_reply(s.config, s.u)
+    reason = why_not_reply(s.config, s.understanding)
     note = "only invalid values, and the sender could not be asked to check them: "
     if reason:
         return support(s, note + f"no reply: {reason}")
@@ -221,7 +221,7 @@ def support(s: Situation, note: str, staged: Staged | None = None) -> Plan:
     if staged is not None and staged.extra:
         details["understood_but_not_applied"] = staged.extra
     customer = s.customer
-    if customer is not None and s.u.intent == Intent.CARD_CHANGE:
+    if customer is not None and s.understanding.intent == Intent.CARD_CHANGE:
         details["autorenew_services"] = [
             {
                 "id": sv.id,
@@ -233,10 +233,10 @@ def support(s: Situation, note: str, staged: Staged | None = None) -> Plan:
             for sv in customer.services
             if sv.autorenew
         ]
-    summary = f"{s.u.intent} from {sender(s)}" + (f": {note}" if note else "")
+    summary = f"{s.understanding.intent} from {sender(s)}" + (f": {note}" if note else "")
     ticket = NewTicket(
         TicketKind.SUPPORT,
-        s.u.intent,
+        s.understanding.intent,
         summary[:2000],
         details,
         customer.id if customer else None,
@@ -246,7 +246,7 @@ def support(s: Situation, note: str, staged: Staged | None = None) -> Plan:
 
 
 def with_reply(s: Situation, plan: Plan, outcome: ReplyOutcome, staged: Staged | None, order: OrderView | None) -> Plan:
-    reason = why_not_reply(s.config, s.u)
+    reason = why_not_reply(s.config, s.understanding)
     if reason:
         return replace(plan, no_reply=reason)
     return replace(plan, reply=reply_plan(s, outcome, staged, order))
@@ -271,22 +271,22 @@ def reply_plan(
 
 
 def sender(s: Situation) -> str:
-    return s.u.reading.message.from_address or s.message.sender or "unknown sender"
+    return s.understanding.reading.message.from_address or s.message.sender or "unknown sender"
 
 
 def message_details(s: Situation) -> dict[str, Any]:
     """What staff see of the message on its ticket."""
-    u = s.u
+    understanding = s.understanding
     return {
         "message_id": s.message.message_id,
         "sender": sender(s),
-        "subject": u.reading.message.subject,
+        "subject": understanding.reading.message.subject,
         "match": s.match.details(),
-        "rule": u.rule,
-        "confidence": u.confidence,
-        "fields": {k: list(v) if isinstance(v, list | tuple) else v for k, v in u.fields.items()},
-        "invalid": [{"field": v.field, "value": v.value, "reason": v.reason} for v in u.invalid],
-        "card_number_detected": s.message.card_number_detected or u.reading.card_number_detected,
+        "rule": understanding.rule,
+        "confidence": understanding.confidence,
+        "fields": {k: list(v) if isinstance(v, list | tuple) else v for k, v in understanding.fields.items()},
+        "invalid": [{"field": v.field, "value": v.value, "reason": v.reason} for v in understanding.invalid],
+        "card_number_detected": s.message.card_number_detected or understanding.reading.card_number_detected,
     }
 
 
@@ -303,7 +303,7 @@ def addresses_on_file(customer: CustomerView | None, changed: Mapping[str, Any] 
 
 
 def stage(s: Situation) -> Staged:
-    """The change ``s.u`` asks of the matched customer's data."""
+    """The change ``s.understanding`` asks of the matched customer's data."""
     builders = {
         Intent.PA_BILLING_DETAILS: _pa_details,
         Intent.RENEWAL_REQUEST: _renewal,
@@ -314,9 +314,9 @@ def stage(s: Situation) -> Staged:
         Intent.CANCELLATION: _cancellation,
         Intent.UPGRADE_REQUEST: _upgrade,
     }
-    builder = builders.get(Intent(s.u.intent)) if s.u.intent in set(Intent) else None
+    builder = builders.get(Intent(s.understanding.intent)) if s.understanding.intent in set(Intent) else None
     if builder is None:
-        return Staged(None, note=f"{s.u.intent} changes nothing by itself")
+        return Staged(None, note=f"{s.understanding.intent} changes nothing by itself")
     return builder(s)
 
 
@@ -342,7 +342,7 @@ def _pa_details(s: Situation) -> Staged:
     values: dict[str, str] = {}
     doubts: list[str] = []
     for name, column in PA_FIELD_COLUMNS.items():
-        found = s.u.fields.get(name)
+        found = s.understanding.fields.get(name)
         items = list(found) if isinstance(found, list | tuple) else ([found] if found else [])
         if len(items) == 1:
             values[column] = str(items[0])
@@ -359,14 +359,14 @@ def _pa_details(s: Situation) -> Staged:
 
 def _payment_notice(s: Situation) -> Staged:
     order, doubts, note = target_order(s)
-    reference = s.u.fields.get("payment_reference")
+    reference = s.understanding.fields.get("payment_reference")
     if note:
         return Staged(None, note=note)
     return Staged({"order_id": order.id if order else None, "payment_reference": reference}, tuple(doubts), order)
 
 
 def _billing_update(s: Situation) -> Staged:
-    values = {name: str(s.u.fields[name]) for name in BILLING_FIELDS if s.u.fields.get(name)}
+    values = {name: str(s.understanding.fields[name]) for name in BILLING_FIELDS if s.understanding.fields.get(name)}
     if not values:
         return Staged(None, note="no valid billing data in the message")
     return Staged({"set": values})
@@ -384,7 +384,7 @@ def named_services(s: Situation) -> list[ServiceView]:
     order = s.snapshot.order
     if order is not None and order.customer_id == customer.id:
         return [sv for sv in (s.snapshot.service(i) for i in order.service_ids) if sv is not None]
-    username = str(s.u.fields.get("username") or "").strip().lower()
+    username = str(s.understanding.fields.get("username") or "").strip().lower()
     if username:
         return [sv for sv in customer.services if sv.username.lower() == username]
     return []
@@ -413,7 +413,7 @@ def _services_change(services: Sequence[ServiceView], doubts: Sequence[str], wha
 def _autorenew(s: Situation) -> Staged:
     customer = s.customer
     assert customer is not None
-    if s.u.intent == Intent.AUTORENEW_ON:
+    if s.understanding.intent == Intent.AUTORENEW_ON:
         candidates = [
             sv
             for sv in customer.services
@@ -443,7 +443,7 @@ def _upgrade(s: Situation) -> Staged:
     customer = s.customer
     assert customer is not None
     services = named_services(s) or [sv for sv in customer.services if sv.status == ServiceStatus.ACTIVE]
-    change = {"service_ids": [sv.id for sv in services], "request": s.u.reading.new_text[:2000]}
+    change = {"service_ids": [sv.id for sv in services], "request": s.understanding.reading.new_text[:2000]}
     return Staged(change, ("an upgrade is priced and set up by a person",), services=tuple(services))
 
 
@@ -462,7 +462,7 @@ def _renewal(s: Situation) -> Staged:
     busy = [o for o in s.snapshot.open_orders if set(o.service_ids) & ids]
     if busy:
         doubts.append(f"order {busy[0].number} already awaits payment for these services")
-    asked = int(s.u.fields.get("years") or 1)
+    asked = int(s.understanding.fields.get("years") or 1)
     method = renewal_method(customer, services, asked)
     limit = min(sv.product.years_allowed for sv in services)
     if method == PaymentMethod.BANK_TRANSFER:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import Message
 from typing import Any
@@ -96,7 +96,7 @@ def process_inbound(app: App, inbound_id: int, now: datetime, rules: RuleSet) ->
     Raises only when the database cannot even record the outcome (OperationalError)."""
     try:
         with transaction(app.sessions) as session:
-            outcomes = _process_rows(session, app, [inbound_id], now, rules)
+            outcomes = _process_rows(session, app, now, rules, _Batch((inbound_id,)))
     except (TransientError, OperationalError) as exc:
         return _retry_later(app, inbound_id, exc, now)
     except Exception as exc:
@@ -134,7 +134,8 @@ def process_many(
         return []
     try:
         with transaction(app.sessions) as session:
-            outcomes = _process_rows(session, app, inbound_ids, now, rules, should_stop, parsed or {}, readings or {})
+            batch = _Batch(tuple(inbound_ids), should_stop, parsed or {}, readings or {})
+            outcomes = _process_rows(session, app, now, rules, batch)
     except Exception as exc:
         log.warning(
             "inbound: a batch of %d failed as a whole (%s: %s), one message at a time instead",
@@ -160,21 +161,22 @@ class _Ready:
     keys: MatchKeys
 
 
-def _process_rows(
-    session: Session,
-    app: App,
-    inbound_ids: Sequence[int],
-    now: datetime,
-    rules: RuleSet,
-    should_stop: Callable[[], bool] = lambda: False,
-    parsed: Mapping[int, tuple[bytes, Message]] | None = None,
-    readings: Mapping[int, Reading] | None = None,
-) -> list[Outcome]:
+@dataclass(frozen=True)
+class _Batch:
+    """The stored messages to process together, and what the intake already did with them."""
+
+    ids: tuple[int, ...]
+    should_stop: Callable[[], bool] = lambda: False
+    parsed: Mapping[int, tuple[bytes, Message]] = field(default_factory=dict)
+    readings: Mapping[int, Reading] = field(default_factory=dict)
+
+
+def _process_rows(session: Session, app: App, now: datetime, rules: RuleSet, batch: _Batch) -> list[Outcome]:
     """Read every message (a failure quarantines that one, or counts an attempt), match them all with a
     few queries, load what deciding reads (``load``), decide each (``decide``, pure) and hand the plan
     to the writer; the writer writes what is left at the end (``write``). A change that matching reads
     (a customer's PEC) has the rest of the batch matched again."""
-    parsed, readings = parsed or {}, readings or {}
+    inbound_ids, parsed, readings = batch.ids, batch.parsed, batch.readings
     locked = session.scalars(
         select(InboundMessage)
         .where(InboundMessage.id.in_(set(inbound_ids)))
@@ -186,7 +188,7 @@ def _process_rows(
     outcomes: list[Outcome | None] = []
     ready: list[_Ready] = []
     for inbound_id in inbound_ids:
-        if should_stop():
+        if batch.should_stop():
             break
         inbound = rows.get(inbound_id)
         if inbound is None:  # nothing to keep: the id named no message
@@ -247,16 +249,9 @@ def _decide(
 
 def _write(writer: Writer, item: _Ready, u: Understanding, match: Match, plan: Plan) -> Done:
     row = item.row
-    source = Source(row.id, row.message_id, row.sender, row.received_at)
-    return writer.apply(
-        source,
-        u,
-        plan,
-        customer_id=match.customer_id,
-        card_number_stored=bool(row.card_number_detected),
-        row=understanding_columns(row, u, match, writer.now),
-        attachments=u.reading.message.attachments,
-    )
+    source = Source(row.id, row.message_id, row.sender, row.received_at, bool(row.card_number_detected))
+    columns = understanding_columns(row, u, match, writer.now)
+    return writer.apply(source, u, plan, customer_id=match.customer_id, row=columns)
 
 
 def _log_outcome(row: InboundMessage, done: Done, match: Match) -> None:

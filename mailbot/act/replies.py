@@ -11,15 +11,17 @@ customer's message and mark it ``Auto-Submitted: auto-replied``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailbot.config import LANGUAGES, Config
-from mailbot.db.models import Customer
 from mailbot.outbound.context import CompanyInfo, CustomerInfo
 from mailbot.text import header_text, is_header_safe, visible
 from mailbot.understand.addresses import is_own_address, own_addresses
 from mailbot.understand.mime import ParsedMessage
 from mailbot.understand.reading import Understanding
+
+if TYPE_CHECKING:
+    from mailbot.db.models import Customer
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|r|aw|sv|rif|fwd?|i|inoltro)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _WORD = re.compile(r"[a-zà-ù']+", re.IGNORECASE)

@@ -82,21 +82,14 @@ def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: 
     notices = tuple(
         dict.fromkeys([*addresses_on_file(snapshot.customer), *addresses_on_file(snapshot.customer, changed)])
     )
-    done = _confirm(session, app, writer, ticket, order, now, notices, loader)
+    done = _confirm(session, writer, ticket, order, notices)
     writer.finish()
-    _audit(session, ticket, actor, "ticket.approved", now, {"applied": summary, "confirmation": done}, ref)
+    _audit(session, ticket, actor, "ticket.approved", now, {"applied": summary, "confirmation": done})
     return ticket
 
 
 def _confirm(
-    session: Session,
-    app: App,
-    writer: Writer,
-    ticket: Ticket,
-    order: Order | None,
-    now: datetime,
-    notices: Sequence[str],
-    loader: Loader,
+    session: Session, writer: Writer, ticket: Ticket, order: Order | None, notices: Sequence[str]
 ) -> list[str]:
     """The reply telling the person who wrote that staff approved their request and it is done (the
     reply of the intent with the outcome "applied", threaded under their message, once per ticket), and
@@ -118,6 +111,7 @@ def _confirm(
         review_reasons=(),
         trace=(),
     )
+    app, now, loader = writer.app, writer.now, writer.loader
     reply = Reply(
         config=app.config,
         understanding=u,
@@ -138,7 +132,7 @@ def reject_ticket(session: Session, ticket_id: int, actor: str, reason: str, now
     ticket = _open(session, ticket_id, "rejected")
     _resolve(ticket, TicketStatus.REJECTED, actor, reason, now)
     _settle_message(session, ticket, now)
-    _audit(session, ticket, actor, "ticket.rejected", now, {"reason": reason}, _message_ref(session, ticket))
+    _audit(session, ticket, actor, "ticket.rejected", now, {"reason": reason})
     return ticket
 
 
@@ -146,7 +140,7 @@ def close_ticket(session: Session, ticket_id: int, actor: str, now: datetime, no
     ticket = _open(session, ticket_id, "closed")
     _resolve(ticket, TicketStatus.CLOSED, actor, note or "closed", now)
     _settle_message(session, ticket, now)
-    _audit(session, ticket, actor, "ticket.closed", now, {"note": note}, _message_ref(session, ticket))
+    _audit(session, ticket, actor, "ticket.closed", now, {"note": note})
     return ticket
 
 
@@ -165,7 +159,6 @@ def assign_ticket(session: Session, ticket_id: int, assignee: str, actor: str, n
         "ticket.assigned",
         now,
         {"assignee": ticket.assignee, "before": before},
-        _message_ref(session, ticket),
     )
     return ticket
 
@@ -202,9 +195,8 @@ def _message_ref(session: Session, ticket: Ticket) -> str | None:
     return inbound.message_id if inbound is not None else None
 
 
-def _audit(
-    session: Session, ticket: Ticket, actor: str, action: str, now: datetime, details: dict[str, Any], ref: str | None
-) -> None:
+def _audit(session: Session, ticket: Ticket, actor: str, action: str, now: datetime, details: dict[str, Any]) -> None:
+    """Audit what staff did with ``ticket``, with its message's reference."""
     audit.record(
         session,
         actor=actor,
@@ -213,6 +205,6 @@ def _audit(
         entity_id=ticket.id,
         now=now,
         details=details,
-        message_ref=ref,
+        message_ref=_message_ref(session, ticket),
     )
     session.flush()

@@ -72,6 +72,7 @@ class Source:
     message_id: str | None
     sender: str | None
     received_at: datetime | None
+    card_number_stored: bool = False  # the row says a card number came (found when it was stored)
 
 
 @dataclass
@@ -145,16 +146,15 @@ class Writer:
         plan: Plan,
         *,
         customer_id: int | None,
-        card_number_stored: bool,
         row: dict[str, Any],
-        attachments: Sequence[Attachment] = (),
     ) -> Done:
-        """Carry out ``plan`` for the message ``source``; ``row``: the columns processing sets on it.
-        The returned ``Done`` is complete once ``finish`` has run."""
+        """Carry out ``plan`` for the message ``source`` (its attachments stored too); ``row``: the
+        columns processing sets on it. The returned ``Done`` is complete once ``finish`` has run."""
+        card_number_stored = source.card_number_stored
         done = Done(plan.status, notes=[])
         pending = _Pending(source, plan, done, row=row)
         self._pending.append(pending)
-        self.attachments(source.inbound_id, attachments)
+        self.attachments(source.inbound_id, understanding.reading.message.attachments)
         ref = source.message_id
         order: Order | None = None
         for effect in plan.bounce:

@@ -34,8 +34,8 @@ from mailbot.outbound.outbox import Claim, NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import authenticated, make_config
-from tests.factories import make_customer, make_product, make_service
+from tests.support.config import authenticated, make_config
+from tests.support.factories import make_customer, make_product, make_service
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 CORPUS = Path(__file__).parent / "corpus"

@@ -15,7 +15,7 @@ from mailbot.db.engine import transaction
 from mailbot.db.held import held
 from mailbot.db.models import AuditEvent, Ticket
 from mailbot.domain import TicketKind
-from tests.factories import make_customer
+from tests.support.factories import make_customer
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from mailbot.domain import InboundStatus, OutboundStatus
 from mailbot.outbound.refusals import is_bad_address_status
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules
-from tests.factories import make_customer
+from tests.support.factories import make_customer
 from tests.test_actions import deliver, outbound_to
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -17,7 +17,7 @@ from mailbot.domain import PaymentMethod
 from mailbot.intake.store import store_raw
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules
-from tests.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_service
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 RAW = (Path(__file__).parent / "corpus" / "card_change_with_card_number_it.eml").read_bytes()

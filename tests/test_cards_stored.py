@@ -37,8 +37,8 @@ from mailbot.db.models import Base, InboundMessage
 from mailbot.intake.store import store_raw
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import make_config
-from tests.factories import make_customer
+from tests.support.config import make_config
+from tests.support.factories import make_customer
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 SENDER = "mario.rossi@example.it"

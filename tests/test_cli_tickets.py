@@ -17,7 +17,7 @@ from mailbot.domain import PaymentMethod, TicketStatus
 from mailbot.orders import create_order
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import load_rules
-from tests.factories import make_service
+from tests.support.factories import make_service
 from tests.test_actions import PA_BODY, _autorenew_customer, deliver, eml, pa_order
 
 Cli = Callable[..., tuple[int, str, str]]

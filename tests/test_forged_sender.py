@@ -27,8 +27,8 @@ from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import AUTHSERV_ID, make_config
-from tests.factories import make_customer, make_service
+from tests.support.config import AUTHSERV_ID, make_config
+from tests.support.factories import make_customer, make_service
 from tests.test_actions import deliver, eml
 from tests.test_authentication import dkim_key, resolver, signed
 

@@ -24,8 +24,8 @@ from mailbot.intake.maildir import message_files, poll_maildir
 from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import make_config
-from tests.hostile import NORMAL, hostile_messages
+from tests.support.config import make_config
+from tests.support.hostile import NORMAL, hostile_messages
 from tests.test_maildir import NOW, deliver
 
 HOSTILE = hostile_messages()

@@ -27,7 +27,7 @@ from mailbot.intake.imap.plan import mailbox_key
 from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 pytestmark = pytest.mark.skipif(
     dovecot_binary() is None, reason="dovecot is not installed (Debian: apt-get install dovecot-imapd)"

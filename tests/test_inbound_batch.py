@@ -32,8 +32,8 @@ from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 from mailbot.understand import reading as understand
 from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import make_config
-from tests.factories import make_customer, make_service
+from tests.support.config import make_config
+from tests.support.factories import make_customer, make_service
 from tests.test_actions import eml, outbound_to
 from tests.test_imap import FOLDERS, assert_each_in_its_folder, make_app, rows
 

@@ -16,7 +16,7 @@ from mailbot.domain import CustomerKind, PaymentMethod
 from mailbot.orders import create_order
 from mailbot.understand.authentication import NOT_CHECKED, SenderAuth
 from mailbot.understand.mime import normalize_message_id, parse_message
-from tests.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_service
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 

@@ -22,7 +22,7 @@ from mailbot.orders import add_years, cancel_order, create_order, mark_paid, nex
 from mailbot.outbound.order_mail import payment_context
 from mailbot.outbound.payments import run_payment_sweep
 from mailbot.outbound.render import Renderer
-from tests.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_service
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 VAT = Decimal("22")

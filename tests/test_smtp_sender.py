@@ -26,7 +26,7 @@ from mailbot.outbound.senders import (
     make_sender,
 )
 from mailbot.outbound.smtp_sink import start_sink
-from tests.smtp_server import client_tls_context, server_tls_context, sink_handler
+from tests.support.smtp import client_tls_context, server_tls_context, sink_handler
 from tests.test_compose import MAIL, NOW, make_row
 
 pytestmark = pytest.mark.integration

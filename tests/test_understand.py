@@ -21,7 +21,7 @@ from mailbot.understand.reading import (
     with_rule_checks,
 )
 from mailbot.understand.rules import CUSTOMER_KINDS, RuleSet, load_rules
-from tests.tnef_bytes import build_tnef, outlook, winmail_part
+from tests.support.tnef import build_tnef, outlook, winmail_part
 
 OWN = frozenset({"rinnovi@example.it"})
 

@@ -18,7 +18,7 @@ from mailbot.outbound.refusals import is_bad_address_status
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules
 from tests.support.factories import make_customer
-from tests.test_actions import deliver, outbound_to
+from tests.support.inbound import deliver, outbound_to
 
 CORPUS = Path(__file__).parent / "corpus"
 OURS = "old.customer@client.example.org"

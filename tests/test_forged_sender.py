@@ -29,7 +29,7 @@ from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules
 from tests.support.config import AUTHSERV_ID, make_config
 from tests.support.factories import make_customer, make_service
-from tests.test_actions import deliver, eml
+from tests.support.inbound import deliver, eml
 from tests.test_authentication import dkim_key, resolver, signed
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

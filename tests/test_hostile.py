@@ -26,7 +26,7 @@ from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_d
 from mailbot.understand.rules import RuleSet, load_rules
 from tests.support.config import make_config
 from tests.support.hostile import NORMAL, hostile_messages
-from tests.test_maildir import NOW, deliver
+from tests.support.maildir import NOW, deliver
 
 HOSTILE = hostile_messages()
 SETTLED = {InboundStatus.PROCESSED, InboundStatus.REVIEW, InboundStatus.QUARANTINED}

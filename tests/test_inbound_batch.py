@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ from mailbot.understand import reading as understand
 from mailbot.understand.rules import RuleSet, load_rules
 from tests.support.config import make_config
 from tests.support.factories import make_customer, make_service
-from tests.test_actions import eml, outbound_to
+from tests.support.inbound import eml, outbound_to, process_seeing_sql
 from tests.test_imap import FOLDERS, assert_each_in_its_folder, make_app, rows
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -374,22 +374,6 @@ def test_a_batch_loads_the_services_and_orders_of_the_customers_it_changes_at_on
     assert intents == ["autorenew_off"] * 3 and len(outcomes) == 3
     from_service = [q for q, _ in statements if q.startswith("SELECT") and " FROM service" in q]
     assert len(from_service) == 1, from_service  # the batch's one selectin load
-
-
-def process_seeing_sql(app: App, ids: list[int], rules: RuleSet) -> tuple[list[Outcome], list[tuple[str, bool]]]:
-    """``process_many`` of ``ids``, and the SQL it sent: each statement (whitespace collapsed) and
-    whether it went as an executemany."""
-    statements: list[tuple[str, bool]] = []
-
-    def seen(_conn: object, _cursor: object, sql: str, _params: object, _context: object, many: bool) -> None:
-        statements.append((" ".join(sql.split()), many))
-
-    event.listen(app.engine, "before_cursor_execute", seen)
-    try:
-        outcomes = process_many(app, ids, NOW, rules)
-    finally:
-        event.remove(app.engine, "before_cursor_execute", seen)
-    return outcomes, statements
 
 
 def _open_order_queries(app: App, stored: list[int], rules: RuleSet) -> tuple[list[Outcome], list[str]]:

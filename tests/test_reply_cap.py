@@ -32,7 +32,7 @@ from mailbot.outbound.render import RenderedEmail
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules
 from tests.support.config import make_config
-from tests.test_actions import eml
+from tests.support.inbound import eml
 
 NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
 CAP = 3

@@ -1,5 +1,7 @@
 """Shared fixtures: a fresh database per test (SQLite, or PostgreSQL when
-``MAILBOT_TEST_DATABASE_URL`` is set), a config pointing at a temporary folder, and the app."""
+``MAILBOT_TEST_DATABASE_URL`` is set), a config pointing at a temporary folder, the app, the shipped
+rules, a real SMTP sink and a real Dovecot. Test modules never import this file: plain helpers are in
+``tests/support/``."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -19,7 +22,11 @@ from mailbot.config import Config
 from mailbot.db.engine import make_engine, normalise_url
 from mailbot.db.models import Base
 from mailbot.outbound.smtp_sink import start_sink
+from mailbot.paths import rules_dir
+from mailbot.testing.dovecot import DovecotServer
+from mailbot.understand.rules import RuleSet, load_rules
 from tests.support.config import make_config
+from tests.support.imap import Running, start_server
 
 PG_URL = os.environ.get("MAILBOT_TEST_DATABASE_URL", "")
 
@@ -122,3 +129,33 @@ def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         capture_output=True,
     )
     return cert, key
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    """The shipped rules."""
+    return load_rules(rules_dir())
+
+
+# A real Dovecot (tests using it are marked ``imap_only``) ------------------------------------------
+
+
+@pytest.fixture
+def server() -> Iterator[DovecotServer]:
+    srv = start_server()
+    yield srv
+    srv.remove()
+
+
+@pytest.fixture
+def running() -> Iterator[Callable[..., Running]]:
+    """Starts listeners in their own threads, as ``running(app, rules, **kw)``; stopped after the test."""
+    started: list[Running] = []
+
+    def start(app: App, rules: RuleSet, **kw: Any) -> Running:
+        started.append(Running(app, rules, **kw))
+        return started[-1]
+
+    yield start
+    for r in started:
+        r.stop()

@@ -31,8 +31,7 @@ from mailbot.orders import create_order
 from mailbot.outbound.compose import build_message
 from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.outbound.outbox import Claim
-from mailbot.paths import rules_dir
-from mailbot.understand.rules import RuleSet, load_rules
+from mailbot.understand.rules import RuleSet
 from tests.support.config import make_config
 from tests.support.factories import make_customer, make_product, make_service
 from tests.support.inbound import (
@@ -50,11 +49,6 @@ from tests.support.inbound import (
 )
 
 CORPUS = Path(__file__).parent / "corpus"
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 def replies(session: Session) -> list[OutboundMessage]:

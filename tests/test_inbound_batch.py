@@ -4,7 +4,6 @@ answers of ``store_raw`` and ``process_inbound`` one at a time, and one bad mess
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,24 +27,18 @@ from mailbot.intake.prepare import Prepared
 from mailbot.intake.store import StoreResult, store_many, store_raw
 from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.outbound.outbox import Claim
-from mailbot.paths import rules_dir
-from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
+from mailbot.testing.dovecot import DovecotServer
 from mailbot.understand import reading as understand
-from mailbot.understand.rules import RuleSet, load_rules
+from mailbot.understand.rules import RuleSet
 from tests.support.config import make_config
 from tests.support.factories import make_customer, make_service
-from tests.support.inbound import eml, outbound_to, process_seeing_sql
-from tests.test_imap import FOLDERS, assert_each_in_its_folder, make_app, rows
+from tests.support.imap import FOLDERS, assert_each_in_its_folder, imap_only, make_app
+from tests.support.inbound import eml, outbound_to, process_seeing_sql, rows
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 CORPUS = Path(__file__).parent / "corpus"
 REPLIES = OutboundMessage.__table__.select().where(OutboundMessage.template.in_(REPLY_TEMPLATES)).subquery()
 NAMES = ("renewal_it_cp1252", "auto_reply_it", "list_traffic", "cancellation_it", "trap_forwarded_attachment_cig")
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 def variant(name: str, tag: str, extra: bytes = b"") -> bytes:
@@ -566,18 +559,6 @@ def test_a_missing_id_in_a_batch_is_answered_as_process_inbound_does(app: App, r
 
 
 # the IMAP listener's batches -------------------------------------------------------------------
-
-
-imap_only = pytest.mark.skipif(
-    dovecot_binary() is None, reason="dovecot is not installed (apt-get install dovecot-imapd)"
-)
-
-
-@pytest.fixture
-def server() -> Iterator[DovecotServer]:
-    srv = DovecotServer(make_server_dir()).start()
-    yield srv
-    srv.remove()
 
 
 @imap_only

@@ -16,18 +16,12 @@ from mailbot.cli import main
 from mailbot.db.models import Ticket
 from mailbot.domain import InboundStatus
 from mailbot.intake.maildir import message_files, poll_maildir, target_path
-from mailbot.paths import rules_dir
-from mailbot.understand.rules import RuleSet, load_rules
+from mailbot.understand.rules import RuleSet
 from tests.support.inbound import rows
 from tests.support.maildir import NOW, deliver
 
 CORPUS = Path(__file__).parent / "corpus"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 FOLDER_OF = {

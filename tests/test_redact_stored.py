@@ -17,7 +17,7 @@ from mailbot.db.models import AuditEvent, InboundAttachment, InboundMessage, Out
 from mailbot.domain import TicketKind
 from mailbot.intake.redact_stored import redact_maildir, redact_stored
 from tests.support.maildir import NOW
-from tests.test_cards_stored import holding
+from tests.support.stored import holding
 
 CARD = "4111111111111111"
 WRITTEN = "4111.1111.1111.1111"  # a way an earlier version did not read as a card number

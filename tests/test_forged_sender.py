@@ -33,7 +33,7 @@ from tests.support.inbound import deliver, eml
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 VICTIM, VICTIM_PEC, ATTACKER = "anna@client.example.org", "anna@pec.example.org", "mallory@evil.example.net"
-DOMAIN = "client.example.org"  # the tests' receiving server is AUTHSERV_ID (tests/conftest.py)
+DOMAIN = "client.example.org"  # the tests' receiving server is AUTHSERV_ID (tests/support/config.py)
 ASKS = {
     "autorenew_off": "Buongiorno, vorrei disattivare il rinnovo automatico del servizio. Grazie",
     "cancellation": "Buongiorno, vi chiedo di non rinnovare il servizio: disdetta. Grazie",

@@ -1,4 +1,4 @@
-"""read_winmail on TNEF streams built by hand (tests/tnef_bytes.py): what is decoded, what is refused."""
+"""read_winmail on TNEF streams built by hand (tests/support/tnef.py): what is decoded, what is refused."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from mailbot.act import pipeline
-from mailbot.act.pipeline import Outcome, process_inbound
+from mailbot.act.pipeline import process_inbound
 from mailbot.act.tickets import TicketError, approve_ticket, close_ticket
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
@@ -26,53 +26,29 @@ from mailbot.domain import (
     TicketKind,
     TicketStatus,
 )
-from mailbot.intake.store import load_raw, store_raw
+from mailbot.intake.store import load_raw
 from mailbot.orders import create_order
 from mailbot.outbound.compose import build_message
 from mailbot.outbound.context import REPLY_TEMPLATES
-from mailbot.outbound.outbox import Claim, NewMessage, enqueue
-from mailbot.outbound.render import RenderedEmail
-from mailbot.paths import rules_dir
-from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import authenticated, make_config
-from tests.factories import make_customer, make_product, make_service
+from mailbot.outbound.outbox import Claim
+from mailbot.understand.rules import RuleSet
+from tests.support.config import make_config
+from tests.support.factories import make_customer, make_product, make_service
+from tests.support.inbound import (
+    BAD_CIG,
+    NOW,
+    OFFICE,
+    PA_BODY,
+    PA_EMAIL,
+    VALID_CIG,
+    autorenew_customer,
+    deliver,
+    eml,
+    outbound_to,
+    pa_order,
+)
 
-NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 CORPUS = Path(__file__).parent / "corpus"
-PA_EMAIL = "ragioneria@comune.esempio.it"
-VALID_CIG, BAD_CIG, OFFICE = "Z213346E34", "Z213346E35", "UFXK9T"
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
-
-
-def eml(
-    body: str,
-    *,
-    sender: str,
-    to: str = "rinnovi@example.it",
-    subject: str = "Re: Il Suo ordine",
-    mid: str = "m1@client.example.org",
-    in_reply_to: str | None = None,
-    extra: str = "",
-    auth: bool = True,
-) -> bytes:
-    """A message as our receiving server hands it on: with ``auth``, its DMARC check of the From passed."""
-    thread = f"In-Reply-To: {in_reply_to}\nReferences: {in_reply_to}\n" if in_reply_to else ""
-    stamp = authenticated(sender) if auth else ""
-    return (
-        f"{stamp}From: Mittente <{sender}>\nTo: {to}\nSubject: {subject}\nDate: Sat, 21 Nov 2026 09:00:00 +0100\n"
-        f"Message-ID: <{mid}>\n{thread}{extra}MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
-        f"Content-Transfer-Encoding: 8bit\n\n{body}"
-    ).encode()
-
-
-def deliver(app: App, raw: bytes, rules: RuleSet, now: datetime = NOW) -> Outcome:
-    with transaction(app.sessions) as session:
-        stored = store_raw(session, raw, source="pipe", now=now, config=app.config)
-    return process_inbound(app, stored.inbound_id, now, rules)
 
 
 def replies(session: Session) -> list[OutboundMessage]:
@@ -82,51 +58,6 @@ def replies(session: Session) -> list[OutboundMessage]:
 
 def tickets(session: Session) -> list[Ticket]:
     return list(session.scalars(select(Ticket).order_by(Ticket.id)))
-
-
-def outbound_to(app: App, customer_id: int, address: str, claims: tuple[Claim, ...] = (), key: str = "k1") -> Any:
-    """An email we sent (as a reminder would be): its reply token and Message-ID."""
-    with transaction(app.sessions) as session:
-        message = NewMessage(
-            key, "expiry_reminder", "it", address, RenderedEmail("s", "t", "<p>h</p>"), customer_id=customer_id
-        )
-        row = enqueue(session, message, mail=app.config.mail, now=NOW, claims=claims)
-        assert row is not None
-        row.status = OutboundStatus.SENT
-        return row.reply_token, row.message_id, row.id
-
-
-def pa_order(app: App) -> tuple[int, str, str]:
-    """A public administration with an order awaiting payment: (order id, reply token, Message-ID) of
-    the payment instructions it answers."""
-    with transaction(app.sessions) as session:
-        customer = make_customer(
-            session,
-            kind=CustomerKind.PUBLIC_ADMINISTRATION,
-            name="Comune di Esempio",
-            email=PA_EMAIL,
-            split_payment=True,
-        )
-        service = make_service(session, customer, username="comune.esempio")
-        order = create_order(
-            session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=customer,
-            services=[service],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            now=NOW,
-        )
-        row = session.scalars(select(OutboundMessage).where(OutboundMessage.order_id == order.id)).one()
-        assert row.template == "payment_instructions"
-        return order.id, row.reply_token, row.message_id
-
-
-PA_BODY = (
-    f"Buongiorno,\nCIG: {VALID_CIG}\nCodice univoco ufficio: {OFFICE}\nNome utente: comune.esempio\nCordiali saluti\n"
-)
 
 
 # Public administrations ------------------------------------------------------------------------
@@ -302,18 +233,9 @@ def test_card_change_ticket_reply_and_card_number_redacted(app: App, rules: Rule
             assert "4111 1111 1111 1111" not in text and "4111111111111111" not in text
 
 
-def _autorenew_customer(app: App) -> tuple[int, int]:
-    with transaction(app.sessions) as session:
-        customer = make_customer(session, email="anna@example.org")
-        service = make_service(
-            session, customer, autorenew=True, payment_method=PaymentMethod.CARD, expires_on=date(2027, 3, 31)
-        )
-        return customer.id, service.id
-
-
 @pytest.mark.parametrize("verified", [True, False])
 def test_autorenew_off_applied_only_for_a_verified_sender(app: App, rules: RuleSet, verified: bool) -> None:
-    customer_id, service_id = _autorenew_customer(app)
+    customer_id, service_id = autorenew_customer(app)
     token, _, _ = outbound_to(app, customer_id, "anna@example.org")
     to = f"rinnovi+{token}@example.it" if verified else "rinnovi@example.it"
     body = "Buongiorno, vorrei disattivare il rinnovo automatico. Grazie"
@@ -365,7 +287,7 @@ def test_payment_notice_flags_the_order(app: App, rules: RuleSet) -> None:
 
 
 def test_unmatched_sender_changes_nothing(app: App, rules: RuleSet) -> None:
-    _, service_id = _autorenew_customer(app)
+    _, service_id = autorenew_customer(app)
     body = "Buongiorno, vorrei disattivare il rinnovo automatico. Grazie"
     outcome = deliver(app, eml(body, sender="stranger@else.example.org"), rules)
     assert outcome.status == InboundStatus.REVIEW

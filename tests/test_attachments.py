@@ -16,7 +16,7 @@ from mailbot.db.models import InboundAttachment
 from mailbot.intake.store import store_many, store_raw
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import load_rules
-from tests.test_inbound_batch import process_seeing_sql
+from tests.support.inbound import process_seeing_sql
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

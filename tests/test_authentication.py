@@ -4,17 +4,14 @@ and dkimpy's own check with a key of the test's own and a resolver stub (no netw
 from __future__ import annotations
 
 import base64
-import functools
 
-import dkim
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mailbot.act.sender_auth import DNS_TIMEOUT, DnsFunc, authenticate_sender, verify_dkim
+from mailbot.act.sender_auth import authenticate_sender, verify_dkim
 from mailbot.config import InboundConfig
 from mailbot.understand.authentication import SenderAuth, from_domain, is_aligned, read_authentication
 from mailbot.understand.mime import parse_message
+from tests.support.dkim import MESSAGE, dkim_key, resolver, signed
 
 OURS = "mx.example.it"
 FROM = ["Anna <anna@client.example.org>"]
@@ -131,44 +128,10 @@ def test_alignment(signer: str, domain: str, aligned: bool) -> None:
 
 # DKIM checked here with dkimpy ------------------------------------------------------------------
 
-MESSAGE = (
-    b"From: Anna <anna@client.example.org>\r\nTo: rinnovi+abcdefgh23@example.it\r\nSubject: Re: Promemoria\r\n"
-    b"Date: Sat, 21 Nov 2026 09:00:00 +0100\r\nMessage-ID: <k1@client.example.org>\r\n\r\n"
-    b"Vorrei disattivare il rinnovo automatico.\r\n"
-)
-
-
-@functools.cache
-def dkim_key() -> tuple[bytes, bytes]:
-    """A 2048-bit RSA key of the test's own: (private key PEM, DNS TXT record of its public key)."""
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    )
-    public = private.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return pem, b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
-
 
 @pytest.fixture
 def key() -> tuple[bytes, bytes]:
     return dkim_key()
-
-
-def signed(pem: bytes, domain: bytes = b"client.example.org", message: bytes = MESSAGE, **kw: object) -> bytes:
-    return dkim.sign(message, b"sel", domain, pem, include_headers=[b"from", b"to", b"subject", b"date"], **kw)  # type: ignore[no-any-return]
-
-
-def resolver(records: dict[bytes, bytes], asked: list[bytes]) -> DnsFunc:
-    """dkimpy's ``dnsfunc``: the TXT record of a name from ``records`` (b"" when none), noting each name."""
-
-    def txt(name: bytes, timeout: int = 5) -> bytes:
-        assert timeout == DNS_TIMEOUT
-        asked.append(name)
-        return records.get(name, b"")
-
-    return txt
 
 
 def test_a_valid_aligned_signature_authenticates(key: tuple[bytes, bytes]) -> None:

@@ -15,19 +15,13 @@ from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Customer, InboundMessage, OutboundMessage
 from mailbot.domain import InboundStatus, OutboundStatus
 from mailbot.outbound.refusals import is_bad_address_status
-from mailbot.paths import rules_dir
-from mailbot.understand.rules import RuleSet, load_rules
-from tests.factories import make_customer
-from tests.test_actions import deliver, outbound_to
+from mailbot.understand.rules import RuleSet
+from tests.support.factories import make_customer
+from tests.support.inbound import deliver, outbound_to
 
 CORPUS = Path(__file__).parent / "corpus"
 OURS = "old.customer@client.example.org"
 OUR_ID = "<rem-2024-0002@example.it>"
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 def _sent_to_customer(app: App) -> tuple[int, int]:

@@ -15,19 +15,13 @@ from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, OutboundMessage
 from mailbot.domain import PaymentMethod
 from mailbot.intake.store import store_raw
-from mailbot.paths import rules_dir
-from mailbot.understand.rules import RuleSet, load_rules
-from tests.factories import make_customer, make_service
+from mailbot.understand.rules import RuleSet
+from tests.support.factories import make_customer, make_service
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 RAW = (Path(__file__).parent / "corpus" / "card_change_with_card_number_it.eml").read_bytes()
 REMOVED = "lo abbiamo cancellato"
 SEEN = "conteneva il numero di una carta"
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 def _customer(app: App) -> None:

@@ -14,7 +14,7 @@ from mailbot.understand.cards.find import find_card_numbers, redact_html, redact
 from mailbot.understand.htmltext import html_to_text
 from mailbot.understand.mime import parse_message
 from mailbot.understand.redaction.message import redact_raw_message
-from tests.tnef_bytes import build_tnef, embedded_message, outlook, winmail_part
+from tests.support.tnef import build_tnef, embedded_message, outlook, winmail_part
 
 VISA = "4111 1111 1111 1111"
 MASK = "[CARTA RIMOSSA ****1111]"

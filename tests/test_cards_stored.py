@@ -15,19 +15,16 @@ import email.policy
 import itertools
 import json
 import os
-import unicodedata
 import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, LargeBinary, select
+from sqlalchemy import Engine
 from stdnum import luhn
 
 from mailbot.act.pipeline import process_inbound
@@ -35,14 +32,13 @@ from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import Base, InboundMessage
 from mailbot.intake.store import store_raw
-from mailbot.paths import rules_dir
-from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import make_config
-from tests.factories import make_customer
+from mailbot.understand.rules import RuleSet
+from tests.support.config import make_config
+from tests.support.factories import make_customer
+from tests.support.stored import digits_of, holding, readings_of_raw
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 SENDER = "mario.rossi@example.it"
-IDENTIFIERS = frozenset({"message-id", "in-reply-to", "references"})
 KEPT_TABLES = frozenset({"customer", "product", "service"})
 
 # Card numbers -----------------------------------------------------------------------------------
@@ -264,72 +260,11 @@ def messages(draw: st.DrawFn) -> tuple[str, bytes, str]:
 # The check --------------------------------------------------------------------------------------
 
 
-def digits_of(text: str) -> str:
-    return "".join(str(unicodedata.decimal(c)) for c in unicodedata.normalize("NFKC", text) if c.isdecimal())
-
-
-def readings_of_raw(raw: bytes) -> Iterator[str]:
-    """The raw message as written, and each of its parts as a MIME reader decodes it."""
-    yield raw.decode("latin-1")
-    yield raw.decode("utf-8", "replace")
-    parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    for part in parsed.walk():
-        for name, value in part.items():
-            if not (part is parsed and name.lower() in IDENTIFIERS):
-                yield str(value)
-        yield from (part.preamble or "", part.epilogue or "", str(part.get_filename() or ""))
-        payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes):
-            yield from (payload.decode("utf-8", "replace"), payload.decode("latin-1"))
-        elif isinstance(text := part.get_payload(), str):
-            yield text
-
-
-def stored_readings(engine: Engine) -> Iterator[tuple[str, str]]:
-    """(where, text) for every value of every row of every table."""
-    with engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            for row in conn.execute(select(table)):
-                for column, value in zip(table.columns, row, strict=True):
-                    where = f"{table.name}.{column.name}"
-                    if isinstance(column.type, LargeBinary) and value is not None:
-                        data = zlib.decompress(value) if column.name == "raw_compressed" else bytes(value)
-                        yield from ((where, text) for text in readings_of_raw(data))
-                    else:
-                        yield from ((where, text) for text in _texts(value))
-
-
-def _texts(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict | list):
-        for leaf in _leaves(value):
-            yield str(leaf)
-    elif value is not None:
-        yield str(value)
-
-
-def _leaves(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _leaves(item)
-    else:
-        yield value
-
-
 def forget_messages(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in KEPT_TABLES:
                 conn.execute(table.delete())
-
-
-def holding(engine: Engine, digits: str) -> list[tuple[str, str]]:
-    return [(where, text[:200]) for where, text in stored_readings(engine) if digits in digits_of(text)]
 
 
 # The property -----------------------------------------------------------------------------------
@@ -342,11 +277,6 @@ def card_app(tmp_path: Path, db_url: str, engine: Engine) -> App:
     with transaction(app.sessions) as session:
         make_customer(session, email=SENDER, name="Mario Rossi")
     return app
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 def test_the_check_finds_a_card_kept_in_clear(card_app: App, engine: Engine) -> None:

@@ -21,7 +21,7 @@ from mailbot.db.models import Base, Customer, Order
 from mailbot.domain import OrderStatus, OrderType, PaymentMethod
 from mailbot.outbound.plan import PlannedEmail
 from mailbot.outbound.sweep import plan_reminders
-from tests.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_service
 
 DAY = "2026-12-01"
 

@@ -14,7 +14,7 @@ from mailbot.db.models import AuditEvent, Customer, OutboundMessage
 from mailbot.domain import OutboundStatus
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
-from tests.factories import make_customer
+from tests.support.factories import make_customer
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 

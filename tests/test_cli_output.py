@@ -24,8 +24,8 @@ from mailbot.outbound.render import RenderedEmail
 from mailbot.paths import rules_dir
 from mailbot.text import is_hidden
 from mailbot.understand.rules import load_rules
-from tests.factories import make_customer, make_service
-from tests.test_actions import NOW, deliver, eml
+from tests.support.factories import make_customer, make_service
+from tests.support.inbound import NOW, deliver, eml
 
 # A Subject whose encoded word decodes to a line break and a fake "from:" line, then terminal controls:
 # ESC clearing the screen, an OSC setting the window title, a C1 CSI, a right-to-left override.

@@ -13,7 +13,7 @@ from mailbot.cli import main
 from mailbot.db.models import OutboundMessage, ReminderClaim
 from mailbot.domain import PaymentMethod
 from mailbot.orders import create_order
-from tests.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_service
 
 
 def _count(app: App) -> tuple[int, int]:

@@ -17,8 +17,8 @@ from mailbot.domain import PaymentMethod, TicketStatus
 from mailbot.orders import create_order
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import load_rules
-from tests.factories import make_service
-from tests.test_actions import PA_BODY, _autorenew_customer, deliver, eml, pa_order
+from tests.support.factories import make_service
+from tests.support.inbound import PA_BODY, autorenew_customer, deliver, eml, pa_order
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -139,7 +139,7 @@ def test_approve_names_the_order_when_the_message_did_not(app: App, cli: Cli) ->
 
 
 def test_autorenew_request_approved_from_the_cli(app: App, cli: Cli) -> None:
-    _, service_id = _autorenew_customer(app)
+    _, service_id = autorenew_customer(app)
     deliver(app, eml("Vorrei disattivare il rinnovo automatico.", sender="anna@example.org"), load_rules(rules_dir()))
     with app.sessions() as session:
         ticket_id = session.scalars(select(Ticket.id)).one()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -12,31 +12,8 @@ import pytest
 from aiosmtplib.email import flatten_message
 
 from mailbot.config import MailConfig
-from mailbot.db.models import OutboundMessage
 from mailbot.outbound.compose import OutgoingMail, build_message, encode_message, outgoing
-
-NOW = datetime(2026, 3, 14, 9, 30, 5, tzinfo=UTC)
-MAIL = MailConfig(
-    from_address="rinnovi@example.it",
-    from_name="Società Rinnovi – Servizio clienti",
-    reply_to="rinnovi+{token}@example.it",
-)
-
-
-def make_row(**kw: object) -> OutboundMessage:
-    values: dict[str, object] = {
-        "id": 7,
-        "to_address": "mario.rossi@example.org",
-        "subject": "Il servizio «Impianto 1» scade il 31 dicembre",
-        "body_text": "Gentile Mario,\nil servizio scade a breve: è tempo di rinnovare.\n",
-        "body_html": "<p>Gentile Mario,</p><p>il servizio scade a breve: è tempo di <b>rinnovare</b>.</p>",
-        "message_id": "<0123abcd@example.it>",
-        "reply_token": "abcdefghij0123456789",
-        "template": "expiry_reminder",
-        "language": "it",
-    }
-    values.update(kw)
-    return OutboundMessage(**values)
+from tests.support.outbound import MAIL, NOW, make_row
 
 
 def parse(message: EmailMessage) -> EmailMessage:

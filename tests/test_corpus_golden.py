@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from mailbot.paths import rules_dir
 from mailbot.understand.reading import to_json, understand
-from mailbot.understand.rules import FIELDS, INTENTS, RuleSet, load_rules
+from mailbot.understand.rules import FIELDS, INTENTS, RuleSet
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(CORPUS.glob("*.eml"))
@@ -34,11 +33,6 @@ CONTRACT = {
     "reply_text",
     "rules",
 }
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 def golden(eml: Path) -> dict[str, Any]:

@@ -30,8 +30,8 @@ from mailbot.outbound.drain import (
 from mailbot.outbound.outbox import claim_due, finish_claim, finish_sent
 from mailbot.outbound.senders import FileSender, MemorySender, SmtpSender
 from mailbot.outbound.smtp_sink import RecordingHandler
-from tests.factories import make_customer
-from tests.smtp_server import enqueue_email, sink_handler, smtp_config
+from tests.support.factories import make_customer
+from tests.support.smtp import enqueue_email, sink_handler, smtp_config
 
 T0 = datetime(2026, 3, 14, 8, 0, tzinfo=UTC)
 MakeApp = Callable[..., App]

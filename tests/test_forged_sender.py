@@ -25,26 +25,20 @@ from mailbot.domain import InboundStatus, PaymentMethod, ServiceStatus, TicketKi
 from mailbot.orders import create_order
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
-from mailbot.paths import rules_dir
-from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import AUTHSERV_ID, make_config
-from tests.factories import make_customer, make_service
-from tests.test_actions import deliver, eml
-from tests.test_authentication import dkim_key, resolver, signed
+from mailbot.understand.rules import RuleSet
+from tests.support.config import AUTHSERV_ID, make_config
+from tests.support.dkim import dkim_key, resolver, signed
+from tests.support.factories import make_customer, make_service
+from tests.support.inbound import deliver, eml
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 VICTIM, VICTIM_PEC, ATTACKER = "anna@client.example.org", "anna@pec.example.org", "mallory@evil.example.net"
-DOMAIN = "client.example.org"  # the tests' receiving server is AUTHSERV_ID (tests/conftest.py)
+DOMAIN = "client.example.org"  # the tests' receiving server is AUTHSERV_ID (tests/support/config.py)
 ASKS = {
     "autorenew_off": "Buongiorno, vorrei disattivare il rinnovo automatico del servizio. Grazie",
     "cancellation": "Buongiorno, vi chiedo di non rinnovare il servizio: disdetta. Grazie",
     "billing_update": "Buongiorno, vi comunico la nuova PEC: nuova@pec.evil.example.net\nGrazie",
 }
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 @pytest.fixture

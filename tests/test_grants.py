@@ -17,7 +17,7 @@ from mailbot.domain import OrderStatus, PaymentMethod, ServiceStatus
 from mailbot.orders import create_order
 from mailbot.outbound.grants import GrantState, OrderNow, ServiceNow, why_not_usable
 from mailbot.outbound.links import LinkGrant
-from tests.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_service
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 CYCLE = date(2026, 12, 31)

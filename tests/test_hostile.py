@@ -21,20 +21,14 @@ from mailbot.db.models import InboundMessage, Ticket
 from mailbot.domain import InboundStatus
 from mailbot.intake.imap.listener import drain_mailbox
 from mailbot.intake.maildir import message_files, poll_maildir
-from mailbot.paths import rules_dir
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
-from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import make_config
-from tests.hostile import NORMAL, hostile_messages
-from tests.test_maildir import NOW, deliver
+from mailbot.understand.rules import RuleSet
+from tests.support.config import make_config
+from tests.support.hostile import NORMAL, hostile_messages
+from tests.support.maildir import NOW, deliver
 
 HOSTILE = hostile_messages()
 SETTLED = {InboundStatus.PROCESSED, InboundStatus.REVIEW, InboundStatus.QUARANTINED}
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 def stored_rows(app: App) -> list[InboundMessage]:

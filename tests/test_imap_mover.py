@@ -24,10 +24,9 @@ from mailbot.intake.imap.listener import connect_imap, drain_mailbox
 from mailbot.intake.imap.mover import Mover, UidValidityChanged
 from mailbot.testing.dovecot import DovecotServer, make_server_dir
 from mailbot.understand.rules import RuleSet
-from tests.test_imap import assert_each_in_its_folder, make_app, rows
-from tests.test_prereading import corpus, imap_only, rules, server
-
-__all__ = ["rules", "server"]  # the fixtures of test_prereading
+from tests.support.corpus import corpus
+from tests.support.imap import assert_each_in_its_folder, imap_only, make_app
+from tests.support.inbound import rows
 
 
 class Watched:

@@ -26,7 +26,7 @@ from mailbot.intake.imap.plan import (
     server_folder_name,
     small_size,
 )
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 
 @pytest.fixture

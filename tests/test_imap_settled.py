@@ -22,10 +22,9 @@ from mailbot.intake.imap.connection import LOST, UNKNOWN
 from mailbot.intake.imap.listener import drain_mailbox
 from mailbot.testing.dovecot import DovecotServer
 from mailbot.understand.rules import RuleSet
-from tests.test_imap import Crash, assert_each_in_its_folder, make_app, rows, variant
-from tests.test_prereading import corpus, imap_only, rules, server
-
-__all__ = ["rules", "server"]  # the fixtures of test_prereading
+from tests.support.corpus import corpus
+from tests.support.imap import Crash, assert_each_in_its_folder, imap_only, make_app, variant
+from tests.support.inbound import rows
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 REVIEW, PROCESSED = "mailbot/review", "mailbot/processed"

@@ -4,13 +4,12 @@ answers of ``store_raw`` and ``process_inbound`` one at a time, and one bad mess
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -28,24 +27,18 @@ from mailbot.intake.prepare import Prepared
 from mailbot.intake.store import StoreResult, store_many, store_raw
 from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.outbound.outbox import Claim
-from mailbot.paths import rules_dir
-from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
+from mailbot.testing.dovecot import DovecotServer
 from mailbot.understand import reading as understand
-from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import make_config
-from tests.factories import make_customer, make_service
-from tests.test_actions import eml, outbound_to
-from tests.test_imap import FOLDERS, assert_each_in_its_folder, make_app, rows
+from mailbot.understand.rules import RuleSet
+from tests.support.config import make_config
+from tests.support.factories import make_customer, make_service
+from tests.support.imap import FOLDERS, assert_each_in_its_folder, imap_only, make_app
+from tests.support.inbound import eml, outbound_to, process_seeing_sql, rows
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 CORPUS = Path(__file__).parent / "corpus"
 REPLIES = OutboundMessage.__table__.select().where(OutboundMessage.template.in_(REPLY_TEMPLATES)).subquery()
 NAMES = ("renewal_it_cp1252", "auto_reply_it", "list_traffic", "cancellation_it", "trap_forwarded_attachment_cig")
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 def variant(name: str, tag: str, extra: bytes = b"") -> bytes:
@@ -378,22 +371,6 @@ def test_a_batch_loads_the_services_and_orders_of_the_customers_it_changes_at_on
     assert len(from_service) == 1, from_service  # the batch's one selectin load
 
 
-def process_seeing_sql(app: App, ids: list[int], rules: RuleSet) -> tuple[list[Outcome], list[tuple[str, bool]]]:
-    """``process_many`` of ``ids``, and the SQL it sent: each statement (whitespace collapsed) and
-    whether it went as an executemany."""
-    statements: list[tuple[str, bool]] = []
-
-    def seen(_conn: object, _cursor: object, sql: str, _params: object, _context: object, many: bool) -> None:
-        statements.append((" ".join(sql.split()), many))
-
-    event.listen(app.engine, "before_cursor_execute", seen)
-    try:
-        outcomes = process_many(app, ids, NOW, rules)
-    finally:
-        event.remove(app.engine, "before_cursor_execute", seen)
-    return outcomes, statements
-
-
 def _open_order_queries(app: App, stored: list[int], rules: RuleSet) -> tuple[list[Outcome], list[str]]:
     outcomes, statements = process_seeing_sql(app, stored, rules)
     return outcomes, [q for q, _ in statements if q.startswith("SELECT") and 'FROM "order"' in q]
@@ -584,18 +561,6 @@ def test_a_missing_id_in_a_batch_is_answered_as_process_inbound_does(app: App, r
 
 
 # the IMAP listener's batches -------------------------------------------------------------------
-
-
-imap_only = pytest.mark.skipif(
-    dovecot_binary() is None, reason="dovecot is not installed (apt-get install dovecot-imapd)"
-)
-
-
-@pytest.fixture
-def server() -> Iterator[DovecotServer]:
-    srv = DovecotServer(make_server_dir()).start()
-    yield srv
-    srv.remove()
 
 
 @imap_only

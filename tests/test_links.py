@@ -12,7 +12,7 @@ from mailbot.app import App
 from mailbot.cli import main
 from mailbot.errors import InputError
 from mailbot.outbound.links import LinkGrant, LinkSigner
-from tests.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_service
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 

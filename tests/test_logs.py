@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mailbot.logs import SafeFormatter
 from mailbot.text import is_hidden
-from tests.test_actions import eml
+from tests.support.inbound import eml
 
 FAKE = "m1@x.example\n2026-11-21 09:00:00,000 INFO mailbot.inbound: ticket approved\x1b[2J\x9b31m\u202e"
 

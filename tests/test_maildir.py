@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,36 +13,15 @@ from sqlalchemy import select
 
 from mailbot.app import App, create_app
 from mailbot.cli import main
-from mailbot.db.models import InboundMessage, Ticket
+from mailbot.db.models import Ticket
 from mailbot.domain import InboundStatus
 from mailbot.intake.maildir import message_files, poll_maildir, target_path
-from mailbot.paths import rules_dir
-from mailbot.understand.rules import RuleSet, load_rules
+from mailbot.understand.rules import RuleSet
+from tests.support.inbound import rows
+from tests.support.maildir import NOW, deliver
 
 CORPUS = Path(__file__).parent / "corpus"
-NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
-
-
-def deliver(root: Path, name: str, raw: bytes, sub: str = "new") -> Path:
-    """What an MTA does: write into tmp/, then rename into new/."""
-    for folder in ("tmp", "new", "cur"):
-        (root / folder).mkdir(parents=True, exist_ok=True)
-    tmp = root / "tmp" / name
-    tmp.write_bytes(raw)
-    path = root / sub / name
-    os.replace(tmp, path)
-    return path
-
-
-def rows(app: App) -> list[InboundMessage]:
-    with app.sessions() as session:
-        return list(session.scalars(select(InboundMessage).order_by(InboundMessage.id)))
 
 
 FOLDER_OF = {

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.act.matching import UNMATCHED, Match, MatchKeys, find_match, find_matches, match_keys
+from mailbot.act.matching import find_match, find_matches, match_keys
+from mailbot.act.views import UNMATCHED, Match, MatchKeys
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, OutboundMessage
@@ -16,7 +17,7 @@ from mailbot.domain import CustomerKind, PaymentMethod
 from mailbot.orders import create_order
 from mailbot.understand.authentication import NOT_CHECKED, SenderAuth
 from mailbot.understand.mime import normalize_message_id, parse_message
-from tests.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_service
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import pytest
 from mailbot.understand.htmltext import html_to_text
 from mailbot.understand.mime import header_hash, normalize_message_id, parse_message, safe_filename
 from mailbot.understand.winmail import MAX_PER_MESSAGE
-from tests.tnef_bytes import build_tnef, outlook, winmail_part
+from tests.support.tnef import build_tnef, outlook, winmail_part
 
 
 def test_headers_addresses_and_ids() -> None:

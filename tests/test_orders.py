@@ -21,28 +21,11 @@ from mailbot.errors import InputError
 from mailbot.orders import add_years, cancel_order, create_order, mark_paid, next_order_number, price_order
 from mailbot.outbound.order_mail import payment_context
 from mailbot.outbound.payments import run_payment_sweep
-from mailbot.outbound.render import Renderer
-from tests.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_service
+from tests.support.templates import write_payment_templates
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 VAT = Decimal("22")
-
-
-def write_payment_templates(root: Path) -> Renderer:
-    """Tiny templates for the three payment emails: enough to see which fields reach them."""
-    bodies = {
-        "payment_instructions": "{{ order.number }} due {{ order.due }} via {{ order.payment_method }}",
-        "payment_reminder": "{{ order.number }} reminder {{ reminder_number }} due {{ order.due }}",
-        "order_cancelled": "{{ order.number }} {{ order.status }}",
-    }
-    for name, body in bodies.items():
-        for lang in ("it", "en"):
-            folder = root / "mail" / name / lang
-            folder.mkdir(parents=True)
-            (folder / "subject.txt").write_text(f"[{name}] {{{{ order.number }}}}\n", encoding="utf-8")
-            (folder / "body.txt").write_text(body + " {{ pay_link }} missing={{ pa_missing|join(',') }}\n")
-            (folder / "body.html").write_text("<p>" + body + "</p>\n", encoding="utf-8")
-    return Renderer(root=root)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from mailbot.db.models import OutboundMessage, ReminderClaim
 from mailbot.domain import OutboundStatus
 from mailbot.outbound.outbox import Claim, NewMessage, enqueue, enqueue_many
 from mailbot.outbound.render import RenderedEmail
-from tests.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_service
 
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
 CYCLE = date(2026, 12, 31)

@@ -18,8 +18,8 @@ from mailbot.domain import OrderStatus, PaymentMethod
 from mailbot.orders import create_order
 from mailbot.outbound.payments import latest_due_step, plan_payments, run_payment_sweep
 from mailbot.outbound.plan import EnqueueResult
-from tests.factories import make_customer, make_service
-from tests.test_orders import write_payment_templates
+from tests.support.factories import make_customer, make_service
+from tests.support.templates import write_payment_templates
 
 CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Rome
 

@@ -32,52 +32,19 @@ from mailbot.intake.imap.listener import drain_mailbox
 from mailbot.intake.prepare import prepare_raw
 from mailbot.intake.readahead import PreRead, Prereader, pre_read
 from mailbot.intake.store import load_raw, store_many
-from mailbot.paths import rules_dir
-from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
+from mailbot.testing.dovecot import DovecotServer
 from mailbot.understand import reading as understand
 from mailbot.understand.addresses import own_addresses
 from mailbot.understand.cards.find import MASK
-from mailbot.understand.rules import RuleSet, load_rules
-from tests.test_imap import assert_each_in_its_folder, make_app, rows, running, settled, wait_until
-from tests.test_understand import counting_prechecks
-
-__all__ = ["running"]  # the listener-in-a-thread fixture of test_imap
+from mailbot.understand.rules import RuleSet
+from tests.support.corpus import corpus
+from tests.support.imap import assert_each_in_its_folder, imap_only, make_app, settled, wait_until
+from tests.support.inbound import rows
+from tests.support.reading import counting_prechecks
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 CORPUS = Path(__file__).parent / "corpus"
 CARD = b"4111 1111 1111 1111"
-imap_only = pytest.mark.skipif(
-    dovecot_binary() is None, reason="dovecot is not installed (Debian: apt-get install dovecot-imapd)"
-)
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
-
-
-@pytest.fixture
-def server() -> Any:
-    srv = DovecotServer(make_server_dir()).start()
-    yield srv
-    srv.remove()
-
-
-def variant(raw: bytes, tag: str, extra: bytes = b"") -> bytes:
-    head, sep, body = raw.partition(b"\n\n")
-    lines = [line for line in head.split(b"\n") if not line.lower().startswith(b"message-id:")]
-    lines.append(f"Message-ID: <{tag}@ahead.example.org>".encode())
-    if extra:
-        lines.append(extra)
-    return b"\n".join(lines) + sep + body
-
-
-def corpus(count: int, **marks: bytes) -> list[bytes]:
-    """``count`` different messages cycling over the golden corpus, CRLF as an IMAP server gives them;
-    ``marks`` add a header by tag."""
-    files = sorted(CORPUS.glob("*.eml"))
-    found = [variant(files[i % len(files)].read_bytes(), f"m{i}", marks.get(f"m{i}", b"")) for i in range(count)]
-    return [raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") for raw in found]
 
 
 def with_card(raw: bytes) -> bytes:

@@ -16,8 +16,8 @@ from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, InboundAttachment, InboundMessage, OutboundMessage, Ticket
 from mailbot.domain import TicketKind
 from mailbot.intake.redact_stored import redact_maildir, redact_stored
-from tests.test_cards_stored import holding
-from tests.test_maildir import NOW
+from tests.support.maildir import NOW
+from tests.support.stored import holding
 
 CARD = "4111111111111111"
 WRITTEN = "4111.1111.1111.1111"  # a way an earlier version did not read as a card number

@@ -19,11 +19,9 @@ from mailbot.intake.imap.listener import connect_imap, drain_mailbox
 from mailbot.intake.maildir import message_files, poll_maildir
 from mailbot.testing.dovecot import DovecotServer
 from mailbot.understand.rules import RuleSet
-from tests.test_imap import FOLDERS, Crash, CrashOnMove, assert_each_in_its_folder, make_app, rows, variant
-from tests.test_maildir import NOW, deliver
-from tests.test_prereading import imap_only, rules, server
-
-__all__ = ["rules", "server"]  # fixtures
+from tests.support.imap import FOLDERS, Crash, CrashOnMove, assert_each_in_its_folder, imap_only, make_app, variant
+from tests.support.inbound import rows
+from tests.support.maildir import NOW, deliver
 
 CORPUS = Path(__file__).parent / "corpus"
 CARD = re.compile(rb"4111[ ]?1111[ ]?1111[ ]?1111")

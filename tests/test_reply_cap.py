@@ -29,10 +29,9 @@ from mailbot.intake.store import store_many
 from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
-from mailbot.paths import rules_dir
-from mailbot.understand.rules import RuleSet, load_rules
-from tests.conftest import make_config
-from tests.test_actions import eml
+from mailbot.understand.rules import RuleSet
+from tests.support.config import make_config
+from tests.support.inbound import eml
 
 NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
 CAP = 3
@@ -73,11 +72,6 @@ def test_the_cap_counts_reply_templates_since_local_midnight(tmp_path: Path, db_
 # find room under the cap. Each test runs its jobs in threads with sessions of their own, and holds
 # every job at its INSERT into the outbox until all of them got there (or a short wait passed, when a
 # job is rightly blocked by another's lock): the worst interleaving of a count-then-insert.
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 def _hold_outbox_inserts(engine: Engine, parties: int) -> None:

@@ -20,8 +20,8 @@ from mailbot.outbound.compose import OutgoingMail, build_message, encode_message
 from mailbot.paths import rules_dir
 from mailbot.text import is_hidden
 from mailbot.understand.rules import load_rules
-from tests.test_actions import NOW, deliver
-from tests.test_compose import MAIL, make_row
+from tests.support.inbound import NOW, deliver
+from tests.support.outbound import MAIL, make_row
 
 
 def _b64(text: str) -> str:

@@ -28,9 +28,9 @@ from mailbot.db.engine import upgrade
 from mailbot.db.models import OutboundMessage
 from mailbot.domain import OutboundStatus
 from mailbot.outbound.smtp_sink import start_sink
-from tests.conftest import make_config
-from tests.factories import make_customer
-from tests.smtp_server import SlowDataHandler, enqueue_email
+from tests.support.config import make_config
+from tests.support.factories import make_customer
+from tests.support.smtp import SlowDataHandler, enqueue_email
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 16

@@ -20,8 +20,8 @@ from mailbot.domain import OutboundStatus, PaymentMethod
 from mailbot.orders import create_order
 from mailbot.outbound.senders import make_sender
 from mailbot.runner import Runner
-from tests.factories import make_customer, make_service
-from tests.smtp_server import enqueue_email, sink_handler, smtp_config
+from tests.support.factories import make_customer, make_service
+from tests.support.smtp import enqueue_email, sink_handler, smtp_config
 
 
 async def _wait_for(predicate: object, limit: float = 20.0) -> None:

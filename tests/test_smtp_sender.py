@@ -26,8 +26,8 @@ from mailbot.outbound.senders import (
     make_sender,
 )
 from mailbot.outbound.smtp_sink import start_sink
-from tests.smtp_server import client_tls_context, server_tls_context, sink_handler
-from tests.test_compose import MAIL, NOW, make_row
+from tests.support.outbound import MAIL, NOW, make_row
+from tests.support.smtp import client_tls_context, server_tls_context, sink_handler
 
 pytestmark = pytest.mark.integration
 

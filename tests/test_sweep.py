@@ -21,7 +21,7 @@ from mailbot.outbound.context import REMINDER_TEMPLATES
 from mailbot.outbound.plan import enqueue_planned
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.sweep import plan_reminders, run_reminder_sweep
-from tests.factories import make_customer, make_product, make_service
+from tests.support.factories import make_customer, make_product, make_service
 
 ROME = ZoneInfo("Europe/Rome")
 EXPIRY = date(2026, 12, 31)

@@ -5,12 +5,9 @@ from __future__ import annotations
 import email
 import email.policy
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from mailbot.paths import rules_dir
-from mailbot.understand import engine
 from mailbot.understand.reading import (
     decide,
     is_own_copy,
@@ -20,15 +17,11 @@ from mailbot.understand.reading import (
     understand,
     with_rule_checks,
 )
-from mailbot.understand.rules import CUSTOMER_KINDS, RuleSet, load_rules
-from tests.tnef_bytes import build_tnef, outlook, winmail_part
+from mailbot.understand.rules import CUSTOMER_KINDS, RuleSet
+from tests.support.reading import counting_prechecks
+from tests.support.tnef import build_tnef, outlook, winmail_part
 
 OWN = frozenset({"rinnovi@example.it"})
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(rules_dir())
 
 
 def mail(body: str, *, subject: str = "Re: Promemoria", extra: str = "", sender: str = "c@client.example.org") -> bytes:
@@ -42,19 +35,6 @@ QUOTED = (
     "\nIl giorno 31 mag 2024 Servizio rinnovi <rinnovi@example.it> ha scritto:\n"
     "> Ordine ORD-2024-000999, CIG 8814006BD6, IBAN IT60X0542811101000000123456\n"
 )
-
-
-def counting_prechecks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Patch ``engine.precheck`` (in this process) to record each call's arguments; the list of them."""
-    checked: list[object] = []
-    real = engine.precheck
-
-    def precheck(*args: Any) -> Any:
-        checked.append(args)
-        return real(*args)
-
-    monkeypatch.setattr(engine, "precheck", precheck)
-    return checked
 
 
 def test_contract_keys_and_types(rules: RuleSet) -> None:

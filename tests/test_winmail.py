@@ -1,4 +1,4 @@
-"""read_winmail on TNEF streams built by hand (tests/tnef_bytes.py): what is decoded, what is refused."""
+"""read_winmail on TNEF streams built by hand (tests/support/tnef.py): what is decoded, what is refused."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tnefparse import TNEF
 from tnefparse.mapi import decode_mapi
 
 from mailbot.understand.winmail import MAX_DEPTH, MAX_FILES, _Check, _Refused, read_winmail
-from tests.tnef_bytes import ATT_MAPI_PROPS, LEVEL_MESSAGE, attribute, build_tnef, embedded_message, mapi_binary
+from tests.support.tnef import ATT_MAPI_PROPS, LEVEL_MESSAGE, attribute, build_tnef, embedded_message, mapi_binary
 
 PDF = b"%PDF-1.4 modulo"
 ATT_RECIP_TABLE = 0x00069004

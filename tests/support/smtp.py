@@ -1,25 +1,20 @@
-"""Fixtures for tests that send to a real aiosmtpd server on a free localhost port (no socket mocks).
+"""Helpers for tests that send to a real aiosmtpd server on a free localhost port (no socket mocks); the
+``smtp_sink`` and ``tls_cert`` fixtures are in conftest.
 
-``smtp_sink``: a started sink (``.port``, ``.handler``: a ``RecordingHandler``), stopped after the test.
-``tls_cert``: a self-signed certificate for 127.0.0.1 made for the session with the ``openssl`` tool
-(the ``cryptography`` package is not installed here), as (cert path, key path).
 ``smtp_config`` / ``enqueue_email``: a config pointing at a sink and a quick way to fill the outbox.
+``server_tls_context`` / ``client_tls_context``: TLS contexts for the test certificate.
 """
 
 from __future__ import annotations
 
 import asyncio
-import shutil
 import ssl
-import subprocess
-from collections.abc import Iterator
 from datetime import datetime
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session
 
@@ -27,46 +22,8 @@ from mailbot.config import Config, MailConfig
 from mailbot.db.models import Customer, OutboundMessage
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
-from mailbot.outbound.smtp_sink import RecordingHandler, start_sink
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[Controller]:
-    controller = start_sink()
-    yield controller
-    controller.stop()
-
-
-@pytest.fixture(scope="session")
-def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    openssl = shutil.which("openssl")
-    if openssl is None:  # pragma: no cover - the machine has it; say why if another does not
-        pytest.skip("openssl command not available to make a self-signed certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+from mailbot.outbound.smtp_sink import RecordingHandler
+from tests.support.config import make_config
 
 
 def server_tls_context(cert: tuple[Path, Path]) -> ssl.SSLContext:
@@ -87,8 +44,6 @@ def sink_handler(controller: Controller) -> RecordingHandler:
 
 
 def smtp_config(tmp_path: Path, db_url: str, port: int, **smtp: Any) -> Config:
-    from tests.conftest import make_config  # here, not at the top: conftest imports this module
-
     values: dict[str, object] = {"host": "127.0.0.1", "port": port, "security": "none", "timeout_seconds": 10.0}
     values.update(smtp)
     return make_config(tmp_path, db_url, smtp=values)

@@ -112,6 +112,7 @@ def import_csv(
     if any(e.line == 1 for e in report.errors):
         return report
     parser = _parser(kind, config)
+    key_column = "code" if kind == "products" else "external_id"
     rows: list[Row] = []
     for line, cells in table.rows:
         parsed = parser(cells, line)
@@ -119,13 +120,15 @@ def import_csv(
             report.errors.extend(parsed)
         else:
             rows.append(parsed)
-    report.errors.extend(_duplicates(rows, "code" if kind == "products" else "external_id"))
+    # Cross-row checks read the cells, not the parsed rows: a bad row's key and references are checked too.
+    report.errors.extend(_duplicates([(line, _cell(cells, key_column)) for line, cells in table.rows], key_column))
     refs: dict[str, dict[str, int]] = {}
     if kind == "services":
-        refs, ref_errors = _resolve_references(session, [r for r in rows if isinstance(r, ServiceRow)])
+        refs, ref_errors = _resolve_references(session, table.rows)
         report.errors.extend(ref_errors)
     if report.errors:
-        report.errors.sort(key=lambda e: e.line)
+        order = {name: i for i, name in enumerate(table.columns)}
+        report.errors.sort(key=lambda e: (e.line, order.get(e.column, -1)))
         return report
     _upsert(session, kind, rows, set(table.columns), refs, report, now)
     audit.record(
@@ -153,29 +156,37 @@ def _parser(kind: str, config: Config) -> Callable[[dict[str, str], int], Row | 
     return parse_product_row if kind == "products" else parse_service_row
 
 
-def _duplicates(rows: Sequence[Row], column: str) -> list[RowError]:
+def _cell(cells: dict[str, str], column: str) -> str:
+    """A key or reference as the row parsers read it (empty, or too long: the parser reports it)."""
+    value = cells.get(column, "").strip()
+    return value if len(value) <= 64 else ""
+
+
+def _duplicates(keys: Sequence[tuple[int, str]], column: str) -> list[RowError]:
     first: dict[str, int] = {}
     errors = []
-    for row in rows:
-        key = row_key(row)
+    for line, key in keys:
+        if not key:
+            continue
         if key in first:
-            errors.append(RowError(row.line, column, f"{key!r} already on line {first[key]}"))
+            errors.append(RowError(line, column, f"{key!r} already on line {first[key]}"))
         else:
-            first[key] = row.line
+            first[key] = line
     return errors
 
 
-def _resolve_references(session: Session, rows: list[ServiceRow]) -> tuple[dict[str, dict[str, int]], list[RowError]]:
-    customers = _ids(session, Customer.external_id, Customer.id, {r.customer_external_id for r in rows})
-    products = _ids(session, Product.code, Product.id, {r.product_code for r in rows})
+def _resolve_references(
+    session: Session, rows: Sequence[tuple[int, dict[str, str]]]
+) -> tuple[dict[str, dict[str, int]], list[RowError]]:
+    wanted = [(line, _cell(cells, "customer_external_id"), _cell(cells, "product_code")) for line, cells in rows]
+    customers = _ids(session, Customer.external_id, Customer.id, {c for _, c, _ in wanted if c})
+    products = _ids(session, Product.code, Product.id, {p for _, _, p in wanted if p})
     errors = []
-    for row in rows:
-        if row.customer_external_id not in customers:
-            errors.append(RowError(row.line, "customer_external_id", f"no customer {row.customer_external_id!r}"))
-        if row.product_code not in products:
-            errors.append(
-                RowError(row.line, "product_code", f"no product {row.product_code!r} (import products first)")
-            )
+    for line, customer, product in wanted:
+        if customer and customer not in customers:
+            errors.append(RowError(line, "customer_external_id", f"no customer {customer!r}"))
+        if product and product not in products:
+            errors.append(RowError(line, "product_code", f"no product {product!r} (import products first)"))
     return {"customer": customers, "product": products}, errors
 
 

@@ -25,6 +25,7 @@ def test_csv_import_bench_small_run() -> None:
     lines = done.stdout.strip().splitlines()
     assert "services were imported: 12 created, 0 updated, 0 unchanged" in done.stdout
     assert "services were imported: 60 created, 0 updated, 0 unchanged" in done.stdout
+    assert "services were imported: 0 created, 0 updated, 60 unchanged" in done.stdout
     number = r"\d+\.\d+"
     assert re.fullmatch(
         rf"csv import: 60 rows {number} s, baseline {number} s, ratio {number}, peak \d+ MB \(12 rows: \d+ MB\)",

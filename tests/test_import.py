@@ -149,6 +149,56 @@ def test_bad_service_rows_import_nothing_and_are_all_listed(loaded: App) -> None
         assert session.scalars(select(Service).where(Service.external_id == "S201")).first() is None
 
 
+SERVICES_HEADER = b"external_id,customer_external_id,product_code,label,username,expires_on,payment_method\n"
+
+
+def test_a_bad_row_naming_unknown_records_reports_them_in_the_same_pass(loaded: App) -> None:
+    data = SERVICES_HEADER + (
+        b"S301,C001,PORTAL,Buono,u1,2026-12-31,none\n"
+        b"S302,C999,NOPE,Data e cliente,u2,31/02/2026,bonifico\n"  # two bad cells, two unknown records
+        b"S303,C998,PORTAL,Solo cliente,u3,2026-12-31,none\n"
+    )
+    report = run_import(loaded, "services", data)
+    assert [(e.line, e.column) for e in report.errors] == [
+        (3, "customer_external_id"),  # a line's errors in the order of its columns
+        (3, "product_code"),
+        (3, "expires_on"),
+        (3, "payment_method"),
+        (4, "customer_external_id"),
+    ]
+    reasons = {(e.line, e.column): e.reason for e in report.errors}
+    assert reasons[(3, "customer_external_id")] == "no customer 'C999'"
+    assert reasons[(3, "product_code")] == "no product 'NOPE' (import products first)"
+    with loaded.sessions() as session:
+        assert session.scalars(select(Service).where(Service.external_id == "S301")).first() is None
+
+
+def test_a_key_repeating_a_bad_row_is_reported_in_the_same_pass(app: App) -> None:
+    data = b"code,name,price\nA,Uno,dieci\nA,Uno bis,10\nB,Due,2\nB,Due bis,due\n"
+    report = run_import(app, "products", data)
+    assert [(e.line, e.column, e.reason) for e in report.errors] == [
+        (2, "price", "expected an amount in euros like 120,00 or 120.00, got 'dieci'"),
+        (3, "code", "'A' already on line 2"),
+        (5, "code", "'B' already on line 4"),
+        (5, "price", "expected an amount in euros like 120,00 or 120.00, got 'due'"),
+    ]
+    with app.sessions() as session:
+        assert count(session, Product) == 0
+
+
+def test_cli_lists_format_errors_and_unknown_records_together(
+    loaded: App, config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "services.csv"
+    rows = b"S301,C001,PORTAL,L,u1,31/02/2026,none\nS302,C999,PORTAL,L,u2,2026-12-31,none\n"
+    path.write_bytes(SERVICES_HEADER + rows)
+    assert main(["--config", str(config_file), "import", "services", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:2: expires_on: expected a date" in err
+    assert f"{path}:3: customer_external_id: no customer 'C999'" in err
+    assert f"{path}: nothing imported: 2 errors on 2 lines" in err
+
+
 def test_semicolon_file_with_bom(app: App) -> None:
     report = import_file(app, "customers", "import_customers_semicolon_bom.csv")
     assert report.ok, report.errors

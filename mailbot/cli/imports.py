@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from mailbot.cli.common import get_app
 from mailbot.cli.output import print_error, print_line
 from mailbot.db.engine import transaction
 from mailbot.errors import InputError
-from mailbot.importing import KINDS, import_csv
+from mailbot.importing import KINDS, ImportReport, import_csv
 
 
 class _DryRun(Exception):
@@ -33,31 +33,31 @@ def register(sub: Any) -> None:
         cmd.set_defaults(func=cmd_import, kind=kind)
 
 
+def _import(args: argparse.Namespace, stream: BinaryIO, source: str) -> ImportReport:
+    """Import in one transaction, rolled back after a dry run or when any row is bad."""
+    app = get_app(args)
+    try:
+        with transaction(app.sessions) as session:
+            report = import_csv(
+                session, args.kind, stream, source=source, config=app.config, now=datetime.now(UTC), actor=args.actor
+            )
+            if args.dry_run or not report.ok:
+                raise _DryRun
+    except _DryRun:
+        pass
+    finally:
+        app.close()
+    return report
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     path: Path = args.file
     try:
-        data = path.read_bytes()
+        stream = path.open("rb")  # read as the import goes: memory does not grow with the file
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    app = get_app(args)
-    try:
-        try:
-            with transaction(app.sessions) as session:
-                report = import_csv(
-                    session,
-                    args.kind,
-                    data,
-                    source=path.name,
-                    config=app.config,
-                    now=datetime.now(UTC),
-                    actor=args.actor,
-                )
-                if args.dry_run or not report.ok:
-                    raise _DryRun
-        except _DryRun:
-            pass
-    finally:
-        app.close()
+    with stream:
+        report = _import(args, stream, path.name)
     if not report.ok:
         for error in report.errors:
             print_error(f"{path}:{error.line}: {error.column}: {error.reason}")

@@ -24,35 +24,38 @@ services (key ``external_id``; import products and customers first)
     started_on (date), status (active|suspended|cancelled; default active).
 
 (* required.) A file with any bad row imports nothing: every bad row is reported with its line,
-column and reason. A good file reports how many records were created, updated and unchanged and
-writes one audit event. See docs/import.md for example files.
+column and reason, its format and its references alike. A good file reports how many records were
+created, updated and unchanged and writes one audit event. See docs/import.md for example files.
+
+The file is read as a stream, ``CHUNK`` rows at a time: each chunk is checked (the rows parsed, their
+keys and references looked up) and, while no row so far was bad, written, all in one savepoint that
+a bad row anywhere rolls back. What outlives a chunk is in the database, not in memory, so memory
+does not grow with the file.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from itertools import islice
+from typing import IO
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.config import Config
 from mailbot.db.models import Customer, Product, Service
-from mailbot.importing.reading import check_columns, read_table
+from mailbot.importing.lookups import KEY_LENGTH, References, SeenKeys, find_references
+from mailbot.importing.reading import Record, Table, check_columns, open_table
 from mailbot.importing.rows import (
-    CustomerRow,
-    ProductRow,
     RowError,
-    ServiceRow,
     parse_customer_row,
     parse_product_row,
     parse_service_row,
-    row_key,
 )
+from mailbot.importing.writing import Counts, Model, Row, Target, write_rows
 
 KINDS = ("products", "customers", "services")
 REQUIRED = {
@@ -81,9 +84,11 @@ ATTRIBUTES = {
     "customer_external_id": "customer_id",
     "product_code": "product_id",
 }
-CHUNK = 500
+MODELS: dict[str, Model] = {"products": Product, "customers": Customer, "services": Service}
+CHUNK = 2000  # rows checked and written together (SQLite takes 32,766 parameters in an IN list)
+NO_REFERENCES = References({}, {})
 
-Row = ProductRow | CustomerRow | ServiceRow
+Parser = Callable[[dict[str, str], int], Row | list[RowError]]
 
 
 @dataclass
@@ -99,35 +104,40 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
+    def add(self, counts: Counts) -> None:
+        self.created += counts.created
+        self.updated += counts.updated
+        self.unchanged += counts.unchanged
+
 
 def import_csv(
-    session: Session, kind: str, data: bytes, *, source: str, config: Config, now: datetime, actor: str
+    session: Session,
+    kind: str,
+    data: bytes | IO[bytes],
+    *,
+    source: str,
+    config: Config,
+    now: datetime,
+    actor: str,
 ) -> ImportReport:
-    """Validate every row of ``data``; write them all (and one audit event) only if none is bad."""
+    """Check every row of ``data`` (bytes, or a binary file read as a stream); write them all (and one
+    audit event) only if none is bad."""
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     report = ImportReport(kind, source)
-    table, report.errors = read_table(data, source)
-    report.errors[:0] = check_columns(table.columns, REQUIRED[kind], OPTIONAL[kind])
-    if any(e.line == 1 for e in report.errors):
-        return report
-    parser = _parser(kind, config)
-    rows: list[Row] = []
-    for line, cells in table.rows:
-        parsed = parser(cells, line)
-        if isinstance(parsed, list):
-            report.errors.extend(parsed)
-        else:
-            rows.append(parsed)
-    report.errors.extend(_duplicates(rows, "code" if kind == "products" else "external_id"))
-    refs: dict[str, dict[str, int]] = {}
-    if kind == "services":
-        refs, ref_errors = _resolve_references(session, [r for r in rows if isinstance(r, ServiceRow)])
-        report.errors.extend(ref_errors)
+    table = open_table(io.BytesIO(data) if isinstance(data, bytes) else data, source)
+    report.errors = table.header_errors + check_columns(table.columns, REQUIRED[kind], OPTIONAL[kind])
     if report.errors:
-        report.errors.sort(key=lambda e: e.line)
+        return report  # with the header wrong, the cells cannot be trusted to be in their columns
+    savepoint = session.begin_nested()  # what the chunks wrote is undone by a bad row in a later one
+    try:
+        rows = _check_and_write(session, kind, table, config, now, report)
+    except BaseException:  # a line not UTF-8, the database gone: nothing stays, whatever the caller does
+        savepoint.rollback()
+        raise
+    if report.errors:
+        savepoint.rollback()
         return report
-    _upsert(session, kind, rows, set(table.columns), refs, report, now)
     audit.record(
         session,
         actor=actor,
@@ -136,118 +146,79 @@ def import_csv(
         entity_id=source[-64:],
         now=now,
         details={
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "rows": len(rows),
+            "sha256": table.sha256(),
+            "rows": rows,
             "created": report.created,
             "updated": report.updated,
             "unchanged": report.unchanged,
         },
     )
+    savepoint.commit()
     session.flush()
     return report
 
 
-def _parser(kind: str, config: Config) -> Callable[[dict[str, str], int], Row | list[RowError]]:
+def _check_and_write(
+    session: Session, kind: str, table: Table, config: Config, now: datetime, report: ImportReport
+) -> int:
+    """Check the rows of ``table`` a chunk at a time, adding their errors to ``report``; while none is
+    bad, write each chunk and count it in ``report``. The number of rows written."""
+    key = "code" if kind == "products" else "external_id"
+    target = Target(MODELS[kind], key, frozenset(ATTRIBUTES.get(c, c) for c in table.columns))
+    order = {name: i for i, name in enumerate(table.columns)}
+    parse = _parser(kind, config)
+    seen = SeenKeys(session)
+    rows = 0
+    for chunk in _chunks(table.records, CHUNK):
+        good, refs, errors = _check(session, kind, key, chunk, parse, seen)
+        report.errors += sorted(errors, key=lambda e: (e.line, order.get(e.column, -1)))
+        if not report.errors:  # after a bad row nothing more is written: it will all be rolled back
+            report.add(write_rows(session, target, good, refs, now))
+            rows += len(good)
+    seen.drop()
+    return rows
+
+
+def _check(
+    session: Session, kind: str, key: str, chunk: list[Record], parse: Parser, seen: SeenKeys
+) -> tuple[list[Row], References, list[RowError]]:
+    """The good rows of a chunk, the records they name, and the errors of the bad ones. The checks
+    across rows read the cells, not the parsed rows: a bad row's key and references are checked too."""
+    good: list[Row] = []
+    errors: list[RowError] = []
+    cells_of: list[tuple[int, dict[str, str]]] = []
+    for line, cells in chunk:
+        if isinstance(cells, list):
+            errors += cells
+            continue
+        cells_of.append((line, cells))
+        parsed = parse(cells, line)
+        if isinstance(parsed, list):
+            errors += parsed
+        else:
+            good.append(parsed)
+    errors += seen.repeated([(line, _cell(cells, key)) for line, cells in cells_of], key)
+    refs = NO_REFERENCES
+    if kind == "services":
+        wanted = [(line, _cell(c, "customer_external_id"), _cell(c, "product_code")) for line, c in cells_of]
+        refs, ref_errors = find_references(session, wanted)
+        errors += ref_errors
+    return good, refs, errors
+
+
+def _cell(cells: dict[str, str], column: str) -> str:
+    """A key or reference as the row parsers read it (empty, or too long: the parser reports it)."""
+    value = cells.get(column, "").strip()
+    return value if len(value) <= KEY_LENGTH else ""
+
+
+def _parser(kind: str, config: Config) -> Parser:
     if kind == "customers":
         return lambda cells, line: parse_customer_row(cells, line, default_language=config.general.language)
     return parse_product_row if kind == "products" else parse_service_row
 
 
-def _duplicates(rows: Sequence[Row], column: str) -> list[RowError]:
-    first: dict[str, int] = {}
-    errors = []
-    for row in rows:
-        key = row_key(row)
-        if key in first:
-            errors.append(RowError(row.line, column, f"{key!r} already on line {first[key]}"))
-        else:
-            first[key] = row.line
-    return errors
-
-
-def _resolve_references(session: Session, rows: list[ServiceRow]) -> tuple[dict[str, dict[str, int]], list[RowError]]:
-    customers = _ids(session, Customer.external_id, Customer.id, {r.customer_external_id for r in rows})
-    products = _ids(session, Product.code, Product.id, {r.product_code for r in rows})
-    errors = []
-    for row in rows:
-        if row.customer_external_id not in customers:
-            errors.append(RowError(row.line, "customer_external_id", f"no customer {row.customer_external_id!r}"))
-        if row.product_code not in products:
-            errors.append(
-                RowError(row.line, "product_code", f"no product {row.product_code!r} (import products first)")
-            )
-    return {"customer": customers, "product": products}, errors
-
-
-def _ids(session: Session, key_col: Any, id_col: Any, keys: set[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    ordered = sorted(keys)
-    for i in range(0, len(ordered), CHUNK):
-        rows = session.execute(select(key_col, id_col).where(key_col.in_(ordered[i : i + CHUNK])))
-        found.update((str(key), int(id_)) for key, id_ in rows)
-    return found
-
-
-MODELS: dict[str, type[Product] | type[Customer] | type[Service]] = {
-    "products": Product,
-    "customers": Customer,
-    "services": Service,
-}
-
-
-def _upsert(
-    session: Session,
-    kind: str,
-    rows: Sequence[Row],
-    columns: set[str],
-    refs: dict[str, dict[str, int]],
-    report: ImportReport,
-    now: datetime,
-) -> None:
-    model = MODELS[kind]
-    key_attr = "code" if kind == "products" else "external_id"
-    existing = _existing(session, model, key_attr, [row_key(r) for r in rows])
-    quotas = _product_quotas(session) if kind == "services" else {}
-    present = {ATTRIBUTES.get(c, c) for c in columns}
-    for row in rows:
-        values = _values(row, refs, quotas)
-        record = existing.get(row_key(row))
-        if record is None:
-            session.add(model(**values, **({"created_at": now, "updated_at": now} if kind != "products" else {})))
-            report.created += 1
-            continue
-        changes = {k: v for k, v in values.items() if k in present and getattr(record, k) != v}
-        if not changes:
-            report.unchanged += 1
-            continue
-        if "email" in changes:  # a new address deserves a new chance
-            changes.update(email_undeliverable=False, undeliverable_reason=None)
-        for name, value in changes.items():
-            setattr(record, name, value)
-        if kind != "products":
-            record.updated_at = now  # type: ignore[union-attr]
-        report.updated += 1
-
-
-def _values(row: Row, refs: dict[str, dict[str, int]], quotas: dict[int, int]) -> dict[str, Any]:
-    values = asdict(row)
-    del values["line"]
-    if isinstance(row, ServiceRow):
-        values["customer_id"] = refs["customer"][values.pop("customer_external_id")]
-        values["product_id"] = refs["product"][values.pop("product_code")]
-        if values["storage_quota_mb"] is None:
-            values["storage_quota_mb"] = quotas[values["product_id"]]
-    return values
-
-
-def _existing(session: Session, model: Any, key_attr: str, keys: list[str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    column = getattr(model, key_attr)
-    for i in range(0, len(keys), CHUNK):
-        for record in session.scalars(select(model).where(column.in_(keys[i : i + CHUNK]))):
-            found[getattr(record, key_attr)] = record
-    return found
-
-
-def _product_quotas(session: Session) -> dict[int, int]:
-    return {pid: quota for pid, quota in session.execute(select(Product.id, Product.storage_quota_mb))}
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    it = iter(records)
+    while chunk := list(islice(it, size)):
+        yield chunk

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
@@ -22,6 +22,8 @@ TRUE = frozenset({"true", "si", "sì", "yes", "1", "y", "s"})
 FALSE = frozenset({"false", "no", "0", "n"})
 _MONEY = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
 _MONTH = re.compile(r"^(\d{1,2})/(\d{4})$")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_ITALIAN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 
 
 def parse_bool(value: str) -> bool:
@@ -34,13 +36,19 @@ def parse_bool(value: str) -> bool:
 
 
 def parse_date(value: str) -> date:
-    """``YYYY-MM-DD`` or the Italian ``DD/MM/YYYY``."""
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"expected a date YYYY-MM-DD or DD/MM/YYYY, got {value!r}")
+    """``YYYY-MM-DD`` or the Italian ``DD/MM/YYYY`` (day and month of one digit too, as ``strptime``
+    reads them; matched by hand at a fraction of its cost: a file has a date or three per row)."""
+    match = _ISO_DATE.fullmatch(value)
+    if match:
+        year, month, day = match.groups()
+    elif match := _ITALIAN_DATE.fullmatch(value):
+        day, month, year = match.groups()
+    else:
+        raise ValueError(f"expected a date YYYY-MM-DD or DD/MM/YYYY, got {value!r}")
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError(f"expected a date YYYY-MM-DD or DD/MM/YYYY, got {value!r}") from None
 
 
 def parse_month(value: str) -> date:
@@ -78,11 +86,10 @@ def parse_int(value: str, low: int, high: int | None = None) -> int:
 
 
 def parse_enum(value: str, cls: type[E]) -> E:
-    low = value.strip().lower()
-    for member in cls:
-        if member.value == low:
-            return member
-    raise ValueError(f"expected one of {', '.join(str(m.value) for m in cls)}, got {value!r}")
+    try:
+        return cls(value.strip().lower())
+    except ValueError:
+        raise ValueError(f"expected one of {', '.join(str(m.value) for m in cls)}, got {value!r}") from None
 
 
 def parse_email(value: str) -> str:

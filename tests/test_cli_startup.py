@@ -91,6 +91,12 @@ def test_parse_loads_no_database_template_network_or_scheduler(tmp_path: Path) -
     assert [m for m in modules if m in COMMAND_MODULES] == ["mailbot.cli.parse"]
 
 
+def test_parse_of_a_plain_reply_loads_no_library_of_rarer_messages(tmp_path: Path) -> None:
+    """flufl.bounce (a bounce that names no recipient), email-validator (a PEC), tnefparse (a winmail.dat)."""
+    modules = loaded_by(tmp_path, "parse", str(CORPUS / "autorenew_on_en.eml"))
+    assert [m for m in modules if m.split(".")[0] in ("flufl", "email_validator", "tnefparse")] == []
+
+
 def test_a_command_imports_its_own_module_and_no_other(tmp_path: Path) -> None:
     modules = loaded_by(tmp_path, "due", "--help")
     assert [m for m in modules if m in COMMAND_MODULES] == ["mailbot.cli.due"]

@@ -6,10 +6,13 @@ import argparse
 import os
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mailbot.app import App, create_app
 from mailbot.config import Config, load_config
 from mailbot.errors import InputError
+
+if TYPE_CHECKING:
+    from mailbot.app import App
 
 
 def config_path(args: argparse.Namespace) -> Path | None:
@@ -26,6 +29,8 @@ def get_config(args: argparse.Namespace) -> Config:
 
 
 def get_app(args: argparse.Namespace) -> App:
+    from mailbot.app import create_app  # the database and the rest: only for the commands that use them
+
     return create_app(get_config(args))
 
 

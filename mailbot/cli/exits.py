@@ -25,13 +25,14 @@ code  meaning
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from typing import TYPE_CHECKING
 
 from mailbot import errors
 from mailbot.errors import MailbotError, TransientError, UnavailableError
 from mailbot.text import visible
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import DBAPIError
 
 EX_OK = 0
 EX_NO = 1
@@ -84,6 +85,8 @@ def failure_of(exc: BaseException, database: str) -> Failure:
         problems = tuple(visible(str(p)) for p in getattr(exc, "problems", ()))
         headline = str(exc).split("\n", 1)[0] if problems else str(exc).strip()
         return Failure(EX_USAGE, visible(headline) or type(exc).__name__, problems)
+    from sqlalchemy.exc import ArgumentError, DBAPIError  # SQLAlchemy loads only for an error beyond ours
+
     if isinstance(exc, DBAPIError):
         return database_failure(exc, database)
     if isinstance(exc, ArgumentError):  # create_engine could not make sense of the URL
@@ -99,6 +102,8 @@ def failure_of(exc: BaseException, database: str) -> Failure:
 
 def database_failure(exc: DBAPIError, database: str) -> Failure:
     """A driver error: temporary (75), the database not usable as configured (69), or a bug (70)."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     orig = exc.orig if exc.orig is not None else exc
     detail = first_line(orig)
     text = str(orig).lower()
@@ -116,6 +121,9 @@ def database_failure(exc: DBAPIError, database: str) -> Failure:
 
 def database_label(url: str) -> str:
     """The URL to show: its password hidden."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:

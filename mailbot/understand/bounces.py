@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from email import policy
 from email.message import Message
 
-from flufl.bounce import all_failures
-
 from mailbot.understand.mime import ParsedMessage
 
 _DAEMON = re.compile(
@@ -169,6 +167,8 @@ def read_dsn(raw_msg: Message) -> Dsn:
 
 def flufl_failures(raw: bytes) -> tuple[list[str], list[str]]:
     """(temporary, permanent) recipients found by flufl.bounce's detectors, in the first READ_BYTES."""
+    from flufl.bounce import all_failures  # loaded only for a bounce that names no recipient itself
+
     try:
         temporary, permanent = all_failures(email.message_from_bytes(raw[:READ_BYTES], policy=policy.compat32))
     except Exception:

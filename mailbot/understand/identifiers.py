@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from email_validator import EmailNotValidError, validate_email
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.it import codicefiscale, iva
@@ -119,6 +118,8 @@ def validate_fiscal_code(value: str) -> str | None:
 
 def normalise_pec(value: str) -> str:
     """The address as email-validator normalises it (domain in lower case); unchanged when invalid."""
+    from email_validator import EmailNotValidError, validate_email  # loaded only for a PEC
+
     try:
         return str(validate_email(value.strip(), check_deliverability=False).normalized).lower()
     except EmailNotValidError:
@@ -126,6 +127,8 @@ def normalise_pec(value: str) -> str:
 
 
 def validate_pec(value: str) -> str | None:
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError:

@@ -24,9 +24,6 @@ from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
-from tnefparse import TNEF
-from tnefparse.codepage import Codepage
-
 from mailbot.understand.htmltext import html_to_text
 
 MAX_BYTES = 32 * 1024 * 1024  # a larger winmail.dat is kept, not opened
@@ -117,6 +114,8 @@ def read_winmail(data: bytes) -> Winmail:
         _Check().stream(data, 0)
     except _Refused as exc:
         return _unread(str(exc))
+    from tnefparse import TNEF  # loaded only for a winmail.dat
+
     try:
         return _contents(TNEF(data + _TAIL))
     except Exception as exc:  # anything tnefparse trips on
@@ -219,6 +218,8 @@ class _Check:
             elif name == _ATT_MAPI_PROPS:
                 self.mapi(payload, 0, codepage, depth)
             elif name == _ATT_OEM_CODEPAGE:
+                from tnefparse.codepage import Codepage  # loaded only for a winmail.dat
+
                 codepage = Codepage(self.u32(payload, 0)).codepage()
             elif name == _ATT_RECIP_TABLE and kind not in _STRING_TYPES:
                 rows, at = self.u32(payload, 0), 4

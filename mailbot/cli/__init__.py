@@ -19,6 +19,7 @@ log = logging.getLogger("mailbot")
 # Modules under mailbot.cli, each with ``register(subparsers)``; a command sets ``func`` to a
 # callable taking the parsed args and returning the exit code.
 COMMAND_MODULES = (
+    "customers",
     "db",
     "due",
     "imports",
@@ -30,6 +31,7 @@ COMMAND_MODULES = (
     "render",
     "rules",
     "run",
+    "services",
     "tickets",
 )
 

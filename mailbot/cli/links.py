@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    app = get_app(args)
+    app = get_app(args, read_only=True)
     now = datetime.now(UTC)
     url: str = args.url
     try:

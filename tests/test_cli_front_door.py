@@ -240,3 +240,11 @@ def test_outbox_deliverable_takes_the_database_id(app: App, cli: Cli) -> None:
     assert code == EX_USAGE and "anna@example.org is not marked undeliverable" in err
     code, _, err = cli("outbox", "deliverable", "C404")
     assert code == EX_USAGE and "C404" in err
+
+
+def test_ingest_on_a_fresh_folder_stores_in_the_embedded_database(
+    fresh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(("ingest", "{eml}"), tmp_path, capsys)
+    assert code == 0, err
+    assert out.startswith("stored: ") and (fresh / "mailbot.db").exists()

@@ -21,8 +21,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from mailbot.act.pipeline import process_inbound
-from mailbot.app import create_app
-from mailbot.cli.common import get_config
+from mailbot.cli.common import get_config, open_app
 from mailbot.cli.exits import EX_DATAERR, EX_NOINPUT, EX_OK, EX_TEMPFAIL
 from mailbot.cli.output import print_error, print_line
 from mailbot.db.engine import transaction
@@ -69,9 +68,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return EX_DATAERR
     try:
         config = get_config(args)
-        app = create_app(config)
-    except (MailbotError, OSError) as exc:  # a broken config or data folder: fixed by staff, then retried
+        app = open_app(config)  # the embedded database is created at the first message
+    except (MailbotError, OSError) as exc:  # a broken config or data folder, no schema: fixed by staff, then retried
         print_error(f"mailbot ingest: {where}: not stored, will be retried: {exc}")
+        return EX_TEMPFAIL
+    except Exception as exc:  # the database does not answer: the MTA keeps the message and tries again
+        print_error(
+            f"mailbot ingest: {where}: not stored ({type(exc).__name__}), will be retried: {first_line(exc)[:300]}"
+        )
         return EX_TEMPFAIL
     try:
         try:

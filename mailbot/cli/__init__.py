@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from mailbot.cli.common import get_config
+from mailbot.cli.common import VersionAction, get_config
 from mailbot.cli.exits import EX_INTERRUPTED, EX_IOERR, database_label, failure_of
 from mailbot.cli.output import print_lines
 from mailbot.logs import configure_logging
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="TOML config file (default: $MAILBOT_CONFIG, else ./mailbot.toml if present, else built-in defaults)",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="log debug messages")
+    parser.add_argument("--version", action=VersionAction, help="print mailbot's version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"mailbot.cli.{name}").register(sub)

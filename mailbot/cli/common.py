@@ -87,6 +87,21 @@ def no_schema(url: str) -> UnavailableError:
     return UnavailableError(f"database {database_label(url)} has no schema: run mailbot db upgrade")
 
 
+class VersionAction(argparse.Action):
+    """``--version``: the installed package's version, looked up only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import version
+
+        from mailbot.cli.output import print_line
+
+        print_line(f"mailbot {version('mailbot')}")
+        parser.exit()
+
+
 def add_actor(parser: argparse.ArgumentParser, *old: str) -> None:
     """``--actor NAME``, the one flag for who does something; ``old`` spellings (``--by``, ``--as``) still
     work, hidden from the help."""

@@ -18,8 +18,9 @@ def register(sub: Any) -> None:
     run.add_argument("--no-upgrade", action="store_true", help="do not create or migrate the database schema at start")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="run one day of mailbot on demo data in a temporary folder")
-    demo.add_argument("--dir", help="folder to use instead of a new temporary one")
-    demo.add_argument("--date", help="the day to simulate (default: today)")
+    demo.add_argument("--dir", help="folder to use (and keep) instead of a new temporary one")
+    demo.add_argument("--date", metavar="YYYY-MM-DD", help="the day to simulate (default: today)")
+    demo.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
     demo.set_defaults(func=cmd_demo)
 
 
@@ -55,4 +56,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder = Path(args.dir) if args.dir else None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-    return main(folder, parse_day(args.date) if args.date else None)
+    return main(folder, parse_day(args.date) if args.date else None, keep=args.keep)

@@ -19,8 +19,10 @@ from mailbot.app import App
 from mailbot.cli import main
 from mailbot.cli.exits import EX_UNAVAILABLE, EX_USAGE
 from mailbot.db.engine import head_revision, transaction, upgrade
+from mailbot.db.models import Service
 from mailbot.domain import PaymentMethod
-from mailbot.orders import create_order
+from mailbot.orders import create_order, find_order
+from mailbot.outbound.links import LinkGrant
 from tests.factories import make_customer, make_service
 
 CUSTOMERS = "external_id,kind,name,email\nC1,private,Anna Rossi,anna@example.org\nC2,private,Bruno,b@example.org\n"
@@ -213,8 +215,6 @@ def test_render_and_orders_take_external_ids_and_database_ids(app: App, cli: Cli
     assert by_external[0] == by_id[0] == 0 and "anna@example.org" in by_external[1]
     assert by_external[1].splitlines()[:2] == by_id[1].splitlines()[:2]  # To and Subject (links differ in time)
     with app.sessions() as session:
-        from mailbot.orders import find_order
-
         order = find_order(session, number)
         assert order is not None
         order_id = order.id
@@ -248,3 +248,15 @@ def test_ingest_on_a_fresh_folder_stores_in_the_embedded_database(
     code, out, err = _run(("ingest", "{eml}"), tmp_path, capsys)
     assert code == 0, err
     assert out.startswith("stored: ") and (fresh / "mailbot.db").exists()
+
+
+def test_link_check_shows_its_times_in_the_configured_time_zone(app: App, cli: Cli) -> None:
+    _, service_id, _ = _customers(app)
+    with app.sessions() as session:
+        service = session.get_one(Service, service_id)
+        grant = LinkGrant(service.customer_id, "renew", ((service.id, service.expires_on),), None, datetime.now(UTC))
+    url = app.links.make_url(grant)
+    code, out, _ = cli("link", "check", url)
+    local = grant.issued_at.astimezone(app.config.tz)
+    assert code == 0 and f"issued at: {local:%Y-%m-%d %H:%M %Z}" in out
+    assert "+00:00" not in out

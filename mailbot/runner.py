@@ -157,8 +157,7 @@ class Runner:
         return run
 
     async def sweep_reminders(self) -> None:
-        result = await asyncio.to_thread(run_reminder_sweep, self.app, self.clock())
-        log.info("reminder sweep: %d enqueued, %d already there, %d suppressed", *_counts(result))
+        await asyncio.to_thread(run_reminder_sweep, self.app, self.clock())  # it logs what it enqueued
         self._drain_soon()
         await asyncio.to_thread(self._prune_reply_allowances)
 
@@ -169,8 +168,7 @@ class Runner:
             log.info("daily reply cap: %d rows of past days pruned", pruned)
 
     async def sweep_payments(self) -> None:
-        result = await asyncio.to_thread(run_payment_sweep, self.app, self.clock())
-        log.info("payment sweep: %d enqueued, %d already there, %d suppressed", *_counts(result))
+        await asyncio.to_thread(run_payment_sweep, self.app, self.clock())  # it logs what it enqueued
         self._drain_soon()
 
     async def drain(self) -> None:
@@ -367,11 +365,3 @@ def describe_maildir(result: MaildirResult) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun if n == 1 else noun + 's'}"
-
-
-def _counts(result: object) -> tuple[int, int, int]:
-    return (
-        int(getattr(result, "enqueued", 0)),
-        int(getattr(result, "already_there", 0)),
-        int(getattr(result, "suppressed", 0)),
-    )

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.cli import main
+from mailbot.cli.exits import database_label
 from mailbot.config import config_from_dict
 from mailbot.intake.maildir import MaildirResult
 from mailbot.outbound.drain import DrainResult
@@ -96,10 +97,15 @@ def test_drain_and_maildir_results_in_words() -> None:
     )
 
 
-def test_run_says_where_it_works_and_warns_of_example_values(tmp_path: Path) -> None:
-    """A real ``mailbot run`` on a fresh folder with the built-in defaults: the embedded database is made,
-    the start lines and the two warnings are logged, SIGTERM stops it."""
+@pytest.mark.parametrize("configured", [False, True], ids=["embedded database", "configured database"])
+def test_run_says_where_it_works_and_warns_of_example_values(configured: bool, tmp_path: Path, db_url: str) -> None:
+    """A real ``mailbot run`` on a fresh folder with the built-in defaults (or a configured empty database):
+    the schema is made, the start lines and the two warnings are logged, SIGTERM stops it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    url = "sqlite:///mailbot.db"
+    if configured:
+        url = db_url
+        env["MAILBOT_DATABASE_URL"] = db_url
     process = subprocess.Popen(
         [sys.executable, "-m", "mailbot", "run"],
         cwd=tmp_path,
@@ -110,7 +116,7 @@ def test_run_says_where_it_works_and_warns_of_example_values(tmp_path: Path) -> 
     )
     try:
         deadline = time.monotonic() + 60
-        while not (tmp_path / "mailbot.db").exists() or not (tmp_path / "maildir").exists():
+        while not (tmp_path / "maildir").exists():
             assert time.monotonic() < deadline and process.poll() is None, "mailbot run did not start"
             time.sleep(0.1)
         time.sleep(0.5)
@@ -120,7 +126,7 @@ def test_run_says_where_it_works_and_warns_of_example_values(tmp_path: Path) -> 
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
     messages = [line.split(": ", 1)[1] for line in stderr.splitlines() if " mailbot.runner: " in line]
-    assert "database: sqlite:///mailbot.db" in messages
+    assert f"database: {database_label(url)}" in messages
     assert f"incoming mail: Maildir {tmp_path.resolve() / 'maildir'} (no imap.host)" in messages
     assert "renewal links: https://example.it/rinnovo" in messages
     warnings = [line for line in stderr.splitlines() if " WARNING mailbot.runner: " in line]

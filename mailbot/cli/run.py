@@ -7,10 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from mailbot.cli.common import get_app, parse_day
-from mailbot.cli.exits import database_label
-from mailbot.db.engine import is_current
-from mailbot.errors import UnavailableError
+from mailbot.cli.common import get_config, open_app, parse_day
 
 
 def register(sub: Any) -> None:
@@ -30,13 +27,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mailbot.process import settle
     from mailbot.runner import Runner
 
-    app = get_app(args)
+    config = get_config(args)
     if not args.no_upgrade:
-        upgrade(app.config.database.url)
-    elif not is_current(app.engine):
-        app.close()
-        label = database_label(app.config.database.url)
-        raise UnavailableError(f"database {label} has no schema: run 'mailbot db upgrade'")
+        upgrade(config.database.url)  # any database: the long-running process brings its schema up to date
+    app = open_app(config)  # with --no-upgrade, a database without its schema is one line (exit 69)
 
     async def main() -> None:
         runner = Runner(app, make_sender(app.config))

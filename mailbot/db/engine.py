@@ -109,11 +109,6 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def is_current(engine: Engine) -> bool:
-    """True when the schema has been created (the alembic version table exists)."""
-    return "alembic_version" in inspect(engine).get_table_names()
-
-
 def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite database URL (``sqlite:///mailbot.db``), None for another database or memory."""
     if not url.startswith("sqlite:///"):

@@ -260,3 +260,34 @@ def test_link_check_shows_its_times_in_the_configured_time_zone(app: App, cli: C
     local = grant.issued_at.astimezone(app.config.tz)
     assert code == 0 and f"issued at: {local:%Y-%m-%d %H:%M %Z}" in out
     assert "+00:00" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (("tickets", "approve", "404"), "ticket 404: not found"),
+        (("tickets", "reject", "404", "--reason", "no"), "ticket 404: not found"),
+        (("tickets", "assign", "404", "anna"), "ticket 404: not found"),
+        (("tickets", "close", "404"), "ticket 404: not found"),
+        (("outbox", "retry", "404"), "no email with id 404"),
+        (("outbox", "deliverable", "C404"), "no customer with id C404"),
+        (("orders", "paid", "ORD-2026-000404"), "no order ORD-2026-000404"),
+        (("orders", "cancel", "404", "--reason", "no"), "no order 404"),
+        (("render", "expiry_reminder", "--service", "404"), "no service with id 404"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else "",
+)
+def test_an_unknown_id_on_a_database_with_its_schema(argv: tuple[str, ...], words: str, cli: Cli) -> None:
+    code, _, err = cli(*argv)
+    assert code == EX_USAGE
+    assert words in err.strip().splitlines()[-1]
+
+
+def test_other_reading_commands_on_a_fresh_folder(
+    fresh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(("link", "check", "not-a-token"), tmp_path, capsys)
+    assert code == 1 and "usable: NO" in out
+    code, out, _ = _run(("import", "customers", "{csv}", "--dry-run"), tmp_path, capsys)
+    assert code == 0 and "would be imported: 2 created" in out
+    assert sorted(p.name for p in fresh.iterdir()) == []

@@ -1,4 +1,8 @@
-"""Helpers shared by CLI commands: loading the config and the app, the ``--actor`` option, local times."""
+"""Helpers shared by CLI commands: loading the config and the app, the ``--actor`` option, local times.
+
+Importing this module loads no SQLAlchemy (``mailbot --help`` needs none): the app and the database
+helpers are imported when a command opens the app.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,13 @@ import logging
 import os
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mailbot.app import App, create_app
 from mailbot.config import Config, DatabaseConfig, load_config
 from mailbot.errors import InputError, UnavailableError
+
+if TYPE_CHECKING:
+    from mailbot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +54,7 @@ def open_app(config: Config, *, read_only: bool = False) -> App:
     database without its tables is an error, one line naming it (exit 69): ``mailbot db upgrade`` is
     staff's decision there. A configured SQLite file that does not exist is not created.
     """
+    from mailbot.app import create_app
     from mailbot.db.engine import empty_engine, has_schema, needs_upgrade, sqlite_file
 
     url = config.database.url

@@ -11,7 +11,7 @@ import logging
 import os
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mailbot.config import Config, DatabaseConfig, load_config
 from mailbot.errors import InputError, UnavailableError
@@ -108,6 +108,16 @@ class VersionAction(argparse.Action):
 
         print_line(f"mailbot {version('mailbot')}")
         parser.exit()
+
+
+def add_list_command(sub: Any, group: str, help: str, list_help: str) -> argparse.ArgumentParser:
+    """``mailbot GROUP list``, with ``--limit N`` and ``--json``; the caller adds its filters and ``func``."""
+    parser = sub.add_parser(group, help=help)
+    actions = parser.add_subparsers(dest=f"{group}_command", required=True, metavar="ACTION")
+    listing: argparse.ArgumentParser = actions.add_parser("list", help=list_help)
+    listing.add_argument("--limit", type=int, default=1000, metavar="N", help=f"at most N {group} (default: 1000)")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return listing
 
 
 def add_actor(parser: argparse.ArgumentParser, *old: str) -> None:

@@ -10,23 +10,19 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from mailbot.cli.common import get_app
-from mailbot.cli.output import count, print_json, print_line, print_table
+from mailbot.cli.common import add_list_command, get_app
+from mailbot.cli.output import print_listing
 from mailbot.db.models import Customer, Service
 from mailbot.domain import CustomerKind
 
 
 def register(sub: Any) -> None:
-    customers = sub.add_parser("customers", help="the customers: list")
-    csub = customers.add_subparsers(dest="customers_command", required=True, metavar="ACTION")
-    ls = csub.add_parser("list", help="list customers by external id")
+    ls = add_list_command(sub, "customers", "the customers: list", "list customers by external id")
     ls.add_argument("--search", metavar="TEXT", help="only customers with TEXT in their external id, name or email")
     ls.add_argument("--kind", choices=[k.value for k in CustomerKind], help="only customers of this kind")
     ls.add_argument(
         "--undeliverable", action="store_true", help="only customers whose address bounced (no mail goes to them)"
     )
-    ls.add_argument("--limit", type=int, default=1000, metavar="N", help="at most N customers (default: 1000)")
-    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ls.set_defaults(func=cmd_list)
 
 
@@ -64,12 +60,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             ]
     finally:
         app.close()
-    if args.json:
-        print_json(rows)
-        return 0
-    print_table(
+    print_listing(
+        rows,
         ("ID", "EXTERNAL ID", "KIND", "LANG", "SERVICES", "EMAIL", "NAME"),
-        [
+        (
             (
                 r["id"],
                 r["external_id"],
@@ -80,7 +74,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                 r["name"],
             )
             for r in rows
-        ],
+        ),
+        "customer",
+        as_json=args.json,
     )
-    print_line(count(len(rows), "customer"))
     return 0

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from mailbot import audit
 from mailbot.cli.common import actor, add_actor, get_app, local_time
 from mailbot.cli.lookup import customer_by_ref
-from mailbot.cli.output import count, print_json, print_line, print_table
+from mailbot.cli.output import count, print_line, print_listing, print_table
 from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, OutboundMessage
 from mailbot.domain import OutboundStatus
@@ -69,12 +69,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             for m in messages
         ]
     app.close()
-    if args.json:
-        print_json(rows)
-        return 0
-    print_table(
+    print_listing(
+        rows,
         ("ID", "CREATED", "STATUS", "TRIES", "TEMPLATE", "TO", "LAST ERROR"),
-        [
+        (
             (
                 m.id,
                 local_time(app.config, m.created_at),
@@ -85,9 +83,10 @@ def cmd_list(args: argparse.Namespace) -> int:
                 m.last_error or "",
             )
             for m in messages
-        ],
+        ),
+        "email",
+        as_json=args.json,
     )
-    print_line(count(len(rows), "email"))
     return 0
 
 

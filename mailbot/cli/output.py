@@ -49,3 +49,20 @@ def table_lines(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> lis
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     print_lines(table_lines(headers, rows))
+
+
+def print_listing(
+    records: Sequence[Any],
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    noun: str,
+    *,
+    as_json: bool,
+    plural: str | None = None,
+) -> None:
+    """A list command's answer: ``records`` as JSON, or the table and its count (``3 tickets``)."""
+    if as_json:
+        print_json(list(records))
+        return
+    print_table(headers, rows)
+    print_line(count(len(records), noun, plural))

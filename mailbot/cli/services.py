@@ -11,24 +11,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from mailbot.cli.common import get_app, parse_day
+from mailbot.cli.common import add_list_command, get_app, parse_day
 from mailbot.cli.lookup import customer_by_ref
-from mailbot.cli.output import count, print_json, print_line, print_table
+from mailbot.cli.output import print_listing
 from mailbot.db.models import Service
 from mailbot.domain import ServiceStatus
 
 
 def register(sub: Any) -> None:
-    services = sub.add_parser("services", help="the customers' services: list")
-    ssub = services.add_subparsers(dest="services_command", required=True, metavar="ACTION")
-    ls = ssub.add_parser("list", help="list services, soonest expiry first")
+    ls = add_list_command(sub, "services", "the customers' services: list", "list services, soonest expiry first")
     ls.add_argument("--customer", metavar="ID", help="only this customer's (external id or database id)")
     ls.add_argument("--status", choices=[s.value for s in ServiceStatus], help="only services in this status")
     ls.add_argument(
         "--expiring-before", metavar="YYYY-MM-DD", help="only services expiring before this day (not on it)"
     )
-    ls.add_argument("--limit", type=int, default=1000, metavar="N", help="at most N services (default: 1000)")
-    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ls.set_defaults(func=cmd_list)
 
 
@@ -66,12 +62,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             ]
     finally:
         app.close()
-    if args.json:
-        print_json(rows)
-        return 0
-    print_table(
+    print_listing(
+        rows,
         ("ID", "EXTERNAL ID", "CUSTOMER", "PRODUCT", "EXPIRES", "STATUS", "AUTORENEW", "LABEL"),
-        [
+        (
             (
                 r["id"],
                 r["external_id"],
@@ -83,7 +77,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                 r["label"],
             )
             for r in rows
-        ],
+        ),
+        "service",
+        as_json=args.json,
     )
-    print_line(count(len(rows), "service"))
     return 0

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from mailbot.act.tickets import TicketError, approve_ticket, assign_ticket, close_ticket, get_ticket, reject_ticket
 from mailbot.cli.common import actor, add_actor, get_app, local_time
 from mailbot.cli.lookup import order_by_ref
-from mailbot.cli.output import count, print_json, print_line, print_lines, print_table
+from mailbot.cli.output import print_json, print_line, print_lines, print_listing
 from mailbot.config import Config
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, Ticket
@@ -104,12 +104,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             rows = [ticket_row(t) for t in tickets]
     finally:
         app.close()
-    if args.json:
-        print_json(rows)
-        return 0
-    print_table(
+    print_listing(
+        rows,
         ("ID", "CREATED", "STATUS", "KIND", "INTENT", "SUMMARY"),
-        [
+        (
             (
                 t.id,
                 local_time(app.config, t.created_at),
@@ -119,9 +117,10 @@ def cmd_list(args: argparse.Namespace) -> int:
                 t.summary[:90] + (f"  [{t.assignee}]" if t.assignee else ""),
             )
             for t in tickets
-        ],
+        ),
+        "ticket",
+        as_json=args.json,
     )
-    print_line(count(len(rows), "ticket"))
     return 0
 
 

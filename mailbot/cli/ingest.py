@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from mailbot.act.pipeline import process_inbound
 from mailbot.cli.common import get_config, open_app
@@ -26,7 +26,7 @@ from mailbot.cli.exits import EX_DATAERR, EX_NOINPUT, EX_OK, EX_TEMPFAIL
 from mailbot.cli.output import print_error, print_line
 from mailbot.db.engine import transaction
 from mailbot.domain import InboundStatus
-from mailbot.errors import MailbotError, first_line
+from mailbot.errors import MailbotError, UnavailableError, first_line
 from mailbot.intake.store import StoreResult, store_raw
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import load_rules
@@ -69,13 +69,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         config = get_config(args)
         app = open_app(config)  # the embedded database is created at the first message
-    except (MailbotError, OSError) as exc:  # a broken config or data folder, no schema: fixed by staff, then retried
-        print_error(f"mailbot ingest: {where}: not stored, will be retried: {exc}")
-        return EX_TEMPFAIL
-    except Exception as exc:  # the database does not answer: the MTA keeps the message and tries again
-        print_error(
-            f"mailbot ingest: {where}: not stored ({type(exc).__name__}), will be retried: {first_line(exc)[:300]}"
-        )
+    except (MailbotError, OSError, SQLAlchemyError) as exc:  # fixed by staff (a broken config or data folder, no
+        # schema) or by time (the server does not answer): the MTA keeps the message and tries again
+        kind = " (database unavailable)" if isinstance(exc, UnavailableError | SQLAlchemyError) else ""
+        print_error(f"mailbot ingest: {where}: not stored{kind}, will be retried: {first_line(exc)[:300]}")
         return EX_TEMPFAIL
     try:
         try:

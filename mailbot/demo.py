@@ -3,6 +3,8 @@
 Creates a SQLite database with the demo customers (mailbot/demo_data.py), starts an in-process
 aiosmtpd SMTP server, runs the day's sweeps, drains the outbox into that server through the real
 SMTP sender, and prints what was sent to whom and why. The last line is ``demo: N emails sent``.
+The temporary folder is removed at the end unless ``--keep`` (then its path is printed); a folder given
+with ``--dir`` is the user's, and is kept.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import email
 import email.policy
 import logging
 import secrets
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from mailbot.app import App, create_app
+from mailbot.cli.output import count, print_line, print_lines
 from mailbot.config import Config, config_from_dict
 from mailbot.db.engine import upgrade
 from mailbot.db.models import OutboundMessage
@@ -121,26 +125,40 @@ def format_table(rows: list[SentRow]) -> str:
     return "\n".join(lines)
 
 
-def main(folder: Path | None = None, today: date | None = None) -> int:
+def main(folder: Path | None = None, today: date | None = None, *, keep: bool = False) -> int:
+    """One demo day in ``folder`` (kept), or in a new temporary folder removed at the end unless ``keep``."""
     base = folder or Path(tempfile.mkdtemp(prefix="mailbot-demo-"))
+    keep = keep or folder is not None
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command log
     logging.getLogger("mailbot").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    result = asyncio.run(run_demo(base, today))
+    try:
+        result = asyncio.run(run_demo(base, today))
+        print_report(result, base if keep else None)
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+def print_report(result: DemoResult, kept: Path | None) -> None:
+    """What was sent to whom and why; ``kept``: the folder left behind with the database and the .eml files."""
     rows, received = result.sent, result.received
-    print(f"mailbot demo in {base} (database demo.db, SMTP server in-process on 127.0.0.1)")
-    print()
-    print(format_table(rows))
+    print_line("mailbot demo (database demo.db, SMTP server in-process on 127.0.0.1)")
+    print_line()
+    print_lines(format_table(rows).split("\n"))
     silent = [f"  {to}: {story}" for to, story in result.not_sent()]
     if silent:
-        print()
-        print("Not sent, on purpose:")
-        print("\n".join(silent))
-    print()
-    print(f"The messages as the SMTP server received them (.eml): {received}")
+        print_line()
+        print_line("Not sent, on purpose:")
+        print_lines(silent)
+    print_line()
     sample = sorted(received.glob("*.eml"))[:1]
     if sample:
         msg = email.message_from_bytes(sample[0].read_bytes(), policy=email.policy.default)
-        print(f"for example {sample[0].name}: Subject {msg['Subject']!s}; Reply-To {msg['Reply-To']!s}")
-    print(f"demo: {len(rows)} emails sent")
-    return 0
+        print_line(f"for example {sample[0].name}: Subject {msg['Subject']!s}; Reply-To {msg['Reply-To']!s}")
+    if kept is not None:
+        print_line(f"The folder is kept: {kept} (database demo.db; the messages as received, .eml: {received})")
+    else:
+        print_line("The temporary folder is removed (--keep keeps it, with the database and the .eml files)")
+    print_line(f"demo: {count(len(rows), 'email')} sent")

@@ -33,6 +33,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -42,10 +43,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mailbot.act.pipeline import process_pending
 from mailbot.act.reply_cap import prune_reply_allowances
 from mailbot.app import App
+from mailbot.cli.exits import database_label
+from mailbot.config import Config, MailConfig, PaymentsConfig
 from mailbot.db.engine import transaction
 from mailbot.intake.imap.listener import ImapListener
-from mailbot.intake.maildir import poll_maildir
-from mailbot.outbound.drain import drain_until_empty
+from mailbot.intake.maildir import MaildirResult, poll_maildir
+from mailbot.outbound.drain import DrainResult, drain_until_empty
 from mailbot.outbound.payments import run_payment_sweep
 from mailbot.outbound.senders import Sender
 from mailbot.outbound.sweep import run_reminder_sweep
@@ -154,8 +157,7 @@ class Runner:
         return run
 
     async def sweep_reminders(self) -> None:
-        result = await asyncio.to_thread(run_reminder_sweep, self.app, self.clock())
-        log.info("reminder sweep: %d enqueued, %d already there, %d suppressed", *_counts(result))
+        await asyncio.to_thread(run_reminder_sweep, self.app, self.clock())  # it logs what it enqueued
         self._drain_soon()
         await asyncio.to_thread(self._prune_reply_allowances)
 
@@ -166,8 +168,7 @@ class Runner:
             log.info("daily reply cap: %d rows of past days pruned", pruned)
 
     async def sweep_payments(self) -> None:
-        result = await asyncio.to_thread(run_payment_sweep, self.app, self.clock())
-        log.info("payment sweep: %d enqueued, %d already there, %d suppressed", *_counts(result))
+        await asyncio.to_thread(run_payment_sweep, self.app, self.clock())  # it logs what it enqueued
         self._drain_soon()
 
     async def drain(self) -> None:
@@ -178,8 +179,8 @@ class Runner:
             result = await drain_until_empty(self.app, self.sender, self.clock, stop=self.stopping)
         finally:
             self._draining = False
-        if result.claimed:
-            log.info("drain: %s", result)
+        if result.claimed or result.cancelled or result.failed:
+            log.info("drain: %s", describe_drain(result))
 
     async def process_pending(self) -> None:
         outcomes = await asyncio.to_thread(process_pending, self.app, self.clock(), self.rules)
@@ -191,8 +192,8 @@ class Runner:
         result = await asyncio.to_thread(
             poll_maildir, self.app, self.rules, self.clock, should_stop=self.stopping.is_set
         )
-        if result.stored or result.duplicates or result.moved:
-            log.info("maildir: %s", result)
+        if result.stored or result.duplicates or result.moved or result.unreadable:
+            log.info("maildir: %s", describe_maildir(result))
             self._drain_soon()  # send the replies at once
 
     def _drain_soon(self) -> None:
@@ -205,6 +206,10 @@ class Runner:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop, sig)
+        for line in describe_setup(self.app.config):
+            log.info("%s", line)
+        for line in example_values_in_use(self.app.config):
+            log.warning("%s", line)
         self.schedule()
         self.scheduler.start()
         if self.listener is not None:
@@ -262,8 +267,8 @@ class Runner:
         late = [task for task in running if not task.done()]
         if late:
             log.warning(
-                "%d job(s) still running at shutdown (smtp.shutdown_grace_seconds = %g): cutting them off",
-                len(late),
+                "%s still running at shutdown (smtp.shutdown_grace_seconds = %g): cutting them off",
+                _count(len(late), "job"),
                 grace,
             )
             for task in late:
@@ -271,9 +276,92 @@ class Runner:
             await asyncio.gather(*late, return_exceptions=True)
 
 
-def _counts(result: object) -> tuple[int, int, int]:
-    return (
-        int(getattr(result, "enqueued", 0)),
-        int(getattr(result, "already_there", 0)),
-        int(getattr(result, "suppressed", 0)),
-    )
+def describe_setup(config: Config) -> list[str]:
+    """Where ``mailbot run`` works, said at start: the database (its password hidden), where mail comes in,
+    where it goes out, and the base URL of the renewal links."""
+    imap, smtp = config.imap, config.smtp
+    if imap.host:
+        intake = f"IMAP {imap.username + '@' if imap.username else ''}{imap.host}:{imap.port} ({imap.security}), "
+        intake += f"folder {imap.folder}"
+    else:
+        intake = f"Maildir {config.path(config.inbound.maildir).resolve()} (no imap.host)"
+    if smtp.host:
+        outgoing = f"SMTP {smtp.host}:{smtp.port} ({smtp.security})"
+    else:
+        outgoing = f".eml files in {config.path(config.mail.outbox_dir).resolve()} (no smtp.host: nothing is sent)"
+    return [
+        f"database: {database_label(config.database.url)}",
+        f"incoming mail: {intake}",
+        f"outgoing mail: {outgoing}, from {config.mail.from_address}",
+        f"renewal links: {config.links.base_url}",
+    ]
+
+
+EXAMPLE_IBAN = PaymentsConfig().iban  # the values of config.example.toml (the built-in defaults)
+EXAMPLE_DOMAIN = MailConfig().message_id_domain
+
+
+def example_values_in_use(config: Config) -> list[str]:
+    """One line for each example value of ``config.example.toml`` still in use: customers must not be told
+    to pay into the example IBAN, nor sent links and addresses of the example domain."""
+    lines = []
+    if config.payments.iban.replace(" ", "").upper() == EXAMPLE_IBAN:
+        lines.append(f"payments.iban is still the example IBAN {EXAMPLE_IBAN}: payment emails give it to customers")
+    keys = {
+        "mail.from_address": config.mail.from_address,
+        "mail.reply_to": config.mail.reply_to,
+        "mail.message_id_domain": config.mail.message_id_domain,
+        "mail.support_address": config.mail.support_address,
+        "links.base_url": config.links.base_url,
+        "payments.paypal_url": config.payments.paypal_url,
+    }
+    example = [key for key, value in keys.items() if _is_example(_domain(value))]
+    if example:
+        lines.append(f"{', '.join(example)}: still the example domain {EXAMPLE_DOMAIN} of config.example.toml")
+    return lines
+
+
+def _domain(value: str) -> str:
+    """The domain of an address (``a@b.it``), a URL (``https://b.it/x``) or a bare domain, lower-cased."""
+    if "://" in value:
+        return (urlsplit(value).hostname or "").lower()
+    return value.rpartition("@")[2].strip().lower()
+
+
+def _is_example(domain: str) -> bool:
+    return domain == EXAMPLE_DOMAIN or domain.endswith("." + EXAMPLE_DOMAIN)
+
+
+def describe_drain(result: DrainResult) -> str:
+    """What a drain did, in words: ``12 sent, 1 to retry later``; the parts that are zero are left out."""
+    parts = [
+        (result.sent, "sent"),
+        (result.retried, "to retry later"),
+        (result.failed - result.undeliverable, "failed"),
+        (result.undeliverable, "failed, the address undeliverable"),
+        (result.cancelled, "cancelled (the address is undeliverable)"),
+        (result.released, "put back unsent"),
+        (result.lost, "sent, but another drain had taken them over"),
+    ]
+    said = [f"{n} {what}" for n, what in parts if n]
+    if result.recovered:
+        said.append(f"{_count(result.recovered, 'email')} taken over from an expired lease")
+    return f"{_count(result.claimed, 'email')} taken: " + (", ".join(said) or "nothing sent")
+
+
+def describe_maildir(result: MaildirResult) -> str:
+    """What a Maildir poll did, in words: ``3 messages stored, 1 duplicate; moved: 3 to cur``."""
+    said = [_count(result.stored, "message") + " stored"]
+    if result.duplicates:
+        said.append(_count(result.duplicates, "duplicate"))
+    if result.moved:
+        said.append("moved " + ", ".join(f"{n} to {folder}" for folder, n in sorted(result.moved.items())))
+    if result.waiting:
+        said.append(f"{result.waiting} left for a retry")
+    if result.unreadable:
+        said.append(f"{_count(len(result.unreadable), 'file')} unreadable ({', '.join(result.unreadable)})")
+    return ", ".join(said)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun if n == 1 else noun + 's'}"

@@ -83,7 +83,7 @@ def test_table_shows_who_gets_what_and_why(
     assert row_counts(engine) == before  # nothing written, not even claims
     assert before["outbound_message"] == 0 and before["reminder_claim"] == 0
     lines = out.splitlines()
-    assert lines[0] == f"Due on {DAY}: 1 email(s) to send, 2 suppressed"
+    assert lines[0] == f"Due on {DAY}: 1 email to send, 2 suppressed"
     assert lines[1].split() == ["CUSTOMER", "ADDRESS", "TEMPLATE", "LANG"]
     anna = lines.index(next(line for line in lines if "Anna Bianchi" in line))
     assert lines[anna].split()[-3:] == ["anna@example.org", "expiry_reminder", "en"]
@@ -122,7 +122,7 @@ def test_a_day_with_nothing_due(config_file: Path, app: App, capsys: pytest.Capt
     with app.sessions.begin() as session:
         make_service(session, make_customer(session), expires_on=date(2026, 12, 31))
     assert main(["--config", str(config_file), "due", "--date", "2026-06-01"]) == 0
-    assert capsys.readouterr().out.strip() == "Due on 2026-06-01: 0 email(s) to send, 0 suppressed"
+    assert capsys.readouterr().out.strip() == "Due on 2026-06-01: 0 emails to send, 0 suppressed"
 
 
 def test_bad_date_is_an_error_naming_the_option(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -140,7 +140,7 @@ def test_due_table_and_json(app: App, run: Run) -> None:
     with transaction(app.sessions) as session:
         make_service(session, make_customer(session, name=NAME, email="anna@example.org"), label="Impianto\x1b[8m")
     code, out, _ = run("due", "--date", "2026-12-01")
-    assert code == 0 and "1 email(s) to send" in out
+    assert code == 0 and "1 email to send" in out
     assert_safe(out)
     code, out, _ = run("due", "--date", "2026-12-01", "--json")
     assert_safe(out)

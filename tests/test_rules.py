@@ -323,7 +323,7 @@ def test_rules_check_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["rules", "check", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "bad.toml: rule 'broken': confidence: expected a number from 0 to 1, got 7" in err
-    assert "1 error(s)" in err
+    assert f"{tmp_path}: 1 error\n" in err
 
 
 def test_joined_patterns_change_no_decision_nor_trace(shipped: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from mailbot.cli.common import VersionAction
 from mailbot.cli.exits import EX_INTERRUPTED, EX_IOERR, database_label, failure_of
 from mailbot.cli.output import print_lines
 from mailbot.logs import configure_logging
@@ -32,6 +33,7 @@ class Command(NamedTuple):
 # The commands in the order ``mailbot --help`` lists them; adding one is one line here. A command sets
 # ``func`` to a callable taking the parsed args and returning the exit code.
 COMMANDS = (
+    Command("customers", "customers", "the customers: list"),
     Command("db", "db", "database schema"),
     Command("due", "due", "preview the reminders and payment emails due on a day (writes nothing)"),
     Command("import", "imports", "import products, customers or services from a CSV file"),
@@ -43,6 +45,7 @@ COMMANDS = (
     Command("render", "render", "preview one email in the terminal (writes nothing)"),
     Command("rules", "rules", "the inbound parsing rules"),
     Command("run", "run", "run the scheduler: reminder sweeps, payment reminders, sending"),
+    Command("services", "services", "the customers' services: list"),
     Command("demo", "run", "run one day of mailbot on demo data in a temporary folder"),
     Command("tickets", "tickets", "support tickets and staff requests from customers' mail"),
 )
@@ -59,6 +62,7 @@ def top_level_parser() -> tuple[argparse.ArgumentParser, Any]:
         help="TOML config file (default: $MAILBOT_CONFIG, else ./mailbot.toml if present, else built-in defaults)",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="log debug messages")
+    parser.add_argument("--version", action=VersionAction, help="print mailbot's version and exit")
     return parser, parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
 

@@ -7,7 +7,8 @@ import argparse
 from typing import Any
 
 from mailbot.cli.common import get_app, get_config
-from mailbot.cli.output import print_line
+from mailbot.cli.exits import database_label
+from mailbot.cli.output import count, print_line
 from mailbot.db.engine import upgrade
 from mailbot.intake.redact_stored import redact_maildir, redact_stored
 
@@ -38,14 +39,14 @@ def cmd_redact(args: argparse.Namespace) -> int:
         app.close()
     changed = {**done.changed, **maildir.changed}
     verb = "would change" if args.dry_run else "changed"
-    for where, count in sorted(changed.items()):
-        print_line(f"{where}: {count} {verb}")
-    print_line(f"redact: {sum(changed.values())} values {verb}")
+    for where, n in sorted(changed.items()):
+        print_line(f"{where}: {n} {verb}")
+    print_line(f"redact: {count(sum(changed.values()), 'value')} {verb}")
     return 0
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
     config = get_config(args)
     upgrade(config.database.url)
-    print_line(f"database at {config.database.url.split('@')[-1]} is up to date")
+    print_line(f"database {database_label(config.database.url)} is up to date")
     return 0

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.cli.common import get_app, parse_day
-from mailbot.cli.output import print_json, print_lines
+from mailbot.cli.output import count, print_json, print_lines
 from mailbot.config import Config
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.plan import PlannedEmail
@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_due(args: argparse.Namespace) -> int:
-    app = get_app(args)
+    app = get_app(args, read_only=True)
     try:
         now = preview_instant(app.config, parse_day(args.date) if args.date else None, datetime.now(UTC))
         planned = preview(app, now)
@@ -106,7 +106,7 @@ def format_table(day: date, planned: Sequence[PlannedEmail]) -> list[str]:
     """A table for people: one row per email, its reasons below it; suppressed ones are marked. Cells are
     made visible before the columns are measured, so an escaped name keeps the table aligned."""
     sending = sum(1 for p in planned if not p.suppressed)
-    lines = [f"Due on {day.isoformat()}: {sending} email(s) to send, {len(planned) - sending} suppressed"]
+    lines = [f"Due on {day.isoformat()}: {count(sending, 'email')} to send, {len(planned) - sending} suppressed"]
     if not planned:
         return lines
     rows = [

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from mailbot.cli.common import get_app
-from mailbot.cli.output import print_error, print_line
+from mailbot.cli.common import actor, add_actor, get_app
+from mailbot.cli.output import count, print_error, print_line
 from mailbot.db.engine import transaction
 from mailbot.errors import InputError
 from mailbot.importing import KINDS, ImportReport, import_csv
@@ -27,19 +27,19 @@ def register(sub: Any) -> None:
     kinds = parser.add_subparsers(dest="import_kind", required=True, metavar="KIND")
     for kind in KINDS:
         cmd = kinds.add_parser(kind, help=f"create or update {kind} from a CSV file (see docs/import.md)")
-        cmd.add_argument("file", metavar="FILE.csv", type=Path)
+        cmd.add_argument("file", metavar="FILE.csv", type=Path, help="the CSV file (UTF-8, ',' or ';')")
         cmd.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
-        cmd.add_argument("--actor", default="cli", help="who is importing, for the audit log (default: cli)")
+        add_actor(cmd)
         cmd.set_defaults(func=cmd_import, kind=kind)
 
 
 def _import(args: argparse.Namespace, stream: BinaryIO, source: str) -> ImportReport:
     """Import in one transaction, rolled back after a dry run or when any row is bad."""
-    app = get_app(args)
+    app = get_app(args, read_only=args.dry_run)
     try:
         with transaction(app.sessions) as session:
             report = import_csv(
-                session, args.kind, stream, source=source, config=app.config, now=datetime.now(UTC), actor=args.actor
+                session, args.kind, stream, source=source, config=app.config, now=datetime.now(UTC), actor=actor(args)
             )
             if args.dry_run or not report.ok:
                 raise _DryRun
@@ -62,7 +62,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for error in report.errors:
             print_error(f"{path}:{error.line}: {error.column}: {error.reason}")
         lines = len({e.line for e in report.errors})
-        print_error(f"{path}: nothing imported: {len(report.errors)} errors on {lines} lines")
+        print_error(f"{path}: nothing imported: {count(len(report.errors), 'error')} on {count(lines, 'line')}")
         return 1
     verb = "would be" if args.dry_run else "were"
     print_line(

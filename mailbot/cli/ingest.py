@@ -18,16 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from mailbot.act.pipeline import process_inbound
-from mailbot.app import create_app
-from mailbot.cli.common import get_config
+from mailbot.cli.common import get_config, open_app
 from mailbot.cli.exits import EX_DATAERR, EX_NOINPUT, EX_OK, EX_TEMPFAIL
 from mailbot.cli.output import print_error, print_line
 from mailbot.db.engine import transaction
 from mailbot.domain import InboundStatus
-from mailbot.errors import MailbotError, first_line
+from mailbot.errors import MailbotError, UnavailableError, first_line
 from mailbot.intake.store import StoreResult, store_raw
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import load_rules
@@ -69,9 +68,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return EX_DATAERR
     try:
         config = get_config(args)
-        app = create_app(config)
-    except (MailbotError, OSError) as exc:  # a broken config or data folder: fixed by staff, then retried
-        print_error(f"mailbot ingest: {where}: not stored, will be retried: {exc}")
+        app = open_app(config)  # the embedded database is created at the first message
+    except (MailbotError, OSError, SQLAlchemyError) as exc:  # fixed by staff (a broken config or data folder, no
+        # schema) or by time (the server does not answer): the MTA keeps the message and tries again
+        kind = " (database unavailable)" if isinstance(exc, UnavailableError | SQLAlchemyError) else ""
+        print_error(f"mailbot ingest: {where}: not stored{kind}, will be retried: {first_line(exc)[:300]}")
         return EX_TEMPFAIL
     try:
         try:

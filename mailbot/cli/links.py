@@ -4,7 +4,7 @@ and age, and a grant that still stands (``outbound/grants.py``). Exit 0 when usa
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from mailbot.app import App
@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    app = get_app(args)
+    app = get_app(args, read_only=True)
     now = datetime.now(UTC)
     url: str = args.url
     try:
@@ -35,7 +35,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
     else:
-        print_lines(format_report(report))
+        print_lines(format_report(report, app.config.tz))
     return 0 if report["usable"] else 1
 
 
@@ -71,11 +71,15 @@ def _service_entry(customer_id: int, service_id: int, cycle: date, state: GrantS
     return {"id": service_id, "cycle_expiry": cycle.isoformat(), "state": problem or current}
 
 
-def format_report(report: dict[str, Any]) -> list[str]:
+def format_report(report: dict[str, Any], tz: tzinfo | None = None) -> list[str]:
+    """The report as lines; ``tz``: the zone its two instants are shown in (the JSON keeps them in UTC)."""
     lines = [f"signature: {report['signature']}"]
     for key in ("action", "customer", "order_number", "order", "issued_at", "expires_at"):
-        if report.get(key) is not None:
-            lines.append(f"{key.replace('_', ' ')}: {report[key]}")
+        value = report.get(key)
+        if value is not None and key.endswith("_at") and tz is not None:
+            value = f"{datetime.fromisoformat(value).astimezone(tz):%Y-%m-%d %H:%M %Z}"
+        if value is not None:
+            lines.append(f"{key.replace('_', ' ')}: {value}")
     for entry in report.get("services", []):
         state = entry.get("state", "")
         lines.append(f"service {entry['id']} (cycle ending {entry['cycle_expiry']}): {state}".rstrip(": "))

@@ -1,4 +1,8 @@
-"""``mailbot orders``: list open orders, register a payment, cancel, run the unpaid-order sweep."""
+"""``mailbot orders``: list orders, register a payment, cancel, run the unpaid-order sweep.
+
+An order is named by its number (``ORD-2026-000001``) or its database id; dates are shown in
+``general.timezone``, the day the customer's emails give.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from mailbot.cli.common import get_app
-from mailbot.cli.output import print_line
+from mailbot.cli.common import actor, add_actor, get_app, local_day
+from mailbot.cli.lookup import customer_by_ref, order_by_ref
+from mailbot.cli.output import count, print_line, print_table
 from mailbot.db.engine import transaction
 from mailbot.db.models import Order
 from mailbot.domain import OPEN_ORDER_STATUSES, OrderStatus
-from mailbot.errors import InputError, NotFoundError
-from mailbot.orders import cancel_order, find_order, mark_paid
+from mailbot.errors import InputError
+from mailbot.orders import cancel_order, mark_paid
 from mailbot.outbound.payments import run_payment_sweep
 from mailbot.outbound.render import cents
+
+ORDER_REF_HELP = "order number, e.g. ORD-2026-000001, or its database id"
 
 
 def register(sub: Any) -> None:
@@ -24,15 +32,16 @@ def register(sub: Any) -> None:
     osub = orders.add_subparsers(dest="orders_command", required=True, metavar="ACTION")
     ls = osub.add_parser("list", help="list orders (default: the open ones)")
     ls.add_argument("--status", choices=[s.value for s in OrderStatus], help="only orders in this status")
+    ls.add_argument("--customer", metavar="ID", help="only this customer's (external id or database id)")
     ls.set_defaults(func=cmd_list)
     paid = osub.add_parser("paid", help="register the payment of an order: its services' expiry moves")
-    paid.add_argument("number", help="order number, e.g. ORD-2026-000001")
-    paid.add_argument("--actor", default="cli", help="who registers it, for the audit log")
+    paid.add_argument("number", metavar="ORDER", help=ORDER_REF_HELP)
+    add_actor(paid)
     paid.set_defaults(func=cmd_paid)
     cancel = osub.add_parser("cancel", help="cancel an open order")
-    cancel.add_argument("number")
-    cancel.add_argument("--reason", required=True)
-    cancel.add_argument("--actor", default="cli")
+    cancel.add_argument("number", metavar="ORDER", help=ORDER_REF_HELP)
+    cancel.add_argument("--reason", required=True, help="why, for the audit log")
+    add_actor(cancel)
     cancel.set_defaults(func=cmd_cancel)
     sweep = osub.add_parser("sweep", help="send due payment reminders and cancel orders unpaid for too long")
     sweep.add_argument("--now", help="pretend it is this instant (ISO 8601 with offset), for testing")
@@ -52,16 +61,28 @@ def _now(value: str | None) -> datetime:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    app = get_app(args)
+    app = get_app(args, read_only=True)
     statuses = [OrderStatus(args.status)] if args.status else list(OPEN_ORDER_STATUSES)
-    with app.sessions() as session:
-        query = select(Order).where(Order.status.in_(statuses)).order_by(Order.id)
-        for order in session.scalars(query):
-            print_line(
-                f"{order.number}  {order.status.value:<17} {order.payment_method.value:<13} "
-                f"{cents(order.due_cents):>10}  {order.created_at:%Y-%m-%d}  {order.customer.external_id}"
-            )
-    app.close()
+    query = select(Order).options(joinedload(Order.customer)).where(Order.status.in_(statuses)).order_by(Order.id)
+    try:
+        with app.sessions() as session:
+            if args.customer:
+                query = query.where(Order.customer_id == customer_by_ref(session, args.customer).id)
+            rows = [
+                (
+                    order.number,
+                    local_day(app.config, order.created_at),
+                    order.status.value,
+                    order.payment_method.value,
+                    cents(order.due_cents),
+                    order.customer.external_id,
+                )
+                for order in session.scalars(query)
+            ]
+    finally:
+        app.close()
+    print_table(("NUMBER", "DATE", "STATUS", "PAYMENT", "DUE", "CUSTOMER"), rows)
+    print_line(count(len(rows), "order"))
     return 0
 
 
@@ -70,15 +91,14 @@ def _change(args: argparse.Namespace, what: str) -> int:
     now = datetime.now(UTC)
     try:
         with transaction(app.sessions) as session:
-            order = find_order(session, args.number)
-            if order is None:
-                raise NotFoundError(f"no order {args.number!r}")
+            order = order_by_ref(session, args.number)
             if what == "paid":
-                moved = mark_paid(session, order, now, args.actor)
+                moved = mark_paid(session, order, now, actor(args))
+                names = {s.id: s.external_id for s in order.services}
                 for sid, (old, new) in moved.items():
-                    print_line(f"service {sid}: expiry {old.isoformat()} -> {new.isoformat()}")
+                    print_line(f"service {names.get(sid, sid)}: expiry {old.isoformat()} -> {new.isoformat()}")
             else:
-                cancel_order(session, order, now, args.actor, args.reason)
+                cancel_order(session, order, now, actor(args), args.reason)
             print_line(f"{order.number}: {order.status.value}")
     finally:
         app.close()

@@ -3,8 +3,8 @@
 - ``outbox list [--status S]``: the newest rows, with status, attempts and the last error;
 - ``outbox retry ID``: put a failed or cancelled email back in the queue (attempts reset);
 - ``outbox undeliverable``: customers whose address bounced permanently (no mail goes to them);
-- ``outbox deliverable EXTERNAL_ID``: clear that mark once the address is fixed.
-Every change is audited.
+- ``outbox deliverable CUSTOMER``: clear that mark once the address is fixed (external or database id).
+Every change is audited (``--actor``; ``--as`` still works). Times are shown in ``general.timezone``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 
 from mailbot import audit
-from mailbot.cli.common import get_app
-from mailbot.cli.output import print_json, print_line
+from mailbot.cli.common import actor, add_actor, get_app, local_time
+from mailbot.cli.lookup import customer_by_ref
+from mailbot.cli.output import count, print_line, print_listing, print_table
 from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, OutboundMessage
 from mailbot.domain import OutboundStatus
@@ -30,28 +31,29 @@ def register(sub: Any) -> None:
     p = sub.add_parser("outbox", help="outgoing mail: list, retry, undeliverable addresses")
     osub = p.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
     lst = osub.add_parser("list", help="the newest emails in the outbox")
-    lst.add_argument("--status", choices=STATUSES)
-    lst.add_argument("--limit", type=int, default=50)
-    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--status", choices=STATUSES, help="only emails in this status")
+    lst.add_argument("--limit", type=int, default=50, metavar="N", help="at most N emails (default: 50)")
+    lst.add_argument("--json", action="store_true", help="print JSON instead of a table")
     lst.set_defaults(func=cmd_list)
     retry = osub.add_parser("retry", help="queue a failed or cancelled email again")
-    retry.add_argument("id", type=int)
-    retry.add_argument("--as", dest="actor", default="staff")
+    retry.add_argument("id", type=int, help="the email's id (the first column of 'outbox list')")
+    add_actor(retry, "--as")
     retry.set_defaults(func=cmd_retry)
     und = osub.add_parser("undeliverable", help="customers whose address bounced permanently")
     und.set_defaults(func=cmd_undeliverable)
     fix = osub.add_parser("deliverable", help="clear a customer's undeliverable mark once the address is fixed")
-    fix.add_argument("external_id")
-    fix.add_argument("--as", dest="actor", default="staff")
+    fix.add_argument("external_id", metavar="CUSTOMER", help="the customer's external id, or database id")
+    add_actor(fix, "--as")
     fix.set_defaults(func=cmd_deliverable)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    app = get_app(args)
+    app = get_app(args, read_only=True)
     query = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(args.limit)
     if args.status:
         query = query.where(OutboundMessage.status == OutboundStatus(args.status))
     with app.sessions() as session:
+        messages = list(session.scalars(query))
         rows = [
             {
                 "id": m.id,
@@ -64,16 +66,27 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "error": m.last_error,
                 "message_id": m.message_id,
             }
-            for m in session.scalars(query)
+            for m in messages
         ]
     app.close()
-    if args.json:
-        print_json(rows)
-        return 0
-    for r in rows:
-        error = f"  {r['error']}" if r["error"] else ""
-        print_line(f"{r['id']:>7}  {r['status']:<9} {r['attempts']:>2}x  {r['template']:<22} {r['to']}{error}")
-    print_line(f"{len(rows)} emails")
+    print_listing(
+        rows,
+        ("ID", "CREATED", "STATUS", "TRIES", "TEMPLATE", "TO", "LAST ERROR"),
+        (
+            (
+                m.id,
+                local_time(app.config, m.created_at),
+                m.status.value,
+                m.attempts,
+                m.template,
+                m.to_address,
+                m.last_error or "",
+            )
+            for m in messages
+        ),
+        "email",
+        as_json=args.json,
+    )
     return 0
 
 
@@ -98,7 +111,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
         row.status, row.attempts, row.next_attempt_at, row.last_error = OutboundStatus.PENDING, 0, now, None
         audit.record(
             session,
-            actor=args.actor,
+            actor=actor(args),
             action="outbound.retry",
             entity="outbound_message",
             entity_id=row.id,
@@ -112,15 +125,17 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_undeliverable(args: argparse.Namespace) -> int:
-    app = get_app(args)
+    app = get_app(args, read_only=True)
     with app.sessions() as session:
         customers = session.scalars(
             select(Customer).where(Customer.email_undeliverable.is_(True)).order_by(Customer.external_id)
         ).all()
-        for c in customers:
-            print_line(f"{c.external_id}  {c.email}  {c.name}  ({c.undeliverable_reason or 'no reason recorded'})")
     app.close()
-    print_line(f"{len(customers)} undeliverable addresses")
+    print_table(
+        ("CUSTOMER", "EMAIL", "NAME", "REASON"),
+        [(c.external_id, c.email, c.name, c.undeliverable_reason or "no reason recorded") for c in customers],
+    )
+    print_line(count(len(customers), "undeliverable address", "undeliverable addresses"))
     return 0
 
 
@@ -128,16 +143,14 @@ def cmd_deliverable(args: argparse.Namespace) -> int:
     app = get_app(args)
     now = datetime.now(UTC)
     with transaction(app.sessions) as session:
-        customer = session.scalar(select(Customer).where(Customer.external_id == args.external_id))
-        if customer is None:
-            raise NotFoundError(f"outbox: no customer with external id {args.external_id!r}")
+        customer = customer_by_ref(session, args.external_id)
         if not customer.email_undeliverable:
             raise InputError(f"outbox: {customer.email} is not marked undeliverable")
         reason = customer.undeliverable_reason
         customer.email_undeliverable, customer.undeliverable_reason = False, None
         audit.record(
             session,
-            actor=args.actor,
+            actor=actor(args),
             action="customer.email_deliverable",
             entity="customer",
             entity_id=customer.id,

@@ -9,7 +9,7 @@ JSON is printed by ``print_json``: still valid JSON, with the same characters es
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from mailbot.text import json_text, visible
@@ -32,3 +32,37 @@ def print_error(line: str) -> None:
 
 def print_json(value: Any, *, indent: int | None = 2) -> None:
     print(json_text(value, indent=indent))
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 ticket``, ``2 tickets``, ``0 tickets``; ``plural`` when adding an s is wrong (``addresses``)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def table_lines(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """A table with a header line: every cell made visible first, so that an escaped value keeps the
+    columns aligned; the last column is not padded (it may be long: an error, a summary)."""
+    cells = [[visible(str(c)) for c in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in [list(headers), *cells]]
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    print_lines(table_lines(headers, rows))
+
+
+def print_listing(
+    records: Sequence[Any],
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    noun: str,
+    *,
+    as_json: bool,
+    plural: str | None = None,
+) -> None:
+    """A list command's answer: ``records`` as JSON, or the table and its count (``3 tickets``)."""
+    if as_json:
+        print_json(list(records))
+        return
+    print_table(headers, rows)
+    print_line(count(len(records), noun, plural))

@@ -1,8 +1,9 @@
 """``mailbot render NAME``: preview one email in the terminal, from real data or from samples.
 
-- reminder emails: ``--service ID`` shows the email that service would get (``--date`` for another
-  day); when nothing of that kind is due that day, the service is shown as if it were.
-- payment emails: ``--order NUMBER``, or ``--service ID`` for the newest order covering it.
+- reminder emails: ``--service ID`` (external id such as ``S001``, or database id) shows the email that
+  service would get (``--date`` for another day); when nothing of that kind is due that day, the
+  service is shown as if it were.
+- payment emails: ``--order NUMBER`` (or database id), or ``--service ID`` for the newest order covering it.
 - any email: ``--sample [VARIANT]`` with built-in sample data (``--list-samples`` lists them).
 
 Nothing is written: no outbox row, no claim.
@@ -19,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.cli.common import get_app, parse_day
+from mailbot.cli.lookup import order_by_ref, service_by_ref
 from mailbot.cli.output import print_line, print_lines
 from mailbot.config import Config
 from mailbot.db.models import Order, Product, Service, order_service
 from mailbot.errors import InputError, NotFoundError
-from mailbot.orders import find_order
 from mailbot.outbound.context import (
     ALL_TEMPLATES,
     NOTICE_TEMPLATES,
@@ -56,8 +57,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("render", help="preview one email in the terminal (writes nothing)")
     p.add_argument("name", choices=ALL_TEMPLATES, metavar="NAME", help=", ".join(ALL_TEMPLATES))
     source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--service", type=int, metavar="ID", help="a service's database id")
-    source.add_argument("--order", metavar="NUMBER", help="an order number (payment emails)")
+    source.add_argument("--service", metavar="ID", help="a service: its external id (S001) or database id")
+    source.add_argument("--order", metavar="NUMBER", help="an order: its number or database id (payment emails)")
     source.add_argument("--sample", nargs="?", const="default", metavar="VARIANT", help="built-in sample data")
     source.add_argument("--list-samples", action="store_true", help="list the sample variants of NAME")
     p.add_argument("--lang", choices=sorted(LOCALES), help="language (default: the customer's)")
@@ -71,7 +72,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         for variant, values in sample_variants(args.name).items():
             print_line(f"{variant}: {values}" if values else variant)
         return 0
-    app = get_app(args)
+    app = get_app(args, read_only=True)
     try:
         if args.sample is not None:
             variants = sample_variants(args.name)
@@ -99,24 +100,22 @@ def _now(config: Config, day: date | None) -> datetime:
 
 
 def plan_for(
-    session: Session, app: App, name: str, service_id: int | None, number: str | None, now: datetime
+    session: Session, app: App, name: str, service_ref: str | None, number: str | None, now: datetime
 ) -> PlannedEmail:
     if name in REPLY_TEMPLATES or name in NOTICE_TEMPLATES:
         raise InputError(f"{name} is sent in answer to a customer's message: preview it with --sample")
+    service_id = service_by_ref(session, service_ref).id if service_ref is not None else None
     if name in PAYMENT_TEMPLATES:
-        order = _order(session, service_id, number)
+        order = _order(session, service_id, service_ref, number)
         return plan_order_email(order, STEP_BY_TEMPLATE[name], app.config, app.links, now)
     if service_id is None:
         raise InputError(f"{name} is a reminder email: use --service ID (or --sample)")
     return reminder_for(session, app, name, service_id, now)
 
 
-def _order(session: Session, service_id: int | None, number: str | None) -> Order:
+def _order(session: Session, service_id: int | None, service_ref: str | None, number: str | None) -> Order:
     if number is not None:
-        order = find_order(session, number)
-        if order is None:
-            raise NotFoundError(f"--order: no order {number}")
-        return order
+        return order_by_ref(session, number)
     found = session.scalar(
         select(Order)
         .join(order_service, order_service.c.order_id == Order.id)
@@ -125,7 +124,7 @@ def _order(session: Session, service_id: int | None, number: str | None) -> Orde
         .limit(1)
     )
     if found is None:
-        raise NotFoundError(f"--service: no order covers service {service_id}; use --order NUMBER")
+        raise NotFoundError(f"--service: no order covers service {service_ref}; use --order NUMBER")
     return found
 
 
@@ -136,7 +135,7 @@ def reminder_for(session: Session, app: App, name: str, service_id: int, now: da
         select(Service, Product.name).join(Product, Product.id == Service.product_id).where(Service.id == service_id)
     ).first()
     if row is None:
-        raise NotFoundError(f"--service: no service with id {service_id}")
+        raise NotFoundError(f"no service with id {service_id}")
     service, product_name = row
     today = now.astimezone(config.tz).date()
     info = service_info(service, product_name)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from mailbot.cli.output import print_error, print_line
+from mailbot.cli.output import count, print_error, print_line
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RulesError, load_rules
 
@@ -26,9 +26,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     except RulesError as exc:
         for problem in exc.problems:
             print_error(problem)
-        print_error(f"{directory}: {len(exc.problems)} error(s)")
+        print_error(f"{directory}: {count(len(exc.problems), 'error')}")
         return 1
-    print_line(f"{directory}: {len(ruleset.rules)} rules in {len(ruleset.files)} files, all valid")
-    for intent, count in ruleset.by_intent().items():
-        print_line(f"  {intent:<20} {count}")
+    rules, files = count(len(ruleset.rules), "rule"), count(len(ruleset.files), "file")
+    print_line(f"{directory}: {rules} in {files}, all valid")
+    for intent, n in ruleset.by_intent().items():
+        print_line(f"  {intent:<20} {n}")
     return 0

@@ -7,10 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from mailbot.cli.common import get_app, parse_day
-from mailbot.cli.exits import database_label
-from mailbot.db.engine import is_current
-from mailbot.errors import UnavailableError
+from mailbot.cli.common import get_config, open_app, parse_day
 
 
 def register(sub: Any) -> None:
@@ -18,8 +15,9 @@ def register(sub: Any) -> None:
     run.add_argument("--no-upgrade", action="store_true", help="do not create or migrate the database schema at start")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="run one day of mailbot on demo data in a temporary folder")
-    demo.add_argument("--dir", help="folder to use instead of a new temporary one")
-    demo.add_argument("--date", help="the day to simulate (default: today)")
+    demo.add_argument("--dir", help="folder to use (and keep) instead of a new temporary one")
+    demo.add_argument("--date", metavar="YYYY-MM-DD", help="the day to simulate (default: today)")
+    demo.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
     demo.set_defaults(func=cmd_demo)
 
 
@@ -29,13 +27,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mailbot.process import settle
     from mailbot.runner import Runner
 
-    app = get_app(args)
+    config = get_config(args)
     if not args.no_upgrade:
-        upgrade(app.config.database.url)
-    elif not is_current(app.engine):
-        app.close()
-        label = database_label(app.config.database.url)
-        raise UnavailableError(f"database {label} has no schema: run 'mailbot db upgrade'")
+        upgrade(config.database.url)  # any database: the long-running process brings its schema up to date
+    app = open_app(config)  # with --no-upgrade, a database without its schema is one line (exit 69)
 
     async def main() -> None:
         runner = Runner(app, make_sender(app.config))
@@ -55,4 +50,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder = Path(args.dir) if args.dir else None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-    return main(folder, parse_day(args.date) if args.date else None)
+    return main(folder, parse_day(args.date) if args.date else None, keep=args.keep)

@@ -3,18 +3,17 @@
 - ``tickets list [--status open|approved|rejected|closed|all] [--kind support|request] [--json]``;
 - ``tickets show ID [--json]``: the ticket, the staged change, and its message: sender, subject,
   intent, fields, invalid values, the rules trace and the new text;
-- ``tickets approve ID [--by NAME] [--order NUMBER]``: apply a request's staged change (``--order`` names
-  the order when the message named none of several open ones);
+- ``tickets approve ID [--actor NAME] [--order NUMBER]``: apply a request's staged change (``--order``
+  names the order, by number or database id, when the message named none of several open ones);
 - ``tickets reject ID --reason TEXT``, ``tickets assign ID NAME``, ``tickets close ID [--note TEXT]``.
-The staff actor is ``--by`` or ``$USER``. Every step is audited; an error names the ticket (exit 2) and
-changes nothing.
+The staff actor is ``--actor`` (``--by`` still works) or ``$USER``. Every step is audited; an error names
+the ticket (exit 2) and changes nothing. Times are shown in ``general.timezone``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,13 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.act.tickets import TicketError, approve_ticket, assign_ticket, close_ticket, get_ticket, reject_ticket
-from mailbot.cli.common import get_app
-from mailbot.cli.output import print_json, print_line, print_lines
+from mailbot.cli.common import actor, add_actor, get_app, local_time
+from mailbot.cli.lookup import order_by_ref
+from mailbot.cli.output import print_json, print_line, print_lines, print_listing
+from mailbot.config import Config
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, Ticket
 from mailbot.domain import TicketKind, TicketStatus
-from mailbot.orders import find_order
-from mailbot.text import visible, visible_lines
+from mailbot.errors import NotFoundError
+from mailbot.text import visible_lines
 
 STATUSES = [s.value for s in TicketStatus]
 # What ``tickets show`` prints of a message's match besides its method (``matching.Match.details``).
@@ -39,37 +40,37 @@ def register(sub: Any) -> None:
     p = sub.add_parser("tickets", help="support tickets and staff requests from customers' mail")
     tsub = p.add_subparsers(dest="tickets_command", required=True, metavar="ACTION")
     lst = tsub.add_parser("list", help="tickets, newest first (default: the open ones)")
-    lst.add_argument("--status", choices=[*STATUSES, "all"], default="open")
-    lst.add_argument("--kind", choices=[k.value for k in TicketKind])
-    lst.add_argument("--limit", type=int, default=100)
-    lst.add_argument("--json", action="store_true")
+    lst.add_argument(
+        "--status", choices=[*STATUSES, "all"], default="open", help="only tickets in this status (default: open)"
+    )
+    lst.add_argument("--kind", choices=[k.value for k in TicketKind], help="only support tickets, or only requests")
+    lst.add_argument("--limit", type=int, default=100, metavar="N", help="at most N tickets (default: 100)")
+    lst.add_argument("--json", action="store_true", help="print JSON instead of a table")
     lst.set_defaults(func=cmd_list)
     show = tsub.add_parser("show", help="a ticket and the message behind it")
-    show.add_argument("id", type=int)
-    show.add_argument("--json", action="store_true")
+    show.add_argument("id", type=int, help="the ticket's id")
+    show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(func=cmd_show)
     approve = tsub.add_parser("approve", help="apply a request's staged change")
-    approve.add_argument("id", type=int)
-    approve.add_argument("--order", metavar="NUMBER", help="the order to change, when the message named none")
+    approve.add_argument("id", type=int, help="the ticket's id")
+    approve.add_argument(
+        "--order", metavar="NUMBER", help="the order to change (number or database id), when the message named none"
+    )
     approve.set_defaults(func=cmd_approve)
     reject = tsub.add_parser("reject", help="refuse a request (nothing is changed)")
-    reject.add_argument("id", type=int)
-    reject.add_argument("--reason", required=True)
+    reject.add_argument("id", type=int, help="the ticket's id")
+    reject.add_argument("--reason", required=True, help="why, kept with the ticket and in the audit log")
     reject.set_defaults(func=cmd_reject)
     assign = tsub.add_parser("assign", help="give a ticket to a person")
-    assign.add_argument("id", type=int)
-    assign.add_argument("assignee", metavar="NAME")
+    assign.add_argument("id", type=int, help="the ticket's id")
+    assign.add_argument("assignee", metavar="NAME", help="who handles it")
     assign.set_defaults(func=cmd_assign)
     close = tsub.add_parser("close", help="close a ticket once handled")
-    close.add_argument("id", type=int)
-    close.add_argument("--note", default="")
+    close.add_argument("id", type=int, help="the ticket's id")
+    close.add_argument("--note", default="", help="what was done, kept with the ticket")
     close.set_defaults(func=cmd_close)
     for action in (approve, reject, assign, close):
-        action.add_argument("--by", metavar="NAME", help="who acts (default: $USER)")
-
-
-def actor(args: argparse.Namespace) -> str:
-    return str(args.by or os.environ.get("USER") or "staff").strip() or "staff"
+        add_actor(action, "--by")
 
 
 def ticket_row(t: Ticket) -> dict[str, Any]:
@@ -91,7 +92,7 @@ def ticket_row(t: Ticket) -> dict[str, Any]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    app = get_app(args)
+    app = get_app(args, read_only=True)
     query = select(Ticket).order_by(Ticket.id.desc()).limit(args.limit)
     if args.status != "all":
         query = query.where(Ticket.status == TicketStatus(args.status))
@@ -99,16 +100,27 @@ def cmd_list(args: argparse.Namespace) -> int:
         query = query.where(Ticket.kind == TicketKind(args.kind))
     try:
         with app.sessions() as session:
-            rows = [ticket_row(t) for t in session.scalars(query)]
+            tickets = list(session.scalars(query))
+            rows = [ticket_row(t) for t in tickets]
     finally:
         app.close()
-    if args.json:
-        print_json(rows)
-        return 0
-    for r in rows:
-        who = f"  [{r['assignee']}]" if r["assignee"] else ""
-        print_line(f"{r['id']:>6}  {r['status']:<8} {r['kind']:<7} {r['intent']:<18} {visible(r['summary'])[:90]}{who}")
-    print_line(f"{len(rows)} tickets")
+    print_listing(
+        rows,
+        ("ID", "CREATED", "STATUS", "KIND", "INTENT", "SUMMARY"),
+        (
+            (
+                t.id,
+                local_time(app.config, t.created_at),
+                t.status.value,
+                t.kind.value,
+                t.intent,
+                t.summary[:90] + (f"  [{t.assignee}]" if t.assignee else ""),
+            )
+            for t in tickets
+        ),
+        "ticket",
+        as_json=args.json,
+    )
     return 0
 
 
@@ -141,22 +153,37 @@ def ticket_view(session: Session, ticket: Ticket) -> dict[str, Any]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    app = get_app(args)
+    app = get_app(args, read_only=True)
     try:
         with app.sessions() as session:
-            view = ticket_view(session, get_ticket(session, args.id))
+            ticket = get_ticket(session, args.id)
+            view = ticket_view(session, ticket)
+            times = _local_times(app.config, ticket, session)
     finally:
         app.close()
     if args.json:
         print_json(view)
     else:
-        print_lines(format_view(view))
+        print_lines(format_view(view, times))
     return 0
 
 
-def format_view(view: dict[str, Any]) -> list[str]:
-    """The ticket as lines for a terminal (``output.print_lines`` makes each one visible)."""
+def _local_times(config: Config, ticket: Ticket, session: Session) -> dict[str, str]:
+    """The ticket's times, and its message's, in the configured time zone (the JSON keeps ISO 8601 in UTC)."""
+    inbound = session.get(InboundMessage, ticket.inbound_id) if ticket.inbound_id is not None else None
+    return {
+        "created": local_time(config, ticket.created_at),
+        "resolved": local_time(config, ticket.resolved_at),
+        "received": local_time(config, inbound.received_at) if inbound is not None else "",
+    }
+
+
+def format_view(view: dict[str, Any], times: dict[str, str] | None = None) -> list[str]:
+    """The ticket as lines for a terminal (``output.print_lines`` makes each one visible); ``times``: its
+    times as people read them (else the view's own, in UTC)."""
+    times = times or {"created": view["created"], "resolved": view["resolved"] or "", "received": ""}
     lines = [f"ticket {view['id']}: {view['kind']} {view['status']} ({view['intent']})", f"summary: {view['summary']}"]
+    lines.append(f"created: {times['created']}" + (f", resolved: {times['resolved']}" if times["resolved"] else ""))
     for key in ("assignee", "resolved_by", "resolution"):
         if view.get(key):
             lines.append(f"{key.replace('_', ' ')}: {view[key]}")
@@ -171,7 +198,8 @@ def format_view(view: dict[str, Any]) -> list[str]:
     if message is None:
         return lines
     lines += [
-        f"message {message['id']} {message['message_id'] or '(no Message-ID)'} ({message['status']})",
+        f"message {message['id']} {message['message_id'] or '(no Message-ID)'} ({message['status']})"
+        + (f", received {times['received']}" if times["received"] else ""),
         f"  from: {message['sender']}   matched by: {message['match']['method'] or 'nothing'}"
         f"{' (verified)' if message['match']['verified'] else ''}",
         *(f"  {label}: {message['match'][key]}" for key, label in _MATCH_LINES if message["match"].get(key)),
@@ -213,7 +241,10 @@ def name_order(session: Session, ticket_id: int, number: str) -> None:
     change = ticket.details.get("change")
     if not isinstance(change, dict) or "order_id" not in change:
         raise TicketError(f"ticket {ticket.id}: its change is not about an order: --order does not apply")
-    order = find_order(session, number)
+    try:
+        order = order_by_ref(session, number)
+    except NotFoundError:
+        order = None
     if order is None or order.customer_id != ticket.customer_id:
         raise TicketError(f"ticket {ticket.id}: order {number} does not exist or is not this customer's")
     ticket.details = {**ticket.details, "change": {**change, "order_id": order.id}}

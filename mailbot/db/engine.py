@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from mailbot.errors import UnavailableError
 from mailbot.paths import alembic_dir
@@ -107,6 +109,57 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def is_current(engine: Engine) -> bool:
-    """True when the schema has been created (the alembic version table exists)."""
-    return "alembic_version" in inspect(engine).get_table_names()
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL (``sqlite:///mailbot.db``), None for another database or memory."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    return None if path in ("", ":memory:") or path.startswith("file:") else Path(path)
+
+
+def has_schema(engine: Engine) -> bool:
+    """True when every table of the models exists (made by ``mailbot db upgrade``, or by ``create_all``)."""
+    from mailbot.db.models import Base
+
+    return set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+_REVISION = re.compile(r'^(down_)?revision\s*=\s*(?:"([^"]*)"|None)', re.MULTILINE)
+
+
+def head_revision() -> str:
+    """The newest migration, read from the files of ``alembic/versions`` without loading alembic (the one
+    revision no other names as its ``down_revision``)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (alembic_dir() / "versions").glob("*.py"):
+        for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            if value:
+                (parents if down else revisions).add(value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"alembic/versions: expected one head revision, found {sorted(heads)}")
+    return heads.pop()
+
+
+def needs_upgrade(engine: Engine) -> bool:
+    """True when ``mailbot db upgrade`` has something to do: no tables at all, or a schema that alembic
+    made at an older revision. Tables made without alembic (``create_all``) are left as they are."""
+    tables = set(inspect(engine).get_table_names())
+    if not tables:
+        return True
+    if "alembic_version" not in tables:
+        return False
+    with engine.connect() as conn:
+        versions = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    return versions != {head_revision()}
+
+
+def empty_engine() -> Engine:
+    """An in-memory SQLite database with the schema and no rows: what a reading command shows on a fresh
+    folder, without making the database file there."""
+    from mailbot.db.models import Base
+
+    engine = make_engine("sqlite://", poolclass=StaticPool)
+    Base.metadata.create_all(engine)
+    return engine

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 import mailbot.intake.imap.connection as connection_module
 import mailbot.understand.reading as understand
-from mailbot.act.pipeline import folder_for
 from mailbot.app import App, create_app
 from mailbot.config import Config, ImapConfig
 from mailbot.db.engine import make_engine
 from mailbot.db.models import InboundMessage, MailboxState, Ticket
 from mailbot.domain import InboundStatus
+from mailbot.intake.folders import folder_for
 from mailbot.intake.imap.listener import ImapListener, connect_imap, drain_mailbox
 from mailbot.intake.imap.plan import mailbox_key
 from mailbot.paths import rules_dir

@@ -35,11 +35,13 @@ from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy import select, update
 
-from mailbot.act.pipeline import folder_for, process_many
+from mailbot.act.pipeline import process_many
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, MailboxState
 from mailbot.domain import InboundStatus
+from mailbot.intake.batches import plan_batches, small_size
+from mailbot.intake.folders import folder_for
 from mailbot.intake.imap.mover import MoveJob, Mover, UidValidityChanged, expunge_uids, move_uids
 from mailbot.intake.imap.plan import (
     FetchPlan,
@@ -47,11 +49,9 @@ from mailbot.intake.imap.plan import (
     has_capability,
     mailbox_key,
     move_method,
-    plan_batches,
     plan_fetch,
     plan_leftovers,
     server_folder_name,
-    small_size,
 )
 from mailbot.intake.imap.wait import idle_until_mail, poll_wait, take_announcements
 from mailbot.intake.prepare import Prepared, read_envelope

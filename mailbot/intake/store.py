@@ -107,7 +107,7 @@ def store_many(
     first copy). If the flush meets the unique constraint (another process stored one of them since the
     look-up) the batch's rows are rolled back to their SAVEPOINT and stored one at a time. The caller commits.
     ``ready``, in the order of ``items``, is each raw already through ``prepare_raw`` (by the reading-ahead
-    worker, ``prereading``), stored as it is; None where it is not (prepared here).
+    worker, ``imap.overlap``), stored as it is; None where it is not (prepared here).
     """
     if ready is not None and len(ready) != len(items):
         raise ValueError(f"store_many: {len(ready)} prepared for {len(items)} messages")

@@ -127,7 +127,7 @@ def import_csv(
     if report.errors:
         report.errors.sort(key=lambda e: e.line)
         return report
-    _upsert(session, kind, rows, set(table.columns), refs, report, now)
+    _upsert(session, ValidRows(kind, rows, set(table.columns), refs), report, now)
     audit.record(
         session,
         actor=actor,
@@ -195,15 +195,18 @@ MODELS: dict[str, type[Product] | type[Customer] | type[Service]] = {
 }
 
 
-def _upsert(
-    session: Session,
-    kind: str,
-    rows: Sequence[Row],
-    columns: set[str],
-    refs: dict[str, dict[str, int]],
-    report: ImportReport,
-    now: datetime,
-) -> None:
+@dataclass(frozen=True)
+class ValidRows:
+    """A file's rows once every one is valid: what ``_upsert`` writes."""
+
+    kind: str
+    rows: Sequence[Row]
+    columns: set[str]  # the file's columns: only those are updated on an existing record
+    refs: dict[str, dict[str, int]]  # services: customer external id and product code -> database id
+
+
+def _upsert(session: Session, valid: ValidRows, report: ImportReport, now: datetime) -> None:
+    kind, rows, columns, refs = valid.kind, valid.rows, valid.columns, valid.refs
     model = MODELS[kind]
     key_attr = "code" if kind == "products" else "external_id"
     existing = _existing(session, model, key_attr, [row_key(r) for r in rows])

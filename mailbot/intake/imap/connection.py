@@ -306,7 +306,7 @@ class MailboxConnection:
         it, by position, None for a message it did not); where each of its messages goes."""
         self.keep_lease()
         ready = [p.prepared if p is not None else None for p in ahead] if ahead is not None else None
-        placed: Destinations = {}
+        destinations: Destinations = {}
         todo: list[tuple[int, int]] = []
         parsed: dict[int, tuple[bytes, Message]] = {}
         readings: dict[int, Reading] = {}
@@ -324,7 +324,7 @@ class MailboxConnection:
                 if ahead is not None and (pre := ahead[n]) is not None and pre.reading is not None:
                     readings[result.inbound_id] = pre.reading
             else:  # a copy (moved by its stored status), or stored quarantined (too large)
-                self._place(placed, uid, result.inbound_id, result.status)
+                self._send_to(destinations, uid, result.inbound_id, result.status)
         del items, ahead, ready
         outcomes = process_many(
             self.app,
@@ -338,13 +338,14 @@ class MailboxConnection:
         del parsed, readings
         self.counters.processed += len(outcomes)
         for (uid, inbound_id), outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest waiting
-            self._place(placed, uid, inbound_id, outcome.status)
-        return placed
+            self._send_to(destinations, uid, inbound_id, outcome.status)
+        return destinations
 
-    def _place(self, placed: Destinations, uid: int, inbound_id: int, status: InboundStatus) -> None:
+    def _send_to(self, destinations: Destinations, uid: int, inbound_id: int, status: InboundStatus) -> None:
+        """Add the message to the folder its ``status`` names, unless that is the incoming folder (it stays)."""
         target = folder_for(self.config, status)
         if target != self.config.imap.folder:
-            placed.setdefault(target, []).append((uid, inbound_id))
+            destinations.setdefault(target, []).append((uid, inbound_id))
 
     def _store(
         self, items: Sequence[tuple[int, bytes]], uidvalidity: int, ready: Sequence[Prepared | None] | None = None

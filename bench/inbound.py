@@ -43,7 +43,7 @@ from mailbot.db.engine import transaction, upgrade
 from mailbot.db.models import Customer, OutboundMessage, Product, Service
 from mailbot.domain import Cadence, CustomerKind, PaymentMethod
 from mailbot.orders import create_order
-from mailbot.process import settle
+from mailbot.process import freeze_startup_objects
 from mailbot.testing.databases import scratch_database
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 
@@ -202,8 +202,8 @@ def mailbot_phase(config: Config, queue: Any) -> None:
     from mailbot.intake.imap.listener import drain_mailbox  # the listener's one pass over the folder
 
     app = create_app(config)
-    app.renderer.compile_all()  # as ``mailbot run`` does at start (runner.Runner), then settles
-    settle()
+    app.renderer.compile_all()  # as ``mailbot run`` does at start (runner.Runner), then freezes what it loaded
+    freeze_startup_objects()
     start = time.perf_counter()
     drain_mailbox(app, now=NOW)
     elapsed = time.perf_counter() - start

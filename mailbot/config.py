@@ -10,6 +10,7 @@ Secrets may come from the environment: ``MAILBOT_SMTP_PASSWORD``, ``MAILBOT_LINK
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import tomllib
@@ -140,7 +141,9 @@ class ImapConfig:
     timeout_seconds: float = 60.0
     backoff_max_seconds: float = 300.0
     lock_seconds: float = 120.0
-    parallel_moves: bool = True  # move batch N on a second connection while N+1 is processed (imap_mover)
+    # Several batches waiting: read the next in a worker process, move the last on a second connection,
+    # fetch meanwhile (intake/imap/overlap.py). Replaces imap.parallel_moves and inbound.read_ahead.
+    overlap: bool = True
     fetch_batch: int = 100  # messages per UID FETCH, stored in one COMMIT and processed in one transaction
     fetch_batch_bytes: int = 32 * 1024 * 1024  # and at most this many bytes (a larger message goes alone)
 
@@ -154,7 +157,6 @@ class InboundConfig:
     review_threshold: float = 0.8
     max_auto_replies_per_day: int = 3
     own_addresses: tuple[str, ...] = ()
-    read_ahead: bool = True  # the IMAP intake reads the next batch in a worker process (intake/readahead.py)
     # Sender authentication (understand/authentication.py): the authserv-id of the Authentication-Results
     # headers our own receiving server adds (empty: no From is ever authenticated by them), DKIM checked
     # here with dkimpy instead, and how long a reply token may verify a sender.
@@ -186,6 +188,15 @@ class Config:
         p = Path(value)
         return p if p.is_absolute() else Path(self.general.data_dir) / p
 
+
+log = logging.getLogger(__name__)
+
+# Boolean keys replaced by another: (section, old key) -> (section, new key). Still read, with a warning:
+# any of them false turns the new one off, unless the new one is given.
+REPLACED_SWITCHES: dict[tuple[str, str], tuple[str, str]] = {
+    ("imap", "parallel_moves"): ("imap", "overlap"),
+    ("inbound", "read_ahead"): ("imap", "overlap"),
+}
 
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "MAILBOT_SMTP_PASSWORD": ("smtp", "password"),
@@ -224,6 +235,7 @@ def config_from_dict(raw: Mapping[str, Any], env: Mapping[str, str] | None = Non
     for var, (section, key) in ENV_OVERRIDES.items():
         if env.get(var):
             data.setdefault(section, {})[key] = env[var]
+    _read_replaced(data)
     built: dict[str, Any] = {}
     hints = typing.get_type_hints(Config)
     for name in sections:
@@ -231,6 +243,18 @@ def config_from_dict(raw: Mapping[str, Any], env: Mapping[str, str] | None = Non
     config = Config(**built)
     validate(config)
     return config
+
+
+def _read_replaced(data: dict[str, dict[str, Any]]) -> None:
+    """The keys of ``REPLACED_SWITCHES`` in ``data`` taken out, and read for the key that replaced them."""
+    given = {(section, key) for section, values in data.items() for key in values}
+    for (section, old), (new_section, new) in REPLACED_SWITCHES.items():
+        if old not in data.get(section, {}):
+            continue
+        value = _coerce(f"{section}.{old}", bool, data[section].pop(old))
+        log.warning("config: %s.%s: replaced by %s.%s, read as it", section, old, new_section, new)
+        if (new_section, new) not in given and not value:
+            data.setdefault(new_section, {})[new] = False
 
 
 def _build_section(section: str, cls: type[Any], values: Mapping[str, Any]) -> Any:

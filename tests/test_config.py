@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,20 @@ def test_bad_toml_names_the_file(tmp_path: Path) -> None:
         load_config(bad, env={})
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "missing.toml", env={})
+
+
+def test_one_switch_for_the_imap_overlap_and_the_keys_it_replaced_still_read(caplog: pytest.LogCaptureFixture) -> None:
+    """``imap.overlap`` replaced ``imap.parallel_moves`` and ``inbound.read_ahead``: a config that still
+    has them loads, with a warning; any of them false turns the overlap off, unless ``overlap`` is given."""
+    assert config_from_dict({}).imap.overlap is True
+    assert config_from_dict({"imap": {"overlap": False}}).imap.overlap is False
+    with caplog.at_level(logging.WARNING, logger="mailbot.config"):
+        assert config_from_dict({"imap": {"parallel_moves": False}}).imap.overlap is False
+        both = {"inbound": {"read_ahead": False}, "imap": {"parallel_moves": True}}
+        assert config_from_dict(both).imap.overlap is False
+        assert config_from_dict({"inbound": {"read_ahead": True}}).imap.overlap is True
+        assert config_from_dict({"inbound": {"read_ahead": False}, "imap": {"overlap": True}}).imap.overlap is True
+    assert "inbound.read_ahead: replaced by imap.overlap" in caplog.text
+    assert "imap.parallel_moves: replaced by imap.overlap" in caplog.text
+    with pytest.raises(ConfigError, match=r"imap\.parallel_moves: expected true or false"):
+        config_from_dict({"imap": {"parallel_moves": "no"}})

@@ -95,7 +95,9 @@ def test_polling_when_idle_is_switched_off(
     listener = ImapListener(app, rules, tick=0.05)
     client = connect_imap(app.config.imap)
     try:
-        conn = connection_module.MailboxConnection(app, rules, client, clock=listener.clock, counters=listener.counters)
+        conn = connection_module.MailboxConnection(
+            app, rules, client, connection_module.Listening(listener.clock, listener.counters)
+        )
         assert not conn.can_idle and conn.method == "move"
         started = time.monotonic()
         conn.wait_for_mail(0.05)

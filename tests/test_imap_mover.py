@@ -1,7 +1,7 @@
-"""Moving on a second connection (``imap_mover``) while the listener handles the next batch, against a
+"""Moving on a second connection (``overlap.Mover``) while the listener handles the next batch, against a
 real Dovecot: moves only after their batch is committed, all of them collected before the pass ends,
 a failure raised in the listener and mended by the next pass, inline moves when the server gives no
-second connection or ``imap.parallel_moves`` is off. Skipped when Dovecot is not installed."""
+second connection or ``imap.overlap`` is off. Skipped when Dovecot is not installed."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from mailbot.db.models import InboundMessage
 from mailbot.domain import InboundStatus
 from mailbot.intake.imap.connection import UNKNOWN
 from mailbot.intake.imap.listener import connect_imap, drain_mailbox
-from mailbot.intake.imap.mover import Mover, UidValidityChanged
+from mailbot.intake.imap.moves import UidValidityChanged
+from mailbot.intake.imap.overlap import Mover
 from mailbot.testing.dovecot import DovecotServer, make_server_dir
 from mailbot.understand.rules import RuleSet
 from tests.support.corpus import corpus
@@ -110,7 +111,7 @@ def test_parallel_moves_off_or_a_single_batch_move_on_the_one_connection(
     rules: RuleSet,
 ) -> None:
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
-    off = create_app(replace(app.config, imap=replace(app.config.imap, parallel_moves=False)), engine=engine)
+    off = create_app(replace(app.config, imap=replace(app.config.imap, overlap=False)), engine=engine)
     server.append(corpus(5))
     connect, (log, made, fetches) = watching(off)
     drain_mailbox(off, rules, connect=connect)
@@ -178,7 +179,7 @@ def test_a_server_refusing_a_second_connection_gets_its_moves_inline(
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
     server.append(corpus(5))
     connect, (log, made, fetches) = watching(app, refuse_second=True)
-    with caplog.at_level(logging.WARNING, logger="mailbot.intake.imap.mover"):
+    with caplog.at_level(logging.WARNING, logger="mailbot.intake.imap.overlap"):
         counters = drain_mailbox(app, rules, connect=connect)
     assert "no second connection for moving (error: [LIMIT]" in caplog.text
     assert made == [1, 2] and {number for number, _, _ in log} == {1}
@@ -219,7 +220,7 @@ def test_a_second_connection_that_cannot_select_the_folder_leaves_the_moves_inli
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = Unselectable(7)
-    with caplog.at_level(logging.WARNING, logger="mailbot.intake.imap.mover"):
+    with caplog.at_level(logging.WARNING, logger="mailbot.intake.imap.overlap"):
         assert Mover.open(lambda: client, "INBOX", 7, "move") is None  # type: ignore[arg-type, return-value]
     assert client.logged_out and "no second connection for moving (error: select failed" in caplog.text
     with pytest.raises(UidValidityChanged):

@@ -10,6 +10,7 @@ import pytest
 
 from mailbot.config import Config, ImapConfig
 from mailbot.domain import InboundStatus
+from mailbot.intake.batches import plan_batches, small_size
 from mailbot.intake.imap.listener import connect_imap
 from mailbot.intake.imap.plan import (
     FolderState,
@@ -20,11 +21,9 @@ from mailbot.intake.imap.plan import (
     lease_name,
     mailbox_key,
     move_method,
-    plan_batches,
     plan_fetch,
     plan_leftovers,
     server_folder_name,
-    small_size,
 )
 from tests.support.config import make_config
 

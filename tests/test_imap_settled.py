@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 import mailbot.intake.imap.connection as connection_module
-import mailbot.intake.imap.mover as mover_module
+import mailbot.intake.imap.moves as moves_module
+import mailbot.intake.imap.overlap as overlap_module
 from mailbot.act.tickets import close_ticket, reject_ticket
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, Ticket
@@ -121,7 +122,7 @@ def test_a_crash_between_the_move_and_its_record_still_lets_the_message_leave_th
 ) -> None:
     """The process dies right after the server moved the messages, before anything else is written: the
     folder each was moved to was recorded before the move, so once settled they leave the review folder."""
-    app = make_app(tmp_path, db_url, engine, server, parallel_moves=parallel, fetch_batch=2)
+    app = make_app(tmp_path, db_url, engine, server, overlap=parallel, fetch_batch=2)
     raw = (Path(__file__).parent / "corpus" / "other_it.eml").read_bytes()
     server.append([variant(raw, f"k{i}") for i in range(4)])  # two batches: the second one's moves use the mover
 
@@ -129,8 +130,8 @@ def test_a_crash_between_the_move_and_its_record_still_lets_the_message_leave_th
         real_move(*args)
         raise Crash("killed after the MOVE")
 
-    module = mover_module if parallel else connection_module
-    real_move = mover_module.move_uids
+    module = overlap_module if parallel else connection_module
+    real_move = moves_module.move_uids
     with monkeypatch.context() as patched:
         patched.setattr(module, "move_uids", move_then_die)
         with pytest.raises(Crash):
@@ -155,7 +156,7 @@ def test_a_kill_after_processing_and_before_the_folder_is_recorded_raises_no_fal
 ) -> None:
     """Processed and committed, killed before anything was recorded or moved: the next pass moves them as
     leftovers, and does not take them for messages that went missing from the review folder."""
-    app = make_app(tmp_path, db_url, engine, server, parallel_moves=False)
+    app = make_app(tmp_path, db_url, engine, server, overlap=False)
     raw = (Path(__file__).parent / "corpus" / "other_it.eml").read_bytes()
     server.append([variant(raw, f"r{i}") for i in range(2)])
 

@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 
 import mailbot.intake.imap.connection as connection_module
 from mailbot.act import pipeline
-from mailbot.act.pipeline import Outcome, folder_for, process_inbound, process_many
+from mailbot.act.pipeline import Outcome, process_inbound, process_many
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Customer, InboundMessage, OutboundMessage, Service, Ticket
 from mailbot.domain import CustomerKind, InboundStatus, PaymentMethod
 from mailbot.errors import TransientError
 from mailbot.intake import store
+from mailbot.intake.folders import folder_for
 from mailbot.intake.imap.listener import drain_mailbox
 from mailbot.intake.prepare import Prepared
 from mailbot.intake.store import StoreResult, store_many, store_raw

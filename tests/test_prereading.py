@@ -1,6 +1,6 @@
-"""Reading ahead in a worker process (``inbound.prereading``): the worker's answer is what the listener's
-own process would have found, it is used only for the very bytes stored, and every failure of the worker
-falls back to the normal path with the outcomes it always had."""
+"""Reading ahead in a worker process (``intake.imap.overlap``, with ``imap.overlap``): the worker's
+answer is what the listener's own process would have found, it is used only for the very bytes
+stored, and every failure of the worker falls back to the normal path with the outcomes it always had."""
 
 from __future__ import annotations
 
@@ -21,16 +21,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-import mailbot.intake.imap.listener as imap_module
 from mailbot.act.pipeline import process_many
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, Ticket
 from mailbot.domain import InboundStatus
-from mailbot.intake import readahead as prereading
+from mailbot.intake.imap import overlap as prereading
 from mailbot.intake.imap.listener import drain_mailbox
+from mailbot.intake.imap.overlap import PreparedAndRead, ReadingWorker, prepare_and_read
 from mailbot.intake.prepare import prepare_raw
-from mailbot.intake.readahead import PreRead, Prereader, pre_read
 from mailbot.intake.store import load_raw, store_many
 from mailbot.testing.dovecot import DovecotServer
 from mailbot.understand import reading as understand
@@ -70,34 +69,36 @@ def counting_reader(monkeypatch: pytest.MonkeyPatch, poison: bool = False) -> li
 # Run in the worker process (sent by name, so module-level).
 
 
-def poisoned_pre_read(raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | None) -> list[PreRead | None]:
+def poisoned_pre_read(
+    raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | None
+) -> list[PreparedAndRead | None]:
     def read_message(raw: bytes, **kw: Any) -> Any:
         if b"X-Test-Poison: yes" in raw:
             raise RuntimeError("the parser broke on this message")
         return understand.read_message(raw, **kw)
 
     setattr(prereading, "read_message", read_message)  # noqa: B010  # in the worker process only
-    return pre_read(raws, own, rules)
+    return prepare_and_read(raws, own, rules)
 
 
-def warmed(reader: Prereader) -> Prereader:
+def warmed(reader: ReadingWorker) -> ReadingWorker:
     """``reader`` with its worker started and up, so that every batch goes to it."""
     reader.start()
     assert reader.ready(wait=60)
     return reader
 
 
-def listener_prereaders(monkeypatch: pytest.MonkeyPatch, *, warm: bool = True, **kw: Any) -> list[Prereader]:
-    """The listener's reading worker made as ``Prereader(own, enabled=..., **kw)``, started and up
+def listener_prereaders(monkeypatch: pytest.MonkeyPatch, *, warm: bool = True, **kw: Any) -> list[ReadingWorker]:
+    """The listener's reading worker made as ``ReadingWorker(own, enabled=..., **kw)``, started and up
     first when ``warm``; returns the list of those made, for the test to look at."""
-    made: list[Prereader] = []
+    made: list[ReadingWorker] = []
 
-    def prereader(own: frozenset[str], *, enabled: bool) -> Prereader:
-        reader = Prereader(own, enabled=enabled, **kw)
+    def prereader(own: frozenset[str], *, enabled: bool) -> ReadingWorker:
+        reader = ReadingWorker(own, enabled=enabled, **kw)
         made.append(warmed(reader) if warm else reader)
         return reader
 
-    monkeypatch.setattr(imap_module, "Prereader", prereader)
+    monkeypatch.setattr(prereading, "ReadingWorker", prereader)
     return made
 
 
@@ -108,12 +109,12 @@ def gated_warm_up(gate: str) -> bool:
     return True
 
 
-def slow_pre_read(raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | None) -> list[PreRead | None]:
+def slow_pre_read(raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | None) -> list[PreparedAndRead | None]:
     time.sleep(0.5)  # a worker slower than the listener (5 messages a batch): it falls behind
-    return pre_read(raws, own, rules)
+    return prepare_and_read(raws, own, rules)
 
 
-def dying_pre_read(raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | None) -> list[PreRead | None]:
+def dying_pre_read(raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | None) -> list[PreparedAndRead | None]:
     os._exit(3)
 
 
@@ -123,7 +124,7 @@ def dying_pre_read(raws: Sequence[bytes], own: frozenset[str], rules: RuleSet | 
 def test_pre_read_is_prepare_raw_and_read_message_and_comes_back_whole() -> None:
     own = frozenset({"rinnovi@example.org"})
     raws = [*corpus(len(list(CORPUS.glob("*.eml")))), with_card(corpus(1)[0])]
-    found = pickle.loads(pickle.dumps(pre_read(raws, own)))  # what crosses from the worker
+    found = pickle.loads(pickle.dumps(prepare_and_read(raws, own)))  # what crosses from the worker
     for raw, pre in zip(raws, found, strict=True):
         assert pre is not None and pre.reading is not None
         prepared = prepare_raw(raw)
@@ -140,10 +141,10 @@ def test_pre_read_leaves_a_failing_reading_out(monkeypatch: pytest.MonkeyPatch) 
 
     raws = corpus(2)
     monkeypatch.setattr(prereading, "read_message", broken)
-    found = pre_read(raws, frozenset())
+    found = prepare_and_read(raws, frozenset())
     assert all(p is not None and p.reading is None for p in found)
     monkeypatch.setattr(prereading, "prepare_raw", lambda raw: 1 / 0)
-    assert pre_read(raws, frozenset()) == [None, None]
+    assert prepare_and_read(raws, frozenset()) == [None, None]
 
 
 # store_many and process_many with what was read ahead ------------------------------------------
@@ -153,7 +154,7 @@ def test_a_reading_done_ahead_is_used_only_for_the_very_bytes_stored(
     app: App, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     raws = [*corpus(3), with_card(corpus(4)[3])]
-    ahead = pre_read(raws, own_addresses(app.config))
+    ahead = prepare_and_read(raws, own_addresses(app.config))
     with transaction(app.sessions) as session:
         results = store_many(
             session,
@@ -194,7 +195,7 @@ def test_the_worker_reads_the_batches_and_nothing_is_read_twice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     listener_prereaders(monkeypatch)
-    monkeypatch.setattr(prereading, "SHARE_STEP", 0.0)  # the worker keeps reading whole batches
+    monkeypatch.setattr(prereading, "WORKER_FRACTION_STEP", 0.0)  # the worker keeps reading whole batches
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=3)
     raws = corpus(8)
     server.append([*raws, raws[0]])  # the last is a copy of the first: stored once
@@ -297,7 +298,7 @@ def test_a_dead_worker_falls_back_to_reading_in_process(
     raws = corpus(5)
     server.append(raws)
     calls = counting_reader(monkeypatch)
-    with caplog.at_level(logging.WARNING, logger="mailbot.intake.readahead"):
+    with caplog.at_level(logging.WARNING, logger="mailbot.intake.imap.overlap"):
         counters = drain_mailbox(app, rules)
     assert (counters.stored, counters.processed, counters.duplicates) == (5, 5, 0)
     assert len(calls) == 5  # every message read here, once
@@ -318,7 +319,7 @@ def test_read_ahead_off_reads_everything_in_process(
 ) -> None:
     made = listener_prereaders(monkeypatch, warm=False)
     app = make_app(tmp_path, db_url, engine, server, fetch_batch=2)
-    off = create_app(replace(app.config, inbound=replace(app.config.inbound, read_ahead=False)), engine=engine)
+    off = create_app(replace(app.config, imap=replace(app.config.imap, overlap=False)), engine=engine)
     server.append(corpus(4))
     calls = counting_reader(monkeypatch)
     counters = drain_mailbox(off, rules)
@@ -340,7 +341,7 @@ def test_stopping_the_listener_shuts_the_worker_down(
     server.append(corpus(5))
     r = running(app, rules)
     wait_until(lambda: settled(app, server, 5))
-    prereader = r.listener.prereader
+    prereader = r.listener.overlap.worker
     assert prereader.started
     pool = prereader._pool
     assert pool is not None
@@ -353,7 +354,7 @@ def test_stopping_the_listener_shuts_the_worker_down(
 
 
 def test_a_worker_killed_between_batches_is_noticed_and_given_up(caplog: pytest.LogCaptureFixture) -> None:
-    reader = warmed(Prereader(frozenset()))
+    reader = warmed(ReadingWorker(frozenset()))
     try:
         raws = corpus(2)
         first = reader.result(reader.submit(raws))
@@ -364,7 +365,7 @@ def test_a_worker_killed_between_batches_is_noticed_and_given_up(caplog: pytest.
             assert worker.pid is not None
             os.kill(worker.pid, signal.SIGKILL)
             worker.join(10)
-        with caplog.at_level(logging.WARNING, logger="mailbot.intake.readahead"):
+        with caplog.at_level(logging.WARNING, logger="mailbot.intake.imap.overlap"):
             assert reader.result(reader.submit(raws)) is None
         assert "reading ahead failed" in caplog.text
         assert not reader.enabled and not reader.started
@@ -377,7 +378,7 @@ def test_the_reading_worker_imports_nothing_of_the_database() -> None:
     """What the worker process runs (``pre_read``) is pure: importing it loads no SQLAlchemy and no
     models, which would cost the worker's start a good part of its time and memory."""
     code = (
-        "import sys, mailbot.intake.readahead\n"
+        "import sys, mailbot.intake.imap.overlap\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy' or m == 'mailbot.db.models')\n"
         "print(loaded)\n"
     )
@@ -386,31 +387,31 @@ def test_the_reading_worker_imports_nothing_of_the_database() -> None:
 
 
 def test_the_worker_reads_its_share_of_a_batch_and_the_share_follows_who_waits() -> None:
-    reader = warmed(Prereader(frozenset(), work=slow_pre_read))
+    reader = warmed(ReadingWorker(frozenset(), work=slow_pre_read))
     try:
         raws = corpus(4)
-        reader.share = 0.5
+        reader.worker_fraction = 0.5
         ahead = reader.submit(raws)
         assert ahead is not None and (ahead.taken, ahead.count) == (2, 4)
         found = reader.result(ahead)  # asked for while the worker still reads: it was behind
         assert found is not None and [p is not None for p in found] == [True, True, False, False]
         assert [p.prepared.redacted for p in found if p is not None] == [prepare_raw(r).redacted for r in raws[:2]]
-        assert reader.share == pytest.approx(0.5 - prereading.SHARE_STEP)
+        assert reader.worker_fraction == pytest.approx(0.5 - prereading.WORKER_FRACTION_STEP)
         ahead = reader.submit(raws)
         assert ahead is not None
         ahead.future.result(timeout=30)  # the worker is done before it is asked: it gets more
         assert reader.result(ahead) is not None
-        assert reader.share == pytest.approx(0.5)
-        reader.share = prereading.MIN_SHARE
+        assert reader.worker_fraction == pytest.approx(0.5)
+        reader.worker_fraction = prereading.MIN_WORKER_FRACTION
         for _ in range(3):
             reader.result(reader.submit(raws))
-        assert reader.share == pytest.approx(prereading.MIN_SHARE)  # never below it
-        reader.share = 1.0
+        assert reader.worker_fraction == pytest.approx(prereading.MIN_WORKER_FRACTION)  # never below it
+        reader.worker_fraction = 1.0
         ahead = reader.submit(raws)
         assert ahead is not None
         ahead.future.result(timeout=30)
         reader.result(ahead)
-        assert reader.share == 1.0  # nor above the whole batch
+        assert reader.worker_fraction == 1.0  # nor above the whole batch
     finally:
         reader.close()
 
@@ -433,7 +434,7 @@ def test_a_listener_waiting_for_a_slow_worker_reads_part_of_each_batch_itself(
     calls = counting_reader(monkeypatch)
     counters = drain_mailbox(app, rules)
     assert (counters.stored, counters.processed) == (30, 30)
-    assert made[0].share < 1.0
+    assert made[0].worker_fraction < 1.0
     stored = [load_raw(row) for row in rows(app)]
     assert stored == [prepare_raw(raw).redacted for raw in raws]
     assert 0 < len(calls) < 30 and len(set(calls)) == len(calls)  # some read here, none twice

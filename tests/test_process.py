@@ -1,4 +1,4 @@
-"""``process.settle``: what is alive is frozen out of the collector's passes, young collections rarer,
+"""``process.freeze_startup_objects``: what is alive is frozen out of the collector's passes, young collections rarer,
 and objects made afterwards are still collected (cycles included)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mailbot.intake.readahead import warm_up
-from mailbot.process import YOUNG_THRESHOLD, settle
+from mailbot.intake.imap.overlap import warm_up
+from mailbot.process import YOUNG_THRESHOLD, freeze_startup_objects
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ class Node:
 
 
 def test_settle_freezes_what_lives_and_still_collects_later_cycles(restored_gc: None) -> None:
-    settle()
+    freeze_startup_objects()
     assert gc.get_freeze_count() > 1000  # the modules and all loaded so far
     assert gc.get_threshold()[0] == YOUNG_THRESHOLD
     a, b = Node(), Node()

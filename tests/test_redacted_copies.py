@@ -71,7 +71,7 @@ def test_the_maildir_keeps_the_redacted_copy_of_a_message_with_a_card_number(app
 def test_the_imap_folders_keep_the_redacted_copy_of_a_message_with_a_card_number(
     parallel: bool, server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
 ) -> None:
-    app = make_app(tmp_path, db_url, engine, server, parallel_moves=parallel, fetch_batch=2)
+    app = make_app(tmp_path, db_url, engine, server, overlap=parallel, fetch_batch=2)
     server.append(
         [
             crlf(variant(raw, tag))

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mailbot.config import StorageConfig
 from mailbot.outbound.context import StorageInfo
 from mailbot.outbound.storage import (
     assess_storage,
@@ -17,6 +18,7 @@ from mailbot.outbound.storage import (
 )
 
 TODAY = date(2026, 6, 1)
+LEVELS = StorageConfig(warn_percent=70, critical_percent=90)
 
 
 def test_usage_percent_rounds_down_and_handles_no_quota() -> None:
@@ -79,8 +81,7 @@ def test_assess_storage_builds_the_alert() -> None:
         started_on=date(2026, 3, 3),
         today=TODAY,
         next_expiry=date(2026, 12, 31),
-        warn_percent=70,
-        critical_percent=90,
+        levels=StorageConfig(warn_percent=70, critical_percent=90),
     )
     # 922 MB in 90 days, 213 days to go: +2183 MB -> 3105 MB, 2081 MB over -> 3 units.
     assert info == StorageInfo(percent=90, level="critical", extra_gb_needed=3)
@@ -88,7 +89,7 @@ def test_assess_storage_builds_the_alert() -> None:
 
 def test_assess_storage_below_warning_or_without_quota_is_none() -> None:
     common: dict[str, Any] = {"started_on": None, "today": TODAY, "next_expiry": date(2026, 12, 31)}
-    assert assess_storage(used_mb=700, quota_mb=1024, warn_percent=70, critical_percent=90, **common) is None
-    assert assess_storage(used_mb=700, quota_mb=0, warn_percent=70, critical_percent=90, **common) is None
-    warn = assess_storage(used_mb=800, quota_mb=1024, warn_percent=70, critical_percent=90, **common)
+    assert assess_storage(used_mb=700, quota_mb=1024, levels=LEVELS, **common) is None
+    assert assess_storage(used_mb=700, quota_mb=0, levels=LEVELS, **common) is None
+    warn = assess_storage(used_mb=800, quota_mb=1024, levels=LEVELS, **common)
     assert warn == StorageInfo(percent=78, level="warning", extra_gb_needed=0)

@@ -37,12 +37,12 @@ from mailbot.act.sender_auth import authenticate_sender
 from mailbot.act.views import Match, MatchKeys
 from mailbot.act.write import Done, Source, Writer
 from mailbot.app import App
-from mailbot.config import Config
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage
 from mailbot.domain import InboundStatus
 from mailbot.errors import TransientError
 from mailbot.intake.failures import record_quarantine, record_retry
+from mailbot.intake.folders import folder_for
 from mailbot.intake.store import load_raw
 from mailbot.understand.addresses import own_addresses
 from mailbot.understand.reading import Reading, Understanding, read_message, to_json
@@ -59,15 +59,6 @@ class Outcome:
     status: InboundStatus
     folder: str
     inbound_id: int = 0
-
-
-def folder_for(config: Config, status: InboundStatus) -> str:
-    """The IMAP folder a message with ``status`` belongs in; RECEIVED stays where it came in."""
-    return {
-        InboundStatus.PROCESSED: config.imap.processed_folder,
-        InboundStatus.REVIEW: config.imap.review_folder,
-        InboundStatus.QUARANTINED: config.imap.quarantine_folder,
-    }.get(status, config.imap.folder)
 
 
 def process_pending(app: App, now: datetime, rules: RuleSet, limit: int = 100) -> list[Outcome]:

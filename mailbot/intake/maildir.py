@@ -26,7 +26,7 @@ from mailbot.act.pipeline import process_many
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.domain import InboundStatus
-from mailbot.intake.imap.plan import plan_batches
+from mailbot.intake.batches import plan_batches
 from mailbot.intake.store import store_many
 from mailbot.understand.rules import RuleSet
 

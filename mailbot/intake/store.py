@@ -60,6 +60,17 @@ class StoreResult:
     redacted: bytes | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a message came in: the intake (``source``) and, from IMAP, the mailbox, its UIDVALIDITY and
+    the message's UID there."""
+
+    source: str
+    mailbox: str | None = None
+    uidvalidity: int | None = None
+    uid: int | None = None
+
+
 def store_raw(
     session: Session,
     raw: bytes,
@@ -75,16 +86,7 @@ def store_raw(
 
     Never raises on a duplicate, even one inserted concurrently by another process. The caller commits.
     """
-    return _store_prepared(
-        session,
-        prepare_raw(raw),
-        source=source,
-        now=now,
-        config=config,
-        mailbox=mailbox,
-        uidvalidity=uidvalidity,
-        uid=uid,
-    )
+    return _store_prepared(session, prepare_raw(raw), Origin(source, mailbox, uidvalidity, uid), now, config)
 
 
 def store_many(
@@ -104,7 +106,7 @@ def store_many(
     first copy). If the flush meets the unique constraint (another process stored one of them since the
     look-up) the batch's rows are rolled back to their SAVEPOINT and stored one at a time. The caller commits.
     ``ready``, in the order of ``items``, is each raw already through ``prepare_raw`` (by the reading-ahead
-    worker, ``prereading``), stored as it is; None where it is not (prepared here).
+    worker, ``imap.overlap``), stored as it is; None where it is not (prepared here).
     """
     if ready is not None and len(ready) != len(items):
         raise ValueError(f"store_many: {len(ready)} prepared for {len(items)} messages")
@@ -124,9 +126,7 @@ def store_many(
     values: dict[str, dict[str, Any]] = {}
     for (uid, _raw), p in zip(items, prepared, strict=True):
         if p.key not in stored and p.key not in values:
-            values[p.key] = _row_values(
-                p, source=source, now=now, config=config, mailbox=mailbox, uidvalidity=uidvalidity, uid=uid
-            )
+            values[p.key] = _row_values(p, Origin(source, mailbox, uidvalidity, uid), now, config)
     new_ids: dict[str, int] = {}
     if values:
         try:
@@ -144,9 +144,7 @@ def store_many(
             why = "met a concurrent copy" if isinstance(exc, IntegrityError) else f"was refused ({type(exc).__name__})"
             log.info("inbound: a batch of %d %s, storing one at a time", len(values), why)
             return [
-                _store_prepared(
-                    session, p, source=source, now=now, config=config, mailbox=mailbox, uidvalidity=uidvalidity, uid=uid
-                )
+                _store_prepared(session, p, Origin(source, mailbox, uidvalidity, uid), now, config)
                 for (uid, _raw), p in zip(items, prepared, strict=True)
             ]
         new_ids = {str(key): int(row_id) for key, row_id in inserted}
@@ -164,21 +162,11 @@ def store_many(
     return results
 
 
-def _store_prepared(
-    session: Session,
-    p: Prepared,
-    *,
-    source: str,
-    now: datetime,
-    config: Config,
-    mailbox: str | None,
-    uidvalidity: int | None,
-    uid: int | None,
-) -> StoreResult:
+def _store_prepared(session: Session, p: Prepared, origin: Origin, now: datetime, config: Config) -> StoreResult:
     existing = _find(session, p.key)
     if existing is not None:
         return StoreResult(existing.id, True, existing.status, redacted=p.replacement)
-    values = _row_values(p, source=source, now=now, config=config, mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)
+    values = _row_values(p, origin, now, config)
     try:
         row = _insert(session, values)
     except OperationalError:  # the database, not the message: the caller retries later
@@ -190,7 +178,7 @@ def _store_prepared(
             log.info("inbound %s: concurrent duplicate of id %s", p.key, existing.id)
             return StoreResult(existing.id, True, existing.status, redacted=p.replacement)
         return _store_unstorable(session, p, exc, values)
-    _stored(session, row.id, row.dedup_key, row.status, source, now)
+    _stored(session, row.id, row.dedup_key, row.status, origin.source, now)
     return StoreResult(row.id, False, row.status, redacted=p.replacement)
 
 
@@ -235,16 +223,7 @@ def _store_unstorable(session: Session, p: Prepared, exc: Exception, values: dic
     return StoreResult(row.id, False, row.status, redacted=p.replacement)
 
 
-def _row_values(
-    p: Prepared,
-    *,
-    source: str,
-    now: datetime,
-    config: Config,
-    mailbox: str | None,
-    uidvalidity: int | None,
-    uid: int | None,
-) -> dict[str, Any]:
+def _row_values(p: Prepared, origin: Origin, now: datetime, config: Config) -> dict[str, Any]:
     """The columns of a new row for ``p`` (quarantined at once when too large)."""
     too_large = p.size > config.inbound.max_message_bytes
     return {
@@ -253,10 +232,10 @@ def _row_values(
         "sha256": p.sha256,
         "raw_compressed": p.compressed,
         "size": len(p.redacted),
-        "source": source,
-        "mailbox": mailbox,
-        "uidvalidity": uidvalidity,
-        "uid": uid,
+        "source": origin.source,
+        "mailbox": origin.mailbox,
+        "uidvalidity": origin.uidvalidity,
+        "uid": origin.uid,
         "received_at": now,
         "status": InboundStatus.QUARANTINED if too_large else InboundStatus.RECEIVED,
         "sender": p.envelope.sender,

@@ -133,8 +133,7 @@ def storage_step(state: ServiceState, today: date, policy: RemindersConfig, stor
         started_on=state.started_on,
         today=today,
         next_expiry=info.expires_on,
-        warn_percent=storage.warn_percent,
-        critical_percent=storage.critical_percent,
+        levels=storage,
     )
     if alert is None:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from mailbot.config import StorageConfig
 from mailbot.outbound.context import StorageInfo
 
 UNIT_MB = 1024
@@ -65,14 +66,14 @@ def assess_storage(
     started_on: date | None,
     today: date,
     next_expiry: date,
-    warn_percent: int,
-    critical_percent: int,
+    levels: StorageConfig,
 ) -> StorageInfo | None:
-    """The storage alert a service deserves today, or None (no quota, or below the warning level)."""
+    """The storage alert a service deserves today, or None (no quota, or below the warning level of
+    ``levels``, the ``storage`` section of the configuration)."""
     if quota_mb <= 0:
         return None
     percent = usage_percent(used_mb, quota_mb)
-    level = storage_level(percent, warn_percent, critical_percent)
+    level = storage_level(percent, levels.warn_percent, levels.critical_percent)
     if level is None:
         return None
     extra = extra_units_needed(used_mb, quota_mb, started_on, today, next_expiry)

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from mailbot.act.pipeline import folder_for
 from mailbot.app import App, create_app
 from mailbot.config import Config
+from mailbot.intake.folders import folder_for
 from mailbot.intake.imap.listener import ImapListener
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 from mailbot.understand.rules import RuleSet

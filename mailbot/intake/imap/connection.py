@@ -5,10 +5,10 @@ the size of each message larger than its share is asked for first): ``UID FETCH 
 ``\\Seen``: people read these mailboxes too), ``store_many`` and COMMIT (with the folder's highest UID
 seen), process them (``process_many``: one transaction, one failure costs only its message), and only
 then move each on the server to the ``imap.processed_folder``, ``review_folder`` or
-``quarantine_folder`` its outcome names (``imap_mover.move_uids``). A message whose processing must be
-retried stays in the incoming folder. When several batches wait, batch N+1 is read ahead in a worker
-process (``prereading``) and batch N's moves run on a second connection (``imap_mover``) while batch
-N+1 is stored and processed.
+``quarantine_folder`` its outcome names (``moves.move_uids``). A message whose processing must be
+retried stays in the incoming folder. Here these steps run one after the other; when several batches
+wait and ``imap.overlap`` is on, ``overlap.Overlap`` runs the same steps overlapped (batch N+1 read
+ahead in a worker process, batch N's moves on a second connection, batch N+2 fetched meanwhile).
 
 State per folder lives in ``MailboxState``: the UIDVALIDITY and the highest UID stored. UIDs above it
 are new. UIDs at or below it that are still in the folder were stored but not moved (a crash between
@@ -17,8 +17,8 @@ their UID (``store_many`` then answers the stored row, so nothing is stored twic
 resets the state and every message in the folder is read again, deduplicated the same way.
 
 Between passes ``wait_for_mail`` waits in IDLE (where the server has it and ``imap.idle`` is on) or
-polls (``imap_wait``). The decisions live in ``imap_plan``; the lease, reconnecting and backoff in the
-listener (``imap``).
+polls (``wait``). The decisions live in ``plan``; the lease, reconnecting and backoff in the
+listener (``listener``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
@@ -35,27 +34,27 @@ from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy import select, update
 
-from mailbot.act.pipeline import folder_for, process_many
+from mailbot.act.pipeline import process_many
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, MailboxState
 from mailbot.domain import InboundStatus
-from mailbot.intake.imap.mover import MoveJob, Mover, UidValidityChanged, expunge_uids, move_uids
+from mailbot.intake.batches import plan_batches, small_size
+from mailbot.intake.folders import folder_for
+from mailbot.intake.imap.moves import Moves, Replacements, UidValidityChanged, expunge_uids, move_uids
+from mailbot.intake.imap.overlap import Destinations, Fetched, Overlap, PreparedAndRead
 from mailbot.intake.imap.plan import (
     FetchPlan,
     FolderState,
     has_capability,
     mailbox_key,
     move_method,
-    plan_batches,
     plan_fetch,
     plan_leftovers,
     server_folder_name,
-    small_size,
 )
 from mailbot.intake.imap.wait import idle_until_mail, poll_wait, take_announcements
 from mailbot.intake.prepare import Prepared, read_envelope
-from mailbot.intake.readahead import Ahead, Prereader
 from mailbot.intake.store import StoreResult, store_many
 from mailbot.understand.reading import Reading
 from mailbot.understand.rules import RuleSet
@@ -72,8 +71,6 @@ LOST = ""
 
 
 Clock = Callable[[], datetime]
-# A batch's moves: folder (configured name) -> (UID, inbound id) of each message going there.
-Placed = dict[str, list[tuple[int, int]]]
 
 
 @dataclass
@@ -92,70 +89,34 @@ class Counters:
         self.moved[folder] = self.moved.get(folder, 0) + count
 
 
-class Fetcher:
-    """The fetched batches in order, each fetch started as the previous one is taken: in a thread when
-    ``in_thread`` (the connection is used by nothing else meanwhile), else when it is asked for."""
+@dataclass
+class Listening:
+    """What a connection's work answers to, given by the listener or drain that opened it: the clock,
+    the counters it adds to, whether to stop, and how to keep the mailbox's lease."""
 
-    def __init__(
-        self,
-        fetch: Callable[[Sequence[int]], list[tuple[int, bytes]]],
-        batches: Sequence[Sequence[int]],
-        *,
-        in_thread: bool,
-    ) -> None:
-        self._fetch = fetch
-        self._batches = list(batches)
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="imap-fetch") if in_thread else None
-        self._next: Future[list[tuple[int, bytes]]] | None = None
-        self._start()
-
-    def _start(self) -> None:
-        if self._pool is not None and self._batches:
-            self._next = self._pool.submit(self._fetch, self._batches.pop(0))
-
-    def next(self) -> list[tuple[int, bytes]]:
-        if self._pool is None:
-            return self._fetch(self._batches.pop(0))
-        if self._next is None:
-            raise IndexError("no batch left to fetch")
-        found = self._next.result()
-        self._start()
-        return found
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)  # the fetch in flight ends; its answer (or error) is dropped
-            self._pool = None
+    clock: Clock
+    counters: Counters
+    should_stop: Callable[[], bool] = lambda: False
+    keep_lease: Callable[[], None] = lambda: None
 
 
 class MailboxConnection:
     """One logged-in connection's work on the incoming folder: prepare folders, run cycles, wait."""
 
     def __init__(
-        self,
-        app: App,
-        rules: RuleSet,
-        client: IMAPClient,
-        *,
-        clock: Clock,
-        counters: Counters,
-        should_stop: Callable[[], bool] = lambda: False,
-        keep_lease: Callable[[], None] = lambda: None,
-        prereader: Prereader | None = None,
-        connect_again: Callable[[], IMAPClient] | None = None,
+        self, app: App, rules: RuleSet, client: IMAPClient, listening: Listening, overlap: Overlap | None = None
     ) -> None:
-        """``connect_again`` opens another connection like ``client``, for moving while processing
-        (``imap_mover``; only with ``imap.parallel_moves``); None: every move on ``client``."""
+        """``overlap``: the listener's speed machinery, used for a pass of several batches when it is
+        enabled (``imap.overlap``); None: every step here, one at a time."""
         self.app = app
         self.config = app.config
         self.rules = rules
         self.client = client
-        self.clock = clock
-        self.counters = counters
-        self.should_stop = should_stop
-        self.keep_lease = keep_lease
-        self.prereader = prereader
-        self.connect_again = connect_again if app.config.imap.parallel_moves else None
+        self.clock = listening.clock
+        self.counters = listening.counters
+        self.should_stop = listening.should_stop
+        self.keep_lease = listening.keep_lease
+        self.overlap = overlap
         self.key = mailbox_key(app.config.imap)
         caps = client.capabilities()
         self.method = move_method(caps)
@@ -301,42 +262,19 @@ class MailboxConnection:
 
     def _take(self, uids: Sequence[int], uidvalidity: int) -> None:
         """Fetch, store (one COMMIT per batch), process (one transaction per batch), then move, in
-        batches; a stop ends the batch being read (the rest stays in the folder). When more than one
-        batch waits, batch N+1 is fetched and handed to the reading worker before batch N is stored
-        and processed (``prereading``: a stop drops it unstored, still in the folder), and batch N's
-        moves go to the second connection's thread (``imap_mover``) while batch N+1 is handled; the
-        listener's own connection then has nothing else to do meanwhile, so a thread fetches batch
-        N+2 on it (``Fetcher``)."""
+        batches; a stop ends the batch being read (the rest stays in the folder). Several batches with
+        ``imap.overlap`` on: the same steps, overlapped (``overlap.Overlap.take``)."""
         batches = self._plan_batches(uids)
-        several = len(batches) > 1
-        ahead = self.prereader if self.prereader is not None and several else None
-        if ahead is not None:
-            ahead.start()  # while the first batch is fetched (it is read here until the worker is up)
-        mover = self._open_mover(uidvalidity) if several else None
-        fetcher = Fetcher(self._fetch, batches, in_thread=mover is not None)
-        waiting: tuple[list[tuple[int, bytes]], Ahead | None] | None = None
-        moving: tuple[MoveJob, Placed] | None = None
-        try:
-            for _ in batches:
-                if self.should_stop():
-                    return
-                items = fetcher.next()
-                if not items:
-                    continue
-                batch = ahead.submit([raw for _, raw in items], self.rules) if ahead is not None else None
-                if waiting is not None:
-                    moving = self._moves(self._handle(*waiting, uidvalidity), mover, moving)
-                waiting = (items, batch)
-            if waiting is not None and not self.should_stop():
-                moving = self._moves(self._handle(*waiting, uidvalidity), mover, moving)
-            self._collect(moving)
-            moving = None
-        finally:
-            fetcher.close()  # waits for a fetch in flight: the connection is this thread's again
-            if mover is not None:
-                mover.close()  # waits for the moves in flight
-            if moving is not None:  # leaving on an error: keep the record of moves that went through
-                self._collect_quietly(moving)
+        if self.overlap is not None and self.overlap.enabled and len(batches) > 1:
+            incoming = self.server_names[self.config.imap.folder]
+            self.overlap.take(self, batches, self.rules, folder=incoming, uidvalidity=uidvalidity, method=self.method)
+            return
+        for batch in batches:
+            if self.should_stop():
+                return
+            items = self.fetch(batch)
+            if items:
+                self.move(self.handle(items, None, uidvalidity))
 
     def _plan_batches(self, uids: Sequence[int]) -> list[tuple[int, ...]]:
         """``uids`` in fetch batches (``plan_batches``): the server is asked which of the folder's
@@ -356,18 +294,19 @@ class MailboxConnection:
                 large = {u: int(sizes[u][b"RFC822.SIZE"]) for u in big if b"RFC822.SIZE" in sizes.get(u, {})}
         return plan_batches(uids, large, max_count=imap.fetch_batch, max_bytes=imap.fetch_batch_bytes)
 
-    def _fetch(self, batch: Sequence[int]) -> list[tuple[int, bytes]]:
+    # the steps of a pass (``overlap.PassSteps``)
+
+    def fetch(self, batch: Sequence[int]) -> Fetched:
         fetched = self.client.fetch(list(batch), [b"BODY.PEEK[]"])
         # A UID expunged by someone else since the SEARCH is not in the answer.
         return [(uid, bytes(raw)) for uid in batch if (raw := fetched.get(uid, {}).get(b"BODY[]")) is not None]
 
-    def _handle(self, items: list[tuple[int, bytes]], read_ahead: Ahead | None, uidvalidity: int) -> Placed:
-        """Store and process one fetched batch (read ahead in part or whole by ``read_ahead``); where
-        each of its messages goes."""
+    def handle(self, items: Fetched, ahead: Sequence[PreparedAndRead | None] | None, uidvalidity: int) -> Destinations:
+        """Store and process one fetched batch (``ahead``: what the reading worker prepared and read of
+        it, by position, None for a message it did not); where each of its messages goes."""
         self.keep_lease()
-        ahead = self.prereader.result(read_ahead) if self.prereader is not None else None
         ready = [p.prepared if p is not None else None for p in ahead] if ahead is not None else None
-        placed: Placed = {}
+        destinations: Destinations = {}
         todo: list[tuple[int, int]] = []
         parsed: dict[int, tuple[bytes, Message]] = {}
         readings: dict[int, Reading] = {}
@@ -385,7 +324,7 @@ class MailboxConnection:
                 if ahead is not None and (pre := ahead[n]) is not None and pre.reading is not None:
                     readings[result.inbound_id] = pre.reading
             else:  # a copy (moved by its stored status), or stored quarantined (too large)
-                self._place(placed, uid, result.inbound_id, result.status)
+                self._send_to(destinations, uid, result.inbound_id, result.status)
         del items, ahead, ready
         outcomes = process_many(
             self.app,
@@ -399,13 +338,14 @@ class MailboxConnection:
         del parsed, readings
         self.counters.processed += len(outcomes)
         for (uid, inbound_id), outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest waiting
-            self._place(placed, uid, inbound_id, outcome.status)
-        return placed
+            self._send_to(destinations, uid, inbound_id, outcome.status)
+        return destinations
 
-    def _place(self, placed: Placed, uid: int, inbound_id: int, status: InboundStatus) -> None:
+    def _send_to(self, destinations: Destinations, uid: int, inbound_id: int, status: InboundStatus) -> None:
+        """Add the message to the folder its ``status`` names, unless that is the incoming folder (it stays)."""
         target = folder_for(self.config, status)
         if target != self.config.imap.folder:
-            placed.setdefault(target, []).append((uid, inbound_id))
+            destinations.setdefault(target, []).append((uid, inbound_id))
 
     def _store(
         self, items: Sequence[tuple[int, bytes]], uidvalidity: int, ready: Sequence[Prepared | None] | None = None
@@ -434,49 +374,28 @@ class MailboxConnection:
         # Committed: from here on a crash leaves the messages in the folder, found again as leftovers.
         return results
 
-    def _open_mover(self, uidvalidity: int) -> Mover | None:
-        if self.connect_again is None:
-            return None
-        return Mover.open(self.connect_again, self.server_names[self.config.imap.folder], uidvalidity, self.method)
+    def move(self, destinations: Destinations) -> None:
+        """Move a handled batch on this connection, each folder's messages recorded first (``_move``)."""
+        for folder, pairs in destinations.items():
+            self._move(folder, pairs)
 
-    def _moves(
-        self, placed: Placed, mover: Mover | None, moving: tuple[MoveJob, Placed] | None
-    ) -> tuple[MoveJob, Placed] | None:
-        """Collect the moves in flight, then move ``placed``: handed to ``mover``, or here and now."""
-        self._collect(moving)
-        if mover is None:
-            for folder, pairs in placed.items():
-                self._move(folder, pairs)
-            return None
-        if not placed:
-            return None
-        self._record({f: [i for _, i in pairs] for f, pairs in placed.items()})  # before the moves: see _move
-        redacted = self._redacted([pair for pairs in placed.values() for pair in pairs])
-        moves = {self.server_names[f]: [u for u, _ in pairs] for f, pairs in placed.items()}
-        return mover.submit(moves, redacted), placed
+    def hand_over(self, destinations: Destinations) -> tuple[Moves, Replacements]:
+        """Record where a handled batch goes (before the moves: see ``_move``), and what the second
+        connection is to do: server folder -> UIDs, and the redacted copies to leave in their place."""
+        self._record({f: [i for _, i in pairs] for f, pairs in destinations.items()})
+        redacted = self._redacted([pair for pairs in destinations.values() for pair in pairs])
+        moves = {self.server_names[f]: [u for u, _ in pairs] for f, pairs in destinations.items()}
+        return moves, redacted
 
-    def _collect(self, moving: tuple[MoveJob, Placed] | None) -> None:
-        """Wait for moves handed to the mover (recorded when handed over) and count them; raise as a move
-        did (the folders not moved stay in the incoming folder, and are moved again as leftovers)."""
-        if moving is None:
-            return
-        job, placed = moving
-        try:
-            job.future.result()
-        except Exception:
-            failed = [i for f, pairs in placed.items() if self.server_names[f] not in job.done for _, i in pairs]
-            self._forget_quietly(failed)
-            raise
-        finally:
-            for folder, pairs in placed.items():
-                if self.server_names[folder] in job.done:
-                    self.counters.add_moved(folder, len(pairs))
-
-    def _collect_quietly(self, moving: tuple[MoveJob, Placed]) -> None:
-        try:
-            self._collect(moving)
-        except Exception as exc:  # the error being raised already says what went wrong
-            log.info("imap %s: moves in flight when the pass failed: %s: %s", self.key, type(exc).__name__, exc)
+    def collected(self, destinations: Destinations, done: Sequence[str], failed: bool) -> None:
+        """Moves handed over ended (recorded when handed over): count those that went through (``done``:
+        server folders); a failure leaves the others not known (they are moved again as leftovers)."""
+        if failed:
+            lost = [i for f, pairs in destinations.items() if self.server_names[f] not in done for _, i in pairs]
+            self._forget_quietly(lost)
+        for folder, pairs in destinations.items():
+            if self.server_names[folder] in done:
+                self.counters.add_moved(folder, len(pairs))
 
     def move_settled(self) -> int:
         """Messages this listener moved to the review folder that no longer wait for a person (staff
@@ -503,7 +422,7 @@ class MailboxConnection:
         if not settled:
             return 0
         self.client.select_folder(self.server_names[imap.review_folder])
-        moves: Placed = {}  # target -> (UID, inbound id), a message's every copy found there
+        moves: Destinations = {}  # target -> (UID, inbound id), a message's every copy found there
         lost: list[int] = []
         for inbound_id, message_id, status in settled:
             uids = self._uids_of(message_id) if message_id else []

@@ -2,8 +2,9 @@
 
 Only the process holding the database lease ``imap:<mailbox>`` consumes (``locks.Lease``), renewed
 while it listens; others wait and retry. On each connection it first processes what is pending, then
-cycles over the folder and waits for mail (``imap_connection.MailboxConnection``: fetch, store, process,
-move). Any network, server or database error closes the connection and reconnects after an exponential
+cycles over the folder and waits for mail (``connection.MailboxConnection``: fetch, store, process,
+move; overlapped by ``overlap.Overlap`` with ``imap.overlap``, whose reading worker lives as long as the
+listener). Any network, server or database error closes the connection and reconnects after an exponential
 backoff capped at ``imap.backoff_max_seconds``. ``ImapListener.run`` blocks (imapclient is synchronous):
 run it in a thread and set its ``stop`` event to end it; every wait is sliced so a stop is noticed within
 ``tick`` seconds. ``drain_mailbox`` is one such pass, for the command line and the benchmark.
@@ -23,11 +24,11 @@ from mailbot.act.pipeline import process_pending
 from mailbot.app import App
 from mailbot.config import ImapConfig
 from mailbot.errors import TransientError
-from mailbot.intake.imap.connection import Clock, Counters, MailboxConnection
-from mailbot.intake.imap.mover import close_client
+from mailbot.intake.imap.connection import Clock, Counters, Listening, MailboxConnection
+from mailbot.intake.imap.moves import close_client
+from mailbot.intake.imap.overlap import Overlap
 from mailbot.intake.imap.plan import backoff_seconds, lease_name, mailbox_key
 from mailbot.intake.locks import Lease
-from mailbot.intake.readahead import Prereader
 from mailbot.paths import rules_dir
 from mailbot.understand.addresses import own_addresses
 from mailbot.understand.rules import RuleSet, load_rules
@@ -90,7 +91,9 @@ class ImapListener:
         self.lease_retry = max(0.05, min(10.0, imap.lock_seconds / 4))
         self.counters = Counters()
         self.failures = 0
-        self.prereader = Prereader(own_addresses(app.config), enabled=app.config.inbound.read_ahead)
+        self.overlap = Overlap(
+            own_addresses(app.config), enabled=imap.overlap, connect=lambda: self.connect(self.app.config.imap)
+        )
         self.key = mailbox_key(imap)
 
     def request_stop(self) -> None:
@@ -123,7 +126,7 @@ class ImapListener:
                     )
                     self.stop.wait(delay)
         finally:
-            self.prereader.close()
+            self.overlap.close()
             try:
                 self.lease.release()
             except Exception as exc:  # the lease then simply expires
@@ -134,17 +137,8 @@ class ImapListener:
         client = self.connect(self.app.config.imap)
         self.counters.connections += 1
         try:
-            conn = MailboxConnection(
-                self.app,
-                self.rules,
-                client,
-                clock=self.clock,
-                counters=self.counters,
-                should_stop=self.stop.is_set,
-                keep_lease=self._keep_lease,
-                prereader=self.prereader,
-                connect_again=lambda: self.connect(self.app.config.imap),
-            )
+            listening = Listening(self.clock, self.counters, self.stop.is_set, self._keep_lease)
+            conn = MailboxConnection(self.app, self.rules, client, listening, self.overlap)
             log.info("imap %s: connected (%s, %s)", self.key, "IDLE" if conn.can_idle else "polling", conn.method)
             process_pending(self.app, self.clock(), self.rules, limit=PENDING_AT_START)
             while not self.stop.is_set():
@@ -181,25 +175,16 @@ def drain_mailbox(
         if not lease.keep(utc_now()):
             raise LeaseLost(f"imap {mailbox_key(imap)}: the consumer lease was lost")
 
-    prereader = Prereader(own_addresses(app.config), enabled=app.config.inbound.read_ahead)
+    overlap = Overlap(own_addresses(app.config), enabled=imap.overlap, connect=lambda: connect(imap))
     try:
         client = connect(imap)
         try:
-            conn = MailboxConnection(
-                app,
-                rules,
-                client,
-                clock=clock,
-                counters=counters,
-                keep_lease=keep,
-                prereader=prereader,
-                connect_again=lambda: connect(imap),
-            )
+            conn = MailboxConnection(app, rules, client, Listening(clock, counters, keep_lease=keep), overlap)
             process_pending(app, clock(), rules, limit=PENDING_AT_START)
             conn.cycle()
         finally:
             close_client(client)
     finally:
-        prereader.close()
+        overlap.close()
         lease.release()
     return counters

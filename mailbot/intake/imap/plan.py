@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mailbot.act.pipeline import folder_for
 from mailbot.config import Config, ImapConfig
 from mailbot.domain import InboundStatus
+from mailbot.intake.folders import folder_for
 
 MAILBOX_MAX = 200  # InboundMessage.mailbox's length
 
@@ -130,35 +130,3 @@ def has_news(responses: Iterable[Any]) -> bool:
 def is_goodbye(responses: Iterable[Any]) -> bool:
     """True when the server said BYE (shutting down, or dropping the idle connection)."""
     return any(isinstance(r, tuple) and r and r[0] == b"BYE" for r in responses)
-
-
-def small_size(max_count: int, max_bytes: int) -> int:
-    """The size up to which a message counts as small when fetch batches are planned: ``max_count``
-    of them fit in ``max_bytes``. Only larger ones (``UID SEARCH LARGER``) have their size asked for."""
-    return max(1, max_bytes // max_count)
-
-
-def plan_batches(
-    uids: Sequence[int], large: Mapping[int, int], *, max_count: int, max_bytes: int
-) -> list[tuple[int, ...]]:
-    """The UIDs in order, cut into fetch batches of at most ``max_count`` messages and ``max_bytes``
-    bytes (what a batch holds in memory, fetched and then stored). ``large`` maps the UIDs larger than
-    ``small_size`` to their size; every other message is counted at ``small_size``, its upper bound.
-    A message larger than ``max_bytes`` on its own is a batch of its own: it is never skipped here (the
-    store quarantines it when it is over ``inbound.max_message_bytes``)."""
-    if max_count < 1 or max_bytes < 1:
-        raise ValueError("fetch batches need a positive count and size")
-    small = small_size(max_count, max_bytes)
-    batches: list[tuple[int, ...]] = []
-    current: list[int] = []
-    held = 0
-    for uid in uids:
-        size = large.get(uid, small)
-        if current and (len(current) == max_count or held + size > max_bytes):
-            batches.append(tuple(current))
-            current, held = [], 0
-        current.append(uid)
-        held += size
-    if current:
-        batches.append(tuple(current))
-    return batches

@@ -9,7 +9,7 @@ nothing of it but its headers.
    they are (``cards.Syntax.RAW``), but the message's identifiers, the machine headers in the header
    blocks and the boundaries on delimiter lines and in ``boundary=`` (``_kept_spans``); the same
    reading again on a fresh parse when something was masked; and what ``mime.parse_message`` and
-   ``prepare.read_envelope`` give (the text of every part joined, HTML turned into text, forwarded
+   ``envelope.read_envelope`` give (the text of every part joined, HTML turned into text, forwarded
    messages, attachment names and text, subject, sender).
    What reads as a card number in the trace headers servers add (Received, X-Received, DKIM, ARC,
    Authentication-Results), which nobody reads, is masked too, quietly: it flags nothing
@@ -27,6 +27,7 @@ import re
 from email.message import EmailMessage, Message
 
 from mailbot.understand.cards.find import Syntax, contains_card_number, redact_in_place
+from mailbot.understand.envelope import read_envelope
 from mailbot.understand.mime import READ_POLICY, ParsedMessage, parse_message
 from mailbot.understand.redaction.parts import (
     HTML_TYPES,
@@ -212,8 +213,6 @@ def _readings(data: bytes) -> list[str]:
 
 
 def _envelope_holds_card(raw: bytes, message: Message | None) -> bool:
-    from mailbot.intake.prepare import read_envelope  # prepare stores what this module makes
-
     envelope = read_envelope(raw, message)
     return any(contains_card_number(value or "") for value in (envelope.subject, envelope.sender))
 

@@ -45,8 +45,8 @@ COMMANDS = (
     Command("render", "render", "preview one email in the terminal (writes nothing)"),
     Command("rules", "rules", "the inbound parsing rules"),
     Command("run", "run", "run the scheduler: reminder sweeps, payment reminders, sending"),
-    Command("services", "services", "the customers' services: list"),
     Command("demo", "run", "run one day of mailbot on demo data in a temporary folder"),
+    Command("services", "services", "the customers' services: list"),
     Command("tickets", "tickets", "support tickets and staff requests from customers' mail"),
 )
 

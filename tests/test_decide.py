@@ -148,7 +148,7 @@ def test_a_billing_update_of_the_pec_rematches_and_tells_the_old_and_new_address
     snapshot = Snapshot(customer(pec="vecchia@pec.example.it"))
     plan = decide(situation(u, VERIFIED, snapshot))
     assert plan.change is not None and isinstance(plan.change.effect, SetCustomerFields)
-    assert plan.rematch
+    assert plan.changes_matching
     assert plan.notices == ("mario@example.org", "vecchia@pec.example.it", "nuova@pec.example.it")
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, or_, select
@@ -144,23 +144,29 @@ def find_matches(session: Session, keys: Sequence[MatchKeys], *, now: datetime, 
     customer_ids |= {r.customer_id for r in by_id.values() if r.customer_id is not None}
     customer_ids |= {o.customer_id for o in by_number.values()} | {i for s in by_sender.values() for i in s}
     customers = {c.id: c for c in session.scalars(_CUSTOMERS, {"ids": sorted(customer_ids)})} if customer_ids else {}
+    found_rows = _Found(by_token, by_id, by_number, by_sender, customers)
     oldest = now - timedelta(days=token_days)
     matches = []
     for k in keys:
-        found = _match_one(k, by_token, by_id, by_number, by_sender, customers, oldest)
+        found = _match_one(k, found_rows, oldest)
         matches.append(replace(found, authentication=k.sender_auth.detail))
     return matches
 
 
-def _match_one(
-    k: MatchKeys,
-    by_token: dict[str, OutboundMessage],
-    by_id: dict[str | None, OutboundMessage],
-    by_number: dict[str, Order],
-    by_sender: dict[str, set[int]],
-    customers: dict[int, Customer],
-    oldest: datetime,
-) -> Match:
+@dataclass(frozen=True)
+class _Found:
+    """What the queries of ``find_matches`` found for a whole batch, by what it was looked up by."""
+
+    by_token: dict[str, OutboundMessage]
+    by_id: dict[str | None, OutboundMessage]
+    by_number: dict[str, Order]
+    by_sender: dict[str, set[int]]
+    customers: dict[int, Customer]
+
+
+def _match_one(k: MatchKeys, found: _Found, oldest: datetime) -> Match:
+    by_token, by_id, by_number = found.by_token, found.by_id, found.by_number
+    by_sender, customers = found.by_sender, found.customers
     notes: list[str] = []
     rows = [by_token[t] for t in k.tokens if t in by_token]
     row = next((r for r in rows if r.created_at >= oldest), None)

@@ -211,7 +211,7 @@ def _process_rows(session: Session, app: App, now: datetime, rules: RuleSet, bat
         for n, item in enumerate(ready):
             plan, understanding = _decide(app, loader, item, matches[n], rules, now)
             done.append(_write(writer, item, understanding, matches[n], plan))
-            if plan.rematch and n + 1 < len(ready):  # a change applied may change what the rest match
+            if plan.changes_matching and n + 1 < len(ready):  # a change applied may change what the rest match
                 matches[n + 1 :] = find_matches(
                     session, [r.keys for r in ready[n + 1 :]], now=now, token_days=token_days
                 )

@@ -148,6 +148,6 @@ class Plan:
     unanswered: Plan | None = None
 
     @property
-    def rematch(self) -> bool:
+    def changes_matching(self) -> bool:
         """The change touches what matching reads (a customer's addresses): later messages match again."""
         return self.change is not None and isinstance(self.change.effect, SetCustomerFields)

@@ -78,7 +78,7 @@ def vary(raw: bytes, n: int, token: str | None) -> bytes:
     return f"Authentication-Results: {AUTHSERV_ID}; dmarc=pass header.from={domain}\r\n".encode() + varied
 
 
-def bench_config(data_dir: Path, db_url: str, server: DovecotServer) -> Config:
+def bench_config(data_dir: Path, db_url: str, server: DovecotServer, *, overlap: bool = True) -> Config:
     return config_from_dict(
         {
             "general": {"data_dir": str(data_dir)},
@@ -96,6 +96,7 @@ def bench_config(data_dir: Path, db_url: str, server: DovecotServer) -> Config:
                 "security": "none",
                 "username": server.user,
                 "password": server.password,
+                "overlap": overlap,
             },
         }
     )
@@ -240,6 +241,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--db", help="database URL (default: a SQLite file in a temporary folder)")
+    parser.add_argument(
+        "--no-overlap",
+        action="store_true",
+        help="imap.overlap off: no reading worker process, no fetch or move thread (one process, in turn)",
+    )
     args = parser.parse_args()
     if dovecot_binary() is None:
         print("inbound: dovecot is not installed (Debian: apt-get install dovecot-imapd)", file=sys.stderr)
@@ -251,7 +257,7 @@ def main() -> int:
             tempfile.TemporaryDirectory(prefix="mailbot-bench-") as tmp,
             scratch_database(args.db, Path(tmp), "bench_inbound") as db_url,
         ):
-            config = bench_config(Path(tmp), db_url, server)
+            config = bench_config(Path(tmp), db_url, server, overlap=not args.no_overlap)
             upgrade(config.database.url)
             app = create_app(config)
             senders = [sender_of(raw) for _, raw in corpus_messages()]

@@ -30,8 +30,9 @@ class Command(NamedTuple):
     help: str  # the line in ``mailbot --help``: the same as the module's own ``add_parser(help=...)``
 
 
-# The commands in the order ``mailbot --help`` lists them; adding one is one line here. A command sets
-# ``func`` to a callable taking the parsed args and returning the exit code.
+# The commands in the order ``mailbot --help`` lists them, a module's commands next to each other; adding
+# one is one line here (tests/test_cli_startup.py checks each line against what its module registers).
+# A command sets ``func`` to a callable taking the parsed args and returning the exit code.
 COMMANDS = (
     Command("customers", "customers", "the customers: list"),
     Command("db", "db", "database schema"),

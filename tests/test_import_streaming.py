@@ -102,6 +102,8 @@ def test_imports_one_after_another_in_one_transaction(app: App) -> None:
 def test_old_mac_line_ends_count_as_lines(app: App) -> None:
     report = run_import(app, "products", b'code,name,price\rA,Uno,10\rB,"Due\rrighe",dieci\rC,Tre,3\r')
     assert [(e.line, e.column) for e in report.errors] == [(3, "price")]
+    report = run_import(app, "products", b"code,name,price\nA,Uno,10\rB")  # the last line's break is a lone \r
+    assert [(e.line, e.reason) for e in report.errors] == [(3, "expected 3 cells, found 1")]
 
 
 def test_a_line_too_long_stops_the_reading_there(app: App) -> None:

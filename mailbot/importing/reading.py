@@ -55,7 +55,7 @@ class Lines:
             except UnicodeDecodeError:
                 raise InputError(f"{self.source}: line {number}: not UTF-8 (save the file as 'CSV UTF-8')") from None
             encoding = "utf-8"
-            if "\r" in text[:-2]:
+            if "\r" in text.rstrip("\r\n"):
                 yield from (piece for piece in _LONE_CR.split(text) if piece)
             else:
                 yield text

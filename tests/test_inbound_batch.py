@@ -5,6 +5,7 @@ answers of ``store_raw`` and ``process_inbound`` one at a time, and one bad mess
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -132,13 +133,13 @@ def test_store_many_meeting_a_concurrent_copy_stores_one_at_a_time(
     sneaked: list[InboundMessage] = []
     sessions: list[Session] = []
 
-    def row_values(p: Prepared, **kw: Any) -> dict[str, Any]:
+    def row_values(p: Prepared, origin: store.Origin, *rest: Any) -> dict[str, Any]:
         if not sneaked:  # the first message is stored by someone else after the look-up, before the INSERT
-            twin = InboundMessage(**real_row_values(p, **{**kw, "source": "maildir"}))
+            twin = InboundMessage(**real_row_values(p, replace(origin, source="maildir"), *rest))
             with sessions[0].begin_nested():
                 sessions[0].add(twin)
             sneaked.append(twin)
-        return real_row_values(p, **kw)
+        return real_row_values(p, origin, *rest)
 
     monkeypatch.setattr(store, "_row_values", row_values)
     caplog.set_level("INFO", logger="mailbot.intake.store")

@@ -291,3 +291,9 @@ def test_other_reading_commands_on_a_fresh_folder(
     code, out, _ = _run(("import", "customers", "{csv}", "--dry-run"), tmp_path, capsys)
     assert code == 0 and "would be imported: 2 created" in out
     assert sorted(p.name for p in fresh.iterdir()) == []
+
+
+def test_due_names_customers_by_external_id(app: App, cli: Cli) -> None:
+    _customers(app)
+    code, out, _ = cli("due", "--date", "2026-11-20")
+    assert code == 0 and "C001 Anna Rossi" in out

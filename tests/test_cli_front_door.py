@@ -119,6 +119,16 @@ def test_an_older_embedded_database_is_migrated(
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
 
 
+def test_run_no_upgrade_leaves_even_the_embedded_database_alone(
+    fresh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(("run", "--no-upgrade"), tmp_path, capsys)
+    assert code == EX_UNAVAILABLE and err.strip() == (
+        "mailbot: error: database sqlite:///mailbot.db has no schema: run mailbot db upgrade"
+    )
+    assert sorted(p.name for p in fresh.iterdir()) == []
+
+
 def test_head_revision_is_alembics() -> None:
     from alembic.script import ScriptDirectory
 

@@ -119,6 +119,16 @@ def test_an_older_embedded_database_is_migrated(
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
 
 
+def test_run_no_upgrade_leaves_even_the_embedded_database_alone(
+    fresh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(("run", "--no-upgrade"), tmp_path, capsys)
+    assert code == EX_UNAVAILABLE and err.strip() == (
+        "mailbot: error: database sqlite:///mailbot.db has no schema: run mailbot db upgrade"
+    )
+    assert sorted(p.name for p in fresh.iterdir()) == []
+
+
 def test_head_revision_is_alembics() -> None:
     from alembic.script import ScriptDirectory
 
@@ -291,3 +301,9 @@ def test_other_reading_commands_on_a_fresh_folder(
     code, out, _ = _run(("import", "customers", "{csv}", "--dry-run"), tmp_path, capsys)
     assert code == 0 and "would be imported: 2 created" in out
     assert sorted(p.name for p in fresh.iterdir()) == []
+
+
+def test_due_names_customers_by_external_id(app: App, cli: Cli) -> None:
+    _customers(app)
+    code, out, _ = cli("due", "--date", "2026-11-20")
+    assert code == 0 and "C001 Anna Rossi" in out

@@ -45,21 +45,22 @@ def get_app(args: argparse.Namespace, *, read_only: bool = False) -> App:
     return open_app(get_config(args), read_only=read_only)
 
 
-def open_app(config: Config, *, read_only: bool = False) -> App:
+def open_app(config: Config, *, read_only: bool = False, migrate: bool = True) -> App:
     """The app, once the database is known to have its schema.
 
     The embedded SQLite database (the default URL) looks after itself: a command that writes creates or
     migrates it (``alembic upgrade head``, as ``mailbot db upgrade``); a command that only reads, on a
     folder where it does not exist yet, reads an empty database in memory and makes no file. Any other
     database without its tables is an error, one line naming it (exit 69): ``mailbot db upgrade`` is
-    staff's decision there. A configured SQLite file that does not exist is not created.
+    staff's decision there. A configured SQLite file that does not exist is not created. ``migrate=False``
+    (``mailbot run --no-upgrade``): the embedded database is treated as any other.
     """
     from mailbot.app import create_app
     from mailbot.db.engine import empty_engine, has_schema, needs_upgrade, sqlite_file
 
     url = config.database.url
     file = sqlite_file(url)
-    if url == EMBEDDED_DATABASE_URL and file is not None:
+    if url == EMBEDDED_DATABASE_URL and file is not None and migrate:
         if not file.exists():
             if read_only:
                 return create_app(config, engine=empty_engine(), read_only=True)

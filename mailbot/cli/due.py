@@ -12,12 +12,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.cli.common import get_app, parse_day
 from mailbot.cli.output import count, print_json, print_lines
 from mailbot.config import Config
+from mailbot.db.models import Customer
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.plan import PlannedEmail
 from mailbot.outbound.sweep import local_today, plan_reminders
@@ -39,13 +41,18 @@ def cmd_due(args: argparse.Namespace) -> int:
     try:
         now = preview_instant(app.config, parse_day(args.date) if args.date else None, datetime.now(UTC))
         planned = preview(app, now)
+        with app.sessions() as session:
+            ids = {p.customer_id for p in planned}
+            external = dict(
+                session.execute(select(Customer.id, Customer.external_id).where(Customer.id.in_(ids))).all()
+            )
     finally:
         app.close()
     day = local_today(now, app.config.tz)
     if args.json:
         print_json(as_json(day, planned))
     else:
-        print_lines(format_table(day, planned))
+        print_lines(format_table(day, planned, external))
     return 0
 
 
@@ -102,15 +109,22 @@ def as_json(day: date, planned: Sequence[PlannedEmail]) -> dict[str, Any]:
     }
 
 
-def format_table(day: date, planned: Sequence[PlannedEmail]) -> list[str]:
+def format_table(day: date, planned: Sequence[PlannedEmail], external: dict[int, str] | None = None) -> list[str]:
     """A table for people: one row per email, its reasons below it; suppressed ones are marked. Cells are
-    made visible before the columns are measured, so an escaped name keeps the table aligned."""
+    made visible before the columns are measured, so an escaped name keeps the table aligned. A customer
+    is named by its external id (``external``: database id -> external id) when known."""
+    external = external or {}
     sending = sum(1 for p in planned if not p.suppressed)
     lines = [f"Due on {day.isoformat()}: {count(sending, 'email')} to send, {len(planned) - sending} suppressed"]
     if not planned:
         return lines
     rows = [
-        (visible(f"{p.customer_id} {p.context.customer.name}"), visible(p.to_address), p.template, p.language)
+        (
+            visible(f"{external.get(p.customer_id, p.customer_id)} {p.context.customer.name}"),
+            visible(p.to_address),
+            p.template,
+            p.language,
+        )
         for p in planned
     ]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(COLUMNS)]

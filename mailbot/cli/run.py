@@ -30,7 +30,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = get_config(args)
     if not args.no_upgrade:
         upgrade(config.database.url)  # any database: the long-running process brings its schema up to date
-    app = open_app(config)  # with --no-upgrade, a database without its schema is one line (exit 69)
+    app = open_app(config, migrate=not args.no_upgrade)  # --no-upgrade: no schema is one line (exit 69)
 
     async def main() -> None:
         runner = Runner(app, make_sender(app.config))

@@ -30,7 +30,7 @@ found it unfinished ("in flight").
    duplicate copies on the server, and of those how many fell in the replacement window (a message with
    a card number is not moved but replaced: its redacted copy appended to the target folder, then the
    original deleted; a kill in between leaves both, and the next pass appends the copy again, as
-   ``imap_mover.move_uids`` says); messages left in INBOX; rows whose ``server_folder`` is not the
+   ``intake.imap.moves.move_uids`` says); messages left in INBOX; rows whose ``server_folder`` is not the
    folder the message is in. Skipped when Dovecot is not installed.
 
 Usage::
@@ -607,7 +607,7 @@ class ImapIntake(Receiving):
     def after_kill(self) -> None:
         """A message stored with a card number is replaced, not moved: its redacted copy appended to the
         target folder, then the original deleted. Killed in between, the original is replaced again by the
-        next pass (``imap_mover.move_uids``): two copies of a message seen in both places now are expected."""
+        next pass (``intake.imap.moves.move_uids``): two copies of a message seen in both places now are expected."""
         view = ServerView.read(self.server, (self.incoming, *self.targets))
         incoming = set(view.folders[self.incoming])
         self.window |= {m for name in self.targets for m in view.folders[name] if m in incoming}

@@ -24,7 +24,3 @@ def freeze_startup_objects() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, OLDER_THRESHOLD, OLDER_THRESHOLD)
-
-
-# The name ``mailbot run`` (cli/run.py) still imports; to go once it calls freeze_startup_objects.
-settle = freeze_startup_objects

@@ -117,7 +117,7 @@ def process_many(
     reached stay RECEIVED (their outcomes are missing from the answer).
     ``parsed`` maps an id to the bytes ``store_many`` stored and their parse (``StoreResult.parsed``),
     used only when the stored copy is those very bytes; ``readings`` likewise maps an id to the
-    ``read_message`` of its stored bytes done ahead (``intake.readahead``), used only when
+    ``read_message`` of its stored bytes done ahead (the reading worker of ``intake.imap.overlap``), used only when
     ``Reading.raw`` is the stored copy byte for byte.
 
     Raises only when the database cannot even record an outcome (OperationalError)."""

@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from mailbot.db.engine import upgrade
     from mailbot.outbound.senders import make_sender
-    from mailbot.process import settle
+    from mailbot.process import freeze_startup_objects
     from mailbot.runner import Runner
 
     config = get_config(args)
@@ -34,7 +34,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         runner = Runner(app, make_sender(app.config))
-        settle()  # everything is loaded: out of the garbage collector's way (mailbot/process.py)
+        freeze_startup_objects()  # everything is loaded: out of the garbage collector's way (mailbot/process.py)
         await runner.run_until_stopped()
 
     try:

@@ -27,13 +27,12 @@ from mailbot.domain import (
     TicketStatus,
 )
 from mailbot.intake.store import load_raw
-from mailbot.orders import create_order
 from mailbot.outbound.compose import build_message
 from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.outbound.outbox import Claim
 from mailbot.understand.rules import RuleSet
 from tests.support.config import make_config
-from tests.support.factories import make_customer, make_product, make_service
+from tests.support.factories import make_customer, make_order, make_product, make_service
 from tests.support.inbound import (
     BAD_CIG,
     NOW,
@@ -262,17 +261,7 @@ def test_payment_notice_flags_the_order(app: App, rules: RuleSet) -> None:
     with transaction(app.sessions) as session:
         customer = make_customer(session, email="pay@example.org")
         service = make_service(session, customer)
-        order = create_order(
-            session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=customer,
-            services=[service],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            now=NOW,
-        )
+        order = make_order(session, app, customer, [service], now=NOW)
         token = session.scalars(select(OutboundMessage.reply_token).where(OutboundMessage.order_id == order.id)).one()
         order_id = order.id
     body = "Buongiorno, abbiamo effettuato il bonifico. CRO: 12345678901\nSaluti"

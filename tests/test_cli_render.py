@@ -11,9 +11,7 @@ from sqlalchemy import func, select
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.db.models import OutboundMessage, ReminderClaim
-from mailbot.domain import PaymentMethod
-from mailbot.orders import create_order
-from tests.support.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_order, make_service
 
 
 def _count(app: App) -> tuple[int, int]:
@@ -80,17 +78,7 @@ def test_render_payment_email_for_an_order(app: App, config_file: Path, capsys: 
     with app.sessions.begin() as session:
         customer = make_customer(session)
         service = make_service(session, customer, expires_on=date(2026, 12, 31))
-        order = create_order(
-            session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=customer,
-            services=[service],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            now=now,
-        )
+        order = make_order(session, app, customer, [service], now=now)
         number, service_id = order.number, service.id
     before = _count(app)
     assert main(["--config", str(config_file), "render", "payment_instructions", "--order", number]) == 0

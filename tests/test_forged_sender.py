@@ -22,13 +22,12 @@ from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, InboundMessage, OutboundMessage, Service, Ticket
 from mailbot.domain import InboundStatus, PaymentMethod, ServiceStatus, TicketKind
-from mailbot.orders import create_order
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
 from mailbot.understand.rules import RuleSet
 from tests.support.config import AUTHSERV_ID, make_config
 from tests.support.dkim import dkim_key, resolver, signed
-from tests.support.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_order, make_service
 from tests.support.inbound import deliver, eml
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -185,17 +184,7 @@ def test_a_guessed_order_number_identifies_nobody(app: App, rules: RuleSet) -> N
     with transaction(app.sessions) as session:
         customer = make_customer(session, email=VICTIM, language="en")
         service = make_service(session, customer, username="anna.portale", label="Impianto Via Roma")
-        order = create_order(
-            session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=customer,
-            services=[service],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            now=NOW,
-        )
+        order = make_order(session, app, customer, [service], now=NOW)
         number = order.number
     body = f"Buongiorno, abbiamo pagato l'ordine {number} con bonifico, CRO 12345678901. Saluti"
     assert deliver(app, eml(body, sender=ATTACKER), rules).status == InboundStatus.REVIEW  # DMARC pass: his own

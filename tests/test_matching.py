@@ -13,11 +13,10 @@ from mailbot.act.views import UNMATCHED, Match, MatchKeys
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, OutboundMessage
-from mailbot.domain import CustomerKind, PaymentMethod
-from mailbot.orders import create_order
+from mailbot.domain import CustomerKind
 from mailbot.understand.authentication import NOT_CHECKED, SenderAuth
 from mailbot.understand.mime import normalize_message_id, parse_message
-from tests.support.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_order, make_service
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
@@ -32,17 +31,7 @@ def seed(app: App) -> tuple[int, int, str, str, str]:
         make_customer(session, email="shared@example.org")
         make_customer(session, email="other@example.org", pec="shared@example.org")
         service = make_service(session, customer)
-        order = create_order(
-            session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=customer,
-            services=[service],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            now=NOW,
-        )
+        order = make_order(session, app, customer, [service], now=NOW)
         row = session.scalars(select(OutboundMessage).where(OutboundMessage.order_id == order.id)).one()
         mid = normalize_message_id(row.message_id)
         assert row.reply_token and mid

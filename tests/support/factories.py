@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mailbot.db.models import Customer, Product, Service
+from mailbot.app import App
+from mailbot.db.models import Customer, Order, Product, Service
 from mailbot.domain import Cadence, CustomerKind, PaymentMethod, ServiceStatus
 
 _seq = itertools.count(1)
@@ -69,3 +71,29 @@ def make_service(session: Session, customer: Customer, product: Product | None =
     session.add(service)
     session.flush()
     return service
+
+
+def make_order(
+    session: Session,
+    app: App,
+    customer: Customer,
+    services: Sequence[Service],
+    *,
+    now: datetime,
+    years: int = 1,
+    method: PaymentMethod = PaymentMethod.BANK_TRANSFER,
+) -> Order:
+    """An order awaiting payment, with its payment instructions in the outbox (``orders.create_order``)."""
+    from mailbot.orders import create_order
+
+    return create_order(
+        session,
+        app.config,
+        app.links,
+        app.renderer,
+        customer=customer,
+        services=list(services),
+        years=years,
+        method=method,
+        now=now,
+    )

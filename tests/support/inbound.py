@@ -14,12 +14,11 @@ from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, OutboundMessage
 from mailbot.domain import CustomerKind, OutboundStatus, PaymentMethod
 from mailbot.intake.store import store_raw
-from mailbot.orders import create_order
 from mailbot.outbound.outbox import Claim, NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
 from mailbot.understand.rules import RuleSet
 from tests.support.config import authenticated
-from tests.support.factories import make_customer, make_service
+from tests.support.factories import make_customer, make_order, make_service
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 PA_EMAIL = "ragioneria@comune.esempio.it"
@@ -102,17 +101,7 @@ def pa_order(app: App) -> tuple[int, str, str]:
             split_payment=True,
         )
         service = make_service(session, customer, username="comune.esempio")
-        order = create_order(
-            session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=customer,
-            services=[service],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            now=NOW,
-        )
+        order = make_order(session, app, customer, [service], now=NOW)
         row = session.scalars(select(OutboundMessage).where(OutboundMessage.order_id == order.id)).one()
         assert row.template == "payment_instructions"
         return order.id, row.reply_token, row.message_id

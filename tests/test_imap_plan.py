@@ -221,3 +221,16 @@ def test_fetch_batches_are_cut_by_bytes_and_a_huge_message_goes_alone() -> None:
 def test_fetch_batches_need_a_positive_budget() -> None:
     with pytest.raises(ValueError):
         plan_batches([1], {}, max_count=0, max_bytes=10)
+
+
+def test_the_listeners_counters_say_what_was_done_in_words() -> None:
+    from mailbot.intake.imap.connection import Counters
+
+    counters = Counters(stored=12, duplicates=1, processed=12, connections=1)
+    counters.add_moved("Processed", 10)
+    counters.add_moved("Review", 2)
+    assert (
+        counters.words()
+        == "12 stored (1 already there), 12 processed, 10 moved to Processed, 2 moved to Review, 1 connection"
+    )
+    assert Counters().words() == "0 stored, 0 processed"

@@ -88,6 +88,17 @@ class Counters:
     def add_moved(self, folder: str, count: int) -> None:
         self.moved[folder] = self.moved.get(folder, 0) + count
 
+    def words(self) -> str:
+        """What was done, for a log line: ``12 stored (1 already there), 12 processed, 12 moved to Processed``."""
+        parts = [f"{self.stored} stored" + (f" ({self.duplicates} already there)" if self.duplicates else "")]
+        parts.append(f"{self.processed} processed")
+        parts += [f"{n} moved to {folder}" for folder, n in sorted(self.moved.items())]
+        if self.connections:
+            parts.append(f"{self.connections} connection{'s' if self.connections != 1 else ''}")
+        if self.resets:
+            parts.append(f"{self.resets} UIDVALIDITY reset{'s' if self.resets != 1 else ''}")
+        return ", ".join(parts)
+
 
 @dataclass
 class Listening:

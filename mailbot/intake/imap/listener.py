@@ -131,7 +131,7 @@ class ImapListener:
                 self.lease.release()
             except Exception as exc:  # the lease then simply expires
                 log.warning("imap %s: could not release the lease: %s", self.key, exc)
-            log.info("imap %s: listener stopped (%s)", self.key, self.counters)
+            log.info("imap %s: listener stopped: %s", self.key, self.counters.words())
 
     def _connected(self) -> None:
         client = self.connect(self.app.config.imap)

@@ -39,7 +39,7 @@ from mailbot.act.write import Done, Source, Writer
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage
-from mailbot.domain import InboundStatus
+from mailbot.domain import InboundStatus, SenderKind
 from mailbot.errors import TransientError
 from mailbot.intake.failures import record_quarantine, record_retry
 from mailbot.intake.folders import folder_for
@@ -271,7 +271,7 @@ def _read_row(
         reading = read_message(raw, own_addresses=own_addresses(config), redacted=True, parsed=message)
     if inbound.card_number_detected and not reading.card_number_detected:
         reading = replace(reading, card_number_detected=True)
-    bounce_text = _bounce_text(reading) if reading.kind == "bounce" else ""
+    bounce_text = _bounce_text(reading) if reading.kind == SenderKind.BOUNCE else ""
     keys = match_keys(
         reading.message,
         reading.new_text,
@@ -279,7 +279,7 @@ def _read_row(
         message_id_domain=config.mail.message_id_domain,
         bounce_text=bounce_text,
     )
-    if reading.kind == "human":  # DKIM (DNS look-ups) only where a token could make the sender verified
+    if reading.kind == SenderKind.HUMAN:  # DKIM (DNS look-ups) only where a token could make the sender verified
         auth = authenticate_sender(
             reading.message, raw, config.inbound, dkim_wanted=bool(keys.tokens), dns=app.dkim_dns
         )

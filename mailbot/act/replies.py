@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mailbot.config import LANGUAGES, Config
+from mailbot.domain import SenderKind
 from mailbot.outbound.context import CompanyInfo, CustomerInfo
 from mailbot.text import header_text, is_header_safe, visible
 from mailbot.understand.addresses import is_own_address, own_addresses
@@ -106,7 +107,7 @@ def reply_subject(original: str, lang: str) -> str:
 def why_not_reply(config: Config, u: Understanding) -> str | None:
     """The reason never to answer this message, or None when a reply may go out (if the daily cap,
     taken with the enqueue, leaves room: ``reply_cap.take_reply_allowance``)."""
-    if u.reading.kind != "human":
+    if u.reading.kind != SenderKind.HUMAN:
         return f"sender kind {u.reading.kind}: never answered"
     address = reply_to_address(u)
     if "@" not in address:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.db.models import InboundMessage, Ticket
-from mailbot.domain import TicketKind, TicketStatus
+from mailbot.domain import Intent, TicketKind, TicketStatus
 
 
 def open_quarantine_ticket(
@@ -26,7 +26,7 @@ def open_quarantine_ticket(
     ticket = Ticket(
         kind=TicketKind.SUPPORT,
         status=TicketStatus.OPEN,
-        intent="other",
+        intent=Intent.OTHER,
         summary=summary,
         details={"error": inbound.error or "", "message_id": inbound.message_id or "", **(details or {})},
         customer_id=inbound.customer_id,
@@ -44,7 +44,7 @@ def open_quarantine_ticket(
         entity="ticket",
         entity_id=ticket.id,
         now=now,
-        details={"kind": TicketKind.SUPPORT.value, "intent": "other", "quarantine": True},
+        details={"kind": TicketKind.SUPPORT.value, "intent": Intent.OTHER.value, "quarantine": True},
         message_ref=inbound.message_id,
     )
     session.flush()

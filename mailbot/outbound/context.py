@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from mailbot.domain import CustomerKind
+
 # Template names, one per kind of email; each has subject.txt, body.txt, body.html in it/ and en/.
 REMINDER_TEMPLATES = (
     "expiry_reminder",  # before expiry and on the expiry day: renew
@@ -55,7 +57,7 @@ class CustomerInfo:
 
     @property
     def is_pa(self) -> bool:
-        return self.kind == "pa"
+        return self.kind == CustomerKind.PUBLIC_ADMINISTRATION
 
 
 @dataclass(frozen=True)

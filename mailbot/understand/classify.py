@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import Message
 
+from mailbot.domain import SenderKind
 from mailbot.understand.bounces import (
     BounceInfo,
     Dsn,
@@ -25,7 +26,7 @@ from mailbot.understand.bounces import (
 )
 from mailbot.understand.mime import ParsedMessage
 
-KINDS = ("human", "auto_reply", "bounce", "list")
+KINDS = tuple(SenderKind)
 
 _AUTO_SUBJECT = re.compile(
     r"^\s*(risposta automatica|fuori sede|assente|automatic reply|auto:|auto.?reply|auto.?response|out of (the )?office"
@@ -55,7 +56,7 @@ def classify(msg: ParsedMessage, raw: bytes, own_addresses: frozenset[str] = fro
     """The sender kind of a parsed message; `raw` is needed for DSN parts and flufl.bounce."""
     own = frozenset(addr.lower() for addr in own_addresses)
     if msg.from_address and msg.from_address in own:
-        return Classification("auto_reply", None, ("from our own address",))
+        return Classification(SenderKind.AUTO_REPLY, None, ("from our own address",))
     # The second parse (compat32, as the DSN readers expect) serves a multipart/report at the top (a
     # DSN, another report) and a read receipt only; a top-level Content-Type of multipart/report has
     # those very bytes in the raw (no encoding or folding can hide them from compat32 and keep them).
@@ -66,11 +67,11 @@ def classify(msg: ParsedMessage, raw: bytes, own_addresses: frozenset[str] = fro
         return bounce
     auto = auto_reply_reasons(msg, raw_msg)
     if auto:
-        return Classification("auto_reply", None, tuple(auto))
+        return Classification(SenderKind.AUTO_REPLY, None, tuple(auto))
     listed = list_reasons(msg)
     if listed:
-        return Classification("list", None, tuple(listed))
-    return Classification("human", None, ())
+        return Classification(SenderKind.LIST, None, tuple(listed))
+    return Classification(SenderKind.HUMAN, None, ())
 
 
 def _compat_message(raw: bytes) -> Message | None:
@@ -112,7 +113,7 @@ def _bounce(msg: ParsedMessage, raw: bytes, raw_msg: Message | None, own: frozen
     if temporary and not statuses and set(recipients) <= set(temporary):
         is_final = False
     info = BounceInfo(tuple(dict.fromkeys(recipients)), is_final, status, tuple(dsn.status_of))
-    return Classification("bounce", info, tuple(reasons))
+    return Classification(SenderKind.BOUNCE, info, tuple(reasons))
 
 
 def auto_reply_reasons(msg: ParsedMessage, raw_msg: Message | None = None) -> list[str]:

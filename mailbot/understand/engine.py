@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from mailbot.domain import Intent
 from mailbot.understand.rules import Conditions, Rule, RuleSet
 
 _SPACE = re.compile(r"\s+")
@@ -93,7 +94,7 @@ def evaluate(rules: RuleSet, facts: Facts, ahead: RuleChecks | None = None) -> D
         if hit and winner is None:
             winner = rule
     if winner is None:
-        return Decision("other", None, 0.0, None, tuple(trace))
+        return Decision(Intent.OTHER, None, 0.0, None, tuple(trace))
     return Decision(winner.intent, winner.name, winner.confidence, winner.extractors, tuple(trace))
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from email.message import Message
 from typing import Any
 
+from mailbot.domain import SenderKind
 from mailbot.understand.addresses import is_own_address
 from mailbot.understand.bounces import BounceInfo
 from mailbot.understand.cards.find import redact_text
@@ -184,7 +185,7 @@ def review_reasons(
     reading: Reading, decision: Decision, invalid: tuple[InvalidValue, ...], threshold: float
 ) -> tuple[str, ...]:
     """Why a person must look before anything is done; empty for machines (never answered)."""
-    if reading.kind != "human":
+    if reading.kind != SenderKind.HUMAN:
         return ()
     reasons = []
     if decision.intent in SENSITIVE_INTENTS:

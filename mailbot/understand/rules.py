@@ -30,24 +30,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mailbot.domain import Intent, SenderKind
 from mailbot.errors import InputError
 
 INTENTS = (
-    "pa_billing_details",
-    "renewal_request",
-    "card_change",
-    "autorenew_off",
-    "autorenew_on",
-    "payment_notice",
-    "billing_update",
-    "upgrade_request",
-    "cancellation",
-    "invoice_request",
-    "other",
+    Intent.PA_BILLING_DETAILS,
+    Intent.RENEWAL_REQUEST,
+    Intent.CARD_CHANGE,
+    Intent.AUTORENEW_OFF,
+    Intent.AUTORENEW_ON,
+    Intent.PAYMENT_NOTICE,
+    Intent.BILLING_UPDATE,
+    Intent.UPGRADE_REQUEST,
+    Intent.CANCELLATION,
+    Intent.INVOICE_REQUEST,
+    Intent.OTHER,
 )
 # Intents touching money, billing identity or a service's state: never applied without a person
 # or a verified sender.
-SENSITIVE_INTENTS = frozenset(INTENTS) - {"invoice_request", "other"}
+SENSITIVE_INTENTS = frozenset(INTENTS) - {Intent.INVOICE_REQUEST, Intent.OTHER}
 FIELDS = (
     "cig",
     "cup",
@@ -64,7 +65,7 @@ FIELDS = (
 )
 # A winning rule's confidence below this sends the message to a person.
 DEFAULT_REVIEW_THRESHOLD = 0.8
-SENDER_KINDS = ("human", "auto_reply", "bounce", "list")
+SENDER_KINDS = tuple(SenderKind)
 # CustomerKind's values (mailbot.db.models) plus "unknown": no matched customer, as in the dry run.
 CUSTOMER_KINDS = ("private", "company", "pa", "unknown")
 
@@ -121,7 +122,7 @@ class RuleSet:
         object.__setattr__(self, "names", tuple(rule.name for rule in self.rules))
 
     def by_intent(self) -> dict[str, int]:
-        counts = dict.fromkeys(INTENTS, 0)
+        counts: dict[str, int] = dict.fromkeys(INTENTS, 0)
         for rule in self.rules:
             counts[rule.intent] += 1
         return counts
@@ -192,7 +193,7 @@ def _build_rule(source: str, raw: Mapping[str, Any], problems: list[str]) -> Rul
     description = raw.get("description", "")
     if not isinstance(description, str) or ("description" in raw and not description.strip()):
         errors.append("description: expected a non-empty string")
-    intent = raw.get("intent", "other")
+    intent = raw.get("intent", Intent.OTHER)
     if intent not in INTENTS:
         errors.append(f"intent: unknown intent {intent!r} (known: {', '.join(INTENTS)})")
     priority = raw.get("priority", 0)
@@ -217,8 +218,10 @@ def _build_conditions(raw: Any, intent: Any, errors: list[str]) -> Conditions | 
     errors += [f"when: unknown key {key!r}" for key in sorted(set(raw) - _WHEN_KEYS)]
     if not raw:
         errors.append("when: no conditions (a rule must say when it applies)")
-    senders = _names(raw.get("sender_kind", ["human"]), SENDER_KINDS, "when.sender_kind", "sender kind", errors)
-    if intent != "other" and senders - {"human"}:
+    senders = _names(
+        raw.get("sender_kind", [SenderKind.HUMAN]), SENDER_KINDS, "when.sender_kind", "sender kind", errors
+    )
+    if intent != Intent.OTHER and senders - {SenderKind.HUMAN}:
         errors.append(f"when.sender_kind: machines ({', '.join(sorted(senders - {'human'}))}) may only give 'other'")
     customers = None
     if "customer_kind" in raw:

@@ -238,3 +238,28 @@ def test_dkim_checked_here_verifies_where_no_server_vouches(
         ).one()
         assert inbound.verified_sender and "verified here" in inbound.understanding["match"]["authentication"]
     assert asked == [f"sel._domainkey.{DOMAIN}.".encode()]
+
+
+def test_a_change_applied_with_no_reply_possible_is_still_told_at_the_addresses_on_file(
+    app: App, rules: RuleSet
+) -> None:
+    """The Reply-To is one of our own addresses, so no reply may go; the change applied is still told
+    to the email and PEC on file."""
+    _customer_id, service_id, token = victim(app)
+    auth = f"Authentication-Results: {AUTHSERV_ID}; dmarc=pass header.from={DOMAIN}\n"
+    raw = eml(
+        ASKS["autorenew_off"],
+        sender=VICTIM,
+        to=f"rinnovi+{token}@example.it",
+        mid="ownreplyto@client.example.org",
+        extra="Reply-To: rinnovi@example.it\n",
+        auth=False,
+    )
+    assert deliver(app, auth.encode() + raw, rules).status == InboundStatus.PROCESSED
+    with app.sessions() as session:
+        assert not session.get_one(Service, service_id).autorenew
+        assert mail_to(session, "rinnovi@example.it") == []
+        for address in (VICTIM, VICTIM_PEC):
+            assert mail_to(session, address)[-1].template == "account_change"
+        notes = session.scalars(select(InboundMessage)).one().understanding["actions"]["notes"]
+        assert any(n.startswith("no reply: our own address") for n in notes), notes

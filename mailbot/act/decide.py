@@ -165,12 +165,14 @@ def change(s: Situation) -> Plan:
             before = addresses_on_file(customer)  # a changed PEC is told to the old one too
             changed = checked.effect.values if isinstance(checked.effect, SetCustomerFields) else None
             after = addresses_on_file(customer, changed)
-            plan = Plan(InboundStatus.PROCESSED, change=checked, notices=tuple(dict.fromkeys([*before, *after])))
-            reason = why_not_reply(s.config, s.understanding)
-            if reason:
-                return replace(plan, no_reply=reason)
-            reply = reply_plan(s, ReplyOutcome.APPLIED, staged, staged.order, order_of_change=True)
-            return replace(plan, reply=reply)
+            # The reply's values also tell the notices what was done, when no reply may go.
+            return Plan(
+                InboundStatus.PROCESSED,
+                change=checked,
+                reply=reply_plan(s, ReplyOutcome.APPLIED, staged, staged.order, order_of_change=True),
+                no_reply=why_not_reply(s.config, s.understanding) or "",
+                notices=tuple(dict.fromkeys([*before, *after])),
+            )
     ticket = NewTicket(
         TicketKind.REQUEST,
         s.understanding.intent,

@@ -143,7 +143,8 @@ class Plan:
     bounce: tuple[BounceEffect, ...] = ()
     ticket: NewTicket | None = None
     reply: ReplyPlan | None = None
-    no_reply: str = ""  # why there is no reply (a note), when ``reply`` is None for a person
+    # Why no reply may go (a note). A change applied keeps its ``reply`` then: the notices say the same.
+    no_reply: str = ""
     notices: tuple[str, ...] = ()  # addresses on file told of the change (but the one the reply reaches)
     unanswered: Plan | None = None
 

@@ -168,7 +168,7 @@ class Writer:
         pending.ticket = plan.ticket
         if plan.no_reply:
             pending.done.notes.append(f"no reply: {plan.no_reply}")
-        if reply is not None and plan.reply is not None:
+        elif reply is not None and plan.reply is not None:
             self._queue_reply(pending, reply, plan.reply.key)
             pending.fallback = plan.unanswered
         if plan.notices and reply is not None:

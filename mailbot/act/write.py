@@ -56,7 +56,7 @@ from mailbot.domain import InboundStatus, OrderStatus, OutboundStatus, ServiceSt
 from mailbot.orders import create_order
 from mailbot.outbound.context import ChangeNoticeContext, ReplyContext
 from mailbot.outbound.outbox import NewMessage, enqueue_many
-from mailbot.outbound.undeliverable import mark_undeliverable
+from mailbot.outbound.undeliverable import Failure, mark_undeliverable
 from mailbot.understand.addresses import is_own_address, own_addresses
 from mailbot.understand.mime import Attachment
 from mailbot.understand.reading import Understanding
@@ -235,16 +235,8 @@ class Writer:
             if row is not None and row.status == OutboundStatus.SENT:
                 row.status, row.last_error = OutboundStatus.FAILED, effect.reason
             return []
-        changed = mark_undeliverable(
-            self.session,
-            customer_id=effect.customer_id,
-            address=effect.address,
-            reason=effect.reason,
-            now=self.now,
-            actor=ACTOR,
-            message_ref=ref,
-            details=dict(effect.details),
-        )
+        failure = Failure(effect.customer_id, effect.address, effect.reason, ref, dict(effect.details))
+        changed = mark_undeliverable(self.session, failure, now=self.now, actor=ACTOR)
         note = "address marked undeliverable" if changed else "address already undeliverable or changed since"
         return [f"{effect.lead}: {note}"]
 

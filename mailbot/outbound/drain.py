@@ -45,7 +45,7 @@ from mailbot.errors import PermanentSendError, RecipientRefusedError, SendError,
 from mailbot.outbound.compose import outgoing
 from mailbot.outbound.outbox import ClaimedBatch, claim_due, finish_claim, finish_sent, release_rows
 from mailbot.outbound.senders import Sender
-from mailbot.outbound.undeliverable import mark_undeliverable
+from mailbot.outbound.undeliverable import Failure, mark_undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -360,13 +360,6 @@ def _mark_undeliverable(session: Session, row: OutboundMessage, reason: str, now
     """Flag the customer's address (only if it is still the address that bounced) and audit it."""
     if row.customer_id is None:
         return
-    mark_undeliverable(
-        session,
-        customer_id=row.customer_id,
-        address=row.to_address,
-        reason=reason,
-        now=now,
-        actor=actor,
-        message_ref=row.message_id,
-        details={"outbound_id": row.id, "template": row.template},
-    )
+    details = {"outbound_id": row.id, "template": row.template}
+    failure = Failure(row.customer_id, row.to_address, reason, row.message_id, details)
+    mark_undeliverable(session, failure, now=now, actor=actor)

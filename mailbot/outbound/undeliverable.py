@@ -6,6 +6,8 @@ only while the address that failed is still the customer's, and audited with the
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,18 +20,20 @@ from mailbot.db.models import Customer
 log = logging.getLogger(__name__)
 
 
-def mark_undeliverable(
-    session: Session,
-    *,
-    customer_id: int,
-    address: str,
-    reason: str,
-    now: datetime,
-    actor: str,
-    message_ref: str | None,
-    details: dict[str, Any] | None = None,
-) -> bool:
-    """Flag the customer's address if it is still ``address`` and not flagged yet; True when it changed."""
+@dataclass(frozen=True)
+class Failure:
+    """An address that mail to a customer could not reach: whose, which, why, and what failed."""
+
+    customer_id: int
+    address: str
+    reason: str
+    message_ref: str | None  # the Message-ID of the email that failed
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+def mark_undeliverable(session: Session, failure: Failure, *, now: datetime, actor: str) -> bool:
+    """Flag the customer's address if it is still ``failure.address`` and not flagged yet; True when it changed."""
+    customer_id, address, reason = failure.customer_id, failure.address, failure.reason
     result = session.execute(
         update(Customer)
         .where(
@@ -50,8 +54,8 @@ def mark_undeliverable(
         entity="customer",
         entity_id=customer_id,
         now=now,
-        details={**(details or {}), "reply": reason},
-        message_ref=message_ref,
+        details={**failure.details, "reply": reason},
+        message_ref=failure.message_ref,
     )
-    log.warning("customer %s: address marked undeliverable after %s", customer_id, message_ref)
+    log.warning("customer %s: address marked undeliverable after %s", customer_id, failure.message_ref)
     return True

@@ -238,11 +238,11 @@ def _decide(
     return decide(Situation(understanding, match, snapshot, facts, app.config, now)), understanding
 
 
-def _write(writer: Writer, item: _Ready, u: Understanding, match: Match, plan: Plan) -> Done:
+def _write(writer: Writer, item: _Ready, understanding: Understanding, match: Match, plan: Plan) -> Done:
     row = item.row
     source = Source(row.id, row.message_id, row.sender, row.received_at, bool(row.card_number_detected))
-    columns = understanding_columns(row, u, match, writer.now)
-    return writer.apply(source, u, plan, customer_id=match.customer_id, row=columns)
+    columns = understanding_columns(row, understanding, match, writer.now)
+    return writer.apply(source, understanding, plan, customer_id=match.customer_id, row=columns)
 
 
 def _log_outcome(row: InboundMessage, done: Done, match: Match) -> None:
@@ -293,29 +293,31 @@ def _bounce_text(reading: Reading) -> str:
     return reading.message.text + "\n" + reading.raw[:BOUNCE_SCAN].decode("utf-8", "replace")
 
 
-def understanding_columns(inbound: InboundMessage, u: Understanding, match: Match, now: datetime) -> dict[str, Any]:
+def understanding_columns(
+    inbound: InboundMessage, understanding: Understanding, match: Match, now: datetime
+) -> dict[str, Any]:
     """What was understood and matched, as the message's row will hold it (the writer adds the actions
     and the status)."""
-    msg = u.reading.message
+    msg = understanding.reading.message
     # store_raw redacts before writing, so the stored copy no longer shows a card number: keep what it found.
-    card_found = bool(inbound.card_number_detected or u.reading.card_number_detected)
-    understanding = {
-        **to_json(u, f"inbound/{inbound.id}"),
+    card_found = bool(inbound.card_number_detected or understanding.reading.card_number_detected)
+    stored = {
+        **to_json(understanding, f"inbound/{inbound.id}"),
         "card_number_detected": card_found,
-        "card_number_kept": u.reading.card_number_kept,
-        "rule": u.rule,
-        "confidence": u.confidence,
-        "review_reasons": list(u.review_reasons),
-        "kind_reasons": list(u.reading.kind_reasons),
+        "card_number_kept": understanding.reading.card_number_kept,
+        "rule": understanding.rule,
+        "confidence": understanding.confidence,
+        "review_reasons": list(understanding.review_reasons),
+        "kind_reasons": list(understanding.reading.kind_reasons),
         "defects": list(msg.defects),
         "match": match.details(),
     }
     return {
         "id": inbound.id,
-        "understanding": understanding,
+        "understanding": stored,
         "processed_at": now,
-        "kind": u.reading.kind,
-        "intent": u.intent,
+        "kind": understanding.reading.kind,
+        "intent": understanding.intent,
         "sender": (msg.from_address or inbound.sender or "")[:320] or None,
         "subject": msg.subject or inbound.subject,
         "customer_id": match.customer_id,

@@ -74,9 +74,9 @@ _ITALIAN = frozenset(
 )
 
 
-def reply_to_address(u: Understanding) -> str:
+def reply_to_address(understanding: Understanding) -> str:
     """Where a reply goes: the message's Reply-To, else its From."""
-    return reply_address(u.reading.message)
+    return reply_address(understanding.reading.message)
 
 
 def reply_address(message: ParsedMessage) -> str:
@@ -91,10 +91,10 @@ def guess_language(text: str) -> str:
     return "en" if english > italian else "it"
 
 
-def reply_language(customer: Customer | None, u: Understanding) -> str:
+def reply_language(customer: Customer | None, understanding: Understanding) -> str:
     if customer is not None and customer.language in LANGUAGES:
         return customer.language
-    return guess_language(f"{u.reading.message.subject}\n{u.reading.new_text}")
+    return guess_language(f"{understanding.reading.message.subject}\n{understanding.reading.new_text}")
 
 
 def reply_subject(original: str, lang: str) -> str:
@@ -104,27 +104,29 @@ def reply_subject(original: str, lang: str) -> str:
     return f"Re: {stripped}" if stripped else {"it": "Re: la Sua richiesta", "en": "Re: your request"}[lang]
 
 
-def why_not_reply(config: Config, u: Understanding) -> str | None:
+def why_not_reply(config: Config, understanding: Understanding) -> str | None:
     """The reason never to answer this message, or None when a reply may go out (if the daily cap,
     taken with the enqueue, leaves room: ``reply_cap.take_reply_allowance``)."""
-    if u.reading.kind != SenderKind.HUMAN:
-        return f"sender kind {u.reading.kind}: never answered"
-    address = reply_to_address(u)
+    if understanding.reading.kind != SenderKind.HUMAN:
+        return f"sender kind {understanding.reading.kind}: never answered"
+    address = reply_to_address(understanding)
     if "@" not in address:
         return "no address to reply to"
     if not is_header_safe(address) or any(char.isspace() for char in address):
         return f"the reply address '{visible(address)}' holds a control character or a space: never answered"
     own = own_addresses(config)
-    if is_own_address(address, own) or is_own_address(u.reading.message.from_address, own):
+    if is_own_address(address, own) or is_own_address(understanding.reading.message.from_address, own):
         return "our own address: never answered"
     return None
 
 
-def customer_info(customer: Customer | None, u: Understanding, lang: str) -> CustomerInfo:
+def customer_info(customer: Customer | None, understanding: Understanding, lang: str) -> CustomerInfo:
     if customer is not None:
         return CustomerInfo(customer.name, customer.kind.value, customer.email, lang, customer.split_payment)
-    message = u.reading.message
-    return CustomerInfo(message.from_name or message.from_address, "private", reply_to_address(u), lang, False)
+    message = understanding.reading.message
+    return CustomerInfo(
+        message.from_name or message.from_address, "private", reply_to_address(understanding), lang, False
+    )
 
 
 def company_info(config: Config) -> CompanyInfo:
@@ -135,10 +137,10 @@ def _angle(message_id: str) -> str:
     return message_id if message_id.startswith("<") else f"<{message_id}>"
 
 
-def thread_details(u: Understanding) -> dict[str, Any]:
+def thread_details(understanding: Understanding) -> dict[str, Any]:
     """What compose needs to thread the reply: In-Reply-To, References, Auto-Submitted."""
     details: dict[str, Any] = {"auto_submitted": "auto-replied"}
-    message = u.reading.message
+    message = understanding.reading.message
     if message.message_id:
         mid = _angle(message.message_id)
         refs = [_angle(r) for r in message.references if r] + [mid]

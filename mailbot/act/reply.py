@@ -84,26 +84,26 @@ def neutral(r: Reply) -> Reply:
 
 
 def reply_context(r: Reply) -> ReplyContext:
-    config, u = r.config, r.understanding
-    template = template_for(u.intent)
+    config, understanding = r.config, r.understanding
+    template = template_for(understanding.intent)
     shown = r if is_to_holder(r) else neutral(r)
-    lang = reply_language(shown.customer, u)
-    info = replace(customer_info(shown.customer, u, lang), email=reply_to_address(u))
+    lang = reply_language(shown.customer, understanding)
+    info = replace(customer_info(shown.customer, understanding, lang), email=reply_to_address(understanding))
     return ReplyContext(
         lang=lang,
         today=r.now.astimezone(config.tz).date(),
         customer=info,
         company=company_info(config),
-        subject=reply_subject(u.reading.message.subject, lang),
-        intent=u.intent,
+        subject=reply_subject(understanding.reading.message.subject, lang),
+        intent=understanding.intent,
         outcome=shown.outcome,
         ticket_id=r.ticket_id,
         order=order_info(shown.order, config) if shown.order is not None else None,
-        understood=understood_fields(u),
-        invalid=tuple(ReplyInvalid(v.field, v.value, v.reason) for v in u.invalid),
+        understood=understood_fields(understanding),
+        invalid=tuple(ReplyInvalid(v.field, v.value, v.reason) for v in understanding.invalid),
         pa_missing=pa_missing(shown) if template == "reply_pa_details" else (),
         card_number_detected=card_found(r),
-        card_number_removed=card_found(r) and not u.reading.card_number_kept,
+        card_number_removed=card_found(r) and not understanding.reading.card_number_kept,
         years_asked=shown.years_asked,
         services=tuple(service_info(s) for s in shown.services),
     )
@@ -129,11 +129,11 @@ def notice_context(r: Reply, address: str, requested_by: str, requested_at: date
     )
 
 
-def understood_fields(u: Understanding) -> tuple[ReplyField, ...]:
+def understood_fields(understanding: Understanding) -> tuple[ReplyField, ...]:
     """The values understood from the message, each as it will be used."""
     return tuple(
         ReplyField(name, str(value))
-        for name, found in u.fields.items()
+        for name, found in understanding.fields.items()
         for value in (found if isinstance(found, list | tuple) else [found])
     )
 

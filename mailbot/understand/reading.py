@@ -227,20 +227,20 @@ def merge_extractions(texts: Iterable[str]) -> tuple[dict[str, Any], tuple[Inval
     return fields, tuple(invalid.values())
 
 
-def to_json(u: Understanding, file: str) -> dict[str, Any]:
+def to_json(understanding: Understanding, file: str) -> dict[str, Any]:
     """The dry-run contract: exactly these keys, JSON-ready."""
-    bounce = u.reading.bounce
+    bounce = understanding.reading.bounce
     return {
         "file": file,
-        "message_id": u.reading.message.message_id,
-        "sender": u.reading.message.from_address,
-        "kind": u.reading.kind,
+        "message_id": understanding.reading.message.message_id,
+        "sender": understanding.reading.message.from_address,
+        "kind": understanding.reading.kind,
         "bounce": None if bounce is None else {"recipients": list(bounce.recipients), "permanent": bounce.permanent},
-        "intent": u.intent,
-        "fields": {k: list(v) if isinstance(v, list | tuple) else v for k, v in u.fields.items()},
-        "invalid": [{"field": v.field, "value": v.value, "reason": v.reason} for v in u.invalid],
-        "card_number_detected": u.reading.card_number_detected,
-        "needs_review": u.needs_review,
-        "reply_text": u.reading.new_text,
-        "rules": [t.to_dict() for t in u.trace],
+        "intent": understanding.intent,
+        "fields": {k: list(v) if isinstance(v, list | tuple) else v for k, v in understanding.fields.items()},
+        "invalid": [{"field": v.field, "value": v.value, "reason": v.reason} for v in understanding.invalid],
+        "card_number_detected": understanding.reading.card_number_detected,
+        "needs_review": understanding.needs_review,
+        "reply_text": understanding.reading.new_text,
+        "rules": [t.to_dict() for t in understanding.trace],
     }

@@ -252,8 +252,20 @@ def add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+@dataclass(frozen=True)
+class _Seeding:
+    """Where and with what the demo data is written."""
+
+    session: Session
+    config: Config
+    links: LinkSigner
+    renderer: Renderer
+    today: date
+
+
 def seed(session: Session, config: Config, links: LinkSigner, renderer: Renderer, today: date) -> dict[str, str]:
     """Insert the demo data; return each customer's email address mapped to its story."""
+    seeding = _Seeding(session, config, links, renderer, today)
     products = {}
     for template in PRODUCTS:
         product = Product(**{c.key: getattr(template, c.key) for c in Product.__table__.columns if c.key != "id"})
@@ -280,20 +292,21 @@ def seed(session: Session, config: Config, links: LinkSigner, renderer: Renderer
         session.flush()
         stories[email] = spec.story
         services = [
-            _add_service(session, customer, products[s.product], s, n, i, today)
+            _add_service(seeding, customer, products[s.product], s, f"{n:03d}-{i}")
             for i, s in enumerate(spec.services, start=1)
         ]
         if spec.order is not None:
-            _add_order(session, config, links, renderer, customer, services, spec.order, today)
+            _add_order(seeding, customer, services, spec.order)
     return stories
 
 
-def _add_service(
-    session: Session, customer: Customer, product: Product, spec: DemoService, n: int, i: int, today: date
-) -> Service:
+def _add_service(seeding: _Seeding, customer: Customer, product: Product, spec: DemoService, number: str) -> Service:
+    """The service ``DEMO-S<number>``; ``number`` is the customer's and the service's, ``001-2``."""
+    session, today = seeding.session, seeding.today
+    i = number.rpartition("-")[2]
     quota = product.storage_quota_mb
     service = Service(
-        external_id=f"DEMO-S{n:03d}-{i}",
+        external_id=f"DEMO-S{number}",
         customer_id=customer.id,
         product_id=product.id,
         label=spec.label,
@@ -314,22 +327,14 @@ def _add_service(
     return service
 
 
-def _add_order(
-    session: Session,
-    config: Config,
-    links: LinkSigner,
-    renderer: Renderer,
-    customer: Customer,
-    services: list[Service],
-    spec: DemoOrder,
-    today: date,
-) -> None:
+def _add_order(seeding: _Seeding, customer: Customer, services: list[Service], spec: DemoOrder) -> None:
+    session, config, today = seeding.session, seeding.config, seeding.today
     created = datetime.combine(today - timedelta(days=spec.created_days_ago), time(7, 0), config.tz)
     order = create_order(
         session,
         config,
-        links,
-        renderer,
+        seeding.links,
+        seeding.renderer,
         customer=customer,
         services=services,
         years=spec.years,

@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mailbot.act.changes import BILLING_FIELDS, PA_ORDER_FIELDS, ChangeNotApplicable, check_change
-from mailbot.act.plan import ACTOR, FailEmail, MarkUndeliverable, NewTicket, Plan, ReplyPlan, SetCustomerFields
+from mailbot.act.plan import ACTOR, Change, FailEmail, MarkUndeliverable, NewTicket, Plan, ReplyPlan, SetCustomerFields
 from mailbot.act.replies import why_not_reply
 from mailbot.act.views import CustomerView, Match, OrderView, ServiceView, Snapshot
 from mailbot.config import Config
@@ -162,16 +162,13 @@ def change(s: Situation) -> Plan:
         except ChangeNotApplicable as exc:
             blockers.append(f"not applicable: {exc}")
         else:
-            before = addresses_on_file(customer)  # a changed PEC is told to the old one too
-            changed = checked.effect.values if isinstance(checked.effect, SetCustomerFields) else None
-            after = addresses_on_file(customer, changed)
             # The reply's values also tell the notices what was done, when no reply may go.
             return Plan(
                 InboundStatus.PROCESSED,
                 change=checked,
                 reply=reply_plan(s, ReplyOutcome.APPLIED, staged, staged.order, order_of_change=True),
                 no_reply=why_not_reply(s.config, s.understanding) or "",
-                notices=tuple(dict.fromkeys([*before, *after])),
+                notices=told_of(customer, checked),
             )
     ticket = NewTicket(
         TicketKind.REQUEST,
@@ -290,6 +287,13 @@ def message_details(s: Situation) -> dict[str, Any]:
         "invalid": [{"field": v.field, "value": v.value, "reason": v.reason} for v in understanding.invalid],
         "card_number_detected": s.message.card_number_detected or understanding.reading.card_number_detected,
     }
+
+
+def told_of(customer: CustomerView | None, change: Change) -> tuple[str, ...]:
+    """The addresses on file told of ``change``: as they are and as the change leaves them (a changed
+    PEC is told to the old one too)."""
+    changed = change.effect.values if isinstance(change.effect, SetCustomerFields) else None
+    return tuple(dict.fromkeys([*addresses_on_file(customer), *addresses_on_file(customer, changed)]))
 
 
 def addresses_on_file(customer: CustomerView | None, changed: Mapping[str, Any] | None = None) -> tuple[str, ...]:

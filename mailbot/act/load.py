@@ -59,6 +59,7 @@ class Loader:
         self.orders: dict[int, Order] = {}
         self.emails: dict[int, OutboundMessage] = {}
         self.claims: dict[int, list[int]] = {}  # outbound id -> the ids of the services it was about
+        self._services: dict[int, Service] = {}  # the loaded customers' services, by id
 
     def load(self, matches: Iterable[Match]) -> None:
         """Load at once what the snapshots of ``matches`` read and is not loaded yet."""
@@ -67,6 +68,7 @@ class Loader:
         if customers:
             for customer in self.session.scalars(_CUSTOMERS, {"ids": customers}):
                 self.customers[customer.id] = customer
+                self._services.update((s.id, s) for s in customer.services)
             for customer_id in customers:
                 self.open_orders.setdefault(customer_id, [])
             for order in self.session.scalars(_OPEN_ORDERS, {"ids": customers}):
@@ -97,8 +99,7 @@ class Loader:
         return self.customers.get(customer_id)
 
     def services(self, ids: Sequence[int]) -> list[Service]:
-        found = {s.id: s for c in self.customers.values() for s in c.services}
-        return [found[i] if i in found else self.session.get_one(Service, i) for i in ids]
+        return [self._services.get(i) or self.session.get_one(Service, i) for i in ids]
 
     def order(self, order_id: int | None) -> Order | None:
         if order_id is None:

@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.act.changes import ChangeNotApplicable, check_change
-from mailbot.act.decide import addresses_on_file
+from mailbot.act.decide import told_of
 from mailbot.act.load import Loader
-from mailbot.act.plan import SetCustomerFields
 from mailbot.act.replies import why_not_reply
 from mailbot.act.reply import Reply
 from mailbot.act.views import Match
@@ -78,11 +77,7 @@ def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: 
     summary, order = writer.change(checked, actor, ref)
     _resolve(ticket, TicketStatus.APPROVED, actor, summary, now)
     _settle_message(session, ticket, now)
-    changed = checked.effect.values if isinstance(checked.effect, SetCustomerFields) else None
-    notices = tuple(
-        dict.fromkeys([*addresses_on_file(snapshot.customer), *addresses_on_file(snapshot.customer, changed)])
-    )
-    done = _confirm(session, writer, ticket, order, notices)
+    done = _confirm(session, writer, ticket, order, told_of(snapshot.customer, checked))
     writer.finish()
     _audit(session, ticket, actor, "ticket.approved", now, {"applied": summary, "confirmation": done})
     return ticket

@@ -4,8 +4,7 @@ the database, tests build them by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from mailbot.domain import Cadence, CustomerKind, OrderStatus, OutboundStatus, PaymentMethod, ServiceStatus
@@ -128,11 +127,11 @@ class Snapshot:
     open_orders: tuple[OrderView, ...] = ()
     order: OrderView | None = None  # the matched order, whatever its status
     email: EmailView | None = None  # the matched email
-    services_by_id: Mapping[int, ServiceView] = field(default_factory=dict)
 
     def service(self, service_id: int) -> ServiceView | None:
+        """One of the customer's services, or None."""
         if self.customer is not None:
             for s in self.customer.services:
                 if s.id == service_id:
                     return s
-        return self.services_by_id.get(service_id)
+        return None

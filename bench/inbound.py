@@ -42,7 +42,7 @@ from mailbot.config import Config, config_from_dict
 from mailbot.db.engine import transaction, upgrade
 from mailbot.db.models import Customer, OutboundMessage, Product, Service
 from mailbot.domain import Cadence, CustomerKind, PaymentMethod
-from mailbot.orders import create_order
+from mailbot.orders import NewOrder, create_order
 from mailbot.process import freeze_startup_objects
 from mailbot.testing.databases import scratch_database
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
@@ -145,13 +145,8 @@ def seed(app: App, senders: list[str]) -> list[str]:
             session.flush()
             order = create_order(
                 session,
-                app.config,
-                app.links,
-                app.renderer,
-                customer=customer,
-                services=[service],
-                years=1,
-                method=PaymentMethod.BANK_TRANSFER,
+                app,
+                NewOrder(customer, [service], 1, PaymentMethod.BANK_TRANSFER),
                 now=NOW - timedelta(days=2),
                 actor="bench",
             )

@@ -7,31 +7,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from mailbot.db.models import AuditEvent
+from mailbot.domain import AuditEntry
 
 
-def record(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: str | int,
-    now: datetime,
-    details: dict[str, Any] | None = None,
-    message_ref: str | None = None,
-) -> None:
-    event = AuditEvent(
-        at=now,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        details=details or {},
-        message_ref=message_ref,
+def record(session: Session, entry: AuditEntry, *, actor: str, now: datetime, message_ref: str | None = None) -> None:
+    """Add the event ``entry`` (done by ``actor`` at ``now``, about the message ``message_ref``)."""
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action=entry.action,
+            entity=entry.entity,
+            entity_id=str(entry.entity_id),
+            details=dict(entry.details),
+            message_ref=message_ref,
+        )
     )
-    session.add(event)

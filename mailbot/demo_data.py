@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from mailbot.config import Config
 from mailbot.db.models import Customer, OutboundMessage, Product, Service
 from mailbot.domain import Cadence, CustomerKind, OutboundStatus, PaymentMethod, ServiceStatus
-from mailbot.orders import create_order
+from mailbot.orders import NewOrder, create_order
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.render import Renderer
 
@@ -331,15 +331,7 @@ def _add_order(seeding: _Seeding, customer: Customer, services: list[Service], s
     session, config, today = seeding.session, seeding.config, seeding.today
     created = datetime.combine(today - timedelta(days=spec.created_days_ago), time(7, 0), config.tz)
     order = create_order(
-        session,
-        config,
-        seeding.links,
-        seeding.renderer,
-        customer=customer,
-        services=services,
-        years=spec.years,
-        method=spec.method,
-        now=created.astimezone(UTC),
+        session, seeding, NewOrder(customer, services, spec.years, spec.method), now=created.astimezone(UTC)
     )
     if spec.created_days_ago:
         # Its payment instructions went out on the day it was created.

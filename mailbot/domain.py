@@ -8,6 +8,9 @@ rendering code can use them. ``db.models`` maps the statuses and types onto colu
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
 class SenderKind(enum.StrEnum):
@@ -129,3 +132,14 @@ class TicketStatus(enum.StrEnum):
 AUTORENEW_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.PAYPAL})
 
 OPEN_ORDER_STATUSES = frozenset({OrderStatus.AWAITING_PAYMENT, OrderStatus.PAYMENT_ANNOUNCED})
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What an audit event says happened (``audit.record`` adds who and when): an action on an entity,
+    named by its id or number, with the details that let a reader see before and after."""
+
+    action: str
+    entity: str
+    entity_id: str | int
+    details: Mapping[str, Any] = field(default_factory=dict)

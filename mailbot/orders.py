@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from mailbot.config import Config
 from mailbot.db.models import Customer, Order, OrderCounter, Product, Service
 from mailbot.domain import (
     OPEN_ORDER_STATUSES,
+    AuditEntry,
     Cadence,
     CustomerKind,
     OrderStatus,
@@ -128,21 +130,34 @@ def is_orderable(service: Service, today: date, grace_days: int) -> bool:
     return service.status == ServiceStatus.ACTIVE and today <= service.expires_on + timedelta(days=grace_days)
 
 
-def create_order(
-    session: Session,
-    config: Config,
-    links: LinkSigner,
-    renderer: Renderer | None = None,
-    *,
-    customer: Customer,
-    services: Sequence[Service],
-    years: int,
-    method: PaymentMethod,
-    now: datetime,
-    order_type: OrderType = OrderType.RENEWAL,
-    actor: str = "mailbot",
-) -> Order:
+class Mailing(Protocol):
+    """What making an order's emails needs (an ``App`` has it)."""
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def links(self) -> LinkSigner: ...
+
+    @property
+    def renderer(self) -> Renderer: ...
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """What an order is made of: the customer's services to renew for ``years``, paid by ``method``."""
+
+    customer: Customer
+    services: Sequence[Service]
+    years: int
+    method: PaymentMethod
+    type: OrderType = OrderType.RENEWAL
+
+
+def create_order(session: Session, mailing: Mailing, new: NewOrder, *, now: datetime, actor: str = "mailbot") -> Order:
     """Insert an order awaiting payment and enqueue its payment instructions, in the caller's transaction."""
+    config = mailing.config
+    customer, services, years, method, order_type = new.customer, new.services, new.years, new.method, new.type
     today = now.astimezone(config.tz).date()
     _check_services(customer, services, today, config.reminders.grace_days)
     amounts = price_order([s.product for s in services], years, method, customer, config.payments.vat_rate)
@@ -170,22 +185,24 @@ def create_order(
     session.flush()
     audit.record(
         session,
+        AuditEntry(
+            "order.created",
+            "order",
+            order.number,
+            {
+                "order_id": order.id,
+                "type": order_type.value,
+                "method": method.value,
+                "years": years,
+                "services": [s.id for s in services],
+                "due_cents": amounts.due_cents,
+            },
+        ),
         actor=actor,
-        action="order.created",
-        entity="order",
-        entity_id=order.number,
         now=now,
-        details={
-            "order_id": order.id,
-            "type": order_type.value,
-            "method": method.value,
-            "years": years,
-            "services": [s.id for s in services],
-            "due_cents": amounts.due_cents,
-        },
     )
-    planned = plan_order_email(order, "instructions", config, links, now)
-    enqueue_planned(session, [planned], renderer=renderer or Renderer(), mail=config.mail, now=now)
+    planned = plan_order_email(order, "instructions", config, mailing.links, now)
+    enqueue_planned(session, [planned], renderer=mailing.renderer, mail=config.mail, now=now)
     return order
 
 
@@ -239,15 +256,17 @@ def mark_paid(session: Session, order: Order, now: datetime, actor: str) -> dict
     session.flush()
     audit.record(
         session,
+        AuditEntry(
+            "order.paid",
+            "order",
+            order.number,
+            {
+                "order_id": order.id,
+                "expiry": {str(sid): [old.isoformat(), new.isoformat()] for sid, (old, new) in moved.items()},
+            },
+        ),
         actor=actor,
-        action="order.paid",
-        entity="order",
-        entity_id=order.number,
         now=now,
-        details={
-            "order_id": order.id,
-            "expiry": {str(sid): [old.isoformat(), new.isoformat()] for sid, (old, new) in moved.items()},
-        },
     )
     return moved
 
@@ -261,12 +280,9 @@ def cancel_order(session: Session, order: Order, now: datetime, actor: str, reas
     session.flush()
     audit.record(
         session,
+        AuditEntry("order.cancelled", "order", order.number, {"order_id": order.id, "reason": reason}),
         actor=actor,
-        action="order.cancelled",
-        entity="order",
-        entity_id=order.number,
         now=now,
-        details={"order_id": order.id, "reason": reason},
     )
 
 

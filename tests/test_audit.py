@@ -14,6 +14,7 @@ from mailbot.act.pipeline import process_many
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Ticket
+from mailbot.domain import AuditEntry
 from mailbot.intake.store import store_many
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules
@@ -52,10 +53,10 @@ def stored(app: App, count: int) -> list[int]:
 
 def test_audit_record_adds_an_event_to_the_callers_transaction(app: App) -> None:
     with pytest.raises(RuntimeError), transaction(app.sessions) as session:
-        audit.record(session, actor="t", action="lost", entity="x", entity_id=1, now=NOW)
+        audit.record(session, AuditEntry("lost", "x", 1), actor="t", now=NOW)
         raise RuntimeError("acting broke")
     with transaction(app.sessions) as session:
-        audit.record(session, actor="t", action="kept", entity="x", entity_id=2, now=NOW, details={"n": 2})
+        audit.record(session, AuditEntry("kept", "x", 2, {"n": 2}), actor="t", now=NOW)
     assert events(app) == [("kept", "2", {"n": 2})]
 
 

@@ -21,7 +21,7 @@ from mailbot.cli.exits import EX_UNAVAILABLE, EX_USAGE
 from mailbot.db.engine import head_revision, transaction, upgrade
 from mailbot.db.models import Service
 from mailbot.domain import PaymentMethod
-from mailbot.orders import create_order, find_order
+from mailbot.orders import NewOrder, create_order, find_order
 from mailbot.outbound.links import LinkGrant
 from tests.support.factories import make_customer, make_service
 
@@ -181,13 +181,8 @@ def _customers(app: App) -> tuple[int, int, str]:
         make_service(session, anna, external_id="S002", label="Impianto Sud", expires_on=date(2027, 6, 30))
         order = create_order(
             session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=anna,
-            services=[early],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
+            app,
+            NewOrder(anna, [early], 1, PaymentMethod.BANK_TRANSFER),
             now=datetime(2026, 12, 4, 23, 30, tzinfo=UTC),
         )
         return anna.id, early.id, order.number

@@ -17,7 +17,7 @@ from mailbot.cli import main
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, Ticket
 from mailbot.domain import OutboundStatus, PaymentMethod
-from mailbot.orders import create_order
+from mailbot.orders import NewOrder, create_order
 from mailbot.outbound.links import LinkGrant
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
@@ -121,15 +121,7 @@ def test_orders_list(app: App, run: Run) -> None:
     with transaction(app.sessions) as session:
         customer = make_customer(session, external_id="C1\x1b[2J\n  usable: yes, fake")
         create_order(
-            session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=customer,
-            services=[make_service(session, customer)],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            now=NOW,
+            session, app, NewOrder(customer, [make_service(session, customer)], 1, PaymentMethod.BANK_TRANSFER), now=NOW
         )
     code, out, _ = run("orders", "list")
     assert code == 0 and "C1\\x1b[2J\\n  usable: yes, fake" in out

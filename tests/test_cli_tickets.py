@@ -14,7 +14,7 @@ from mailbot.cli import main
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Order, Service, Ticket
 from mailbot.domain import PaymentMethod, TicketStatus
-from mailbot.orders import create_order
+from mailbot.orders import NewOrder, create_order
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import load_rules
 from tests.support.factories import make_service
@@ -112,15 +112,7 @@ def test_approve_names_the_order_when_the_message_did_not(app: App, cli: Cli) ->
         first = session.get_one(Order, first_id)
         other = make_service(session, first.customer, username="comune.archivio")
         second = create_order(
-            session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=first.customer,
-            services=[other],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            now=first.created_at,
+            session, app, NewOrder(first.customer, [other], 1, PaymentMethod.BANK_TRANSFER), now=first.created_at
         )
         numbers = (first.number, second.number)
     deliver(app, eml(PA_BODY, sender="ragioneria@comune.esempio.it"), rules)  # no token, no order number

@@ -14,7 +14,7 @@ from mailbot.cli import main
 from mailbot.db.engine import transaction
 from mailbot.db.models import Order
 from mailbot.domain import OrderStatus, PaymentMethod, ServiceStatus
-from mailbot.orders import create_order
+from mailbot.orders import NewOrder, create_order
 from mailbot.outbound.grants import GrantState, OrderNow, ServiceNow, why_not_usable
 from mailbot.outbound.links import LinkGrant
 from tests.support.factories import make_customer, make_service
@@ -121,15 +121,7 @@ def test_link_check_payment_link(app: App, config_file: Path, capsys: pytest.Cap
         customer = make_customer(session)
         services = [make_service(session, customer, expires_on=CYCLE)]
         made = create_order(
-            session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=customer,
-            services=services,
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            now=datetime.now(UTC),
+            session, app, NewOrder(customer, services, 1, PaymentMethod.BANK_TRANSFER), now=datetime.now(UTC)
         )
         ids, number = (customer.id, made.id, services[0].id), made.number
     url = app.links.make_url(LinkGrant(ids[0], "pay", ((ids[2], CYCLE),), number, datetime.now(UTC)))

@@ -18,7 +18,7 @@ from mailbot.db.engine import session_factory, transaction
 from mailbot.db.models import AuditEvent, Customer, Order, OutboundMessage, Product
 from mailbot.domain import Cadence, CustomerKind, OrderStatus, OrderType, PaymentMethod, ServiceStatus
 from mailbot.errors import InputError
-from mailbot.orders import add_years, cancel_order, create_order, mark_paid, next_order_number, price_order
+from mailbot.orders import NewOrder, add_years, cancel_order, create_order, mark_paid, next_order_number, price_order
 from mailbot.outbound.order_mail import payment_context
 from mailbot.outbound.payments import run_payment_sweep
 from tests.support.factories import make_customer, make_service
@@ -179,16 +179,7 @@ def test_create_order_enqueues_instructions_once(papp: App) -> None:
         customer = make_customer(session)
         service = make_service(session, customer)
         order = create_order(
-            session,
-            papp.config,
-            papp.links,
-            papp.renderer,
-            customer=customer,
-            services=[service],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            order_type=OrderType.RENEWAL,
-            now=NOW,
+            session, papp, NewOrder(customer, [service], 1, PaymentMethod.BANK_TRANSFER, OrderType.RENEWAL), now=NOW
         )
         order_id = order.id
     assert order.number == "ORD-2026-000001"
@@ -214,17 +205,7 @@ def test_order_and_email_roll_back_together(papp: App) -> None:
     with pytest.raises(RuntimeError), transaction(papp.sessions) as session:
         customer = make_customer(session)
         service = make_service(session, customer)
-        create_order(
-            session,
-            papp.config,
-            papp.links,
-            papp.renderer,
-            customer=customer,
-            services=[service],
-            years=1,
-            method=PaymentMethod.CARD,
-            now=NOW,
-        )
+        create_order(session, papp, NewOrder(customer, [service], 1, PaymentMethod.CARD), now=NOW)
         raise RuntimeError("the caller fails after creating the order")
     with papp.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Order)) == 0
@@ -245,17 +226,7 @@ def test_create_order_refuses_services_it_cannot_renew(papp: App, kw: dict[str, 
         owner = make_customer(session) if kw.pop("other_customer", False) else customer
         service = make_service(session, owner, **kw)
         with pytest.raises(InputError, match=message):
-            create_order(
-                session,
-                papp.config,
-                papp.links,
-                papp.renderer,
-                customer=customer,
-                services=[service],
-                years=1,
-                method=PaymentMethod.CARD,
-                now=NOW,
-            )
+            create_order(session, papp, NewOrder(customer, [service], 1, PaymentMethod.CARD), now=NOW)
 
 
 def test_service_in_grace_can_be_reactivated(papp: App) -> None:
@@ -263,16 +234,7 @@ def test_service_in_grace_can_be_reactivated(papp: App) -> None:
         customer = make_customer(session)
         service = make_service(session, customer, expires_on=date(2026, 9, 1))  # 61 days ago
         order = create_order(
-            session,
-            papp.config,
-            papp.links,
-            papp.renderer,
-            customer=customer,
-            services=[service],
-            years=1,
-            method=PaymentMethod.CARD,
-            order_type=OrderType.REACTIVATION,
-            now=NOW,
+            session, papp, NewOrder(customer, [service], 1, PaymentMethod.CARD, OrderType.REACTIVATION), now=NOW
         )
         moved = mark_paid(session, order, NOW, "staff:anna")
         # Reactivation also counts from the old expiry date, not from the day of payment.
@@ -285,17 +247,7 @@ def test_mark_paid_moves_expiry_from_the_natural_expiry_date(papp: App) -> None:
         customer = make_customer(session)
         first = make_service(session, customer, expires_on=date(2026, 12, 31))
         second = make_service(session, customer, expires_on=date(2027, 3, 15))
-        order = create_order(
-            session,
-            papp.config,
-            papp.links,
-            papp.renderer,
-            customer=customer,
-            services=[first, second],
-            years=2,
-            method=PaymentMethod.CARD,
-            now=NOW,
-        )
+        order = create_order(session, papp, NewOrder(customer, [first, second], 2, PaymentMethod.CARD), now=NOW)
         mark_paid(session, order, paid_at, "staff:anna")
     with papp.sessions() as session:
         stored = session.get(Order, order.id)
@@ -313,17 +265,7 @@ def test_cancelled_order_cannot_be_paid(papp: App) -> None:
     with transaction(papp.sessions) as session:
         customer = make_customer(session)
         service = make_service(session, customer)
-        order = create_order(
-            session,
-            papp.config,
-            papp.links,
-            papp.renderer,
-            customer=customer,
-            services=[service],
-            years=1,
-            method=PaymentMethod.CARD,
-            now=NOW,
-        )
+        order = create_order(session, papp, NewOrder(customer, [service], 1, PaymentMethod.CARD), now=NOW)
         cancel_order(session, order, NOW, "customer", "changed their mind")
         assert order.status == OrderStatus.CANCELLED
         assert order.cancelled_at == NOW
@@ -341,17 +283,7 @@ def test_payment_context_of_a_pa_lists_what_is_missing(papp: App) -> None:
     with transaction(papp.sessions) as session:
         pa = make_customer(session, kind=CustomerKind.PUBLIC_ADMINISTRATION, recipient_code="UF1234", language="en")
         service = make_service(session, pa)
-        order = create_order(
-            session,
-            papp.config,
-            papp.links,
-            papp.renderer,
-            customer=pa,
-            services=[service],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            now=NOW,
-        )
+        order = create_order(session, papp, NewOrder(pa, [service], 1, PaymentMethod.BANK_TRANSFER), now=NOW)
         ctx = payment_context(order, papp.config, papp.links, NOW)
         assert ctx.lang == "en"
         assert ctx.pa_missing == ("cig", "username")
@@ -372,15 +304,7 @@ def test_payment_context_of_a_private_customer_asks_nothing(papp: App) -> None:
     with transaction(papp.sessions) as session:
         customer = make_customer(session)
         order = create_order(
-            session,
-            papp.config,
-            papp.links,
-            papp.renderer,
-            customer=customer,
-            services=[make_service(session, customer)],
-            years=1,
-            method=PaymentMethod.CARD,
-            now=NOW,
+            session, papp, NewOrder(customer, [make_service(session, customer)], 1, PaymentMethod.CARD), now=NOW
         )
         assert payment_context(order, papp.config, papp.links, NOW, reminder_number=2).pa_missing == ()
 
@@ -389,15 +313,7 @@ def test_undeliverable_customer_gets_no_instructions(papp: App) -> None:
     with transaction(papp.sessions) as session:
         customer = make_customer(session, email_undeliverable=True, undeliverable_reason="550 no such user")
         order = create_order(
-            session,
-            papp.config,
-            papp.links,
-            papp.renderer,
-            customer=customer,
-            services=[make_service(session, customer)],
-            years=1,
-            method=PaymentMethod.CARD,
-            now=NOW,
+            session, papp, NewOrder(customer, [make_service(session, customer)], 1, PaymentMethod.CARD), now=NOW
         )
         assert order.id is not None
         assert outbox(session) == []
@@ -414,15 +330,7 @@ def test_cli_paid_cancel_and_list(papp: App, config_file: Path, capsys: pytest.C
         customer = make_customer(session)
         numbers = [
             create_order(
-                session,
-                papp.config,
-                papp.links,
-                papp.renderer,
-                customer=customer,
-                services=[make_service(session, customer)],
-                years=1,
-                method=PaymentMethod.CARD,
-                now=NOW,
+                session, papp, NewOrder(customer, [make_service(session, customer)], 1, PaymentMethod.CARD), now=NOW
             ).number
             for _ in range(2)
         ]

@@ -15,7 +15,7 @@ from mailbot.config import PaymentsConfig
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Order, OutboundMessage
 from mailbot.domain import OrderStatus, PaymentMethod
-from mailbot.orders import create_order
+from mailbot.orders import NewOrder, create_order
 from mailbot.outbound.payments import latest_due_step, plan_payments, run_payment_sweep
 from mailbot.outbound.plan import EnqueueResult
 from tests.support.factories import make_customer, make_service
@@ -33,15 +33,7 @@ def new_order(app: App, created: datetime = CREATED, **customer: object) -> int:
     with transaction(app.sessions) as session:
         owner = make_customer(session, **customer)
         order = create_order(
-            session,
-            app.config,
-            app.links,
-            app.renderer,
-            customer=owner,
-            services=[make_service(session, owner)],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
-            now=created,
+            session, app, NewOrder(owner, [make_service(session, owner)], 1, PaymentMethod.BANK_TRANSFER), now=created
         )
         return order.id
 

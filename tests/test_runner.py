@@ -17,7 +17,7 @@ from sqlalchemy import select
 from mailbot.app import App, create_app
 from mailbot.db.models import OutboundMessage, ReplyAllowance
 from mailbot.domain import OutboundStatus, PaymentMethod
-from mailbot.orders import create_order
+from mailbot.orders import NewOrder, create_order
 from mailbot.outbound.senders import make_sender
 from mailbot.runner import Runner
 from tests.support.factories import make_customer, make_service
@@ -46,13 +46,8 @@ def test_runner_sweeps_sends_and_stops_on_sigterm(app: App, smtp_sink: Controlle
         service = make_service(session, payer, expires_on=today + timedelta(days=200))
         create_order(
             session,
-            config,
-            runner_app.links,
-            runner_app.renderer,
-            customer=payer,
-            services=[service],
-            years=1,
-            method=PaymentMethod.BANK_TRANSFER,
+            runner_app,
+            NewOrder(payer, [service], 1, PaymentMethod.BANK_TRANSFER),
             now=now - timedelta(minutes=1),
         )
         make_customer(session, email="quiet@example.org")

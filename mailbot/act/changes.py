@@ -22,7 +22,6 @@ from typing import Any
 
 from mailbot.act.plan import (
     AnnouncePayment,
-    AuditEntry,
     CancelServices,
     Change,
     CreateOrder,
@@ -32,7 +31,7 @@ from mailbot.act.plan import (
 )
 from mailbot.act.views import CustomerView, OrderView, ServiceView, Snapshot
 from mailbot.config import Config
-from mailbot.domain import AUTORENEW_METHODS, OPEN_ORDER_STATUSES, Intent, PaymentMethod, ServiceStatus
+from mailbot.domain import AUTORENEW_METHODS, OPEN_ORDER_STATUSES, AuditEntry, Intent, PaymentMethod, ServiceStatus
 from mailbot.errors import InputError
 from mailbot.understand.identifiers import check_field
 

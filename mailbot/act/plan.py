@@ -12,17 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailbot.domain import InboundStatus, PaymentMethod, ReplyOutcome, TicketKind
+from mailbot.domain import AuditEntry, InboundStatus, PaymentMethod, ReplyOutcome, TicketKind
 
 ACTOR = "mailbot"
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    action: str
-    entity: str
-    entity_id: str
-    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 # Changes to the data, applied in the plan's order ---------------------------------------------------

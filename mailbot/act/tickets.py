@@ -26,7 +26,7 @@ from mailbot.act.views import Match
 from mailbot.act.write import Source, Writer
 from mailbot.app import App
 from mailbot.db.models import InboundMessage, Order, Ticket
-from mailbot.domain import InboundStatus, ReplyOutcome, TicketKind, TicketStatus
+from mailbot.domain import AuditEntry, InboundStatus, ReplyOutcome, TicketKind, TicketStatus
 from mailbot.errors import InputError, NotFoundError
 from mailbot.intake.store import load_raw
 from mailbot.understand.reading import Understanding, read_message
@@ -194,12 +194,9 @@ def _audit(session: Session, ticket: Ticket, actor: str, action: str, now: datet
     """Audit what staff did with ``ticket``, with its message's reference."""
     audit.record(
         session,
+        AuditEntry(action, "ticket", ticket.id, details),
         actor=actor,
-        action=action,
-        entity="ticket",
-        entity_id=ticket.id,
         now=now,
-        details=details,
         message_ref=_message_ref(session, ticket),
     )
     session.flush()

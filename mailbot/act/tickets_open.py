@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.db.models import InboundMessage, Ticket
-from mailbot.domain import Intent, TicketKind, TicketStatus
+from mailbot.domain import AuditEntry, Intent, TicketKind, TicketStatus
 
 
 def open_quarantine_ticket(
@@ -39,12 +39,14 @@ def open_quarantine_ticket(
     session.flush()
     audit.record(
         session,
+        AuditEntry(
+            "ticket.opened",
+            "ticket",
+            ticket.id,
+            {"kind": TicketKind.SUPPORT.value, "intent": Intent.OTHER.value, "quarantine": True},
+        ),
         actor="mailbot",
-        action="ticket.opened",
-        entity="ticket",
-        entity_id=ticket.id,
         now=now,
-        details={"kind": TicketKind.SUPPORT.value, "intent": Intent.OTHER.value, "quarantine": True},
         message_ref=inbound.message_id,
     )
     session.flush()

@@ -34,7 +34,6 @@ from mailbot.act.load import Loader
 from mailbot.act.plan import (
     ACTOR,
     AnnouncePayment,
-    AuditEntry,
     CancelServices,
     Change,
     CreateOrder,
@@ -52,8 +51,8 @@ from mailbot.act.reply import NOTICE_TEMPLATE, Reply, is_to_holder, notice_conte
 from mailbot.act.reply_cap import take_reply_allowance
 from mailbot.app import App
 from mailbot.db.models import AuditEvent, InboundAttachment, InboundMessage, Order, OutboundMessage, Ticket
-from mailbot.domain import InboundStatus, OrderStatus, OutboundStatus, ServiceStatus, TicketStatus
-from mailbot.orders import create_order
+from mailbot.domain import AuditEntry, InboundStatus, OrderStatus, OutboundStatus, ServiceStatus, TicketStatus
+from mailbot.orders import NewOrder, create_order
 from mailbot.outbound.context import ChangeNoticeContext, ReplyContext
 from mailbot.outbound.outbox import NewMessage, enqueue_many
 from mailbot.outbound.undeliverable import Failure, mark_undeliverable
@@ -191,16 +190,10 @@ class Writer:
         elif isinstance(effect, CreateOrder):
             customer = self.loader.customer(effect.customer_id)
             assert customer is not None
-            app = self.app
             order = create_order(
                 self.session,
-                app.config,
-                app.links,
-                app.renderer,
-                customer=customer,
-                services=self.loader.services(effect.service_ids),
-                years=effect.years,
-                method=effect.method,
+                self.app,
+                NewOrder(customer, self.loader.services(effect.service_ids), effect.years, effect.method),
                 now=now,
                 actor=actor,
             )

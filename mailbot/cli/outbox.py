@@ -21,7 +21,7 @@ from mailbot.cli.lookup import customer_by_ref
 from mailbot.cli.output import count, print_line, print_listing, print_table
 from mailbot.db.engine import transaction
 from mailbot.db.models import Customer, OutboundMessage
-from mailbot.domain import OutboundStatus
+from mailbot.domain import AuditEntry, OutboundStatus
 from mailbot.errors import InputError, NotFoundError
 
 STATUSES = [s.value for s in OutboundStatus]
@@ -111,12 +111,9 @@ def cmd_retry(args: argparse.Namespace) -> int:
         row.status, row.attempts, row.next_attempt_at, row.last_error = OutboundStatus.PENDING, 0, now, None
         audit.record(
             session,
+            AuditEntry("outbound.retry", "outbound_message", row.id, {"was": previous}),
             actor=actor(args),
-            action="outbound.retry",
-            entity="outbound_message",
-            entity_id=row.id,
             now=now,
-            details={"was": previous},
             message_ref=row.message_id,
         )
     app.close()
@@ -150,12 +147,9 @@ def cmd_deliverable(args: argparse.Namespace) -> int:
         customer.email_undeliverable, customer.undeliverable_reason = False, None
         audit.record(
             session,
+            AuditEntry("customer.email_deliverable", "customer", customer.id, {"email": customer.email, "was": reason}),
             actor=actor(args),
-            action="customer.email_deliverable",
-            entity="customer",
-            entity_id=customer.id,
             now=now,
-            details={"email": customer.email, "was": reason},
         )
         email = customer.email
     app.close()

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 from mailbot import audit
 from mailbot.config import Config
 from mailbot.db.models import Customer, Product, Service
+from mailbot.domain import AuditEntry
 from mailbot.importing.lookups import KEY_LENGTH, References, SeenKeys, find_references
 from mailbot.importing.reading import Record, Table, check_columns, open_table
 from mailbot.importing.rows import (
@@ -140,18 +141,20 @@ def import_csv(
         return report
     audit.record(
         session,
+        AuditEntry(
+            f"import.{kind}",
+            "import",
+            source[-64:],
+            {
+                "sha256": table.sha256(),
+                "rows": rows,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            },
+        ),
         actor=actor,
-        action=f"import.{kind}",
-        entity="import",
-        entity_id=source[-64:],
         now=now,
-        details={
-            "sha256": table.sha256(),
-            "rows": rows,
-            "created": report.created,
-            "updated": report.updated,
-            "unchanged": report.unchanged,
-        },
     )
     savepoint.commit()
     session.flush()

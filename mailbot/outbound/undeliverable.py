@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.db.models import Customer
+from mailbot.domain import AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +50,9 @@ def mark_undeliverable(session: Session, failure: Failure, *, now: datetime, act
         return False
     audit.record(
         session,
+        AuditEntry("customer.email_undeliverable", "customer", customer_id, {**failure.details, "reply": reason}),
         actor=actor,
-        action="customer.email_undeliverable",
-        entity="customer",
-        entity_id=customer_id,
         now=now,
-        details={**failure.details, "reply": reason},
         message_ref=failure.message_ref,
     )
     log.warning("customer %s: address marked undeliverable after %s", customer_id, failure.message_ref)

@@ -84,16 +84,6 @@ def make_order(
     method: PaymentMethod = PaymentMethod.BANK_TRANSFER,
 ) -> Order:
     """An order awaiting payment, with its payment instructions in the outbox (``orders.create_order``)."""
-    from mailbot.orders import create_order
+    from mailbot.orders import NewOrder, create_order
 
-    return create_order(
-        session,
-        app.config,
-        app.links,
-        app.renderer,
-        customer=customer,
-        services=list(services),
-        years=years,
-        method=method,
-        now=now,
-    )
+    return create_order(session, app, NewOrder(customer, list(services), years, method), now=now)

@@ -13,7 +13,7 @@ from mailbot.act.pipeline import process_inbound
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundAttachment
-from mailbot.intake.store import store_many, store_raw
+from mailbot.intake.store import Origin, store_many, store_raw
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import load_rules
 from tests.support.inbound import process_seeing_sql
@@ -37,7 +37,7 @@ def test_attachments_stored_with_safe_names_and_the_size_limit(app: App) -> None
     limited = replace(app.config, inbound=replace(app.config.inbound, max_attachment_bytes=1000))
     small_app = create_app(limited, engine=app.engine)
     with transaction(small_app.sessions) as session:
-        stored = store_raw(session, message_with_attachments(), source="pipe", now=NOW, config=limited)
+        stored = store_raw(session, message_with_attachments(), Origin("pipe"), now=NOW, config=limited)
     process_inbound(small_app, stored.inbound_id, NOW, load_rules(rules_dir()))
     with small_app.sessions() as session:
         rows = list(session.scalars(select(InboundAttachment).order_by(InboundAttachment.id)))
@@ -58,7 +58,9 @@ def test_a_batchs_attachments_go_in_with_one_insert_and_the_same_rows(app: App) 
     small_app = create_app(limited, engine=app.engine)
     raws = [message_with_attachments().replace(b"att-1@", f"att-{n}@".encode()) for n in range(3)]
     with transaction(small_app.sessions) as session:
-        ids = [r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=limited)]
+        ids = [
+            r.inbound_id for r in store_many(session, list(enumerate(raws)), Origin("imap"), now=NOW, config=limited)
+        ]
     _, statements = process_seeing_sql(small_app, ids, load_rules(rules_dir()))
     inserts = [q for q, _ in statements if q.startswith("INSERT INTO inbound_attachment")]
     assert len(inserts) == 1

@@ -15,7 +15,7 @@ from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Ticket
 from mailbot.domain import AuditEntry
-from mailbot.intake.store import store_many
+from mailbot.intake.store import Origin, store_many
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import RuleSet, load_rules
 
@@ -46,7 +46,7 @@ def question(n: int) -> bytes:
 def stored(app: App, count: int) -> list[int]:
     with transaction(app.sessions) as session:
         results = store_many(
-            session, [(n, question(n)) for n in range(count)], source="imap", now=NOW, config=app.config
+            session, [(n, question(n)) for n in range(count)], Origin("imap"), now=NOW, config=app.config
         )
     return [r.inbound_id for r in results]
 

@@ -14,7 +14,7 @@ from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, OutboundMessage
 from mailbot.domain import PaymentMethod
-from mailbot.intake.store import store_raw
+from mailbot.intake.store import Origin, store_raw
 from mailbot.understand.rules import RuleSet
 from tests.support.factories import make_customer, make_service
 
@@ -46,7 +46,7 @@ def _reply_text(app: App) -> str:
 def test_the_reply_says_removed_when_the_stored_copy_holds_no_card(app: App, rules: RuleSet) -> None:
     _customer(app)
     with transaction(app.sessions) as session:
-        stored = store_raw(session, RAW, source="pipe", now=NOW, config=app.config)
+        stored = store_raw(session, RAW, Origin("pipe"), now=NOW, config=app.config)
     process_inbound(app, stored.inbound_id, NOW, rules)
     text = _reply_text(app)
     assert SEEN in text and REMOVED in text
@@ -60,7 +60,7 @@ def test_the_reply_never_says_removed_when_the_stored_copy_still_holds_it(
     _customer(app)
     unmasked = RAW.replace(b"4111 1111 1111 1111", b"4111.1111.1111.1111")
     with transaction(app.sessions) as session:
-        stored = store_raw(session, unmasked, source="pipe", now=NOW, config=app.config)
+        stored = store_raw(session, unmasked, Origin("pipe"), now=NOW, config=app.config)
         row = session.get_one(InboundMessage, stored.inbound_id)
         row.raw_compressed = zlib.compress(unmasked)  # as the old scanner left it
         row.card_number_detected = flagged_at_store

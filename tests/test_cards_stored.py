@@ -31,7 +31,7 @@ from mailbot.act.pipeline import process_inbound
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import Base, InboundMessage
-from mailbot.intake.store import store_raw
+from mailbot.intake.store import Origin, store_raw
 from mailbot.understand.rules import RuleSet
 from tests.support.config import make_config
 from tests.support.factories import make_customer
@@ -282,7 +282,7 @@ def card_app(tmp_path: Path, db_url: str, engine: Engine) -> App:
 def test_the_check_finds_a_card_kept_in_clear(card_app: App, engine: Engine) -> None:
     with transaction(card_app.sessions) as session:
         stored = store_raw(
-            session, _plain("4111 1111 1111 1111", "8bit"), source="pipe", now=NOW, config=card_app.config
+            session, _plain("4111 1111 1111 1111", "8bit"), Origin("pipe"), now=NOW, config=card_app.config
         )
         session.get_one(InboundMessage, stored.inbound_id).raw_compressed = zlib.compress(
             _plain("4111.1111.1111.1111", "base64")
@@ -308,7 +308,7 @@ def test_no_card_number_is_kept_anywhere(
         or any(digits in digits_of(text) for text in readings_of_raw(raw))
     ), "the card must be in the message to begin with"
     with transaction(card_app.sessions) as session:
-        stored = store_raw(session, raw, source="pipe", now=NOW, config=card_app.config)
+        stored = store_raw(session, raw, Origin("pipe"), now=NOW, config=card_app.config)
     outcome = process_inbound(card_app, stored.inbound_id, NOW, rules)
     with card_app.sessions() as session:
         row = session.get_one(InboundMessage, stored.inbound_id)

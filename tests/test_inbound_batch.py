@@ -26,7 +26,7 @@ from mailbot.intake import store
 from mailbot.intake.folders import folder_for
 from mailbot.intake.imap.listener import drain_mailbox
 from mailbot.intake.prepare import Prepared
-from mailbot.intake.store import StoreResult, store_many, store_raw
+from mailbot.intake.store import Origin, StoreResult, store_many, store_raw
 from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.outbound.outbox import Claim
 from mailbot.testing.dovecot import DovecotServer
@@ -60,7 +60,7 @@ def messages(*extra: tuple[int, bytes]) -> list[bytes]:
 
 def stored_ids(app: App, raws: list[bytes]) -> list[int]:
     with transaction(app.sessions) as session:
-        results = store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config)
+        results = store_many(session, list(enumerate(raws)), Origin("imap"), now=NOW, config=app.config)
     return [r.inbound_id for r in results]
 
 
@@ -85,10 +85,10 @@ def poison_reader(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None
 def test_store_many_answers_as_store_raw_one_at_a_time(app: App) -> None:
     raws = messages()
     with transaction(app.sessions) as session:
-        first = store_raw(session, raws[1], source="imap", now=NOW, config=app.config)
+        first = store_raw(session, raws[1], Origin("imap"), now=NOW, config=app.config)
     items = [(10, raws[0]), (11, raws[1]), (12, raws[2]), (13, raws[0])]  # one stored before, one twice
     with transaction(app.sessions) as session:
-        results = store_many(session, items, source="imap", now=NOW, config=app.config, mailbox="mb", uidvalidity=7)
+        results = store_many(session, items, Origin("imap", mailbox="mb", uidvalidity=7), now=NOW, config=app.config)
     assert [r.duplicate for r in results] == [False, True, False, True]
     assert results[1] == StoreResult(first.inbound_id, True, InboundStatus.RECEIVED)
     assert results[3].inbound_id == results[0].inbound_id
@@ -106,7 +106,7 @@ def test_store_many_redacts_and_quarantines_too_large_as_store_raw(tmp_path: Pat
     big = variant("list_traffic", "big") + b"x" * 2000
     app = create_app(make_config(tmp_path, db_url, inbound={"max_message_bytes": len(big) - 1}), engine=engine)
     with transaction(app.sessions) as session:
-        results = store_many(session, [(1, card), (2, big)], source="imap", now=NOW, config=app.config)
+        results = store_many(session, [(1, card), (2, big)], Origin("imap"), now=NOW, config=app.config)
     assert [r.status for r in results] == [InboundStatus.RECEIVED, InboundStatus.QUARANTINED]
     with app.sessions() as session:
         kept = session.get(InboundMessage, results[0].inbound_id)
@@ -138,7 +138,7 @@ def test_store_many_meeting_a_concurrent_copy_stores_one_at_a_time(
     caplog.set_level("INFO", logger="mailbot.intake.store")
     with transaction(app.sessions) as session:
         sessions.append(session)
-        results = store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config)
+        results = store_many(session, list(enumerate(raws)), Origin("imap"), now=NOW, config=app.config)
     assert "met a concurrent copy" in caplog.text
     assert results[0] == StoreResult(sneaked[0].id, True, InboundStatus.RECEIVED)
     assert [r.duplicate for r in results[1:]] == [False, False]
@@ -177,7 +177,7 @@ def test_the_parse_handed_on_by_store_many_changes_nothing(app: App, rules: Rule
     def store(tag: str) -> list[StoreResult]:
         raws = [variant(name, f"{tag}{i}") for i, name in enumerate(NAMES)]
         with transaction(app.sessions) as session:
-            return store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config)
+            return store_many(session, list(enumerate(raws)), Origin("imap"), now=NOW, config=app.config)
 
     shared, fresh, wrong = store("a"), store("b"), store("c")
     assert all(r.parsed is not None for r in shared)  # nothing to redact in these: each parse is handed on
@@ -277,7 +277,7 @@ def test_a_batch_acts_in_one_go_with_the_numbers_and_counts_of_one_at_a_time(
     raws += [eml("Vorrei la fattura.", sender=f"altro{n}@example.org", mid=f"r{n}@x.org") for n in range(3)]
     with transaction(app.sessions) as session:
         ids = [
-            r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config)
+            r.inbound_id for r in store_many(session, list(enumerate(raws)), Origin("imap"), now=NOW, config=app.config)
         ]
     caplog.set_level("WARNING", logger="mailbot.act.pipeline")
     outcomes = process_many(app, ids, NOW, rules)

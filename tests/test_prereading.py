@@ -30,7 +30,7 @@ from mailbot.intake.imap import overlap as prereading
 from mailbot.intake.imap.listener import drain_mailbox
 from mailbot.intake.imap.overlap import PreparedAndRead, ReadingWorker, prepare_and_read
 from mailbot.intake.prepare import prepare_raw
-from mailbot.intake.store import load_raw, store_many
+from mailbot.intake.store import Origin, load_raw, store_many
 from mailbot.testing.dovecot import DovecotServer
 from mailbot.understand import reading as understand
 from mailbot.understand.addresses import own_addresses
@@ -159,7 +159,7 @@ def test_a_reading_done_ahead_is_used_only_for_the_very_bytes_stored(
         results = store_many(
             session,
             list(enumerate(raws)),
-            source="imap",
+            Origin("imap"),
             now=NOW,
             config=app.config,
             ready=[p.prepared if p else None for p in ahead],

@@ -25,7 +25,7 @@ from mailbot.act.reply_cap import (
 from mailbot.app import App, create_app
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, OutboundMessage, ReplyAllowance
-from mailbot.intake.store import store_many
+from mailbot.intake.store import Origin, store_many
 from mailbot.outbound.context import REPLY_TEMPLATES
 from mailbot.outbound.outbox import NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
@@ -106,7 +106,7 @@ def _replies_to(app: App, address: str) -> int:
 def _store(app: App, raws: list[bytes]) -> list[int]:
     with transaction(app.sessions) as session:
         return [
-            r.inbound_id for r in store_many(session, list(enumerate(raws)), source="imap", now=NOW, config=app.config)
+            r.inbound_id for r in store_many(session, list(enumerate(raws)), Origin("imap"), now=NOW, config=app.config)
         ]
 
 

@@ -27,7 +27,7 @@ from mailbot.cli.output import print_error, print_line
 from mailbot.db.engine import transaction
 from mailbot.domain import InboundStatus
 from mailbot.errors import MailbotError, UnavailableError, first_line
-from mailbot.intake.store import StoreResult, store_raw
+from mailbot.intake.store import Origin, StoreResult, store_raw
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import load_rules
 
@@ -78,7 +78,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         try:
             now = datetime.now(UTC)
             with transaction(app.sessions) as session:
-                stored = store_raw(session, raw, source=source, now=now, config=config)
+                stored = store_raw(session, raw, Origin(source), now=now, config=config)
         except Exception as exc:  # the MTA keeps the message and tries again
             kind = "database unavailable" if isinstance(exc, OperationalError) else type(exc).__name__
             print_error(f"mailbot ingest: {where}: not stored ({kind}), will be retried: {first_line(exc)[:300]}")

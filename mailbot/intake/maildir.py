@@ -27,7 +27,7 @@ from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.domain import InboundStatus
 from mailbot.intake.batches import plan_batches
-from mailbot.intake.store import store_many
+from mailbot.intake.store import Origin, store_many
 from mailbot.understand.rules import RuleSet
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def _store_and_process(
     if not raws:
         return []
     with transaction(app.sessions) as session:
-        stored = store_many(session, [(None, raw) for raw in raws], source="maildir", now=clock(), config=app.config)
+        stored = store_many(session, [(None, raw) for raw in raws], Origin("maildir"), now=clock(), config=app.config)
     todo: list[int] = []
     for n, r in enumerate(stored):
         if r.duplicate:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import Message
 from typing import Any
@@ -71,36 +71,26 @@ class Origin:
     uid: int | None = None
 
 
-def store_raw(
-    session: Session,
-    raw: bytes,
-    *,
-    source: str,
-    now: datetime,
-    config: Config,
-    mailbox: str | None = None,
-    uidvalidity: int | None = None,
-    uid: int | None = None,
-) -> StoreResult:
-    """Store ``raw`` (redacted) once; a message already stored answers its row with ``duplicate=True``.
+def store_raw(session: Session, raw: bytes, origin: Origin, *, now: datetime, config: Config) -> StoreResult:
+    """Store ``raw`` (redacted) once, as come in from ``origin``; a message already stored answers its row
+    with ``duplicate=True``.
 
     Never raises on a duplicate, even one inserted concurrently by another process. The caller commits.
     """
-    return _store_prepared(session, prepare_raw(raw), Origin(source, mailbox, uidvalidity, uid), now, config)
+    return _store_prepared(session, prepare_raw(raw), origin, now, config)
 
 
 def store_many(
     session: Session,
     items: Sequence[tuple[int | None, bytes]],
+    origin: Origin,
     *,
-    source: str,
     now: datetime,
     config: Config,
-    mailbox: str | None = None,
-    uidvalidity: int | None = None,
     ready: Sequence[Prepared | None] | None = None,
 ) -> list[StoreResult]:
-    """``store_raw`` for a batch of ``(uid, raw)``: one look-up of the stored keys and one INSERT.
+    """``store_raw`` for a batch of ``(uid, raw)`` come in from ``origin`` (its mailbox, each its own
+    UID): one look-up of the stored keys and one INSERT.
 
     Same answers as storing them one at a time, in order (a message given twice is a duplicate of its
     first copy). If the flush meets the unique constraint (another process stored one of them since the
@@ -126,7 +116,7 @@ def store_many(
     values: dict[str, dict[str, Any]] = {}
     for (uid, _raw), p in zip(items, prepared, strict=True):
         if p.key not in stored and p.key not in values:
-            values[p.key] = _row_values(p, Origin(source, mailbox, uidvalidity, uid), now, config)
+            values[p.key] = _row_values(p, replace(origin, uid=uid), now, config)
     new_ids: dict[str, int] = {}
     if values:
         try:
@@ -144,7 +134,7 @@ def store_many(
             why = "met a concurrent copy" if isinstance(exc, IntegrityError) else f"was refused ({type(exc).__name__})"
             log.info("inbound: a batch of %d %s, storing one at a time", len(values), why)
             return [
-                _store_prepared(session, p, Origin(source, mailbox, uidvalidity, uid), now, config)
+                _store_prepared(session, p, replace(origin, uid=uid), now, config)
                 for (uid, _raw), p in zip(items, prepared, strict=True)
             ]
         new_ids = {str(key): int(row_id) for key, row_id in inserted}
@@ -158,7 +148,7 @@ def store_many(
         parsed = (p.redacted, p.parsed) if p.parsed is not None else None
         results.append(StoreResult(row_id, False, status, parsed, p.replacement))
         stored[p.key] = (row_id, status)  # a second copy in the batch is a duplicate of this one
-        _stored(session, row_id, p.key, status, source, now)
+        _stored(session, row_id, p.key, status, origin.source, now)
     return results
 
 

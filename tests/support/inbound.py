@@ -13,7 +13,7 @@ from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, OutboundMessage
 from mailbot.domain import CustomerKind, OutboundStatus, PaymentMethod
-from mailbot.intake.store import store_raw
+from mailbot.intake.store import Origin, store_raw
 from mailbot.outbound.outbox import Claim, NewMessage, enqueue
 from mailbot.outbound.render import RenderedEmail
 from mailbot.understand.rules import RuleSet
@@ -51,7 +51,7 @@ def eml(
 
 def deliver(app: App, raw: bytes, rules: RuleSet, now: datetime = NOW) -> Outcome:
     with transaction(app.sessions) as session:
-        stored = store_raw(session, raw, source="pipe", now=now, config=app.config)
+        stored = store_raw(session, raw, Origin("pipe"), now=now, config=app.config)
     return process_inbound(app, stored.inbound_id, now, rules)
 
 

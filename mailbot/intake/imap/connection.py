@@ -55,7 +55,7 @@ from mailbot.intake.imap.plan import (
 )
 from mailbot.intake.imap.wait import idle_until_mail, poll_wait, take_announcements
 from mailbot.intake.prepare import Prepared, read_envelope
-from mailbot.intake.store import StoreResult, store_many
+from mailbot.intake.store import Origin, StoreResult, store_many
 from mailbot.understand.reading import Reading
 from mailbot.understand.rules import RuleSet
 
@@ -367,11 +367,9 @@ class MailboxConnection:
             results = store_many(
                 session,
                 items,
-                source="imap",
+                Origin("imap", mailbox=self.key, uidvalidity=uidvalidity),
                 now=self.clock(),
                 config=self.config,
-                mailbox=self.key,
-                uidvalidity=uidvalidity,
                 ready=ready,
             )
             top = max(uid for uid, _ in items)

@@ -14,7 +14,7 @@ from mailbot.cli import main
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Customer, Product, Service
 from mailbot.domain import Cadence, CustomerKind, PaymentMethod
-from mailbot.importing import ImportReport, RowError, import_csv, parse_customer_row, parse_service_row
+from mailbot.importing import CsvFile, ImportReport, RowError, import_csv, parse_customer_row, parse_service_row
 from mailbot.importing.rows import CustomerRow
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -23,7 +23,7 @@ NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 
 def run_import(app: App, kind: str, data: bytes, source: str = "file.csv") -> ImportReport:
     with transaction(app.sessions) as session:
-        return import_csv(session, kind, data, source=source, config=app.config, now=NOW, actor="test")
+        return import_csv(session, CsvFile(kind, source, data), config=app.config, now=NOW, actor="test")
 
 
 def import_file(app: App, kind: str, name: str) -> ImportReport:

@@ -13,7 +13,7 @@ from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Customer, Product, Service
 from mailbot.errors import InputError
-from mailbot.importing import ImportReport, csv_import, import_csv
+from mailbot.importing import CsvFile, ImportReport, csv_import, import_csv
 from mailbot.importing.reading import MAX_LINE_BYTES
 
 NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
@@ -27,7 +27,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def run_import(app: App, kind: str, data: bytes) -> ImportReport:
     with transaction(app.sessions) as session:
-        return import_csv(session, kind, data, source="file.csv", config=app.config, now=NOW, actor="test")
+        return import_csv(session, CsvFile(kind, "file.csv", data), config=app.config, now=NOW, actor="test")
 
 
 def products(app: App) -> int:
@@ -86,7 +86,7 @@ def test_a_line_not_utf8_after_written_chunks_writes_nothing(app: App) -> None:
 def test_nothing_stays_when_the_caller_commits_after_the_error(app: App) -> None:
     with transaction(app.sessions) as session, pytest.raises(InputError):
         data = PRODUCTS + "P9,Caffè,1\n".encode("latin-1")
-        import_csv(session, "products", data, source="f.csv", config=app.config, now=NOW, actor="t")
+        import_csv(session, CsvFile("products", "f.csv", data), config=app.config, now=NOW, actor="t")
     assert products(app) == 0
 
 
@@ -94,7 +94,7 @@ def test_imports_one_after_another_in_one_transaction(app: App) -> None:
     """The keys seen are kept in a temporary table: dropped after each import, bad or good."""
     with transaction(app.sessions) as session:
         for data, ok in ((PRODUCTS + b"P1,Di nuovo,1\n", False), (PRODUCTS, True), (PRODUCTS, True)):
-            report = import_csv(session, "products", data, source="f.csv", config=app.config, now=NOW, actor="t")
+            report = import_csv(session, CsvFile("products", "f.csv", data), config=app.config, now=NOW, actor="t")
             assert report.ok is ok
     assert products(app) == 7
 

@@ -15,7 +15,7 @@ from mailbot.cli.common import actor, add_actor, get_app
 from mailbot.cli.output import count, print_error, print_line
 from mailbot.db.engine import transaction
 from mailbot.errors import InputError
-from mailbot.importing import KINDS, ImportReport, import_csv
+from mailbot.importing import KINDS, CsvFile, ImportReport, import_csv
 
 
 class _DryRun(Exception):
@@ -39,7 +39,7 @@ def _import(args: argparse.Namespace, stream: BinaryIO, source: str) -> ImportRe
     try:
         with transaction(app.sessions) as session:
             report = import_csv(
-                session, args.kind, stream, source=source, config=app.config, now=datetime.now(UTC), actor=actor(args)
+                session, CsvFile(args.kind, source, stream), config=app.config, now=datetime.now(UTC), actor=actor(args)
             )
             if args.dry_run or not report.ok:
                 raise _DryRun

@@ -111,18 +111,19 @@ class ImportReport:
         self.unchanged += counts.unchanged
 
 
-def import_csv(
-    session: Session,
-    kind: str,
-    data: bytes | IO[bytes],
-    *,
-    source: str,
-    config: Config,
-    now: datetime,
-    actor: str,
-) -> ImportReport:
-    """Check every row of ``data`` (bytes, or a binary file read as a stream); write them all (and one
-    audit event) only if none is bad."""
+@dataclass(frozen=True)
+class CsvFile:
+    """A CSV file to import: what it holds (``KINDS``), where it came from (named in errors and the audit
+    event) and its bytes, or a binary file read as a stream."""
+
+    kind: str
+    source: str
+    data: bytes | IO[bytes] = field(repr=False)
+
+
+def import_csv(session: Session, csv_file: CsvFile, *, config: Config, now: datetime, actor: str) -> ImportReport:
+    """Check every row of ``csv_file``; write them all (and one audit event) only if none is bad."""
+    kind, source, data = csv_file.kind, csv_file.source, csv_file.data
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     report = ImportReport(kind, source)

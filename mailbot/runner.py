@@ -46,7 +46,7 @@ from mailbot.app import App
 from mailbot.cli.exits import database_label
 from mailbot.config import Config, MailConfig, PaymentsConfig
 from mailbot.db.engine import transaction
-from mailbot.intake.imap.listener import ImapListener
+from mailbot.intake.imap.listener import ImapListener, Pacing
 from mailbot.intake.maildir import MaildirResult, poll_maildir
 from mailbot.outbound.drain import DrainResult, drain_until_empty
 from mailbot.outbound.payments import run_payment_sweep
@@ -74,7 +74,7 @@ class Runner:
         self.imap_stop = threading.Event()
         self.listener: ImapListener | None = None
         if app.config.imap.host:
-            self.listener = ImapListener(app, self.rules, clock=clock, stop=self.imap_stop)
+            self.listener = ImapListener(app, self.rules, pacing=Pacing(clock=clock), stop=self.imap_stop)
         self._listener_task: asyncio.Task[None] | None = None
         self.stopping = asyncio.Event()
         self.hurry = asyncio.Event()  # a second signal: stop waiting for the jobs under way

@@ -19,7 +19,7 @@ from mailbot.config import ImapConfig
 from mailbot.db.engine import make_engine
 from mailbot.db.models import MailboxState, Ticket
 from mailbot.domain import InboundStatus
-from mailbot.intake.imap.listener import ImapListener, connect_imap, drain_mailbox
+from mailbot.intake.imap.listener import ImapListener, Pacing, connect_imap, drain_mailbox
 from mailbot.intake.imap.plan import mailbox_key
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary
 from mailbot.understand.rules import RuleSet
@@ -92,7 +92,7 @@ def test_polling_when_idle_is_switched_off(
     server: DovecotServer, tmp_path: Path, db_url: str, engine: Engine, rules: RuleSet
 ) -> None:
     app = make_app(tmp_path, db_url, engine, server, idle=False, poll_seconds=0.1)
-    listener = ImapListener(app, rules, tick=0.05)
+    listener = ImapListener(app, rules, pacing=Pacing(tick=0.05))
     client = connect_imap(app.config.imap)
     try:
         conn = connection_module.MailboxConnection(

@@ -182,13 +182,13 @@ def test_the_parse_handed_on_by_store_many_changes_nothing(app: App, rules: Rule
     shared, fresh, wrong = store("a"), store("b"), store("c")
     assert all(r.parsed is not None for r in shared)  # nothing to redact in these: each parse is handed on
     process_many(
-        app, [r.inbound_id for r in shared], NOW, rules, parsed={r.inbound_id: r.parsed for r in shared if r.parsed}
+        app, [r.inbound_id for r in shared], NOW, rules, already={r.inbound_id: r.parsed for r in shared if r.parsed}
     )
     process_many(app, [r.inbound_id for r in fresh], NOW, rules)
     other = shared[0].parsed  # another message's bytes and parse: not these messages', so not used
     assert other is not None
     process_many(
-        app, [r.inbound_id for r in wrong], NOW, rules, parsed=dict.fromkeys((r.inbound_id for r in wrong), other)
+        app, [r.inbound_id for r in wrong], NOW, rules, already=dict.fromkeys((r.inbound_id for r in wrong), other)
     )
 
     def facts(row: InboundMessage) -> tuple[Any, ...]:

@@ -172,7 +172,7 @@ def test_a_reading_done_ahead_is_used_only_for_the_very_bytes_stored(
     readings = {i: p.reading for i, p in zip(ids, ahead, strict=True) if p and p.reading}
     readings[ids[1]] = readings[ids[0]]  # another message's reading: not these bytes, so read again
     calls = counting_reader(monkeypatch)
-    outcomes = process_many(app, ids, NOW, rules, readings=readings)
+    outcomes = process_many(app, ids, NOW, rules, already=readings)
     assert [o.status != InboundStatus.QUARANTINED for o in outcomes] == [True] * 4
     assert calls == [p.prepared.redacted for p in ahead[1:2] if p]  # only the mismatched one
     with app.sessions() as session:

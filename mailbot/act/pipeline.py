@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import Message
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -59,6 +59,11 @@ class Outcome:
     status: InboundStatus
     folder: str
     inbound_id: int = 0
+
+
+# What an intake already did with the bytes it stored, to spare doing it again: their parse
+# (``StoreResult.parsed``: the bytes and their ``Message``) or their whole reading (``read_message``).
+AlreadyRead: TypeAlias = Reading | tuple[bytes, Message]
 
 
 def process_pending(app: App, now: datetime, rules: RuleSet, limit: int = 100) -> list[Outcome]:
@@ -102,8 +107,7 @@ def process_many(
     rules: RuleSet,
     *,
     should_stop: Callable[[], bool] = lambda: False,
-    parsed: Mapping[int, tuple[bytes, Message]] | None = None,
-    readings: Mapping[int, Reading] | None = None,
+    already: Mapping[int, AlreadyRead] | None = None,
 ) -> list[Outcome]:
     """``process_inbound`` for a batch of stored messages, with the same outcomes, in ONE transaction.
 
@@ -115,17 +119,16 @@ def process_many(
     through ``process_inbound`` on its own, where a message that breaks costs only itself.
     ``should_stop`` ends the batch early (it is asked before each message is read): the messages not
     reached stay RECEIVED (their outcomes are missing from the answer).
-    ``parsed`` maps an id to the bytes ``store_many`` stored and their parse (``StoreResult.parsed``),
-    used only when the stored copy is those very bytes; ``readings`` likewise maps an id to the
-    ``read_message`` of its stored bytes done ahead (the reading worker of ``intake.imap.overlap``), used only when
-    ``Reading.raw`` is the stored copy byte for byte.
+    ``already`` maps an id to what the intake already did with the bytes it stored: their parse
+    (``StoreResult.parsed``) or their whole ``read_message`` (by the reading worker of
+    ``intake.imap.overlap``), used only when those bytes are the stored copy byte for byte.
 
     Raises only when the database cannot even record an outcome (OperationalError)."""
     if not inbound_ids:
         return []
     try:
         with transaction(app.sessions) as session:
-            batch = _Batch(tuple(inbound_ids), should_stop, parsed or {}, readings or {})
+            batch = _Batch(tuple(inbound_ids), should_stop, already or {})
             outcomes = _process_rows(session, app, now, rules, batch)
     except Exception as exc:
         log.warning(
@@ -158,8 +161,7 @@ class _Batch:
 
     ids: tuple[int, ...]
     should_stop: Callable[[], bool] = lambda: False
-    parsed: Mapping[int, tuple[bytes, Message]] = field(default_factory=dict)
-    readings: Mapping[int, Reading] = field(default_factory=dict)
+    already: Mapping[int, AlreadyRead] = field(default_factory=dict)
 
 
 def _process_rows(session: Session, app: App, now: datetime, rules: RuleSet, batch: _Batch) -> list[Outcome]:
@@ -167,7 +169,7 @@ def _process_rows(session: Session, app: App, now: datetime, rules: RuleSet, bat
     few queries, load what deciding reads (``load``), decide each (``decide``, pure) and hand the plan
     to the writer; the writer writes what is left at the end (``write``). A change that matching reads
     (a customer's PEC) has the rest of the batch matched again."""
-    inbound_ids, parsed, readings = batch.ids, batch.parsed, batch.readings
+    inbound_ids, already = batch.ids, batch.already
     locked = session.scalars(
         select(InboundMessage)
         .where(InboundMessage.id.in_(set(inbound_ids)))
@@ -190,7 +192,7 @@ def _process_rows(session: Session, app: App, now: datetime, rules: RuleSet, bat
             outcomes.append(Outcome(inbound.status, folder_for(app.config, inbound.status), inbound_id))
             continue
         try:
-            reading, keys = _read_row(app, inbound, parsed.get(inbound_id), readings.get(inbound_id))
+            reading, keys = _read_row(app, inbound, already.get(inbound_id))
         except (TransientError, OperationalError) as exc:
             status = record_retry(session, app.config, inbound, exc, now)
         except Exception as exc:
@@ -257,16 +259,15 @@ def _log_outcome(row: InboundMessage, done: Done, match: Match) -> None:
     )
 
 
-def _read_row(
-    app: App, inbound: InboundMessage, parsed: tuple[bytes, Message] | None = None, ahead: Reading | None = None
-) -> tuple[Reading, MatchKeys]:
+def _read_row(app: App, inbound: InboundMessage, already: AlreadyRead | None = None) -> tuple[Reading, MatchKeys]:
     """Read the stored message (no database work): what it says, and what it can be matched by."""
     config = app.config
     raw = load_raw(inbound)
-    if ahead is not None and ahead.raw == raw:  # read ahead from these very bytes, as below
-        reading = ahead
+    if isinstance(already, Reading) and already.raw == raw:  # read ahead from these very bytes, as below
+        reading = already
     else:
-        message = parsed[1] if parsed is not None and parsed[0] == raw else None  # the parse of these bytes only
+        # The parse of these very bytes only.
+        message = already[1] if isinstance(already, tuple) and already[0] == raw else None
         # The stored raw was redacted by store_raw, which also recorded whether it found a card number.
         reading = read_message(raw, own_addresses=own_addresses(config), redacted=True, parsed=message)
     if inbound.card_number_detected and not reading.card_number_detected:

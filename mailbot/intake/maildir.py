@@ -159,7 +159,7 @@ def _store_and_process(
             todo.append(n)
     parsed = {stored[n].inbound_id: p for n in todo if (p := stored[n].parsed) is not None}
     outcomes = process_many(
-        app, [stored[n].inbound_id for n in todo], clock(), rules, should_stop=should_stop, parsed=parsed
+        app, [stored[n].inbound_id for n in todo], clock(), rules, should_stop=should_stop, already=parsed
     )
     final = [r.status for r in stored]
     for n, outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest RECEIVED: they wait

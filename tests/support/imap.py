@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from mailbot.app import App, create_app
 from mailbot.config import Config
 from mailbot.intake.folders import folder_for
-from mailbot.intake.imap.listener import ImapListener
+from mailbot.intake.imap.listener import ImapListener, Pacing
 from mailbot.testing.dovecot import DovecotServer, dovecot_binary, make_server_dir
 from mailbot.understand.rules import RuleSet
 from tests.support.config import make_config
@@ -73,7 +73,7 @@ class Running:
     """A listener in its own thread, like ``mailbot run`` runs it."""
 
     def __init__(self, app: App, rules: RuleSet, **kw: Any) -> None:
-        self.listener = ImapListener(app, rules, backoff_base=0.1, tick=0.1, **kw)
+        self.listener = ImapListener(app, rules, pacing=Pacing(tick=0.1, backoff_base=0.1), **kw)
         self.thread = threading.Thread(target=self.listener.run, daemon=True)
         self.thread.start()
 

@@ -28,13 +28,12 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import Message
 
 from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy import select, update
 
-from mailbot.act.pipeline import process_many
+from mailbot.act.pipeline import AlreadyRead, process_many
 from mailbot.app import App
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, MailboxState
@@ -56,7 +55,6 @@ from mailbot.intake.imap.plan import (
 from mailbot.intake.imap.wait import idle_until_mail, poll_wait, take_announcements
 from mailbot.intake.prepare import Prepared, read_envelope
 from mailbot.intake.store import Origin, StoreResult, store_many
-from mailbot.understand.reading import Reading
 from mailbot.understand.rules import RuleSet
 
 log = logging.getLogger(__name__)
@@ -319,8 +317,7 @@ class MailboxConnection:
         ready = [p.prepared if p is not None else None for p in ahead] if ahead is not None else None
         destinations: Destinations = {}
         todo: list[tuple[int, int]] = []
-        parsed: dict[int, tuple[bytes, Message]] = {}
-        readings: dict[int, Reading] = {}
+        already: dict[int, AlreadyRead] = {}
         results = self._store(items, uidvalidity, ready)
         for n, ((uid, _raw), result) in enumerate(zip(items, results, strict=True)):
             if result.duplicate:
@@ -330,10 +327,10 @@ class MailboxConnection:
                 self.counters.stored += 1
             if result.status == InboundStatus.RECEIVED and not result.duplicate:
                 todo.append((uid, result.inbound_id))
-                if result.parsed is not None:
-                    parsed[result.inbound_id] = result.parsed
                 if ahead is not None and (pre := ahead[n]) is not None and pre.reading is not None:
-                    readings[result.inbound_id] = pre.reading
+                    already[result.inbound_id] = pre.reading
+                elif result.parsed is not None:
+                    already[result.inbound_id] = result.parsed
             else:  # a copy (moved by its stored status), or stored quarantined (too large)
                 self._send_to(destinations, uid, result.inbound_id, result.status)
         del items, ahead, ready
@@ -343,10 +340,9 @@ class MailboxConnection:
             self.clock(),
             self.rules,
             should_stop=self.should_stop,
-            parsed=parsed,
-            readings=readings,
+            already=already,
         )
-        del parsed, readings
+        del already
         self.counters.processed += len(outcomes)
         for (uid, inbound_id), outcome in zip(todo, outcomes, strict=False):  # a stop leaves the rest waiting
             self._send_to(destinations, uid, inbound_id, outcome.status)

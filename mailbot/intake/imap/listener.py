@@ -16,6 +16,7 @@ import logging
 import ssl
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from imapclient import IMAPClient
@@ -60,6 +61,17 @@ def connect_imap(imap: ImapConfig, client_class: type[IMAPClient] = IMAPClient) 
     return client
 
 
+@dataclass(frozen=True)
+class Pacing:
+    """The listener's time: the clock that dates what it stores, how long one wait on the server lasts
+    before ``stop`` is looked at again (``tick``, seconds), and the first delay before reconnecting after
+    a failure (``backoff_base``, doubled each time up to ``imap.backoff_max_seconds``)."""
+
+    clock: Clock = utc_now
+    tick: float = 0.5
+    backoff_base: float = 1.0
+
+
 class LeaseLost(TransientError):
     """The consumer lease expired and may be someone else's: stop consuming at once."""
 
@@ -72,20 +84,18 @@ class ImapListener:
         app: App,
         rules: RuleSet,
         *,
-        clock: Clock = utc_now,
+        pacing: Pacing = Pacing(),
         connect: Connect = connect_imap,
         stop: threading.Event | None = None,
-        backoff_base: float = 1.0,
-        tick: float = 0.5,
         owner: str | None = None,
     ) -> None:
         self.app = app
         self.rules = rules
-        self.clock = clock
+        self.clock = pacing.clock
         self.connect = connect
         self.stop = stop or threading.Event()
-        self.backoff_base = backoff_base
-        self.tick = tick
+        self.backoff_base = pacing.backoff_base
+        self.tick = pacing.tick
         imap = app.config.imap
         self.lease = Lease(app.sessions, lease_name(imap), imap.lock_seconds, owner=owner)
         self.lease_retry = max(0.05, min(10.0, imap.lock_seconds / 4))

@@ -38,6 +38,34 @@ class Intent(enum.StrEnum):
     OTHER = "other"
 
 
+# The order in which the requests of one message are acted on: the billing data first (the order
+# and its invoice use them), then what makes an order (an upgrade, a renewal), then what refers to an
+# order (a PA's codes attached to it, a payment announced for it), then the rest.
+ACTING_ORDER = (
+    Intent.BILLING_UPDATE,
+    Intent.UPGRADE_REQUEST,
+    Intent.RENEWAL_REQUEST,
+    Intent.PA_BILLING_DETAILS,
+    Intent.PAYMENT_NOTICE,
+    Intent.CARD_CHANGE,
+    Intent.AUTORENEW_ON,
+    Intent.AUTORENEW_OFF,
+    Intent.INVOICE_REQUEST,
+    Intent.CANCELLATION,
+    Intent.OTHER,
+)
+
+# Requests that cannot both be meant: when a message seems to ask both, the stronger one stands and a
+# person reads the message.
+CONTRADICTIONS = frozenset(
+    {
+        frozenset({Intent.CANCELLATION, Intent.RENEWAL_REQUEST}),
+        frozenset({Intent.CANCELLATION, Intent.UPGRADE_REQUEST}),
+        frozenset({Intent.CANCELLATION, Intent.AUTORENEW_ON}),
+        frozenset({Intent.AUTORENEW_ON, Intent.AUTORENEW_OFF}),
+    }
+)
+
 # Intents whose staged change is applied automatically or held for staff approval.
 CHANGE_INTENTS = frozenset(
     {

@@ -26,6 +26,7 @@ CONTRACT = {
     "kind",
     "bounce",
     "intent",
+    "intents",
     "fields",
     "invalid",
     "card_number_detected",

@@ -186,7 +186,10 @@ def test_highest_priority_hit_wins_and_trace_says_why() -> None:
     rs = parse_rules([("a.toml", GOOD)])
     facts = Facts("human", "Vorrei disattivare\nil rinnovo automatico. CIG allegato", fields=frozenset({"cig"}))
     d = evaluate(rs, facts)
-    assert (d.intent, d.rule, d.confidence, d.extractors) == ("autorenew_off", "off", 0.9, frozenset({"username"}))
+    assert (d.intent, d.rule, d.confidence) == ("autorenew_off", "off", 0.9)
+    # The CIG is a second request beside the stronger one, acted on first; each request's fields are kept.
+    assert d.intents == ("pa_billing_details", "autorenew_off")
+    assert d.extractors == frozenset({"username", "cig", "office_code"})
     trace = {t.rule: t for t in d.trace}
     assert [t.rule for t in d.trace] == [r.name for r in rs.rules]  # every rule evaluated, in order
     assert trace["off"].hit and trace["off"].why == "sender human; text 'disattivare il rinnovo automatico'"
@@ -195,6 +198,49 @@ def test_highest_priority_hit_wins_and_trace_says_why() -> None:
     assert trace["machines"].why == "sender kind human not in [auto_reply, bounce, list]"
     assert trace["pa_words"].why == "customer kind unknown (no matched customer) not in [pa]"
     assert trace["urgent_subject"].why == "no subject header"
+
+
+def _rules(*rules: tuple[str, str, int, str]) -> RuleSet:
+    """Rules ``(name, intent, priority, extra TOML)`` that hit on the word of their name."""
+    text = "".join(
+        f'[[rule]]\nname = "{name}"\ndescription = "d"\nintent = "{intent}"\npriority = {priority}\n'
+        f"confidence = 0.9\n{extra}\n[rule.when]\ntext_any = ['\\b{name}\\b']\n"
+        for name, intent, priority, extra in rules
+    )
+    return parse_rules([("r.toml", text)])
+
+
+def test_every_request_of_a_message_in_acting_order() -> None:
+    rs = _rules(
+        ("codes", "pa_billing_details", 80, ""),
+        ("renew", "renewal_request", 70, ""),
+        ("paid", "payment_notice", 60, ""),
+    )
+    d = evaluate(rs, Facts("human", "renew paid codes"))
+    assert d.intent == "pa_billing_details"  # the strongest is the main one
+    assert d.intents == ("renewal_request", "pa_billing_details", "payment_notice")  # ACTING_ORDER
+    assert [r.rule for r in d.requests] == ["renew", "codes", "paid"] and d.contradicted == ()
+    assert evaluate(rs, Facts("human", "renew")).intents == ("renewal_request",)
+    assert evaluate(rs, Facts("human", "nothing")).intents == ("other",)
+
+
+def test_a_rule_that_does_not_combine_decides_only_when_strongest() -> None:
+    rs = _rules(("renew", "renewal_request", 70, ""), ("words", "pa_billing_details", 60, "combines = false"))
+    assert evaluate(rs, Facts("human", "renew words")).intents == ("renewal_request",)
+    assert evaluate(rs, Facts("human", "words")).intents == ("pa_billing_details",)
+
+
+def test_contradicting_requests_keep_the_stronger_and_say_so() -> None:
+    rs = _rules(
+        ("cancel", "cancellation", 80, ""), ("renew", "renewal_request", 70, ""), ("invoice", "invoice_request", 60, "")
+    )
+    d = evaluate(rs, Facts("human", "cancel renew invoice"))
+    assert d.intents == ("invoice_request", "cancellation") and d.contradicted == ("renewal_request",)
+
+
+def test_combines_must_be_a_boolean() -> None:
+    with pytest.raises(RulesError, match=r"rule 'x': combines: expected true or false"):
+        _rules(("x", "renewal_request", 1, 'combines = "no"'))
 
 
 def test_no_hit_gives_other_keeping_every_field() -> None:

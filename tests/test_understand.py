@@ -46,6 +46,7 @@ def test_contract_keys_and_types(rules: RuleSet) -> None:
         "kind",
         "bounce",
         "intent",
+        "intents",
         "fields",
         "invalid",
         "card_number_detected",
@@ -55,7 +56,9 @@ def test_contract_keys_and_types(rules: RuleSet) -> None:
     ]
     assert got["file"] == "a.eml" and got["message_id"] == "m1@client.example.org"
     assert got["sender"] == "c@client.example.org" and got["kind"] == "human" and got["bounce"] is None
-    assert got["intent"] == "pa_billing_details" and got["fields"] == {"cig": ["8814006BD6"]}
+    # Two requests: a renewal for two years, and a PA's CIG for its order (the stronger rule, the main intent).
+    assert got["intent"] == "pa_billing_details" and got["intents"] == ["renewal_request", "pa_billing_details"]
+    assert got["fields"] == {"years": 2, "cig": ["8814006BD6"]}
     assert isinstance(got["rules"], list) and {"rule", "intent", "priority", "hit", "why"} == set(got["rules"][0])
 
 

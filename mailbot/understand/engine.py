@@ -2,6 +2,12 @@
 
 Every rule is evaluated (in priority order) so that staff see why each one hit or missed; the first
 hit wins, none gives ``other``. A rule misses at its first failing condition, which the trace names.
+
+A message may ask several things at once ("rinnovate per un anno; CIG ..., codice ufficio ..."): the
+first hit of every other intent is one more request (``Decision.requests``, in ``ACTING_ORDER``), unless
+its rule does not combine (``Rule.combines``: weak evidence decides only when it is the strongest) or it
+contradicts a stronger request (``CONTRADICTIONS``: then it is named in ``Decision.contradicted`` and a
+person reads the message). ``other`` is never a request beside another.
 Text patterns run on the new text with whitespace collapsed (a line break is a space) and typographic
 apostrophes made plain, so ``rinnovo automatico`` matches a wrapped line and ``l’ordine`` ``l'ordine``.
 """
@@ -14,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from mailbot.domain import Intent
+from mailbot.domain import ACTING_ORDER, CONTRADICTIONS, Intent
 from mailbot.understand.rules import Conditions, Rule, RuleSet
 
 _SPACE = re.compile(r"\s+")
@@ -48,12 +54,30 @@ class TraceEntry(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Request:
+    """One thing a message asks, by the first rule of its intent that hit."""
+
+    intent: str
+    rule: str
+    confidence: float
+    extractors: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Decision:
     intent: str
     rule: str | None  # the winning rule, None when nothing hit
     confidence: float
-    extractors: frozenset[str] | None  # the winner's fields; None: no rule hit, keep every field
+    extractors: frozenset[str] | None  # every request's fields; None: no rule hit, keep every field
     trace: tuple[TraceEntry, ...] = field(default=())
+    # Every request, in ACTING_ORDER (the winner's among them); empty when no rule hit.
+    requests: tuple[Request, ...] = ()
+    # Intents that hit but contradict a stronger request: not acted on, a person reads the message.
+    contradicted: tuple[str, ...] = ()
+
+    @property
+    def intents(self) -> tuple[str, ...]:
+        return tuple(r.intent for r in self.requests) or (self.intent,)
 
 
 def normalise_text(text: str) -> str:
@@ -87,15 +111,41 @@ def evaluate(rules: RuleSet, facts: Facts, ahead: RuleChecks | None = None) -> D
     checked here."""
     checks = ahead.checks if ahead is not None and ahead.serves(rules) else precheck(rules, facts).checks
     trace = []
-    winner: Rule | None = None
+    hits: list[Rule] = []
     for rule, pre in zip(rules.rules, checks, strict=True):
         hit, why = complete(rule.when, pre, facts.customer_kind)
         trace.append(TraceEntry(rule.name, rule.intent, rule.priority, hit, why))
-        if hit and winner is None:
-            winner = rule
-    if winner is None:
+        if hit:
+            hits.append(rule)
+    if not hits:
         return Decision(Intent.OTHER, None, 0.0, None, tuple(trace))
-    return Decision(winner.intent, winner.name, winner.confidence, winner.extractors, tuple(trace))
+    winner = hits[0]
+    chosen, contradicted = requests_of(hits)
+    extractors = frozenset().union(*(r.extractors for r in chosen))
+    return Decision(winner.intent, winner.name, winner.confidence, extractors, tuple(trace), chosen, contradicted)
+
+
+def requests_of(hits: Sequence[Rule]) -> tuple[tuple[Request, ...], tuple[str, ...]]:
+    """The requests of the rules that hit (strongest first): the winner's, then the first hit of each
+    other intent that combines and contradicts none already taken; in ``ACTING_ORDER``."""
+    winner = hits[0]
+    taken = {winner.intent: winner}
+    contradicted: list[str] = []
+    if winner.intent != Intent.OTHER:
+        for rule in hits[1:]:
+            if rule.intent in taken or rule.intent == Intent.OTHER or not rule.combines:
+                continue
+            if any(frozenset({rule.intent, intent}) in CONTRADICTIONS for intent in taken):
+                if rule.intent not in contradicted:
+                    contradicted.append(rule.intent)
+                continue
+            taken[rule.intent] = rule
+    order: dict[str, int] = {intent: n for n, intent in enumerate(ACTING_ORDER)}
+    requests = tuple(
+        Request(rule.intent, rule.name, rule.confidence, rule.extractors)
+        for rule in sorted(taken.values(), key=lambda rule: order.get(rule.intent, len(order)))
+    )
+    return requests, tuple(contradicted)
 
 
 def precheck(rules: RuleSet, facts: Facts) -> RuleChecks:

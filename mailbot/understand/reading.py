@@ -29,7 +29,7 @@ from mailbot.understand.addresses import is_own_address
 from mailbot.understand.bounces import BounceInfo
 from mailbot.understand.cards.find import redact_text
 from mailbot.understand.classify import classify
-from mailbot.understand.engine import Decision, Facts, RuleChecks, TraceEntry, evaluate, precheck
+from mailbot.understand.engine import Decision, Facts, Request, RuleChecks, TraceEntry, evaluate, precheck
 from mailbot.understand.extract.fields import InvalidValue, extract_fields
 from mailbot.understand.mime import ParsedMessage, parse_message
 from mailbot.understand.quotes import split_reply
@@ -70,14 +70,21 @@ class Reading:
 @dataclass(frozen=True)
 class Understanding:
     reading: Reading
-    intent: str
+    intent: str  # the main request: the strongest rule's
     rule: str | None
     confidence: float
-    fields: Mapping[str, Any]  # only the winning rule's extractors
+    fields: Mapping[str, Any]  # only the requests' extractors
     invalid: tuple[InvalidValue, ...]
     needs_review: bool
     review_reasons: tuple[str, ...]
     trace: tuple[TraceEntry, ...]
+    # Every request of the message in the order they are acted on (``engine``); ``(intent,)`` alone
+    # when it asks one thing (or nothing: ``other``).
+    requests: tuple[Request, ...] = ()
+
+    @property
+    def intents(self) -> tuple[str, ...]:
+        return tuple(r.intent for r in self.requests) or (self.intent,)
 
 
 def understand(
@@ -167,6 +174,7 @@ def decide(
         needs_review=bool(reasons),
         review_reasons=reasons,
         trace=decision.trace,
+        requests=decision.requests,
     )
 
 
@@ -188,14 +196,20 @@ def review_reasons(
     if reading.kind != SenderKind.HUMAN:
         return ()
     reasons = []
-    if decision.intent in SENSITIVE_INTENTS:
-        reasons.append(f"{decision.intent} touches money, billing identity or service state")
+    sensitive = [intent for intent in decision.intents if intent in SENSITIVE_INTENTS]
+    if sensitive:
+        reasons.append(
+            f"{', '.join(sensitive)} {'touch' if len(sensitive) > 1 else 'touches'} money, billing identity or service state"
+        )
+    if decision.contradicted:
+        reasons.append(f"{decision.intent} contradicted by {', '.join(decision.contradicted)}: a person reads it")
     if invalid:
         reasons.append("invalid values: " + ", ".join(sorted({v.field for v in invalid})))
     if reading.card_number_detected:
         reasons.append("card number sent by email")
-    if decision.confidence < threshold:
-        reasons.append(f"confidence {decision.confidence:.2f} below {threshold:.2f}")
+    confidence = min([decision.confidence, *(r.confidence for r in decision.requests)])
+    if confidence < threshold:
+        reasons.append(f"confidence {confidence:.2f} below {threshold:.2f}")
     return tuple(reasons)
 
 
@@ -237,6 +251,7 @@ def to_json(understanding: Understanding, file: str) -> dict[str, Any]:
         "kind": understanding.reading.kind,
         "bounce": None if bounce is None else {"recipients": list(bounce.recipients), "permanent": bounce.permanent},
         "intent": understanding.intent,
+        "intents": list(understanding.intents),
         "fields": {k: list(v) if isinstance(v, list | tuple) else v for k, v in understanding.fields.items()},
         "invalid": [{"field": v.field, "value": v.value, "reason": v.reason} for v in understanding.invalid],
         "card_number_detected": understanding.reading.card_number_detected,

@@ -9,6 +9,7 @@ A rule file holds ``[[rule]]`` tables::
     priority = 80                        # the highest priority hit wins
     confidence = 0.9                     # 0..1; below the review threshold a person checks
     extractors = ["username"]            # fields (FIELDS) kept from the extraction
+    combines = true                      # default; false: a hit adds no request beside a stronger one
     [rule.when]                          # every condition given must hold
     sender_kind = ["human"]              # default ["human"]; machines may only give "other"
     customer_kind = ["pa"]               # private|company|pa|unknown; absent = any
@@ -69,7 +70,7 @@ SENDER_KINDS = tuple(SenderKind)
 # CustomerKind's values (mailbot.db.models) plus "unknown": no matched customer, as in the dry run.
 CUSTOMER_KINDS = ("private", "company", "pa", "unknown")
 
-_RULE_KEYS = {"name", "description", "intent", "priority", "confidence", "extractors", "when"}
+_RULE_KEYS = {"name", "description", "intent", "priority", "confidence", "extractors", "combines", "when"}
 _REQUIRED = ("name", "description", "intent", "priority", "confidence", "when")
 _WHEN_KEYS = {"sender_kind", "customer_kind", "headers", "text_any", "text_all", "text_none", "fields_any"}
 _FLAGS = re.IGNORECASE | re.UNICODE
@@ -110,6 +111,9 @@ class Rule:
     extractors: frozenset[str]
     when: Conditions
     source: str  # the file it came from
+    # A hit adds its intent as one more request of the message beside a stronger one (``engine``);
+    # False: the rule only decides when it is the strongest hit (words alone, weak evidence).
+    combines: bool = True
 
 
 @dataclass(frozen=True)
@@ -203,12 +207,15 @@ def _build_rule(source: str, raw: Mapping[str, Any], problems: list[str]) -> Rul
     if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
         errors.append(f"confidence: expected a number from 0 to 1, got {confidence!r}")
     extractors = _names(raw.get("extractors", []), FIELDS, "extractors", "extractor", errors)
+    combines = raw.get("combines", True)
+    if not isinstance(combines, bool):
+        errors.append(f"combines: expected true or false, got {combines!r}")
     when = _build_conditions(raw.get("when", {}), intent, errors)
     if errors:
         problems.extend(f"{where}: {e}" for e in errors)
         return None
     assert when is not None and isinstance(name, str)
-    return Rule(name, description, intent, priority, float(confidence), extractors, when, source)
+    return Rule(name, description, intent, priority, float(confidence), extractors, when, source, combines is True)
 
 
 def _build_conditions(raw: Any, intent: Any, errors: list[str]) -> Conditions | None:

@@ -12,11 +12,14 @@ Decisions kept here:
   off, so no reminder, automatic charge or renewal order follows. Open orders are left to staff.
 - ``upgrade_request`` has no automatic change (pricing an upgrade needs a person): approving it is
   refused; staff handle it and close the ticket.
+- A message of several requests stages one change each, checked in acting order by ``check_changes``:
+  a PA's codes or a payment announced for ``NEW_ORDER`` go on the order its renewal makes just before
+  (``order_id`` None in the effect: the writer knows the order once it has made it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -41,8 +44,50 @@ PA_ORDER_FIELDS = {"cig": "cig", "cup": "cup", "office_code": "office_code", "pa
 BILLING_FIELDS = ("vat_number", "fiscal_code", "pec", "recipient_code")
 
 
+# A staged change's ``order_id`` for the order a renewal request of the same message makes.
+NEW_ORDER = "new"
+
+
 class ChangeNotApplicable(InputError):
     """The staged change cannot be applied (any more); the message says why."""
+
+
+def check_changes(
+    staged: Sequence[tuple[str, Mapping[str, Any]]], snapshot: Snapshot, config: Config, today: date
+) -> list[Change]:
+    """Every ``(intent, change)`` of one message checked in order, as ``check_change`` checks one; a
+    change naming ``NEW_ORDER`` needs a renewal before it. Raises ``ChangeNotApplicable`` for the first
+    that cannot be applied (naming its intent): then none is."""
+    checked: list[Change] = []
+    for intent, change in staged:
+        try:
+            if change.get("order_id") == NEW_ORDER:
+                if not any(isinstance(c.effect, CreateOrder) for c in checked):
+                    raise ChangeNotApplicable("no renewal before it makes the order it names")
+                checked.append(_on_new_order(intent, change))
+            else:
+                checked.append(check_change(intent, change, snapshot, config, today))
+        except ChangeNotApplicable as exc:
+            raise ChangeNotApplicable(f"{intent}: {exc}") from None
+    return checked
+
+
+def _on_new_order(intent: str, change: Mapping[str, Any]) -> Change:
+    """A PA's codes or a payment announced for the order a renewal of the same message makes."""
+    if intent == Intent.PA_BILLING_DETAILS:
+        values = change.get("set") or {}
+        stored = _checked_values(
+            values, PA_ORDER_FIELDS, "a billing detail of an order", "no valid billing detail to attach"
+        )
+        audit = AuditEntry("order.pa_details", "order", NEW_ORDER, {"set": dict(values), "before": {}})
+        summary = "the new order: " + ", ".join(f"{k} {v}" for k, v in values.items())
+        return Change(Intent.PA_BILLING_DETAILS, SetOrderFields(None, stored), summary, (audit,))
+    if intent == Intent.PAYMENT_NOTICE:
+        reference = change.get("payment_reference")
+        audit = AuditEntry("order.payment_announced", "order", NEW_ORDER, {"payment_reference": reference})
+        summary = f"the new order: payment announced ({reference or 'no reference'})"
+        return Change(Intent.PAYMENT_NOTICE, AnnouncePayment(None), summary, (audit,))
+    raise ChangeNotApplicable(f"{intent} cannot name the new order")
 
 
 def check_change(intent: str, change: Mapping[str, Any], snapshot: Snapshot, config: Config, today: date) -> Change:

@@ -21,6 +21,12 @@ the configuration. It returns what to do (``plan``); ``write.Writer`` does it. T
   customer: a support ticket; REVIEW. Unmatched senders never change anything.
 - A person who wrote gets one automatic reply saying what was understood, what was done or who will do
   it, what is missing or must be checked (``reply``).
+- A message of several requests (``Understanding.requests``, in acting order) has each staged on its
+  own, a PA's codes or a payment announced going on the order its renewal makes (``NEW_ORDER``). If
+  every change may be applied at once they are, in order (``several``); if any one waits for staff,
+  they all wait in one staff request, which ``tickets approve`` applies in the same order. Requests
+  that change nothing (a card change, an invoice copy) open a support ticket beside them. One reply
+  answers every request (``ReplyPlan.parts``).
 """
 
 from __future__ import annotations
@@ -30,8 +36,26 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from mailbot.act.changes import BILLING_FIELDS, PA_ORDER_FIELDS, ChangeNotApplicable, check_change
-from mailbot.act.plan import ACTOR, Change, FailEmail, MarkUndeliverable, NewTicket, Plan, ReplyPlan, SetCustomerFields
+from mailbot.act.changes import (
+    BILLING_FIELDS,
+    NEW_ORDER,
+    PA_ORDER_FIELDS,
+    ChangeNotApplicable,
+    check_change,
+    check_changes,
+)
+from mailbot.act.plan import (
+    ACTOR,
+    Change,
+    CreateOrder,
+    FailEmail,
+    MarkUndeliverable,
+    NewTicket,
+    Plan,
+    ReplyPart,
+    ReplyPlan,
+    SetCustomerFields,
+)
 from mailbot.act.replies import why_not_reply
 from mailbot.act.views import CustomerView, Match, OrderView, ServiceView, Snapshot
 from mailbot.config import Config
@@ -49,6 +73,7 @@ from mailbot.domain import (
     TicketKind,
 )
 from mailbot.outbound.refusals import is_bad_address_status
+from mailbot.understand.engine import Request
 from mailbot.understand.reading import Understanding
 
 # Understood field -> order column, for PA billing details (the inverse of PA_ORDER_FIELDS).
@@ -75,6 +100,9 @@ class Situation:
     message: MessageFacts
     config: Config
     now: datetime
+    # A renewal asked in the same message makes an order first: a PA's codes and a payment announced
+    # are about that order (``NEW_ORDER``).
+    new_order: bool = False
 
     @property
     def today(self) -> date:
@@ -95,6 +123,8 @@ def decide(s: Situation) -> Plan:
         return support(s, "")
     if s.customer is None:
         return support(s, "the sender is matched to no customer: nothing is changed by email")
+    if len(s.understanding.requests) > 1:
+        return several(s)
     return change(s)
 
 
@@ -143,6 +173,7 @@ class Staged:
     order: OrderView | None = None
     services: tuple[ServiceView, ...] = ()
     years_asked: int | None = None  # renewal: the years asked when the change has fewer
+    method_asked: str | None = None  # renewal: the way to pay asked when the rules chose another
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -165,7 +196,7 @@ def change(s: Situation) -> Plan:
             # The reply's values also tell the notices what was done, when no reply may go.
             return Plan(
                 InboundStatus.PROCESSED,
-                change=checked,
+                changes=(checked,),
                 reply=reply_plan(s, ReplyOutcome.APPLIED, staged, staged.order, order_of_change=True),
                 no_reply=why_not_reply(s.config, s.understanding) or "",
                 notices=told_of(customer, checked),
@@ -180,6 +211,108 @@ def change(s: Situation) -> Plan:
         reason=blockers[0],
     )
     return with_reply(s, Plan(InboundStatus.REVIEW, ticket=ticket), ReplyOutcome.STAFF, staged, staged.order)
+
+
+def for_request(s: Situation, request: Request, *, new_order: bool = False) -> Situation:
+    """``s`` as if the message asked ``request`` alone (its rule and confidence)."""
+    understanding = replace(s.understanding, intent=request.intent, rule=request.rule, confidence=request.confidence)
+    return replace(s, understanding=understanding, new_order=new_order)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One request of a message of several, staged on its own."""
+
+    situation: Situation
+    staged: Staged  # ``change`` None: it changes nothing by itself (``note`` says why)
+    blockers: tuple[str, ...] = ()  # why its change may not be applied at once
+
+    @property
+    def intent(self) -> str:
+        return self.situation.understanding.intent
+
+
+def several(s: Situation) -> Plan:
+    """Every request of the message (in acting order) staged on its own; applied together when each may
+    be, else held together for staff; one support ticket for those that change nothing; one reply."""
+    customer = s.customer
+    assert customer is not None
+    asked: list[Asked] = []
+    new_order = False
+    for request in s.understanding.requests:
+        rs = for_request(s, request, new_order=new_order)
+        staged = stage(rs) if request.intent in CHANGE_INTENTS else Staged(None, note=f"{request.intent}: by a person")
+        if staged.change is None:
+            asked.append(Asked(rs, staged))
+            continue
+        asked.append(Asked(rs, staged, tuple(why_not_automatic(rs)) + staged.doubts))
+        new_order = new_order or (request.intent == Intent.RENEWAL_REQUEST and staged.order is None)
+    changing = [a for a in asked if a.staged.change is not None]
+    others = [a for a in asked if a.staged.change is None]
+    blockers = [f"{a.intent}: {why}" for a in changing for why in a.blockers]
+    checked: list[Change] = []
+    if changing and not blockers:
+        try:
+            checked = check_changes(
+                [(a.intent, a.staged.change or {}) for a in changing], s.snapshot, s.config, s.today
+            )
+        except ChangeNotApplicable as exc:
+            blockers.append(f"not applicable: {exc}")
+    held = bool(blockers)
+    parts = tuple(
+        ReplyPart(
+            a.intent,
+            ReplyOutcome.TICKET if a.staged.change is None else ReplyOutcome.STAFF if held else ReplyOutcome.APPLIED,
+        )
+        for a in asked
+    )
+    notes = tuple(f"{a.intent}: {a.staged.note}" for a in others if a.staged.note)
+    ticket: NewTicket | None = None
+    details = {**message_details(s), "intents": [a.intent for a in asked], "notes": list(notes)}
+    if held:
+        waiting = [{"intent": a.intent, "change": a.staged.change} for a in changing]
+        summary = f"{', '.join(a.intent for a in changing)} from {sender(s)}: wait for approval ({'; '.join(blockers)})"
+        ticket = NewTicket(
+            TicketKind.REQUEST,
+            s.understanding.intent,
+            summary[:2000],
+            {**details, "changes": waiting, "why_not_automatic": blockers},
+            customer.id,
+            next((a.staged.order.id for a in changing if a.staged.order is not None), s.match.order_id),
+            reason=blockers[0],
+        )
+    elif others:
+        summary = f"{', '.join(a.intent for a in others)} from {sender(s)}" + (f": {'; '.join(notes)}" if notes else "")
+        ticket = NewTicket(TicketKind.SUPPORT, others[0].intent, summary[:2000], details, customer.id, s.match.order_id)
+    renewal = next((a for a in changing if a.intent == Intent.RENEWAL_REQUEST), None)
+    services = tuple(dict.fromkeys(sv.id for a in asked for sv in a.staged.services))
+    order = next((a.staged.order for a in changing if a.staged.order is not None), None)
+    reply = ReplyPlan(
+        outcome=ReplyOutcome.STAFF if held else ReplyOutcome.APPLIED if checked and not others else ReplyOutcome.TICKET,
+        order_id=order.id if order is not None else None,
+        order_of_change=any(isinstance(c.effect, CreateOrder) for c in checked),
+        service_ids=services,
+        years_asked=renewal.staged.years_asked if renewal is not None else None,
+        method_asked=renewal.staged.method_asked if renewal is not None else None,
+        staged_values={
+            k: str(v)
+            for a in changing
+            if a.intent == Intent.PA_BILLING_DETAILS
+            for k, v in dict((a.staged.change or {}).get("set") or {}).items()
+        },
+        parts=parts,
+    )
+    plan = Plan(
+        InboundStatus.PROCESSED if ticket is None else InboundStatus.REVIEW,
+        notes=notes,
+        changes=tuple(checked),
+        ticket=ticket,
+        notices=tuple(dict.fromkeys(a for c in checked for a in told_of(customer, c))),
+    )
+    reason = why_not_reply(s.config, s.understanding)
+    if reason:
+        return replace(plan, no_reply=reason, reply=reply if checked else None)
+    return replace(plan, reply=reply)
 
 
 def why_not_automatic(s: Situation) -> list[str]:
@@ -265,6 +398,7 @@ def reply_plan(
         order_of_change=order_of_change,
         service_ids=tuple(sv.id for sv in staged.services) if staged is not None else (),
         years_asked=staged.years_asked if staged is not None else None,
+        method_asked=staged.method_asked if staged is not None else None,
         staged_values=dict((staged.change or {}).get("set") or {}) if staged is not None else {},
     )
 
@@ -356,6 +490,8 @@ def _pa_details(s: Situation) -> Staged:
             doubts.append(f"several {name} values ({', '.join(map(str, items))}): a person chooses")
     if not values and not doubts:
         return Staged(None, note="no valid billing detail in the message")
+    if s.new_order:
+        return Staged({"order_id": NEW_ORDER, "set": values}, tuple(doubts))
     order, order_doubts, note = target_order(s)
     if note:
         return Staged(None, note=note, extra={"set": values})
@@ -364,6 +500,8 @@ def _pa_details(s: Situation) -> Staged:
 
 
 def _payment_notice(s: Situation) -> Staged:
+    if s.new_order:
+        return Staged({"order_id": NEW_ORDER, "payment_reference": s.understanding.fields.get("payment_reference")})
     order, doubts, note = target_order(s)
     reference = s.understanding.fields.get("payment_reference")
     if note:
@@ -469,7 +607,8 @@ def _renewal(s: Situation) -> Staged:
     if busy:
         doubts.append(f"order {busy[0].number} already awaits payment for these services")
     asked = int(s.understanding.fields.get("years") or 1)
-    method = renewal_method(customer, services, asked)
+    asked_method = s.understanding.reading.payment_method
+    method = renewal_method(customer, services, asked, asked_method)
     limit = min(sv.product.years_allowed for sv in services)
     if method == PaymentMethod.BANK_TRANSFER:
         limit = 1
@@ -480,16 +619,22 @@ def _renewal(s: Situation) -> Staged:
         tuple(doubts),
         services=tuple(services),
         years_asked=asked if asked > years else None,
+        method_asked=asked_method if asked_method is not None and asked_method != method else None,
         order=busy[0] if busy else None,
     )
 
 
-def renewal_method(customer: CustomerView, services: Sequence[ServiceView], years: int) -> PaymentMethod:
+def renewal_method(
+    customer: CustomerView, services: Sequence[ServiceView], years: int, asked: str | None = None
+) -> PaymentMethod:
     """How an order asked for by email is paid: public administrations (and split payment) by bank
-    transfer, one year; card or PayPal on file by that; several years by an online payment link
+    transfer, one year; else the way the message asks ("con bonifico": a bank transfer, one year, as
+    the reply then says); else card or PayPal on file by that; several years by an online payment link
     (PayPal, which also takes cards); else the postal slip on file or a bank transfer."""
     if customer.kind == CustomerKind.PUBLIC_ADMINISTRATION or customer.split_payment:
         return PaymentMethod.BANK_TRANSFER
+    if asked in set(PaymentMethod) and asked != PaymentMethod.NONE:
+        return PaymentMethod(asked)
     on_file = {sv.payment_method for sv in services}
     if len(on_file) == 1 and next(iter(on_file)) in AUTORENEW_METHODS:
         return next(iter(on_file))

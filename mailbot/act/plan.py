@@ -24,7 +24,7 @@ ACTOR = "mailbot"
 class SetOrderFields:
     """A PA's billing details (CIG, CUP, office code, username) on an order awaiting payment."""
 
-    order_id: int
+    order_id: int | None  # None: the order a renewal of the same message made just before
     values: Mapping[str, str | None]  # column -> value as stored
 
 
@@ -40,7 +40,7 @@ class CreateOrder:
 
 @dataclass(frozen=True)
 class AnnouncePayment:
-    order_id: int
+    order_id: int | None  # None: the order a renewal of the same message made just before
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,14 @@ class NewTicket:
 
 
 @dataclass(frozen=True)
+class ReplyPart:
+    """What the reply says of one request of a message that made several."""
+
+    intent: str
+    outcome: ReplyOutcome
+
+
+@dataclass(frozen=True)
 class ReplyPlan:
     """The automatic reply to the person who wrote (rendered by the writer with the ticket's number and
     the order as it is once written)."""
@@ -120,8 +128,10 @@ class ReplyPlan:
     order_of_change: bool = False  # the order the plan's change creates
     service_ids: tuple[int, ...] = ()
     years_asked: int | None = None
+    method_asked: str | None = None  # renewal: the way to pay asked, when the order is paid another way
     staged_values: Mapping[str, str] = field(default_factory=dict)  # order column -> value, held for staff
     key: str | None = None  # the outbox idempotency key; default reply:<inbound id>:<template>
+    parts: tuple[ReplyPart, ...] = ()  # a message of several requests: each one's outcome, in acting order
 
 
 @dataclass(frozen=True)
@@ -131,7 +141,7 @@ class Plan:
 
     status: InboundStatus
     notes: tuple[str, ...] = ()
-    change: Change | None = None
+    changes: tuple[Change, ...] = ()  # applied in this order (a renewal's order before its PA codes)
     bounce: tuple[BounceEffect, ...] = ()
     ticket: NewTicket | None = None
     reply: ReplyPlan | None = None
@@ -142,5 +152,5 @@ class Plan:
 
     @property
     def changes_matching(self) -> bool:
-        """The change touches what matching reads (a customer's addresses): later messages match again."""
-        return self.change is not None and isinstance(self.change.effect, SetCustomerFields)
+        """A change touches what matching reads (a customer's addresses): later messages match again."""
+        return any(isinstance(change.effect, SetCustomerFields) for change in self.changes)

@@ -34,6 +34,7 @@ from mailbot.outbound.context import (
     ReplyContext,
     ReplyField,
     ReplyInvalid,
+    RequestOutcome,
 )
 from mailbot.outbound.order_mail import order_info, service_info
 from mailbot.understand.reading import Understanding
@@ -64,7 +65,9 @@ class Reply:
     order: Order | None = None
     services: Sequence[Service] = ()
     years_asked: int | None = None
+    method_asked: str | None = None  # renewal: the way to pay asked, when the order is paid another way
     staged_values: Mapping[str, str] = field(default_factory=dict)  # order column -> value, held for staff
+    parts: tuple[RequestOutcome, ...] = ()  # a message of several requests: each one's outcome
 
 
 def template_for(intent: str) -> str:
@@ -80,7 +83,16 @@ def is_to_holder(r: Reply) -> bool:
 def neutral(r: Reply) -> Reply:
     """``r`` as it may be answered to anyone: no account, and "staff" said as any ticket is."""
     outcome = ReplyOutcome.TICKET if r.outcome == ReplyOutcome.STAFF else r.outcome
-    return replace(r, customer=None, order=None, services=(), staged_values={}, years_asked=None, outcome=outcome)
+    return replace(
+        r,
+        customer=None,
+        order=None,
+        services=(),
+        staged_values={},
+        years_asked=None,
+        method_asked=None,
+        outcome=outcome,
+    )
 
 
 def reply_context(r: Reply) -> ReplyContext:
@@ -105,7 +117,14 @@ def reply_context(r: Reply) -> ReplyContext:
         card_number_detected=card_found(r),
         card_number_removed=card_found(r) and not understanding.reading.card_number_kept,
         years_asked=shown.years_asked,
+        method_asked=shown.method_asked,
         services=tuple(service_info(s) for s in shown.services),
+        parts=tuple(
+            RequestOutcome(p.intent, ReplyOutcome.TICKET if p.outcome == ReplyOutcome.STAFF else p.outcome)
+            for p in r.parts
+        )
+        if shown is not r
+        else r.parts,
     )
 
 

@@ -1,13 +1,15 @@
 """Tickets: opening them from messages, and what staff do with them (approve, reject, assign, close).
 
 A ``support`` ticket asks a person to answer; a ``request`` holds a staged change
-(``details["change"]``, see ``actions_changes``) that is applied only when staff approve it. Every step
+(``details["change"]``; ``details["changes"]`` for a message of several requests; see
+``act.changes``) that is applied only when staff approve it. Every step
 is audited with the staff actor. Errors name the ticket: not found, not open, change no longer
 applicable (the transaction is then rolled back by the caller and the ticket stays open).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -17,9 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailbot import audit
-from mailbot.act.changes import ChangeNotApplicable, check_change
+from mailbot.act.changes import ChangeNotApplicable, check_changes
 from mailbot.act.decide import told_of
 from mailbot.act.load import Loader
+from mailbot.act.plan import CreateOrder
 from mailbot.act.replies import why_not_reply
 from mailbot.act.reply import Reply
 from mailbot.act.views import Match
@@ -29,7 +32,10 @@ from mailbot.db.models import InboundMessage, Order, Ticket
 from mailbot.domain import AuditEntry, InboundStatus, ReplyOutcome, TicketKind, TicketStatus
 from mailbot.errors import InputError, NotFoundError
 from mailbot.intake.store import load_raw
+from mailbot.outbound.context import RequestOutcome
 from mailbot.understand.reading import Understanding, read_message
+
+log = logging.getLogger(__name__)
 
 
 class TicketError(InputError):
@@ -60,31 +66,62 @@ def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: 
     ticket = _open(session, ticket_id, "approved")
     if ticket.kind != TicketKind.REQUEST:
         raise TicketError(f"ticket {ticket.id}: a support ticket has no change to approve (close it instead)")
-    change = ticket.details.get("change")
-    if not isinstance(change, dict):
-        raise TicketError(f"ticket {ticket.id}: no staged change to apply")
+    staged = _staged_changes(ticket)
     loader = Loader(session)
-    order_id = change.get("order_id")
-    snapshot = loader.snapshot(
-        Match(None, ticket.customer_id, order_id if isinstance(order_id, int) else None, None, False)
-    )
+    order_id = next((c.get("order_id") for _intent, c in staged if isinstance(c.get("order_id"), int)), None)
+    snapshot = loader.snapshot(Match(None, ticket.customer_id, order_id, None, False))
     try:
-        checked = check_change(ticket.intent, change, snapshot, app.config, now.astimezone(app.config.tz).date())
+        checked = check_changes(staged, snapshot, app.config, now.astimezone(app.config.tz).date())
     except ChangeNotApplicable as exc:
         raise TicketError(f"ticket {ticket.id}: change no longer applicable: {exc}") from None
     ref = _message_ref(session, ticket)
     writer = Writer(session, app, now, loader)
-    summary, order = writer.change(checked, actor, ref)
+    summaries: list[str] = []
+    order: Order | None = None
+    made: Order | None = None
+    for change in checked:
+        summary, changed = writer.change(change, actor, ref, made)
+        summaries.append(summary)
+        if isinstance(change.effect, CreateOrder):
+            made = changed
+        order = order or changed
+    summary = "; ".join(summaries)
     _resolve(ticket, TicketStatus.APPROVED, actor, summary, now)
     _settle_message(session, ticket, now)
-    done = _confirm(session, writer, ticket, order, told_of(snapshot.customer, checked))
+    notices = tuple(dict.fromkeys(a for c in checked for a in told_of(snapshot.customer, c)))
+    intents = tuple(intent for intent, _change in staged) if len(staged) > 1 else ()
+    done = _confirm(session, writer, ticket, order, notices, intents)
     writer.finish()
+    unsent = [note for note in done if note.startswith("no reply")]
+    if unsent:  # said where staff look: the ticket's resolution (``tickets show``, ``approve``) and the log
+        ticket.resolution = f"{summary}; confirmation not sent: {'; '.join(unsent)}"
+        log.warning("ticket %s: approved, confirmation not sent: %s", ticket.id, "; ".join(unsent))
     _audit(session, ticket, actor, "ticket.approved", now, {"applied": summary, "confirmation": done})
     return ticket
 
 
+def _staged_changes(ticket: Ticket) -> list[tuple[str, dict[str, Any]]]:
+    """The changes a request holds, ``(intent, change)`` in the order to apply them: ``details["changes"]``
+    for a message of several requests, else its one ``details["change"]``."""
+    several = ticket.details.get("changes")
+    if isinstance(several, list) and several:
+        staged = [(str(item.get("intent")), item.get("change")) for item in several if isinstance(item, dict)]
+        if len(staged) == len(several) and all(isinstance(change, dict) for _intent, change in staged):
+            return [(intent, change) for intent, change in staged if isinstance(change, dict)]
+        raise TicketError(f"ticket {ticket.id}: its staged changes are not readable")
+    change = ticket.details.get("change")
+    if not isinstance(change, dict):
+        raise TicketError(f"ticket {ticket.id}: no staged change to apply")
+    return [(ticket.intent, change)]
+
+
 def _confirm(
-    session: Session, writer: Writer, ticket: Ticket, order: Order | None, notices: Sequence[str]
+    session: Session,
+    writer: Writer,
+    ticket: Ticket,
+    order: Order | None,
+    notices: Sequence[str],
+    intents: Sequence[str] = (),
 ) -> list[str]:
     """The reply telling the person who wrote that staff approved their request and it is done (the
     reply of the intent with the outcome "applied", threaded under their message, once per ticket), and
@@ -115,6 +152,7 @@ def _confirm(
         outcome=ReplyOutcome.APPLIED,
         card_number_stored=bool(inbound.card_number_detected),
         order=order,
+        parts=tuple(RequestOutcome(intent, ReplyOutcome.APPLIED) for intent in intents),
     )
     source = Source(inbound.id, inbound.message_id, inbound.sender, inbound.received_at)
     no_reply = why_not_reply(app.config, u) or ""

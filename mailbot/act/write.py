@@ -53,7 +53,7 @@ from mailbot.app import App
 from mailbot.db.models import AuditEvent, InboundAttachment, InboundMessage, Order, OutboundMessage, Ticket
 from mailbot.domain import AuditEntry, InboundStatus, OrderStatus, OutboundStatus, ServiceStatus, TicketStatus
 from mailbot.orders import NewOrder, create_order
-from mailbot.outbound.context import ChangeNoticeContext, ReplyContext
+from mailbot.outbound.context import ChangeNoticeContext, ReplyContext, RequestOutcome
 from mailbot.outbound.outbox import NewMessage, enqueue_many
 from mailbot.outbound.undeliverable import Failure, mark_undeliverable
 from mailbot.understand.addresses import is_own_address, own_addresses
@@ -104,8 +104,9 @@ class _Email:
     customer_id: int | None
     order_id: int | None
     details: dict[str, Any]
-    reply: bool  # an automatic reply (under the daily cap), else a notice
+    reply: bool  # a reply to the person who wrote, else a notice
     audit: AuditEntry
+    capped: bool = True  # an automatic reply, under the daily cap (a staff confirmation is not)
     skip_if_reached: str = ""  # a notice: not sent if the reply went to this address on file
 
 
@@ -158,9 +159,13 @@ class Writer:
         order: Order | None = None
         for effect in plan.bounce:
             done.notes.extend(self._bounce(effect, ref))
-        if plan.change is not None:
-            summary, order = self.change(plan.change, ACTOR, ref)
+        made: Order | None = None
+        for change in plan.changes:
+            summary, changed = self.change(change, ACTOR, ref, made)
             done.notes.append(summary)
+            if isinstance(change.effect, CreateOrder):
+                made = changed
+            order = order or changed
         done.notes.extend(plan.notes)
         customer = self.loader.customer(customer_id)
         reply = self._reply_inputs(understanding, plan.reply, customer, order, card_number_stored)
@@ -174,13 +179,23 @@ class Writer:
             self._queue_notices(pending, reply, plan.notices, f"notice:{source.inbound_id}")
         return done
 
-    def change(self, change: Change, actor: str, ref: str | None) -> tuple[str, Order | None]:
-        """Apply a checked change to the loaded objects; (what was done, for people; the order changed or made)."""
+    def change(
+        self, change: Change, actor: str, ref: str | None, made: Order | None = None
+    ) -> tuple[str, Order | None]:
+        """Apply a checked change to the loaded objects; (what was done, for people; the order changed or
+        made). ``made``: the order a renewal of the same message made before, which an effect naming no
+        order is about."""
         effect, now = change.effect, self.now
         order: Order | None = None
+        audit = change.audit
         if isinstance(effect, SetOrderFields | AnnouncePayment):
-            order = self.loader.order(effect.order_id)
+            order = self.loader.order(effect.order_id) if effect.order_id is not None else made
             assert order is not None
+            if effect.order_id is None:  # its audit names the order now that it has a number
+                audit = tuple(
+                    replace(entry, entity_id=order.number, details={**entry.details, "order_id": order.id})
+                    for entry in audit
+                )
             if isinstance(effect, SetOrderFields):
                 for column, value in effect.values.items():
                     setattr(order, column, value)
@@ -216,10 +231,12 @@ class Writer:
                     service.status = ServiceStatus.CANCELLED
                     service.autorenew = False
                 service.updated_at = now
-        for entry in change.audit:
+        for entry in audit:
             self.audit(entry, actor, ref)
         if isinstance(effect, CreateOrder) and order is not None:
             return f"order {order.number} created ({order.years} year(s), {order.payment_method.value})", order
+        if isinstance(effect, SetOrderFields | AnnouncePayment) and effect.order_id is None and order is not None:
+            return change.summary.replace("the new order", f"order {order.number}", 1), order
         return change.summary, order
 
     def _bounce(self, effect: FailEmail | MarkUndeliverable, ref: str | None) -> list[str]:
@@ -287,11 +304,14 @@ class Writer:
             order=order,
             services=self.loader.services(planned.service_ids),
             years_asked=planned.years_asked,
+            method_asked=planned.method_asked,
             staged_values=dict(planned.staged_values),
+            parts=tuple(RequestOutcome(p.intent, p.outcome) for p in planned.parts),
         )
 
-    def _queue_reply(self, pending: _Pending, r: Reply, key: str | None) -> None:
-        """The reply to the person who wrote, as it will be rendered once its ticket has a number."""
+    def _queue_reply(self, pending: _Pending, r: Reply, key: str | None, *, capped: bool = True) -> None:
+        """The reply to the person who wrote, as it will be rendered once its ticket has a number;
+        ``capped``: an automatic reply, counted under the daily cap (a staff confirmation is not)."""
         u = r.understanding
         source = pending.source
         assert source is not None
@@ -308,6 +328,7 @@ class Writer:
                 order_id=r.order.id if r.order is not None and context.order is not None else None,
                 details=thread_details(u) | {"inbound_id": source.inbound_id, "intent": u.intent},
                 reply=True,
+                capped=capped,
                 audit=AuditEntry(
                     "inbound.replied",
                     "inbound",
@@ -368,7 +389,7 @@ class Writer:
             return done
         r = replace(r, ticket_id=ticket_id)
         if not no_reply:
-            self._queue_reply(pending, r, f"approved:{ticket_id}")
+            self._queue_reply(pending, r, f"approved:{ticket_id}", capped=False)
         else:
             done.notes.append(f"no reply: {no_reply}")
         if notices:
@@ -481,13 +502,16 @@ class Writer:
                     if email.reply
                     else f"notice to {email.address}: not sent (our own address, or already enqueued)"
                 )
-            elif email.reply:
+            elif email.reply and email.capped:
                 capped = take_reply_allowance(self.session, self.config, email.address, self.now)
                 why = f"no reply: {capped}" if capped else ""
             else:
                 why = ""
             if why:
                 p.done.notes.append(why)
+                if email.reply:
+                    source = p.source
+                    log.info("inbound %s: %s", source.inbound_id if source is not None else "-", why)
                 if email.reply and p.fallback is not None:
                     self._fall_back(p, why)
                     return

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.act.changes import NEW_ORDER
 from mailbot.act.tickets import TicketError, approve_ticket, assign_ticket, close_ticket, get_ticket, reject_ticket
 from mailbot.cli.common import actor, add_actor, get_app, local_time
 from mailbot.cli.lookup import order_by_ref
@@ -238,8 +239,11 @@ def cmd_approve(args: argparse.Namespace) -> int:
 def name_order(session: Session, ticket_id: int, number: str) -> None:
     """Set the order of a request's staged change (its message named none of several open orders)."""
     ticket = get_ticket(session, ticket_id, lock=True)
-    change = ticket.details.get("change")
-    if not isinstance(change, dict) or "order_id" not in change:
+    several = ticket.details.get("changes")
+    items = [i for i in several if isinstance(i, dict)] if isinstance(several, list) else []
+    changes: list[Any] = [i.get("change") for i in items] or [ticket.details.get("change")]
+    about_order = [c for c in changes if isinstance(c, dict) and "order_id" in c and c["order_id"] != NEW_ORDER]
+    if not about_order:
         raise TicketError(f"ticket {ticket.id}: its change is not about an order: --order does not apply")
     try:
         order = order_by_ref(session, number)
@@ -247,7 +251,16 @@ def name_order(session: Session, ticket_id: int, number: str) -> None:
         order = None
     if order is None or order.customer_id != ticket.customer_id:
         raise TicketError(f"ticket {ticket.id}: order {number} does not exist or is not this customer's")
-    ticket.details = {**ticket.details, "change": {**change, "order_id": order.id}}
+    if items:
+        named = [
+            {**i, "change": {**i["change"], "order_id": order.id}}
+            if any(i.get("change") is c for c in about_order)
+            else i
+            for i in items
+        ]
+        ticket.details = {**ticket.details, "changes": named}
+    else:
+        ticket.details = {**ticket.details, "change": {**about_order[0], "order_id": order.id}}
     ticket.order_id = order.id
 
 

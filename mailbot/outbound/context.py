@@ -178,6 +178,14 @@ class ReplyInvalid:
 
 
 @dataclass(frozen=True)
+class RequestOutcome:
+    """One request of a message that made several, and what became of it (``ReplyContext.outcome``'s words)."""
+
+    intent: str
+    outcome: str
+
+
+@dataclass(frozen=True)
 class ReplyContext:
     """Context of every template in REPLY_TEMPLATES."""
 
@@ -196,7 +204,10 @@ class ReplyContext:
     card_number_detected: bool = False
     card_number_removed: bool = False  # and no copy we keep holds it any more (else the reply says only it came)
     years_asked: int | None = None  # renewal: years asked when the order was made for fewer
+    method_asked: str | None = None  # renewal: the way to pay asked, when the order is paid another way
     services: tuple[ServiceInfo, ...] = ()  # the services the request is about (shown to their owner only)
+    # A message of several requests: each one and its outcome, in the order they were acted on.
+    parts: tuple[RequestOutcome, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ class SampleVariant:
     invalid: bool = False  # a value that failed its check (a CIG checksum)
     card_number: bool = False  # the customer's message contained a card number
     years_asked: int | None = None  # renewal: years asked when the order has fewer
+    method_asked: str | None = None  # renewal: the way to pay asked when the order is paid another way
+    parts: tuple[tuple[str, str], ...] = ()  # a message of several requests: (intent, outcome) of each
 
 
 def sample_item(index: int, kind: str, expires_on: date, today: date, v: SampleVariant) -> ReminderItem:

@@ -12,7 +12,14 @@ import dataclasses
 from datetime import timedelta
 from typing import Any
 
-from mailbot.outbound.context import ChangeNoticeContext, ReplyContext, ReplyField, ReplyInvalid, ServiceInfo
+from mailbot.outbound.context import (
+    ChangeNoticeContext,
+    ReplyContext,
+    ReplyField,
+    ReplyInvalid,
+    RequestOutcome,
+    ServiceInfo,
+)
 from mailbot.outbound.samples_data import (
     COMPANY,
     FIRST_EXPIRY,
@@ -40,10 +47,20 @@ REPLY_VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
         "staff": {"customer": "pa", "outcome": "staff"},
         "no_order": {"customer": "pa", "outcome": "ticket"},
         "card_number": {"customer": "pa", "card_number": True, "outcome": "staff"},
+        "with_renewal": {
+            "customer": "pa",
+            "parts": (("renewal_request", "applied"), ("pa_billing_details", "applied")),
+        },
+        "with_renewal_staff": {
+            "customer": "pa",
+            "outcome": "staff",
+            "parts": (("renewal_request", "staff"), ("pa_billing_details", "staff"), ("invoice_request", "ticket")),
+        },
     },
     "reply_renewal": {
         "default": {"method": "paypal", "years": 2},
         "capped_bank_transfer": {"years_asked": 3},
+        "pa_asked_card": {"customer": "pa", "method_asked": "card"},
         "company": {"customer": "company", "method": "card"},
         "staff": {"outcome": "staff", "years_asked": 3},
         "unknown_sender": {"outcome": "ticket"},
@@ -124,7 +141,9 @@ def reply_sample(name: str, lang: str, v: SampleVariant) -> ReplyContext:
         card_number_detected=v.card_number,
         card_number_removed=v.card_number,
         years_asked=v.years_asked,
+        method_asked=v.method_asked,
         services=sample_services(intent, v) if known else (),
+        parts=tuple(RequestOutcome(intent, outcome) for intent, outcome in v.parts),
     )
 
 

@@ -31,6 +31,7 @@ from mailbot.understand.cards.find import redact_text
 from mailbot.understand.classify import classify
 from mailbot.understand.engine import Decision, Facts, Request, RuleChecks, TraceEntry, evaluate, precheck
 from mailbot.understand.extract.fields import InvalidValue, extract_fields
+from mailbot.understand.extract.methods import find_payment_method
 from mailbot.understand.mime import ParsedMessage, parse_message
 from mailbot.understand.quotes import split_reply
 from mailbot.understand.redaction.message import redact_and_parse
@@ -59,6 +60,8 @@ class Reading:
     fields: Mapping[str, Any]
     invalid: tuple[InvalidValue, ...]
     card_number_detected: bool
+    # How the sender asks to pay (``extract.methods``: "con bonifico", "by card"), None when not said.
+    payment_method: str | None = None
     # A card number still to be seen in ``raw`` (a copy stored before card numbers were masked
     # everywhere): then no reply may say it was removed.
     card_number_kept: bool = False
@@ -139,6 +142,7 @@ def read_message(
         fields=fields,
         invalid=invalid,
         card_number_detected=card_in_raw or kept,
+        payment_method=find_payment_method(new_text),
         card_number_kept=kept,
     )
 
@@ -198,9 +202,8 @@ def review_reasons(
     reasons = []
     sensitive = [intent for intent in decision.intents if intent in SENSITIVE_INTENTS]
     if sensitive:
-        reasons.append(
-            f"{', '.join(sensitive)} {'touch' if len(sensitive) > 1 else 'touches'} money, billing identity or service state"
-        )
+        verb = "touch" if len(sensitive) > 1 else "touches"
+        reasons.append(f"{', '.join(sensitive)} {verb} money, billing identity or service state")
     if decision.contradicted:
         reasons.append(f"{decision.intent} contradicted by {', '.join(decision.contradicted)}: a person reads it")
     if invalid:

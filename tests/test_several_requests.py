@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from mailbot.act.tickets import TicketError, approve_ticket
 from mailbot.app import App, create_app
+from mailbot.cli import main
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, Order, OutboundMessage, Ticket
 from mailbot.domain import CustomerKind, InboundStatus, OrderStatus, PaymentMethod, TicketKind
@@ -148,3 +149,14 @@ def test_a_confirmation_that_cannot_go_is_said_on_the_ticket(app: App, caplog: p
         ticket = approve_ticket(session, app, ticket_id, "staff:anna", NOW)
         assert ticket.resolution is not None and "confirmation not sent: no reply:" in ticket.resolution
     assert f"ticket {ticket_id}: approved, confirmation not sent" in caplog.text
+
+
+def test_tickets_show_lists_each_staged_change(app: App, config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _customer_id, token = pa_with_reminder(app)
+    deliver(app, eml(PA_RENEWAL, sender=OTHER, to=f"rinnovi+{token}@example.it"), load_rules(rules_dir()))
+    with app.sessions() as session:
+        ticket_id = session.scalars(select(Ticket.id)).one()
+    assert main(["--config", str(config_file), "tickets", "show", str(ticket_id)]) == 0
+    out = capsys.readouterr().out
+    assert "staged change 1 (renewal_request):" in out and "staged change 2 (pa_billing_details):" in out
+    assert '"order_id": "new"' in out and VALID_CIG in out

@@ -191,6 +191,12 @@ def format_view(view: dict[str, Any], times: dict[str, str] | None = None) -> li
     details = view["details"]
     if "change" in details:
         lines.append(f"staged change: {json.dumps(details['change'], ensure_ascii=False)}")
+    for n, item in enumerate(details.get("changes") or [], start=1):  # a message of several requests
+        if isinstance(item, dict):
+            change = json.dumps(item.get("change"), ensure_ascii=False)
+            lines.append(f"staged change {n} ({item.get('intent')}): {change}")
+    for note in details.get("notes") or []:
+        lines.append(f"also asked: {note}")
     for reason in details.get("why_not_automatic", []):
         lines.append(f"waits for staff: {reason}")
     if details.get("note"):

@@ -236,8 +236,10 @@ def _token(slug: str) -> str:
 def _date(num: int) -> str:
     import datetime
 
-    start = datetime.datetime(2026, 1, 12, 8, 3, 0)
-    when = start + datetime.timedelta(hours=num * 7 + (num * 37) % 11, minutes=(num * 53) % 60, seconds=num % 60)
+    start = datetime.datetime(2026, 1, 12)
+    when = start + datetime.timedelta(days=num * 4 // 10, hours=8 + (num * 5) % 10, minutes=(num * 53) % 60, seconds=num % 60)
+    if when.weekday() >= 5:
+        when += datetime.timedelta(days=7 - when.weekday())
     days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     return f"{days[when.weekday()]}, {when.day:02d} {months[when.month - 1]} {when.year} {when:%H:%M:%S} +0100"
@@ -522,6 +524,795 @@ intended solely for the addressee. If you have received it in error, please
 notify the sender and delete it. Any unauthorised use, disclosure or copying
 is prohibited."""
 
+
+# --------------------------------------------------------------------------------------------------
+# the generated cases, 046 on
+
+case(
+    46,
+    "asl_outlook_table_cig_cup_cuu_user",
+    frm='"UOC Acquisti - ASL Bari" <acquisti.servizi@asl.bari.it>',
+    subject="R: Rinnovo servizio monitoraggio temperature frigoemoteche - dati PA",
+    layout="html",
+    charset="windows-1252",
+    enc="qp",
+    html=outlook_html(
+        o_p("Buongiorno,")
+        + o_p("si riportano di seguito i dati da indicare nella fattura elettronica di rinnovo:")
+        + o_p("&nbsp;")
+        + o_table(
+            [
+                ("CIG", "B7DCF25ECF"),
+                ("CUP", "B73J10666581491"),
+                ("Codice Univoco Ufficio", "PHKQDL"),
+                ("Username portale", "asl.bari-frigo"),
+            ]
+        )
+        + o_p("&nbsp;")
+        + o_p("Si ricorda che le fatture prive di CIG non potranno essere liquidate.")
+        + o_p("Distinti saluti")
+        + o_p('<span style="font-size:9.0pt;color:#1F3864">Dott.ssa Angela De Marzo<br>UOC Area Gestione Patrimonio'
+              ' &#8211; Settore Acquisti<br>ASL Bari &#8211; Lungomare Starita 6, 70132 Bari<br>'
+              "C.F./P.IVA 06534340721 &#8211; PEC acquisti.aslbari@pec.rupar.puglia.it</span>")
+        + o_p("&nbsp;")
+        + o_quote(
+            "marted&igrave; 20 gennaio 2026 09:00",
+            "acquisti.servizi@asl.bari.it",
+            "Rinnovo servizio monitoraggio temperature frigoemoteche - dati PA",
+            OUR_PA_REQUEST_IT.format(service="Monitoraggio Frigoemoteche"),
+        )
+    ),
+    intents=["pa_billing_details"],
+    fields={"cig": ["B7DCF25ECF"], "cup": ["B73J10666581491"], "office_code": "PHKQDL", "username": "asl.bari-frigo"},
+    note="Outlook HTML-only (QP windows-1252): four label/value rows incl. CUP; the ASL's C.F./P.IVA and PEC in the signature are not fields",
+)
+
+case(
+    47,
+    "pipe_table_in_plain_text",
+    frm="Servizi Scolastici <servizi.scolastici@comune.sanmauro.to.it>",
+    subject="R: richiesta dati per fattura",
+    charset="iso-8859-1",
+    enc="8bit",
+    body="""Buongiorno,
+di seguito quanto richiesto:
+
+Voce                          | Valore
+------------------------------|----------------------
+CIG                           | Z7D560A6FC
+Codice univoco ufficio        | 6AFQFJ
+Nome utente portale           | asilo.girasole
+
+Per qualsiasi chiarimento potete contattare l'ufficio allo 011 8228011.
+
+Cordiali saluti
+Ufficio Servizi Scolastici - Comune di San Mauro Torinese
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["Z7D560A6FC"], "office_code": "6AFQFJ", "username": "asilo.girasole"},
+    note="a plain-text table with '|' between label and value ('Nome utente portale | x'); 8bit latin-1",
+)
+
+case(
+    48,
+    "rinnovo_n1_anno_cig_new_family",
+    frm='"Comune di Villafranca Padovana" <tecnico@comune.villafranca.pd.it>',
+    subject="Re: Il servizio Portale Impianti scade il 28/02/2026",
+    enc="qp",
+    body="""Spett.le ditta,
+si richiede il rinnovo del servizio per n. 1 (uno) anno con pagamento a mezzo bonifico bancario.
+Ai fini della fatturazione elettronica:
+cig: B994D3E46F
+cod. univoco: ZCZBTT
+user: villafranca.pozzi
+
+Cordiali saluti
+L'Istruttore Tecnico
+Geom. Davide Zanon
+"""
+    + gmail_quote(
+        "lun 19 gen 2026 alle ore 08:00",
+        OUR_REMINDER_IT.format(service="Portale Impianti", user="villafranca.pozzi", date="28/02/2026"),
+    ),
+    intents=["renewal_request", "pa_billing_details"],
+    fields={"years": 1, "cig": ["B994D3E46F"], "office_code": "ZCZBTT", "username": "villafranca.pozzi"},
+    note="'per n. 1 (uno) anno' by bank transfer, lowercase 'cig:', 'cod. univoco:', 'user:'; the same username also in our quoted reminder",
+)
+
+case(
+    49,
+    "cig_and_cuu_in_subject_user_in_body",
+    frm="ufficiotecnico@comune.cavour.to.it",
+    subject="R: rinnovo - C.I.G. 9513358F5C - CUU OF7JYU",
+    layout="alt",
+    enc="qp",
+    body="""Buongiorno,
+i dati sono in oggetto. L'utente del portale è ufficiotecnico.cavour
+Saluti
+Ufficio Tecnico Cavour
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["9513358F5C"], "office_code": "OF7JYU", "username": "ufficiotecnico.cavour"},
+    note="CIG with dotted label and the CUU only in the Subject, username in the body; multipart/alternative",
+)
+
+case(
+    50,
+    "three_cigs_three_services",
+    frm='"Ufficio Economato - Comune di Imola" <economato@comune.imola.bo.it>',
+    subject="Rinnovi 2026 - CIG per singolo servizio",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+per l'anno 2026 l'Ente ha assunto tre distinti impegni di spesa, quindi vi =
+chiediamo tre fatture, una per servizio, ciascuna con il proprio CIG:
+
+1) Portale Impianti (centrali termiche scuole) ......... cig 4602037910
+2) Archivio documentale (protocollo storico) .......... cig 16290720BE
+3) Caselle di fatturazione elettronica ................ cig 2441955D00
+
+Il codice univoco ufficio è lo stesso per tutte e tre: TJ0WYU.
+L'utenza di riferimento sul portale è imola.economato.
+
+Grazie della collaborazione
+Ufficio Economato
+""".replace("=\n", ""),
+    intents=["pa_billing_details"],
+    fields={
+        "cig": ["4602037910", "16290720BE", "2441955D00"],
+        "office_code": "TJ0WYU",
+        "username": "imola.economato",
+    },
+    note="three ordinary CIGs, one per service, in order of appearance, with dotted leaders; one office code",
+)
+
+case(
+    51,
+    "regione_cup_cig_dotted_labels",
+    frm='"Regione Marche - P.F. Informatica" <informatica@regione.marche.it>',
+    subject="Fatturazione rinnovo piattaforma di conservazione",
+    enc="b64",
+    body="""Gentili Signori,
+
+in riferimento al rinnovo della piattaforma di conservazione, si comunicano gli estremi da riportare obbligatoriamente in fattura:
+
+C.I.G.: B8134D70D1
+C.U.P.: H22H75866415855
+Codice Univoco Ufficio: HVAUVZ
+
+La fattura dovrà essere emessa in regime di scissione dei pagamenti (art. 17-ter DPR 633/1972).
+
+Distinti saluti
+
+P.F. Informatica e Crescita Digitale
+Regione Marche
+Via Tiziano 44 - 60125 Ancona
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["B8134D70D1"], "cup": ["H22H75866415855"], "office_code": "HVAUVZ"},
+    note="'C.I.G.:' and 'C.U.P.:' with dots, a region's formal letter; base64 utf-8",
+)
+
+case(
+    52,
+    "codice_ipa_ufficio_lowercase_cig",
+    frm='"Ufficio Ragioneria" <ragioneria@comune.sestolevante.ge.it>',
+    subject="Re: dati per fattura elettronica PA",
+    enc="b64",
+    body="""Buongiorno,
+
+il codice IPA dell'ufficio di fatturazione è HMASQX, mentre il cig dell'affidamento è il seguente: x27af21f05
+Per il portale usate pure l'utenza "sestri.ced".
+
+Un saluto,
+Roberta
+Servizio Finanziario - Comune di Sestri Levante
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["X27AF21F05"], "office_code": "HMASQX", "username": "sestri.ced"},
+    note="'codice IPA dell'ufficio di fatturazione è x', a smart CIG written all lowercase after 'il seguente:', username in quotes",
+)
+
+case(
+    53,
+    "school_outlook_html_cuu_row",
+    frm='"DSGA - IIS Galilei" <dsga@iisgalileicrema.edu.it>',
+    subject="RE: Piattaforma laboratori - dati fatturazione",
+    layout="html",
+    charset="utf-8",
+    enc="qp",
+    html=outlook_html(
+        o_p("Gentile fornitore,")
+        + o_p("rispondo alla Vostra richiesta.")
+        + o_table(
+            [
+                ("Codice Univoco Ufficio (CUU)", "EZYEX1"),
+                ("Smart CIG", "YA42FEBD06"),
+                ("Nome utente portale", "lab.chimica-galilei"),
+            ],
+            bold_labels=False,
+        )
+        + o_p("&nbsp;")
+        + o_p("Cordialmente,")
+        + o_p("Il Direttore dei Servizi Generali e Amministrativi<br>Istituto di Istruzione Superiore &#8220;G. Galilei&#8221; &#8211; Crema")
+        + o_p('<span style="font-size:8.0pt">C.F. 91035070194 &#8211; Codice meccanografico CRIS00400N</span>')
+    ),
+    intents=["pa_billing_details"],
+    fields={"cig": ["YA42FEBD06"], "office_code": "EZYEX1", "username": "lab.chimica-galilei"},
+    note="HTML-only school mail, table rows 'Codice Univoco Ufficio (CUU)' / 'Nome utente portale' with unbolded labels; C.F. in the signature is not a field",
+)
+
+case(
+    54,
+    "outlook_forward_from_economato_vedi_sotto",
+    frm='"Carla Fumagalli" <c.fumagalli@comune.seregno.mb.it>',
+    subject="I: R: codici per fornitore portale impianti",
+    enc="qp",
+    charset="windows-1252",
+    body="""Vedi sotto.
+Grazie
+Carla
+
+Carla Fumagalli
+Servizio Manutenzioni – Comune di Seregno
+
+Da: Economato <economato@comune.seregno.mb.it>
+Inviato: giovedì 22 gennaio 2026 16:12
+A: Carla Fumagalli <c.fumagalli@comune.seregno.mb.it>
+Oggetto: R: codici per fornitore portale impianti
+
+Ciao Carla,
+CIG Y64E42B06E
+Codice univoco ufficio: RDRGDS
+La fattura deve arrivare entro marzo, altrimenti slitta tutto.
+Ciao, Marta
+
+Da: Carla Fumagalli
+Inviato: giovedì 22 gennaio 2026 11:40
+A: Economato
+Oggetto: codici per fornitore portale impianti
+
+Marta, mi servono CIG e codice univoco per il fornitore del portale (utente seregno.manutenzioni).
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["Y64E42B06E"], "office_code": "RDRGDS", "username": "seregno.manutenzioni"},
+    note="'Vedi sotto' over an Outlook forward from the comune's economato holding the codes; the username is in the employee's own earlier message in the thread",
+)
+
+case(
+    55,
+    "procura_username_with_digits",
+    frm="Procura della Repubblica di Treviso - Ufficio Spese <spese.procura.treviso@giustizia.it>",
+    subject="Fatturazione rinnovo - Procura Treviso",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Si comunicano i dati per l'emissione della fattura relativa al rinnovo in oggetto:
+
+Codice Univoco Ufficio: 9NFD02
+CIG: ZC0DC6D556
+Username portale: procura.tv01
+
+Si ricorda che la fattura deve essere intestata a Ministero della Giustizia - Procura della Repubblica presso il Tribunale di Treviso.
+
+Il Funzionario
+Ufficio Spese di Funzionamento
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "9NFD02", "cig": ["ZC0DC6D556"], "username": "procura.tv01"},
+    note="a ministry's peripheral office (Procura); username with digits, office code starting with a digit",
+)
+
+case(
+    56,
+    "rinnoviamo_e_codice_freccia",
+    frm='"Polizia Locale Unione Terre d\'Argine" <pl.segreteria@terredargine.it>',
+    subject="rinnovo telecamere",
+    body="""Ciao, rinnoviamo anche quest'anno le telecamere (un anno, bonifico come sempre).
+Il codice univoco è il seguente -> IS5D9I
+CIG -> P3EE52D981
+Utente -> pl.terredargine
+Grazie mille
+Stefano
+""",
+    intents=["renewal_request", "pa_billing_details"],
+    fields={"years": 1, "cig": ["P3EE52D981"], "office_code": "IS5D9I", "username": "pl.terredargine"},
+    note="an informal union of comuni: renew 'un anno' plus codes after '->' arrows",
+)
+
+case(
+    57,
+    "all_caps_old_system",
+    frm="PROTOCOLLO@COMUNE.ALTAMURA.BA.IT",
+    subject="DATI FATTURAZIONE RINNOVO",
+    enc="7bit",
+    charset="us-ascii",
+    body="""SPETT.LE DITTA
+SI TRASMETTONO I DATI RICHIESTI:
+CODICE UNIVOCO UFFICIO: K40VST
+CODICE CIG: 82753678E0
+USERNAME: ALTAMURA.CIMITERO
+DISTINTI SALUTI
+IL RESPONSABILE DEL SERVIZIO
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "K40VST", "cig": ["82753678E0"], "username": "altamura.cimitero"},
+    note="everything in capitals from an old protocol system; the username is lowercased in the field",
+)
+
+case(
+    58,
+    "pa_codice_destinatario_six_chars",
+    frm='"Ufficio Contabilità - Consorzio Bonifica Emilia Centrale" <contabilita@emiliacentrale.it>',
+    subject="R: Rinnovo - dati per la fattura elettronica",
+    enc="qp",
+    body="""Buongiorno,
+siamo un ente pubblico economico soggetto a split payment.
+Codice destinatario (PA): QQZPT4
+CIG: L293C4BDFE
+Username: bonifica.emiliacentrale
+Grazie, saluti
+Ufficio Contabilità
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "QQZPT4", "cig": ["L293C4BDFE"], "username": "bonifica.emiliacentrale"},
+    note="a PA calls its 6-char office code 'Codice destinatario (PA)': still office_code, not recipient_code",
+)
+
+case(
+    59,
+    "our_example_values_quoted_sender_gives_others",
+    frm="Comune di Bra - Servizi Informativi <ced@comune.bra.cn.it>",
+    subject="Re: Richiesta codici per fatturazione PA",
+    enc="qp",
+    charset="iso-8859-1",
+    body="""Buongiorno, ecco i nostri:
+CIG Z908E8D349
+codice univoco 9ZHKKE
+username bra.ced
+
+Saluti, CED Comune di Bra
+"""
+    + gmail_quote(
+        "ven 23 gen 2026 alle ore 09:30",
+        """Gentile cliente,
+per emettere la fattura elettronica ci servono il CIG (es. Z213346E34),
+il codice univoco ufficio (es. UFXK9T) e lo username del portale
+(es. comune.esempio).
+Grazie""",
+    ),
+    intents=["pa_billing_details"],
+    fields={"cig": ["Z908E8D349"], "office_code": "9ZHKKE", "username": "bra.ced"},
+    note="our quoted email holds example values (Z213346E34, UFXK9T, comune.esempio) that must not be taken; the sender's own are above",
+)
+
+case(
+    60,
+    "username_lo_stesso_di_sempre",
+    frm='"Ragioneria - Comune di Cittadella" <ragioneria@comune.cittadella.pd.it>',
+    subject="Re: dati PA per rinnovo",
+    body="""Buongiorno,
+CIG: Y8FD4A1BE9
+Codice univoco ufficio: N659O2
+Username: lo stesso di sempre, non è cambiato.
+
+Saluti
+Ragioneria Cittadella
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["Y8FD4A1BE9"], "office_code": "N659O2"},
+    note="'Username: lo stesso di sempre' gives no username value (no word of the label or the sentence is a username)",
+)
+
+case(
+    61,
+    "codes_and_already_paid_cro",
+    frm='"Servizio Finanziario - Comune di Vignola" <finanziario@comune.vignola.mo.it>',
+    subject="R: ordine in attesa di pagamento - rinnovo archivio",
+    enc="qp",
+    body="""Buongiorno,
+vi informiamo che il bonifico per il rinnovo è già partito ieri (CRO 1026713458200).
+Per la fattura in split payment: CIG MCC46F43D2 - codice ufficio V21I9M.
+
+Servizio Finanziario
+Comune di Vignola
+"""
+    + outlook_quote(
+        "martedì 27 gennaio 2026 08:00",
+        "finanziario@comune.vignola.mo.it",
+        "Ordine in attesa di pagamento",
+        OUR_TRANSFER_IT.format(order="ORD-2026-000468", amount="366,00"),
+    ),
+    intents=["pa_billing_details", "payment_notice"],
+    fields={"cig": ["MCC46F43D2"], "office_code": "V21I9M", "payment_reference": "1026713458200"},
+    note="codes plus 'il bonifico è già partito (CRO ...)'; the order number and our IBAN only in the quoted Outlook copy",
+)
+
+case(
+    62,
+    "asl_renew_one_year_cig_cup",
+    frm='"SC Tecnologie Biomediche - ASST Lodi" <biomediche@asst-lodi.it>',
+    subject="Rinnovo canone annuale piattaforma monitoraggio",
+    charset="windows-1252",
+    enc="qp",
+    body="""Buongiorno,
+con riferimento alla Vs. offerta, si conferma il rinnovo per ulteriori 12 mesi (un anno) alle medesime condizioni, pagamento tramite bonifico a 60 gg d.f.
+
+Dati per la fatturazione elettronica:
+• CIG: SA3211122A
+• CUP: H12G28537816609
+• Codice Univoco Ufficio: PFLV9F
+• Utente piattaforma: asst.lodi-biomed
+
+Cordiali saluti
+SC Tecnologie Biomediche e Informatiche
+ASST di Lodi – Piazza Ospitale 10, 26900 Lodi
+""",
+    intents=["renewal_request", "pa_billing_details"],
+    fields={
+        "years": 1,
+        "cig": ["SA3211122A"],
+        "cup": ["H12G28537816609"],
+        "office_code": "PFLV9F",
+        "username": "asst.lodi-biomed",
+    },
+    note="hospital trust confirms renewal 'per ulteriori 12 mesi (un anno)' with CIG, CUP, office code and user in bullets (windows-1252 QP)",
+)
+
+case(
+    63,
+    "prefettura_fiscal_code_given",
+    frm="Prefettura - UTG di Cuneo - Ufficio Contabilità <contabilita.prefcn@interno.it>",
+    subject="Dati per fatturazione elettronica - rinnovo servizio",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""In riscontro alla richiesta pervenuta, si comunicano i seguenti dati:
+
+- Intestazione: Prefettura - Ufficio Territoriale del Governo di Cuneo
+- Codice Fiscale: 80499060707
+- Codice Univoco Ufficio: UPXQMB
+- CIG: C6AE302D91
+
+La fattura sarà assoggettata al regime dello split payment.
+
+IL DIRIGENTE DELL'AREA I
+""",
+    intents=["pa_billing_details"],
+    fields={"fiscal_code": "80499060707", "office_code": "UPXQMB", "cig": ["C6AE302D91"]},
+    note="a Prefettura lists its fiscal code among the billing data asked for: a field here (not a signature)",
+)
+
+case(
+    64,
+    "ispettorato_ordinativo_pagamento",
+    frm="Ispettorato Territoriale del Lavoro di Modena <itl.modena@ispettorato.gov.it>",
+    subject="Pagamento ordine ORD-2026-000702",
+    enc="qp",
+    body="""Si comunica che in data odierna è stato emesso l'ordinativo di pagamento n. 48 a saldo dell'ordine in oggetto, per l'importo imponibile di euro 150,00.
+L'IVA sarà versata direttamente all'Erario ai sensi dell'art. 17-ter del D.P.R. 633/72.
+
+Il Funzionario Delegato
+""",
+    intents=["payment_notice"],
+    fields={"order_number": "ORD-2026-000702"},
+    note="a ministry's local office notifies an ordinativo di pagamento for the order named in its own subject; no CRO",
+)
+
+case(
+    65,
+    "ordinary_cig_bad_checksum_with_user",
+    frm='"Comune di Trecate" <lavoripubblici@comune.trecate.no.it>',
+    subject="R: portale impianti - codici",
+    body="""Buongiorno,
+codice CIG 9990608E86
+codice univoco ufficio 0Y07NY
+utente trecate.illuminazione
+cordialità
+LL.PP. Trecate
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "0Y07NY", "username": "trecate.illuminazione"},
+    invalid=[{"field": "cig", "value": "9990608E86"}],
+    note="an ordinary CIG whose last hex digit is off by one (checksum fails): invalid; office code and user valid",
+)
+
+case(
+    66,
+    "en_pa_codes_only",
+    frm='"Procurement Unit - Politecnico di Milano" <procurement.deib@polimi.it>',
+    subject="Re: PA billing details needed for your renewal",
+    enc="qp",
+    body="""Hello,
+
+here are the details you asked for:
+- CIG: B7DAB4866B
+- Office code for e-invoicing: RVD5RX
+- Username: deib-sensorlab
+
+Thanks,
+Procurement Unit, DEIB
+"""
+    + gmail_quote(
+        "Thu, 29 Jan 2026 at 09:00",
+        """Dear customer,
+as a public administration paying by bank transfer, please send us the CIG,
+the unique office code (codice univoco ufficio) and your portal username.""",
+        lang="en",
+    ),
+    intents=["pa_billing_details"],
+    fields={"cig": ["B7DAB4866B"], "office_code": "RVD5RX", "username": "deib-sensorlab"},
+    note="EN: an Italian university department answers our PA request in English with a dash list",
+)
+
+case(
+    67,
+    "regione_html_paragraphs_bracket_note",
+    frm='"Regione Umbria - Servizio Sistemi Informativi" <sistemiinformativi@regione.umbria.it>',
+    subject="R: rinnovo archivio - dati fatturazione",
+    layout="html",
+    enc="qp",
+    html="""<html><body style="font-family:Verdana;font-size:10pt">
+<p>Buongiorno,</p>
+<p>per il rinnovo dell'archivio la fattura dovr&agrave; riportare:</p>
+<p>Codice Univoco Ufficio (ai fini della fatturazione elettronica, vedi IndicePA): <strong>I67NFR</strong><br>
+CIG (affidamento diretto ex art. 50 D.Lgs. 36/2023): <strong>O531967A50</strong></p>
+<p>Il nostro nome utente sul vostro portale &egrave; <em>umbria.archivio</em>.</p>
+<p>Cordiali saluti<br>Servizio Sistemi Informativi e Digitalizzazione<br>Regione Umbria</p>
+</body></html>
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "I67NFR", "cig": ["O531967A50"], "username": "umbria.archivio"},
+    note="HTML-only without a table: long notes in brackets between labels and bold values, username in italics",
+)
+
+case(
+    68,
+    "consorzio_codes_en_dash_line",
+    frm="amministrazione@consorziorifiutiveneto.it",
+    subject="Re: rinnovo caselle di fatturazione",
+    charset="windows-1252",
+    enc="8bit",
+    body="""Buongiorno,
+per la fattura elettronica usate: CUU PYZ21T – CIG 2521911AC8 – username crv.amministrazione
+Vi chiediamo di inviare copia di cortesia anche a ragioneria@consorziorifiutiveneto.it.
+Grazie
+Amministrazione – Consorzio Rifiuti Veneto
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "PYZ21T", "cig": ["2521911AC8"], "username": "crv.amministrazione"},
+    note="all three codes on one line separated by en dashes (windows-1252 8bit); a courtesy e-mail address is not a PEC field",
+)
+
+case(
+    69,
+    "pa_cancellation_impianto_dismesso",
+    frm='"Comune di Pontremoli" <tecnico@comune.pontremoli.ms.it>',
+    subject="R: Il servizio Portale Impianti scade il 30/04/2026",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+l'impianto di depurazione collegato al portale è stato dismesso a fine 2025, quindi non rinnoveremo il servizio.
+Potete chiudere l'utenza alla scadenza.
+Grazie per la collaborazione di questi anni.
+
+Ufficio Tecnico Pontremoli
+"""
+    + gmail_quote(
+        "lun 2 feb 2026 alle ore 08:00",
+        OUR_REMINDER_IT.format(service="Portale Impianti", user="pontremoli.depuratore", date="30/04/2026"),
+    ),
+    intents=["cancellation"],
+    note="'non rinnoveremo il servizio ... chiudere l'utenza': cancellation; the username only in our quoted reminder",
+)
+
+case(
+    70,
+    "unrelated_no_contract",
+    frm="Segreteria Sindaco <segreteria.sindaco@comune.bellano.lc.it>",
+    subject="Re: Il servizio Archivio Documentale scade il 15/03/2026",
+    body="""Buongiorno,
+credo ci sia un errore: il Comune di Bellano non ha mai sottoscritto alcun servizio di archivio documentale con la vostra società.
+Verificate i vostri indirizzi, grazie.
+
+Segreteria del Sindaco
+""",
+    intents=["other"],
+    note="the sender says they never had the service: no request we act on",
+)
+
+case(
+    71,
+    "company_invoice_request_last_order",
+    frm="Nicoletta Bassi <amministrazione@bassiarredamenti.it>",
+    subject="fattura dicembre",
+    body="""Buongiorno,
+il nostro commercialista non trova la fattura del rinnovo di dicembre (ordine ORD-2025-004412).
+Me ne potete rimandare una copia? Anche in pdf va bene.
+Grazie
+Nicoletta Bassi
+Bassi Arredamenti srl
+""",
+    intents=["invoice_request"],
+    fields={"order_number": "ORD-2025-004412"},
+    note="a company asks for an invoice copy, identifying it by a 2025 order number",
+)
+
+case(
+    72,
+    "ditta_individuale_fiscal_code_on_invoice",
+    frm="Luca Rossi <elettricista.rossi@gmail.com>",
+    subject="Re: fattura rinnovo",
+    enc="qp",
+    body="""Salve,
+sono una ditta individuale in regime forfettario: in fattura mettete anche il mio codice fiscale RSSMRA80A01H501U oltre alla partita iva 09533240322.
+Codice destinatario non ce l'ho, usate la pec rossi.impianti@pec.it
+Grazie
+Luca Rossi
+""",
+    intents=["billing_update"],
+    fields={
+        "fiscal_code": "RSSMRA80A01H501U",
+        "vat_number": "09533240322",
+        "pec": "rossi.impianti@pec.it",
+    },
+    note="sole trader: 'put my fiscal code on the invoice' with VAT number and a PEC instead of a recipient code",
+)
+
+case(
+    73,
+    "fiscal_code_wrong_check_letter",
+    frm='"Studio Dentistico Dott.ssa Bianchi" <info@studiobianchi-dentista.it>',
+    subject="correzione dati fattura",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+nella fattura di gennaio il codice fiscale della dottoressa è sbagliato.
+Quello corretto è: BNCLGU75C12F205R
+Vi chiedo di usarlo dalle prossime fatture.
+Cordiali saluti
+La segreteria dello studio
+""",
+    intents=["billing_update"],
+    invalid=[{"field": "fiscal_code", "value": "BNCLGU75C12F205R"}],
+    note="a fiscal code correction whose check letter is wrong: still a billing update, the value invalid",
+)
+
+case(
+    74,
+    "en_company_paid_transfer_cro",
+    frm="Accounts <accounts@alpineprecision.it>",
+    subject="Payment sent - ORD-2026-000811",
+    layout="alt",
+    enc="qp",
+    body="""Good morning,
+
+We have paid order ORD-2026-000811 today by bank transfer, CRO 0558201774391.
+Please let us know once it is registered.
+
+Regards,
+Alpine Precision S.r.l. – Accounts
+""",
+    intents=["payment_notice"],
+    fields={"order_number": "ORD-2026-000811", "payment_reference": "0558201774391"},
+    note="EN: a company's payment notice with order number in subject and body and a CRO",
+)
+
+case(
+    75,
+    "company_renew_three_years_card",
+    frm='"Officina Meccanica F.lli Gatti" <info@officinagatti.it>',
+    subject="Re: Il servizio Portale Impianti scade il 20/03/2026",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+vogliamo rinnovare per tre anni così non ci pensiamo più. Paghiamo con carta di credito dal portale?
+Grazie
+Mario Gatti
+"""
+    + gmail_quote(
+        "mer 4 feb 2026 alle ore 08:00",
+        OUR_REMINDER_IT.format(service="Portale Impianti", user="gatti.compressori", date="20/03/2026"),
+    ),
+    intents=["renewal_request"],
+    fields={"years": 3},
+    note="a company renews 'per tre anni' paying by card; the username only in our quoted reminder",
+)
+
+case(
+    76,
+    "en_switch_off_autorenew",
+    frm="Sarah Lindqvist <sarah@lindqvist-design.com>",
+    subject="Re: Automatic renewal on 01/04/2026",
+    body="""Hi,
+please turn off automatic renewal for my archive. I'd rather renew manually when the time comes.
+Thanks,
+Sarah
+"""
+    + gmail_quote(
+        "Fri, 6 Feb 2026 at 08:00",
+        """Dear customer,
+the automatic renewal of your Document Archive (username lindqvist_design)
+will be charged on 01/04/2026 to your card ending 4417.""",
+        lang="en",
+    ),
+    intents=["autorenew_off"],
+    note="EN: switch off automatic renewal; username only in our quoted notice",
+)
+
+case(
+    77,
+    "card_expired_how_to_change",
+    frm="Giovanni Ferri <giovanni.ferri@ferriimpianti.com>",
+    subject="R: Addebito non riuscito",
+    enc="qp",
+    body="""Buongiorno,
+sì, la carta è scaduta a gennaio. Come faccio a inserire quella nuova per il rinnovo automatico? Non trovo la voce nel portale.
+Saluti
+G. Ferri
+"""
+    + outlook_quote(
+        "lunedì 9 febbraio 2026 07:30",
+        "giovanni.ferri@ferriimpianti.com",
+        "Addebito non riuscito",
+        OUR_CARD_IT.format(service="Portale Impianti", user="ferri-impianti"),
+    ),
+    intents=["card_change"],
+    note="card expired, asks how to change the card for automatic renewal",
+)
+
+case(
+    78,
+    "renew_and_autorenew_on_paypal",
+    frm="Elena Moretti <elena.moretti@agriturismoilpoggio.it>",
+    subject="rinnovo + rinnovo automatico",
+    layout="alt",
+    enc="b64",
+    body="""Ciao,
+rinnovatemi pure l'archivio per un anno e da quest'anno attivate anche il rinnovo automatico con PayPal, così non rischio di dimenticarmene.
+Grazie!
+Elena – Agriturismo Il Poggio
+""",
+    intents=["renewal_request", "autorenew_on"],
+    fields={"years": 1},
+    note="renew one year and switch automatic renewal on with PayPal; multipart/alternative base64",
+)
+
+case(
+    79,
+    "upgrade_business_and_new_company",
+    frm="Tommaso Leone <t.leone@leoneconsulting.it>",
+    subject="passaggio a piano BUSINESS",
+    enc="qp",
+    body="""Buongiorno,
+vorremmo passare dal piano TEAM al piano BUSINESS (ci servono altri 5 utenti).
+Vi segnalo anche che la fattura dell'upgrade va intestata alla nuova società:
+Leone Consulting S.r.l. - P.IVA 07079790999 - codice SDI 0X2ZQ8F.
+Grazie
+Tommaso Leone
+""",
+    intents=["billing_update", "upgrade_request"],
+    fields={"vat_number": "07079790999", "recipient_code": "0X2ZQ8F"},
+    note="upgrade TEAM to BUSINESS plus a billing update to a new company with VAT number and SDI code",
+)
+
+case(
+    80,
+    "en_renew_two_years_and_last_invoice",
+    frm="Marco Bellini <m.bellini@bellini-eng.co.uk>",
+    subject="Re: Your Device Portal expires on 31/03/2026",
+    body="""Hello,
+please renew for two years (I'll pay by card). Could you also send me again last year's invoice? Our accountant can't find it.
+Cheers,
+Marco
+"""
+    + gmail_quote(
+        "Mon, 9 Feb 2026 at 08:00",
+        OUR_REMINDER_EN.format(service="Device Portal", user="bellini-eng", date="31/03/2026"),
+        lang="en",
+    ),
+    intents=["renewal_request", "invoice_request"],
+    fields={"years": 2},
+    note="EN: renew for two years plus a request for last year's invoice copy",
+)
 
 #CASES
 

@@ -1314,6 +1314,714 @@ Marco
     note="EN: renew for two years plus a request for last year's invoice copy",
 )
 
+case(
+    81,
+    "one_line_dash_separated",
+    frm="Sistemi Informativi ASP Cosenza <sia@aspcs.it>",
+    subject="R: dati fatturazione PA",
+    enc="qp",
+    body="""CIG: 257924082C - CUU: GY29DB - username: asp.cosenza
+Saluti, SIA
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["257924082C"], "office_code": "GY29DB", "username": "asp.cosenza"},
+    note="the whole answer is one line with the three codes separated by dashes, no greeting",
+)
+
+case(
+    82,
+    "cig_in_subject_table_for_the_rest",
+    frm='"Comune di Oderzo - Settore Tecnico" <settore.tecnico@comune.oderzo.tv.it>',
+    subject="RE: Rinnovo Portale Impianti - CIG ZC2F84D08F",
+    layout="html",
+    charset="windows-1252",
+    enc="qp",
+    html=outlook_html(
+        o_p("Buongiorno,")
+        + o_p("il CIG &egrave; indicato in oggetto; gli altri dati sono i seguenti:")
+        + o_table([("Codice univoco ufficio:", "8P5QA3"), ("Username utilizzato per l&#8217;accesso al portale:", "oderzo.impianti-sportivi")])
+        + o_p("&nbsp;")
+        + o_p("Saluti<br>Settore Tecnico &#8211; Comune di Oderzo")
+    ),
+    intents=["pa_billing_details"],
+    fields={"cig": ["ZC2F84D08F"], "office_code": "8P5QA3", "username": "oderzo.impianti-sportivi"},
+    note="HTML-only: the CIG only in the sender's subject, office code and our own username wording in a two-column table",
+)
+
+case(
+    83,
+    "renew_codes_and_transfer_done",
+    frm='"Comune di Brugherio - Ragioneria" <ragioneria@comune.brugherio.mb.it>',
+    subject="Re: Istruzioni per il pagamento del rinnovo",
+    enc="qp",
+    charset="iso-8859-1",
+    body="""Buongiorno,
+confermiamo il rinnovo per un anno del Portale Impianti e vi comunichiamo che abbiamo già effettuato il bonifico (CRO 0306909600123457) per l'importo netto, essendo in split payment.
+Nella fattura indicate:
+CIG 1973060C9B
+Codice Univoco Ufficio 7S333H
+Username brugherio.ced
+
+Ragioneria - Comune di Brugherio
+"""
+    + gmail_quote(
+        "mar 10 feb 2026 alle ore 08:00",
+        OUR_TRANSFER_IT.format(order="ORD-2026-000744", amount="366,00"),
+    ),
+    intents=["renewal_request", "pa_billing_details", "payment_notice"],
+    fields={
+        "years": 1,
+        "cig": ["1973060C9B"],
+        "office_code": "7S333H",
+        "username": "brugherio.ced",
+        "payment_reference": "0306909600123457",
+    },
+    note="three requests in one: renew one year, PA codes, transfer already made with CRO; order number and IBAN only in our quote",
+)
+
+case(
+    84,
+    "html_label_br_value_next_line",
+    frm="Economato - Comune di Bagheria <economato@comune.bagheria.pa.it>",
+    subject="R: richiesta codici",
+    layout="html",
+    enc="qp",
+    html="""<div style="font-family:Tahoma;font-size:12px">Buongiorno,<br><br>
+<b>Codice Univoco Ufficio:</b><br>
+BKA52Z<br><br>
+<b>Codice CIG:</b><br>
+Z3376C30CE<br><br>
+<b>Username:</b><br>
+bagheria.economato<br><br>
+Distinti saluti<br>
+L'Economo Comunale<br>
+<span style="color:#888">Comune di Bagheria - Corso Umberto I 165 - tel. 091 943111</span>
+</div>
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "BKA52Z", "cig": ["Z3376C30CE"], "username": "bagheria.economato"},
+    note="HTML-only: each bold label followed by <br> and its value on the next line",
+)
+
+case(
+    85,
+    "school_cuu_called_codice_ipa_in_brackets",
+    frm="Liceo Scientifico Statale A. Volta <rmps12000x@istruzione.it>",
+    subject="Fattura elettronica - rinnovo",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Si forniscono i dati per la fattura elettronica:
+Codice univoco ufficio fatturazione elettronica (Codice IPA): 4QEQPN
+CIG: XE54D45817
+Nome utente: liceo.volta-rm
+
+Distinti saluti
+Il DSGA
+Liceo Scientifico Statale "A. Volta" - Roma
+C.F. 80218930587 - Codice Meccanografico RMPS12000X
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "4QEQPN", "cig": ["XE54D45817"], "username": "liceo.volta-rm"},
+    note="a long label with '(Codice IPA)' before the colon; the school's C.F. and mechanographic code in the signature are not fields",
+)
+
+case(
+    86,
+    "smart_and_new_cig_with_cup",
+    frm='"Area Tecnica - Comune di Cesenatico" <areatecnica@comune.cesenatico.fc.it>',
+    subject="codici per fatture rinnovo + ampliamento",
+    enc="b64",
+    body="""Buongiorno,
+
+per il rinnovo del contratto in essere il CIG resta quello vecchio (smart CIG X217777D3D); per l'ampliamento dei sensori, finanziato con il bando regionale, c'è un nuovo CIG B3A9D6BE78 e il CUP G68D00558238810.
+
+Codice univoco ufficio per entrambe le fatture: 16I76B.
+
+Grazie
+Area Tecnica Cesenatico
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["X217777D3D", "B3A9D6BE78"], "cup": ["G68D00558238810"], "office_code": "16I76B"},
+    note="a smart CIG and a 2024-family CIG in one sentence, with a CUP and one office code; base64",
+)
+
+case(
+    87,
+    "renew_username_dots_dashes",
+    frm="Comune di San Giorgio Piacentino <tecnico@comune.sangiorgiopiacentino.pc.it>",
+    subject="rinnovo 2026",
+    charset="windows-1252",
+    enc="qp",
+    body="""Buongiorno,
+procedete pure con il rinnovo annuale; pagheremo con bonifico alla ricezione della fattura.
+Username: comune.s-giorgio.pc
+Codice univoco: OFBCIX
+CIG: Y515D5C0B9
+Grazie – Ufficio Tecnico
+""",
+    intents=["renewal_request", "pa_billing_details"],
+    fields={"years": 1, "username": "comune.s-giorgio.pc", "office_code": "OFBCIX", "cig": ["Y515D5C0B9"]},
+    note="'rinnovo annuale' plus codes, a username with both dots and a dash",
+)
+
+case(
+    88,
+    "codice_cig_n_degree_8bit",
+    frm="Servizio Cultura <cultura@comune.sassuolo.mo.it>",
+    subject="R: dati PA",
+    charset="windows-1252",
+    enc="8bit",
+    body="""Buongiorno,
+codice CIG n° F0BD3334A5
+codice univoco ufficio n° E68F7E
+per l’accesso usiamo “museo.sassuolo”
+Cordiali saluti
+Servizio Cultura – Comune di Sassuolo
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["F0BD3334A5"], "office_code": "E68F7E", "username": "museo.sassuolo"},
+    note="'n°' between label and value, curly quotes around the username; windows-1252 8bit",
+)
+
+case(
+    89,
+    "office_code_with_office_name_after",
+    frm='"Unione Reno Galliera - Servizio Finanziario" <finanziario@renogalliera.it>',
+    subject="Re: Portale Impianti: dati per il rinnovo",
+    enc="qp",
+    body="""Buongiorno,
+codice univoco ufficio: 7QXI6R (Servizio Finanziario - Unione Reno Galliera)
+CIG: Z641412F93
+username: renogalliera.pl
+
+Si precisa che l'Unione è soggetta a split payment.
+Saluti
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "7QXI6R", "username": "renogalliera.pl"},
+    invalid=[{"field": "cig", "value": "Z641412F93"}],
+    note="office code followed by the office's name in brackets; the smart CIG's checksum fails (last digit off by one)",
+)
+
+case(
+    90,
+    "renew_same_data_as_last_year",
+    frm="Segreteria Comune di Roburent <segreteria@comune.roburent.cn.it>",
+    subject="Re: Il servizio Portale Impianti scade il 31/03/2026",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+si rinnova. I dati per la fattura sono gli stessi dell'anno scorso (CIG a parte, che vi mandiamo appena la determina è esecutiva).
+Saluti
+La segreteria
+"""
+    + gmail_quote(
+        "lun 9 feb 2026 alle ore 08:00",
+        OUR_REMINDER_IT.format(service="Portale Impianti", user="roburent.acquedotto", date="31/03/2026"),
+    ),
+    intents=["renewal_request"],
+    note="'si rinnova' with billing data 'the same as last year' and the CIG promised later: no values given",
+)
+
+case(
+    91,
+    "renew_one_year_five_char_code",
+    frm="Ufficio Ragioneria <ragioneria@comune.gardone.bs.it>",
+    subject="rinnovo e dati fattura",
+    body="""Buongiorno,
+rinnovare per 1 anno, pagamento con bonifico.
+CIG 203787292A
+Codice univoco ufficio: Q7ZLK
+Utente: gardone.vt
+Grazie
+""",
+    intents=["renewal_request", "pa_billing_details"],
+    fields={"years": 1, "cig": ["203787292A"], "username": "gardone.vt"},
+    invalid=[{"field": "office_code", "value": "Q7ZLK"}],
+    note="renew 1 year with codes, but the office code has only 5 characters: invalid",
+)
+
+case(
+    92,
+    "html_quietanza_trn_table",
+    frm='"Tesoreria Comunale" <tesoreria@comune.chieri.to.it>',
+    subject="Comunicazione di avvenuto pagamento",
+    layout="html",
+    charset="iso-8859-1",
+    enc="qp",
+    html="""<html><body>
+<p>Si comunica l'avvenuto pagamento come da prospetto:</p>
+<table border="1" cellspacing="0" cellpadding="4" style="font-family:Arial;font-size:9pt">
+<tr><th>Beneficiario</th><th>Riferimento</th><th>Importo netto</th><th>Data valuta</th><th>TRN</th></tr>
+<tr><td>Example Servizi S.r.l.</td><td>ORD-2026-000791</td><td>&euro; 300,00</td><td>12/02/2026</td><td>0306901792650013481120002200IT</td></tr>
+</table>
+<p>IVA assolta dall'Ente ai sensi dell'art. 17-ter DPR 633/72.</p>
+<p>Servizio Tesoreria - Comune di Chieri</p>
+</body></html>
+""",
+    intents=["payment_notice"],
+    fields={"order_number": "ORD-2026-000791", "payment_reference": "0306901792650013481120002200IT"},
+    note="HTML-only: a treasury's payment notice as a one-row table with column headers (order number and TRN)",
+)
+
+case(
+    93,
+    "invoice_rejected_reissue_with_cig",
+    frm="Servizio Bilancio <bilancio@comune.formigine.mo.it>",
+    subject="Fattura n. 2026/0077 rifiutata",
+    enc="qp",
+    body="""Buongiorno,
+la fattura n. 2026/0077 è stata rifiutata tramite SdI perché priva del CIG.
+Vi chiediamo di emettere nota di credito e nuova fattura riportando:
+CIG Z7D560A6FD
+codice univoco ufficio 5JSJC6
+Grazie
+Servizio Bilancio - Comune di Formigine
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "5JSJC6"},
+    invalid=[{"field": "cig", "value": "Z7D560A6FD"}],
+    note="invoice rejected for a missing CIG: new PA billing details, but the CIG given has a wrong checksum (last digit off by one)",
+)
+
+case(
+    94,
+    "inline_answers_in_our_quote",
+    frm="Comune di Feltre - Ufficio Ambiente <ambiente@comune.feltre.bl.it>",
+    subject="Re: Portale Impianti: dati per il rinnovo",
+    body="""Buongiorno, rispondo qui sotto in linea.
+
+Il giorno lun 9 feb 2026 alle ore 08:00 Rinnovi <rinnovi@example.it> ha scritto:
+> Gentile cliente,
+> per completare il rinnovo del servizio Portale Impianti con pagamento
+> tramite bonifico, in quanto pubblica amministrazione, La preghiamo di
+> comunicarci:
+> - il codice CIG
+
+X1EB1AAAC7
+
+> - il codice univoco ufficio
+
+SCMEJV
+
+> - lo username utilizzato per l'accesso al portale
+
+feltre.ambiente
+
+> Cordiali saluti
+> Ufficio Rinnovi
+
+Grazie a voi
+Ufficio Ambiente Feltre
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["X1EB1AAAC7"], "office_code": "SCMEJV", "username": "feltre.ambiente"},
+    note="answers written inline between the '>' lines of our quoted request: the labels are ours, the values the sender's",
+)
+
+case(
+    95,
+    "outlook_quote_with_examples_sender_gives_cig_only",
+    frm='"Ragioneria - Comune di Nizza Monferrato" <ragioneria@comune.nizzamonferrato.at.it>',
+    subject="R: dati per la fatturazione PA",
+    charset="windows-1252",
+    enc="qp",
+    body="""Buongiorno,
+il CIG è 4151952B2B. Il codice ufficio e l'utenza ve li comunica il collega dei Lavori Pubblici.
+Saluti
+"""
+    + outlook_quote(
+        "martedì 10 febbraio 2026 09:00",
+        "ragioneria@comune.nizzamonferrato.at.it",
+        "dati per la fatturazione PA",
+        """Gentile cliente,
+ci comunichi CIG (es. 1234567ABC), codice univoco ufficio (es. UFXK9T) e
+username del portale (es. nizza.acquedotto).""",
+    ),
+    intents=["pa_billing_details"],
+    fields={"cig": ["4151952B2B"]},
+    note="only the CIG is given; office code and username examples sit in our quoted Outlook copy",
+)
+
+case(
+    96,
+    "en_pa_will_not_renew",
+    frm="ICT Services - University of Bologna <ict.dept@unibo.it>",
+    subject="RE: Your Document Archive expires on 30/04/2026",
+    enc="qp",
+    body="""Dear Renewals Team,
+
+we will not renew the Document Archive subscription: the department has moved to the university's central platform.
+Please do not issue any renewal order or invoice.
+
+Best regards,
+ICT Services, Department of Physics and Astronomy
+Alma Mater Studiorum – Università di Bologna
+VAT 01131710376 – Tax code 80007010376
+""",
+    intents=["cancellation"],
+    note="EN: a university department will not renew; the university's VAT and tax code in the signature are not fields",
+)
+
+case(
+    97,
+    "company_html_table_recipient_code",
+    frm='"Ufficio Amministrazione" <amministrazione@caseificiovaltaleggio.it>',
+    subject="Aggiornamento anagrafica fatturazione",
+    layout="html",
+    charset="windows-1252",
+    enc="qp",
+    html=outlook_html(
+        o_p("Buongiorno,")
+        + o_p("vi chiediamo di aggiornare la nostra anagrafica con i seguenti dati:")
+        + o_table(
+            [
+                ("Ragione sociale", "Caseificio Val Taleggio Soc. Coop. Agricola"),
+                ("Partita IVA", "02176580419"),
+                ("Codice destinatario SDI", "SUBM70N"),
+                ("PEC", "caseificiovaltaleggio@pec.confcooperative.it"),
+            ]
+        )
+        + o_p("&nbsp;")
+        + o_p("Grazie e buon lavoro<br>Ufficio Amministrazione")
+    ),
+    intents=["billing_update"],
+    fields={
+        "vat_number": "02176580419",
+        "recipient_code": "SUBM70N",
+        "pec": "caseificiovaltaleggio@pec.confcooperative.it",
+    },
+    note="HTML-only Outlook table with a cooperative's new billing data: VAT number, SDI recipient code, PEC",
+)
+
+case(
+    98,
+    "en_new_registered_address_only",
+    frm="Olivia Grant <olivia.grant@grantstudio.it>",
+    subject="Change of billing address",
+    body="""Hi,
+we've moved. Please put our new address on future invoices:
+
+Grant Studio S.r.l.
+Via Solferino 40
+20121 Milano MI
+
+Everything else stays the same.
+Thanks,
+Olivia
+""",
+    intents=["billing_update"],
+    note="EN: billing update with only a new address, no identifier",
+)
+
+case(
+    99,
+    "company_vat_and_fiscal_code_differ",
+    frm="Contabilità <contabilita@edilnordcostruzioni.it>",
+    subject="dati corretti per fatturazione",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+vi segnaliamo che sulla vostra fattura la partita IVA e il codice fiscale della società sono invertiti / sbagliati. I dati corretti sono:
+
+Partita IVA: 10360810427
+Codice Fiscale: 01614810321
+
+(la società è stata costituita prima dell'apertura della partita IVA, per questo i due numeri sono diversi).
+Grazie
+Ufficio Contabilità Edilnord Costruzioni S.p.A.
+""",
+    intents=["billing_update"],
+    fields={"vat_number": "10360810427", "fiscal_code": "01614810321"},
+    note="a company whose 11-digit fiscal code differs from its VAT number: both given as corrections",
+)
+
+case(
+    100,
+    "html_zero_code_and_pec",
+    frm='"Parrucchieria Stella" <stella.parrucchieria@libero.it>',
+    subject="dati per fattura elettronica",
+    layout="html",
+    enc="b64",
+    html="""<div>Buongiorno,</div><div>per la fattura elettronica:</div><div><br></div>
+<div>codice destinatario: <b>0000000</b></div>
+<div>pec: <b>Parrucchieria.Stella@PEC.libero.it</b></div>
+<div><br></div><div>grazie mille</div><div>Stella</div>
+<div><br></div><div style="color:#999">Inviato da Libero Mail per Android</div>
+""",
+    intents=["billing_update"],
+    fields={"recipient_code": "0000000", "pec": "parrucchieria.stella@pec.libero.it"},
+    note="HTML-only base64 from a webmail app: recipient code 0000000 with a mixed-case PEC (lowercased in the field)",
+)
+
+case(
+    101,
+    "company_new_pec_then_renew",
+    frm="Andrea Colombo <andrea@colombotermotecnica.it>",
+    subject="Re: Il servizio Portale Impianti scade il 15/03/2026",
+    enc="qp",
+    body="""Ciao,
+sì rinnoviamo, un anno con carta come sempre.
+Ah, la PEC è cambiata: ora è colombotermotecnica@legalmail.it (quella vecchia su aruba non c'è più).
+Andrea
+"""
+    + gmail_quote(
+        "lun 9 feb 2026 alle ore 08:00",
+        OUR_REMINDER_IT.format(service="Portale Impianti", user="colombo.caldaie", date="15/03/2026"),
+    ),
+    intents=["billing_update", "renewal_request"],
+    fields={"years": 1, "pec": "colombotermotecnica@legalmail.it"},
+    note="renew one year by card, plus a new PEC mentioned as an aside; intents in acting order (billing update first)",
+)
+
+case(
+    102,
+    "paid_and_want_receipted_invoice",
+    frm="Amministrazione Hotel Belvedere <amministrazione@hotelbelvedere-garda.it>",
+    subject="bonifico ordine ORD-2026-000829",
+    charset="windows-1252",
+    enc="8bit",
+    body="""Buongiorno,
+abbiamo saldato l’ordine ORD-2026-000829 con bonifico del 13/02, TRN 1101260440051712.
+Ci potete inviare la fattura quietanzata per la nostra contabilità?
+Grazie
+Amministrazione – Hotel Belvedere srl
+""",
+    intents=["payment_notice", "invoice_request"],
+    fields={"order_number": "ORD-2026-000829", "payment_reference": "1101260440051712"},
+    note="a transfer made with TRN plus a request for the receipted invoice; windows-1252 8bit",
+)
+
+case(
+    103,
+    "autorenew_off_and_do_not_renew",
+    frm="Fabio Marini <fabio.marini@marinifoto.it>",
+    subject="R: Rinnovo automatico del 10/03/2026",
+    enc="qp",
+    body="""Buongiorno,
+togliete il rinnovo automatico per favore: ho chiuso l'attività e il servizio non mi serve più, non voglio rinnovarlo.
+Fabio Marini
+"""
+    + outlook_quote(
+        "lunedì 16 febbraio 2026 08:00",
+        "fabio.marini@marinifoto.it",
+        "Rinnovo automatico del 10/03/2026",
+        OUR_AUTORENEW_IT.format(service="Archivio Documentale", user="marinifoto", date="10/03/2026"),
+    ),
+    intents=["autorenew_off", "cancellation"],
+    note="switch automatic renewal off and do not renew (business closed)",
+)
+
+case(
+    104,
+    "new_card_and_autorenew_back_on",
+    frm="Chiara Sala <chiara.sala@studiosala.eu>",
+    subject="nuova carta",
+    body="""Buongiorno,
+ho una carta nuova perché la vecchia mi è stata clonata. Vorrei riattivare il rinnovo automatico dell'archivio con la nuova carta: come posso fare? (non vi mando i dati qui, ovviamente)
+Grazie
+Chiara Sala
+""",
+    intents=["card_change", "autorenew_on"],
+    note="new card for automatic renewal and switch automatic renewal back on; no card number given",
+)
+
+case(
+    105,
+    "monthly_to_annual",
+    frm="Roberto Villa <r.villa@villaservizi.it>",
+    subject="passaggio ad abbonamento annuale",
+    layout="alt",
+    enc="qp",
+    body="""Salve,
+attualmente paghiamo il portale mese per mese. Vorremmo passare all'abbonamento annuale per avere lo sconto. Procedete pure.
+Saluti
+Roberto Villa - Villa Servizi srl
+""",
+    intents=["upgrade_request"],
+    note="monthly to annual cadence is an upgrade",
+)
+
+case(
+    106,
+    "en_thanks_received",
+    frm="Lucia Ferraro <lucia.ferraro@ferrarodesign.it>",
+    subject="Re: Payment received - your service has been renewed",
+    body="""Great, thank you very much!
+Lucia
+""",
+    intents=["other"],
+    note="EN: a two-line thank-you after our confirmation",
+)
+
+case(
+    107,
+    "unrelated_reply_wrong_thread",
+    frm="Massimo Conti <massimo.conti@contitrasporti.it>",
+    subject="Re: Il servizio Archivio Documentale scade il 31/03/2026",
+    enc="qp",
+    body="""Ciao Giorgio, ti confermo la riunione di giovedì alle 15 in sede, porta i preventivi dei furgoni.
+Massimo
+"""
+    + gmail_quote(
+        "lun 16 feb 2026 alle ore 08:00",
+        OUR_REMINDER_IT.format(service="Archivio Documentale", user="conti.trasporti", date="31/03/2026"),
+    ),
+    intents=["other"],
+    note="an unrelated message sent by mistake as a reply to our reminder",
+)
+
+case(
+    108,
+    "complaint_price_no_request",
+    frm="Ufficio Tecnico <tecnico@comune.cortemilia.cn.it>",
+    subject="R: Istruzioni per il bonifico del rinnovo",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+prendiamo atto, ma segnaliamo che la commissione per il bonifico ci sembra eccessiva per un ente pubblico che non può pagare con carta.
+Ne parleremo con l'Amministrazione.
+Ufficio Tecnico
+""",
+    intents=["other"],
+    note="a complaint about the bank-transfer fee, nothing requested",
+)
+
+case(
+    109,
+    "en_company_new_pec",
+    frm="Finance Team <finance@brightwave-solutions.it>",
+    subject="New certified e-mail (PEC) for invoices",
+    body="""Hello,
+
+Please note our new PEC for e-invoicing: brightwave.solutions@pec.brightwave.it
+Kindly update your records before the next invoice.
+
+Regards,
+Finance Team – Brightwave Solutions S.r.l.
+VAT IT04675090981
+""",
+    intents=["billing_update"],
+    fields={"pec": "brightwave.solutions@pec.brightwave.it"},
+    note="EN: new PEC for invoices; the VAT number in the signature is not part of the change",
+)
+
+case(
+    110,
+    "en_recipient_code_new_provider",
+    frm="Luca Pozzi <luca.pozzi@pozzi-automation.com>",
+    subject="SDI code change",
+    enc="qp",
+    body="""Hi,
+our e-invoicing provider changed. New SDI recipient code: usal8pr (7 chars, please double check).
+Thanks
+Luca
+""",
+    intents=["billing_update"],
+    fields={"recipient_code": "USAL8PR"},
+    note="EN: a new recipient code written in lowercase (uppercased in the field)",
+)
+
+case(
+    111,
+    "en_paid_from_our_iban_cro",
+    frm="Treasury <treasury@ventura-logistics.eu>",
+    subject="Re: Your order is awaiting payment",
+    body="""Hello,
+payment made today from our account IT61X0306909606100000012345, CRO 4408122907733.
+Regards,
+Treasury Dept.
+"""
+    + gmail_quote(
+        "Mon, 16 Feb 2026 at 08:00",
+        OUR_TRANSFER_EN.format(order="ORD-2026-000852", amount="183.00"),
+        lang="en",
+    ),
+    intents=["payment_notice"],
+    fields={"iban": "IT61X0306909606100000012345", "payment_reference": "4408122907733"},
+    note="EN: payment notice naming the payer's own IBAN and a CRO; our IBAN and the order number only in the quote",
+)
+
+case(
+    112,
+    "en_renew_three_years_no_autorenew",
+    frm="Peter Hofer <p.hofer@hofer-holz.it>",
+    subject="Renewal",
+    layout="alt",
+    enc="b64",
+    body="""Hello,
+we'd like to renew the device portal for 3 years, paying by card now. At the same time please switch off the automatic renewal, we'll decide again in 2029.
+Best,
+Peter Hofer
+Hofer Holz GmbH / S.r.l. – Bruneck/Brunico
+""",
+    intents=["renewal_request", "autorenew_off"],
+    fields={"years": 3},
+    note="EN: renew for 3 years by card and switch automatic renewal off; multipart/alternative base64",
+)
+
+case(
+    113,
+    "en_card_change_request",
+    frm="Anna Keller <anna.keller@kellerdesign.it>",
+    subject="Re: We could not charge your card",
+    body="""Hi, my card was replaced by the bank last week. How can I put the new one on the automatic renewal? Thanks, Anna
+"""
+    + gmail_quote(
+        "Tue, 17 Feb 2026 at 07:30",
+        """Dear customer,
+we could not charge the automatic renewal of your Document Archive
+(username keller_design): your card was declined. Please update your payment method.""",
+        lang="en",
+    ),
+    intents=["card_change"],
+    note="EN: new card for automatic renewal after a declined charge",
+)
+
+case(
+    114,
+    "en_question_split_payment",
+    frm="Procurement <procurement@cnr-ismar.it>",
+    subject="Question about split payment",
+    enc="qp",
+    body="""Good morning,
+before sending you our codes: do you issue invoices under split payment (scissione dei pagamenti)? Our institute is subject to it and cannot accept invoices with VAT collected by the supplier.
+Kind regards,
+Procurement Office
+""",
+    intents=["other"],
+    note="EN: a public research institute asks whether we invoice under split payment; no codes yet",
+)
+
+case(
+    115,
+    "en_pa_html_table_codes",
+    frm='"Purchasing Office - ARPAE" <purchasing@arpae.it>',
+    subject="RE: PA billing details needed for your renewal",
+    layout="html",
+    charset="utf-8",
+    enc="qp",
+    html=outlook_html(
+        o_p("Dear Sirs,")
+        + o_p("please find the requested details below.")
+        + o_table([("CIG", "B39A914BC1"), ("Unique Office Code", "G3F9CA"), ("Portal username", "arpae.aria-bo")])
+        + o_p("&nbsp;")
+        + o_p("Kind regards,<br>Purchasing Office")
+        + o_quote(
+            "Monday, February 16, 2026 9:00 AM",
+            "purchasing@arpae.it",
+            "PA billing details needed for your renewal",
+            """Dear customer,
+as a public administration paying by bank transfer, please send us the CIG,
+the unique office code and your portal username.""",
+            lang="en",
+        )
+    ),
+    intents=["pa_billing_details"],
+    fields={"cig": ["B39A914BC1"], "office_code": "G3F9CA", "username": "arpae.aria-bo"},
+    note="EN: HTML-only Outlook table with English labels from a regional agency",
+)
+
 #CASES
 
 if __name__ == "__main__":

@@ -1,3 +1,5 @@
+# ruff: noqa: E501
+# (the message bodies are corpus text: their long lines are the messages as people write them)
 """The pa_* reply cases: writes the generated ones (pa_046 on) and checks every pa_* pair.
 
     python tests/replies/_generate_pa.py          # (re)write the generated cases
@@ -19,7 +21,6 @@ import quopri
 import re
 import subprocess
 import sys
-from email.message import EmailMessage
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -216,7 +217,7 @@ def check(run_parser: bool = True) -> int:
     for e in errors:
         print("ERROR", e)
     print(f"cases: {len(emls)}  multi-request: {multi}  HTML-only: {html_only}  English: {english}")
-    for i in ORDER + ["other"]:
+    for i in [*ORDER, "other"]:
         print(f"  {i}: {counts.get(i, 0)}")
     return 1 if errors else 0
 
@@ -237,7 +238,9 @@ def _date(num: int) -> str:
     import datetime
 
     start = datetime.datetime(2026, 1, 12)
-    when = start + datetime.timedelta(days=num * 4 // 10, hours=8 + (num * 5) % 10, minutes=(num * 53) % 60, seconds=num % 60)
+    when = start + datetime.timedelta(
+        days=num * 4 // 10, hours=8 + (num * 5) % 10, minutes=(num * 53) % 60, seconds=num % 60
+    )
     if when.weekday() >= 5:
         when += datetime.timedelta(days=7 - when.weekday())
     days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -278,7 +281,7 @@ ENC_NAMES = {"qp": "quoted-printable", "b64": "base64", "8bit": "8bit", "7bit": 
 
 
 def _part(ctype: str, text: str, charset: str, enc: str) -> bytes:
-    head = f"Content-Type: {ctype}; charset=\"{charset}\"\nContent-Transfer-Encoding: {ENC_NAMES[enc]}\n\n"
+    head = f'Content-Type: {ctype}; charset="{charset}"\nContent-Transfer-Encoding: {ENC_NAMES[enc]}\n\n'
     body = _encode(text, charset, enc)
     if not body.endswith(b"\n"):
         body += b"\n"
@@ -294,7 +297,9 @@ def auto_html(text: str) -> str:
     for line in text.split("\n"):
         if line.startswith(">"):
             if not quoting:
-                out.append('<blockquote class="gmail_quote" style="margin:0 0 0 .8ex;border-left:1px #ccc solid;padding-left:1ex">')
+                out.append(
+                    '<blockquote class="gmail_quote" style="margin:0 0 0 .8ex;border-left:1px #ccc solid;padding-left:1ex">'
+                )
                 quoting = True
             out.append(html.escape(line.lstrip("> ")) + "<br>")
             continue
@@ -319,6 +324,7 @@ def build(
     enc: str,
     html: str | None,
     extra: str,
+    attached: str | None = None,
 ) -> bytes:
     head = (
         f"From: {_address(frm)}\n"
@@ -334,6 +340,19 @@ def build(
     if layout == "html":
         assert html is not None
         return head.encode() + _part("text/html", html, charset, enc)
+    if layout == "attached":
+        assert attached is not None
+        boundary = f"----=_Mixed_{num:03d}_{_token(name)}"
+        return (
+            head.encode()
+            + f'Content-Type: multipart/mixed; boundary="{boundary}"\n\n'.encode()
+            + f"--{boundary}\n".encode()
+            + _part("text/plain", body, charset, enc)
+            + f"\n--{boundary}\n".encode()
+            + b"Content-Type: message/rfc822\nContent-Disposition: attachment\n\n"
+            + attached.encode("utf-8")
+            + f"\n--{boundary}--\n".encode()
+        )
     boundary = f"----=_NextPart_{num:03d}_{_token(name)}"
     twin = html if html is not None else auto_html(body)
     return (
@@ -366,12 +385,23 @@ def case(
     enc: str = "8bit",
     html: str | None = None,
     extra: str = "",
+    attached: str | None = None,
 ) -> None:
     CASES.append(
         {
             "name": f"{PREFIX}_{num:03d}_{slug}",
             "num": num,
-            "msg": dict(frm=frm, subject=subject, body=body, layout=layout, charset=charset, enc=enc, html=html, extra=extra),
+            "msg": dict(
+                frm=frm,
+                subject=subject,
+                body=body,
+                layout=layout,
+                charset=charset,
+                enc=enc,
+                html=html,
+                extra=extra,
+                attached=attached,
+            ),
             "gold": {"intents": intents, "fields": fields or {}, "invalid": invalid or [], "note": note},
         }
     )
@@ -551,9 +581,11 @@ case(
         + o_p("&nbsp;")
         + o_p("Si ricorda che le fatture prive di CIG non potranno essere liquidate.")
         + o_p("Distinti saluti")
-        + o_p('<span style="font-size:9.0pt;color:#1F3864">Dott.ssa Angela De Marzo<br>UOC Area Gestione Patrimonio'
-              ' &#8211; Settore Acquisti<br>ASL Bari &#8211; Lungomare Starita 6, 70132 Bari<br>'
-              "C.F./P.IVA 06534340721 &#8211; PEC acquisti.aslbari@pec.rupar.puglia.it</span>")
+        + o_p(
+            '<span style="font-size:9.0pt;color:#1F3864">Dott.ssa Angela De Marzo<br>UOC Area Gestione Patrimonio'
+            " &#8211; Settore Acquisti<br>ASL Bari &#8211; Lungomare Starita 6, 70132 Bari<br>"
+            "C.F./P.IVA 06534340721 &#8211; PEC acquisti.aslbari@pec.rupar.puglia.it</span>"
+        )
         + o_p("&nbsp;")
         + o_quote(
             "marted&igrave; 20 gennaio 2026 09:00",
@@ -644,7 +676,7 @@ case(
     charset="iso-8859-1",
     enc="qp",
     body="""Buongiorno,
-per l'anno 2026 l'Ente ha assunto tre distinti impegni di spesa, quindi vi =
+per l'anno 2026 l'Ente ha assunto tre distinti impegni di spesa, quindi vi
 chiediamo tre fatture, una per servizio, ciascuna con il proprio CIG:
 
 1) Portale Impianti (centrali termiche scuole) ......... cig 4602037910
@@ -656,7 +688,7 @@ L'utenza di riferimento sul portale è imola.economato.
 
 Grazie della collaborazione
 Ufficio Economato
-""".replace("=\n", ""),
+""",
     intents=["pa_billing_details"],
     fields={
         "cig": ["4602037910", "16290720BE", "2441955D00"],
@@ -734,7 +766,9 @@ case(
         )
         + o_p("&nbsp;")
         + o_p("Cordialmente,")
-        + o_p("Il Direttore dei Servizi Generali e Amministrativi<br>Istituto di Istruzione Superiore &#8220;G. Galilei&#8221; &#8211; Crema")
+        + o_p(
+            "Il Direttore dei Servizi Generali e Amministrativi<br>Istituto di Istruzione Superiore &#8220;G. Galilei&#8221; &#8211; Crema"
+        )
         + o_p('<span style="font-size:8.0pt">C.F. 91035070194 &#8211; Codice meccanografico CRIS00400N</span>')
     ),
     intents=["pa_billing_details"],
@@ -1339,7 +1373,12 @@ case(
     html=outlook_html(
         o_p("Buongiorno,")
         + o_p("il CIG &egrave; indicato in oggetto; gli altri dati sono i seguenti:")
-        + o_table([("Codice univoco ufficio:", "8P5QA3"), ("Username utilizzato per l&#8217;accesso al portale:", "oderzo.impianti-sportivi")])
+        + o_table(
+            [
+                ("Codice univoco ufficio:", "8P5QA3"),
+                ("Username utilizzato per l&#8217;accesso al portale:", "oderzo.impianti-sportivi"),
+            ]
+        )
         + o_p("&nbsp;")
         + o_p("Saluti<br>Settore Tecnico &#8211; Comune di Oderzo")
     ),
@@ -1677,7 +1716,7 @@ case(
         + o_table(
             [
                 ("Ragione sociale", "Caseificio Val Taleggio Soc. Coop. Agricola"),
-                ("Partita IVA", "02176580419"),
+                ("Partita IVA", "04696560335"),
                 ("Codice destinatario SDI", "SUBM70N"),
                 ("PEC", "caseificiovaltaleggio@pec.confcooperative.it"),
             ]
@@ -1687,7 +1726,7 @@ case(
     ),
     intents=["billing_update"],
     fields={
-        "vat_number": "02176580419",
+        "vat_number": "04696560335",
         "recipient_code": "SUBM70N",
         "pec": "caseificiovaltaleggio@pec.confcooperative.it",
     },
@@ -2022,7 +2061,713 @@ the unique office code and your portal username.""",
     note="EN: HTML-only Outlook table with English labels from a regional agency",
 )
 
-#CASES
+case(
+    116,
+    "html_table_cig_per_plant",
+    frm='"Servizio Idrico Integrato - Unione dei Comuni del Frignano" <sii@unionefrignano.mo.it>',
+    subject="R: rinnovo telecontrollo serbatoi - CIG per impianto",
+    layout="html",
+    charset="windows-1252",
+    enc="qp",
+    html=outlook_html(
+        o_p("Buongiorno,")
+        + o_p("come anticipato telefonicamente, ogni impianto ha il proprio CIG:")
+        + o_table(
+            [
+                ("Serbatoio Pavullo &#8211; CIG", "585883713E"),
+                ("Serbatoio Lama Mocogno &#8211; CIG", "8031986C84"),
+                ("Serbatoio Fanano &#8211; CIG", "34201984AC"),
+                ("Codice univoco ufficio (unico)", "BIC145"),
+            ]
+        )
+        + o_p("&nbsp;")
+        + o_p("Cordiali saluti<br>Servizio Idrico Integrato<br>Unione dei Comuni del Frignano")
+    ),
+    intents=["pa_billing_details"],
+    fields={"cig": ["585883713E", "8031986C84", "34201984AC"], "office_code": "BIC145"},
+    note="HTML-only: three CIGs in three table rows (one per plant) in order, then one office code",
+)
+
+case(
+    117,
+    "cig_slash_cup_and_paid",
+    frm="Ufficio Contabilità - GAL Valli del Canavese <contabilita@galvallidelcanavese.it>",
+    subject="Pagamento e dati fattura",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+abbiamo provveduto al pagamento dell'ordine ORD-2026-000873 (bonifico del 17/02, CRO 21044876511).
+Da riportare in fattura: CIG/CUP: U2E98EF296 / D28G22691579275
+Codice univoco: AEZ732
+
+Cordiali saluti
+GAL Valli del Canavese
+""",
+    intents=["pa_billing_details", "payment_notice"],
+    fields={
+        "order_number": "ORD-2026-000873",
+        "payment_reference": "21044876511",
+        "cig": ["U2E98EF296"],
+        "cup": ["D28G22691579275"],
+        "office_code": "AEZ732",
+    },
+    note="'CIG/CUP: x / y' on one line, office code, plus a payment with CRO and order number",
+)
+
+case(
+    118,
+    "forward_attached_from_ufficio_contratti",
+    frm="Daniela Greco <d.greco@comune.lecce.it>",
+    subject="I: dati per fattura rinnovo piattaforma",
+    layout="attached",
+    body="""Buongiorno,
+vi inoltro in allegato la mail dell'Ufficio Contratti con i dati richiesti.
+Cordiali saluti
+Daniela Greco
+Settore Innovazione Tecnologica - Comune di Lecce
+""",
+    attached="""From: Ufficio Contratti <contratti@comune.lecce.it>
+To: Daniela Greco <d.greco@comune.lecce.it>
+Subject: R: dati per fattura rinnovo piattaforma
+Date: Tue, 17 Feb 2026 16:20:00 +0100
+Message-ID: <contratti-2026-0217-1620@comune.lecce.it>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+Daniela,
+per il rinnovo della piattaforma:
+CIG B22187984C
+Codice univoco ufficio 71HGET
+Il fornitore deve indicare anche il numero di impegno 2026/311 in causale.
+Ufficio Contratti
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["B22187984C"], "office_code": "71HGET"},
+    note="the codes are only in an attached forwarded message (message/rfc822) from the comune's own contracts office, forwarded as the answer",
+)
+
+case(
+    119,
+    "office_code_in_signature_pointed_to",
+    frm='"Servizio Provveditorato - Città Metropolitana di Genova" <provveditorato@cittametropolitana.genova.it>',
+    subject="Re: dati per fatturazione elettronica",
+    enc="qp",
+    body="""Buongiorno,
+per la fattura del rinnovo usate il CIG B7C53EDDDC e il codice univoco ufficio riportato in calce.
+
+Cordiali saluti
+
+Servizio Provveditorato
+Città Metropolitana di Genova
+Largo Cattanei 3 - 16147 Genova
+C.F. 80007350103 - P.IVA 00949170104
+Codice Univoco Ufficio per la fatturazione elettronica: PGOJJ7
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["B7C53EDDDC"], "office_code": "PGOJJ7"},
+    note="the text asks to use the office code 'riportato in calce', so the signature's office code IS a field; its C.F. and P.IVA are not",
+)
+
+case(
+    120,
+    "office_code_only_in_signature_not_asked",
+    frm="Ufficio Tecnico Comune di Sondalo <tecnico@comune.sondalo.so.it>",
+    subject="R: rinnovo - CIG",
+    enc="qp",
+    charset="iso-8859-1",
+    body="""Buongiorno,
+il CIG del rinnovo è B57ABB42DC. Per il resto vi risponderà la ragioneria.
+Saluti
+
+--
+Ufficio Tecnico - Comune di Sondalo (SO)
+Via Verdi 6, 23035 Sondalo - tel. 0342 801211
+C.F. 83000510142 - Cod. Univoco Fatturazione 3OQSGL
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["B57ABB42DC"]},
+    note="only the CIG is given; an office code sits in the signature block next to the C.F. and the text does not point to it: not a field",
+)
+
+case(
+    121,
+    "pa_paid_mandato_quietanza_cro",
+    frm="Ragioneria Comune di Castel San Pietro Terme <ragioneria@comune.castelsanpietroterme.bo.it>",
+    subject="avvenuto pagamento fattura 2026/0153",
+    enc="qp",
+    body="""Si comunica che la fattura n. 2026/0153 è stata pagata con mandato n. 602 del 16/02/2026, quietanzato dal tesoriere in data 18/02/2026 (CRO 0500017281033).
+Cordiali saluti
+Servizio Ragioneria
+""",
+    intents=["payment_notice"],
+    fields={"payment_reference": "0500017281033"},
+    note="mandato and quietanza numbers and an invoice number are not fields; only the CRO is",
+)
+
+case(
+    122,
+    "pa_renew_two_years_stated",
+    frm='"Comune di Tirano - Servizi Demografici" <demografici@comune.tirano.so.it>',
+    subject="Re: Il servizio Archivio Documentale scade il 30/04/2026",
+    enc="qp",
+    body="""Buongiorno,
+questa volta vorremmo rinnovare per due anni, l'impegno di spesa è già pluriennale.
+CIG: B2E4CAF67D
+codice ufficio: RTAE9G
+Grazie
+Servizi Demografici - Comune di Tirano
+"""
+    + gmail_quote(
+        "mer 18 feb 2026 alle ore 08:00",
+        OUR_REMINDER_IT.format(service="Archivio Documentale", user="tirano.anagrafe", date="30/04/2026"),
+    ),
+    intents=["renewal_request", "pa_billing_details"],
+    fields={"years": 2, "cig": ["B2E4CAF67D"], "office_code": "RTAE9G"},
+    note="a PA asks to renew 'per due anni' (what it says, even if bank transfer is annual) with CIG and office code; username only in our quote",
+)
+
+case(
+    123,
+    "lowercase_cig_in_sentence_new_family",
+    frm="anagrafe@comune.arcore.mb.it",
+    subject="re: codici",
+    body="""il cig è b3945e6346 e il codice univoco ufficio hxo55z, username arcore-anagrafe. ciao
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["B3945E6346"], "office_code": "HXO55Z", "username": "arcore-anagrafe"},
+    note="one lowercase sentence: 'il cig è b39...' (2024 family) with lowercase office code and username",
+)
+
+case(
+    124,
+    "cod_univoco_uff_abbrev_example_in_quote",
+    frm='"Comune di Spoleto - Economato" <economato@comune.spoleto.pg.it>',
+    subject="R: Rinnovo: richiesta dati PA",
+    charset="windows-1252",
+    enc="qp",
+    body="""Buongiorno,
+Cod. Univoco Uff.: 7MYQOA
+CIG Z72B34A94E
+Cordiali saluti
+Economato
+"""
+    + outlook_quote(
+        "mercoledì 18 febbraio 2026 09:00",
+        "economato@comune.spoleto.pg.it",
+        "Rinnovo: richiesta dati PA",
+        """Gentile cliente,
+ci indichi CIG (es. Z213346E34) e codice univoco ufficio (es. UFXK9T).""",
+    ),
+    intents=["pa_billing_details"],
+    fields={"office_code": "7MYQOA"},
+    invalid=[{"field": "cig", "value": "Z72B34A94E"}],
+    note="'Cod. Univoco Uff.:' abbreviation; the CIG's checksum fails; valid-looking examples only in our quoted copy",
+)
+
+case(
+    125,
+    "renew_one_plant_not_the_other",
+    frm='"Comune di Ovada - Lavori Pubblici" <llpp@comune.ovada.al.it>',
+    subject="Re: rinnovo impianti 2026",
+    enc="qp",
+    body="""Buongiorno,
+rinnovate per un anno soltanto l'impianto della piscina comunale (utenza ovada.piscina), con bonifico:
+CIG Z2AAF7E6A1
+cod. univoco ufficio A8T3RU
+
+L'impianto della ex scuola di via Galliera invece NON va rinnovato: l'edificio è stato venduto, potete chiudere il servizio alla scadenza.
+
+Saluti
+LL.PP. Ovada
+""",
+    intents=["renewal_request", "pa_billing_details", "cancellation"],
+    fields={"years": 1, "username": "ovada.piscina", "office_code": "A8T3RU"},
+    invalid=[{"field": "cig", "value": "Z2AAF7E6A1"}],
+    note="renew one plant for a year with codes and cancel the other; the smart CIG does not pass its check",
+)
+
+case(
+    126,
+    "html_inline_bold_span",
+    frm="Comune di Grado - Turismo <turismo@comune.grado.go.it>",
+    subject="R: dati PA rinnovo webcam spiaggia",
+    layout="html",
+    charset="iso-8859-1",
+    enc="qp",
+    html="""<html><body><div style="font-family:Georgia;font-size:11pt">
+<p>Gentili,</p>
+<p>ecco i dati: CIG <b>B14B8ABE8F</b>, codice univoco dell'ufficio <b><span style="color:#c00000">P47P9P</span></b>,
+e lo username &egrave; <span style="font-family:Courier New">grado.webcam</span>.</p>
+<p>Ci servirebbe la fattura entro fine mese, grazie!</p>
+<p>Ufficio Turismo<br>Comune di Grado</p>
+</div></body></html>
+""",
+    intents=["pa_billing_details"],
+    fields={"cig": ["B14B8ABE8F"], "office_code": "P47P9P", "username": "grado.webcam"},
+    note="HTML-only: values inside bold and coloured spans within a sentence",
+)
+
+case(
+    127,
+    "corrected_office_code",
+    frm="Ragioneria <ragioneria@comune.montebelluna.tv.it>",
+    subject="CORREZIONE codice univoco ufficio",
+    enc="qp",
+    body="""Buongiorno,
+ci scusiamo: il codice univoco ufficio che vi abbiamo comunicato la settimana scorsa è quello del settore sbagliato.
+Per la fattura del rinnovo il codice corretto è B0TDBM (Settore Lavori Pubblici). Il CIG resta invariato.
+Grazie
+Ragioneria Montebelluna
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "B0TDBM"},
+    note="a correction of the office code given in an earlier mail; the CIG 'resta invariato' is not restated",
+)
+
+case(
+    128,
+    "determina_affidamento_cig_payment_later",
+    frm='"Settore Servizi Sociali - Comune di Carpi" <servizisociali@comune.carpi.mo.it>',
+    subject="Determina di affidamento - rinnovo archivio cartelle sociali",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+vi informiamo che con determina dirigenziale n. 134 del 12/02/2026 è stato affidato il rinnovo del servizio di archivio (utenza carpi.sociali).
+Il CIG assegnato è B6F6ABD6F4; il codice univoco ufficio è 50FQO1.
+Il pagamento avverrà a 30 giorni dal ricevimento della fattura elettronica.
+
+Cordiali saluti
+Settore Servizi Sociali
+""",
+    intents=["pa_billing_details"],
+    fields={"username": "carpi.sociali", "cig": ["B6F6ABD6F4"], "office_code": "50FQO1"},
+    note="a determina di affidamento with CIG and office code; payment only announced for later (no payment notice)",
+)
+
+case(
+    129,
+    "siope_transfer_trn",
+    frm="Servizio Bilancio - Comune di Sesto Fiorentino <bilancio@comune.sesto-fiorentino.fi.it>",
+    subject="Pagamento ordine ORD-2026-000902",
+    enc="b64",
+    body="""Buongiorno,
+l'ordine in oggetto è stato pagato tramite SIOPE+ in data 19/02/2026.
+Identificativo transazione (TRN): 0306912345678901234567890120IT
+
+Cordiali saluti
+Servizio Bilancio
+""",
+    intents=["payment_notice"],
+    fields={"order_number": "ORD-2026-000902", "payment_reference": "0306912345678901234567890120IT"},
+    note="payment through SIOPE+ with a long TRN written after a label in Italian; order number in the sender's subject; base64",
+)
+
+case(
+    130,
+    "unione_html_renew_one_year_table",
+    frm='"Unione Montana Valli Chisone e Germanasca" <ragioneria@umchisonegermanasca.it>',
+    subject="RE: Il servizio Portale Impianti scade il 31/03/2026",
+    layout="html",
+    charset="windows-1252",
+    enc="qp",
+    html=outlook_html(
+        o_p("Buongiorno,")
+        + o_p("l&#8217;Unione chiede il rinnovo del servizio per un anno, con pagamento tramite bonifico.")
+        + o_p("Dati per la fattura elettronica:")
+        + o_table([("CIG", "B7DF7785A1"), ("Codice Univoco Ufficio", "O35YE4"), ("Username", "um.chisone-germanasca")])
+        + o_p("&nbsp;")
+        + o_p("Cordiali saluti<br>Ufficio Ragioneria")
+        + o_quote(
+            "luned&igrave; 16 febbraio 2026 08:00",
+            "ragioneria@umchisonegermanasca.it",
+            "Il servizio Portale Impianti scade il 31/03/2026",
+            OUR_REMINDER_IT.format(service="Portale Impianti", user="um.chisone-germanasca", date="31/03/2026"),
+        )
+    ),
+    intents=["renewal_request", "pa_billing_details"],
+    fields={"years": 1, "cig": ["B7DF7785A1"], "office_code": "O35YE4", "username": "um.chisone-germanasca"},
+    note="HTML-only: renew one year by transfer in a paragraph, codes in an Outlook table",
+)
+
+case(
+    131,
+    "en_pa_paid_and_codes",
+    frm="Administration Office - INFN Sezione di Padova <amministrazione@pd.infn.it>",
+    subject="Re: Your order is awaiting payment",
+    enc="qp",
+    body="""Dear Renewals Team,
+
+The transfer for your order has been executed today (CRO 0889021533412). As a public body under split payment, we paid the net amount only.
+For the e-invoice please use:
+CIG: B325188EA8
+Office code: 5RGN5S
+
+Best regards,
+Administration Office
+"""
+    + gmail_quote(
+        "Wed, 18 Feb 2026 at 08:00",
+        OUR_TRANSFER_EN.format(order="ORD-2026-000884", amount="244.00"),
+        lang="en",
+    ),
+    intents=["pa_billing_details", "payment_notice"],
+    fields={"payment_reference": "0889021533412", "cig": ["B325188EA8"], "office_code": "5RGN5S"},
+    note="EN: a research institute reports the transfer (CRO) and gives CIG and office code; order number only in our quote",
+)
+
+case(
+    132,
+    "en_invoice_copy_for_audit",
+    frm="Giorgia Mancini <giorgia@mancini-partners.it>",
+    subject="Invoice copies for 2025",
+    body="""Hello,
+for our annual audit we need copies of all invoices you issued to us in 2025 (archive and device portal). Could you email them as PDF?
+Thank you,
+Giorgia Mancini
+Mancini & Partners – Studio Legale
+""",
+    intents=["invoice_request"],
+    note="EN: a law firm asks for copies of last year's invoices",
+)
+
+case(
+    133,
+    "en_more_storage",
+    frm="IT <it@venetoceramiche.com>",
+    subject="Need more space on the archive",
+    layout="alt",
+    enc="qp",
+    body="""Hi,
+we got the yellow warning: the archive is at 78%. Please add 2 GB of storage to our plan.
+Thanks
+IT Dept – Veneto Ceramiche S.p.A.
+""",
+    intents=["upgrade_request"],
+    note="EN: buy 2 GB more storage after the usage warning",
+)
+
+case(
+    134,
+    "en_autorenew_on",
+    frm="Daniel Russo <daniel.russo@russoimport.com>",
+    subject="Auto renewal",
+    body="""Hi, can you switch on automatic renewal for my account? I have PayPal set up already.
+Thanks,
+Daniel
+""",
+    intents=["autorenew_on"],
+    note="EN: switch automatic renewal on with PayPal",
+)
+
+case(
+    135,
+    "en_vat_check_digit_wrong",
+    frm="Accounts Payable <ap@lakeviewhotels.it>",
+    subject="Billing details update",
+    enc="qp",
+    body="""Hello,
+
+please update the company on our invoices to:
+Lakeview Hotels S.r.l.
+VAT no. 12267620288
+Recipient code: NCXVJCN
+
+Thank you
+""",
+    intents=["billing_update"],
+    fields={"recipient_code": "NCXVJCN"},
+    invalid=[{"field": "vat_number", "value": "12267620288"}],
+    note="EN: billing update whose VAT number has a wrong check digit (invalid); the recipient code is fine",
+)
+
+case(
+    136,
+    "en_forwarded_to_accounts",
+    frm="Office Manager <office@harbourlabs.it>",
+    subject="Re: Your Device Portal expires on 15/04/2026",
+    body="""Hi,
+I've forwarded this to our accounts department, they'll get back to you.
+Regards,
+Emma
+"""
+    + gmail_quote(
+        "Thu, 19 Feb 2026 at 08:00",
+        OUR_REMINDER_EN.format(service="Device Portal", user="harbour-labs", date="15/04/2026"),
+        lang="en",
+    ),
+    intents=["other"],
+    note="EN: 'forwarded to our accounts department', no request; username only in our quote",
+)
+
+case(
+    137,
+    "en_pa_renew_one_year_base64",
+    frm="Technical Office - Comune di Merano/Gemeinde Meran <technik@gemeinde.meran.bz.it>",
+    subject="Renewal 2026 - billing data",
+    enc="b64",
+    charset="utf-8",
+    body="""Good morning,
+
+the municipality wishes to renew the monitoring portal for one year, payment by bank transfer.
+Billing data for the electronic invoice:
+ - CIG: B0DD716A79
+ - Codice Univoco Ufficio / unique office code: IOCTIQ
+ - Username: meran.technik
+
+Kind regards / Mit freundlichen Grüßen
+Technical Office – Comune di Merano / Gemeinde Meran
+""",
+    intents=["renewal_request", "pa_billing_details"],
+    fields={"years": 1, "cig": ["B0DD716A79"], "office_code": "IOCTIQ", "username": "meran.technik"},
+    note="EN: a bilingual South Tyrol municipality renews for one year with the three codes; base64 utf-8",
+)
+
+case(
+    138,
+    "en_close_and_final_invoice",
+    frm="Helen Carter <helen.carter@cartertextiles.co.uk>",
+    subject="Closing our account",
+    body="""Hello,
+we are closing our Italian branch, so please cancel our subscription and do not renew it in May.
+Could you also send me a copy of the last invoice (order ORD-2025-003917) for our records?
+Many thanks,
+Helen Carter
+""",
+    intents=["invoice_request", "cancellation"],
+    fields={"order_number": "ORD-2025-003917"},
+    note="EN: cancel the subscription plus ask for a copy of the last invoice; intents in acting order",
+)
+
+case(
+    139,
+    "en_new_company_and_upgrade_users",
+    frm="Stefano Riva <s.riva@rivatech.it>",
+    subject="Upgrade + new company details",
+    enc="qp",
+    body="""Hello,
+
+we need 3 more users on the portal (we are hiring). Please also invoice the new company from now on:
+RivaTech Solutions S.r.l., VAT 00148380488, PEC rivatechsolutions@pec.it
+
+Thanks!
+Stefano
+""",
+    intents=["billing_update", "upgrade_request"],
+    fields={"vat_number": "00148380488", "pec": "rivatechsolutions@pec.it"},
+    note="EN: add 3 users (upgrade) plus invoice a new company (VAT number and PEC)",
+)
+
+case(
+    140,
+    "studio_recipient_code_and_invoice_copy",
+    frm="Studio Notarile Ferrero <segreteria@notaioferrero.it>",
+    subject="codice destinatario e copia fattura",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+lo studio ha cambiato software di fatturazione: il nuovo codice destinatario è C3EDQME.
+Potreste inoltre rimandarci copia della fattura di febbraio, che col vecchio codice è andata persa?
+Grazie
+La segreteria - Studio Notarile Ferrero
+""",
+    intents=["billing_update", "invoice_request"],
+    fields={"recipient_code": "C3EDQME"},
+    note="a notary's office: new recipient code plus a copy of the February invoice",
+)
+
+case(
+    141,
+    "girato_al_manutentore",
+    frm="Ufficio Patrimonio <patrimonio@comune.agliana.pt.it>",
+    subject="R: Il servizio Portale Impianti scade il 30/04/2026",
+    enc="qp",
+    body="""Buongiorno,
+l'impianto è gestito in concessione dalla ditta manutentrice, abbiamo girato la vostra comunicazione a loro.
+Eventuali rinnovi li farà direttamente il concessionario.
+Saluti
+Ufficio Patrimonio
+""",
+    intents=["other"],
+    note="the comune passed our mail on to the maintenance company; no request of its own",
+)
+
+case(
+    142,
+    "en_how_much_for_a_user",
+    frm="Marta Silvestri <marta@silvestri-arch.it>",
+    subject="Question about extra users",
+    body="""Hi, how much would it cost to add one more user to our TEAM plan, and would it follow our current expiry date? Just asking for now, no need to change anything yet.
+Marta
+""",
+    intents=["other"],
+    note="EN: a price question about an extra user, explicitly not a request yet",
+)
+
+case(
+    143,
+    "company_autorenew_off_short",
+    frm="info@panificiobonetti.it",
+    subject="R: Rinnovo automatico del 20/03/2026",
+    body="""disattivate il rinnovo automatico grazie, quest'anno rinnovo io a mano con bonifico
+
+Panificio Bonetti
+"""
+    + gmail_quote(
+        "gio 19 feb 2026 alle ore 08:00",
+        OUR_AUTORENEW_IT.format(service="Portale Impianti", user="bonetti.forni", date="20/03/2026"),
+    ),
+    intents=["autorenew_off"],
+    note="switch automatic renewal off; 'rinnovo io a mano' is a future intention, not a renewal request now",
+)
+
+case(
+    144,
+    "two_invalid_codes_valid_user",
+    frm="Segreteria IC Rita Levi Montalcini <segreteria@icrlm.edu.it>",
+    subject="Re: dati fatturazione",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+CIG: B8C01E29EF
+Cod. univoco: UFK9T
+Username: ic.levimontalcini
+Cordiali saluti
+Segreteria
+""",
+    intents=["pa_billing_details"],
+    fields={"username": "ic.levimontalcini"},
+    invalid=[{"field": "cig", "value": "B8C01E29EF"}, {"field": "office_code", "value": "UFK9T"}],
+    note="both codes invalid (CIG checksum, 5-char office code); only the username is a valid field",
+)
+
+case(
+    145,
+    "html_forward_from_economato_with_table",
+    frm='"Ufficio Informatica - Comune di Rho" <informatica@comune.rho.mi.it>',
+    subject="I: codici fatturazione rinnovo portale",
+    layout="html",
+    charset="windows-1252",
+    enc="qp",
+    html=outlook_html(
+        o_p("Buongiorno, vi inoltro i dati forniti dal nostro Economato.")
+        + o_p("Paolo")
+        + o_p("&nbsp;")
+        + '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">\n'
+        + o_p(
+            "<b>Da:</b> Economato &lt;economato@comune.rho.mi.it&gt;<br><b>Inviato:</b> gioved&igrave; 19 febbraio 2026 15:02<br>"
+            "<b>A:</b> Ufficio Informatica &lt;informatica@comune.rho.mi.it&gt;<br><b>Oggetto:</b> codici fatturazione rinnovo portale"
+        )
+        + "</div>\n"
+        + o_p("Ciao Paolo, ecco i codici per il fornitore:")
+        + o_table([("CIG", "B9143FE228"), ("Codice univoco ufficio", "XZMAS6"), ("Utenza", "rho.informatica")])
+        + o_p("Economato")
+    ),
+    intents=["pa_billing_details"],
+    fields={"cig": ["B9143FE228"], "office_code": "XZMAS6", "username": "rho.informatica"},
+    note="HTML-only: an Outlook forward of the comune's economato mail whose table holds the codes",
+)
+
+case(
+    146,
+    "company_paid_and_new_recipient_code",
+    frm="Amministrazione <amministrazione@lattoneriacorti.it>",
+    subject="Re: Il Suo ordine è in attesa di pagamento",
+    charset="windows-1252",
+    enc="qp",
+    body="""Buongiorno,
+bonifico fatto oggi, CRO 00331290874.
+Per le prossime fatture il codice destinatario non è più quello di Aruba: usate M5UXCR1.
+Saluti
+Amministrazione – Lattoneria Corti snc
+"""
+    + gmail_quote(
+        "gio 19 feb 2026 alle ore 08:00",
+        OUR_TRANSFER_IT.format(order="ORD-2026-000915", amount="122,00"),
+    ),
+    intents=["billing_update", "payment_notice"],
+    fields={"payment_reference": "00331290874", "recipient_code": "M5UXCR1"},
+    note="payment made (CRO) plus a new recipient code for future invoices; order number only in our quote",
+)
+
+case(
+    147,
+    "office_code_english_label_in_italian",
+    frm="ced@comune.jesolo.ve.it",
+    subject="R: rinnovo",
+    enc="qp",
+    body="""Ciao,
+Office code: IOXD4C
+CIG Smart: Z25F2BD045
+user jesolo-ced
+Grazie, Ivan
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "IOXD4C", "cig": ["Z25F2BD045"], "username": "jesolo-ced"},
+    note="an Italian reply with English-ish labels ('Office code', 'CIG Smart', 'user' without colon)",
+)
+
+case(
+    148,
+    "cup_only_cig_not_required",
+    frm="Area Lavori Pubblici - Comune di Cento <llpp@comune.cento.fe.it>",
+    subject="R: dati per fattura",
+    enc="qp",
+    body="""Buongiorno,
+il servizio rientra nel progetto finanziato con CUP I80F58622128279; il CIG non è previsto perché si tratta di una convenzione con la Regione (esclusione ai sensi delle linee guida ANAC).
+Codice univoco ufficio: VZ88BN
+Cordiali saluti
+""",
+    intents=["pa_billing_details"],
+    fields={"cup": ["I80F58622128279"], "office_code": "VZ88BN"},
+    note="a CUP and office code with the CIG explicitly 'non previsto': no CIG field",
+)
+
+case(
+    149,
+    "cuu_and_same_code_in_signature",
+    frm="Servizio Finanziario - Comune di Fiorenzuola <finanziario@comune.fiorenzuola.pc.it>",
+    subject="Re: fatturazione elettronica rinnovo",
+    charset="iso-8859-1",
+    enc="qp",
+    body="""Buongiorno,
+Codice Univoco Ufficio: UFXK9T
+CIG: Y313BF3FAF
+username: fiorenzuola.fin
+
+Distinti saluti
+Servizio Finanziario
+Comune di Fiorenzuola d'Arda - C.F. 00216640338
+Codice Univoco Ufficio UFXK9T - PEC protocollo@pec.comune.fiorenzuola.pc.it
+""",
+    intents=["pa_billing_details"],
+    fields={"office_code": "UFXK9T", "cig": ["Y313BF3FAF"], "username": "fiorenzuola.fin"},
+    note="the office code is given in the body and repeated in the signature; the signature's C.F. and PEC are not fields",
+)
+
+case(
+    150,
+    "en_html_new_pec_and_code",
+    frm="Finance Office <finance@blueharborfoods.it>",
+    subject="Updated e-invoicing details",
+    layout="html",
+    enc="qp",
+    html="""<html><body style="font-family:Segoe UI,sans-serif;font-size:10pt">
+<p>Dear supplier,</p>
+<p>please update our e-invoicing details as follows:</p>
+<ul>
+<li>Recipient code (Codice Destinatario): <b>SMUEZQP</b></li>
+<li>PEC: <b>blueharborfoods@legalmail.it</b></li>
+</ul>
+<p>The previous code will be deactivated at the end of the month.</p>
+<p>Best regards,<br>Finance Office &#8211; Blue Harbor Foods S.r.l.</p>
+</body></html>
+""",
+    intents=["billing_update"],
+    fields={"recipient_code": "SMUEZQP", "pec": "blueharborfoods@legalmail.it"},
+    note="EN: HTML-only list with a company's new recipient code and PEC",
+)
+
 
 if __name__ == "__main__":
     if "--check" in sys.argv:

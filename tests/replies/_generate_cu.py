@@ -993,6 +993,971 @@ CASES += [
     ),
 ]
 
+# --- card_change --------------------------------------------------------------------------------------
+CASES += [
+    Case(
+        72,
+        "how_do_i_update_card_details",
+        "Megan Price <megan.price@mail.example.com>",
+        "Re: We could not renew your service",
+        t("""
+            Hi there,
+
+            how do I update my card details? I had a new card issued in April and I guess that's why the
+            payment bounced. I looked under "Account" but can only see the old one.
+
+            Thanks,
+            Megan
+        """),
+        ["card_change"],
+        "'how do I update my card details' above the quoted card-problem notice (card ending only in the quote)",
+        cte="7bit",
+        charset="us-ascii",
+        quote=Quote("en_card", "gt_en", {"user": "price-home", "last4": "8812"}),
+    ),
+    Case(
+        73,
+        "banca_ha_bloccato_carta_cp1252_qp",
+        "Alessandro Gentile <alessandro.gentile@gentileauto.example.it>",
+        "carta bloccata",
+        t("""
+            Buongiorno,
+            la banca mi ha bloccato la carta per un tentativo di frode, quella nuova mi arriva la settimana
+            prossima. Come faccio a sostituirla per il rinnovo automatico? Non vorrei che l’addebito di
+            giugno andasse a vuoto.
+            Grazie
+            Alessandro Gentile
+        """),
+        ["card_change"],
+        "windows-1252 QP: card blocked by the bank, how to replace it for the automatic renewal",
+        charset="windows-1252",
+        cte="quoted-printable",
+    ),
+    Case(
+        74,
+        "card_ending_4821_replaced_outlook",
+        "Robert Hughes <r.hughes@hughesjoinery.example.co.uk>",
+        "Card change",
+        t("""
+            Hello,
+
+            My card ending in 4821 was replaced by the bank after a fraud alert. I'd like the auto-renewal to
+            use the new one from now on. Please send me whatever link I need to enter it - I know not to send
+            card numbers by email.
+
+            Regards,
+            Robert Hughes
+            Hughes Joinery Ltd
+        """),
+        ["card_change"],
+        "HTML-only Outlook: 'my card ending in 4821 was replaced', wants the auto-renewal on the new card",
+        form="html",
+        client="outlook",
+        cte="quoted-printable",
+    ),
+    Case(
+        75,
+        "cambiato_carta_termina_0093_gmail",
+        "Cinzia Leone <cinzia.leone@mail.example.com>",
+        "nuova carta",
+        t("""
+            Ciao, ho cambiato carta di credito: quella che termina con 0093 non è più valida dal mese scorso.
+            Mi dite dove inserisco la nuova per il rinnovo automatico?
+
+            Cinzia
+        """),
+        ["card_change"],
+        "Gmail alternative: new credit card, old one 'termina con 0093' no longer valid",
+        form="alt",
+        client="gmail",
+        cte="base64",
+    ),
+    Case(
+        76,
+        "addebitare_su_altra_carta_aziendale",
+        "Pietro Guidi <pietro.guidi@guidi-trasporti.example.it>",
+        "carta per rinnovo automatico",
+        t("""
+            Buongiorno,
+            vorrei addebitare il rinnovo automatico su un'altra carta, la Mastercard aziendale, invece della
+            mia personale. Qual è la procedura? Lunedì sono in ufficio e posso farlo subito.
+
+            Pietro Guidi
+            Guidi Trasporti snc
+        """),
+        ["card_change"],
+        "latin-1 8bit: move the automatic renewal to another (company) card",
+        charset="iso-8859-1",
+        cte="8bit",
+    ),
+    Case(
+        77,
+        "charge_declined_new_card_outlook_quote",
+        "Lucy Chambers <lucy@chambersflorist.example.com>",
+        "RE: We could not renew your service",
+        t("""
+            Got your email that the charge was declined. New card, how do I change it?
+
+            Lucy Chambers
+            Chambers Florist
+            01632 960123
+        """),
+        ["card_change"],
+        "terse card change under an Outlook plain quote of our card-problem notice",
+        charset="windows-1252",
+        cte="8bit",
+        quote=Quote("en_card", "outlook_en", {"user": "chambers-florist", "last4": "3307"}),
+    ),
+    Case(
+        78,
+        "carta_clonata_webmail_html",
+        "Rosaria Caputo <rosaria.caputo@mail.example.it>",
+        "carta clonata - non addebitate",
+        t("""
+            Buongiorno,
+
+            la carta su cui addebitate il rinnovo automatico è stata clonata e la banca l'ha bloccata.
+            Vi prego di non riprovare l'addebito su quella carta e di mandarmi un link per inserire la nuova,
+            che mi arriva tra qualche giorno.
+
+            Rosaria Caputo
+        """),
+        ["card_change"],
+        "HTML-only webmail: cloned card blocked, send a link for the new one (no card digits at all)",
+        form="html",
+        client="webmail",
+        cte="quoted-printable",
+    ),
+    Case(
+        79,
+        "swap_card_on_file_company_card",
+        "Matteo Ricci <matteo.ricci@riccidesign.example.com>",
+        "card on file",
+        t("""
+            Hi,
+
+            Can I swap the card on file for our new company card? The renewal should be paid by the business
+            from now on. Happy to do it through the portal if you point me to the right page.
+
+            Matteo Ricci - Ricci Design
+        """),
+        ["card_change"],
+        "English, Italian name: swap the card on file for a company card",
+        cte="quoted-printable",
+    ),
+]
+
+# --- payment_notice -----------------------------------------------------------------------------------
+CASES += [
+    Case(
+        80,
+        "paid_today_reference",
+        "Oscar Lindqvist <oscar.lindqvist@mail.example.se>",
+        "Re: Payment instructions for your order",
+        t("""
+            Paid today, reference 0306998877665544.
+            Oscar
+        """),
+        ["payment_notice"],
+        "'Paid today, reference ...' above quoted instructions holding IBAN, order number and '1 year'",
+        fields={"payment_reference": "0306998877665544"},
+        cte="7bit",
+        charset="us-ascii",
+        quote=Quote("en_payment", "gt_en", {"user": "lindqvist", "order": "ORD-2026-000702", "amount": "73.20"}),
+    ),
+    Case(
+        81,
+        "trn_con_ordine_outlook_alt",
+        "Amministrazione Mariani Srl <amministrazione@marianisrl.example.it>",
+        "Bonifico ordine ORD-2026-000311",
+        t("""
+            Buongiorno,
+
+            vi comunichiamo che in data odierna abbiamo disposto il bonifico per l'ordine ORD-2026-000311.
+            TRN 0306901234567890480160001500IT
+
+            Cordiali saluti
+            Ufficio Amministrazione
+            Mariani Srl
+        """),
+        ["payment_notice"],
+        "Outlook multipart/alternative: transfer made, TRN and order number (also in the subject)",
+        fields={"order_number": "ORD-2026-000311", "payment_reference": "0306901234567890480160001500IT"},
+        form="alt",
+        client="outlook",
+        cte="quoted-printable",
+    ),
+    Case(
+        82,
+        "in_allegato_la_contabile",
+        "Giulio Marchi <giulio.marchi@marchicostruzioni.example.it>",
+        "R: Istruzioni per il pagamento",
+        t("""
+            Buongiorno,
+            in allegato la contabile del bonifico.
+            Saluti
+            Giulio Marchi
+        """),
+        ["payment_notice"],
+        "'in allegato la contabile' with a PDF attached, over an Outlook quote of the instructions (order, IBAN)",
+        form="attach",
+        attachment="contabile_bonifico.pdf",
+        charset="windows-1252",
+        cte="quoted-printable",
+        quote=Quote(
+            "it_payment", "outlook_it", {"user": "marchi-cantiere", "order": "ORD-2026-000733", "amount": "146,40"}
+        ),
+    ),
+    Case(
+        83,
+        "transfer_sent_cro_with_spaces",
+        "Yusuf Demir <yusuf.demir@demirimport.example.com>",
+        "transfer",
+        t("""
+            Hello, transfer sent this morning from our Italian account, CRO 1234 5678 901.
+            Please confirm when you see it.
+            Yusuf Demir
+        """),
+        ["payment_notice"],
+        "CRO written with spaces: the reference is recorded without them",
+        fields={"payment_reference": "12345678901"},
+        cte="7bit",
+        charset="us-ascii",
+    ),
+    Case(
+        84,
+        "bonifico_istantaneo_ordine_cp1252",
+        "Lucia Ferretti <lucia.ferretti@mail.example.it>",
+        "pagamento effettuato",
+        t("""
+            Salve,
+            ho effettuato il pagamento tramite bonifico istantaneo per l’ordine ORD-2026-000245, dovrebbe
+            esservi già arrivato. Non ho un numero di riferimento, la mia banca non me lo dà.
+            Lucia Ferretti
+        """),
+        ["payment_notice"],
+        "windows-1252 8bit: instant transfer made for a given order, no reference",
+        fields={"order_number": "ORD-2026-000245"},
+        charset="windows-1252",
+        cte="8bit",
+    ),
+    Case(
+        85,
+        "paid_via_paypal_transaction_html",
+        "Chloe Dubois <chloe.dubois@mail.example.fr>",
+        "payment",
+        t("""
+            Hi,
+
+            Just paid through PayPal, transaction ID 5TY05013RG002845M. Let me know if anything is missing.
+
+            Chloé
+        """),
+        ["payment_notice"],
+        "HTML-only Gmail: paid through PayPal with a transaction ID (the payment reference)",
+        fields={"payment_reference": "5TY05013RG002845M"},
+        form="html",
+        client="gmail",
+        cte="base64",
+    ),
+    Case(
+        86,
+        "pagato_bollettino_allego_ricevuta",
+        "Angela Bruno <angela.bruno@mail.example.it>",
+        "pagamento con bollettino",
+        t("""
+            Buongiorno, ho pagato col bollettino postale ieri pomeriggio in posta, allego la ricevuta
+            fotografata. Fatemi sapere se si legge.
+            Angela Bruno
+        """),
+        ["payment_notice"],
+        "postal slip paid, receipt attached, no reference in the text",
+        form="attach",
+        attachment="ricevuta.pdf",
+        charset="iso-8859-1",
+        cte="8bit",
+    ),
+    Case(
+        87,
+        "cro_ordine_in_oggetto_latin1",
+        "Mauro Pellegrino <mauro.pellegrino@pellegrinoinfissi.example.it>",
+        "Pagamento ORD-2026-000452",
+        t("""
+            Buongiorno,
+            bonifico disposto in data 12/05, CRO: 88213456701.
+            Cordialità
+            Mauro Pellegrino
+        """),
+        ["payment_notice"],
+        "latin-1 QP: CRO in the body, the order number only in the subject the sender wrote",
+        fields={"order_number": "ORD-2026-000452", "payment_reference": "88213456701"},
+        charset="iso-8859-1",
+        cte="quoted-printable",
+    ),
+    Case(
+        88,
+        "wired_amount_trn_base64",
+        "Finance Team <finance@kestrel-analytics.example.com>",
+        "Payment confirmation",
+        t("""
+            Dear Example team,
+
+            We wired the amount for order ORD-2026-001207 yesterday. Our bank's reference is
+            TRN 2026031400123456.
+
+            Best regards,
+            Finance Team
+            Kestrel Analytics Ltd
+        """),
+        ["payment_notice"],
+        "base64 utf-8: wired the amount for an order, TRN reference on the next line",
+        fields={"order_number": "ORD-2026-001207", "payment_reference": "2026031400123456"},
+        cte="base64",
+    ),
+    Case(
+        89,
+        "payment_done_emoji_over_instructions",
+        "Sam Okafor <sam.okafor@mail.example.com>",
+        "Re: Payment instructions for your order",
+        t("""
+            Payment done 👍
+
+            Sent from my iPhone
+        """),
+        ["payment_notice"],
+        "'Payment done' with an emoji from a phone; order number, IBAN and amount only in the quote",
+        cte="quoted-printable",
+        quote=Quote("en_payment", "gt_en", {"user": "okafor", "order": "ORD-2026-000977", "amount": "48.00"}),
+    ),
+]
+
+# --- billing_update -----------------------------------------------------------------------------------
+CASES += [
+    Case(
+        90,
+        "use_my_fiscal_code_on_invoice",
+        "Sara Ferrari <sara.ferrari@mail.example.co.uk>",
+        "Invoice details",
+        t("""
+            Hi,
+
+            I live in London but I still file my taxes in Italy, so could you use my fiscal code on the
+            invoice? It's FRRSRA90E41A944C. Name and address stay the same.
+
+            Thanks!
+            Sara
+        """),
+        ["billing_update"],
+        "English: 'use my fiscal code on the invoice' with a valid codice fiscale",
+        fields={"fiscal_code": "FRRSRA90E41A944C"},
+        cte="7bit",
+        charset="us-ascii",
+    ),
+    Case(
+        91,
+        "nuovo_indirizzo_fatturazione_apple",
+        "Elena Marino <elena.marino@marinoeventi.example.it>",
+        "Nuovo indirizzo",
+        t("""
+            Buongiorno,
+
+            da questo mese ci siamo trasferiti: il nuovo indirizzo da mettere sulle fatture è
+            Via Manzoni 12, 20121 Milano. Tutto il resto (ragione sociale, partita IVA) rimane uguale.
+
+            Grazie
+            Elena Marino
+            Marino Eventi
+        """),
+        ["billing_update"],
+        "Apple Mail alternative: new billing address, no identifier ('partita IVA rimane uguale' gives none)",
+        form="alt",
+        client="apple",
+        cte="quoted-printable",
+    ),
+    Case(
+        92,
+        "nuova_partita_iva_outlook_html",
+        "Studio Associato Riva <segreteria@studioriva.example.it>",
+        "Aggiornamento partita IVA",
+        t("""
+            Spett.le Example,
+
+            vi informiamo che lo studio è diventato associazione professionale: la nostra nuova partita IVA
+            è 02146780958. Vi preghiamo di aggiornarla in anagrafica prima della prossima fattura.
+
+            Cordiali saluti
+            Segreteria Studio Associato Riva
+        """),
+        ["billing_update"],
+        "HTML-only Outlook: new VAT number to update before the next invoice",
+        fields={"vat_number": "02146780958"},
+        form="html",
+        client="outlook",
+        cte="quoted-printable",
+    ),
+    Case(
+        93,
+        "piva_corretta_check_sbagliato_latin1",
+        "Franco Lodi <franco.lodi@lodiimpianti.example.it>",
+        "P.IVA errata in fattura",
+        t("""
+            Buongiorno,
+            nella fattura c'è la partita IVA sbagliata, quella giusta è 66240390843. Per favore correggete
+            l'anagrafica così la prossima esce giusta.
+            Franco Lodi
+        """),
+        ["billing_update"],
+        "latin-1 QP: 'correct' VAT number given by the sender has a wrong check digit (invalid, still billing_update)",
+        invalid=[{"field": "vat_number", "value": "66240390843"}],
+        charset="iso-8859-1",
+        cte="quoted-printable",
+    ),
+    Case(
+        94,
+        "vat_with_it_prefix_html",
+        "Julia Schneider <julia.schneider@schneider-moda.example.it>",
+        "VAT number for invoices",
+        t("""
+            Hello,
+
+            please add our VAT number to the invoices from now on: IT 03598710246
+            (Schneider Moda S.r.l., Bolzano).
+
+            Thank you
+            Julia Schneider
+        """),
+        ["billing_update"],
+        "HTML-only webmail: VAT number written with the IT prefix and a space, recorded as 11 digits",
+        fields={"vat_number": "03598710246"},
+        form="html",
+        client="webmail",
+        charset="us-ascii",
+        cte="7bit",
+    ),
+    Case(
+        95,
+        "nuova_pec_maiuscole",
+        "Avv. Carla Marino <carla.marino@studiomarino.example.it>",
+        "nuova PEC per fatturazione",
+        t("""
+            Buongiorno,
+            vi comunico la nuova PEC dello studio a cui inviare le fatture: StudioMarino@PEC.example.it
+            La vecchia casella verrà chiusa a fine mese.
+            Avv. Carla Marino
+        """),
+        ["billing_update"],
+        "new PEC written in mixed case (recorded lowercase), QP utf-8",
+        fields={"pec": "studiomarino@pec.example.it"},
+        cte="quoted-printable",
+    ),
+    Case(
+        96,
+        "solo_codice_sdi_base64",
+        "Officina Meccanica Bassi <officinabassi@negozi.example.it>",
+        "codice SDI",
+        t("""
+            Buongiorno,
+            per la fatturazione elettronica usate il nostro codice SDI: SUBM70N
+            Grazie
+            Officina Meccanica Bassi
+        """),
+        ["billing_update"],
+        "base64 utf-8: a company gives only its 7-character recipient code ('codice SDI')",
+        fields={"recipient_code": "SUBM70N"},
+        cte="base64",
+    ),
+    Case(
+        97,
+        "fiscal_code_wrong_check_letter",
+        "Giuseppe Verdi <gverdi.uk@mail.example.co.uk>",
+        "codice fiscale for invoice",
+        t("""
+            Good evening,
+            my accountant says the invoice should carry my Italian codice fiscale. It is VRDGPP72C15L219A.
+            Could you reissue future invoices with it?
+            Regards, Giuseppe Verdi
+        """),
+        ["billing_update"],
+        "English: fiscal code with a wrong check letter (invalid); asks future invoices to carry it",
+        invalid=[{"field": "fiscal_code", "value": "VRDGPP72C15L219A"}],
+        cte="7bit",
+        charset="us-ascii",
+    ),
+    Case(
+        98,
+        "cambio_ragione_sociale_piva_pec_0000000",
+        "Bianco & Figli <amministrazione@biancoefigli.example.it>",
+        "Variazione dati societari",
+        t("""
+            Spett.le Example Servizi,
+
+            dal 1° aprile la ditta individuale Bianco Mario è diventata Bianco & Figli S.r.l.
+            Vi chiediamo di aggiornare i dati di fatturazione:
+              - Ragione sociale: Bianco & Figli S.r.l.
+              - Partita IVA: 07733510965
+              - PEC: biancoefigli@pec.example.it
+              - Codice destinatario: 0000000 (riceviamo tramite PEC)
+
+            Cordiali saluti
+            L’amministrazione
+        """),
+        ["billing_update"],
+        "windows-1252 QP: company name change with new VAT, PEC and recipient code 0000000 (delivery by PEC)",
+        fields={"vat_number": "07733510965", "pec": "biancoefigli@pec.example.it", "recipient_code": "0000000"},
+        charset="windows-1252",
+        cte="quoted-printable",
+    ),
+    Case(
+        99,
+        "invoice_my_business_instead_gmail",
+        "Ethan Harlow <ethan@harlowdesign.example.it>",
+        "invoicing",
+        t("""
+            Hi,
+
+            please invoice my business instead of me personally from now on:
+            Harlow Design Srl, VAT 04688230152, recipient code USAL8PV.
+
+            Thanks,
+            Ethan
+        """),
+        ["billing_update"],
+        "Gmail alternative: invoice the sender's company, VAT number and recipient code in one line",
+        fields={"vat_number": "04688230152", "recipient_code": "USAL8PV"},
+        form="alt",
+        client="gmail",
+        cte="7bit",
+        charset="us-ascii",
+    ),
+]
+
+# --- upgrade_request ----------------------------------------------------------------------------------
+CASES += [
+    Case(
+        100,
+        "monthly_to_yearly_billing",
+        "Olivia Bennett <olivia@bennettyoga.example.com>",
+        "Billing frequency",
+        t("""
+            Hi,
+
+            Could you switch me from monthly to yearly billing? I've been with you over a year now and the
+            annual price works out cheaper.
+
+            Thanks,
+            Olivia Bennett
+        """),
+        ["upgrade_request"],
+        "monthly to yearly billing in English",
+        cte="quoted-printable",
+    ),
+    Case(
+        101,
+        "servono_altri_2_gb_sopra_avviso",
+        "Archivio Studio Galli <archivio@studiogalli.example.it>",
+        "Re: Spazio di archiviazione quasi esaurito",
+        t("""
+            Buongiorno,
+            in effetti ce ne siamo accorti anche noi: ci servono altri 2 GB di spazio. Procedete pure con
+            l'acquisto, pagamento con carta.
+            Grazie
+            Luca Galli
+        """),
+        ["upgrade_request"],
+        "more storage ('altri 2 GB') above our storage warning at 85%; no years given",
+        charset="iso-8859-1",
+        cte="quoted-printable",
+        quote=Quote("it_storage", "gt_it", {"user": "archivio_galli", "date": "30/11/2026"}),
+    ),
+    Case(
+        102,
+        "add_three_more_users_outlook",
+        "Hassan Ali <hassan.ali@alisurveyors.example.co.uk>",
+        "Extra users",
+        t("""
+            Good morning,
+
+            Please add 3 more users to our account - we have new surveyors joining on Monday. Invoice the
+            extra to the company as usual.
+
+            Regards
+            Hassan Ali
+            Ali Surveyors LLP
+        """),
+        ["upgrade_request"],
+        "HTML-only Outlook: add 3 more users ('3' is not years)",
+        form="html",
+        client="outlook",
+        cte="quoted-printable",
+    ),
+    Case(
+        103,
+        "da_team_a_business_latin1",
+        "Tommaso Gatti <tommaso.gatti@gattiingegneria.example.it>",
+        "Cambio piano",
+        t("""
+            Salve,
+            siamo cresciuti e il piano TEAM ci sta stretto: vorremmo passare al BUSINESS già da questo mese.
+            Mi fate sapere quanto viene la differenza?
+            Tommaso Gatti
+        """),
+        ["upgrade_request"],
+        "latin-1 8bit: higher plan, TEAM to BUSINESS",
+        charset="iso-8859-1",
+        cte="8bit",
+    ),
+    Case(
+        104,
+        "need_business_plan_thunderbird",
+        "Anna Kowalski <anna.kowalski@kowalski-tax.example.pl>",
+        "Business plan",
+        t("""
+            Hello,
+
+            Our team has grown to nine people, so we need the Business plan from next month. The Team plan
+            doesn't give us enough shared folders.
+
+            Best regards,
+            Anna Kowalski
+        """),
+        ["upgrade_request"],
+        "Thunderbird alternative: move up to the Business plan without the word 'upgrade'",
+        form="alt",
+        client="thunderbird",
+        cte="quoted-printable",
+    ),
+    Case(
+        105,
+        "archivio_quasi_pieno_aggiungete_spazio_outlook",
+        "Segreteria Scuola di Musica Verdi <segreteria@scuolaverdi.example.it>",
+        "R: Spazio di archiviazione quasi esaurito",
+        t("""
+            Gentili signori,
+
+            abbiamo letto l'avviso: l'archivio è quasi pieno. Aggiungete lo spazio che serve fino alla
+            scadenza, come da vostra stima.
+
+            Cordiali saluti
+            La segreteria
+        """),
+        ["upgrade_request"],
+        "HTML-only Outlook reply to our storage warning: add the space we estimated (the '2 GB' is only in the quote)",
+        form="html",
+        client="outlook",
+        charset="windows-1252",
+        cte="quoted-printable",
+        quote=Quote("it_storage", "outlook_it", {"user": "scuola_verdi", "date": "15/09/2026"}),
+    ),
+    Case(
+        106,
+        "another_mailbox_user_new_employee",
+        "Mark Evans <mark.evans@evans-estate.example.com>",
+        "new starter",
+        t("""
+            Hi,
+            We need another mailbox user for our new employee, Jenny, who starts on the 1st. Can you set that
+            up and bill us?
+            Mark
+        """),
+        ["upgrade_request"],
+        "one more user for a new employee (an add-on), plain 7bit",
+        cte="7bit",
+        charset="us-ascii",
+    ),
+    Case(
+        107,
+        "potenziare_abbonamento_base64_cp1252",
+        "Farmacia Colombo <farmacia.colombo@negozi.example.it>",
+        "potenziamento abbonamento",
+        t("""
+            Buongiorno,
+            vorremmo potenziare l’abbonamento: ci serve più spazio per le ricette scansionate e almeno altri
+            due utenti per le nuove dottoresse.
+            Attendiamo un preventivo.
+            Farmacia Colombo
+        """),
+        ["upgrade_request"],
+        "base64 windows-1252: more storage and two more users ('potenziare l'abbonamento')",
+        charset="windows-1252",
+        cte="base64",
+    ),
+]
+
+# --- cancellation -------------------------------------------------------------------------------------
+CASES += [
+    Case(
+        108,
+        "non_rinnovate_sotto_promemoria",
+        "Claudio Orlando <claudio.orlando@mail.example.it>",
+        "Re: Il servizio scade il 31/05/2026",
+        t("""
+            non rinnovate, grazie
+        """),
+        ["cancellation"],
+        "three words 'non rinnovate, grazie' above a quoted reminder offering 1, 2 or 3 years",
+        cte="8bit",
+        quote=Quote("it_reminder", "gt_it", {"user": "corlando", "date": "31/05/2026"}),
+    ),
+    Case(
+        109,
+        "please_cancel_my_subscription",
+        "Wendy Clark <wendy.clark@mail.example.com>",
+        "Re: Your service expires on 10 June 2026",
+        t("""
+            Hello,
+
+            Please cancel my subscription. We don't use the cameras any more since we moved.
+
+            Regards,
+            Wendy Clark
+        """),
+        ["cancellation"],
+        "'please cancel my subscription' above a quoted reminder",
+        cte="7bit",
+        charset="us-ascii",
+        quote=Quote("en_reminder", "gt_en", {"user": "clark-home", "date": "10 June 2026"}),
+    ),
+    Case(
+        110,
+        "no_longer_need_service_html",
+        "Ian Foster <ian.foster@fosterarch.example.com>",
+        "Service no longer needed",
+        t("""
+            Hi,
+
+            I'm retiring at the end of the month and closing the practice, so I no longer need the service.
+            Thank you for the years of reliable work.
+
+            Ian Foster
+        """),
+        ["cancellation"],
+        "HTML-only: 'I no longer need the service' (practice closing)",
+        form="html",
+        client="webmail",
+        cte="quoted-printable",
+    ),
+    Case(
+        111,
+        "impianto_dismesso_disdetta_latin1",
+        "Logistica Fabbri <logistica@fabbritrasporti.example.it>",
+        "Disdetta magazzino2",
+        t("""
+            Buongiorno,
+            abbiamo dismesso l'impianto del secondo magazzino (utente magazzino2): vi diamo disdetta del
+            servizio, non rinnovatelo alla scadenza.
+            Cordiali saluti
+            Ufficio logistica
+        """),
+        ["cancellation"],
+        "latin-1 QP: 'disdetta' of a decommissioned installation with its username",
+        fields={"username": "magazzino2"},
+        charset="iso-8859-1",
+        cte="quoted-printable",
+    ),
+    Case(
+        112,
+        "do_not_renew_other_provider_outlook",
+        "Karen Mills <karen.mills@millsvet.example.co.uk>",
+        "Do not renew",
+        t("""
+            Hello,
+
+            Do not renew our subscription, we're moving to another provider that our new software supplier
+            includes in their package.
+
+            Kind regards,
+            Karen Mills
+            Practice Manager, Mills Veterinary Surgery
+        """),
+        ["cancellation"],
+        "Outlook multipart/alternative: 'do not renew', moving to another provider",
+        form="alt",
+        client="outlook",
+        cte="quoted-printable",
+    ),
+    Case(
+        113,
+        "attivita_chiusa_rimborso_iban_errato_cp1252",
+        "Giorgia Landi <giorgia.landi@mail.example.it>",
+        "chiusura attività",
+        t("""
+            Buongiorno,
+            purtroppo l’attività ha chiuso a marzo e il servizio non ci serve più: chiudetelo pure.
+            Se mi spetta qualcosa per i mesi non usati, l’IBAN è IT59X0503411701000000987655.
+            Grazie di tutto
+            Giorgia Landi
+        """),
+        ["cancellation"],
+        "windows-1252 8bit: business closed, close the service; refund IBAN given with a wrong check (invalid)",
+        invalid=[{"field": "iban", "value": "IT59X0503411701000000987655"}],
+        charset="windows-1252",
+        cte="8bit",
+    ),
+    Case(
+        114,
+        "delete_account_refund_iban",
+        "Henrik Larsen <henrik.larsen@mail.example.dk>",
+        "delete my account",
+        t("""
+            Hi,
+
+            Please delete my account and all the recordings. If there's any refund due for the unused
+            months, my IBAN is IT61 E020 0801 6000 0010 5432 178 (I have an Italian account).
+
+            Henrik
+        """),
+        ["cancellation"],
+        "delete account and data; a valid refund IBAN written in groups (recorded without spaces)",
+        fields={"iban": "IT61E0200801600000105432178"},
+        cte="7bit",
+        charset="us-ascii",
+    ),
+    Case(
+        115,
+        "disdico_con_effetto_dalla_scadenza_outlook",
+        "Dott. Renato Caruso <renato.caruso@studiocaruso.example.it>",
+        "Disdetta servizio archivio",
+        t("""
+            Spett.le Example Servizi S.r.l.,
+
+            con la presente disdico il servizio di archivio documentale con effetto dalla prossima scadenza
+            contrattuale. Vi prego di confermarmi la ricezione della presente.
+
+            Distinti saluti
+            Dott. Renato Caruso
+        """),
+        ["cancellation"],
+        "HTML-only Outlook formal letter: 'disdico il servizio con effetto dalla scadenza'",
+        form="html",
+        client="outlook",
+        charset="iso-8859-1",
+        cte="quoted-printable",
+    ),
+    Case(
+        116,
+        "non_lo_rinnovo_piu_base64",
+        "mimmo <mimmo.russo77@mail.example.it>",
+        "telecamere",
+        t("""
+            ciao non lo rinnovo piu, il tecnico mi ha messo un altro sistema con la sua app. buona giornata
+        """),
+        ["cancellation"],
+        "base64, lowercase, no accents: 'non lo rinnovo piu' (another system installed)",
+        cte="base64",
+    ),
+]
+
+# --- invoice_request ----------------------------------------------------------------------------------
+CASES += [
+    Case(
+        117,
+        "non_trovo_fattura_marzo",
+        "Patrizia Donati <patrizia.donati@donativiaggi.example.it>",
+        "fattura rinnovo marzo",
+        t("""
+            Buongiorno,
+            non trovo la fattura del rinnovo di marzo, né nella posta né nel portale. Potete reinviarla?
+            Grazie
+            Patrizia Donati
+        """),
+        ["invoice_request"],
+        "cannot find the March renewal invoice, resend it",
+        cte="quoted-printable",
+    ),
+    Case(
+        118,
+        "accountant_needs_last_year_invoice",
+        "Rebecca Stone <rebecca.stone@stone-consulting.example.com>",
+        "Invoice for our accountant",
+        t("""
+            Hello,
+
+            Our accountant needs the invoice for last year's payment for the year-end file. Could you email
+            it to me? I can't see a download link anywhere.
+
+            Thank you,
+            Rebecca
+        """),
+        ["invoice_request"],
+        "Apple Mail alternative: invoice for last year's payment",
+        form="alt",
+        client="apple",
+        cte="quoted-printable",
+    ),
+    Case(
+        119,
+        "fattura_in_pdf_gmail_html",
+        "Simone Vitale <simone.vitale@mail.example.it>",
+        "fattura pdf",
+        t("""
+            Ciao, mi serve la fattura in PDF dell'ultimo pagamento, quella che mi è arrivata è solo l'XML e
+            non riesco ad aprirla.
+            Grazie mille
+            Simone
+        """),
+        ["invoice_request"],
+        "HTML-only Gmail: needs the invoice as PDF (only got the XML)",
+        form="html",
+        client="gmail",
+        cte="base64",
+    ),
+    Case(
+        120,
+        "copy_2025_invoices_for_mrossi",
+        "Marco Rossi <marco.rossi@rossilondon.example.co.uk>",
+        "2025 invoices",
+        t("""
+            Hi,
+            Please send me a copy of the 2025 invoices for the account mrossi. Both renewals, if there
+            were two.
+            Thanks
+            Marco
+        """),
+        ["invoice_request"],
+        "copy of a year's invoices for a named account (username), '2025' is not a years count",
+        fields={"username": "mrossi"},
+        cte="7bit",
+        charset="us-ascii",
+    ),
+    Case(
+        121,
+        "duplicato_fattura_numero_cp1252",
+        "Ristorante Da Gino <info@ristorantedagino.example.it>",
+        "duplicato fattura",
+        t("""
+            Buongiorno,
+            ci servirebbe il duplicato della fattura n. 2026/0456, il commercialista dice che l’originale
+            non gli è mai arrivato.
+            Grazie, Gino
+        """),
+        ["invoice_request"],
+        "windows-1252 QP: duplicate of an invoice by its number (not an order number)",
+        charset="windows-1252",
+        cte="quoted-printable",
+    ),
+    Case(
+        122,
+        "resend_invoice_2025_order_html",
+        "Accounts - Blue Fern Hotel <accounts@bluefernhotel.example.com>",
+        "Invoice copy - ORD-2025-004512",
+        t("""
+            Dear colleagues,
+
+            Could you resend the invoice for ORD-2025-004512? It was never received by our accounts inbox.
+
+            Kind regards,
+            Accounts Department
+            Blue Fern Hotel
+        """),
+        ["invoice_request"],
+        "HTML-only Outlook: resend the invoice for a 2025 order number (in subject and body)",
+        fields={"order_number": "ORD-2025-004512"},
+        form="html",
+        client="outlook",
+        cte="quoted-printable",
+    ),
+]
+
 # END OF CASES
 
 

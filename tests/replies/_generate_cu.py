@@ -210,7 +210,9 @@ DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 MONTHS = ["January", "February", "March", "April", "May", "June", "July"]
 
 
-ITALIAN_WORDS = re.compile(r"\b(buongiorno|buonasera|salve|grazie|saluti|vorrei|ciao|spett|gentili|il|per|non)\b", re.I)
+ITALIAN_WORDS = re.compile(
+    r"\b(buongiorno|buonasera|salve|grazie|saluti|vorrei|ciao|spett|gentili|il|per|non|ho|vi|di|che|della)\b", re.I
+)
 
 
 def is_italian(case: Case) -> bool:
@@ -289,14 +291,14 @@ def quote_plain(case: Case) -> str:
 
 
 def paragraphs_html(text: str) -> list[str]:
-    return [html.escape(block).replace("\n", "<br>\n") for block in text.strip().split("\n\n")]
+    return [html.escape(block, quote=False).replace("\n", "<br>\n") for block in text.strip().split("\n\n")]
 
 
 def quote_html(case: Case) -> str:
     if case.quote is None:
         return ""
     subject, text = our_email(case.quote)
-    inner = "<br>\n".join(html.escape(line) for line in text.split("\n"))
+    inner = "<br>\n".join(html.escape(line, quote=False) for line in text.split("\n"))
     sent = html.escape(sent_of(case))
     to = html.escape(address_of(case.sender))
     it = case.quote.style.endswith("_it")
@@ -1955,6 +1957,554 @@ CASES += [
         form="html",
         client="outlook",
         cte="quoted-printable",
+    ),
+]
+
+# --- multi-request ------------------------------------------------------------------------------------
+CASES += [
+    Case(
+        123,
+        "renew_two_years_and_enable_autorenew",
+        "Paul Fischer <paul.fischer@fischer-haus.example.de>",
+        "Re: Your service expires on 18 May 2026",
+        t("""
+            Hello,
+
+            yes, please renew for two years, and while you're at it enable auto-renew so I don't get
+            caught out next time. Card is fine for both.
+
+            Paul
+        """),
+        ["renewal_request", "autorenew_on"],
+        "multi: renew for two years + enable auto-renew, above a quoted reminder",
+        fields={"years": 2},
+        cte="quoted-printable",
+        quote=Quote("en_reminder", "gt_en", {"user": "fischer-haus", "date": "18 May 2026"}),
+    ),
+    Case(
+        124,
+        "annuale_e_rinnovo_automatico_outlook",
+        "Cristina Leoni <cristina.leoni@leonidesign.example.it>",
+        "Abbonamento annuale",
+        t("""
+            Buongiorno,
+
+            vorrei passare dall'abbonamento mensile a quello annuale e, già che ci siamo, attivare il rinnovo
+            automatico con la carta aziendale che avete già.
+
+            Grazie
+            Cristina Leoni
+        """),
+        ["upgrade_request", "autorenew_on"],
+        "multi HTML-only Outlook: monthly to annual + switch on automatic renewal on the card already stored",
+        form="html",
+        client="outlook",
+        cte="quoted-printable",
+    ),
+    Case(
+        125,
+        "fiscal_code_on_invoice_and_renew",
+        "Luca Costa <luca.costa@mail.example.co.uk>",
+        "renewal + invoice details",
+        t("""
+            Hi,
+
+            I'd like to renew for another year. This time please put my codice fiscale on the invoice:
+            CSTLCU68H23D612Q.
+
+            Cheers,
+            Luca
+        """),
+        ["billing_update", "renewal_request"],
+        "multi in English: renew 'for another year' + fiscal code on the invoice",
+        fields={"years": 1, "fiscal_code": "CSTLCU68H23D612Q"},
+        cte="7bit",
+        charset="us-ascii",
+    ),
+    Case(
+        126,
+        "bonifico_trn_e_fattura_latin1",
+        "Amministrazione Ottica Moretti <amministrazione@otticamoretti.example.it>",
+        "R: Istruzioni per il pagamento",
+        t("""
+            Buongiorno,
+            abbiamo eseguito il bonifico, TRN 1101253480054203. Appena registrato ci inviate la fattura? Ci
+            serve entro fine mese per la contabilità.
+            Saluti
+            Amministrazione
+        """),
+        ["payment_notice", "invoice_request"],
+        "multi latin-1 QP: transfer made with TRN + please send the invoice; order and IBAN only in the quote",
+        fields={"payment_reference": "1101253480054203"},
+        charset="iso-8859-1",
+        cte="quoted-printable",
+        quote=Quote(
+            "it_payment", "original_it", {"user": "ottica-moretti", "order": "ORD-2026-000822", "amount": "97,60"}
+        ),
+    ),
+    Case(
+        127,
+        "renew_three_years_add_storage_gmail",
+        "Dana Whitaker <dana@whitaker-archive.example.com>",
+        "renewal and storage",
+        t("""
+            Hi,
+
+            We'll renew the archive for 3 years, and please add 5 GB of storage at the same time - we're
+            scanning the old paper files this summer.
+
+            Dana
+        """),
+        ["upgrade_request", "renewal_request"],
+        "multi Gmail alternative: renewal for 3 years + 5 GB more storage",
+        fields={"years": 3},
+        form="alt",
+        client="gmail",
+        cte="quoted-printable",
+    ),
+    Case(
+        128,
+        "togliete_automatico_rinnovo_bonifico_un_anno",
+        "Alberto Serra <alberto.serra@serraelettrica.example.it>",
+        "R: Addebito non riuscito",
+        t("""
+            Buongiorno,
+            la carta è scaduta e non ho intenzione di metterne un'altra: togliete il rinnovo automatico e
+            rinnovate per 1 anno, pago con bonifico. Mandatemi i dati.
+            Alberto Serra
+        """),
+        ["renewal_request", "autorenew_off"],
+        "multi: card expired but no card change wanted; renewal 1 year by transfer + automatic renewal off",
+        fields={"years": 1},
+        charset="windows-1252",
+        cte="8bit",
+        quote=Quote("it_card", "outlook_it", {"user": "serra-elettrica", "last4": "6620"}),
+    ),
+    Case(
+        129,
+        "renew_shop_cancel_warehouse",
+        "Nadia Petrova <nadia.petrova@petrova-trading.example.com>",
+        "shop yes, warehouse no",
+        t("""
+            Hello,
+
+            Please renew the shop cameras as usual, but cancel the warehouse one (username warehouse-2) -
+            we've given up that unit.
+
+            Regards,
+            Nadia Petrova
+        """),
+        ["renewal_request", "cancellation"],
+        "multi: renew one service, cancel another whose username is given",
+        fields={"username": "warehouse-2"},
+        cte="7bit",
+        charset="us-ascii",
+    ),
+    Case(
+        130,
+        "bonifico_cro_e_codice_fiscale_apple",
+        "Francesco Marino <francesco.marino@mail.example.it>",
+        "pagamento e codice fiscale",
+        t("""
+            Buonasera,
+
+            fatto il bonifico (CRO 45123987012). In fattura per favore mettete il mio codice fiscale,
+            MRNFNC77B12G273H, che l'altra volta mancava.
+
+            Francesco Marino
+        """),
+        ["billing_update", "payment_notice"],
+        "multi Apple Mail alternative: payment with CRO + fiscal code on the invoice",
+        fields={"payment_reference": "45123987012", "fiscal_code": "MRNFNC77B12G273H"},
+        form="alt",
+        client="apple",
+        cte="quoted-printable",
+    ),
+    Case(
+        131,
+        "autorenew_off_and_close_at_expiry",
+        "Brian Murphy <brian.murphy@murphybikes.example.ie>",
+        "Re: Automatic renewal notice",
+        t("""
+            Hi,
+
+            Turn off the auto renew please, and close the account when it runs out - we're shutting the
+            shop in June.
+
+            Brian
+        """),
+        ["autorenew_off", "cancellation"],
+        "multi: auto renew off + close the account at expiry, above the quoted automatic renewal notice",
+        cte="7bit",
+        charset="us-ascii",
+        quote=Quote("en_autorenew", "gt_en", {"user": "murphy-bikes", "date": "2 June 2026", "amount": "59.00"}),
+    ),
+    Case(
+        132,
+        "rinnovo_un_anno_e_fattura_anno_scorso",
+        "Rita Bellini <rita.bellini@mail.example.it>",
+        "rinnovo",
+        t("""
+            Salve,
+            rinnovo per un anno, pago con PayPal. E mandatemi per favore la fattura dell'anno scorso, non la
+            trovo più.
+            Rita
+        """),
+        ["renewal_request", "invoice_request"],
+        "multi QP utf-8: renewal for one year + last year's invoice",
+        fields={"years": 1},
+        cte="quoted-printable",
+    ),
+    Case(
+        133,
+        "paid_and_put_vat_on_invoice",
+        "Kai Müller <kai.mueller@mueller-werkstatt.example.it>",
+        "payment / VAT",
+        t("""
+            Hi,
+
+            Payment sent this morning, bank reference CRO 70233419856.
+            Please put our VAT number 01544320987 on the invoice, it's for the Merano workshop.
+
+            Thanks,
+            Kai Müller
+        """),
+        ["billing_update", "payment_notice"],
+        "multi English, utf-8 name: payment with CRO + VAT number on the invoice",
+        fields={"payment_reference": "70233419856", "vat_number": "01544320987"},
+        cte="8bit",
+    ),
+    Case(
+        134,
+        "business_e_nuova_ragione_sociale_cp1252",
+        "Marchetti Costruzioni <info@marchetticostruzioni.example.it>",
+        "Passaggio a BUSINESS e nuovi dati",
+        t("""
+            Buongiorno,
+            due cose:
+            1. vorremmo passare dal piano TEAM al piano BUSINESS;
+            2. da maggio siamo diventati Marchetti Costruzioni S.p.A., quindi le fatture vanno intestate alla
+               nuova società, P.IVA 14419550562.
+            Grazie, l’ufficio amministrativo
+        """),
+        ["billing_update", "upgrade_request"],
+        "multi windows-1252 QP: TEAM to BUSINESS + new company name and VAT number",
+        fields={"vat_number": "14419550562"},
+        charset="windows-1252",
+        cte="quoted-printable",
+    ),
+    Case(
+        135,
+        "paid_by_transfer_then_autorenew_paypal",
+        "Lena Vogel <lena.vogel@mail.example.at>",
+        "Re: Payment instructions for your order",
+        t("""
+            Hello,
+
+            I've paid this year's renewal by bank transfer (ref. 0306911122233344). From next year please
+            enable automatic renewal with my PayPal instead, transfers are a pain from Austria.
+
+            Lena
+        """),
+        ["payment_notice", "autorenew_on"],
+        "multi: transfer made with reference + automatic renewal on via PayPal from next year",
+        fields={"payment_reference": "0306911122233344"},
+        cte="quoted-printable",
+        quote=Quote("en_payment", "gt_en", {"user": "vogel", "order": "ORD-2026-000856", "amount": "61.00"}),
+    ),
+    Case(
+        136,
+        "disdetta_archivio_spazio_casella",
+        "Studio Legale Conti <segreteria@studiolegaleconti.example.it>",
+        "archivio e casella",
+        t("""
+            Buongiorno,
+
+            l'archivio documentale non lo usiamo più, quindi non rinnovatelo. La casella di fatturazione
+            invece ci serve, e anzi ci servirebbe più spazio: aggiungete 1 GB.
+
+            Grazie
+            Segreteria Studio Legale Conti
+        """),
+        ["upgrade_request", "cancellation"],
+        "multi HTML-only Thunderbird: do not renew the archive + 1 GB more on the mailbox",
+        form="html",
+        client="thunderbird",
+        charset="iso-8859-1",
+        cte="quoted-printable",
+    ),
+    Case(
+        137,
+        "invoice_and_payment_order_number",
+        "Victor Hugo Santos <victor.santos@santos-imports.example.com>",
+        "ORD-2026-000918 paid",
+        t("""
+            Good morning,
+
+            We paid ORD-2026-000918 by wire on Friday. Could you send the invoice as soon as it is registered?
+            Our year-end closes next week.
+
+            Best,
+            Victor Santos
+        """),
+        ["payment_notice", "invoice_request"],
+        "multi: order paid by wire (order number in subject and body, no reference) + send the invoice",
+        fields={"order_number": "ORD-2026-000918"},
+        cte="7bit",
+        charset="us-ascii",
+    ),
+    Case(
+        138,
+        "rinnova_tutti_due_anni_spazio_fattura",
+        "Villaggio Le Querce <direzione@lequerce.example.it>",
+        "Rinnovo impianti villaggio",
+        t("""
+            Buongiorno,
+
+            rinnovate tutti i dispositivi del villaggio per 2 anni. Aggiungete anche spazio per le
+            registrazioni, che d'estate finisce sempre, e mandateci la fattura alla fine.
+
+            Grazie
+            La direzione
+        """),
+        ["upgrade_request", "renewal_request", "invoice_request"],
+        "multi (3) base64 utf-8: renew all devices 2 years + more storage + invoice",
+        fields={"years": 2},
+        cte="base64",
+    ),
+    Case(
+        139,
+        "new_card_and_invoice_copy_outlook",
+        "Jessica Hall <jessica.hall@hallpilates.example.com>",
+        "RE: We could not renew your service",
+        t("""
+            Hi,
+
+            Sorry about that - my bank replaced my card after it expired. How do I add the new card for the
+            renewal? And can you resend last year's invoice? I lost it when my laptop died.
+
+            Jess
+        """),
+        ["card_change", "invoice_request"],
+        "multi HTML-only Outlook: add the new card + resend last year's invoice; card ending only in the quote",
+        form="html",
+        client="outlook",
+        cte="quoted-printable",
+        quote=Quote("en_card", "outlook_en", {"user": "hall-pilates", "last4": "9054"}),
+    ),
+    Case(
+        140,
+        "rinnovo_fattura_al_marito",
+        "Sonia Pellegrini <sonia.pellegrini@mail.example.it>",
+        "rinnovo e intestazione",
+        t("""
+            Buonasera,
+            rinnoviamo per un anno. Però quest'anno la fattura intestatela a mio marito, Marco Pellegrini,
+            codice fiscale PLLMRC83D09E506S, perché la detrazione la fa lui.
+            Grazie
+            Sonia
+        """),
+        ["billing_update", "renewal_request"],
+        "multi: renewal one year + invoice in the husband's name with his fiscal code",
+        fields={"years": 1, "fiscal_code": "PLLMRC83D09E506S"},
+        cte="8bit",
+    ),
+    Case(
+        141,
+        "autorenew_off_and_invoice",
+        "Thomas Berg <thomas.berg@bergtech.example.no>",
+        "two requests",
+        t("""
+            Hello,
+
+            1) Please switch off automatic renewal on our account.
+            2) We never got the invoice for the last automatic charge in March - can you send it?
+
+            Regards,
+            Thomas Berg
+        """),
+        ["autorenew_off", "invoice_request"],
+        "multi in a numbered list: automatic renewal off + invoice for the last charge",
+        form="alt",
+        client="webmail",
+        cte="7bit",
+        charset="us-ascii",
+    ),
+    Case(
+        142,
+        "renew_five_years_already_sent_transfer",
+        "Margaret Doyle <margaret.doyle@doylefarm.example.ie>",
+        "five years",
+        t("""
+            Dear Sirs,
+
+            We would like to renew for five years this time, and I have already sent the transfer for it
+            (bank reference 27144093365). Please let me know if the amount was not right.
+
+            Yours sincerely,
+            Margaret Doyle
+        """),
+        ["renewal_request", "payment_notice"],
+        "multi: renewal for five years + transfer already sent with a reference",
+        fields={"years": 5, "payment_reference": "27144093365"},
+        cte="quoted-printable",
+    ),
+]
+
+# --- other --------------------------------------------------------------------------------------------
+CASES += [
+    Case(
+        143,
+        "quanto_costa_tre_anni_bonifico",
+        "Gianni Ferri <gianni.ferri@mail.example.it>",
+        "info prezzi",
+        t("""
+            Buongiorno, prima di decidere volevo sapere quanto costa il rinnovo per 3 anni con bonifico e se
+            c'è uno sconto rispetto a rinnovare ogni anno.
+            Grazie
+            Gianni Ferri
+        """),
+        ["other"],
+        "price question about a 3-year renewal by transfer, before deciding: no request, no years field",
+        cte="quoted-printable",
+    ),
+    Case(
+        144,
+        "thanks_all_good_over_confirmation",
+        "Noah Fischer <noah.fischer@mail.example.com>",
+        "Re: Your renewal is complete",
+        t("""
+            Thanks, all good!
+        """),
+        ["other"],
+        "thanks only, above a quoted confirmation holding order number, username and '2 years'",
+        cte="7bit",
+        charset="us-ascii",
+        quote=Quote(
+            "en_done",
+            "gt_en",
+            {"user": "fischer-cabin", "order": "ORD-2026-000931", "years": "2 years", "date": "30 May 2028"},
+        ),
+    ),
+    Case(
+        145,
+        "portale_lentissimo_outlook",
+        "Ferramenta Bruni <ferramentabruni@negozi.example.it>",
+        "portale lentissimo",
+        t("""
+            Buongiorno,
+
+            da una settimana il portale è lentissimo e le telecamere del retro non si vedono quasi mai.
+            Paghiamo un servizio e vorremmo che funzionasse. Potete controllare?
+
+            Ferramenta Bruni
+        """),
+        ["other"],
+        "HTML-only Outlook complaint about the portal being slow (a support matter, no listed request)",
+        form="html",
+        client="outlook",
+        charset="windows-1252",
+        cte="quoted-printable",
+    ),
+    Case(
+        146,
+        "team_vs_business_question",
+        "Sophie Turner <sophie.turner@turnerlaw.example.com>",
+        "Plans question",
+        t("""
+            Hi,
+
+            What exactly is the difference between TEAM and BUSINESS? We're four people now, maybe six next
+            year. I don't want to change anything yet, just trying to understand.
+
+            Thanks,
+            Sophie
+        """),
+        ["other"],
+        "Gmail alternative: question on plan differences, explicitly no change requested",
+        form="alt",
+        client="gmail",
+        cte="quoted-printable",
+    ),
+    Case(
+        147,
+        "ricevuto_grazie_html_quote_iban",
+        "Maria Grazia Testa <mariagrazia.testa@mail.example.it>",
+        "R: Ordine in attesa di pagamento",
+        t("""
+            Ricevuto, grazie mille. Buona giornata.
+
+            Maria Grazia Testa
+        """),
+        ["other"],
+        "HTML-only Outlook 'ricevuto, grazie' above a quote with order number, IBAN, '2 anni' and an example CIG",
+        form="html",
+        client="outlook",
+        charset="iso-8859-1",
+        cte="quoted-printable",
+        quote=Quote(
+            "it_payment_pa",
+            "outlook_it",
+            {"user": "mgtesta", "order": "ORD-2026-000870", "years": "2 anni", "amount": "98,00"},
+        ),
+    ),
+    Case(
+        148,
+        "seo_services_spam",
+        "Growth Team <hello@rank-boost.example.net>",
+        "Quick question about example.it",
+        t("""
+            Hi there,
+
+            I was checking example.it and noticed it isn't ranking on page one for "renewal software".
+            We help businesses like yours triple organic traffic in 3 months. Would you be open to a quick
+            15-minute call this week?
+
+            Best,
+            Growth Team
+        """),
+        ["other"],
+        "unrelated cold sales pitch ('3 months' is not a renewal)",
+        form="alt",
+        client="webmail",
+        cte="7bit",
+        charset="us-ascii",
+    ),
+    Case(
+        149,
+        "quando_passa_il_tecnico",
+        "Ornella Rizzo <ornella.rizzo@mail.example.it>",
+        "telecamera cancello",
+        t("""
+            buongiorno la telecamera del cancello è staccata da domenica, si vede tutto nero. il tecnico
+            quando passa? sono a casa tutti i pomeriggi
+            ornella rizzo
+        """),
+        ["other"],
+        "support question (camera offline, when will the technician come), lowercase",
+        charset="iso-8859-1",
+        cte="8bit",
+    ),
+    Case(
+        150,
+        "where_are_servers_gdpr_html",
+        "DPO - Lakeside Clinic <dpo@lakesideclinic.example.com>",
+        "GDPR question",
+        t("""
+            Dear Sir/Madam,
+
+            As part of our annual GDPR review, could you tell us where your servers are located and whether
+            the recordings are stored inside the EU? A copy of your data processing agreement would also help.
+
+            Regards,
+            Data Protection Officer
+            Lakeside Clinic
+        """),
+        ["other"],
+        "HTML-only webmail: GDPR question on server location and the DPA (no listed request)",
+        form="html",
+        client="webmail",
+        cte="base64",
     ),
 ]
 

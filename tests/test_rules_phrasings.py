@@ -52,7 +52,7 @@ PA_WORDS = [
     "La fattura va emessa in regime di scissione dei pagamenti (art. 17-ter DPR 633/72).",
     "Ente soggetto a split payment: la fattura dovrà riportare l'esigibilità IVA S.",
     "Si ricorda che l'Ente è in split payment.",
-    "We are a public body under split payment, please issue the invoice accordingly.",
+    "We are a public body subject to split payment.",
 ]
 
 RENEWAL_REQUEST = [

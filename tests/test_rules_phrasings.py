@@ -46,6 +46,16 @@ PA_BILLING_DETAILS = [
     "We will send the unique office code tomorrow.",
     "The CIG will follow next week, the procurement office is issuing it.",
     "the cig is 8814006BD6",
+    "In riscontro alla Vostra si forniscono i seguenti dati: CIG Z213346E34; Codice Univoco Ufficio UFXK9T.",
+    "smart cig: Z213346E34",
+    "Codice IPA: UF9K2L - CIG 8814006BD6",
+    "ecco il codice univoco ufficio per la fatturazione elettronica UFXK9T",
+    "Il CIG relativo all'affidamento è 8814006BD6.",
+    "Per la liquidazione della fattura occorre indicare il CIG, che vi comunicheremo appena disponibile.",
+    "Hello, the CIG number is 8814006BD6 and the office code QWE7R2.",
+    "CUP J51B21001230007 - CIG 8814006BD6",
+    "Si comunica il codice univoco dell'ufficio destinatario della fattura: UF9K2L",
+    "Unique office code: QWE7R2, username comune.esempio",
 ]
 # Words only, no code: evidence only when a public administration writes them.
 PA_WORDS = [
@@ -96,6 +106,19 @@ RENEWAL_REQUEST = [
     "Could you please reactivate my expired account?",
     "Ok for the renewal, send me the bank details.",
     "We will renew, please send the payment instructions.",
+    "Salve, procedo con il rinnovo per 1 anno, mi indicate come pagare?",
+    "Per favore rinnovatemi il servizio.",
+    "Il servizio mi serve ancora, rinnoviamo pure.",
+    "Si conferma la volontà di proseguire il servizio per l'anno 2025.",
+    "vorrei continuare ad usare il servizio anche il prossimo anno",
+    "Ok, rinnovo di un anno. Grazie",
+    "Desidero rinnovare il contratto del dispositivo impianto-nord.",
+    "Siamo interessati al rinnovo triennale.",
+    "I'd like to keep the service for another year.",
+    "Please go on with the renewal for 2 years.",
+    "We would like to continue the subscription.",
+    "Yes we renew, thanks.",
+    "Hello, I want to renovate my subscription for one year.",
 ]
 
 PAYMENT_NOTICE = [
@@ -133,6 +156,17 @@ PAYMENT_NOTICE = [
     "I have payed the renewal by bank transfer",
     "Payment has been executed today.",
     "The wire went out yesterday.",
+    "Buongiorno, il pagamento è stato effettuato ieri tramite bonifico bancario.",
+    "Vi comunico che ho provveduto al saldo.",
+    "Bonifico disposto in data odierna, allego copia.",
+    "Ho pagato con PayPal, mi confermate?",
+    "fatto bonifico ieri sera",
+    "ho versato la quota tramite bonifico il 3 maggio",
+    "Si trasmette copia del mandato di pagamento quietanzato.",
+    "We paid the order ORD-2024-000123 this morning.",
+    "Bank transfer executed, reference 0306912345678901234567890IT.",
+    "I've just sent the money via wire transfer.",
+    "Transfer done yesterday.",
 ]
 
 BILLING_UPDATE = [
@@ -166,6 +200,15 @@ BILLING_UPDATE = [
     "Please invoice our company instead of me personally.",
     "please correct the tax code on my invoices",
     "Invoice must be addressed to Rossi Srl, VAT IT01234560018.",
+    "il nostro indirizzo PEC non e piu quello, ora e amministrazione@pec.rossisrl.it",
+    "Abbiamo cambiato ragione sociale.",
+    "Attenzione: la partita IVA riportata in fattura è errata.",
+    "Per cortesia aggiornate il nostro codice destinatario in M5UXCR1.",
+    "La fattura va intestata a Studio Bianchi, codice fiscale RSSMRA85T10A562S.",
+    "Please note our new company name: Rossi Srl.",
+    "Could you please change the VAT number on our account?",
+    "Our billing address is now Via Roma 1, Milano.",
+    "The invoice should show our company, not my name.",
 ]
 
 AUTORENEW_OFF = [
@@ -195,6 +238,16 @@ AUTORENEW_OFF = [
     "No automatic renewal please, I prefer to pay manually.",
     "Would it be possible to deactivate autorenewal?",
     "i dont want that my subscription renew automatically",
+    "Non desidero il rinnovo automatico, grazie.",
+    "Togliete l'autorinnovo.",
+    "vi prego di non addebitare automaticamente la mia carta",
+    "Buongiorno, potreste disabilitare il rinnovo automatico sul servizio impianto-nord?",
+    "Basta rinnovo automatico, grazie.",
+    "Please deactivate the auto renewal for my account.",
+    "I'd like to turn the automatic renewal off.",
+    "Don't renew automatically please.",
+    "I prefer not to have automatic renewal.",
+    "Please don't charge my card automatically anymore.",
 ]
 
 AUTORENEW_ON = [
@@ -221,6 +274,16 @@ AUTORENEW_ON = [
     "Please enable recurring payments on my card.",
     "how can i put the auto renew on?",
     "I would like automatic renewal, so I don't forget.",
+    "Potete abilitare l'addebito automatico sulla mia carta?",
+    "Vorrei che il servizio venisse rinnovato automaticamente.",
+    "vorrei il rinnovo automatico",
+    "attivatemi il rinnovo automatico",
+    "Please activate automatic renewal.",
+    "I'd like the subscription to renew automatically each year.",
+    "Can you turn the auto renewal on?",
+    "Please set my account to auto-renew.",
+    "Enable auto renewal please.",
+    "I want the automatic renewal.",
 ]
 
 CANCELLATION = [
@@ -252,6 +315,17 @@ CANCELLATION = [
     "No renewal for us, thanks.",
     "I not want renew, please cancel",
     "kindly stop the service at the expiry date",
+    "Non ho intenzione di rinnovare.",
+    "Il servizio non ci interessa più.",
+    "Vi informo che non rinnoverò il servizio.",
+    "Per favore, chiudete l'abbonamento.",
+    "Non rinnovare grazie",
+    "Si comunica la volontà di non rinnovare il contratto.",
+    "I wish to cancel the subscription.",
+    "We are not going to renew.",
+    "Please cancel my subscription at the end of the term.",
+    "I don't need the service anymore.",
+    "We have decided to discontinue the service.",
 ]
 
 UPGRADE_REQUEST = [
@@ -281,6 +355,16 @@ UPGRADE_REQUEST = [
     "please add one more user",
     "How can I increase the storage?",
     "We need extra space, the archive is almost full.",
+    "Vorremmo passare al piano superiore.",
+    "Vorrei più spazio di archiviazione.",
+    "Quanto costa passare all'abbonamento annuale?",
+    "possiamo avere 2 utenti in più?",
+    "Ci serve un upgrade della casella.",
+    "Mi servirebbero altri 5 giga.",
+    "We would like to go from monthly to annual payment.",
+    "Please add 2 GB of storage.",
+    "Can we get a higher plan?",
+    "We need more users on the account.",
 ]
 
 CARD_CHANGE = [
@@ -309,6 +393,16 @@ CARD_CHANGE = [
     "My credit card has been blocked, how can I add another one?",
     "Could you change my payment card?",
     "the card is expire, how i can put the new card",
+    "Come faccio a cambiare la carta di credito?",
+    "Ho cambiato banca, vorrei aggiornare la carta.",
+    "La carta che avete registrato è scaduta.",
+    "carta nuova: come la inserisco?",
+    "Vorrei modificare il metodo di pagamento e usare una nuova carta.",
+    "The credit card on my account has expired.",
+    "How do I update the card details?",
+    "I have a new credit card, please tell me how to change it.",
+    "My old card was stolen.",
+    "Please change the card linked to the automatic renewal.",
 ]
 
 INVOICE_REQUEST = [
@@ -334,6 +428,16 @@ INVOICE_REQUEST = [
     "The invoice never arrived.",
     "Kindly issue the invoice for the renewal.",
     "pls send invoice",
+    "Potete mandarmi la fattura?",
+    "Ci inviate copia della fattura n. 45?",
+    "Non trovo la fattura dell'ultimo pagamento.",
+    "Avrei bisogno di una copia della fattura.",
+    "La fattura non è ancora arrivata.",
+    "Please send me a copy of the invoice.",
+    "I can't find my invoice.",
+    "Could you resend the invoice please?",
+    "Where is my invoice?",
+    "We still haven't received the invoice.",
 ]
 
 OTHER = [
@@ -363,6 +467,17 @@ OTHER = [
     "What payment methods do you accept?",
     "Who is my account manager?",
     "Thank you for the reminder.",
+    "Buongiorno, vi ringrazio.",
+    "Non ho capito cosa devo fare.",
+    "Ho un problema con il dispositivo.",
+    "Perché devo pagare di nuovo?",
+    "Non ho ancora deciso se rinnovare.",
+    "Quanto costa il rinnovo?",
+    "Il mio collega vi scriverà per i dettagli.",
+    "Hello, thanks for the info.",
+    "I have not decided yet.",
+    "What is the price of the renewal?",
+    "My device is offline.",
 ]
 
 PHRASES: dict[str, list[str]] = {
@@ -418,6 +533,10 @@ MULTI: list[tuple[str, frozenset[str]]] = [
     (
         "Paid today, ref 0306912345678901234567890IT. Please send me the invoice.",
         frozenset({Intent.PAYMENT_NOTICE, Intent.INVOICE_REQUEST}),
+    ),
+    (
+        "Vi chiedo di emettere la fattura con i dati della mia azienda: Rossi Srl, P.IVA 01234560017",
+        frozenset({Intent.BILLING_UPDATE, Intent.INVOICE_REQUEST}),
     ),
     (
         "We'd like to renew for 3 years; our VAT number has changed to 01234560017.",

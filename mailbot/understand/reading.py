@@ -74,7 +74,7 @@ class Understanding:
     rule: str | None
     confidence: float
     fields: Mapping[str, Any]  # only the winning rule's extractors
-    invalid: tuple[InvalidValue, ...]
+    invalid: tuple[InvalidValue, ...]  # every invalid value read, whatever the intent: none may go unseen
     needs_review: bool
     review_reasons: tuple[str, ...]
     trace: tuple[TraceEntry, ...]
@@ -155,15 +155,14 @@ def decide(
     decision = evaluate(rules, rule_facts(reading, customer_kind), reading.rule_checks)
     keep = decision.extractors
     fields = {k: v for k, v in reading.fields.items() if keep is None or k in keep}
-    invalid = tuple(v for v in reading.invalid if keep is None or v.field in keep)
-    reasons = review_reasons(reading, decision, invalid, review_threshold)
+    reasons = review_reasons(reading, decision, reading.invalid, review_threshold)
     return Understanding(
         reading=reading,
         intent=decision.intent,
         rule=decision.rule,
         confidence=decision.confidence,
         fields=fields,
-        invalid=invalid,
+        invalid=reading.invalid,
         needs_review=bool(reasons),
         review_reasons=reasons,
         trace=decision.trace,

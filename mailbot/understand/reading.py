@@ -5,9 +5,10 @@ in the raw bytes and in the text, parse, classify, split the reply, extract fiel
 (evaluate the rules, choose the fields, decide whether a person must review). ``understand`` runs
 both with an unknown customer, as the dry run does.
 
-Fields come from the new text of the reply and from forwarded messages, never from the quoted copy of
-our own email (nor from a forwarded copy of it). When several values are found the new text comes
-first; ``cig`` and ``cup`` keep every distinct value, other fields the first one.
+Fields come from the new text of the reply, from forwarded messages and from the Subject (without its
+Re:/R:/Fwd: words), never from the quoted copy of our own email (nor from a forwarded copy of it).
+When several values are found the new text comes first, the Subject last; ``cig`` and ``cup`` keep
+every distinct value, other fields the first one.
 
 The reply splitter, the extractors and the rules read the first ``READ_LIMIT`` characters of the
 text; card numbers are masked in all of it.
@@ -32,7 +33,7 @@ from mailbot.understand.classify import classify
 from mailbot.understand.engine import Decision, Facts, RuleChecks, TraceEntry, evaluate, precheck
 from mailbot.understand.extract.fields import InvalidValue, extract_fields
 from mailbot.understand.mime import ParsedMessage, parse_message
-from mailbot.understand.quotes import split_reply
+from mailbot.understand.quotes import split_reply, subject_words
 from mailbot.understand.redaction.message import redact_and_parse
 from mailbot.understand.rules import DEFAULT_REVIEW_THRESHOLD, SENSITIVE_INTENTS, RuleSet
 
@@ -42,6 +43,7 @@ LIST_FIELDS = frozenset({"cig", "cup"})
 # a rule's pattern that backtracks) costs no more than this, however large the message. Card numbers
 # are looked for in all of it.
 READ_LIMIT = 64 * 1024
+_SUBJECT_LIMIT = 1000
 _FROM_LINE = re.compile(r"^[ \t>*]*(?:from|da|de|von)\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -120,6 +122,7 @@ def read_message(
         if left > 0 and not is_own_copy(block, own_addresses):
             sources.append(within_limit(redacted_block, left))
             left -= len(sources[-1])
+    sources.append(within_limit(subject_words(msg.subject), _SUBJECT_LIMIT))  # after the body: it comes first
     fields, invalid = merge_extractions(sources)
     kept = card_in_text or card_in_reply or card_in_forwarded
     return Reading(

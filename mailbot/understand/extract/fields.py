@@ -144,14 +144,20 @@ class _Spans:
 
 
 def _label_matches(text: str) -> list[tuple[re.Match[str], Label]]:
-    if _ANY_LABEL.search(text) is None:
-        return []
-    matches = [(m, label) for label, regex in _LABEL_RES for m in regex.finditer(text)]
-    matches.sort(key=lambda pair: (pair[0].start(), -(pair[0].end() - pair[0].start())))
+    """The labels of ``text`` in order, none overlapping: at the first place any label matches, the
+    longest one there (the first of ``LABELS`` when two are as long), then on after it. One scan of
+    the text with every label at once, not one per label."""
     chosen: list[tuple[re.Match[str], Label]] = []
-    for match, label in matches:
-        if not chosen or match.start() >= chosen[-1][0].end():
-            chosen.append((match, label))
+    pos = 0
+    while (hit := _ANY_LABEL.search(text, pos)) is not None:
+        best: tuple[re.Match[str], Label] | None = None
+        for label, regex in _LABEL_RES:
+            match = regex.match(text, hit.start())
+            if match is not None and (best is None or match.end() > best[0].end()):
+                best = (match, label)
+        assert best is not None  # the label that ``hit`` matched matches here
+        chosen.append(best)
+        pos = max(best[0].end(), hit.start() + 1)
     return chosen
 
 
@@ -164,24 +170,25 @@ def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_F
         if found and match.start() < found[-1].end - offset:
             continue  # the label sits inside the previous value (e.g. "pec" in comune@pec.it)
         next_label = matches[i + 1][0].start() if i + 1 < len(matches) else len(text)
-        for pos in _value_starts(text, match.end(), label, next_label):
-            values = _read_values(text, pos, label, offset)
+        for pos, said in _value_starts(text, match.end(), label, next_label):
+            values = _read_values(text, _Start(pos, said), label, offset)
             if values:
                 found += values
                 break
     return found
 
 
-def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[int]:
-    """Where the value of the label ending at ``end`` may start, in order: after its qualifier words and
-    notes and the separator; after a label ending in a linking word, also after a few more words and a
-    separator ("C.F. del comune di Esempio: ..."), before the next label."""
+def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[tuple[int, bool]]:
+    """Where the value of the label ending at ``end`` may start, in order, and whether a real separator
+    comes before it: after its qualifier words and notes and the separator; after a label ending in a
+    linking word, also after a few more words and a separator ("C.F. del comune di Esempio: ..."),
+    before the next label."""
     qualifier = _QUALIFIER.match(text, end)
     assert qualifier is not None
     end = qualifier.end()
     last = _LAST_WORD.search(qualifier.group())
     linking = last is not None and last.group(1).lower() in LINKING_WORDS
-    starts: list[int] = []
+    starts: list[tuple[int, bool]] = []
     sep = _SEP.match(text, end)
     assert sep is not None
     plain_word = label.fields[0] in _PLAIN_WORD_FIELDS
@@ -195,19 +202,26 @@ def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[in
     return starts
 
 
-def _after_separator(sep: re.Match[str], label: Label) -> list[int]:
+def _after_separator(sep: re.Match[str], label: Label) -> list[tuple[int, bool]]:
     if sep.group().count("\n") > _MAX_NEWLINES:
         return []
     if label.strict and not _STRICT_SEPARATORS.intersection(sep.group()):
         return []
-    return [sep.end()]
+    return [(sep.end(), _REAL_SEPARATOR.search(sep.group()) is not None)]
 
 
-def _read_values(text: str, pos: int, label: Label, offset: int) -> list[_Found]:
+@dataclass(frozen=True)
+class _Start:
+    pos: int
+    said: bool  # a real separator before it ("CUU: x", "il CUU è x"), not a plain space
+
+
+def _read_values(text: str, start: _Start, label: Label, offset: int) -> list[_Found]:
     kind = label.fields[0]
     found: list[_Found] = []
+    pos = start.pos
     while True:
-        raw = _candidate(text, pos, kind)
+        raw = _candidate(text, pos, kind, said=start.said)
         if raw is None:
             return found
         end = pos + len(raw)
@@ -222,7 +236,7 @@ def _read_values(text: str, pos: int, label: Label, offset: int) -> list[_Found]
         pos = more.end()
 
 
-def _candidate(text: str, pos: int, kind: str) -> str | None:
+def _candidate(text: str, pos: int, kind: str, *, said: bool = True) -> str | None:
     match = _CANDIDATE_RES[kind].match(text, pos)
     if match is None:
         return None
@@ -240,8 +254,15 @@ def _candidate(text: str, pos: int, kind: str) -> str | None:
     if kind in NEEDS_DIGIT and not any(ch.isdigit() for ch in raw):
         return None
     if kind in ("office_code", "sdi_code") and not (raw.isupper() or any(ch.isdigit() for ch in raw)):
-        return None
+        return raw if _lowercase_code(raw, kind, said=said) else None
     return raw
+
+
+def _lowercase_code(raw: str, kind: str, *, said: bool) -> bool:
+    """An office or recipient code written in lower case letters ("cuu: ufxkat"): only after a real
+    separator, only of the code's length, never a common word ("codice univoco ufficio presso...")."""
+    lengths = (6,) if kind == "office_code" else (6, 7)
+    return said and raw.isalpha() and len(raw) in lengths and raw.lower() not in COMMON_WORDS
 
 
 def _trim_iban(raw: str) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 _COD = r"cod(?:ice|\.)?\s*"
 _CF = r"(?:c\.?\s?f\.?|codice\s+fiscale|cod\.?\s*fisc\.?)"
 _VAT = r"(?:p\.?\s?iva|partita\s+iva|p\.\s?i\.)"
+_UNIVOCO = r"univ(?:oco|\.)"
 
 
 def _words(*lines: str) -> list[str]:
@@ -46,11 +47,11 @@ LABELS: tuple[Label, ...] = (
     Label(("cig",), r"codice\s+identificativo\s+(?:di\s+)?gara"),
     Label(("cup",), rf"(?:{_COD})?c\.?\s?u\.?\s?p\.?"),
     Label(("cup",), r"codice\s+unico\s+(?:di\s+)?progetto"),
-    Label(("office_code",), rf"{_COD}univoco\s+(?:dell['’]\s*)?ufficio(?:\s+(?:ipa|fatturazione))?"),
+    Label(("office_code",), rf"{_COD}{_UNIVOCO}\s*(?:dell['’]\s*)?(?:ufficio|uff\.?)(?:\s+(?:ipa|fatturazione))?"),
     Label(("office_code",), rf"{_COD}(?:ufficio|ipa)"),
     Label(("office_code",), r"c\.?\s?u\.?\s?u\.?"),
     Label(("office_code",), r"(?:unique\s+)?office\s+code"),
-    Label(("sdi_code",), rf"{_COD}univoco(?:\s+sdi)?"),
+    Label(("sdi_code",), rf"{_COD}{_UNIVOCO}(?:\s+sdi)?"),
     Label(("sdi_code",), rf"{_COD}(?:destinatario|sdi)(?:\s+sdi)?"),
     Label(("sdi_code",), r"sdi(?:\s+code)?"),
     Label(("sdi_code",), r"recipient\s+code"),

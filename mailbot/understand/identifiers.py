@@ -172,7 +172,8 @@ def validate_payment_reference(value: str) -> str | None:
 
 
 def normalise_username(value: str) -> str:
-    return value.strip()
+    """Lower case: portals match usernames without regard to case."""
+    return value.strip().lower()
 
 
 def validate_username(value: str) -> str | None:

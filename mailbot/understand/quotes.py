@@ -61,6 +61,15 @@ _MOBILE = re.compile(
 )
 
 
+# The words a mail program puts before a subject (Re:, R:, I:, Fwd:, AW:, SV:...), with a counter
+# ("Re[2]:") or a tag ("[EXT]") next to them: never part of what the subject says.
+_SUBJECT_PREFIX = re.compile(
+    r"(?<![^\W_])(?:re|r|i|fw|fwd|rif|ris|aw|wg|sv|vs|tr|antw|odp|res|enc|rv|inoltro|risposta)"
+    r"[ \t]*(?:\[\d+\]|\(\d+\))?[ \t]*:|^[ \t]*\[[^\]\n]{0,40}\]",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class ReplyParts:
     new_text: str
@@ -77,6 +86,11 @@ def split_reply(text: str) -> ReplyParts:
         head, quoted = _bottom_post(quoted)
     body, signature = _split_signature(head)
     return ReplyParts(_join(body), _join(quoted), _join(signature))
+
+
+def subject_words(subject: str) -> str:
+    """A subject without its reply and forward words, wherever they are ("R: I: CIG ..." -> "CIG ...")."""
+    return " ".join(_SUBJECT_PREFIX.sub(" ", subject).split())
 
 
 def _bottom_post(lines: list[str]) -> tuple[list[str], list[str]]:

@@ -5,9 +5,10 @@ in the raw bytes and in the text, parse, classify, split the reply, extract fiel
 (evaluate the rules, choose the fields, decide whether a person must review). ``understand`` runs
 both with an unknown customer, as the dry run does.
 
-Fields come from the new text of the reply and from forwarded messages, never from the quoted copy of
-our own email (nor from a forwarded copy of it). When several values are found the new text comes
-first; ``cig`` and ``cup`` keep every distinct value, other fields the first one.
+Fields come from the new text of the reply, from forwarded messages and from the Subject (without its
+Re:/R:/Fwd: words), never from the quoted copy of our own email (nor from a forwarded copy of it).
+When several values are found the new text comes first, the Subject last; ``cig`` and ``cup`` keep
+every distinct value, other fields the first one.
 
 The reply splitter, the extractors and the rules read the first ``READ_LIMIT`` characters of the
 text; card numbers are masked in all of it.
@@ -33,7 +34,7 @@ from mailbot.understand.engine import Decision, Facts, Request, RuleChecks, Trac
 from mailbot.understand.extract.fields import InvalidValue, extract_fields
 from mailbot.understand.extract.methods import find_payment_method
 from mailbot.understand.mime import ParsedMessage, parse_message
-from mailbot.understand.quotes import split_reply
+from mailbot.understand.quotes import split_reply, subject_words
 from mailbot.understand.redaction.message import redact_and_parse
 from mailbot.understand.rules import DEFAULT_REVIEW_THRESHOLD, SENSITIVE_INTENTS, RuleSet
 
@@ -43,6 +44,7 @@ LIST_FIELDS = frozenset({"cig", "cup"})
 # a rule's pattern that backtracks) costs no more than this, however large the message. Card numbers
 # are looked for in all of it.
 READ_LIMIT = 64 * 1024
+_SUBJECT_LIMIT = 1000
 _FROM_LINE = re.compile(r"^[ \t>*]*(?:from|da|de|von)\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -77,7 +79,7 @@ class Understanding:
     rule: str | None
     confidence: float
     fields: Mapping[str, Any]  # only the requests' extractors
-    invalid: tuple[InvalidValue, ...]
+    invalid: tuple[InvalidValue, ...]  # every invalid value read, whatever the intent: none may go unseen
     needs_review: bool
     review_reasons: tuple[str, ...]
     trace: tuple[TraceEntry, ...]
@@ -130,6 +132,7 @@ def read_message(
         if left > 0 and not is_own_copy(block, own_addresses):
             sources.append(within_limit(redacted_block, left))
             left -= len(sources[-1])
+    sources.append(within_limit(subject_words(msg.subject), _SUBJECT_LIMIT))  # after the body: it comes first
     fields, invalid = merge_extractions(sources)
     kept = card_in_text or card_in_reply or card_in_forwarded
     return Reading(
@@ -166,15 +169,14 @@ def decide(
     decision = evaluate(rules, rule_facts(reading, customer_kind), reading.rule_checks)
     keep = decision.extractors
     fields = {k: v for k, v in reading.fields.items() if keep is None or k in keep}
-    invalid = tuple(v for v in reading.invalid if keep is None or v.field in keep)
-    reasons = review_reasons(reading, decision, invalid, review_threshold)
+    reasons = review_reasons(reading, decision, reading.invalid, review_threshold)
     return Understanding(
         reading=reading,
         intent=decision.intent,
         rule=decision.rule,
         confidence=decision.confidence,
         fields=fields,
-        invalid=invalid,
+        invalid=reading.invalid,
         needs_review=bool(reasons),
         review_reasons=reasons,
         trace=decision.trace,

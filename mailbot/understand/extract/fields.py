@@ -20,7 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, pairwise
 
-from mailbot.understand.extract.labels import CANDIDATES, LABELS, LIST_FIELDS, NEEDS_DIGIT, Label
+from mailbot.understand.extract.labels import (
+    CANDIDATES,
+    COMMON_WORDS,
+    LABELS,
+    LINKING_WORDS,
+    LIST_FIELDS,
+    NEEDS_DIGIT,
+    QUALIFIER_WORDS,
+    Label,
+)
 from mailbot.understand.extract.years import find_years
 from mailbot.understand.identifiers import check_field, cig_checksum_matches, normalise, validate_iban
 
@@ -34,8 +43,25 @@ _SEP = re.compile(
     r"|(?:il\s+|the\s+)?(?:seguente|seguenti|following)\b|pari\s+a\b)*",
     re.I,
 )
+# The rest of a label on its line: qualifier words and notes in brackets ("Username del portale",
+# "Codice Univoco Ufficio (per la fatturazione elettronica)").
+_QUALIFIER = re.compile(
+    r"(?:[ \t]*\([^()\n]{0,80}\)|[ \t'’]+(?:"
+    + "|".join(sorted(map(re.escape, QUALIFIER_WORDS), key=len, reverse=True))
+    + r")(?=[\s:;,.'’()=|]|$)(?![.][\w-]))*",
+    re.I,
+)
+_LAST_WORD = re.compile(r"([^\W\d_]+)[\s'’]*$")
+# A separator that says a value follows, not a plain space: after a linking word it is required.
+_REAL_SEPARATOR = re.compile(r"[:=|\t\n]|(?<![^\W\d_])(?:è|e'|is|are|sono)(?![^\W\d_])", re.I)
+# A few more words before a separator, after a label ending in a linking word ("C.F. del comune di
+# Esempio: ...", "Username della segreteria: ...").
+_WORDS_TO_SEPARATOR = re.compile(r"(?:[ \t]+[\w'’.-]+){1,4}?[ \t]*[:=|\t]")
+_PLAIN_WORD_FIELDS = frozenset({"username", "office_code", "sdi_code"})
 _LIST_SEP = re.compile(r"\s*(?:[,;/&]|\be\b|\bed\b|\band\b)\s*", re.I)
 _CANDIDATE_RES = {name: re.compile(rf"(?:{pattern})(?![a-z0-9])", re.I) for name, pattern in CANDIDATES.items()}
+# A table cell holding a label and nothing else ("Username portale", "CIG:").
+_LABEL_CELL = re.compile(rf"[ \t]*(?:{_ANY_LABEL.pattern}){_QUALIFIER.pattern}[ \t]*:?[ \t]*", re.I)
 _CIG_TOKEN = re.compile(r"(?<![a-z0-9])[a-z0-9]{10}(?![a-z0-9])", re.I)
 _CUP_TOKEN = re.compile(r"(?<![a-z0-9])[a-z]\d{2}[a-z]\d{11}(?![a-z0-9])", re.I)
 _ORDER_TOKEN = re.compile(r"(?<![a-z0-9])ord[-\s]?\d{4}[-\s]?\d{6}(?![0-9])", re.I)
@@ -118,39 +144,84 @@ class _Spans:
 
 
 def _label_matches(text: str) -> list[tuple[re.Match[str], Label]]:
-    if _ANY_LABEL.search(text) is None:
-        return []
-    matches = [(m, label) for label, regex in _LABEL_RES for m in regex.finditer(text)]
-    matches.sort(key=lambda pair: (pair[0].start(), -(pair[0].end() - pair[0].start())))
+    """The labels of ``text`` in order, none overlapping: at the first place any label matches, the
+    longest one there (the first of ``LABELS`` when two are as long), then on after it. One scan of
+    the text with every label at once, not one per label."""
     chosen: list[tuple[re.Match[str], Label]] = []
-    for match, label in matches:
-        if not chosen or match.start() >= chosen[-1][0].end():
-            chosen.append((match, label))
+    pos = 0
+    while (hit := _ANY_LABEL.search(text, pos)) is not None:
+        best: tuple[re.Match[str], Label] | None = None
+        for label, regex in _LABEL_RES:
+            match = regex.match(text, hit.start())
+            if match is not None and (best is None or match.end() > best[0].end()):
+                best = (match, label)
+        assert best is not None  # the label that ``hit`` matched matches here
+        chosen.append(best)
+        pos = max(best[0].end(), hit.start() + 1)
     return chosen
 
 
 def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_Found]:
     found: list[_Found] = []
-    for match, label in _label_matches(text):
+    matches = _label_matches(text)
+    for i, (match, label) in enumerate(matches):
         if skip is not None and skip.overlaps(match.start(), match.end()):
             continue  # a header row of a column table: its values are in the row below
         if found and match.start() < found[-1].end - offset:
             continue  # the label sits inside the previous value (e.g. "pec" in comune@pec.it)
-        sep = _SEP.match(text, match.end())
-        assert sep is not None
-        if sep.group().count("\n") > _MAX_NEWLINES:
-            continue
-        if label.strict and not _STRICT_SEPARATORS.intersection(sep.group()):
-            continue
-        found += _read_values(text, sep.end(), label, offset)
+        next_label = matches[i + 1][0].start() if i + 1 < len(matches) else len(text)
+        for pos, said in _value_starts(text, match.end(), label, next_label):
+            values = _read_values(text, _Start(pos, said), label, offset)
+            if values:
+                found += values
+                break
     return found
 
 
-def _read_values(text: str, pos: int, label: Label, offset: int) -> list[_Found]:
+def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[tuple[int, bool]]:
+    """Where the value of the label ending at ``end`` may start, in order, and whether a real separator
+    comes before it: after its qualifier words and notes and the separator; after a label ending in a
+    linking word, also after a few more words and a separator ("C.F. del comune di Esempio: ..."),
+    before the next label."""
+    qualifier = _QUALIFIER.match(text, end)
+    assert qualifier is not None
+    end = qualifier.end()
+    last = _LAST_WORD.search(qualifier.group())
+    linking = last is not None and last.group(1).lower() in LINKING_WORDS
+    starts: list[tuple[int, bool]] = []
+    sep = _SEP.match(text, end)
+    assert sep is not None
+    plain_word = label.fields[0] in _PLAIN_WORD_FIELDS
+    if not (linking and plain_word and not _REAL_SEPARATOR.search(sep.group())):
+        starts += _after_separator(sep, label)
+    further = _WORDS_TO_SEPARATOR.match(text, end) if linking else None
+    if further is not None and further.end() <= next_label:
+        sep = _SEP.match(text, further.end())
+        assert sep is not None
+        starts += _after_separator(sep, label)
+    return starts
+
+
+def _after_separator(sep: re.Match[str], label: Label) -> list[tuple[int, bool]]:
+    if sep.group().count("\n") > _MAX_NEWLINES:
+        return []
+    if label.strict and not _STRICT_SEPARATORS.intersection(sep.group()):
+        return []
+    return [(sep.end(), _REAL_SEPARATOR.search(sep.group()) is not None)]
+
+
+@dataclass(frozen=True)
+class _Start:
+    pos: int
+    said: bool  # a real separator before it ("CUU: x", "il CUU è x"), not a plain space
+
+
+def _read_values(text: str, start: _Start, label: Label, offset: int) -> list[_Found]:
     kind = label.fields[0]
     found: list[_Found] = []
+    pos = start.pos
     while True:
-        raw = _candidate(text, pos, kind)
+        raw = _candidate(text, pos, kind, said=start.said)
         if raw is None:
             return found
         end = pos + len(raw)
@@ -165,7 +236,7 @@ def _read_values(text: str, pos: int, label: Label, offset: int) -> list[_Found]
         pos = more.end()
 
 
-def _candidate(text: str, pos: int, kind: str) -> str | None:
+def _candidate(text: str, pos: int, kind: str, *, said: bool = True) -> str | None:
     match = _CANDIDATE_RES[kind].match(text, pos)
     if match is None:
         return None
@@ -176,13 +247,22 @@ def _candidate(text: str, pos: int, kind: str) -> str | None:
         if text.startswith("://", pos + len(raw)):
             return None  # "Login: https://portal..." names a page, not a user
         raw = raw.rstrip(".!?")
+        if raw.lower() in COMMON_WORDS:
+            return None  # "Username: per favore...": the value is not here
     elif kind == "iban":
         raw = _trim_iban(raw)
     if kind in NEEDS_DIGIT and not any(ch.isdigit() for ch in raw):
         return None
     if kind in ("office_code", "sdi_code") and not (raw.isupper() or any(ch.isdigit() for ch in raw)):
-        return None
+        return raw if _lowercase_code(raw, kind, said=said) else None
     return raw
+
+
+def _lowercase_code(raw: str, kind: str, *, said: bool) -> bool:
+    """An office or recipient code written in lower case letters ("cuu: ufxkat"): only after a real
+    separator, only of the code's length, never a common word ("codice univoco ufficio presso...")."""
+    lengths = (6,) if kind == "office_code" else (6, 7)
+    return said and raw.isalpha() and len(raw) in lengths and raw.lower() not in COMMON_WORDS
 
 
 def _trim_iban(raw: str) -> str:
@@ -251,4 +331,4 @@ def _cells(line: str) -> list[str]:
 
 
 def _is_label(cell: str) -> bool:
-    return any(regex.fullmatch(cell.rstrip(":").strip()) for _label, regex in _LABEL_RES)
+    return _LABEL_CELL.fullmatch(cell) is not None

@@ -10,6 +10,14 @@ office code (public administration), 7 a recipient code (company). Labels naming
 
 ``strict`` labels are common words ("utente", "account", "login"): their value is taken only after a
 real separator (colon, equals, tab, pipe or a new line), never after a plain space.
+
+A label may go on with words that say which portal, which entity, what for ("Username utilizzato per
+l'accesso al portale", "C.F. dell'Ente", "CRO del bonifico") and notes in brackets ("Codice Univoco
+Ufficio (per la fatturazione elettronica)"): ``QUALIFIER_WORDS`` are those words, and the value is what
+follows the whole label, never one of its words. A label ending in a word that links to more
+(``LINKING_WORDS``: "lo username della scuola è cambiato") takes its value only after a real separator,
+looked for a few words further ("Username della segreteria: x"). ``COMMON_WORDS`` are never a value of
+a field that could be a plain word (a username, an office code in lower case).
 """
 
 from __future__ import annotations
@@ -19,6 +27,12 @@ from dataclasses import dataclass
 _COD = r"cod(?:ice|\.)?\s*"
 _CF = r"(?:c\.?\s?f\.?|codice\s+fiscale|cod\.?\s*fisc\.?)"
 _VAT = r"(?:p\.?\s?iva|partita\s+iva|p\.\s?i\.)"
+_UNIVOCO = r"univ(?:oco|\.)"
+
+
+def _words(*lines: str) -> list[str]:
+    """Words written as lines of text, so that long lists stay readable."""
+    return " ".join(lines).split()
 
 
 @dataclass(frozen=True)
@@ -33,11 +47,11 @@ LABELS: tuple[Label, ...] = (
     Label(("cig",), r"codice\s+identificativo\s+(?:di\s+)?gara"),
     Label(("cup",), rf"(?:{_COD})?c\.?\s?u\.?\s?p\.?"),
     Label(("cup",), r"codice\s+unico\s+(?:di\s+)?progetto"),
-    Label(("office_code",), rf"{_COD}univoco\s+(?:dell['’]\s*)?ufficio(?:\s+(?:ipa|fatturazione))?"),
+    Label(("office_code",), rf"{_COD}{_UNIVOCO}\s*(?:dell['’]\s*)?(?:ufficio|uff\.?)(?:\s+(?:ipa|fatturazione))?"),
     Label(("office_code",), rf"{_COD}(?:ufficio|ipa)"),
     Label(("office_code",), r"c\.?\s?u\.?\s?u\.?"),
     Label(("office_code",), r"(?:unique\s+)?office\s+code"),
-    Label(("sdi_code",), rf"{_COD}univoco(?:\s+sdi)?"),
+    Label(("sdi_code",), rf"{_COD}{_UNIVOCO}(?:\s+sdi)?"),
     Label(("sdi_code",), rf"{_COD}(?:destinatario|sdi)(?:\s+sdi)?"),
     Label(("sdi_code",), r"sdi(?:\s+code)?"),
     Label(("sdi_code",), r"recipient\s+code"),
@@ -75,6 +89,48 @@ CANDIDATES: dict[str, str] = {
     "payment_reference": r"[a-z0-9]{8,40}",
     "username": r"[^\s,;:<>()\[\]\"']{2,64}",
 }
+
+# Words that may follow a label as part of it (which portal, entity, purpose), matched whole; Italian
+# then English.
+QUALIFIER_WORDS: tuple[str, ...] = tuple(
+    _words(
+        "del dello della dell dei degli delle di da dal dalla per il lo la l al allo alla sul sulla nel nella",
+        "vostro vostra nostro nostra utilizzato utilizzata utilizzati usato usata utilizzare usare accesso",
+        "accedere portale sito piattaforma servizio area riservata web online fatturazione elettronica",
+        "fattura fatture ente amministrazione comune ufficio istituto scuola bonifico pagamento versamento",
+        "conto corrente attuale registrato registrata",
+        "of for the to on in our your used log login access accessing portal website site platform",
+        "invoicing electronic e-invoicing entity administration office account payment transfer current",
+        "registered",
+    )
+)
+# Qualifier words that link to more words: a value right after them (a plain space) is not the value.
+LINKING_WORDS = frozenset(
+    _words(
+        "del dello della dell dei degli delle di da dal dalla per il lo la l al allo alla sul sulla nel nella",
+        "vostro vostra nostro nostra of for the to on in our your log",
+    )
+)
+# Words never read as a username or a lower-case office code: what people write after a label when
+# the value is elsewhere ("Username: per favore...", "lo username del portale non lo ricordo").
+COMMON_WORDS = frozenset(
+    _words(
+        "il lo la le gli un uno una di del dello della dell dei degli delle da dal dalla in nel nella con su",
+        "sul sulla per tra fra al alla ai e ed o od ma se che chi non come dove quando quale questo questa",
+        "quello quella stesso stessa nostro nostra vostro vostra mio mia suo sua loro è sono era sia ha",
+        "hanno abbiamo avete sempre ancora allora ovvero oppure quindi invece presso sotto sopra qui qua",
+        "già gia anche solo pure seguente seguenti indicato indicata riportato riportata allegato allegata",
+        "utilizzato utilizzata usato usata associato associata collegato registrato attuale attivo scaduto",
+        "corretto errato sbagliato nuovo nuova vecchio vecchia uguale diverso cambiato dimenticato smarrito",
+        "richiesto rinnovo rinnovare portale accesso utente username password account login codice ufficio",
+        "numero favore grazie nome vedi vedere trovate trova inviato inviamo comunico comunichiamo seguito",
+        "sarà sara fattura fatturazione nessuno nessun",
+        "the a an of for to in on at by with from and or but not no is are was were be been has have our",
+        "your my its their this that these those same used below above here there following attached",
+        "portal please new old current still also only user name as it we you will should would can could",
+        "unknown missing",
+    )
+)
 
 # Fields whose candidates must contain a digit (so "CIG richiesto" is not a wrong CIG).
 NEEDS_DIGIT = frozenset({"cig", "cup", "vat_number", "fiscal_code", "iban", "order_number", "payment_reference"})

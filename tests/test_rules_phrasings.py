@@ -34,6 +34,11 @@ DISCLAIMER_EN = (
     " This email and any attachments are confidential. If you are not the intended recipient,"
     " please delete it and do not copy or use it."
 )
+# A company's signature carries its VAT number, recipient code and PEC: no request by itself.
+COMPANY_SIGNATURE = (
+    " Rossi Srl | Via Roma 1, 20100 Milano | P.IVA 01234560017 | Codice destinatario M5UXCR1"
+    " | PEC amministrazione@pec.rossisrl.it | Tel. 02 1234567"
+)
 PA_SIGNATURE = (
     " Il Responsabile del Servizio Finanziario - Comune di Esempio - C.F. 80012340586"
     " - PEC protocollo@pec.comune.esempio.it"
@@ -152,6 +157,7 @@ RENEWAL_REQUEST = [
     "Go ahead with renewal, 3 years.",
     "Hi, count us in for another year!",
     "We'd like to renew all the selected devices.",
+    "Vorrei rinnovare per un anno." + COMPANY_SIGNATURE,
 ]
 
 PAYMENT_NOTICE = [
@@ -261,6 +267,9 @@ BILLING_UPDATE = [
     "Our fiscal code is wrong on your invoices.",
     "Vorrei che in fattura comparisse il mio codice fiscale RSSMRA85T10A562S.",
     "Il codice destinatario corretto è M5UXCR1, quello che avete è sbagliato.",
+    "Vi mando il codice destinatario: M5UXCR1",
+    "Codice univoco SDI per la fattura: M5UXCR1",
+    "Ecco i nostri dati di fatturazione: Rossi Srl, P.IVA 01234560017, codice destinatario M5UXCR1",
 ]
 
 AUTORENEW_OFF = [
@@ -399,6 +408,7 @@ CANCELLATION = [
     "Please cancel my account, we closed the business." + DISCLAIMER_EN,
     "We don't want to continue.",
     "Do NOT renew!",
+    "Non rinnoveremo, grazie." + COMPANY_SIGNATURE,
 ]
 
 UPGRADE_REQUEST = [
@@ -579,6 +589,7 @@ OTHER = [
     "Is the price including VAT?",
     "Perchè mi avete addebitato due volte?",
     "Non ho ancora ricevuto il dispositivo.",
+    "Grazie per l'avviso." + COMPANY_SIGNATURE,
 ]
 
 PHRASES: dict[str, list[str]] = {

@@ -409,6 +409,8 @@ CANCELLATION = [
     "We don't want to continue.",
     "Do NOT renew!",
     "Non rinnoveremo, grazie." + COMPANY_SIGNATURE,
+    "Potete annullare l'ordine ORD-2024-000123?",
+    "Please cancel order ORD-2024-000123.",
 ]
 
 UPGRADE_REQUEST = [

@@ -25,6 +25,25 @@ from mailbot.understand.rules import CUSTOMER_KINDS, INTENTS, RuleSet, load_rule
 
 RULES = load_rules(rules_dir())
 
+# What real messages carry besides the request: a signature, a confidentiality notice.
+DISCLAIMER_IT = (
+    " Le informazioni contenute in questa e-mail sono riservate. Se avete ricevuto questo messaggio per errore,"
+    " vi preghiamo di cancellarlo e di non utilizzarne il contenuto."
+)
+DISCLAIMER_EN = (
+    " This email and any attachments are confidential. If you are not the intended recipient,"
+    " please delete it and do not copy or use it."
+)
+# A company's signature carries its VAT number, recipient code and PEC: no request by itself.
+COMPANY_SIGNATURE = (
+    " Rossi Srl | Via Roma 1, 20100 Milano | P.IVA 01234560017 | Codice destinatario M5UXCR1"
+    " | PEC amministrazione@pec.rossisrl.it | Tel. 02 1234567"
+)
+PA_SIGNATURE = (
+    " Il Responsabile del Servizio Finanziario - Comune di Esempio - C.F. 80012340586"
+    " - PEC protocollo@pec.comune.esempio.it"
+)
+
 PA_BILLING_DETAILS = [
     "CIG: Z213346E34 - Codice univoco ufficio: UFXK9T - Utente: comune.esempio",
     "Si comunicano i dati per la fatturazione elettronica: CIG 8814006BD6, codice univoco ufficio UFXK9T.",
@@ -56,6 +75,15 @@ PA_BILLING_DETAILS = [
     "CUP J51B21001230007 - CIG 8814006BD6",
     "Si comunica il codice univoco dell'ufficio destinatario della fattura: UF9K2L",
     "Unique office code: QWE7R2, username comune.esempio",
+    "Come da Vs. richiesta si riportano gli estremi: C.I.G.: Z213346E34 Cod. Univoco: UFXK9T. Cordiali saluti."
+    + PA_SIGNATURE,
+    "In allegato il buono d'ordine. CIG 8814006BD6, codice ufficio UFXK9T." + PA_SIGNATURE,
+    "Si precisa che il codice univoco ufficio da utilizzare per la fattura elettronica è UF9K2L.",
+    "Dear sirs, please use CIG 8814006BD6 and IPA code UF9K2L on the electronic invoice." + DISCLAIMER_EN,
+    "cig Z213346E34 cod uff UFXK9T user comune.esempio",
+    "Il CIG non è ancora disponibile, ve lo comunicheremo.",
+    "Si inviano CIG e CUU: 8814006BD6 / UF9K2L",
+    "We still need to request the CIG, we will send it asap.",
 ]
 # Words only, no code: evidence only when a public administration writes them.
 PA_WORDS = [
@@ -119,6 +147,17 @@ RENEWAL_REQUEST = [
     "We would like to continue the subscription.",
     "Yes we renew, thanks.",
     "Hello, I want to renovate my subscription for one year.",
+    "Gentili signori, vi preghiamo di rinnovare il servizio per un ulteriore anno. Distinti saluti." + DISCLAIMER_IT,
+    "Buonasera, vorremmo rinnovare gli impianti impianto-nord e impianto-sud per 2 anni.",
+    "si procede pure con il rinnovo biennale",
+    "Con riferimento alla Vs. offerta, si comunica l'adesione al rinnovo per l'anno 2025." + PA_SIGNATURE,
+    "ciao, rinnovo volentieri, mandami il link x pagare",
+    "Rinnovo confermato.",
+    "Please proceed to renew our three devices for one year." + DISCLAIMER_EN,
+    "Go ahead with renewal, 3 years.",
+    "Hi, count us in for another year!",
+    "We'd like to renew all the selected devices.",
+    "Vorrei rinnovare per un anno." + COMPANY_SIGNATURE,
 ]
 
 PAYMENT_NOTICE = [
@@ -167,6 +206,17 @@ PAYMENT_NOTICE = [
     "Bank transfer executed, reference 0306912345678901234567890IT.",
     "I've just sent the money via wire transfer.",
     "Transfer done yesterday.",
+    "Buongiorno, in data odierna abbiamo disposto bonifico a Vs. favore per l'importo di 120,00 euro. Saluti."
+    + DISCLAIMER_IT,
+    "Vi informiamo che il pagamento della fattura 12/2024 è stato effettuato con mandato n. 345 del 02/05/2024."
+    + PA_SIGNATURE,
+    "Ho saldato tutto ieri.",
+    "ho fatto il pagamento con carta stamattina, tutto ok?",
+    "Pagamento effettuato, vedi allegato.",
+    "Hello, the payment has been made today by bank transfer." + DISCLAIMER_EN,
+    "We wired the money on Monday.",
+    "Hi, just paid via PayPal.",
+    "Attached you will find the bank transfer receipt.",
 ]
 
 BILLING_UPDATE = [
@@ -209,6 +259,17 @@ BILLING_UPDATE = [
     "Could you please change the VAT number on our account?",
     "Our billing address is now Via Roma 1, Milano.",
     "The invoice should show our company, not my name.",
+    "Buongiorno, dal prossimo rinnovo la fattura deve essere intestata al Comune di Esempio e non alla scuola.",
+    "Vi comunichiamo i nuovi dati fiscali: Rossi Srl, via Roma 1, P.IVA 01234560017.",
+    "Siamo diventati Srl, la nuova partita IVA e 01234560017",
+    "Pls change the company name on invoices to Rossi Srl.",
+    "Kindly note that our VAT ID is now IT01234560017." + DISCLAIMER_EN,
+    "Our fiscal code is wrong on your invoices.",
+    "Vorrei che in fattura comparisse il mio codice fiscale RSSMRA85T10A562S.",
+    "Il codice destinatario corretto è M5UXCR1, quello che avete è sbagliato.",
+    "Vi mando il codice destinatario: M5UXCR1",
+    "Codice univoco SDI per la fattura: M5UXCR1",
+    "Ecco i nostri dati di fatturazione: Rossi Srl, P.IVA 01234560017, codice destinatario M5UXCR1",
 ]
 
 AUTORENEW_OFF = [
@@ -248,6 +309,13 @@ AUTORENEW_OFF = [
     "Don't renew automatically please.",
     "I prefer not to have automatic renewal.",
     "Please don't charge my card automatically anymore.",
+    "Buongiorno, vi chiedo gentilmente di non rinnovare automaticamente il servizio, preferisco decidere io.",
+    "Desidero disattivare l'addebito automatico.",
+    "No rinnovo automatico grazie",
+    "Annullate il rinnovo automatico della casella, grazie." + DISCLAIMER_IT,
+    "Hi, please switch the auto renewal off.",
+    "I do not want the subscription to be renewed automatically.",
+    "Please cancel automatic payments on my PayPal.",
 ]
 
 AUTORENEW_ON = [
@@ -284,6 +352,12 @@ AUTORENEW_ON = [
     "Please set my account to auto-renew.",
     "Enable auto renewal please.",
     "I want the automatic renewal.",
+    "Buongiorno, per comodità vorrei attivare il pagamento automatico con PayPal.",
+    "Potete rinnovarlo in automatico ogni anno sulla mia carta?",
+    "Si al rinnovo automatico, grazie.",
+    "I want to activate auto renewal with PayPal.",
+    "Please make it renew automatically.",
+    "Could you turn on the auto-renewal option for my account?",
 ]
 
 CANCELLATION = [
@@ -326,6 +400,17 @@ CANCELLATION = [
     "Please cancel my subscription at the end of the term.",
     "I don't need the service anymore.",
     "We have decided to discontinue the service.",
+    "Gentili signori, con la presente comunichiamo che non intendiamo proseguire il rapporto." + DISCLAIMER_IT,
+    "Buongiorno, non ci serve più il servizio, grazie di tutto.",
+    "Vi prego di non rinnovare il mio abbonamento.",
+    "Non procederemo al rinnovo.",
+    "Abbiamo cessato l'attività, vi preghiamo di chiudere l'account.",
+    "Please cancel my account, we closed the business." + DISCLAIMER_EN,
+    "We don't want to continue.",
+    "Do NOT renew!",
+    "Non rinnoveremo, grazie." + COMPANY_SIGNATURE,
+    "Potete annullare l'ordine ORD-2024-000123?",
+    "Please cancel order ORD-2024-000123.",
 ]
 
 UPGRADE_REQUEST = [
@@ -365,6 +450,13 @@ UPGRADE_REQUEST = [
     "Please add 2 GB of storage.",
     "Can we get a higher plan?",
     "We need more users on the account.",
+    "Buongiorno, abbiamo bisogno di 2 caselle in più.",
+    "Potete aumentarci lo spazio a 5 GB?",
+    "Vorremmo il piano BUSINESS al posto del TEAM.",
+    "mi fate passare a annuale?",
+    "Please switch us to annual billing.",
+    "We are running out of space, can you add storage?",
+    "I would like to upgrade my plan." + DISCLAIMER_EN,
 ]
 
 CARD_CHANGE = [
@@ -403,6 +495,12 @@ CARD_CHANGE = [
     "I have a new credit card, please tell me how to change it.",
     "My old card was stolen.",
     "Please change the card linked to the automatic renewal.",
+    "Buongiorno, la carta associata è scaduta: come posso inserire i dati della nuova?",
+    "Mi è arrivata la carta nuova, cosa devo fare?",
+    "Ho dovuto bloccare la carta, come aggiorno il pagamento automatico?",
+    "Hi, my card expires next month, how do I update it?",
+    "My bank replaced my card, how can I change it on your site?",
+    "card expired, what to do?",
 ]
 
 INVOICE_REQUEST = [
@@ -438,6 +536,12 @@ INVOICE_REQUEST = [
     "Could you resend the invoice please?",
     "Where is my invoice?",
     "We still haven't received the invoice.",
+    "Buongiorno, il commercialista mi chiede la fattura del 2023, potete inviarla?",
+    "Non mi è mai arrivata la fattura elettronica.",
+    "Mi servirebbe la fattura quietanzata.",
+    "Hi, could you email me the invoice for order ORD-2024-000123?" + DISCLAIMER_EN,
+    "I still have not got the invoice.",
+    "Please send invoice copy to accounting@example.com",
 ]
 
 OTHER = [
@@ -478,6 +582,16 @@ OTHER = [
     "I have not decided yet.",
     "What is the price of the renewal?",
     "My device is offline.",
+    "Buongiorno, ho ricevuto la vostra mail ma non capisco di che servizio si tratti." + DISCLAIMER_IT,
+    "Inviato da iPhone",
+    "Hello, who are you? I never subscribed." + DISCLAIMER_EN,
+    "Grazie, ci sentiamo la prossima settimana." + PA_SIGNATURE,
+    "Scusate, potete richiamarmi al 333 1234567?",
+    "Quando scade la garanzia del dispositivo?",
+    "Is the price including VAT?",
+    "Perchè mi avete addebitato due volte?",
+    "Non ho ancora ricevuto il dispositivo.",
+    "Grazie per l'avviso." + COMPANY_SIGNATURE,
 ]
 
 PHRASES: dict[str, list[str]] = {

@@ -51,9 +51,10 @@ _SEP = re.compile(
     re.I,
 )
 # The rest of a label on its line: qualifier words and notes in brackets ("Username del portale",
-# "Codice Univoco Ufficio (per la fatturazione elettronica)").
+# "Codice Univoco Ufficio (per la fatturazione elettronica)"). Blanks are taken possessively: a run of
+# them is never tried again at every length.
 _QUALIFIER = re.compile(
-    r"(?:[ \t]*\([^()\n]{0,80}\)|[ \t'’]+(?:"
+    r"(?:[ \t]*+\([^()\n]{0,80}\)|[ \t'’]++(?:"
     + "|".join(sorted(map(re.escape, QUALIFIER_WORDS), key=len, reverse=True))
     + r")(?=[\s:;,.'’()=|]|$)(?![.][\w-]))*",
     re.I,
@@ -63,7 +64,7 @@ _LAST_WORD = re.compile(r"([^\W\d_]+)[\s'’]*$")
 _REAL_SEPARATOR = re.compile(r"[:=|\t\n]|(?<![^\W\d_])(?:è|e'|is|are|sono)(?![^\W\d_])", re.I)
 # A few more words before a separator, after a label ending in a linking word ("C.F. del comune di
 # Esempio: ...", "Username della segreteria: ...").
-_WORDS_TO_SEPARATOR = re.compile(r"(?:[ \t]+[\w'’.-]+){1,4}?[ \t]*[:=|\t]")
+_WORDS_TO_SEPARATOR = re.compile(r"(?:[ \t]++[\w'’.-]++){1,4}?[ \t]*[:=|\t]")
 _PLAIN_WORD_FIELDS = frozenset({"username", "office_code", "sdi_code"})
 _LIST_SEP = re.compile(r"\s*(?:[,;/&]|\be\b|\bed\b|\band\b)\s*", re.I)
 _CANDIDATE_RES = {name: re.compile(rf"(?:{pattern})(?![a-z0-9])", re.I) for name, pattern in CANDIDATES.items()}

@@ -8,7 +8,10 @@ both with an unknown customer, as the dry run does.
 Fields come from the new text of the reply, from forwarded messages and from the Subject (without its
 Re:/R:/Fwd: words), never from the quoted copy of our own email (nor from a forwarded copy of it).
 When several values are found the new text comes first, the Subject last; ``cig`` and ``cup`` keep
-every distinct value, other fields the first one.
+every distinct value, other fields the first one. The sender's own data in their signature (the
+office's fiscal code below "Cordiali saluti") are not the answer: they are kept in ``Reading.signature``.
+Every invalid value is reported in ``Understanding.invalid``, whatever the intent; the fields follow
+the winning rule's extractors.
 
 The reply splitter, the extractors and the rules read the first ``READ_LIMIT`` characters of the
 text; card numbers are masked in all of it.

@@ -290,3 +290,158 @@ def test_a_common_word_after_a_username_label_is_never_the_value(text: str) -> N
     result = extract_fields(text)
     assert "username" not in result.fields, text
     assert result.invalid == []
+
+
+# -- the signature is not the answer --------------------------------------------------------------
+
+VAT = "01057861005"
+PEC = "ragioneria@pec.comune.esempio.it"
+SIGNATURE_IT = (
+    "Cordiali saluti\nDott. Mario Rossi\nUfficio Ragioneria - Comune di Esempio\nVia Roma 1, 00100 Roma (RM)\n"
+    f"Tel. 06 1234567 - Fax 06 1234568\nPEC: {PEC}\nC.F. {ENTITY_CF} - P.IVA {VAT}\n"
+    "Codice univoco ufficio: UF5ZXA\nIBAN: IT60X0542811101000000123456\n"
+)
+IN_SIGNATURE = {
+    "pec": PEC,
+    "fiscal_code": ENTITY_CF,
+    "vat_number": VAT,
+    "office_code": "UF5ZXA",
+    "iban": "IT60X0542811101000000123456",
+}
+
+
+def test_values_in_the_signature_are_kept_apart() -> None:
+    text = f"Buongiorno,\nvi comunichiamo il CIG {CIG} e il nome utente: comunear.\n\n" + SIGNATURE_IT
+    result = extract_fields(text, signature=True)
+    assert result.fields == {"cig": [CIG], "username": "comunear"}
+    assert result.signature == IN_SIGNATURE
+    assert result.invalid == []
+
+
+@pytest.mark.parametrize(
+    "sign_off",
+    [
+        "Distinti saluti",
+        "Saluti",
+        "Cordiali saluti,",
+        "Grazie, cordiali saluti",
+        "In attesa di riscontro, porgo cordiali saluti.",
+        "Un cordiale saluto",
+        "Best regards",
+        "Kind regards,",
+        "Regards",
+        "Thanks and best regards,",
+        "--",
+    ],
+)
+def test_every_usual_sign_off_starts_the_signature(sign_off: str) -> None:
+    text = f"Hello, our CIG is {CIG}.\n{sign_off}\nJohn Smith\nAccounts Department\nPEC: {PEC}\nVAT no. IT{VAT}\n"
+    result = extract_fields(text, signature=True)
+    assert result.fields == {"cig": [CIG]}, sign_off
+    assert result.signature == {"pec": PEC, "vat_number": VAT}, sign_off
+
+
+def test_a_signature_without_a_sign_off_is_known_by_its_lines() -> None:
+    text = (
+        f"Vi trasmettiamo il CIG {CIG} per il rinnovo.\nMario Rossi\nUfficio Ragioneria\nComune di Esempio\n"
+        f"Tel. 06 1234567\nC.F. {ENTITY_CF}\nPEC {PEC}\nProt. n. 12345/2024\n"
+    )
+    result = extract_fields(text, signature=True)
+    assert result.fields == {"cig": [CIG]}
+    assert result.signature == {"fiscal_code": ENTITY_CF, "pec": PEC}
+
+
+def test_values_just_before_the_sign_off_are_the_answer() -> None:
+    text = (
+        f"Buongiorno,\necco i dati:\nCIG: {CIG}\nCodice univoco ufficio: UFXK9T\nUsername: comunear\n"
+        f"C.F. dell'Ente: {ENTITY_CF}\n\n" + SIGNATURE_IT
+    )
+    result = extract_fields(text, signature=True)
+    assert result.fields == {"cig": [CIG], "office_code": "UFXK9T", "username": "comunear", "fiscal_code": ENTITY_CF}
+    assert result.signature["office_code"] == "UF5ZXA"
+
+
+def test_values_just_before_a_signature_without_sign_off_are_the_answer() -> None:
+    text = (
+        f"Vi inviamo quanto richiesto.\nCIG: {CIG}\nCodice univoco ufficio: UFXK9T\nMario Rossi\n"
+        "Ufficio Ragioneria\nTel. 06 1234567\n"
+    )
+    result = extract_fields(text, signature=True)
+    assert result.fields == {"cig": [CIG], "office_code": "UFXK9T"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"C.F. {ENTITY_CF}\nP.IVA {VAT}\nPEC: {PEC}\nCodice univoco ufficio: UFXK9T\n",
+        f"Buongiorno,\nC.F. {ENTITY_CF}\nP.IVA {VAT}\nPEC: {PEC}\nCodice univoco ufficio: UFXK9T\nDistinti saluti\n",
+        f"Comune di Esempio\nC.F. {ENTITY_CF}\nP.IVA {VAT}\nPEC: {PEC}\nCodice univoco ufficio: UFXK9T\n"
+        "Tel. 06 1234567",
+        f"Buongiorno\nCordiali saluti\nComune di Esempio\nC.F. {ENTITY_CF}\nP.IVA {VAT}\nPEC: {PEC}\n"
+        "Codice univoco ufficio: UFXK9T\n",
+    ],
+)
+def test_a_reply_whose_only_content_is_a_label_block_is_the_answer(text: str) -> None:
+    result = extract_fields(text, signature=True)
+    assert result.fields == {"fiscal_code": ENTITY_CF, "vat_number": VAT, "pec": PEC, "office_code": "UFXK9T"}
+    assert result.signature == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vi chiediamo di aggiornare i dati di fatturazione come segue:\nComune di Esempio\nVia Roma 1, 00100 Roma\n"
+        f"C.F. {ENTITY_CF}\nPEC: {PEC}\n",
+        "Vi preghiamo di aggiornare l'intestazione delle fatture.\nComune di Esempio\nVia Roma 1, 00100 Roma\n"
+        f"C.F. {ENTITY_CF}\nPEC: {PEC}\n",
+        "I dati per la fatturazione sono in calce.\nCordiali saluti\nComune di Esempio\nVia Roma 1, 00100 Roma\n"
+        f"C.F. {ENTITY_CF}\nPEC: {PEC}\n",
+        "Please update our billing details, you find them below.\nBest regards\nComune di Esempio\n"
+        f"Via Roma 1, 00100 Roma\nC.F. {ENTITY_CF}\nPEC: {PEC}\n",
+    ],
+)
+def test_details_announced_by_the_message_are_the_answer_even_below_it(text: str) -> None:
+    result = extract_fields(text, signature=True)
+    assert result.fields == {"fiscal_code": ENTITY_CF, "pec": PEC}
+    assert result.signature == {}
+
+
+def test_a_postscript_after_the_signature_is_the_answer_again() -> None:
+    text = f"Confermiamo il rinnovo.\nCordiali saluti\nMario Rossi\nC.F. {ENTITY_CF}\n\nP.S. il CUU è UFXK9T\n"
+    result = extract_fields(text, signature=True)
+    assert result.fields == {"office_code": "UFXK9T"} and result.signature == {"fiscal_code": ENTITY_CF}
+
+
+def test_request_values_after_the_sign_off_stay_the_answer() -> None:
+    text = f"Vi mando i codici.\nSaluti\nMario Rossi\nCIG {CIG}\nRif. ordine ORD-2024-000123\nCRO 12345678901\n"
+    result = extract_fields(text, signature=True)
+    assert result.fields == {"cig": [CIG], "order_number": "ORD-2024-000123", "payment_reference": "12345678901"}
+
+
+def test_an_invalid_value_in_the_signature_is_not_an_invalid_answer() -> None:
+    text = f"Il CIG è {CIG}.\nCordiali saluti\nComune di Esempio\nC.F. 80012340587\n"
+    result = extract_fields(text, signature=True)
+    assert result.fields == {"cig": [CIG]} and result.invalid == [] and result.signature == {}
+
+
+def test_the_reading_keeps_the_signature_apart(rules: RuleSet) -> None:
+    body = f"Buongiorno,\nil CIG è {CIG} e il codice univoco ufficio UFXK9T.\n\n" + SIGNATURE_IT
+    u = understand(mail(body), rules)
+    assert u.intent == "pa_billing_details"
+    assert dict(u.fields) == {"cig": [CIG], "office_code": "UFXK9T"}
+    assert u.reading.fields == {"cig": [CIG], "office_code": "UFXK9T"}
+    assert u.reading.signature == IN_SIGNATURE
+    assert u.invalid == () and not any(reason.startswith("invalid") for reason in u.review_reasons)
+
+
+def test_the_reading_keeps_a_dash_signature_apart_too() -> None:
+    body = f"Please renew for 2 years.\n-- \nJohn Smith, ACME Srl\nVAT no. IT{VAT}\nPEC: {PEC}\n"
+    reading = read_message(mail(body))
+    assert reading.fields == {"years": 2}
+    assert reading.signature == {"vat_number": VAT, "pec": PEC}
+
+
+def test_a_billing_update_in_english_is_not_a_signature(rules: RuleSet) -> None:
+    body = f"Hello,\nplease update our billing details:\nVAT number: IT{VAT}\nPEC: {PEC}\n\nKind regards\nJohn Smith\n"
+    u = understand(mail(body), rules)
+    assert u.intent == "billing_update" and dict(u.fields) == {"vat_number": VAT, "pec": PEC}

@@ -8,7 +8,10 @@ both with an unknown customer, as the dry run does.
 Fields come from the new text of the reply, from forwarded messages and from the Subject (without its
 Re:/R:/Fwd: words), never from the quoted copy of our own email (nor from a forwarded copy of it).
 When several values are found the new text comes first, the Subject last; ``cig`` and ``cup`` keep
-every distinct value, other fields the first one.
+every distinct value, other fields the first one. The sender's own data in their signature (the
+office's fiscal code below "Cordiali saluti") are not the answer: they are kept in ``Reading.signature``.
+Every invalid value is reported in ``Understanding.invalid``, whatever the intent; the fields follow
+the winning rule's extractors.
 
 The reply splitter, the extractors and the rules read the first ``READ_LIMIT`` characters of the
 text; card numbers are masked in all of it.
@@ -31,7 +34,8 @@ from mailbot.understand.bounces import BounceInfo
 from mailbot.understand.cards.find import redact_text
 from mailbot.understand.classify import classify
 from mailbot.understand.engine import Decision, Facts, Request, RuleChecks, TraceEntry, evaluate, precheck
-from mailbot.understand.extract.fields import InvalidValue, extract_fields
+from mailbot.understand.extract.fields import Extraction, InvalidValue, extract_fields
+from mailbot.understand.extract.labels import SENDER_FIELDS
 from mailbot.understand.extract.methods import find_payment_method
 from mailbot.understand.mime import ParsedMessage, parse_message
 from mailbot.understand.quotes import split_reply, subject_words
@@ -70,6 +74,9 @@ class Reading:
     # The rules checked ahead on this reading (``with_rule_checks``, by the reading worker): then
     # ``decide`` only checks the matched customer's kind.
     rule_checks: RuleChecks | None = field(default=None, compare=False, repr=False)
+    # The sender's own data read in their signature (the office's fiscal code, VAT number, PEC, IBAN,
+    # office code): who writes, not the answer, so never in ``fields``.
+    signature: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,9 @@ def read_message(
     msg = parse_message(raw, parsed)
     classification = classify(msg, raw, own_addresses)
     text, card_in_text = redact_text(msg.text)
-    new_text, card_in_reply = redact_text(split_reply(within_limit(text)).new_text)
+    parts = split_reply(within_limit(text))
+    new_text, card_in_reply = redact_text(parts.new_text)
+    signature_text, card_in_signature = redact_text(parts.signature)
     sources = [new_text]
     card_in_forwarded = False
     left = READ_LIMIT - len(new_text)
@@ -132,9 +141,14 @@ def read_message(
         if left > 0 and not is_own_copy(block, own_addresses):
             sources.append(within_limit(redacted_block, left))
             left -= len(sources[-1])
-    sources.append(within_limit(subject_words(msg.subject), _SUBJECT_LIMIT))  # after the body: it comes first
-    fields, invalid = merge_extractions(sources)
-    kept = card_in_text or card_in_reply or card_in_forwarded
+    extractions = [extract_fields(source, signature=True) for source in sources if source.strip()]
+    subject = within_limit(subject_words(msg.subject), _SUBJECT_LIMIT)
+    if subject:
+        extractions.append(extract_fields(subject))  # after the body: the body's values come first
+    if signature_text.strip():  # the "-- " block the reply splitter set apart: only the sender's data
+        extractions.append(sender_data(signature_text))
+    fields, invalid, signature = merge(extractions)
+    kept = card_in_text or card_in_reply or card_in_signature or card_in_forwarded
     return Reading(
         raw=raw,
         message=msg,
@@ -147,6 +161,7 @@ def read_message(
         card_number_detected=card_in_raw or kept,
         payment_method=find_payment_method(new_text),
         card_number_kept=kept,
+        signature=signature,
     )
 
 
@@ -227,13 +242,21 @@ def is_own_copy(block: str, own_addresses: frozenset[str]) -> bool:
 
 
 def merge_extractions(texts: Iterable[str]) -> tuple[dict[str, Any], tuple[InvalidValue, ...]]:
-    """Extract from each text in turn: list fields collect distinct values, others keep the first."""
+    """Extract from each text in turn (signatures apart): list fields collect distinct values, others
+    keep the first."""
+    fields, invalid, _signature = merge(extract_fields(text, signature=True) for text in texts if text.strip())
+    return fields, invalid
+
+
+def merge(
+    extractions: Iterable[Extraction],
+) -> tuple[dict[str, Any], tuple[InvalidValue, ...], dict[str, str]]:
+    """Fields, invalid values and the sender's data of several extractions, the first ones first: list
+    fields collect distinct values, the others keep the first value."""
     fields: dict[str, Any] = {}
     invalid: dict[tuple[str, str], InvalidValue] = {}
-    for text in texts:
-        if not text.strip():
-            continue
-        extraction = extract_fields(text)
+    signature: dict[str, str] = {}
+    for extraction in extractions:
         for name, value in extraction.fields.items():
             if name in LIST_FIELDS:
                 values = value if isinstance(value, list | tuple) else [value]
@@ -243,7 +266,15 @@ def merge_extractions(texts: Iterable[str]) -> tuple[dict[str, Any], tuple[Inval
                 fields.setdefault(name, value)
         for item in extraction.invalid:
             invalid.setdefault((item.field, item.value), item)
-    return fields, tuple(invalid.values())
+        for name, text in extraction.signature.items():
+            signature.setdefault(name, text)
+    return fields, tuple(invalid.values()), signature
+
+
+def sender_data(signature_text: str) -> Extraction:
+    """The sender's data (``SENDER_FIELDS``) of a text that is all signature, as an extraction's signature."""
+    found = extract_fields(signature_text).fields
+    return Extraction(signature={k: v for k, v in found.items() if k in SENDER_FIELDS and isinstance(v, str)})
 
 
 def to_json(understanding: Understanding, file: str) -> dict[str, Any]:

@@ -9,7 +9,10 @@ up first. Years come from ``extract_years``.
 
 ``fields`` holds valid values only (``cig`` and ``cup`` as lists in order of appearance, ``years`` as an
 int, the rest as strings; absent fields have no key); every invalid value goes to ``invalid`` with
-its reason. The caller decides which text to pass (the new text, not the quoted copy of our email).
+its reason. The caller decides which text to pass (the new text, not the quoted copy of our email),
+and whether the sender's own data in their signature are kept apart (``signature=True``: the
+office's fiscal code below "Cordiali saluti" is not the answer; an invalid one there is no invalid
+answer either).
 """
 
 from __future__ import annotations
@@ -28,25 +31,30 @@ from mailbot.understand.extract.labels import (
     LIST_FIELDS,
     NEEDS_DIGIT,
     QUALIFIER_WORDS,
+    SENDER_FIELDS,
     Label,
 )
+from mailbot.understand.extract.signature import signature_span
 from mailbot.understand.extract.years import find_years
 from mailbot.understand.identifiers import check_field, cig_checksum_matches, normalise, validate_iban
 
 FieldValue = str | int | list[str]
 
-_LABEL_RES = tuple((label, re.compile(rf"(?<![a-z0-9]){label.pattern}(?![a-z0-9])", re.I)) for label in LABELS)
-# Any label at all: one search spares the thirty-odd above on a text that has none.
-_ANY_LABEL = re.compile("|".join(f"(?:{regex.pattern})" for _label, regex in _LABEL_RES), re.I)
+_LABEL_RES = tuple((label, re.compile(rf"(?<![a-z0-9])(?:{label.pattern})(?![a-z0-9])", re.I)) for label in LABELS)
+# Any label at all, in one scan of the text: the boundary checked once per place, not once per label.
+_ANY_LABEL = re.compile(
+    r"(?<![a-z0-9])(?:" + "|".join(f"(?:{label.pattern})" for label in LABELS) + r")(?![a-z0-9])", re.I
+)
 _SEP = re.compile(
     r"(?:\s|[:=|#>\-–—<()]|n[.°º]|nr\.?|num\.|numero\b|no\.|è\b|e'|is\b|are\b|sono\b"
     r"|(?:il\s+|the\s+)?(?:seguente|seguenti|following)\b|pari\s+a\b)*",
     re.I,
 )
 # The rest of a label on its line: qualifier words and notes in brackets ("Username del portale",
-# "Codice Univoco Ufficio (per la fatturazione elettronica)").
+# "Codice Univoco Ufficio (per la fatturazione elettronica)"). Blanks are taken possessively: a run of
+# them is never tried again at every length.
 _QUALIFIER = re.compile(
-    r"(?:[ \t]*\([^()\n]{0,80}\)|[ \t'’]+(?:"
+    r"(?:[ \t]*+\([^()\n]{0,80}\)|[ \t'’]++(?:"
     + "|".join(sorted(map(re.escape, QUALIFIER_WORDS), key=len, reverse=True))
     + r")(?=[\s:;,.'’()=|]|$)(?![.][\w-]))*",
     re.I,
@@ -56,7 +64,7 @@ _LAST_WORD = re.compile(r"([^\W\d_]+)[\s'’]*$")
 _REAL_SEPARATOR = re.compile(r"[:=|\t\n]|(?<![^\W\d_])(?:è|e'|is|are|sono)(?![^\W\d_])", re.I)
 # A few more words before a separator, after a label ending in a linking word ("C.F. del comune di
 # Esempio: ...", "Username della segreteria: ...").
-_WORDS_TO_SEPARATOR = re.compile(r"(?:[ \t]+[\w'’.-]+){1,4}?[ \t]*[:=|\t]")
+_WORDS_TO_SEPARATOR = re.compile(r"(?:[ \t]++[\w'’.-]++){1,4}?[ \t]*[:=|\t]")
 _PLAIN_WORD_FIELDS = frozenset({"username", "office_code", "sdi_code"})
 _LIST_SEP = re.compile(r"\s*(?:[,;/&]|\be\b|\bed\b|\band\b)\s*", re.I)
 _CANDIDATE_RES = {name: re.compile(rf"(?:{pattern})(?![a-z0-9])", re.I) for name, pattern in CANDIDATES.items()}
@@ -81,6 +89,8 @@ class InvalidValue:
 class Extraction:
     fields: dict[str, FieldValue] = field(default_factory=dict)
     invalid: list[InvalidValue] = field(default_factory=list)
+    # The sender's own data found in their signature (``extract_fields(..., signature=True)``).
+    signature: dict[str, str] = field(default_factory=dict)
     invalid_keys: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)
 
 
@@ -93,15 +103,24 @@ class _Found:
     reason: str | None
 
 
-def extract_fields(text: str) -> Extraction:
+def extract_fields(text: str, *, signature: bool = False) -> Extraction:
+    """Every value of ``text``; with ``signature``, the sender's own data found in their signature
+    block (``signature_span``) go to ``Extraction.signature`` (valid ones only) instead of ``fields``."""
     table_text, header_rows = pair_column_tables(text)
     found = _labelled(text, skip=_Spans(header_rows)) + _labelled(table_text, offset=len(text))
     taken = _Spans([(f.pos, f.end) for f in found])
     found += [f for f in _unlabelled(text) if not taken.overlaps(f.pos, f.end)]
     found.sort(key=lambda f: f.pos)
+    span = None
+    if signature and any(f.field in SENDER_FIELDS for f in found):
+        span = signature_span(text, first_value=found[0].pos)
     result = Extraction()
     for item in found:
-        _add(result, item)
+        if span is not None and span[0] <= item.pos < span[1] and item.field in SENDER_FIELDS:
+            if item.reason is None:
+                result.signature.setdefault(item.field, item.value)
+        else:
+            _add(result, item)
     years = find_years(text)
     valid_years = [y for y in years if y.reason is None]
     if valid_years:
@@ -313,6 +332,8 @@ def _unlabelled(text: str) -> list[_Found]:
 def pair_column_tables(text: str) -> tuple[str, list[tuple[int, int]]]:
     """Outlook tables turned to text may put a row of labels above a row of values, cells split by
     tabs or pipes. Returns those pairs rewritten as "label: value" lines, and the header rows' spans."""
+    if "\t" not in text and "|" not in text:
+        return "", []  # no cells at all
     lines = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
     out: list[str] = []
     headers: list[tuple[int, int]] = []

@@ -132,6 +132,8 @@ COMMON_WORDS = frozenset(
     )
 )
 
+# The sender's own data: in their signature they say who writes, they are not the answer.
+SENDER_FIELDS = frozenset({"fiscal_code", "vat_number", "pec", "iban", "office_code", "recipient_code"})
 # Fields whose candidates must contain a digit (so "CIG richiesto" is not a wrong CIG).
 NEEDS_DIGIT = frozenset({"cig", "cup", "vat_number", "fiscal_code", "iban", "order_number", "payment_reference"})
 # Fields that hold a list of values; further values may follow the first: "CIG: A, B e C".

@@ -490,6 +490,15 @@ def _pa_details(s: Situation) -> Staged:
             doubts.append(f"several {name} values ({', '.join(map(str, items))}): a person chooses")
     if not values and not doubts:
         return Staged(None, note="no valid billing detail in the message")
+    username = values.get("pa_username")
+    customer = s.customer
+    if (
+        username
+        and customer is not None
+        and not any(sv.username.lower() == username.lower() for sv in customer.services)
+    ):
+        # A word read as a username must not reach the invoice unseen: only a service's own name is applied.
+        doubts.append(f"username {username} names no service of this customer: a person checks it")
     if s.new_order:
         return Staged({"order_id": NEW_ORDER, "set": values}, tuple(doubts))
     order, order_doubts, note = target_order(s)

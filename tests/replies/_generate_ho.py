@@ -1556,6 +1556,661 @@ add(
     note="payment made by mandato (no CRO/TRN) and a courtesy PDF copy of the invoice requested",
 )
 
+# ---- Italian private people and small companies (041-070)
+
+add(
+    "it_ok_rinnovate_iphone",
+    sender=Who("Mario Rossi", "mario.rossi71@gmail.com"),
+    token="mrossi2026a",
+    subject="Re: Il tuo servizio scade il 31/03/2026",
+    date=when(3, 3, 21, 14),
+    body=plain(
+        "ok rinnovate\n\nInviato da iPhone\n\n"
+        "> Il giorno 3 mar 2026, alle ore 10:02, Rinnovi Example <rinnovi@example.it> ha scritto:\n>\n"
+        + quote(reminder_it("portale impianti", "mrossi", "31/03/2026")),
+        cte="7bit",
+    ),
+    intents=["renewal_request"],
+    fields={},
+    note="two-word mobile reply; the username is only in the quoted reminder",
+)
+
+add(
+    "it_fatto_bonifico_ieri_order",
+    sender=Who("Giorgio", "giorgio.ferraris@libero.it"),
+    token="gf734pay",
+    subject="Re: Completa il tuo ordine ORD-2026-000734",
+    date=when(3, 19, 7, 58),
+    body=plain(
+        "fatto bonifco ieri sera per l'ordine ORD-2026-000734\nciao\nGiorgio\n\n"
+        "Il 18/03/2026 15:30, Rinnovi Example ha scritto:\n"
+        + quote(payment_it("ORD-2026-000734", "89,00", "gferraris")),
+        cte="8bit",
+    ),
+    intents=["payment_notice"],
+    fields={"order_number": "ORD-2026-000734"},
+    note="casual transfer notice with a typo (bonifco) naming its own order number (also in the quote)",
+)
+
+add(
+    "it_cro_with_spaces_receipt_attached",
+    sender=Who("Maria Bianchi", "maria.bianchi@alice.it"),
+    token="mb0512cro",
+    subject="Contabile bonifico",
+    date=when(3, 9, 12, 47),
+    body=Multi(
+        "mixed",
+        (
+            plain(
+                d("""
+                    Buongiorno,
+                    in allegato la contabile del bonifico di oggi.
+                    CRO: 0512 3456 7890
+
+                    Cordiali saluti
+                    Maria Bianchi
+                    """)
+            ),
+            pdf("contabile_bonifico.pdf"),
+        ),
+    ),
+    intents=["payment_notice"],
+    fields={"payment_reference": "051234567890"},
+    note="CRO written in groups of four digits, receipt attached as PDF",
+)
+
+add(
+    "it_company_transformed_new_vat",
+    sender=Who("Fabio Rossi", "fabio@rossiimpianti.it"),
+    token="RossiImp01",
+    subject="Nuovi dati di fatturazione",
+    date=when(3, 2, 8, 36),
+    body=alt(
+        d("""
+            Buongiorno,
+            vi informiamo che dal 1° marzo la ditta individuale Rossi Fabio è stata trasformata in società.
+            Per le prossime fatture usate questi dati:
+
+            Ragione sociale: Rossi Impianti S.r.l.
+            Sede: Via Garibaldi 14, 42121 Reggio Emilia
+            P.IVA 10487080581
+            Codice destinatario M5UXCR1
+            PEC rossiimpianti@pec.it
+
+            Grazie
+            Fabio Rossi
+            """),
+        d("""
+            <div dir="ltr">Buongiorno,<br>vi informiamo che dal 1° marzo la ditta individuale Rossi Fabio è stata
+            trasformata in società.<br>Per le prossime fatture usate questi dati:<br><br>
+            Ragione sociale: Rossi Impianti S.r.l.<br>Sede: Via Garibaldi 14, 42121 Reggio Emilia<br>
+            P.IVA 10487080581<br>Codice destinatario M5UXCR1<br>PEC rossiimpianti@pec.it<br><br>
+            Grazie<br>Fabio Rossi</div>
+            """),
+    ),
+    intents=["billing_update"],
+    fields={"vat_number": "10487080581", "recipient_code": "M5UXCR1", "pec": "rossiimpianti@pec.it"},
+    note="new company name, VAT number, 7-char recipient code and PEC in a Gmail multipart/alternative",
+)
+
+add(
+    "it_fiscal_code_on_invoice",
+    sender=Who("Mario Rossi", "m.rossi@tiscali.it"),
+    token="mrcf2026",
+    subject="codice fiscale in fattura",
+    date=when(2, 14, 18, 2),
+    body=plain(
+        "Salve, potete mettere il mio codice fiscale in fattura? RSSMRA80A01H501U\nGrazie\nMario Rossi\n", cte="7bit"
+    ),
+    intents=["billing_update"],
+    fields={"fiscal_code": "RSSMRA80A01H501U"},
+    note="a private person asks to put his fiscal code on the invoice",
+)
+
+add(
+    "it_fiscal_code_wrong_letter_resend",
+    sender=Who("Giulia Bianchi", "giulia.bianchi75@yahoo.it"),
+    token="gbi75fat",
+    subject="R: Fattura rinnovo",
+    date=when(3, 11, 22, 10),
+    header_charset="windows-1252",
+    body=plain(
+        d("""
+            Buonasera,
+            nella fattura che mi avete mandato manca il codice fiscale. Il mio è BNCGLI75M45F205X.
+            Me la potete rimandare corretta?
+            Grazie
+            Giulia Bianchi
+            """),
+        "windows-1252",
+    ),
+    intents=["billing_update", "invoice_request"],
+    fields={},
+    invalid=[("fiscal_code", "BNCGLI75M45F205X")],
+    note="fiscal code with a wrong check letter, and the corrected invoice asked for; windows-1252 QP",
+)
+
+add(
+    "it_non_rinnovo_casa_venduta",
+    sender=Who("Lucio Verdi", "lucio.verdi@virgilio.it"),
+    token="lvmare26",
+    subject="Re: Il tuo servizio scade il 20/04/2026",
+    date=when(4, 6, 9, 30),
+    body=plain(
+        d("""
+            Buongiorno non rinnovo, ho venduto la casa al mare e l'impianto di allarme non mi serve piu.
+            Potete chiudere tutto.
+            Grazie
+            Lucio Verdi
+
+            ----- Messaggio originale -----
+            """)
+        + reminder_it("allarme casa mare", "lverdi", "20/04/2026"),
+        cte="7bit",
+    ),
+    intents=["cancellation"],
+    fields={},
+    note="do not renew and close, missing accents",
+)
+
+add(
+    "it_togliete_rinnovo_automatico",
+    sender=Who("Serena", "serena.moretti@gmail.com"),
+    token="smor3tti",
+    subject="Re: Rinnovo automatico del tuo servizio",
+    date=when(3, 5, 13, 2),
+    body=plain(
+        "Ciao, togliete il rinnovo automatico per favore, voglio decidere io di anno in anno. grazie\n\n"
+        "Il giorno gio 5 mar 2026 alle ore 08:00 Rinnovi Example <rinnovi@example.it> ha scritto:\n\n"
+        + quote(autorenew_it("portale telecamere", "20/03/2026", "59,00", "7781"))
+    ),
+    intents=["autorenew_off"],
+    fields={},
+    note="casual request to switch automatic renewal off; card digits and amount only in the quote",
+)
+
+add(
+    "it_attivare_rinnovo_automatico_paypal",
+    sender=Who("Studio Bianchi", "info@studiobianchi.example.it"),
+    token="stBianchi9",
+    subject="Rinnovo automatico",
+    date=when(2, 19, 10, 5),
+    body=plain(
+        d("""
+            Salve,
+            vorrei attivare il rinnovo automatico con PayPal per non dimenticarmi la scadenza, come faccio?
+            Oppure potete attivarlo voi? L'utente è studio_bianchi.
+
+            Grazie
+            Dott. Paolo Bianchi
+            """)
+    ),
+    intents=["autorenew_on"],
+    fields={"username": "studio_bianchi"},
+    note="asks to turn automatic renewal on with PayPal, username given in the sentence",
+)
+
+add(
+    "it_carta_scaduta_come_cambio",
+    sender=Who("Anna Ferri", "anna.ferri@outlook.it"),
+    token="aferri04",
+    subject="R: Pagamento non riuscito",
+    date=when(3, 2, 19, 46),
+    body=plain(
+        d("""
+            Mi è arrivata la vostra mail che il pagamento non è andato a buon fine, in effetti la carta è
+            scaduta a febbraio. Come faccio a cambiarla?
+
+            Anna
+
+            Da: Rinnovi Example <rinnovi@example.it>
+            Inviato: lunedì 2 marzo 2026 08:30
+            A: anna.ferri@outlook.it
+            Oggetto: Pagamento non riuscito
+
+            """)
+        + card_fail_it("portale impianti", "3310")
+    ),
+    intents=["card_change"],
+    fields={},
+    note="card expired, asks how to change it; Outlook-style header over the quoted notice",
+)
+
+add(
+    "it_masked_new_card",
+    sender=Who("Renato Galli", "renato.galli@email.it"),
+    token="rgalli4821",
+    subject="nuova carta",
+    date=when(3, 8, 16, 55),
+    body=plain(
+        d("""
+            buongiorno
+            vi mando i dati della nuova carta: visa **** **** **** 4821 scad. 09/28
+            addebitate li il rinnovo automatico
+            saluti Renato Galli
+            """),
+        cte="7bit",
+    ),
+    intents=["card_change"],
+    fields={},
+    note="new card for the automatic renewal, number masked; nothing to extract",
+)
+
+add(
+    "it_archivio_quasi_pieno_2gb",
+    sender=Who("Studio Ferraro Commercialisti", "segreteria@studioferraro.example.it"),
+    token="ferraroGB2",
+    subject="Spazio archivio",
+    date=when(3, 17, 11, 3),
+    body=plain(
+        d("""
+            Buongiorno,
+            l'archivio studio_ferraro è quasi pieno (ci è arrivato l'avviso giallo).
+            Ci servono altri 2 GB, potete aggiungerli? Fateci sapere il costo.
+
+            Studio Ferraro - Commercialisti associati
+            """)
+    ),
+    intents=["upgrade_request"],
+    fields={"username": "studio_ferraro"},
+    note="more storage on the archive (add-on), username in the sentence",
+)
+
+add(
+    "it_mensile_annuale",
+    sender=Who("Claudio Pini", "claudio.pini@gmail.com"),
+    token="cpini2026",
+    subject="passaggio ad annuale",
+    date=when(2, 12, 20, 21),
+    body=plain(
+        "salve vorrei passare dal pagamento mensile a quello annuale per avere lo sconto, si puo fare da subito?\n"
+    ),
+    intents=["upgrade_request"],
+    fields={},
+    note="monthly to annual switch is an upgrade",
+)
+
+add(
+    "it_rinnovate_due_anni_cp1252",
+    sender=Who("Franco Gallo", "gallo.serramenti@libero.it"),
+    token="GalloSnc2",
+    subject="rinnovo impianto",
+    date=when(3, 13, 8, 12),
+    header_charset="windows-1252",
+    body=plain(
+        d("""
+            Buongiorno,
+            rinnovate per 2 anni l'impianto impianto-nord. Pago con bonifico appena mi mandate i dati.
+            Saluti
+            Franco Gallo – Gallo Serramenti snc
+            """),
+        "windows-1252",
+        "8bit",
+    ),
+    intents=["renewal_request"],
+    fields={"years": 2, "username": "impianto-nord"},
+    note="renew for 2 years one named service; windows-1252 8bit with an en dash",
+)
+
+add(
+    "it_dodici_anni",
+    sender=Who("Sergio Martini", "sergio.martini@fastwebnet.it"),
+    token="smartini12",
+    subject="Rinnovo lungo",
+    date=when(3, 21, 10, 40),
+    body=plain(
+        d("""
+            Salve,
+            vorrei rinnovare per 12 anni il servizio, tanto la casa è mia e non la vendo.
+            Fatemi sapere l'importo.
+            Sergio
+            """)
+    ),
+    intents=["renewal_request"],
+    fields={},
+    invalid=[("years", "12")],
+    note="a renewal period above the 10-year limit",
+)
+
+add(
+    "it_fattura_per_commercialista_base64",
+    sender=Who("Elisa Conte", "elisa.conte@pec-free.example.it"),
+    token="econte212",
+    subject="fattura marzo",
+    date=when(4, 3, 18, 18),
+    body=plain(
+        d("""
+            ciao, il mio commercialista mi chiede la fattura del rinnovo di marzo (ordine ORD-2026-000212),
+            non la trovo più. me la rimandate? grazie
+            Elisa
+            """),
+        cte="base64",
+    ),
+    intents=["invoice_request"],
+    fields={"order_number": "ORD-2026-000212"},
+    note="invoice copy with the order number in brackets; base64 utf-8",
+)
+
+add(
+    "it_grazie_tutto_chiaro",
+    sender=Who("Francesca", "francesca.riva@gmail.com"),
+    token="friva0001",
+    subject="Re: Completa il tuo ordine ORD-2026-000502",
+    date=when(3, 14, 12, 12),
+    body=plain(
+        "Grazie mille, tutto chiaro!\n\nFrancesca\n\n"
+        "Il giorno sab 14 mar 2026 alle ore 11:03 Rinnovi Example <rinnovi@example.it> ha scritto:\n\n"
+        + quote(payment_it("ORD-2026-000502", "120,00", "friva"))
+    ),
+    intents=["other"],
+    fields={},
+    note="thanks only; order number, IBAN and username are all in the quoted instructions",
+)
+
+add(
+    "it_portale_non_funziona",
+    sender=Who("Ivo Marchi", "ivo.marchi@gmail.com"),
+    token="imarchi26",
+    subject="Re: Il tuo servizio scade il 12/04/2026",
+    date=when(3, 29, 10, 7),
+    body=plain(
+        d("""
+            Buongiorno,
+            il portale non funziona da tre giorni, le telecamere risultano offline e non riesco a vedere
+            niente dall'app. Prima di parlare di rinnovo vorrei che il servizio funzionasse!!!
+            Aspetto una risposta.
+            Ivo Marchi
+            """)
+    ),
+    intents=["other"],
+    fields={},
+    note="complaint about a failure, explicitly not a renewal yet",
+)
+
+add(
+    "it_renew_and_new_address_outlook",
+    sender=Who("Amministrazione Termoidraulica Neri", "amministrazione@termoneri.it"),
+    token="TNeri2026",
+    subject="R: Il vostro servizio scade il 30/04/2026",
+    date=when(4, 8, 9, 50),
+    header_charset="windows-1252",
+    body=alt(
+        d("""
+            Buongiorno,
+            confermiamo il rinnovo per un anno.
+            Vi segnaliamo che abbiamo cambiato sede e codice destinatario, aggiornate per favore:
+
+            Ragione sociale: Termoidraulica Neri S.n.c.
+            Nuova sede: Via dell'Artigianato 8, 35010 Vigonza (PD)
+            Codice destinatario: KRRH6B9
+            P.IVA (invariata): 04982530216
+
+            Cordiali saluti
+            Ufficio amministrazione
+            """),
+        outlook(
+            [
+                "Buongiorno,",
+                "confermiamo il rinnovo per un anno.",
+                "Vi segnaliamo che abbiamo cambiato sede e codice destinatario, aggiornate per favore:",
+                "",
+            ],
+            "windows-1252",
+            outlook_table(
+                [
+                    ("Ragione sociale", "Termoidraulica Neri S.n.c."),
+                    ("Nuova sede", "Via dell’Artigianato 8, 35010 Vigonza (PD)"),
+                    ("Codice destinatario", "KRRH6B9"),
+                    ("P.IVA (invariata)", "04982530216"),
+                ]
+            ),
+            ["", "Cordiali saluti", "Ufficio amministrazione"],
+        ),
+        "windows-1252",
+    ),
+    intents=["billing_update", "renewal_request"],
+    fields={"years": 1, "vat_number": "04982530216", "recipient_code": "KRRH6B9"},
+    note="one-year renewal plus new address and recipient code, table in the HTML alternative; the unchanged "
+    "VAT number restated in the billing block counts",
+)
+
+add(
+    "it_all_caps_three_requests",
+    sender=Who("GIANCARLO TESTA", "testa.giancarlo@libero.it"),
+    token="gtesta33",
+    subject="RINNOVO",
+    date=when(3, 18, 11, 1),
+    body=plain(
+        "BUONGIORNO RINNOVO PER 1 ANNO IL SERVIZIO IMPIANTO-SUD, HO GIA FATTO IL BONIFICO STAMATTINA. "
+        "MANDATEMI LA FATTURA\nAPPENA POSSIBILE GRAZIE\nGIANCARLO TESTA\n",
+        cte="7bit",
+    ),
+    intents=["renewal_request", "payment_notice", "invoice_request"],
+    fields={"years": 1, "username": "impianto-sud"},
+    note="all caps: renew one year, transfer already made, send the invoice; username in capitals",
+)
+
+add(
+    "it_chiudere_rimborso_iban_spazi",
+    sender=Who("Carla Sartori", "carla.sartori@gmail.com"),
+    token="csart2026",
+    subject="Addebito non autorizzato - chiusura servizio",
+    date=when(3, 21, 9, 15),
+    body=plain(
+        d("""
+            Buongiorno,
+            vi chiedo di chiudere il servizio e di rimborsarmi l'addebito del rinnovo automatico di ieri, che
+            non avevo autorizzato, sull'IBAN IT25 O030 6909 6061 0000 0012 345 intestato a Carla Sartori.
+
+            Cordiali saluti
+            Carla Sartori
+            """)
+    ),
+    intents=["cancellation"],
+    fields={"iban": "IT25O0306909606100000012345"},
+    note="cancellation with a refund IBAN written in groups of four",
+)
+
+add(
+    "it_vat_wrong_check_html_only",
+    sender=Who("Edil Beta S.r.l.", "amministrazione@edilbeta.it"),
+    token="EdilBeta18",
+    subject="Correzione P.IVA su fatture – urgente",
+    date=when(2, 25, 10, 12),
+    header_charset="windows-1252",
+    body=html(
+        outlook(
+            [
+                "Buongiorno,",
+                "vi preghiamo di correggere la partita IVA sulle fatture: quella giusta è <b>18931600634</b>"
+                " (sulla vostra fattura c’è un numero sbagliato).",
+                "Per l’invio delle fatture usate la PEC amministrazione@pec.edilbeta.it",
+                "",
+                "Grazie",
+                "Ufficio Amministrazione – Edil Beta S.r.l.",
+            ],
+            "windows-1252",
+        ),
+        "windows-1252",
+    ),
+    intents=["billing_update"],
+    fields={"pec": "amministrazione@pec.edilbeta.it"},
+    invalid=[("vat_number", "18931600634")],
+    note="HTML-only Outlook: the 'correct' VAT number fails its check digit, the PEC is fine",
+)
+
+add(
+    "it_forward_from_wife_rinnovate_pure",
+    sender=Who("Mario Conti", "mario.conti@gmail.com"),
+    token="mconti0415",
+    subject="Fwd: Il tuo servizio scade il 15/04/2026",
+    date=when(3, 24, 8, 3),
+    body=plain(
+        d("""
+            rinnovate pure, mia moglie mi ha girato la vostra mail.
+            Mario
+
+            ---------- Forwarded message ---------
+            Da: Laura Conti <laura.conti@gmail.com>
+            Date: lun 23 mar 2026 alle ore 19:40
+            Subject: Fwd: Il tuo servizio scade il 15/04/2026
+            To: Mario Conti <mario.conti@gmail.com>
+
+            mario guarda tu, io non so cos'è
+
+            ---------- Forwarded message ---------
+            Da: Rinnovi Example <rinnovi@example.it>
+            Date: lun 23 mar 2026 alle ore 10:00
+            Subject: Il tuo servizio scade il 15/04/2026
+            To: <laura.conti@gmail.com>
+
+            """)
+        + reminder_it("portale caldaia", "conti.casa", "15/04/2026")
+    ),
+    intents=["renewal_request"],
+    fields={},
+    note="renewal over a two-level forward whose bottom is our own reminder (its username does not count)",
+)
+
+add(
+    "it_trn_base64",
+    sender=Who("Davide Russo", "davide.russo@russoelettrica.it"),
+    token="drusso1101",
+    subject="Bonifico rinnovo",
+    date=when(3, 25, 8, 44),
+    body=plain(
+        d("""
+            Buongiorno,
+            vi confermo che il bonifico è partito stamattina. Numero TRN 1101260720123456.
+            Fatemi sapere quando risulta.
+
+            Davide Russo
+            Russo Elettrica
+            """),
+        cte="base64",
+    ),
+    intents=["payment_notice"],
+    fields={"payment_reference": "1101260720123456"},
+    note="transfer made with TRN, base64 utf-8",
+)
+
+add(
+    "it_disattivate_e_non_rinnovate",
+    sender=Who("Mario Rossi", "mrossi@studiorossi.example.it"),
+    token="mrossiOFF",
+    subject="Re: Rinnovo automatico",
+    date=when(4, 1, 17, 31),
+    body=plain(
+        d("""
+            Disattivate il rinnovo automatico e non rinnovate il servizio mrossi alla scadenza, non lo uso più.
+            Grazie
+            M. Rossi
+            """)
+    ),
+    intents=["autorenew_off", "cancellation"],
+    fields={"username": "mrossi"},
+    note="two requests: automatic renewal off and do not renew",
+)
+
+add(
+    "it_nuova_carta_riattivare_automatico",
+    sender=Who("Paola Greco", "paola.greco@hotmail.it"),
+    token="pgreco77",
+    subject="carta nuova",
+    date=when(3, 15, 21, 9),
+    body=plain(
+        d("""
+            Buonasera,
+            ho una nuova carta di credito. Il rinnovo automatico me l'avevate disattivato perché la vecchia
+            era scaduta: vorrei riattivarlo con la carta nuova. Come procedo?
+            Paola Greco
+            """)
+    ),
+    intents=["card_change", "autorenew_on"],
+    fields={},
+    note="new card and switch automatic renewal back on",
+)
+
+add(
+    "it_quando_scade",
+    sender=Who("Luigi", "luigi.sala@tim.it"),
+    token="lsala2026",
+    subject="scadenza",
+    date=when(2, 21, 15, 30),
+    body=plain(
+        "Scusate ma quando scade esattamente il mio servizio? Nel portale vedo una data in rosso ma non capisco "
+        "se e la scadenza o altro.\nLuigi\n\nInviato da Libero Mail per Android\n",
+        cte="7bit",
+    ),
+    intents=["other"],
+    fields={},
+    note="a question about the expiry date",
+)
+
+add(
+    "it_team_business_tre_anni",
+    sender=Who("Studio Verdi Architetti", "info@studioverdi.example.it"),
+    token="sverdiTB3",
+    subject="Cambio piano e rinnovo",
+    date=when(3, 10, 9, 18),
+    body=plain(
+        d("""
+            Buongiorno,
+            vorremmo passare dal piano TEAM al BUSINESS (siamo diventati in 8 in studio) e contestualmente
+            rinnovare per 3 anni.
+            Utente: studio_verdi
+            Mandateci l'ordine, paghiamo con carta.
+
+            Arch. Luca Verdi
+            """)
+    ),
+    intents=["upgrade_request", "renewal_request"],
+    fields={"years": 3, "username": "studio_verdi"},
+    note="higher plan and a three-year renewal together",
+)
+
+add(
+    "it_nuova_pec_latin1",
+    sender=Who("Ferri Trasporti S.r.l.", "amministrazione@ferritrasporti.it"),
+    token="ferriPEC",
+    subject="Variazione PEC",
+    date=when(2, 13, 11, 22),
+    header_charset="iso-8859-1",
+    body=plain(
+        d("""
+            Spett.le Example,
+            la nostra nuova PEC è amministrazione.ferri@legalmail.it; la vecchia ferri.srl@pec.it non è più
+            attiva. Aggiornate l'anagrafica per favore.
+            Cordialità
+            Ferri Trasporti S.r.l.
+            """),
+        "iso-8859-1",
+    ),
+    intents=["billing_update"],
+    fields={"pec": "amministrazione.ferri@legalmail.it"},
+    note="new PEC replaces an old one that must not be taken; latin-1 QP",
+)
+
+add(
+    "it_manca_piva_riemettere",
+    sender=Who("Beta Logistica srl", "amministrazione@betalogistica.it"),
+    token="betaLog18",
+    subject="Fattura senza partita IVA",
+    date=when(3, 31, 14, 40),
+    body=plain(
+        d("""
+            Buongiorno,
+            abbiamo ricevuto la fattura ma manca la nostra partita IVA: è 18969710484.
+            Potete riemetterla corretta?
+            Grazie
+            Amministrazione Beta Logistica srl
+            """)
+    ),
+    intents=["billing_update", "invoice_request"],
+    fields={"vat_number": "18969710484"},
+    note="VAT number missing from the invoice, asks for it again with the number",
+)
+
 
 # --------------------------------------------------------------------------------------------
 # Writing and checking

@@ -2211,6 +2211,619 @@ add(
     note="VAT number missing from the invoice, asks for it again with the number",
 )
 
+# ---- English: private people, small businesses, Italian companies writing English (071-100)
+
+add(
+    "en_renew_one_more_year_gmail",
+    sender=Who("John Miller", "john.miller@gmail.com"),
+    token="jmiller01",
+    subject="Re: Your service expires on 31/03/2026",
+    date=when(3, 2, 19, 25),
+    body=plain(
+        "Hi,\nplease renew for one more year.\nThanks,\nJohn Miller\n\n"
+        "On Mon, Mar 2, 2026 at 10:00 AM Rinnovi Example <rinnovi@example.it> wrote:\n\n"
+        + quote(reminder_en("devices portal", "jmiller", "31/03/2026")),
+        cte="7bit",
+    ),
+    intents=["renewal_request"],
+    fields={"years": 1},
+    note="short English renewal for 'one more year'; username only in the quote",
+)
+
+add(
+    "en_wire_transfer_trn_non_native",
+    sender=Who("Klaus Weber", "k.weber@weber-haustechnik.de"),
+    token="kweberDE",
+    subject="transfer done",
+    date=when(3, 10, 9, 4),
+    body=plain(
+        d("""
+            Good morning,
+            I have do the wire transfer yesterday from my bank in Germany for the renewal, the reference
+            number (TRN) is 260681234567890 .
+            Please confirm when you recieve it.
+            Best regards
+            Klaus Weber
+            """),
+        cte="7bit",
+    ),
+    intents=["payment_notice"],
+    fields={"payment_reference": "260681234567890"},
+    note="non-native English transfer notice with a TRN and a stray space before the full stop",
+)
+
+add(
+    "en_do_not_renew_other_provider",
+    sender=Who("Emma Clarke", "emma@clarkedesign.co.uk"),
+    token="eclarke99",
+    subject="RE: Your service expires on 15/04/2026",
+    date=when(4, 1, 14, 36),
+    body=plain(
+        d("""
+            Hello,
+
+            Please do not renew my subscription, we moved to another provider. Thank you for the service.
+
+            Kind regards,
+            Emma Clarke
+            Clarke Design Ltd
+
+            """)
+        + outlook_en("emma@clarkedesign.co.uk", sent_en(3, 31, "09:00"), "Your service expires on 15/04/2026")
+        + "\n"
+        + reminder_en("document archive", "clarke_design", "15/04/2026")
+    ),
+    intents=["cancellation"],
+    fields={},
+    note="do not renew, Outlook English header over the quoted reminder",
+)
+
+add(
+    "en_disable_auto_renew_non_native",
+    sender=Who("Hans Bauer", "hans.bauer@gmx.at"),
+    token="hbauer2026",
+    subject="auto renew",
+    date=when(3, 6, 20, 48),
+    body=plain(
+        "Hello, i want to disable the auto renew, i prefer to pay manual every year when i receive the reminder.\n"
+        "Regards Hans\n",
+        cte="7bit",
+    ),
+    intents=["autorenew_off"],
+    fields={},
+    note="lowercase 'i', non-native wording, automatic renewal off",
+)
+
+add(
+    "en_switch_on_autorenew_username",
+    sender=Who("Jane Smith", "jane.smith@outlook.com"),
+    token="jsmithAR",
+    subject="Automatic renewal",
+    date=when(2, 22, 11, 11),
+    body=plain(
+        d("""
+            Hi there,
+            please switch on automatic renewal for my account jsmith, I've just linked PayPal in the portal.
+            Cheers,
+            Jane
+            """)
+    ),
+    intents=["autorenew_on"],
+    fields={"username": "jsmith"},
+    note="automatic renewal on, username after 'my account'",
+)
+
+add(
+    "en_card_expired_how_update",
+    sender=Who("Robert Hill", "rhill@hillplumbing.com"),
+    token="rhill5501",
+    subject="Re: We could not charge your card",
+    date=when(3, 4, 8, 22),
+    body=plain(
+        d("""
+            My credit card expired last month, how can I update it for the automatic renewal? I don't see
+            where to change it in my account.
+
+            Rob
+
+            On Wed, Mar 4, 2026 at 7:30 AM Rinnovi Example <rinnovi@example.it> wrote:
+            """)
+        + quote(card_fail_en("devices portal", "5501"))
+    ),
+    intents=["card_change"],
+    fields={},
+    note="expired card, how to update it; last four digits only in the quote",
+)
+
+add(
+    "en_invoice_copy_order_alternative",
+    sender=Who("Tom Baker", "tom@bakerandsons.ie"),
+    token="tbaker455",
+    subject="Invoice copy",
+    date=when(3, 23, 10, 30),
+    body=alt(
+        "Hi,\nCould you send me a copy of the invoice for order ORD-2026-000455? I lost it and my accountant needs "
+        "it.\nBest,\nTom\n",
+        '<div dir="ltr">Hi,<div>Could you send me a copy of the invoice for order ORD-2026-000455? I lost it and '
+        "my accountant needs it.</div><div>Best,</div><div>Tom</div></div>\n",
+    ),
+    intents=["invoice_request"],
+    fields={"order_number": "ORD-2026-000455"},
+    note="invoice copy for a named order, multipart/alternative",
+)
+
+add(
+    "en_five_more_users",
+    sender=Who("Priya Nair", "priya@acmeops.example.com"),
+    token="acmeops5u",
+    subject="More users",
+    date=when(3, 12, 15, 3),
+    body=plain(
+        d("""
+            Hello,
+            We need 5 more users on our account (acme_ops), the team is growing. Please add them and let me
+            know the cost.
+            Thanks
+            Priya
+            """)
+    ),
+    intents=["upgrade_request"],
+    fields={"username": "acme_ops"},
+    note="extra users add-on, username in brackets",
+)
+
+add(
+    "en_italian_company_new_vat_recipient",
+    sender=Who("Alessandra Moro", "a.moro@morotessuti.it"),
+    token="MoroTex2026",
+    subject="Update of our billing data",
+    date=when(2, 16, 9, 39),
+    body=plain(
+        d("""
+            Dear Sirs,
+
+            kindly note that our company has new VAT number IT 02973910488 and recipient code (codice
+            destinatario) SUBM70N for electronic invoice. Please update your records.
+
+            Best regards,
+            Alessandra Moro
+            Administration Dept. - Moro Tessuti S.p.A.
+            """)
+    ),
+    intents=["billing_update"],
+    fields={"vat_number": "02973910488", "recipient_code": "SUBM70N"},
+    note="Italian company in English: VAT number with 'IT ' prefix and a recipient code",
+)
+
+add(
+    "en_thanks_check_with_boss_html",
+    sender=Who("Mark Evans", "mark.evans@evanslogistics.co.uk"),
+    token="mevans777",
+    subject="RE: Your service expires on 30/04/2026",
+    date=when(4, 7, 16, 2),
+    body=html(
+        d("""
+            <html><head><meta charset="utf-8"></head><body>
+            <p>Thanks for the reminder, I'll check with my boss and come back to you next week.</p>
+            <p>Mark</p>
+            <hr>
+            <p><b>From:</b> Rinnovi Example &lt;rinnovi@example.it&gt;<br><b>Sent:</b> Tuesday, April 7, 2026
+            9:00 AM<br><b>Subject:</b> Your service expires on 30/04/2026</p>
+            <p>Dear customer,<br>your service devices portal (user evans_fleet) expires on 30/04/2026.<br>
+            Renew now from the portal to keep it running.</p>
+            </body></html>
+            """)
+    ),
+    intents=["other"],
+    fields={},
+    note="HTML-only thanks with no decision; username only in the quoted reminder",
+)
+
+add(
+    "en_renew_upgrade_invoice_numbered",
+    sender=Who("Laura Chen", "laura.chen@chenarchitects.com"),
+    token="lchen2026",
+    subject="Renewal + plan change",
+    date=when(3, 16, 13, 13),
+    body=plain(
+        d("""
+            Hello,
+
+            1) please renew for 2 years
+            2) upgrade us to BUSINESS plan
+            3) send me the invoice of last year, we can't find it
+
+            Thank you!
+            Laura
+            """)
+    ),
+    intents=["upgrade_request", "renewal_request", "invoice_request"],
+    fields={"years": 2},
+    note="three requests as a numbered list",
+)
+
+add(
+    "en_fifteen_years",
+    sender=Who("Daniel Scott", "dscott@scottengineering.com"),
+    token="dscott15y",
+    subject="Long renewal",
+    date=when(2, 26, 17, 0),
+    body=plain(
+        d("""
+            Hi,
+            Please renew for 15 years, as our maintenance contract with the client lasts 15 years and we want
+            the portal to cover it all.
+            Regards,
+            Daniel Scott
+            """)
+    ),
+    intents=["renewal_request"],
+    fields={},
+    invalid=[("years", "15")],
+    note="renewal period above the limit",
+)
+
+add(
+    "en_payment_done_receipt_jpg",
+    sender=Who("Peter Novak", "peter.novak@seznam.cz"),
+    token="pnovak620",
+    subject="RE: Complete your renewal order",
+    date=when(3, 19, 10, 10),
+    body=Multi(
+        "mixed",
+        (
+            plain(
+                "Payment done, see attached receipt.\nRegards\nPeter\n\n"
+                + outlook_en("peter.novak@seznam.cz", sent_en(3, 18, "15:12"), "Complete your renewal order")
+                + "\n"
+                + payment_en("ORD-2026-000620", "99.00", "pnovak"),
+                cte="7bit",
+            ),
+            jpg("receipt.jpg"),
+        ),
+    ),
+    intents=["payment_notice"],
+    fields={},
+    note="payment notice with a receipt image; the order number and IBAN are only in the quoted instructions",
+)
+
+add(
+    "en_forwarded_confirmation_as_attachment",
+    sender=Who("Sophie Turner", "sophie@brightsolar.co.uk"),
+    token="bsolar318",
+    subject="Fw: Payment confirmation",
+    date=when(3, 18, 15, 41),
+    body=Multi(
+        "mixed",
+        (
+            plain("Hi, please find attached the payment confirmation from our accounting dept.\nSophie\n"),
+            Attached(
+                (
+                    ("From", "Accounts Payable <ap@brightsolar.co.uk>"),
+                    ("To", "sophie@brightsolar.co.uk"),
+                    ("Subject", "Payment confirmation"),
+                    ("Date", when(3, 18, 14, 20)),
+                ),
+                plain(
+                    d("""
+                        Payment of EUR 240.00 to Example S.r.l. released today.
+                        Payment reference: BRS0318AP2291
+                        Beneficiary bank: BPER Banca
+                        """),
+                    cte="7bit",
+                ),
+            ),
+        ),
+    ),
+    intents=["payment_notice"],
+    fields={"payment_reference": "BRS0318AP2291"},
+    note="the payment reference is in a message/rfc822 attachment the sender forwards",
+)
+
+add(
+    "en_go_ahead_renew_username",
+    sender=Who("Marco Rossi", "marco.rossi.uk@gmail.com"),
+    token="mrhome26",
+    subject="Re: Your service expires on 20/04/2026",
+    date=when(4, 2, 7, 49),
+    body=plain(
+        "yes please go ahead and renew mrossi_home\n\n"
+        "On Thu, Apr 2, 2026 at 7:00 AM Rinnovi Example <rinnovi@example.it> wrote:\n"
+        + quote(reminder_en("home alarm portal", "mrossi_home", "20/04/2026"), ">")
+    ),
+    intents=["renewal_request"],
+    fields={"username": "mrossi_home"},
+    note="renew naming the username, which the quote also carries ('>' without space)",
+)
+
+add(
+    "en_out_of_office",
+    sender=Who("Olivia Brown", "olivia.brown@brownpartners.com"),
+    token="obrown20",
+    subject="Automatic reply: Your service expires on 30/04/2026",
+    date=when(4, 9, 9, 0),
+    extra=(("Auto-Submitted", "auto-replied"),),
+    body=plain(
+        d("""
+            Thank you for your email. I am out of the office until 20 April with limited access to email.
+            For urgent matters please contact my colleague James at james@brownpartners.com.
+            """)
+    ),
+    intents=["other"],
+    fields={},
+    note="English out-of-office",
+)
+
+add(
+    "en_close_refund_iban_bad_check",
+    sender=Who("Giulia Marino", "giulia.marino@protonmail.com"),
+    token="gmarinoIB",
+    subject="Close account",
+    date=when(3, 27, 12, 20),
+    body=plain(
+        d("""
+            Hello,
+            Please close my account and refund the remaining months to my IBAN IT31D0200801664000104512839.
+            Thanks
+            Giulia Marino
+            """)
+    ),
+    intents=["cancellation"],
+    fields={},
+    invalid=[("iban", "IT31D0200801664000104512839")],
+    note="closing the account, refund IBAN with swapped digits fails the check",
+)
+
+add(
+    "en_new_card_and_company_name",
+    sender=Who("Ben Foster", "ben@harborlight.studio"),
+    token="hlight88",
+    subject="Card + invoice name",
+    date=when(3, 9, 18, 27),
+    body=plain(
+        d("""
+            Hi,
+            I changed my card, please charge the new one for the renewal next month. How do I give it to you?
+            Also the invoices should show our company name "Harbor Light Studio Ltd" instead of my personal
+            name.
+            Thanks
+            Ben
+            """)
+    ),
+    intents=["billing_update", "card_change"],
+    fields={},
+    note="card change for the automatic renewal and a company name on invoices (no identifiers)",
+)
+
+add(
+    "en_monthly_to_yearly_alternative",
+    sender=Who("Nora Lindqvist", "nora@lindqvist-consulting.se"),
+    token="noraL2026",
+    subject="Billing cycle",
+    date=when(2, 18, 8, 58),
+    body=alt(
+        "Hello,\nWe would like to move from monthly to yearly billing for our TEAM plan from the next cycle.\n"
+        "Best regards\nNora Lindqvist\n",
+        "<p>Hello,</p><p>We would like to move from monthly to yearly billing for our TEAM plan from the next "
+        "cycle.</p><p>Best regards<br>Nora Lindqvist</p>\n",
+        cte="base64",
+    ),
+    intents=["upgrade_request"],
+    fields={},
+    note="monthly to yearly is an upgrade; multipart/alternative with base64 parts",
+)
+
+add(
+    "en_paid_then_autorenew_next_year",
+    sender=Who("Chris Walker", "chris.walker@yahoo.com"),
+    token="cwalk901",
+    subject="Paid",
+    date=when(3, 30, 16, 16),
+    body=plain(
+        d("""
+            Paid the order ORD-2026-000901 by bank transfer today.
+            From next year please set the automatic renewal with my card, I'm tired of transfers :)
+            Chris
+            """)
+    ),
+    intents=["payment_notice", "autorenew_on"],
+    fields={"order_number": "ORD-2026-000901"},
+    note="payment notice for a named order plus automatic renewal on",
+)
+
+add(
+    "en_inhouse_company_cig_html_table",
+    sender=Who("Procurement - AquaServizi S.p.A.", "procurement@aquaservizi.example.it"),
+    token="aquaSP26",
+    subject="RE: Billing details for your order",
+    date=when(3, 13, 11, 8),
+    body=html(
+        outlook(
+            [
+                "Dear Sirs,",
+                "please find below the CIG and our office code for the e-invoice (we are subject to split payment):",
+                "",
+            ],
+            "utf-8",
+            outlook_table(
+                [
+                    ("CIG", "KE5CD98085"),
+                    ("Office code (Codice Univoco Ufficio)", "UFSP26"),
+                    ("Portal username", "aquaservizi.rete"),
+                ]
+            ),
+            ["", "Best regards", "Procurement Office – AquaServizi S.p.A."],
+        ),
+        cte="base64",
+    ),
+    intents=["pa_billing_details"],
+    fields={"cig": ["KE5CD98085"], "office_code": "UFSP26", "username": "aquaservizi.rete"},
+    note="an entity under split payment writing English, HTML-only Outlook table in base64",
+)
+
+add(
+    "en_italian_abroad_tax_code_resend",
+    sender=Who("Stefania Ferrari", "stefania.ferrari@btinternet.com"),
+    token="sferrari90",
+    subject="Invoice with tax code",
+    date=when(3, 14, 19, 44),
+    body=plain(
+        d("""
+            Hi, I live in London but I'm Italian, please issue the invoice with my Italian tax code
+            FRRSFN90T50A944B and resend it to me.
+            Thanks, Stefania Ferrari
+            """)
+    ),
+    intents=["billing_update", "invoice_request"],
+    fields={"fiscal_code": "FRRSFN90T50A944B"},
+    note="fiscal code on the invoice and the invoice sent again",
+)
+
+add(
+    "en_vat_ten_digits_typos",
+    sender=Who("Luca Romano", "luca@romanoimport.it"),
+    token="romanoIMP",
+    subject="vat",
+    date=when(2, 24, 12, 55),
+    body=plain(
+        "hi, our VAT is 0736278021, pls add it on the invoces from now on and send me again the last invoce with "
+        "the VAT\nthanks Luca\n",
+        cte="7bit",
+    ),
+    intents=["billing_update", "invoice_request"],
+    fields={},
+    invalid=[("vat_number", "0736278021")],
+    note="VAT number with a digit missing (10 digits), typos",
+)
+
+add(
+    "en_storage_price_question",
+    sender=Who("Amy Wilson", "amy.wilson@wilsonvet.com"),
+    token="awilsonQ",
+    subject="storage",
+    date=when(3, 20, 10, 10),
+    body=plain(
+        "Hello, how much would it cost to add storage? Just asking for now, we will decide next month.\nAmy\n",
+        cte="7bit",
+    ),
+    intents=["other"],
+    fields={},
+    note="a price question, not yet an upgrade request",
+)
+
+add(
+    "en_pls_renew_3_yrs",
+    sender=Who("", "mike.t@icloud.com"),
+    token="miket3yr",
+    subject="Re: Your service expires on 10/04/2026",
+    date=when(3, 28, 23, 5),
+    body=plain("pls renew 3 yrs thx\n\nSent from my Galaxy\n", cte="7bit"),
+    intents=["renewal_request"],
+    fields={"years": 3},
+    note="abbreviated mobile reply",
+)
+
+add(
+    "en_formal_notice_not_renew",
+    sender=Who("Richard Hughes", "r.hughes@hughesfarms.co.uk"),
+    token="rhughes30",
+    subject="Notice of non-renewal",
+    date=when(3, 25, 11, 35),
+    body=plain(
+        d("""
+            Dear Sir or Madam,
+
+            We hereby give notice that we will not renew the service registered under username impianto-ovest,
+            expiring on 30 April 2026. Please confirm receipt of this notice.
+
+            Yours faithfully,
+            Richard Hughes
+            Director, Hughes Farms Ltd
+            Company No. 04512893 - VAT GB 123 4567 89
+            """)
+    ),
+    intents=["cancellation"],
+    fields={"username": "impianto-ovest"},
+    note="formal English non-renewal notice; company numbers only in the signature",
+)
+
+add(
+    "en_autorenew_off_renew_now_manually",
+    sender=Who("Sarah Kim", "sarah.kim@kimdental.com"),
+    token="skim2026",
+    subject="Re: Automatic renewal on 15/04/2026",
+    date=when(4, 3, 9, 12),
+    body=plain(
+        d("""
+            Please turn off the auto-renewal. I'll renew now manually for 1 year by bank transfer, send me the
+            payment details.
+
+            Sarah
+
+            On Fri, Apr 3, 2026 at 8:00 AM Rinnovi Example <rinnovi@example.it> wrote:
+            """)
+        + quote(autorenew_en("dental archive", "15/04/2026", "149.00", "2208"))
+    ),
+    intents=["renewal_request", "autorenew_off"],
+    fields={"years": 1},
+    note="automatic renewal off and a manual one-year renewal by transfer now",
+)
+
+add(
+    "en_html_base64_upgrade_pro",
+    sender=Who("Green Farm Co-op", "office@greenfarm.example.org"),
+    token="greenfarm10",
+    subject="Upgrade",
+    date=when(3, 11, 14, 14),
+    body=html(
+        d("""
+            <html><body><div style="font-family:Verdana">Hi,<br><br>Please upgrade our plan to PRO and add 10 GB
+            of storage to user <b>greenfarm_archive</b>.<br><br>Thanks<br>Green Farm Co-op office</div></body>
+            </html>
+            """),
+        cte="base64",
+    ),
+    intents=["upgrade_request"],
+    fields={"username": "greenfarm_archive"},
+    note="HTML-only base64: higher plan and more storage",
+)
+
+add(
+    "en_new_card_where_to_enter",
+    sender=Who("Tomasz Kowalski", "t.kowalski@wp.pl"),
+    token="tkowal42",
+    subject="new card",
+    date=when(3, 7, 13, 50),
+    body=plain(
+        "New card is ready, where can I enter it? Please dont ask me to send the number by email, I read your "
+        "warning.\nTomasz\n",
+        cte="7bit",
+    ),
+    intents=["card_change"],
+    fields={},
+    note="asks where to enter a new card, no digits",
+)
+
+add(
+    "en_paid_cro_update_pec",
+    sender=Who("Luna S.r.l. - Amministrazione", "amministrazione@lunasrl.it"),
+    token="lunaSRL26",
+    subject="Payment and PEC",
+    date=when(3, 26, 10, 3),
+    body=plain(
+        d("""
+            Good morning,
+            we paid yesterday (CRO 41872230915). Please update our PEC to amministrazione@pec.lunasrl.it for
+            future invoices.
+            Best regards,
+            Luna S.r.l.
+            """)
+    ),
+    intents=["billing_update", "payment_notice"],
+    fields={"pec": "amministrazione@pec.lunasrl.it", "payment_reference": "41872230915"},
+    note="Italian company in English: transfer with CRO and a new PEC",
+)
+
 
 # --------------------------------------------------------------------------------------------
 # Writing and checking

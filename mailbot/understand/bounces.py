@@ -38,9 +38,11 @@ _SUBJECTS = re.compile(
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _SMTP_CODE = re.compile(r"(?<![\d.\-/:])([45])[0-5]\d(?=[ \-])")
 # An address, its parts no longer than RFC 5321 allows: unbounded, a text of ``a.a.a...`` made
-# every start of a word scan to the end of the text (quadratic).
+# every start of a word scan to the end of the text (quadratic). A local part may be quoted
+# (``"mario..rossi."@example.it``, RFC 5321 4.1.2): the quotes are part of the address.
 _ADDR = (
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63}){1,8}"
+    r"(?:\"[^\"\\\r\n]{1,62}\"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64})"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63}){1,8}"
 )
 _BODY_RECIPIENT = (
     re.compile(rf"(?:final|original)-recipient:\s*(?:rfc822\s*;)?\s*<?({_ADDR})", re.IGNORECASE),

@@ -1,0 +1,52 @@
+"""Bounce formats on small byte literals: whom a delivery failure names, from its DSN part or its text.
+
+Each test is one format seen in real mail (Postfix, Sendmail, McAfee, Amazon SES, ...), written short;
+the shared corpus (tests/test_shared_corpus.py) measures the same on the real messages.
+"""
+
+from __future__ import annotations
+
+from mailbot.understand.bounces import BounceInfo
+from mailbot.understand.classify import classify
+from mailbot.understand.mime import parse_message
+
+OURS = frozenset({"rinnovi@provider.example"})
+
+
+def bounce_of(raw: bytes) -> BounceInfo:
+    result = classify(parse_message(raw), raw, OURS)
+    assert result.kind == "bounce", result.reasons
+    assert result.bounce is not None
+    return result.bounce
+
+
+def report(text: bytes, status_part: bytes, top: bytes = b"multipart/report; report-type=delivery-status") -> bytes:
+    return (
+        b"From: MAILER-DAEMON@mx.provider.example (Mail Delivery System)\nTo: rinnovi@provider.example\n"
+        b"Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+        b"Content-Type: " + top + b"; boundary=R\n\n"
+        b"--R\nContent-Type: text/plain\n\n" + text + b"\n"
+        b"--R\nContent-Type: message/delivery-status\n\n" + status_part + b"\n"
+        b"--R\nContent-Type: text/rfc822-headers\n\nFrom: rinnovi@provider.example\nSubject: Rinnovo\n--R--\n"
+    )
+
+
+def test_a_quoted_local_part_is_kept_whole() -> None:
+    raw = report(
+        b'<"mario..rossi."@example.it>: host mx.example.it said: 550 5.1.1 User Unknown',
+        b"Reporting-MTA: dns; mx.provider.example\n\n"
+        b'Final-Recipient: rfc822; "mario..rossi."@example.it\n'
+        b"Original-Recipient: rfc822;mario..rossi.@example.it\nAction: failed\nStatus: 5.1.1\n",
+    )
+    bounce = bounce_of(raw)
+    assert bounce.recipients[0] == '"mario..rossi."@example.it'
+    assert bounce.status_of('"mario..rossi."@example.it') == "5.1.1"
+
+
+def test_a_quoted_local_part_in_the_text_of_a_bounce() -> None:
+    raw = (
+        b"From: MAILER-DAEMON@mail.example.net\nTo: rinnovi@provider.example\nSubject: failure notice\n\n"
+        b"I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+        b'<"ufficio tecnico"@example.net>:\nRemote host said: 550 5.1.1 mailbox unavailable\n'
+    )
+    assert bounce_of(raw).recipients == ('"ufficio tecnico"@example.net',)

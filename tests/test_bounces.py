@@ -50,3 +50,14 @@ def test_a_quoted_local_part_in_the_text_of_a_bounce() -> None:
         b'<"ufficio tecnico"@example.net>:\nRemote host said: 550 5.1.1 mailbox unavailable\n'
     )
     assert bounce_of(raw).recipients == ('"ufficio tecnico"@example.net',)
+
+
+def test_a_dsn_recipient_without_a_local_part_is_no_address() -> None:
+    """Sendmail once wrote ``Final-Recipient: RFC822; @mx.example.org``: the text names the recipient."""
+    raw = report(
+        b"   ----- The following addresses had permanent fatal errors -----\n<mario@example.it>\n"
+        b"    (reason: 550 Host unknown)\n",
+        b"Reporting-MTA: dns; mx.provider.example\n\nFinal-Recipient: RFC822; @mx.example.it\n"
+        b"Action: failed\nStatus: 5.1.2\n",
+    )
+    assert bounce_of(raw).recipients == ("mario@example.it",)

@@ -178,7 +178,8 @@ def flufl_failures(raw: bytes) -> tuple[list[str], list[str]]:
 
     def clean(items: frozenset[bytes]) -> list[str]:
         out = [item.decode("utf-8", "replace") if isinstance(item, bytes) else str(item) for item in items]
-        return sorted(addr.strip("<> ").lower() for addr in out if "@" in addr)
+        found = (addr.strip("<> ").lower() for addr in out)
+        return sorted(addr for addr in found if re.fullmatch(r"[^@\s]+@[^@\s]+", addr))  # not "@mx.example.org"
 
     return clean(temporary), clean(permanent)
 

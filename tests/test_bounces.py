@@ -61,3 +61,31 @@ def test_a_dsn_recipient_without_a_local_part_is_no_address() -> None:
         b"Action: failed\nStatus: 5.1.2\n",
     )
     assert bounce_of(raw).recipients == ("mario@example.it",)
+
+
+def test_dsn_recipients_without_a_blank_line_between_them() -> None:
+    """AOL writes every recipient's fields one after the other: each recipient keeps its own status."""
+    raw = report(
+        b"Your message could not be delivered.",
+        b"Reporting-MTA: dns; mx.provider.example\nArrival-Date: Fri, 21 Nov 2014 17:24:04 -0500\n"
+        b"Final-Recipient: rfc822; anna@example.it\nOriginal-Recipient: rfc822;anna@example.it\n"
+        b"Action: failed\nStatus: 5.2.2\n"
+        b"Final-Recipient: rfc822; mario@example.it\nOriginal-Recipient: rfc822;mario@example.it\n"
+        b"Action: failed\nStatus: 5.1.1\n",
+    )
+    bounce = bounce_of(raw)
+    assert bounce.recipients == ("anna@example.it", "mario@example.it")
+    assert (bounce.status_of("anna@example.it"), bounce.status_of("mario@example.it")) == ("5.2.2", "5.1.1")
+
+
+def test_an_alias_bounce_names_the_address_sent_to_as_well() -> None:
+    """Postfix expanded the address we sent to (Original-Recipient) into a local mailbox of a host without
+    a dot (Final-Recipient): both are named, each with the status, so the bounce is matched to our email."""
+    raw = report(
+        b"<mario@mailhub0> (expanded from <info@example.it>): can't create user output file",
+        b"Reporting-MTA: dns; mailhub0\n\nFinal-Recipient: rfc822; mario@mailhub0\n"
+        b"Original-Recipient: rfc822;info@example.it\nAction: failed\nStatus: 5.2.0\n",
+    )
+    bounce = bounce_of(raw)
+    assert bounce.recipients == ("mario@mailhub0", "info@example.it")
+    assert bounce.status_of("info@example.it") == "5.2.0"

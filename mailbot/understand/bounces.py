@@ -40,10 +40,12 @@ _SMTP_CODE = re.compile(r"(?<![\d.\-/:])([45])[0-5]\d(?=[ \-])")
 # An address, its parts no longer than RFC 5321 allows: unbounded, a text of ``a.a.a...`` made
 # every start of a word scan to the end of the text (quadratic). A local part may be quoted
 # (``"mario..rossi."@example.it``, RFC 5321 4.1.2): the quotes are part of the address.
-_ADDR = (
-    r"(?:\"[^\"\\\r\n]{1,62}\"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64})"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63}){1,8}"
-)
+_LOCAL = r"(?:\"[^\"\\\r\n]{1,62}\"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64})"
+_HOST = r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDR = _LOCAL + _HOST + r"(?:\.[A-Za-z0-9-]{1,63}){1,8}"
+# A DSN's recipient field holds an address and nothing else: there a host without a dot (an MTA's
+# local name, ``mario@mailhub0``) is an address too.
+_DSN_ADDR = re.compile(_LOCAL + _HOST + r"(?:\.[A-Za-z0-9-]{1,63}){0,8}")
 _BODY_RECIPIENT = (
     re.compile(rf"(?:final|original)-recipient:\s*(?:rfc822\s*;)?\s*<?({_ADDR})", re.IGNORECASE),
     re.compile(rf"x-failed-recipients:\s*<?({_ADDR})", re.IGNORECASE),
@@ -129,7 +131,7 @@ def _status_blocks(part: Message) -> list[Message]:
 def _address_of(value: str | None) -> str | None:
     if not value:
         return None
-    match = re.search(_ADDR, value.split(";", 1)[-1])
+    match = _DSN_ADDR.search(value.split(";", 1)[-1])
     return match.group(0).lower() if match else None
 
 
@@ -143,27 +145,46 @@ class Dsn:
     status_of: list[tuple[str, str]]  # (recipient, its status code) where a block gives both
 
 
+_RECIPIENT_FIELDS = ("final-recipient", "original-recipient")
+
+
+def _recipient_fields(block: Message) -> list[dict[str, str]]:
+    """A block's fields (the first of each name), split where a recipient field comes again: some MTAs
+    (AOL's) write the fields of every recipient one after the other, with no blank line between."""
+    records: list[dict[str, str]] = [{}]
+    for name, value in block.items():
+        key = name.lower()
+        if key in _RECIPIENT_FIELDS and key in records[-1]:
+            records.append({})
+        records[-1].setdefault(key, str(value))
+    return records
+
+
 def read_dsn(raw_msg: Message) -> Dsn:
-    """Recipients, status codes, actions and each recipient's status from the message/delivery-status part."""
+    """Recipients, status codes, actions and each recipient's status from the message/delivery-status part.
+
+    A recipient is its Final-Recipient and, when another, its Original-Recipient: the address the
+    sender wrote, which an MTA may have expanded (an alias, a forward) into the final one."""
     part = _delivery_status_part(raw_msg)
     dsn = Dsn([], [], [], [])
     if part is None:
         return dsn
     for block in _status_blocks(part):
         try:
-            rcpt = _address_of(block.get("Final-Recipient")) or _address_of(block.get("Original-Recipient"))
-            status, action = str(block.get("Status", "")).strip(), str(block.get("Action", "")).strip().lower()
+            records = _recipient_fields(block)
         except Exception:
             continue
-        if rcpt:
-            dsn.recipients.append(rcpt)
-        if status:
-            dsn.statuses.append(status)
-            code = _STATUS.search(status)
-            if rcpt and code:
-                dsn.status_of.append((rcpt, code.group(0)))
-        if action:
-            dsn.actions.append(action)
+        for fields in records:
+            addresses = (_address_of(fields.get(name)) for name in _RECIPIENT_FIELDS)
+            rcpts = [rcpt for rcpt in dict.fromkeys(addresses) if rcpt]
+            status, action = fields.get("status", "").strip(), fields.get("action", "").strip().lower()
+            dsn.recipients.extend(rcpts)
+            if status:
+                dsn.statuses.append(status)
+                code = _STATUS.search(status)
+                dsn.status_of.extend((rcpt, code.group(0)) for rcpt in rcpts if code)
+            if action:
+                dsn.actions.append(action)
     return dsn
 
 

@@ -89,3 +89,34 @@ def test_an_alias_bounce_names_the_address_sent_to_as_well() -> None:
     bounce = bounce_of(raw)
     assert bounce.recipients == ("mario@mailhub0", "info@example.it")
     assert bounce.status_of("info@example.it") == "5.2.0"
+
+
+def test_a_delivery_status_part_in_a_mixed_message() -> None:
+    """McAfee's gateway (and some Postfix setups) put the DSN fields in multipart/mixed, not multipart/report."""
+    raw = (
+        b"From: <>\nTo: rinnovi@provider.example\nSubject: Delivery Status\nMIME-Version: 1.0\n"
+        b"Content-Type: multipart/mixed; boundary=M\n\n"
+        b"--M\nContent-Type: text/plain\n\n    --- The following addresses had delivery problems ---\n\n"
+        b"<anna@example.it>   (anna@example.it... No such user)\n\n"
+        b"--M\nContent-Type: message/delivery-status\n\nOriginal-Recipient: <anna@example.it>\nAction: failed\n"
+        b"Diagnostic-Code: smtp; 550 anna@example.it... No such user\n\n"
+        b"--M\nContent-Type: message/rfc822\n\nFrom: rinnovi@provider.example\nTo: anna@example.it\n\nRinnovo\n--M--\n"
+    )
+    bounce = bounce_of(raw)
+    assert bounce.recipients == ("anna@example.it",) and bounce.permanent
+
+
+def test_a_person_forwarding_a_bounce_as_an_attachment_is_human() -> None:
+    returned = report(
+        b"<anna@example.it>: 550 5.1.1 User unknown",
+        b"Reporting-MTA: dns; mx.provider.example\n\nFinal-Recipient: rfc822; anna@example.it\n"
+        b"Action: failed\nStatus: 5.1.1\n",
+    )
+    raw = (
+        b"From: Mario Rossi <m.rossi@example.it>\nTo: rinnovi@provider.example\nSubject: Fw: la vostra mail\n"
+        b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=M\n\n"
+        b"--M\nContent-Type: text/plain\n\nBuongiorno, la vostra mail torna indietro, vedete sotto.\n\n"
+        b"--M\nContent-Type: message/rfc822\n\n" + returned + b"\n--M--\n"
+    )
+    result = classify(parse_message(raw), raw, OURS)
+    assert (result.kind, result.bounce) == ("human", None)

@@ -90,8 +90,11 @@ class BounceInfo:
 
 
 def is_delivery_report(msg: ParsedMessage, raw_msg: Message) -> bool:
+    """A multipart/report of delivery status, or a message with a delivery-status part of its own (McAfee's
+    gateway and some Postfix setups send one in multipart/mixed); not one inside a message it carries
+    (a person forwarding a bounce)."""
     if raw_msg.get_content_type() != "multipart/report":
-        return False
+        return _delivery_status_part(raw_msg) is not None
     report_type = str(raw_msg.get_param("report-type", "") or "").lower()
     return report_type in ("delivery-status", "") or _delivery_status_part(raw_msg) is not None
 
@@ -110,10 +113,19 @@ def bounce_signals(msg: ParsedMessage) -> list[str]:
     return reasons
 
 
+_MAX_PARTS = 200  # a report has a handful; a message built to be walked forever is not walked
+
+
 def _delivery_status_part(raw_msg: Message) -> Message | None:
-    for part in raw_msg.walk():
+    """The message's own delivery-status part: the parts of a message it carries are not looked into."""
+    todo, seen = [raw_msg], 0
+    while todo and seen < _MAX_PARTS:
+        part, seen = todo.pop(), seen + 1
         if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
             return part
+        payload = part.get_payload() if part.get_content_maintype() == "multipart" else None
+        if isinstance(payload, list):
+            todo.extend(reversed([sub for sub in payload if isinstance(sub, Message)]))
     return None
 
 

@@ -39,7 +39,7 @@ _AUTO_SUBJECT_ANYWHERE = re.compile(
     r"|abwesenheitsnotiz|r[ée]ponse automatique|odpowied[źz] automatyczna)",
     re.IGNORECASE,
 )
-_REPORT = re.compile(rb"multipart/report", re.IGNORECASE)
+_REPORT = re.compile(rb"multipart/report|message/(?:global-)?delivery-status", re.IGNORECASE)
 _RECEIPT_SUBJECT = re.compile(
     r"^\s*(read:|letto:|lettura:|gelesen:|lu :|lu:|przeczytano:|ricevuta di (lettura|ritorno))", re.I
 )
@@ -58,8 +58,9 @@ def classify(msg: ParsedMessage, raw: bytes, own_addresses: frozenset[str] = fro
     if msg.from_address and msg.from_address in own:
         return Classification(SenderKind.AUTO_REPLY, None, ("from our own address",))
     # The second parse (compat32, as the DSN readers expect) serves a multipart/report at the top (a
-    # DSN, another report) and a read receipt only; a top-level Content-Type of multipart/report has
-    # those very bytes in the raw (no encoding or folding can hide them from compat32 and keep them).
+    # DSN, another report), a delivery-status part in another multipart and a read receipt only; such a
+    # Content-Type has those very bytes in the raw (no encoding or folding can hide them from compat32
+    # and keep them).
     needed = _REPORT.search(raw) is not None or _RECEIPT_SUBJECT.search(msg.subject) is not None
     raw_msg = _compat_message(raw) if needed else None
     bounce = _bounce(msg, raw, raw_msg, own)

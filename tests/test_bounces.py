@@ -120,3 +120,25 @@ def test_a_person_forwarding_a_bounce_as_an_attachment_is_human() -> None:
     )
     result = classify(parse_message(raw), raw, OURS)
     assert (result.kind, result.bounce) == ("human", None)
+
+
+def test_every_recipient_of_a_sendmail_transcript() -> None:
+    """An old Sendmail names each failed recipient on a line of its own, ``554 <a@b>... why``; the lines
+    the other server said (``<<<``) and the copy of the message do not name one."""
+    raw = (
+        b"From: Mail Delivery Subsystem <MAILER-DAEMON@example.com>\nTo: rinnovi@provider.example\n"
+        b"Subject: Returned mail: User unknown\n\n"
+        b"   ----- Transcript of session follows -----\nWhile talking to mx.example.it:\n>>> DATA\n"
+        b"<<< 550 You cannot send E-Mail to yourself (rinnovi@provider.example).\n"
+        b"421 example.it (smtp)... Deferred: Connection reset by peer\n"
+        b"554 <anna@example.it>... Remote protocol error: Connection reset by peer\n"
+        b"550 example.org (smtp)... 550 Host unknown\n"
+        b"554 <mario@example.org>... 550 Host unknown (Authoritative answer from name server)\n"
+        b"While talking to mail.example.net:\n>>> RCPT To:<luca@example.net>\n<<< 550 No such user here.\n"
+        b"550 <luca@example.net>... User unknown\n\n"
+        b"   ----- Unsent message follows -----\nFrom: rinnovi@provider.example\nTo: anna@example.it\n"
+        b"Cc: <giulia@example.it>\n\nRinnovo\n"
+    )
+    bounce = bounce_of(raw)
+    assert bounce.recipients == ("anna@example.it", "mario@example.org", "luca@example.net")
+    assert bounce.permanent

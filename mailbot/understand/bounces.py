@@ -60,9 +60,12 @@ _BODY_RECIPIENT = (
 )
 _ORIGINAL_COPY = re.compile(
     r"^.*(below this line is a copy|original message|message headers follow|copy of (the|your) message"
-    r"|messaggio originale|undelivered message|returned message|original headers).*$",
+    r"|messaggio originale|undelivered message|returned message|original headers|unsent message).*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# Sendmail's transcript: a line of its own for each failed recipient, ``554 <a@b.it>... why`` (the
+# other server's words are quoted with ``<<<``, its host lines name no address).
+_TRANSCRIPT = re.compile(rf"^[ \t]*[45]\d\d(?:[ -][45]\.\d{{1,3}}\.\d{{1,3}})? <({_ADDR})>\.\.\.", re.MULTILINE)
 
 
 # A report says whom and why near its top: what follows (the message returned, whatever its size) is
@@ -215,6 +218,14 @@ def flufl_failures(raw: bytes) -> tuple[list[str], list[str]]:
         return sorted(addr for addr in found if re.fullmatch(r"[^@\s]+@[^@\s]+", addr))  # not "@mx.example.org"
 
     return clean(temporary), clean(permanent)
+
+
+def transcript_recipients(text: str, exclude: frozenset[str]) -> list[str]:
+    """Every recipient a Sendmail transcript says failed, before the copy of the message."""
+    text = text[:READ_CHARS]
+    copy = _ORIGINAL_COPY.search(text)
+    found = [m.group(1).lower() for m in _TRANSCRIPT.finditer(text, 0, copy.start() if copy else len(text))]
+    return [addr for addr in dict.fromkeys(found) if addr not in exclude]
 
 
 def body_recipients(text: str, exclude: frozenset[str]) -> list[str]:

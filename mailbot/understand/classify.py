@@ -23,6 +23,7 @@ from mailbot.understand.bounces import (
     is_delivery_report,
     is_permanent,
     read_dsn,
+    transcript_recipients,
 )
 from mailbot.understand.mime import ParsedMessage
 
@@ -100,6 +101,10 @@ def _bounce(msg: ParsedMessage, raw: bytes, raw_msg: Message | None, own: frozen
     if not recipients:
         failed = msg.header("X-Failed-Recipients") or ""
         recipients = re.findall(r"[^\s,<>;]+@[^\s,<>;]+", failed.lower())
+    if not recipients:
+        recipients = transcript_recipients(msg.text, frozenset(exclude))
+        if recipients:
+            reasons.append("recipients from the SMTP transcript")
     temporary: list[str] = []
     if not recipients:
         temporary, permanent = flufl_failures(raw)

@@ -142,3 +142,39 @@ def test_every_recipient_of_a_sendmail_transcript() -> None:
     bounce = bounce_of(raw)
     assert bounce.recipients == ("anna@example.it", "mario@example.org", "luca@example.net")
     assert bounce.permanent
+
+
+def test_the_address_a_bounce_says_it_could_not_deliver_to() -> None:
+    """DragonFly Mail Agent: "error delivering your mail to <a@b>", a postmaster address included."""
+    raw = (
+        b"From: MAILER-DAEMON <>\nTo: rinnovi@provider.example\nSubject: Mail delivery failed\n"
+        b"Message-Id: <e0724@mx.provider.example>\n\n"
+        b"This is the DragonFly Mail Agent v0.13 at mx.provider.example.\n\n"
+        b"There was an error delivering your mail to <postmaster@example.it>.\n\n"
+        b"DNS lookup failure: host example.it not found\n\nMessage headers follow.\n\n"
+        b"Subject: Rinnovo\nTo: <postmaster@example.it>\nMessage-Id: <666815b5.e0722@mx.provider.example>\n"
+        b"From: <rinnovi@provider.example>\n"
+    )
+    assert bounce_of(raw).recipients == ("postmaster@example.it",)
+
+
+def test_the_address_a_bounce_is_sent_to_is_not_the_one_that_failed() -> None:
+    """Verizon's MMS gateway names the recipient in the copy only, after the sender (whom the bounce is to)."""
+    raw = (
+        b"From: MMSC NDR Administrator <sysadmin@m01.mms.example.com>\nTo: ufficio@provider.example\n"
+        b"Subject: Undeliverable Message\n\nMessage could not be delivered to mobile.\n"
+        b"Error: No valid recipients for this MM\n\n\nOriginal Message:\n"
+        b"From: Ufficio <ufficio@provider.example>\nTo: 3331234567@mms.example.com\nSubject: Rinnovo\n"
+    )
+    assert bounce_of(raw).recipients == ("3331234567@mms.example.com",)
+
+
+def test_a_message_sent_to_oneself_fails_to_oneself() -> None:
+    raw = (
+        b"From: MAILER-DAEMON@example.it\nTo: anna@example.it\nSubject: failure notice\n\n"
+        b"Hi. This is the qmail-send program at example.it.\n"
+        b"I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+        b"<anna@example.it>:\nRemote host said: 552 Error: disk quota exceeded\n\n"
+        b"--- Below this line is a copy of the message.\n\nFrom: anna@example.it\nTo: anna@example.it\n"
+    )
+    assert bounce_of(raw).recipients == ("anna@example.it",)

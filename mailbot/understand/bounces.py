@@ -46,6 +46,7 @@ _ADDR = _LOCAL + _HOST + r"(?:\.[A-Za-z0-9-]{1,63}){1,8}"
 # A DSN's recipient field holds an address and nothing else: there a host without a dot (an MTA's
 # local name, ``mario@mailhub0``) is an address too.
 _DSN_ADDR = re.compile(_LOCAL + _HOST + r"(?:\.[A-Za-z0-9-]{1,63}){0,8}")
+_FIELDS = 2  # the first patterns of _BODY_RECIPIENT: fields that name the failed recipient, whoever it is
 _BODY_RECIPIENT = (
     re.compile(rf"(?:final|original)-recipient:\s*(?:rfc822\s*;)?\s*<?({_ADDR})", re.IGNORECASE),
     re.compile(rf"x-failed-recipients:\s*<?({_ADDR})", re.IGNORECASE),
@@ -65,7 +66,11 @@ _ORIGINAL_COPY = re.compile(
 )
 # Sendmail's transcript: a line of its own for each failed recipient, ``554 <a@b.it>... why`` (the
 # other server's words are quoted with ``<<<``, its host lines name no address).
-_TRANSCRIPT = re.compile(rf"^[ \t]*[45]\d\d(?:[ -][45]\.\d{{1,3}}\.\d{{1,3}})? <({_ADDR})>\.\.\.", re.MULTILINE)
+# Or in words, ``could not be delivered to: <a@b.it>``, ``error delivering your mail to <a@b.it>``.
+_STATED = (
+    re.compile(rf"^[ \t]*[45]\d\d(?:[ -][45]\.\d{{1,3}}\.\d{{1,3}})? <({_ADDR})>\.\.\.", re.MULTILINE),
+    re.compile(rf"\bdeliver(?:ed|ing|y)?\b[^\n<>@]{{0,30}}?\bto:?[ \t]*<({_ADDR})>", re.IGNORECASE),
+)
 
 
 # A report says whom and why near its top: what follows (the message returned, whatever its size) is
@@ -220,28 +225,41 @@ def flufl_failures(raw: bytes) -> tuple[list[str], list[str]]:
     return clean(temporary), clean(permanent)
 
 
-def transcript_recipients(text: str, exclude: frozenset[str]) -> list[str]:
-    """Every recipient a Sendmail transcript says failed, before the copy of the message."""
+def prefer_others(found: list[str], avoid: frozenset[str]) -> list[str]:
+    """``found`` without the addresses to avoid, unless it names no other. A bounce returns to the sender
+    of the failed message, whom its text names as well; but a message sent to oneself fails to oneself."""
+    others = [addr for addr in found if addr not in avoid]
+    return others or found
+
+
+def stated_recipients(text: str, exclude: frozenset[str], avoid: frozenset[str] = frozenset()) -> list[str]:
+    """Every recipient the text of a bounce says it failed to deliver to, before the copy of the message:
+    in a Sendmail transcript or in words. A postmaster address is one like any other here."""
     text = text[:READ_CHARS]
     copy = _ORIGINAL_COPY.search(text)
-    found = [m.group(1).lower() for m in _TRANSCRIPT.finditer(text, 0, copy.start() if copy else len(text))]
-    return [addr for addr in dict.fromkeys(found) if addr not in exclude]
+    end = copy.start() if copy else len(text)
+    found = [m.group(1).lower() for pattern in _STATED for m in pattern.finditer(text, 0, end)]
+    return prefer_others([addr for addr in dict.fromkeys(found) if addr not in exclude], avoid)
 
 
-def body_recipients(text: str, exclude: frozenset[str]) -> list[str]:
-    """Failed recipients named in a bounce body (its first READ_CHARS), most specific pattern first."""
+def body_recipients(text: str, exclude: frozenset[str], avoid: frozenset[str] = frozenset()) -> list[str]:
+    """Failed recipients named in a bounce body (its first READ_CHARS), most specific pattern first: the
+    first that names one not to avoid, else the first that names one."""
     text = text[:READ_CHARS]
     copy = _ORIGINAL_COPY.search(text)
     if copy and copy.start() > 0:
-        found = body_recipients(text[: copy.start()], exclude)
+        found = body_recipients(text[: copy.start()], exclude, avoid)
         if found:
             return found
-    for pattern in _BODY_RECIPIENT:
+    first: list[str] = []
+    for index, pattern in enumerate(_BODY_RECIPIENT):
         found = [m.group(1).lower().rstrip(".") for m in pattern.finditer(text)]
         found = [addr for addr in dict.fromkeys(found) if addr not in exclude and not _DAEMON.search(addr)]
-        if found:
-            return found
-    return []
+        others = found if index < _FIELDS else [addr for addr in found if addr not in avoid]
+        if others:
+            return others
+        first = first or found
+    return first
 
 
 def is_permanent(statuses: list[str], actions: list[str], text: str) -> tuple[bool, str | None]:

@@ -22,8 +22,9 @@ from mailbot.understand.bounces import (
     flufl_failures,
     is_delivery_report,
     is_permanent,
+    prefer_others,
     read_dsn,
-    transcript_recipients,
+    stated_recipients,
 )
 from mailbot.understand.mime import ParsedMessage
 
@@ -97,22 +98,23 @@ def _bounce(msg: ParsedMessage, raw: bytes, raw_msg: Message | None, own: frozen
         reasons = bounce_signals(msg)
         if not reasons:
             return None
-    exclude = own | {msg.from_address}
+    # Never a failed recipient: ours, the bounce's sender; seldom one: whom it returns to (the sender).
+    exclude, avoid = own | {msg.from_address}, frozenset(msg.to_addresses)
     if not recipients:
         failed = msg.header("X-Failed-Recipients") or ""
         recipients = re.findall(r"[^\s,<>;]+@[^\s,<>;]+", failed.lower())
     if not recipients:
-        recipients = transcript_recipients(msg.text, frozenset(exclude))
+        recipients = stated_recipients(msg.text, exclude, avoid)
         if recipients:
-            reasons.append("recipients from the SMTP transcript")
+            reasons.append("recipients stated in the text")
     temporary: list[str] = []
     if not recipients:
         temporary, permanent = flufl_failures(raw)
-        recipients = [addr for addr in permanent + temporary if addr not in exclude]
+        recipients = prefer_others([addr for addr in permanent + temporary if addr not in exclude], avoid)
         if recipients:
             reasons.append("recipients from flufl.bounce")
     if not recipients:
-        recipients = body_recipients(msg.text, frozenset(exclude))
+        recipients = body_recipients(msg.text, exclude, avoid)
         if recipients:
             reasons.append("recipients from the body")
     is_final, status = is_permanent(statuses, actions, msg.text)

@@ -1,13 +1,15 @@
 """Delivery failures: is this a bounce, who bounced, and is it final.
 
-Standard DSNs (multipart/report; report-type=delivery-status) are read from their
-message/delivery-status part. Everything else (qmail, Exchange NDRs, provider-specific formats) is
-recognised by its sender and subject, and its recipients come from X-Failed-Recipients, then
-flufl.bounce, then the body ("<user@domain>: ..." lines, Final-Recipient lines in plain text).
-Permanent versus temporary comes from the status code: 5.x.x / 5xx permanent, 4.x.x / 4xx
-temporary; when the MTA only says it gave up, permanent. A DSN's status is also kept per recipient
-(``BounceInfo.status_of``): what a bounce does to an address depends on the status it gives that
-address (``outbound.refusals``).
+Standard DSNs (multipart/report; report-type=delivery-status, or a delivery-status part of the
+message's own in another multipart) are read from their message/delivery-status part: each recipient
+as finally tried and as the sender wrote it. Amazon SES's JSON notifications are read in ``ses``.
+Everything else (qmail, Exchange NDRs, provider-specific formats) is recognised by its sender and
+subject, and its recipients come from X-Failed-Recipients, then the lines that state them (a Sendmail
+transcript, "could not be delivered to <a@b>"), then flufl.bounce, then the body ("<user@domain>: ..."
+lines, Final-Recipient lines in plain text). Permanent versus temporary comes from the status code:
+5.x.x / 5xx permanent, 4.x.x / 4xx temporary; when the MTA only says it gave up, permanent. A DSN's
+status is also kept per recipient (``BounceInfo.status_of``): what a bounce does to an address depends
+on the status it gives that address (``outbound.refusals``).
 """
 
 from __future__ import annotations

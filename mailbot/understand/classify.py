@@ -27,6 +27,7 @@ from mailbot.understand.bounces import (
     stated_recipients,
 )
 from mailbot.understand.mime import ParsedMessage
+from mailbot.understand.ses import read_ses_bounce
 
 KINDS = tuple(SenderKind)
 
@@ -93,6 +94,10 @@ def _bounce(msg: ParsedMessage, raw: bytes, raw_msg: Message | None, own: frozen
             dsn = read_dsn(raw_msg)
     except Exception:
         reasons = []
+    if not reasons:
+        ses = read_ses_bounce(msg.text)
+        if ses is not None:
+            reasons, dsn = ["Amazon SES bounce notification"], ses
     recipients, statuses, actions = dsn.recipients, dsn.statuses, dsn.actions
     if not reasons:
         reasons = bounce_signals(msg)

@@ -178,3 +178,30 @@ def test_a_message_sent_to_oneself_fails_to_oneself() -> None:
         b"--- Below this line is a copy of the message.\n\nFrom: anna@example.it\nTo: anna@example.it\n"
     )
     assert bounce_of(raw).recipients == ("anna@example.it",)
+
+
+def test_a_notice_from_a_null_sender_that_says_it_could_not_deliver() -> None:
+    """au one net (KDDI) sends its bounces from no-reply, with a subject of "Mail": what says it is a
+    bounce is a null sender (or a no-reply one) whose text states the address it could not deliver to."""
+    raw = (
+        b"Return-Path: <>\nFrom: no-reply@mail.example.jp\nTo: <rinnovi@provider.example>\nSubject: Mail\n"
+        b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=K\n\n"
+        b"--K\nContent-Type: text/plain\n\nYour mail sent on: Thu, 29 Apr 2013 00:00:00 +0900\n"
+        b"     Could not be delivered to: <anna@example.jp>\n     As their mailbox is full.\n\n"
+        b"--K\nContent-Type: message/rfc822\n\nFrom: rinnovi@provider.example\nTo: anna@example.jp\n\nRinnovo\n--K--\n"
+    )
+    assert bounce_of(raw).recipients == ("anna@example.jp",)
+    without_return_path = raw.replace(b"Return-Path: <>\n", b"")
+    assert bounce_of(without_return_path).recipients == ("anna@example.jp",)
+
+
+def test_a_person_saying_a_mail_could_not_be_delivered_is_human() -> None:
+    raw = (
+        b"Return-Path: <m.rossi@example.it>\nFrom: Mario Rossi <m.rossi@example.it>\nTo: rinnovi@provider.example\n"
+        b"Subject: Mail\n\nBuongiorno, il server dice: Could not be delivered to: <anna@example.it>\n"
+    )
+    assert classify(parse_message(raw), raw, OURS).kind == "human"
+    newsletter = raw.replace(b"Mario Rossi <m.rossi@example.it>", b"no-reply@news.example.it").replace(
+        b"Could not be delivered to: <anna@example.it>", b"le novita' di aprile"
+    )
+    assert classify(parse_message(newsletter), newsletter, OURS).kind != "bounce"

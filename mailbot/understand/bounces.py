@@ -27,6 +27,7 @@ _DAEMON = re.compile(
     r"|double-bounce|bounce|bounces|nobody|mdaemon)(@|$)|^(mailer-daemon|postmaster)[.@]",
     re.IGNORECASE,
 )
+_NO_REPLY = re.compile(r"^(?:no-?reply|do-?not-?reply)(?:@|$)", re.IGNORECASE)
 _DAEMON_NAME = re.compile(r"mail delivery (subsystem|system|service)|mailer.daemon|postmaster", re.IGNORECASE)
 _SUBJECTS = re.compile(
     r"undeliver(ed|able|ability)|returned mail|return(ed)? to sender|delivery (status notification|failure"
@@ -120,7 +121,15 @@ def bounce_signals(msg: ParsedMessage) -> list[str]:
         reasons.append(f"sender name {msg.from_name!r}")
     if _SUBJECTS.search(msg.subject) and not re.match(r"\s*(re|r|aw|sv|fw|fwd|i)\s*:", msg.subject, re.I):
         reasons.append(f"subject {msg.subject[:60]!r}")
+    if not reasons and _is_machine_sender(msg) and stated_recipients(msg.text, frozenset()):
+        reasons.append("a null or no-reply sender whose text says it could not deliver")
     return reasons
+
+
+def _is_machine_sender(msg: ParsedMessage) -> bool:
+    """A null return path (RFC 5321 4.5.5: what a bounce is sent with), no From, or a no-reply From."""
+    null = (msg.header("Return-Path") or "").strip() == "<>"
+    return null or not msg.from_address or _NO_REPLY.search(msg.from_address) is not None
 
 
 _MAX_PARTS = 200  # a report has a handful; a message built to be walked forever is not walked

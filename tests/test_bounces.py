@@ -205,3 +205,23 @@ def test_a_person_saying_a_mail_could_not_be_delivered_is_human() -> None:
         b"Could not be delivered to: <anna@example.it>", b"le novita' di aprile"
     )
     assert classify(parse_message(newsletter), newsletter, OURS).kind != "bounce"
+
+
+def test_the_dsn_fields_and_the_expanded_address_in_the_text_of_a_report() -> None:
+    """A Sendmail report whose parts never open (no boundary line): its DSN fields are text, read as
+    stated, with the address the sender wrote ("expanded from"); "The original message was received
+    at" opens the report, it is no copy of the message."""
+    raw = (
+        b"From: Mail Delivery Subsystem <MAILER-DAEMON@example.it>\nTo: <rinnovi@provider.example>\n"
+        b"Subject: Returned mail: Service unavailable\nMIME-Version: 1.0\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=NEVER\n\n"
+        b"The original message was received at Thu, 29 Apr 1999 23:34:45 -0500\nfrom [192.0.2.64]\n\n"
+        b"   ----- The following addresses had permanent fatal errors -----\n"
+        b'"|exec /usr/bin/procmail #anna"\n    (expanded from: <anna@example.it>)\n\n'
+        b'   ----- Transcript of session follows -----\n554 "|exec /usr/bin/procmail #anna"... Service unavailable\n\n'
+        b"Reporting-MTA: dns; mx1.example.it\n\nFinal-Recipient: RFC822; anna@mx1.example.it\nAction: failed\n"
+        b"Status: 5.5.0\n\nReturn-Path: <rinnovi@provider.example>\nTo: anna@example.it\n"
+    )
+    bounce = bounce_of(raw)
+    assert bounce.recipients == ("anna@mx1.example.it", "anna@example.it")
+    assert bounce.permanent and bounce.status == "5.5.0"

@@ -63,16 +63,20 @@ _BODY_RECIPIENT = (
     re.compile(rf"\b({_ADDR})\b", re.IGNORECASE),
 )
 _ORIGINAL_COPY = re.compile(
-    r"^.*(below this line is a copy|original message|message headers follow|copy of (the|your) message"
+    r"^.*(below this line is a copy|original message(?! was received)|message headers follow|copy of (the|your) message"
     r"|messaggio originale|undelivered message|returned message|original headers|unsent message).*$",
     re.IGNORECASE | re.MULTILINE,
 )
 # Sendmail's transcript: a line of its own for each failed recipient, ``554 <a@b.it>... why`` (the
 # other server's words are quoted with ``<<<``, its host lines name no address).
-# Or in words, ``could not be delivered to: <a@b.it>``, ``error delivering your mail to <a@b.it>``.
+# Or in words, ``could not be delivered to: <a@b.it>``, ``error delivering your mail to <a@b.it>``;
+# or as a DSN field in the text (a report whose parts never open), with the address the sender wrote
+# when an MTA expanded it, ``(expanded from: <a@b.it>)``.
 _STATED = (
     re.compile(rf"^[ \t]*[45]\d\d(?:[ -][45]\.\d{{1,3}}\.\d{{1,3}})? <({_ADDR})>\.\.\.", re.MULTILINE),
     re.compile(rf"\bdeliver(?:ed|ing|y)?\b[^\n<>@]{{0,30}}?\bto:?[ \t]*<({_ADDR})>", re.IGNORECASE),
+    re.compile(rf"^[ \t]*final-recipient:[ \t]*(?:rfc822[ \t]*;)?[ \t]*<?({_ADDR})", re.IGNORECASE | re.MULTILINE),
+    re.compile(rf"\(expanded from:?\s*<({_ADDR})>\)", re.IGNORECASE),
 )
 
 

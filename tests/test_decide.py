@@ -261,7 +261,7 @@ def test_an_unverified_renewal_with_pa_codes_waits_whole_in_one_request() -> Non
     assert [item["intent"] for item in staged] == [Intent.RENEWAL_REQUEST, Intent.PA_BILLING_DETAILS]
     assert staged[0]["change"]["years"] == 1 and staged[1]["change"]["order_id"] == "new"
     assert staged[1]["change"]["set"]["cig"] == "Z213346E34"
-    assert plan.ticket.reason.startswith("renewal_request: sender not verified")
+    assert plan.ticket.reason.startswith("sender not verified")
     assert plan.reply is not None and [p.outcome for p in plan.reply.parts] == [ReplyOutcome.STAFF] * 2
 
 

@@ -34,7 +34,8 @@ def test_dsn_temporary_4xx() -> None:
     result = classify(parse_message(raw), raw)
     assert result.kind == "bounce"
     assert result.bounce is not None
-    assert result.bounce.recipients == ("ufficio.tecnico@comune.example.it",)
+    # the final recipient, then the one the sender wrote (Original-Recipient), which an MTA expanded
+    assert result.bounce.recipients == ("ufficio.tecnico@comune.example.it", "ut@comune.example.it")
     assert result.bounce.permanent is False and result.bounce.status == "4.4.1"
     assert "multipart/report delivery-status" in result.reasons
 

@@ -261,7 +261,7 @@ def test_an_unverified_renewal_with_pa_codes_waits_whole_in_one_request() -> Non
     assert [item["intent"] for item in staged] == [Intent.RENEWAL_REQUEST, Intent.PA_BILLING_DETAILS]
     assert staged[0]["change"]["years"] == 1 and staged[1]["change"]["order_id"] == "new"
     assert staged[1]["change"]["set"]["cig"] == "Z213346E34"
-    assert plan.ticket.reason.startswith("renewal_request: sender not verified")
+    assert plan.ticket.reason.startswith("sender not verified")
     assert plan.reply is not None and [p.outcome for p in plan.reply.parts] == [ReplyOutcome.STAFF] * 2
 
 
@@ -333,3 +333,15 @@ def test_the_way_to_pay_asked_is_kept_and_a_pa_is_told_why_it_pays_by_transfer()
     plan = decide(situation(u, VERIFIED, Snapshot(pa)))
     assert plan.changes[0].effect == CreateOrder(7, (1,), 1, PaymentMethod.BANK_TRANSFER)
     assert plan.reply is not None and plan.reply.method_asked == PaymentMethod.CARD and plan.reply.years_asked == 2
+
+
+def test_a_username_that_names_no_service_of_the_customer_waits_for_a_person() -> None:
+    order = OrderView(5, "ORD-2026-000005", 7, OrderStatus.AWAITING_PAYMENT, (1,))
+    pa = customer(kind=CustomerKind.PUBLIC_ADMINISTRATION, split_payment=True)
+    fields = {"cig": ["Z213346E34"], "username": "portale"}  # a word of the label, not the service's name
+    plan = decide(situation(understanding(Intent.PA_BILLING_DETAILS, fields), VERIFIED, Snapshot(pa, (order,))))
+    assert plan.changes == () and plan.ticket is not None and plan.ticket.kind == TicketKind.REQUEST
+    assert plan.ticket.reason == "username portale names no service of this customer: a person checks it"
+    fields = {"cig": ["Z213346E34"], "username": "USER1"}  # the service's own name, written in capitals
+    plan = decide(situation(understanding(Intent.PA_BILLING_DETAILS, fields), VERIFIED, Snapshot(pa, (order,))))
+    assert len(plan.changes) == 1 and plan.ticket is None

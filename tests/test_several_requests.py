@@ -17,12 +17,11 @@ from mailbot.app import App, create_app
 from mailbot.cli import main
 from mailbot.db.engine import transaction
 from mailbot.db.models import InboundMessage, Order, OutboundMessage, Ticket
-from mailbot.domain import CustomerKind, InboundStatus, OrderStatus, PaymentMethod, TicketKind
+from mailbot.domain import InboundStatus, OrderStatus, PaymentMethod, TicketKind
 from mailbot.paths import rules_dir
 from mailbot.understand.rules import load_rules
 from tests.support.config import make_config
-from tests.support.factories import make_customer, make_service
-from tests.support.inbound import NOW, OFFICE, PA_EMAIL, VALID_CIG, deliver, eml, outbound_to
+from tests.support.inbound import NOW, OFFICE, PA_EMAIL, VALID_CIG, deliver, eml, outbound_to, pa_customer
 
 OTHER = "economato@comune.esempio.it"  # not the address on file: not verified
 PA_RENEWAL = (
@@ -34,15 +33,7 @@ PA_RENEWAL = (
 def pa_with_reminder(app: App) -> tuple[int, str]:
     """A public administration whose service's reminder went out: (customer id, the reminder's reply token)."""
     with transaction(app.sessions) as session:
-        customer = make_customer(
-            session,
-            kind=CustomerKind.PUBLIC_ADMINISTRATION,
-            name="Comune di Esempio",
-            email=PA_EMAIL,
-            split_payment=True,
-        )
-        make_service(session, customer, username="comune.esempio")
-        customer_id = customer.id
+        customer_id = pa_customer(session)[0].id
     token, _mid, _id = outbound_to(app, customer_id, PA_EMAIL)
     return customer_id, token
 

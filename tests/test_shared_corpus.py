@@ -1,9 +1,10 @@
 """Conformance against the shared corpus of real mail (../shared/corpus beside the checkout).
 
 Figures measured here (see the assertions for the bars): every corpus-check file parsed and
-classified without an exception; sisimai bounces recognised (>= 95%) with the expected recipient
-(>= 90%), computed as /work/shared/tools/score_corpus.py does; every RFC 3834 vacation reply an
-auto-reply; the quoted part of the reply fixtures kept out of the new text (>= 90%).
+classified without an exception; sisimai bounces recognised (>= 99.4%: 592 of 595 on 2026-12-05) with
+the expected recipient (>= 97.9%: 583 of 595), computed as /work/shared/tools/score_corpus.py does
+(whose own bars are 95% and 90%); every RFC 3834 vacation reply an auto-reply; the quoted part of the
+reply fixtures kept out of the new text (>= 90%).
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ def test_sisimai_bounces_and_vacations() -> None:
     n_b, seen, right, n_v, vacations, misses = sisimai_figures()
     print(f"sisimai: bounces {seen}/{n_b} seen, {right}/{n_b} right recipient; vacation {vacations}/{n_v}")
     assert n_b > 500 and n_v >= 6
-    assert seen / n_b >= 0.95, misses[:20]
-    assert right / n_b >= 0.90, misses[:20]
+    assert seen / n_b >= 0.994, misses
+    assert right / n_b >= 0.979, misses
     assert vacations == n_v
 
 
@@ -163,7 +164,8 @@ def test_italian_reply_fixtures() -> None:
 def test_only_bad_address_bounces_mark_an_address() -> None:
     """Against sisimai's verdict (``hardbounce``: user or host unknown, moved): the bounces that mark the
     address undeliverable (a 5.1.x status for that recipient) are nearly all hard ones. Measured on
-    2026-12-05: 93 of 180 hard bounces marked, 11 of 406 others (every permanent one marked 321)."""
+    2026-12-05: 97 of 182 hard bounces marked, 11 of 410 others (when every permanent bounce marked its
+    address: 176 of 180 and 321 of 406)."""
     from mailbot.outbound.refusals import is_bad_address_status
 
     summary = json.loads((SISIMAI / "_expected/summary.json").read_text())

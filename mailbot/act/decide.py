@@ -241,15 +241,15 @@ def several(s: Situation) -> Plan:
     new_order = False
     for request in s.understanding.requests:
         rs = for_request(s, request, new_order=new_order)
-        staged = stage(rs) if request.intent in CHANGE_INTENTS else Staged(None, note=f"{request.intent}: by a person")
+        staged = stage(rs) if request.intent in CHANGE_INTENTS else Staged(None, note="a person handles it")
         if staged.change is None:
             asked.append(Asked(rs, staged))
             continue
-        asked.append(Asked(rs, staged, tuple(why_not_automatic(rs)) + staged.doubts))
+        asked.append(Asked(rs, staged, tuple(confidence_doubts(rs)) + staged.doubts))
         new_order = new_order or (request.intent == Intent.RENEWAL_REQUEST and staged.order is None)
     changing = [a for a in asked if a.staged.change is not None]
     others = [a for a in asked if a.staged.change is None]
-    blockers = [f"{a.intent}: {why}" for a in changing for why in a.blockers]
+    blockers = (message_doubts(s) if changing else []) + [f"{a.intent}: {why}" for a in changing for why in a.blockers]
     checked: list[Change] = []
     if changing and not blockers:
         try:
@@ -317,12 +317,29 @@ def several(s: Situation) -> Plan:
 
 def why_not_automatic(s: Situation) -> list[str]:
     """Why this message may not change anything without a person (empty: it may)."""
+    return sender_doubts(s) + confidence_doubts(s) + content_doubts(s)
+
+
+def message_doubts(s: Situation) -> list[str]:
+    """What keeps every request of the message from being applied without a person."""
+    return sender_doubts(s) + content_doubts(s)
+
+
+def sender_doubts(s: Situation) -> list[str]:
+    if s.match.verified:
+        return []
+    return [f"sender not verified: {s.match.unverified or 'no reply token of ours'}"]
+
+
+def confidence_doubts(s: Situation) -> list[str]:
+    """The request's rule was not confident enough to act without a person."""
+    threshold, confidence = s.config.inbound.review_threshold, s.understanding.confidence
+    return [f"rule confidence {confidence:.2f} below {threshold:.2f}"] if confidence < threshold else []
+
+
+def content_doubts(s: Situation) -> list[str]:
+    """Values that failed their check, a card number sent by email."""
     understanding, reasons = s.understanding, []
-    if not s.match.verified:
-        reasons.append(f"sender not verified: {s.match.unverified or 'no reply token of ours'}")
-    threshold = s.config.inbound.review_threshold
-    if understanding.confidence < threshold:
-        reasons.append(f"rule confidence {understanding.confidence:.2f} below {threshold:.2f}")
     if understanding.invalid:
         reasons.append("invalid values: " + ", ".join(sorted({v.field for v in understanding.invalid})))
     if s.message.card_number_detected or understanding.reading.card_number_detected:
@@ -490,6 +507,15 @@ def _pa_details(s: Situation) -> Staged:
             doubts.append(f"several {name} values ({', '.join(map(str, items))}): a person chooses")
     if not values and not doubts:
         return Staged(None, note="no valid billing detail in the message")
+    username = values.get("pa_username")
+    customer = s.customer
+    if (
+        username
+        and customer is not None
+        and not any(sv.username.lower() == username.lower() for sv in customer.services)
+    ):
+        # A word read as a username must not reach the invoice unseen: only a service's own name is applied.
+        doubts.append(f"username {username} names no service of this customer: a person checks it")
     if s.new_order:
         return Staged({"order_id": NEW_ORDER, "set": values}, tuple(doubts))
     order, order_doubts, note = target_order(s)

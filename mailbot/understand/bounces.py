@@ -1,13 +1,15 @@
 """Delivery failures: is this a bounce, who bounced, and is it final.
 
-Standard DSNs (multipart/report; report-type=delivery-status) are read from their
-message/delivery-status part. Everything else (qmail, Exchange NDRs, provider-specific formats) is
-recognised by its sender and subject, and its recipients come from X-Failed-Recipients, then
-flufl.bounce, then the body ("<user@domain>: ..." lines, Final-Recipient lines in plain text).
-Permanent versus temporary comes from the status code: 5.x.x / 5xx permanent, 4.x.x / 4xx
-temporary; when the MTA only says it gave up, permanent. A DSN's status is also kept per recipient
-(``BounceInfo.status_of``): what a bounce does to an address depends on the status it gives that
-address (``outbound.refusals``).
+Standard DSNs (multipart/report; report-type=delivery-status, or a delivery-status part of the
+message's own in another multipart) are read from their message/delivery-status part: each recipient
+as finally tried and as the sender wrote it. Amazon SES's JSON notifications are read in ``ses``.
+Everything else (qmail, Exchange NDRs, provider-specific formats) is recognised by its sender and
+subject, and its recipients come from X-Failed-Recipients, then the lines that state them (a Sendmail
+transcript, "could not be delivered to <a@b>"), then flufl.bounce, then the body ("<user@domain>: ..."
+lines, Final-Recipient lines in plain text). Permanent versus temporary comes from the status code:
+5.x.x / 5xx permanent, 4.x.x / 4xx temporary; when the MTA only says it gave up, permanent. A DSN's
+status is also kept per recipient (``BounceInfo.status_of``): what a bounce does to an address depends
+on the status it gives that address (``outbound.refusals``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ _DAEMON = re.compile(
     r"|double-bounce|bounce|bounces|nobody|mdaemon)(@|$)|^(mailer-daemon|postmaster)[.@]",
     re.IGNORECASE,
 )
+_NO_REPLY = re.compile(r"^(?:no-?reply|do-?not-?reply)(?:@|$)", re.IGNORECASE)
 _DAEMON_NAME = re.compile(r"mail delivery (subsystem|system|service)|mailer.daemon|postmaster", re.IGNORECASE)
 _SUBJECTS = re.compile(
     r"undeliver(ed|able|ability)|returned mail|return(ed)? to sender|delivery (status notification|failure"
@@ -38,10 +41,15 @@ _SUBJECTS = re.compile(
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _SMTP_CODE = re.compile(r"(?<![\d.\-/:])([45])[0-5]\d(?=[ \-])")
 # An address, its parts no longer than RFC 5321 allows: unbounded, a text of ``a.a.a...`` made
-# every start of a word scan to the end of the text (quadratic).
-_ADDR = (
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63}){1,8}"
-)
+# every start of a word scan to the end of the text (quadratic). A local part may be quoted
+# (``"mario..rossi."@example.it``, RFC 5321 4.1.2): the quotes are part of the address.
+_LOCAL = r"(?:\"[^\"\\\r\n]{1,62}\"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64})"
+_HOST = r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDR = _LOCAL + _HOST + r"(?:\.[A-Za-z0-9-]{1,63}){1,8}"
+# A DSN's recipient field holds an address and nothing else: there a host without a dot (an MTA's
+# local name, ``mario@mailhub0``) is an address too.
+_DSN_ADDR = re.compile(_LOCAL + _HOST + r"(?:\.[A-Za-z0-9-]{1,63}){0,8}")
+_FIELDS = 2  # the first patterns of _BODY_RECIPIENT: fields that name the failed recipient, whoever it is
 _BODY_RECIPIENT = (
     re.compile(rf"(?:final|original)-recipient:\s*(?:rfc822\s*;)?\s*<?({_ADDR})", re.IGNORECASE),
     re.compile(rf"x-failed-recipients:\s*<?({_ADDR})", re.IGNORECASE),
@@ -55,9 +63,20 @@ _BODY_RECIPIENT = (
     re.compile(rf"\b({_ADDR})\b", re.IGNORECASE),
 )
 _ORIGINAL_COPY = re.compile(
-    r"^.*(below this line is a copy|original message|message headers follow|copy of (the|your) message"
-    r"|messaggio originale|undelivered message|returned message|original headers).*$",
+    r"^.*(below this line is a copy|original message(?! was received)|message headers follow|copy of (the|your) message"
+    r"|messaggio originale|undelivered message|returned message|original headers|unsent message).*$",
     re.IGNORECASE | re.MULTILINE,
+)
+# Sendmail's transcript: a line of its own for each failed recipient, ``554 <a@b.it>... why`` (the
+# other server's words are quoted with ``<<<``, its host lines name no address).
+# Or in words, ``could not be delivered to: <a@b.it>``, ``error delivering your mail to <a@b.it>``;
+# or as a DSN field in the text (a report whose parts never open), with the address the sender wrote
+# when an MTA expanded it, ``(expanded from: <a@b.it>)``.
+_STATED = (
+    re.compile(rf"^[ \t]*[45]\d\d(?:[ -][45]\.\d{{1,3}}\.\d{{1,3}})? <({_ADDR})>\.\.\.", re.MULTILINE),
+    re.compile(rf"\bdeliver(?:ed|ing|y)?\b[^\n<>@]{{0,30}}?\bto:?[ \t]*<({_ADDR})>", re.IGNORECASE),
+    re.compile(rf"^[ \t]*final-recipient:[ \t]*(?:rfc822[ \t]*;)?[ \t]*<?({_ADDR})", re.IGNORECASE | re.MULTILINE),
+    re.compile(rf"\(expanded from:?\s*<({_ADDR})>\)", re.IGNORECASE),
 )
 
 
@@ -86,8 +105,11 @@ class BounceInfo:
 
 
 def is_delivery_report(msg: ParsedMessage, raw_msg: Message) -> bool:
+    """A multipart/report of delivery status, or a message with a delivery-status part of its own (McAfee's
+    gateway and some Postfix setups send one in multipart/mixed); not one inside a message it carries
+    (a person forwarding a bounce)."""
     if raw_msg.get_content_type() != "multipart/report":
-        return False
+        return _delivery_status_part(raw_msg) is not None
     report_type = str(raw_msg.get_param("report-type", "") or "").lower()
     return report_type in ("delivery-status", "") or _delivery_status_part(raw_msg) is not None
 
@@ -103,13 +125,30 @@ def bounce_signals(msg: ParsedMessage) -> list[str]:
         reasons.append(f"sender name {msg.from_name!r}")
     if _SUBJECTS.search(msg.subject) and not re.match(r"\s*(re|r|aw|sv|fw|fwd|i)\s*:", msg.subject, re.I):
         reasons.append(f"subject {msg.subject[:60]!r}")
+    if not reasons and _is_machine_sender(msg) and stated_recipients(msg.text, frozenset()):
+        reasons.append("a null or no-reply sender whose text says it could not deliver")
     return reasons
 
 
+def _is_machine_sender(msg: ParsedMessage) -> bool:
+    """A null return path (RFC 5321 4.5.5: what a bounce is sent with), no From, or a no-reply From."""
+    null = (msg.header("Return-Path") or "").strip() == "<>"
+    return null or not msg.from_address or _NO_REPLY.search(msg.from_address) is not None
+
+
+_MAX_PARTS = 200  # a report has a handful; a message built to be walked forever is not walked
+
+
 def _delivery_status_part(raw_msg: Message) -> Message | None:
-    for part in raw_msg.walk():
+    """The message's own delivery-status part: the parts of a message it carries are not looked into."""
+    todo, seen = [raw_msg], 0
+    while todo and seen < _MAX_PARTS:
+        part, seen = todo.pop(), seen + 1
         if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
             return part
+        payload = part.get_payload() if part.get_content_maintype() == "multipart" else None
+        if isinstance(payload, list):
+            todo.extend(reversed([sub for sub in payload if isinstance(sub, Message)]))
     return None
 
 
@@ -127,7 +166,7 @@ def _status_blocks(part: Message) -> list[Message]:
 def _address_of(value: str | None) -> str | None:
     if not value:
         return None
-    match = re.search(_ADDR, value.split(";", 1)[-1])
+    match = _DSN_ADDR.search(value.split(";", 1)[-1])
     return match.group(0).lower() if match else None
 
 
@@ -141,27 +180,46 @@ class Dsn:
     status_of: list[tuple[str, str]]  # (recipient, its status code) where a block gives both
 
 
+_RECIPIENT_FIELDS = ("final-recipient", "original-recipient")
+
+
+def _recipient_fields(block: Message) -> list[dict[str, str]]:
+    """A block's fields (the first of each name), split where a recipient field comes again: some MTAs
+    (AOL's) write the fields of every recipient one after the other, with no blank line between."""
+    records: list[dict[str, str]] = [{}]
+    for name, value in block.items():
+        key = name.lower()
+        if key in _RECIPIENT_FIELDS and key in records[-1]:
+            records.append({})
+        records[-1].setdefault(key, str(value))
+    return records
+
+
 def read_dsn(raw_msg: Message) -> Dsn:
-    """Recipients, status codes, actions and each recipient's status from the message/delivery-status part."""
+    """Recipients, status codes, actions and each recipient's status from the message/delivery-status part.
+
+    A recipient is its Final-Recipient and, when another, its Original-Recipient: the address the
+    sender wrote, which an MTA may have expanded (an alias, a forward) into the final one."""
     part = _delivery_status_part(raw_msg)
     dsn = Dsn([], [], [], [])
     if part is None:
         return dsn
     for block in _status_blocks(part):
         try:
-            rcpt = _address_of(block.get("Final-Recipient")) or _address_of(block.get("Original-Recipient"))
-            status, action = str(block.get("Status", "")).strip(), str(block.get("Action", "")).strip().lower()
+            records = _recipient_fields(block)
         except Exception:
             continue
-        if rcpt:
-            dsn.recipients.append(rcpt)
-        if status:
-            dsn.statuses.append(status)
-            code = _STATUS.search(status)
-            if rcpt and code:
-                dsn.status_of.append((rcpt, code.group(0)))
-        if action:
-            dsn.actions.append(action)
+        for fields in records:
+            addresses = (_address_of(fields.get(name)) for name in _RECIPIENT_FIELDS)
+            rcpts = [rcpt for rcpt in dict.fromkeys(addresses) if rcpt]
+            status, action = fields.get("status", "").strip(), fields.get("action", "").strip().lower()
+            dsn.recipients.extend(rcpts)
+            if status:
+                dsn.statuses.append(status)
+                code = _STATUS.search(status)
+                dsn.status_of.extend((rcpt, code.group(0)) for rcpt in rcpts if code)
+            if action:
+                dsn.actions.append(action)
     return dsn
 
 
@@ -176,25 +234,47 @@ def flufl_failures(raw: bytes) -> tuple[list[str], list[str]]:
 
     def clean(items: frozenset[bytes]) -> list[str]:
         out = [item.decode("utf-8", "replace") if isinstance(item, bytes) else str(item) for item in items]
-        return sorted(addr.strip("<> ").lower() for addr in out if "@" in addr)
+        found = (addr.strip("<> ").lower() for addr in out)
+        return sorted(addr for addr in found if re.fullmatch(r"[^@\s]+@[^@\s]+", addr))  # not "@mx.example.org"
 
     return clean(temporary), clean(permanent)
 
 
-def body_recipients(text: str, exclude: frozenset[str]) -> list[str]:
-    """Failed recipients named in a bounce body (its first READ_CHARS), most specific pattern first."""
+def prefer_others(found: list[str], avoid: frozenset[str]) -> list[str]:
+    """``found`` without the addresses to avoid, unless it names no other. A bounce returns to the sender
+    of the failed message, whom its text names as well; but a message sent to oneself fails to oneself."""
+    others = [addr for addr in found if addr not in avoid]
+    return others or found
+
+
+def stated_recipients(text: str, exclude: frozenset[str], avoid: frozenset[str] = frozenset()) -> list[str]:
+    """Every recipient the text of a bounce says it failed to deliver to, before the copy of the message:
+    in a Sendmail transcript or in words. A postmaster address is one like any other here."""
+    text = text[:READ_CHARS]
+    copy = _ORIGINAL_COPY.search(text)
+    end = copy.start() if copy else len(text)
+    found = [m.group(1).lower() for pattern in _STATED for m in pattern.finditer(text, 0, end)]
+    return prefer_others([addr for addr in dict.fromkeys(found) if addr not in exclude], avoid)
+
+
+def body_recipients(text: str, exclude: frozenset[str], avoid: frozenset[str] = frozenset()) -> list[str]:
+    """Failed recipients named in a bounce body (its first READ_CHARS), most specific pattern first: the
+    first that names one not to avoid, else the first that names one."""
     text = text[:READ_CHARS]
     copy = _ORIGINAL_COPY.search(text)
     if copy and copy.start() > 0:
-        found = body_recipients(text[: copy.start()], exclude)
+        found = body_recipients(text[: copy.start()], exclude, avoid)
         if found:
             return found
-    for pattern in _BODY_RECIPIENT:
+    first: list[str] = []
+    for index, pattern in enumerate(_BODY_RECIPIENT):
         found = [m.group(1).lower().rstrip(".") for m in pattern.finditer(text)]
         found = [addr for addr in dict.fromkeys(found) if addr not in exclude and not _DAEMON.search(addr)]
-        if found:
-            return found
-    return []
+        others = found if index < _FIELDS else [addr for addr in found if addr not in avoid]
+        if others:
+            return others
+        first = first or found
+    return first
 
 
 def is_permanent(statuses: list[str], actions: list[str], text: str) -> tuple[bool, str | None]:

@@ -22,9 +22,12 @@ from mailbot.understand.bounces import (
     flufl_failures,
     is_delivery_report,
     is_permanent,
+    prefer_others,
     read_dsn,
+    stated_recipients,
 )
 from mailbot.understand.mime import ParsedMessage
+from mailbot.understand.ses import read_ses_bounce
 
 KINDS = tuple(SenderKind)
 
@@ -39,7 +42,7 @@ _AUTO_SUBJECT_ANYWHERE = re.compile(
     r"|abwesenheitsnotiz|r[ée]ponse automatique|odpowied[źz] automatyczna)",
     re.IGNORECASE,
 )
-_REPORT = re.compile(rb"multipart/report", re.IGNORECASE)
+_REPORT = re.compile(rb"multipart/report|message/(?:global-)?delivery-status", re.IGNORECASE)
 _RECEIPT_SUBJECT = re.compile(
     r"^\s*(read:|letto:|lettura:|gelesen:|lu :|lu:|przeczytano:|ricevuta di (lettura|ritorno))", re.I
 )
@@ -58,8 +61,9 @@ def classify(msg: ParsedMessage, raw: bytes, own_addresses: frozenset[str] = fro
     if msg.from_address and msg.from_address in own:
         return Classification(SenderKind.AUTO_REPLY, None, ("from our own address",))
     # The second parse (compat32, as the DSN readers expect) serves a multipart/report at the top (a
-    # DSN, another report) and a read receipt only; a top-level Content-Type of multipart/report has
-    # those very bytes in the raw (no encoding or folding can hide them from compat32 and keep them).
+    # DSN, another report), a delivery-status part in another multipart and a read receipt only; such a
+    # Content-Type has those very bytes in the raw (no encoding or folding can hide them from compat32
+    # and keep them).
     needed = _REPORT.search(raw) is not None or _RECEIPT_SUBJECT.search(msg.subject) is not None
     raw_msg = _compat_message(raw) if needed else None
     bounce = _bounce(msg, raw, raw_msg, own)
@@ -90,23 +94,32 @@ def _bounce(msg: ParsedMessage, raw: bytes, raw_msg: Message | None, own: frozen
             dsn = read_dsn(raw_msg)
     except Exception:
         reasons = []
+    if not reasons:
+        ses = read_ses_bounce(msg.text)
+        if ses is not None:
+            reasons, dsn = ["Amazon SES bounce notification"], ses
     recipients, statuses, actions = dsn.recipients, dsn.statuses, dsn.actions
     if not reasons:
         reasons = bounce_signals(msg)
         if not reasons:
             return None
-    exclude = own | {msg.from_address}
+    # Never a failed recipient: ours, the bounce's sender; seldom one: whom it returns to (the sender).
+    exclude, avoid = own | {msg.from_address}, frozenset(msg.to_addresses)
     if not recipients:
         failed = msg.header("X-Failed-Recipients") or ""
         recipients = re.findall(r"[^\s,<>;]+@[^\s,<>;]+", failed.lower())
+    if not recipients:
+        recipients = stated_recipients(msg.text, exclude, avoid)
+        if recipients:
+            reasons.append("recipients stated in the text")
     temporary: list[str] = []
     if not recipients:
         temporary, permanent = flufl_failures(raw)
-        recipients = [addr for addr in permanent + temporary if addr not in exclude]
+        recipients = prefer_others([addr for addr in permanent + temporary if addr not in exclude], avoid)
         if recipients:
             reasons.append("recipients from flufl.bounce")
     if not recipients:
-        recipients = body_recipients(msg.text, frozenset(exclude))
+        recipients = body_recipients(msg.text, exclude, avoid)
         if recipients:
             reasons.append("recipients from the body")
     is_final, status = is_permanent(statuses, actions, msg.text)

@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from mailbot.act.pipeline import Outcome, process_inbound, process_many
 from mailbot.app import App
 from mailbot.db.engine import transaction
-from mailbot.db.models import InboundMessage, OutboundMessage
+from mailbot.db.models import Customer, InboundMessage, OutboundMessage, Service
 from mailbot.domain import CustomerKind, OutboundStatus, PaymentMethod
 from mailbot.intake.store import Origin, store_raw
 from mailbot.outbound.outbox import Claim, NewMessage, enqueue
@@ -89,18 +90,19 @@ def outbound_to(app: App, customer_id: int, address: str, claims: tuple[Claim, .
         return row.reply_token, row.message_id, row.id
 
 
+def pa_customer(session: Session) -> tuple[Customer, Service]:
+    """The public administration of these tests (Comune di Esempio, PA_EMAIL, split payment) and its
+    one service, ``comune.esempio``."""
+    kind = CustomerKind.PUBLIC_ADMINISTRATION
+    customer = make_customer(session, kind=kind, name="Comune di Esempio", email=PA_EMAIL, split_payment=True)
+    return customer, make_service(session, customer, username="comune.esempio")
+
+
 def pa_order(app: App) -> tuple[int, str, str]:
     """A public administration with an order awaiting payment: (order id, reply token, Message-ID) of
     the payment instructions it answers."""
     with transaction(app.sessions) as session:
-        customer = make_customer(
-            session,
-            kind=CustomerKind.PUBLIC_ADMINISTRATION,
-            name="Comune di Esempio",
-            email=PA_EMAIL,
-            split_payment=True,
-        )
-        service = make_service(session, customer, username="comune.esempio")
+        customer, service = pa_customer(session)
         order = make_order(session, app, customer, [service], now=NOW)
         row = session.scalars(select(OutboundMessage).where(OutboundMessage.order_id == order.id)).one()
         assert row.template == "payment_instructions"

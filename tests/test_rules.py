@@ -386,6 +386,45 @@ def test_joined_patterns_change_no_decision_nor_trace(shipped: RuleSet, monkeypa
     assert joined == [evaluate(shipped, case) for case in cases]
 
 
+def test_the_word_filter_changes_no_decision_nor_trace(shipped: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Searching only the patterns whose anchor words a text has (``engine._anchors``) gives the very
+    decisions and traces of searching them all, on every golden message and reply, for every customer kind."""
+    folders = [Path(__file__).parent / "corpus", Path(__file__).parent / "replies"]
+    readings = [read_message(p.read_bytes()) for folder in folders for p in sorted(folder.glob("*.eml"))]
+    facts = [Facts(r.kind, r.new_text, r.message.headers, frozenset(r.fields)) for r in readings]
+    facts += [Facts("human", text) for text, _ in WORDING]
+    cases = [replace(f, customer_kind=kind) for f in facts for kind in (None, *CUSTOMER_KINDS)]
+    filtered = [evaluate(shipped, case) for case in cases]
+    assert all(engine.text_of(f).words is not None for f in facts)  # it is used
+    monkeypatch.setattr(engine, "_anchors", lambda patterns: (None, (None,) * len(patterns)))
+    assert filtered == [evaluate(shipped, case) for case in cases]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "anchors"),
+    [
+        (r"\b(disattiv|togli)\w* il", {"disatt", "togli"}),
+        (r"\b(?<!\bse )(non|nn) rinn?ov", {"non", "nn"}),  # the first word only
+        (r"^pagat[oa]\b", {"pagat"}),
+        (r"\bC\.?I\.?G\b", {"c"}),
+        (r"rinnov", None),  # may start inside a word
+        (r"\b\d+ anni", None),  # no fixed letter
+        (r"\b-x", None),  # starts with no word letter: \b says nothing of where a word starts
+        (r"(?m)^pagato", None),  # any line: the filter reads the text as one line
+    ],
+)
+def test_anchor_words_of_a_pattern(pattern: str, anchors: set[str] | None) -> None:
+    found = engine._anchor_words(re.compile(pattern, re.IGNORECASE))
+    assert found == (None if anchors is None else frozenset(anchors))
+
+
+def test_a_text_with_letters_that_match_across_scripts_is_searched_whole() -> None:
+    assert engine.text_of(Facts("human", "Rinnovo, grazie")).words is not None
+    assert engine.text_of(Facts("human", "Diſdetta")).words is None  # long s matches s when case is ignored
+    rs = _rules(("disdetta", "cancellation", 80, ""))
+    assert evaluate(rs, Facts("human", "la diſdetta")).intent == "cancellation"
+
+
 def test_patterns_that_cannot_be_joined_safely_are_searched_one_by_one() -> None:
     word = re.compile(r"(rinnov\w+)", re.I)
     assert engine._any_of((word,)) is None  # one alone: nothing to join

@@ -15,7 +15,7 @@ from mailbot.paths import rules_dir
 from mailbot.understand import engine
 from mailbot.understand.engine import Facts, evaluate, normalise_text
 from mailbot.understand.reading import read_message
-from mailbot.understand.rules import CUSTOMER_KINDS, INTENTS, RulesError, RuleSet, load_rules, parse_rules
+from mailbot.understand.rules import CUSTOMER_KINDS, FIELDS, INTENTS, RulesError, RuleSet, load_rules, parse_rules
 
 GOOD = """
 [[rule]]
@@ -266,6 +266,44 @@ def test_customer_kind_header_and_exclusion_conditions() -> None:
     assert {t.rule: t.why for t in blocked.trace}["urgent_subject"] == "text has excluded 'rinnovo automatico'"
     other_subject = evaluate(rs, Facts("human", "x", [("subject", "Re: promemoria")]))
     assert {t.rule: t.why for t in other_subject.trace}["urgent_subject"] == "subject does not match /^disdetta/"
+
+
+def test_a_match_counts_only_in_a_sentence_without_the_excluded_words() -> None:
+    text = """[[rule]]
+name = "renew"
+description = "d"
+intent = "renewal_request"
+priority = 60
+confidence = 0.9
+[rule.when]
+text_any = ['\\brinnov\\w+']
+sentence_none = ['\\bnon\\b', '\\?']
+"""
+    rs = parse_rules([("r.toml", text)])
+    assert (
+        evaluate(rs, Facts("human", "L'impianto nord non va rinnovato. Rinnovate il sud.")).intent == "renewal_request"
+    )
+    assert evaluate(rs, Facts("human", "Rinnovate il sud; l'impianto\nnord non va rinnovato.")).rule == "renew"
+    missed = evaluate(rs, Facts("human", "Non rinnovate. Quanto costa rinnovare?"))
+    assert missed.intent == "other"
+    assert missed.trace[0].why == "text 'rinnovate' excluded by 'Non' in its sentence"
+    assert evaluate(rs, Facts("human", "Grazie.")).trace[0].why == "no text pattern matched (1 tried)"
+    assert problems(("r.toml", rule("x", when="sentence_none = ['non']"))) == [
+        "r.toml: rule 'x': when.sentence_none: needs text_any (it reads the sentence of a text_any match)"
+    ]
+
+
+def test_fields_none_keeps_a_rule_out_of_messages_with_those_fields() -> None:
+    text = GOOD.replace("text_none = ['rinnovo automatico']", "fields_none = ['cig', 'cup']")
+    rs = parse_rules([("a.toml", text)])
+    subject = [("Subject", "Disdetta servizio")]
+    assert evaluate(rs, Facts("human", "Vedi oggetto.", subject)).intent == "cancellation"
+    d = evaluate(rs, Facts("human", "Vedi oggetto.", subject, frozenset({"cup", "username"})))
+    assert d.intent == "other"
+    assert {t.rule: t.why for t in d.trace}["urgent_subject"] == "has the excluded fields cup"
+    assert problems(("r.toml", rule("x", when="fields_none = ['card']"))) == [
+        "r.toml: rule 'x': when.fields_none: unknown field 'card' (known: " + ", ".join(FIELDS) + ")"
+    ]
 
 
 def test_machines_get_other_whatever_they_say() -> None:

@@ -8,6 +8,8 @@ first hit of every other intent is one more request (``Decision.requests``, in `
 its rule does not combine (``Rule.combines``: weak evidence decides only when it is the strongest) or it
 contradicts a stronger request (``CONTRADICTIONS``: then it is named in ``Decision.contradicted`` and a
 person reads the message). ``other`` is never a request beside another.
+A ``text_any`` match counts only when its sentence holds none of the rule's ``sentence_none`` patterns
+(a negation undoes a request in its own sentence, not in the next one).
 Text patterns run on the new text with whitespace collapsed (a line break is a space) and typographic
 apostrophes made plain, so ``rinnovo automatico`` matches a wrapped line and ``l’ordine`` ``l'ordine``.
 """
@@ -29,6 +31,8 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _SNIPPET = 60
 _BACKREFERENCE = re.compile(r"\\[1-9]|\\g<|\(\?P=")
 _WORD = re.compile(r"\w+")
+# The end of a sentence: a full stop, semicolon, question or exclamation mark before a space or the end.
+_STOP = re.compile(r"[.;?!]+(?=\s|$)")
 # The first letters of a word that the word filter keeps (``_anchors``); longer anchors are cut to these.
 _PREFIX = 6
 # CPython's own regular expression parser, read for the words a pattern starts with (``_anchors``).
@@ -254,6 +258,9 @@ def _customer(when: Conditions, customer_kind: str | None) -> tuple[bool, str]:
 
 
 def _fields(when: Conditions, facts: Facts, text: Text) -> tuple[bool, str]:
+    excluded = sorted(when.fields_none & facts.fields)
+    if excluded:
+        return False, f"has the excluded fields {', '.join(excluded)}"
     if not when.fields_any:
         return True, ""
     found = sorted(when.fields_any & facts.fields)
@@ -296,11 +303,30 @@ def _text_all(when: Conditions, facts: Facts, text: Text) -> tuple[bool, str]:
 def _text_any(when: Conditions, facts: Facts, text: Text) -> tuple[bool, str]:
     if not when.text_any:
         return True, ""
+    excluded = ""
     for pattern in _candidates(when.text_any, text):
-        match = pattern.search(text.text)
-        if match:
-            return True, f"text {_quote(match)}"
-    return _no_text(len(when.text_any))
+        if not when.sentence_none:
+            match = pattern.search(text.text)
+            if match:
+                return True, f"text {_quote(match)}"
+            continue
+        for match in pattern.finditer(text.text):
+            sentence = _sentence(text.text, match)
+            against = next(
+                (m for p in _candidates(when.sentence_none, sentence) if (m := p.search(sentence.text))), None
+            )
+            if against is None:
+                return True, f"text {_quote(match)}"
+            excluded = excluded or f"text {_quote(match)} excluded by {_quote(against)} in its sentence"
+    return (False, excluded) if excluded else _no_text(len(when.text_any))
+
+
+def _sentence(text: str, match: re.Match[str]) -> Text:
+    """The sentence holding ``match``: from the end of the one before to its own end, its mark included."""
+    start = max((m.end() for m in _STOP.finditer(text) if m.end() <= match.start()), default=0)
+    end = _STOP.search(text, match.end())
+    sentence = text[start : end.end() if end else len(text)].strip()
+    return Text(sentence, None)
 
 
 def _candidates(patterns: tuple[re.Pattern[str], ...], text: Text) -> Sequence[re.Pattern[str]]:

@@ -274,6 +274,16 @@ BILLING_UPDATE = [
     "Vi mando il codice destinatario: M5UXCR1",
     "Codice univoco SDI per la fattura: M5UXCR1",
     "Ecco i nostri dati di fatturazione: Rossi Srl, P.IVA 01234560017, codice destinatario M5UXCR1",
+    "Ci siamo trasferiti: il nuovo indirizzo da mettere sulle fatture è Via Verdi 3, Torino.",
+    "Please put our new address on the next invoices.",
+    "Vi chiediamo di aggiornare la nostra anagrafica con questi dati.",
+    "Non abbiamo un codice destinatario, mandate la fattura alla PEC amministrazione@pec.rossisrl.it",
+    "New SDI recipient code: M5UXCR1",
+    "Please invoice the new company from now on.",
+    "Please issue the invoice to my studio instead of my personal name.",
+    "In fattura per favore mettete il mio codice fiscale.",
+    "Sulla vostra fattura partita IVA e codice fiscale della società sono invertiti.",
+    "Per la fattura elettronica: codice destinatario 0000000, PEC rossi@pec.it",
 ]
 
 AUTORENEW_OFF = [
@@ -564,6 +574,10 @@ INVOICE_REQUEST = [
     "Hi, could you email me the invoice for order ORD-2024-000123?" + DISCLAIMER_EN,
     "I still have not got the invoice.",
     "Please send invoice copy to accounting@example.com",
+    "Our accountant needs the invoice for last year.",
+    "For the audit we need copies of all the invoices of 2025.",
+    "Please email the invoice to our accountant as well.",
+    "Ci servirebbe la fattura entro fine mese.",
 ]
 
 OTHER = [
@@ -616,6 +630,7 @@ OTHER = [
     "Grazie per l'avviso." + COMPANY_SIGNATURE,
     "Prima di decidere vorrei sapere quanto costa rinnovare per tre anni.",
     "How much would it cost to add one more user? Just asking for now.",
+    "Il CIG è proprio necessario per un importo così basso?",
 ]
 
 PHRASES: dict[str, list[str]] = {
@@ -688,6 +703,10 @@ MULTI: list[tuple[str, frozenset[str]]] = [
         "La carta è scaduta e non ho intenzione di metterne un'altra: togliete il rinnovo automatico e rinnovate.",
         frozenset({Intent.AUTORENEW_OFF, Intent.RENEWAL_REQUEST}),
     ),
+    (
+        "Abbiamo pagato l'ordine ORD-2024-000123; inviate la fattura al nostro codice ufficio UFXK9T.",
+        frozenset({Intent.PAYMENT_NOTICE, Intent.PA_BILLING_DETAILS}),
+    ),
 ]
 
 # Words that look like an intent and are not: (text, the intent that must not hit).
@@ -728,6 +747,14 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("La carta è scaduta ma non ho intenzione di metterne un'altra.", Intent.CARD_CHANGE),
     ("Disattivate il rinnovo automatico, deciderò io se rinnovare.", Intent.RENEWAL_REQUEST),
     ("Please turn off automatic renewal, I will renew manually.", Intent.RENEWAL_REQUEST),
+    ("Fattura come sempre intestata allo studio, grazie.", Intent.BILLING_UPDATE),
+    ("Invoice the extra users to the company as usual.", Intent.BILLING_UPDATE),
+    ("Vi preghiamo di non emettere fatture per il prossimo periodo.", Intent.INVOICE_REQUEST),
+    ("Please send the invoice to our office code XO5CV0.", Intent.INVOICE_REQUEST),
+    ("Vi comunico la nuova PEC a cui inviare le fatture: studio@pec.it", Intent.INVOICE_REQUEST),
+    ("Il codice univoco ufficio per l'invio della fattura elettronica è UFXK9T.", Intent.INVOICE_REQUEST),
+    ("Before sending you our codes: do you issue invoices under split payment?", Intent.INVOICE_REQUEST),
+    ("Il codice fiscale dell'Ente da riportare in fattura è 80012340586, CIG Z213346E34.", Intent.BILLING_UPDATE),
 ]
 
 

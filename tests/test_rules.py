@@ -15,7 +15,7 @@ from mailbot.paths import rules_dir
 from mailbot.understand import engine
 from mailbot.understand.engine import Facts, evaluate, normalise_text
 from mailbot.understand.reading import read_message
-from mailbot.understand.rules import CUSTOMER_KINDS, INTENTS, RulesError, RuleSet, load_rules, parse_rules
+from mailbot.understand.rules import CUSTOMER_KINDS, FIELDS, INTENTS, RulesError, RuleSet, load_rules, parse_rules
 
 GOOD = """
 [[rule]]
@@ -268,6 +268,44 @@ def test_customer_kind_header_and_exclusion_conditions() -> None:
     assert {t.rule: t.why for t in other_subject.trace}["urgent_subject"] == "subject does not match /^disdetta/"
 
 
+def test_a_match_counts_only_in_a_sentence_without_the_excluded_words() -> None:
+    text = """[[rule]]
+name = "renew"
+description = "d"
+intent = "renewal_request"
+priority = 60
+confidence = 0.9
+[rule.when]
+text_any = ['\\brinnov\\w+']
+sentence_none = ['\\bnon\\b', '\\?']
+"""
+    rs = parse_rules([("r.toml", text)])
+    assert (
+        evaluate(rs, Facts("human", "L'impianto nord non va rinnovato. Rinnovate il sud.")).intent == "renewal_request"
+    )
+    assert evaluate(rs, Facts("human", "Rinnovate il sud; l'impianto\nnord non va rinnovato.")).rule == "renew"
+    missed = evaluate(rs, Facts("human", "Non rinnovate. Quanto costa rinnovare?"))
+    assert missed.intent == "other"
+    assert missed.trace[0].why == "text 'rinnovate' excluded by 'Non' in its sentence"
+    assert evaluate(rs, Facts("human", "Grazie.")).trace[0].why == "no text pattern matched (1 tried)"
+    assert problems(("r.toml", rule("x", when="sentence_none = ['non']"))) == [
+        "r.toml: rule 'x': when.sentence_none: needs text_any (it reads the sentence of a text_any match)"
+    ]
+
+
+def test_fields_none_keeps_a_rule_out_of_messages_with_those_fields() -> None:
+    text = GOOD.replace("text_none = ['rinnovo automatico']", "fields_none = ['cig', 'cup']")
+    rs = parse_rules([("a.toml", text)])
+    subject = [("Subject", "Disdetta servizio")]
+    assert evaluate(rs, Facts("human", "Vedi oggetto.", subject)).intent == "cancellation"
+    d = evaluate(rs, Facts("human", "Vedi oggetto.", subject, frozenset({"cup", "username"})))
+    assert d.intent == "other"
+    assert {t.rule: t.why for t in d.trace}["urgent_subject"] == "has the excluded fields cup"
+    assert problems(("r.toml", rule("x", when="fields_none = ['card']"))) == [
+        "r.toml: rule 'x': when.fields_none: unknown field 'card' (known: " + ", ".join(FIELDS) + ")"
+    ]
+
+
 def test_machines_get_other_whatever_they_say() -> None:
     rs = parse_rules([("a.toml", GOOD)])
     d = evaluate(rs, Facts("auto_reply", "Disattivare il rinnovo automatico", fields=frozenset({"cig"})))
@@ -384,6 +422,45 @@ def test_joined_patterns_change_no_decision_nor_trace(shipped: RuleSet, monkeypa
     assert any(engine._any_of(rule.when.text_any) is not None for rule in shipped.rules)  # it is used
     monkeypatch.setattr(engine, "_any_of", lambda patterns: None)
     assert joined == [evaluate(shipped, case) for case in cases]
+
+
+def test_the_word_filter_changes_no_decision_nor_trace(shipped: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Searching only the patterns whose anchor words a text has (``engine._anchors``) gives the very
+    decisions and traces of searching them all, on every golden message and reply, for every customer kind."""
+    folders = [Path(__file__).parent / "corpus", Path(__file__).parent / "replies"]
+    readings = [read_message(p.read_bytes()) for folder in folders for p in sorted(folder.glob("*.eml"))]
+    facts = [Facts(r.kind, r.new_text, r.message.headers, frozenset(r.fields)) for r in readings]
+    facts += [Facts("human", text) for text, _ in WORDING]
+    cases = [replace(f, customer_kind=kind) for f in facts for kind in (None, *CUSTOMER_KINDS)]
+    filtered = [evaluate(shipped, case) for case in cases]
+    assert all(engine.text_of(f).words is not None for f in facts)  # it is used
+    monkeypatch.setattr(engine, "_anchors", lambda patterns: (None, (None,) * len(patterns)))
+    assert filtered == [evaluate(shipped, case) for case in cases]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "anchors"),
+    [
+        (r"\b(disattiv|togli)\w* il", {"disatt", "togli"}),
+        (r"\b(?<!\bse )(non|nn) rinn?ov", {"non", "nn"}),  # the first word only
+        (r"^pagat[oa]\b", {"pagat"}),
+        (r"\bC\.?I\.?G\b", {"c"}),
+        (r"rinnov", None),  # may start inside a word
+        (r"\b\d+ anni", None),  # no fixed letter
+        (r"\b-x", None),  # starts with no word letter: \b says nothing of where a word starts
+        (r"(?m)^pagato", None),  # any line: the filter reads the text as one line
+    ],
+)
+def test_anchor_words_of_a_pattern(pattern: str, anchors: set[str] | None) -> None:
+    found = engine._anchor_words(re.compile(pattern, re.IGNORECASE))
+    assert found == (None if anchors is None else frozenset(anchors))
+
+
+def test_a_text_with_letters_that_match_across_scripts_is_searched_whole() -> None:
+    assert engine.text_of(Facts("human", "Rinnovo, grazie")).words is not None
+    assert engine.text_of(Facts("human", "Diſdetta")).words is None  # long s matches s when case is ignored
+    rs = _rules(("disdetta", "cancellation", 80, ""))
+    assert evaluate(rs, Facts("human", "la diſdetta")).intent == "cancellation"
 
 
 def test_patterns_that_cannot_be_joined_safely_are_searched_one_by_one() -> None:

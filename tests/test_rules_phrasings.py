@@ -158,6 +158,10 @@ RENEWAL_REQUEST = [
     "Hi, count us in for another year!",
     "We'd like to renew all the selected devices.",
     "Vorrei rinnovare per un anno." + COMPANY_SIGNATURE,
+    "Il servizio è scaduto da una settimana, vorrei riattivarlo.",
+    "My subscription lapsed in March, could you reactivate it?",
+    "Procedete pure col rinnovo, pago con carta.",
+    "Si rinnova per un anno.",
 ]
 
 PAYMENT_NOTICE = [
@@ -270,6 +274,16 @@ BILLING_UPDATE = [
     "Vi mando il codice destinatario: M5UXCR1",
     "Codice univoco SDI per la fattura: M5UXCR1",
     "Ecco i nostri dati di fatturazione: Rossi Srl, P.IVA 01234560017, codice destinatario M5UXCR1",
+    "Ci siamo trasferiti: il nuovo indirizzo da mettere sulle fatture è Via Verdi 3, Torino.",
+    "Please put our new address on the next invoices.",
+    "Vi chiediamo di aggiornare la nostra anagrafica con questi dati.",
+    "Non abbiamo un codice destinatario, mandate la fattura alla PEC amministrazione@pec.rossisrl.it",
+    "New SDI recipient code: M5UXCR1",
+    "Please invoice the new company from now on.",
+    "Please issue the invoice to my studio instead of my personal name.",
+    "In fattura per favore mettete il mio codice fiscale.",
+    "Sulla vostra fattura partita IVA e codice fiscale della società sono invertiti.",
+    "Per la fattura elettronica: codice destinatario 0000000, PEC rossi@pec.it",
 ]
 
 AUTORENEW_OFF = [
@@ -316,6 +330,11 @@ AUTORENEW_OFF = [
     "Hi, please switch the auto renewal off.",
     "I do not want the subscription to be renewed automatically.",
     "Please cancel automatic payments on my PayPal.",
+    "Togliete l'addebito automatico: deciderò io se rinnovare.",
+    "Please turn off the auto renewal, I'd rather renew manually.",
+    "Revoco l'autorizzazione all'addebito ricorrente sulla carta.",
+    "Please opt me out of the recurring payment.",
+    "I don't want to be charged automatically anymore.",
 ]
 
 AUTORENEW_ON = [
@@ -350,6 +369,9 @@ AUTORENEW_ON = [
     "I'd like the subscription to renew automatically each year.",
     "Can you turn the auto renewal on?",
     "Please set my account to auto-renew.",
+    "Vorrei che l'abbonamento si rinnovasse da solo.",
+    "Yes to automatic renewal, please.",
+    "L'anno scorso avevo tolto il rinnovo automatico: ora riattivate il rinnovo automatico.",
     "Enable auto renewal please.",
     "I want the automatic renewal.",
     "Buongiorno, per comodità vorrei attivare il pagamento automatico con PayPal.",
@@ -411,6 +433,9 @@ CANCELLATION = [
     "Non rinnoveremo, grazie." + COMPANY_SIGNATURE,
     "Potete annullare l'ordine ORD-2024-000123?",
     "Please cancel order ORD-2024-000123.",
+    "Non lo rinnovo più, grazie.",
+    "Please delete my account and all my data.",
+    "L'archivio non ci serve più, non rinnovatelo.",
 ]
 
 UPGRADE_REQUEST = [
@@ -456,6 +481,9 @@ UPGRADE_REQUEST = [
     "mi fate passare a annuale?",
     "Please switch us to annual billing.",
     "We are running out of space, can you add storage?",
+    "We'd like the yearly plan instead of paying every month.",
+    "We need the Business plan from next month.",
+    "We need another mailbox user for a new colleague.",
     "I would like to upgrade my plan." + DISCLAIMER_EN,
 ]
 
@@ -501,6 +529,10 @@ CARD_CHANGE = [
     "Hi, my card expires next month, how do I update it?",
     "My bank replaced my card, how can I change it on your site?",
     "card expired, what to do?",
+    "La carta che avevate registrata è stata sostituita dalla banca.",
+    "La carta su cui addebitate il rinnovo è stata clonata, come inserisco la nuova?",
+    "I'd like the automatic renewal to use my new card.",
+    "Vorrei mettere quella nuova per il rinnovo automatico.",
 ]
 
 INVOICE_REQUEST = [
@@ -542,6 +574,10 @@ INVOICE_REQUEST = [
     "Hi, could you email me the invoice for order ORD-2024-000123?" + DISCLAIMER_EN,
     "I still have not got the invoice.",
     "Please send invoice copy to accounting@example.com",
+    "Our accountant needs the invoice for last year.",
+    "For the audit we need copies of all the invoices of 2025.",
+    "Please email the invoice to our accountant as well.",
+    "Ci servirebbe la fattura entro fine mese.",
 ]
 
 OTHER = [
@@ -592,6 +628,9 @@ OTHER = [
     "Perchè mi avete addebitato due volte?",
     "Non ho ancora ricevuto il dispositivo.",
     "Grazie per l'avviso." + COMPANY_SIGNATURE,
+    "Prima di decidere vorrei sapere quanto costa rinnovare per tre anni.",
+    "How much would it cost to add one more user? Just asking for now.",
+    "Il CIG è proprio necessario per un importo così basso?",
 ]
 
 PHRASES: dict[str, list[str]] = {
@@ -656,6 +695,18 @@ MULTI: list[tuple[str, frozenset[str]]] = [
         "We'd like to renew for 3 years; our VAT number has changed to 01234560017.",
         frozenset({Intent.RENEWAL_REQUEST, Intent.BILLING_UPDATE}),
     ),
+    (
+        "L'impianto nord non va rinnovato, potete chiudere il servizio. Rinnovate invece il sud per un anno.",
+        frozenset({Intent.RENEWAL_REQUEST, Intent.CANCELLATION}),
+    ),
+    (
+        "La carta è scaduta e non ho intenzione di metterne un'altra: togliete il rinnovo automatico e rinnovate.",
+        frozenset({Intent.AUTORENEW_OFF, Intent.RENEWAL_REQUEST}),
+    ),
+    (
+        "Abbiamo pagato l'ordine ORD-2024-000123; inviate la fattura al nostro codice ufficio UFXK9T.",
+        frozenset({Intent.PAYMENT_NOTICE, Intent.PA_BILLING_DETAILS}),
+    ),
 ]
 
 # Words that look like an intent and are not: (text, the intent that must not hit).
@@ -690,6 +741,20 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("Vorrei rinnovare l'abbonamento annuale.", Intent.UPGRADE_REQUEST),
     ("Il nostro nuovo codice destinatario è M5UXCR1.", Intent.PA_BILLING_DETAILS),
     ("Codice univoco SDI per la fattura: M5UXCR1", Intent.PA_BILLING_DETAILS),
+    ("La carta è la stessa con cui ho pagato l'ultima volta.", Intent.PAYMENT_NOTICE),
+    ("Use the card we paid with last time.", Intent.PAYMENT_NOTICE),
+    ("You switched off the auto renewal on my account, please turn it back on.", Intent.AUTORENEW_OFF),
+    ("La carta è scaduta ma non ho intenzione di metterne un'altra.", Intent.CARD_CHANGE),
+    ("Disattivate il rinnovo automatico, deciderò io se rinnovare.", Intent.RENEWAL_REQUEST),
+    ("Please turn off automatic renewal, I will renew manually.", Intent.RENEWAL_REQUEST),
+    ("Fattura come sempre intestata allo studio, grazie.", Intent.BILLING_UPDATE),
+    ("Invoice the extra users to the company as usual.", Intent.BILLING_UPDATE),
+    ("Vi preghiamo di non emettere fatture per il prossimo periodo.", Intent.INVOICE_REQUEST),
+    ("Please send the invoice to our office code XO5CV0.", Intent.INVOICE_REQUEST),
+    ("Vi comunico la nuova PEC a cui inviare le fatture: studio@pec.it", Intent.INVOICE_REQUEST),
+    ("Il codice univoco ufficio per l'invio della fattura elettronica è UFXK9T.", Intent.INVOICE_REQUEST),
+    ("Before sending you our codes: do you issue invoices under split payment?", Intent.INVOICE_REQUEST),
+    ("Il codice fiscale dell'Ente da riportare in fattura è 80012340586, CIG Z213346E34.", Intent.BILLING_UPDATE),
 ]
 
 

@@ -8,6 +8,8 @@ first hit of every other intent is one more request (``Decision.requests``, in `
 its rule does not combine (``Rule.combines``: weak evidence decides only when it is the strongest) or it
 contradicts a stronger request (``CONTRADICTIONS``: then it is named in ``Decision.contradicted`` and a
 person reads the message). ``other`` is never a request beside another.
+A ``text_any`` match counts only when its sentence holds none of the rule's ``sentence_none`` patterns
+(a negation undoes a request in its own sentence, not in the next one).
 Text patterns run on the new text with whitespace collapsed (a line break is a space) and typographic
 apostrophes made plain, so ``rinnovo automatico`` matches a wrapped line and ``l’ordine`` ``l'ordine``.
 """
@@ -15,10 +17,11 @@ apostrophes made plain, so ``rinnovo automatico`` matches a wrapped line and ``l
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mailbot.domain import ACTING_ORDER, CONTRADICTIONS, Intent
 from mailbot.understand.rules import Conditions, Rule, RuleSet
@@ -27,6 +30,20 @@ _SPACE = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _SNIPPET = 60
 _BACKREFERENCE = re.compile(r"\\[1-9]|\\g<|\(\?P=")
+_WORD = re.compile(r"\w+")
+# The end of a sentence: a full stop, semicolon, question or exclamation mark before a space or the end.
+_STOP = re.compile(r"[.;?!]+(?=\s|$)")
+# The first letters of a word that the word filter keeps (``_anchors``); longer anchors are cut to these.
+_PREFIX = 6
+# CPython's own regular expression parser, read for the words a pattern starts with (``_anchors``).
+_PARSER: Any = importlib.import_module("re._parser")
+# Letters that match a letter of another script when case is ignored (the long s matches s, the Kelvin
+# sign k) or that lower to two letters: in a text holding one the word filter is not used.
+_CASE_TWINS = re.compile(
+    "["
+    + "".join(sorted({chr(c) for c in importlib.import_module("re._casefix")._EXTRA_CASES if c > 127}))
+    + "\u0130\u212a\u212b]"
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,24 @@ class Decision:
 
 def normalise_text(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_APOSTROPHES)).strip()
+
+
+class Text(NamedTuple):
+    """The new text as the patterns see it, and the first letters of its words (``None``: unknown, every
+    pattern is searched). A pattern that can only start at one of its anchor words (``_anchors``) is
+    searched only when the text has a word starting so: most rules miss most messages, and one set
+    lookup per word tells it for a fraction of a search."""
+
+    text: str
+    words: frozenset[str] | None
+
+
+def text_of(facts: Facts) -> Text:
+    text = normalise_text(facts.text)
+    if _CASE_TWINS.search(text):
+        return Text(text, None)
+    words = {w.lower() for w in _WORD.findall(text)}
+    return Text(text, frozenset(w[:n] for w in words for n in range(1, min(len(w), _PREFIX) + 1)))
 
 
 class RuleCheck(NamedTuple):
@@ -150,7 +185,7 @@ def requests_of(hits: Sequence[Rule]) -> tuple[tuple[Request, ...], tuple[str, .
 
 def precheck(rules: RuleSet, facts: Facts) -> RuleChecks:
     """Every rule checked on ``facts`` but for the customer's kind (pure: the reading worker runs it)."""
-    text = normalise_text(facts.text)
+    text = text_of(facts)
     return RuleChecks(rules.names, tuple(_precheck(rule.when, facts, text) for rule in rules.rules))
 
 
@@ -175,7 +210,7 @@ def complete(when: Conditions, pre: RuleCheck, customer_kind: str | None) -> tup
 _UNSEEN: tuple[bool, str, tuple[str, ...]] = (False, "", ())
 
 
-def _precheck(when: Conditions, facts: Facts, text: str) -> RuleCheck:
+def _precheck(when: Conditions, facts: Facts, text: Text) -> RuleCheck:
     sender = _sender(when, facts, text)
     if not sender[0]:
         return RuleCheck(sender, _UNSEEN)  # the rest is never looked at
@@ -189,7 +224,7 @@ def _precheck(when: Conditions, facts: Facts, text: str) -> RuleCheck:
     return RuleCheck(sender, (True, "", tuple(held)))
 
 
-def _sender(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+def _sender(when: Conditions, facts: Facts, text: Text) -> tuple[bool, str]:
     return _sender_check(when.sender_kinds, facts.sender_kind)
 
 
@@ -222,7 +257,10 @@ def _customer(when: Conditions, customer_kind: str | None) -> tuple[bool, str]:
     return False, f"customer kind {kind}{unknown} not in {_list(when.customer_kinds)}"
 
 
-def _fields(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+def _fields(when: Conditions, facts: Facts, text: Text) -> tuple[bool, str]:
+    excluded = sorted(when.fields_none & facts.fields)
+    if excluded:
+        return False, f"has the excluded fields {', '.join(excluded)}"
     if not when.fields_any:
         return True, ""
     found = sorted(when.fields_any & facts.fields)
@@ -231,7 +269,7 @@ def _fields(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
     return _missing_fields(when.fields_any)
 
 
-def _headers(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+def _headers(when: Conditions, facts: Facts, text: Text) -> tuple[bool, str]:
     held = []
     for cond in when.headers:
         values = [v for n, v in facts.headers if n.lower() == cond.name]
@@ -244,38 +282,122 @@ def _headers(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
     return True, "; ".join(held)
 
 
-def _text_none(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
-    quick = _any_of(when.text_none)
-    if quick is not None and quick.search(text) is None:
-        return True, ""
-    for pattern in when.text_none:
-        match = pattern.search(text)
+def _text_none(when: Conditions, facts: Facts, text: Text) -> tuple[bool, str]:
+    for pattern in _candidates(when.text_none, text):
+        match = pattern.search(text.text)
         if match:
             return False, f"text has excluded {_quote(match)}"
     return True, ""
 
 
-def _text_all(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+def _text_all(when: Conditions, facts: Facts, text: Text) -> tuple[bool, str]:
     held = []
     for pattern in when.text_all:
-        match = pattern.search(text)
+        match = pattern.search(text.text)
         if match is None:
             return False, f"text lacks /{pattern.pattern}/"
         held.append(_quote(match))
     return True, f"text {' + '.join(held)}" if held else ""
 
 
-def _text_any(when: Conditions, facts: Facts, text: str) -> tuple[bool, str]:
+def _text_any(when: Conditions, facts: Facts, text: Text) -> tuple[bool, str]:
     if not when.text_any:
         return True, ""
-    quick = _any_of(when.text_any)
-    if quick is not None and quick.search(text) is None:
-        return _no_text(len(when.text_any))
-    for pattern in when.text_any:
-        match = pattern.search(text)
-        if match:
-            return True, f"text {_quote(match)}"
-    return _no_text(len(when.text_any))
+    excluded = ""
+    for pattern in _candidates(when.text_any, text):
+        if not when.sentence_none:
+            match = pattern.search(text.text)
+            if match:
+                return True, f"text {_quote(match)}"
+            continue
+        for match in pattern.finditer(text.text):
+            sentence = _sentence(text.text, match)
+            against = next(
+                (m for p in _candidates(when.sentence_none, sentence) if (m := p.search(sentence.text))), None
+            )
+            if against is None:
+                return True, f"text {_quote(match)}"
+            excluded = excluded or f"text {_quote(match)} excluded by {_quote(against)} in its sentence"
+    return (False, excluded) if excluded else _no_text(len(when.text_any))
+
+
+def _sentence(text: str, match: re.Match[str]) -> Text:
+    """The sentence holding ``match``: from the end of the one before to its own end, its mark included."""
+    start = max((m.end() for m in _STOP.finditer(text) if m.end() <= match.start()), default=0)
+    end = _STOP.search(text, match.end())
+    sentence = text[start : end.end() if end else len(text)].strip()
+    return Text(sentence, None)
+
+
+def _candidates(patterns: tuple[re.Pattern[str], ...], text: Text) -> Sequence[re.Pattern[str]]:
+    """The patterns that may match ``text``, in their order: those whose anchor words it has (all when
+    its words are unknown), or none when one search of them joined (``_any_of``) finds nothing."""
+    if text.words is not None:
+        words = text.words
+        every, each = _anchors(patterns)
+        if every is not None and every.isdisjoint(words):
+            return ()
+        return [
+            p for p, anchors in zip(patterns, each, strict=True) if anchors is None or not anchors.isdisjoint(words)
+        ]
+    quick = _any_of(patterns)
+    if quick is not None and quick.search(text.text) is None:
+        return ()
+    return patterns
+
+
+@functools.lru_cache(maxsize=1024)
+def _anchors(
+    patterns: tuple[re.Pattern[str], ...],
+) -> tuple[frozenset[str] | None, tuple[frozenset[str] | None, ...]]:
+    """For each pattern, the words (their first ``_PREFIX`` letters, lower case) one of which starts
+    every match: ``\\b(disattiv|togli)\\w* il`` gives {disatt, togli}. None when the pattern may match
+    elsewhere than at the start of a word, or starts with no fixed letters. First, all of them together
+    (None when one pattern has none): a text with none of these words matches none of the patterns."""
+    each = tuple(_anchor_words(p) for p in patterns)
+    every = None if any(a is None for a in each) else frozenset(w for a in each if a is not None for w in a)
+    return every, each
+
+
+def _anchor_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    try:
+        items = list(_PARSER.parse(pattern.pattern, pattern.flags).data)
+    except (re.error, AttributeError, TypeError, ValueError):  # another Python: no filter, every search made
+        return None
+    at_word = False
+    for op, av in items:
+        if op is not _PARSER.AT and op is not _PARSER.ASSERT and op is not _PARSER.ASSERT_NOT:
+            break
+        at_word = at_word or (op is _PARSER.AT and av in (_PARSER.AT_BOUNDARY, _PARSER.AT_BEGINNING_STRING))
+        at_word = at_word or (op is _PARSER.AT and av is _PARSER.AT_BEGINNING and not pattern.flags & re.MULTILINE)
+    heads, _ = _heads(items)
+    words = [_WORD.match(h) for h in heads]  # the first word of each: the text's words are one by one
+    if not at_word or not words or not all(words):
+        return None
+    return frozenset(w.group().lower()[:_PREFIX] for w in words if w)
+
+
+def _heads(items: Sequence[tuple[Any, Any]]) -> tuple[set[str], bool]:
+    """The fixed letters every match of the parsed ``items`` starts with, one string per way, and
+    whether they are all of it (nothing follows that is not fixed)."""
+    heads = {""}
+    for op, av in items:
+        if op is _PARSER.LITERAL:
+            heads = {h + chr(av) for h in heads}
+            continue
+        if op is _PARSER.AT or op is _PARSER.ASSERT or op is _PARSER.ASSERT_NOT:
+            continue  # no letter taken
+        if op is _PARSER.SUBPATTERN:
+            more, whole = _heads(av[-1])
+        elif op is _PARSER.BRANCH:
+            ways = [_heads(branch) for branch in av[1]]
+            more, whole = set().union(*(w for w, _ in ways)), all(w for _, w in ways)
+        else:
+            return heads, False
+        heads = {h + m for h in heads for m in more}
+        if not whole or len(heads) > 256:
+            return heads, False
+    return heads, True
 
 
 @functools.lru_cache(maxsize=1024)

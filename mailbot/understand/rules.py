@@ -17,7 +17,9 @@ A rule file holds ``[[rule]]`` tables::
     text_any = ['disattiv\\w* .{0,30}rinnovo automatico']   # on the NEW text, case-insensitive
     text_all = []
     text_none = []
+    sentence_none = ['\\bse\\b']          # a text_any match counts only if its sentence has none of these
     fields_any = ["cig"]                 # one of these fields was extracted (valid or not)
+    fields_none = ["payment_reference"]  # none of these fields was extracted
 
 Every problem is reported at once, each naming the file and the rule (``RulesError``).
 """
@@ -72,7 +74,17 @@ CUSTOMER_KINDS = ("private", "company", "pa", "unknown")
 
 _RULE_KEYS = {"name", "description", "intent", "priority", "confidence", "extractors", "combines", "when"}
 _REQUIRED = ("name", "description", "intent", "priority", "confidence", "when")
-_WHEN_KEYS = {"sender_kind", "customer_kind", "headers", "text_any", "text_all", "text_none", "fields_any"}
+_WHEN_KEYS = {
+    "sender_kind",
+    "customer_kind",
+    "headers",
+    "text_any",
+    "text_all",
+    "text_none",
+    "sentence_none",
+    "fields_any",
+    "fields_none",
+}
 _FLAGS = re.IGNORECASE | re.UNICODE
 
 
@@ -98,7 +110,10 @@ class Conditions:
     text_any: tuple[re.Pattern[str], ...] = ()
     text_all: tuple[re.Pattern[str], ...] = ()
     text_none: tuple[re.Pattern[str], ...] = ()
+    # A text_any match counts only when the sentence holding it matches none of these.
+    sentence_none: tuple[re.Pattern[str], ...] = ()
     fields_any: frozenset[str] = frozenset()
+    fields_none: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -230,6 +245,9 @@ def _build_conditions(raw: Any, intent: Any, errors: list[str]) -> Conditions | 
     )
     if intent != Intent.OTHER and senders - {SenderKind.HUMAN}:
         errors.append(f"when.sender_kind: machines ({', '.join(sorted(senders - {'human'}))}) may only give 'other'")
+    sentence_none = _patterns(raw.get("sentence_none", []), "when.sentence_none", errors)
+    if sentence_none and not raw.get("text_any"):
+        errors.append("when.sentence_none: needs text_any (it reads the sentence of a text_any match)")
     customers = None
     if "customer_kind" in raw:
         customers = _names(raw["customer_kind"], CUSTOMER_KINDS, "when.customer_kind", "customer kind", errors)
@@ -240,7 +258,9 @@ def _build_conditions(raw: Any, intent: Any, errors: list[str]) -> Conditions | 
         text_any=_patterns(raw.get("text_any", []), "when.text_any", errors),
         text_all=_patterns(raw.get("text_all", []), "when.text_all", errors),
         text_none=_patterns(raw.get("text_none", []), "when.text_none", errors),
+        sentence_none=sentence_none,
         fields_any=_names(raw.get("fields_any", []), FIELDS, "when.fields_any", "field", errors),
+        fields_none=_names(raw.get("fields_none", []), FIELDS, "when.fields_none", "field", errors),
     )
 
 

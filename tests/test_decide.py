@@ -345,3 +345,12 @@ def test_a_username_that_names_no_service_of_the_customer_waits_for_a_person() -
     fields = {"cig": ["Z213346E34"], "username": "USER1"}  # the service's own name, written in capitals
     plan = decide(situation(understanding(Intent.PA_BILLING_DETAILS, fields), VERIFIED, Snapshot(pa, (order,))))
     assert len(plan.changes) == 1 and plan.ticket is None
+
+
+def test_contradicting_requests_wait_whole_for_a_person() -> None:
+    u = replace(several(Intent.RENEWAL_REQUEST, Intent.CANCELLATION), contradicted=(Intent.RENEWAL_REQUEST,))
+    both = customer(service(1), service(2, username="user2"))
+    plan = decide(situation(replace(u, intent=Intent.CANCELLATION), VERIFIED, Snapshot(both)))
+    assert plan.changes == () and plan.ticket is not None and plan.ticket.kind == TicketKind.REQUEST
+    assert plan.ticket.reason == "cancellation and renewal_request contradict each other: a person reads the message"
+    assert [item["intent"] for item in plan.ticket.details["changes"]] == [Intent.RENEWAL_REQUEST, Intent.CANCELLATION]

@@ -230,12 +230,14 @@ def test_a_rule_that_does_not_combine_decides_only_when_strongest() -> None:
     assert evaluate(rs, Facts("human", "words")).intents == ("pa_billing_details",)
 
 
-def test_contradicting_requests_keep_the_stronger_and_say_so() -> None:
+def test_contradicting_requests_are_kept_and_named() -> None:
     rs = _rules(
         ("cancel", "cancellation", 80, ""), ("renew", "renewal_request", 70, ""), ("invoice", "invoice_request", 60, "")
     )
     d = evaluate(rs, Facts("human", "cancel renew invoice"))
-    assert d.intents == ("invoice_request", "cancellation") and d.contradicted == ("renewal_request",)
+    # Renew one service, cancel another: both kept, and a person reads the message.
+    assert d.intents == ("renewal_request", "invoice_request", "cancellation")
+    assert d.contradicted == ("renewal_request",)
 
 
 def test_combines_must_be_a_boolean() -> None:

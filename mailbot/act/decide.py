@@ -250,6 +250,9 @@ def several(s: Situation) -> Plan:
     changing = [a for a in asked if a.staged.change is not None]
     others = [a for a in asked if a.staged.change is None]
     blockers = (message_doubts(s) if changing else []) + [f"{a.intent}: {why}" for a in changing for why in a.blockers]
+    if s.understanding.contradicted and changing:
+        contradiction = f"{s.understanding.intent} and {', '.join(s.understanding.contradicted)} contradict each other"
+        blockers.insert(0, f"{contradiction}: a person reads the message")
     checked: list[Change] = []
     if changing and not blockers:
         try:

@@ -5,9 +5,10 @@ hit wins, none gives ``other``. A rule misses at its first failing condition, wh
 
 A message may ask several things at once ("rinnovate per un anno; CIG ..., codice ufficio ..."): the
 first hit of every other intent is one more request (``Decision.requests``, in ``ACTING_ORDER``), unless
-its rule does not combine (``Rule.combines``: weak evidence decides only when it is the strongest) or it
-contradicts a stronger request (``CONTRADICTIONS``: then it is named in ``Decision.contradicted`` and a
-person reads the message). ``other`` is never a request beside another.
+its rule does not combine (``Rule.combines``: weak evidence decides only when it is the strongest).
+Requests that contradict each other (``CONTRADICTIONS``: renew one service and cancel another, say)
+are all kept, and the weaker is named in ``Decision.contradicted``: a person reads the message before
+anything is done. ``other`` is never a request beside another.
 A ``text_any`` match counts only when its sentence holds none of the rule's ``sentence_none`` patterns
 (a negation undoes a request in its own sentence, not in the next one).
 Text patterns run on the new text with whitespace collapsed (a line break is a space) and typographic
@@ -89,7 +90,7 @@ class Decision:
     trace: tuple[TraceEntry, ...] = field(default=())
     # Every request, in ACTING_ORDER (the winner's among them); empty when no rule hit.
     requests: tuple[Request, ...] = ()
-    # Intents that hit but contradict a stronger request: not acted on, a person reads the message.
+    # Requests that contradict a stronger one: a person reads the message before anything is done.
     contradicted: tuple[str, ...] = ()
 
     @property
@@ -162,7 +163,7 @@ def evaluate(rules: RuleSet, facts: Facts, ahead: RuleChecks | None = None) -> D
 
 def requests_of(hits: Sequence[Rule]) -> tuple[tuple[Request, ...], tuple[str, ...]]:
     """The requests of the rules that hit (strongest first): the winner's, then the first hit of each
-    other intent that combines and contradicts none already taken; in ``ACTING_ORDER``."""
+    other intent that combines, in ``ACTING_ORDER``; and those that contradict one taken before them."""
     winner = hits[0]
     taken = {winner.intent: winner}
     contradicted: list[str] = []
@@ -171,9 +172,7 @@ def requests_of(hits: Sequence[Rule]) -> tuple[tuple[Request, ...], tuple[str, .
             if rule.intent in taken or rule.intent == Intent.OTHER or not rule.combines:
                 continue
             if any(frozenset({rule.intent, intent}) in CONTRADICTIONS for intent in taken):
-                if rule.intent not in contradicted:
-                    contradicted.append(rule.intent)
-                continue
+                contradicted.append(rule.intent)
             taken[rule.intent] = rule
     order: dict[str, int] = {intent: n for n, intent in enumerate(ACTING_ORDER)}
     requests = tuple(

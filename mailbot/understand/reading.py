@@ -93,6 +93,7 @@ class Understanding:
     # Every request of the message in the order they are acted on (``engine``); ``(intent,)`` alone
     # when it asks one thing (or nothing: ``other``).
     requests: tuple[Request, ...] = ()
+    contradicted: tuple[str, ...] = ()  # requests that contradict a stronger one (``engine``)
 
     @property
     def intents(self) -> tuple[str, ...]:
@@ -196,6 +197,7 @@ def decide(
         review_reasons=reasons,
         trace=decision.trace,
         requests=decision.requests,
+        contradicted=decision.contradicted,
     )
 
 

@@ -138,3 +138,47 @@ SENDER_FIELDS = frozenset({"fiscal_code", "vat_number", "pec", "iban", "office_c
 NEEDS_DIGIT = frozenset({"cig", "cup", "vat_number", "fiscal_code", "iban", "order_number", "payment_reference"})
 # Fields that hold a list of values; further values may follow the first: "CIG: A, B e C".
 LIST_FIELDS = frozenset({"cig", "cup"})
+
+# -- years (``years.find_years``) ------------------------------------------------------------------
+# Words that count years, Italian then English; "a"/"an" count only after "for/per" or a renewal verb.
+NUMBER_WORDS: dict[str, int] = {
+    **dict.fromkeys(("un", "uno", "una", "one", "a", "an"), 1),
+    **{word: n for n, word in enumerate(_words("due tre quattro cinque sei sette otto nove dieci"), start=2)},
+    **{word: n for n, word in enumerate(_words("two three four five six seven eight nine ten"), start=2)},
+}
+ARTICLE_NUMBERS = frozenset({"a", "an"})
+# Words saying "more" around the number: "un altro anno", "altri due anni", "one more year", "two
+# additional years"; "another" alone is one ("another year").
+YEAR_MORE_BEFORE = _words("altri ulteriori another")
+YEAR_MORE_AFTER = _words("altro altri ulteriore ulteriori more additional extra further other")
+YEAR_ANOTHER = _words("another")
+# Units: years, "annualità", and months (a whole number of years only: "12 mesi", "24 months").
+YEAR_UNITS = _words("anni anno annualità annualita years year yrs yr")
+MONTH_UNITS = _words("mesi mese months month")
+# Adjectives and nouns of a renewal's length, read only after a renewal word ("rinnovo biennale",
+# "rinnovo per il prossimo biennio"): "abbonamento annuale" names a cadence, not a count.
+YEAR_ADJECTIVES: dict[str, int] = {
+    "annuale": 1,
+    "biennale": 2,
+    "triennale": 3,
+    "quadriennale": 4,
+    "quinquennale": 5,
+    "biennio": 2,
+    "triennio": 3,
+    "quadriennio": 4,
+    "quinquennio": 5,
+}
+RENEWAL_WORDS = r"rinnov\w*|renew\w*"
+# Words before a number of years that say it is no request: the past and the customer's history
+# ("2 anni fa", "da 5 anni", "oltre 20 anni"), a time span ("in 2 years", "entro 2 anni", "tra due
+# anni") or a cadence ("ogni 2 anni", "every 3 years").
+YEAR_NOT_ASKED_BEFORE = (
+    *_words("da oltre ultimi entro tra fra ogni dopo since over than last past in within every after"),
+    "più di",
+)
+YEAR_NOT_ASKED_AFTER = _words("fa ago")
+# A question about the price in the same sentence: "quanto costa il rinnovo per 3 anni?" asks no renewal.
+PRICE_QUESTION = (
+    r"quanto\s+(?:cost\w*|verrebbe|viene|sarebbe|pagherei|pagheremmo|spender\w*)|how\s+much"
+    r"|(?:qual\s*(?:è|e'|sarebbe)|what\s+(?:is|would\s+be)|what['’]s)\s+(?:il\s+|the\s+)?(?:prezzo|costo|price|cost)"
+)

@@ -1,0 +1,78 @@
+"""Families of values the replies of ``tests/replies`` showed misread (people who never saw the
+extractor): years said in words, adjectives and months; payment references after "rif."/"reference";
+usernames without a label; codes said a few words after their label; invalid values reported as
+written. Each family in Italian and English, and the look-alikes that must stay out."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailbot.understand.extract.fields import extract_fields
+
+# -- years said every way ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("rinnovatemi pure per un altro anno", 1),
+        ("rinnoviamo per un ulteriore anno", 1),
+        ("rinnovate per altri due anni", 2),
+        ("Yes, renew it for one more year please", 1),
+        ("We want to renew the service for another year", 1),
+        ("please renew for two more years", 2),
+        ("Renew all my devices please, for a year each.", 1),
+        ("vi confermo il rinnovo biennale del servizio", 2),
+        ("Rinnovo triennale impianto sud", 3),
+        ("procediamo al rinnovo annuale, pagamento con bonifico", 1),
+        ("procedete pure con il rinnovo annuale", 1),
+        ("rinnovo per il prossimo biennio", 2),
+        ("procediamo con il rinnovo per due annualità", 2),
+        ("rinnovate per 12 mesi", 1),
+        ("rinnovo di 24 mesi", 2),
+        ("please renew for 12 months", 1),
+        ("si richiede il rinnovo del servizio per n. 1 (uno) anno", 1),
+        ("rinnovo per 2 (due) anni", 2),
+    ],
+)
+def test_years_said_in_words_adjectives_and_months(text: str, years: int) -> None:
+    result = extract_fields(text)
+    assert result.fields == {"years": years}, text
+    assert result.invalid == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The client wants the extension finished in 2 years at the latest.",
+        "il lavoro va concluso entro 2 anni",
+        "ci risentiamo tra due anni",
+        "the warranty expires within 3 years",
+        "how much would it cost for 3 years, and is there a discount?",
+        "volevo sapere quanto costa il rinnovo per 3 anni con bonifico",
+        "what is the price for two years?",
+        "l'abbonamento annuale costa troppo",
+        "once a year we check the cameras",
+        "pagate 6 mesi fa",
+        "rinnovo per 5 mesi",
+    ],
+)
+def test_years_that_are_no_request(text: str) -> None:
+    result = extract_fields(text)
+    assert "years" not in result.fields, text
+    assert result.invalid == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("rinnovate per 15 anni", "15"),
+        ("Please renew for 12 years", "12"),
+        ("Anni: 0", "0"),
+        ("rinnovo di 0 anni", "0"),
+    ],
+)
+def test_an_invalid_number_of_years_is_reported_as_the_number_written(text: str, written: str) -> None:
+    result = extract_fields(text)
+    assert "years" not in result.fields
+    assert [(bad.field, bad.value) for bad in result.invalid] == [("years", written)]

@@ -76,3 +76,67 @@ def test_an_invalid_number_of_years_is_reported_as_the_number_written(text: str,
     result = extract_fields(text)
     assert "years" not in result.fields
     assert [(bad.field, bad.value) for bad in result.invalid] == [("years", written)]
+
+
+# -- payment references after "rif.", "reference", "transaction ID", with spaces ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reference"),
+    [
+        ("fatto il bonifico, rif. 0306912345678901", "0306912345678901"),
+        ("bonifico eseguito, riferimento 0306912345678901.", "0306912345678901"),
+        ("I paid by bank transfer (ref. 0306909685417314480160001200IT).", "0306909685417314480160001200IT"),
+        ("Paid today, reference 0306998877665544.", "0306998877665544"),
+        ("I have already sent the transfer (bank reference 27144093365).", "27144093365"),
+        ("transfer sent this morning, CRO 1234 5678 901.", "12345678901"),
+        ("bonifico fatto, CRO 1234 5678 901, grazie", "12345678901"),
+        ("The bank reference (TRN) is BPPIITRRXXX 2602 1600 4471.", "BPPIITRRXXX260216004471"),
+        ("Just paid through PayPal, transaction ID 5TY05013RG002845M.", "5TY05013RG002845M"),
+        ("pagato con PayPal, ID transazione 5TY05013RG002845M", "5TY05013RG002845M"),
+        ("CRO 12345678901 del 12/03/2026", "12345678901"),
+    ],
+)
+def test_payment_references_after_everyday_labels(text: str, reference: str) -> None:
+    result = extract_fields(text)
+    assert result.fields == {"payment_reference": reference}, text
+    assert result.invalid == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rif. prot. n. 12345/2024",
+        "rif. vs. offerta n. 20260115",
+        "rif. 20260312",
+        "in riferimento alla vostra email del 12/03/2026",
+        "with reference to invoice 2026/0142",
+        "Our reference: 12345",
+        "ref. pratica 1234567",
+    ],
+)
+def test_an_everyday_reference_label_reports_no_invalid_value(text: str) -> None:
+    result = extract_fields(text)
+    assert "payment_reference" not in result.fields, text
+    assert result.invalid == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Your reference\tAmount\tValue date\tBank reference\n"
+            "ORD-2026-000734\tEUR 146.40\t31/03/2026\tNWBKGB2L260331004471\n",
+            {"order_number": "ORD-2026-000734", "payment_reference": "NWBKGB2L260331004471"},
+        ),
+        (
+            "Beneficiario\tRiferimento\tImporto netto\tData valuta\tTRN\n"
+            "Example Servizi S.r.l.\tORD-2026-000791\t€ 300,00\t12/02/2026\t0306901792650013481120002200IT\n",
+            {"order_number": "ORD-2026-000791", "payment_reference": "0306901792650013481120002200IT"},
+        ),
+    ],
+)
+def test_a_payment_reference_in_a_remittance_table(text: str, expected: dict[str, object]) -> None:
+    result = extract_fields(text)
+    assert result.fields == expected
+    assert result.invalid == []

@@ -36,7 +36,13 @@ from mailbot.understand.extract.labels import (
 )
 from mailbot.understand.extract.signature import signature_span
 from mailbot.understand.extract.years import find_years
-from mailbot.understand.identifiers import check_field, cig_checksum_matches, normalise, validate_iban
+from mailbot.understand.identifiers import (
+    check_field,
+    cig_checksum_matches,
+    normalise,
+    validate_iban,
+    validate_payment_reference,
+)
 
 FieldValue = str | int | list[str]
 
@@ -76,6 +82,9 @@ _ORDER_TOKEN = re.compile(r"(?<![a-z0-9])ord[-\s]?\d{4}[-\s]?\d{6}(?![0-9])", re
 _IBAN_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,32}")
 _STRICT_SEPARATORS = frozenset(":=|\t\n")
 _MAX_NEWLINES = 2
+_MIN_HEADER_LABELS = 2
+_MIN_HEADER_CELLS = 3
+_MIN_REFERENCE = 8  # a shorter run of letters and digits after "CRO" is not meant as the reference
 
 
 @dataclass(frozen=True)
@@ -246,7 +255,8 @@ def _read_values(text: str, start: _Start, label: Label, offset: int) -> list[_F
         end = pos + len(raw)
         for name in label.fields:
             field_name, value, reason = _judge(name, raw)
-            found.append(_Found(pos + offset, end + offset, field_name, value, reason))
+            if reason is None or not label.quiet:
+                found.append(_Found(pos + offset, end + offset, field_name, value, reason))
         if kind not in LIST_FIELDS:
             return found
         more = _LIST_SEP.match(text, end)
@@ -270,6 +280,8 @@ def _candidate(text: str, pos: int, kind: str, *, said: bool = True) -> str | No
             return None  # "Username: per favore...": the value is not here
     elif kind == "iban":
         raw = _trim_iban(raw)
+    elif kind == "payment_reference":
+        raw = _trim_reference(raw)
     if kind in NEEDS_DIGIT and not any(ch.isdigit() for ch in raw):
         return None
     if kind in ("office_code", "sdi_code") and not (raw.isupper() or any(ch.isdigit() for ch in raw)):
@@ -294,6 +306,18 @@ def _trim_iban(raw: str) -> str:
     while len(groups) > 1 and groups[-1].isalpha():
         groups.pop()
     return " ".join(groups)
+
+
+def _trim_reference(raw: str) -> str:
+    """The first group when it is a valid reference, else the longest run of groups that is one ("CRO
+    1234 5678 901"), else the first group (reported invalid when it is long enough to be meant)."""
+    groups = raw.split(" ")
+    if len(groups) > 1 and validate_payment_reference(groups[0]) is not None:
+        for size in range(len(groups), 1, -1):
+            candidate = " ".join(groups[:size])
+            if validate_payment_reference(candidate) is None:
+                return candidate
+    return groups[0] if len(groups[0]) >= _MIN_REFERENCE else ""
 
 
 def _judge(name: str, raw: str) -> tuple[str, str, str | None]:
@@ -339,11 +363,20 @@ def pair_column_tables(text: str) -> tuple[str, list[tuple[int, int]]]:
     headers: list[tuple[int, int]] = []
     for (start, end, header), (_s, _e, values) in pairwise(lines):
         heads, cells = _cells(header), _cells(values)
-        if len(heads) < 2 or len(heads) != len(cells) or sum(1 for head in heads if _is_label(head)) < 2:
+        if len(heads) < 2 or len(heads) != len(cells) or not _is_header(heads):
             continue
         headers.append((start, end))
         out += [f"{head}: {cell}" for head, cell in zip(heads, cells, strict=True) if _is_label(head)]
     return "\n".join(out), headers
+
+
+def _is_header(heads: list[str]) -> bool:
+    """Two labels or more; or one among three cells or more without a digit ("Your reference | Amount |
+    Value date | Bank reference"): a row of label and value ("CIG | Z213346E34") is no header."""
+    labels = sum(1 for head in heads if _is_label(head))
+    if labels >= _MIN_HEADER_LABELS:
+        return True
+    return labels == 1 and len(heads) >= _MIN_HEADER_CELLS and not any(ch.isdigit() for ch in "".join(heads))
 
 
 def _cells(line: str) -> list[str]:

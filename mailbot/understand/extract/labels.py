@@ -8,6 +8,9 @@ The pseudo-field ``sdi_code`` is the code used by the exchange system (SdI): 6 c
 office code (public administration), 7 a recipient code (company). Labels naming the office ("ufficio",
 "IPA", "CUU") always mean an office code. A bare "codice" is never a label.
 
+``quiet`` labels are everyday words that name many things ("rif.", "reference", "riferimento"): their
+value is taken only when it is valid, and a value that fails its check is no invalid answer.
+
 ``strict`` labels are common words ("utente", "account", "login"): their value is taken only after a
 real separator (colon, equals, tab, pipe or a new line), never after a plain space.
 
@@ -40,6 +43,7 @@ class Label:
     fields: tuple[str, ...]
     pattern: str
     strict: bool = False
+    quiet: bool = False
 
 
 LABELS: tuple[Label, ...] = (
@@ -70,6 +74,17 @@ LABELS: tuple[Label, ...] = (
     Label(("payment_reference",), rf"(?:{_COD})?(?:cro|trn)"),
     Label(("payment_reference",), r"(?:codice\s+)?riferimento\s+(?:dell['’]\s*)?operazione"),
     Label(("payment_reference",), r"(?:payment|transaction|transfer)\s+reference"),
+    Label(
+        ("payment_reference",),
+        r"rif\.?|ref\.?|(?:(?:your|our|bank|vs\.?|ns\.?)\s+)?(?:reference|riferimento)",
+        quiet=True,
+    ),
+    Label(
+        ("payment_reference",),
+        r"(?:paypal\s+)?(?:transaction|transazione)\s+(?:id|code|number|no\.?)"
+        r"|(?:id|codice|numero|n\.)\s+(?:della\s+|di\s+)?(?:transazione|transaction)",
+        quiet=True,
+    ),
     Label(("username",), r"user\s?name|nome\s+utente"),
     Label(("username",), r"user\s?id|utente|(?<!bank\s)(?<!paypal\s)account|login", strict=True),
 )
@@ -86,7 +101,8 @@ CANDIDATES: dict[str, str] = {
     "pec": r"[^\s<>;,()\[\]\"']+@[^\s<>;,()\[\]\"']+",
     "iban": r"[a-z]{2}\d{2}(?: ?[a-z0-9]){8,32}",
     "order_number": r"ord[-\s]?\d[\d-]*",
-    "payment_reference": r"[a-z0-9]{8,40}",
+    # Groups of digits may follow, written apart: "CRO 1234 5678 901", "BPPIITRRXXX 2602 1600 4471".
+    "payment_reference": r"[a-z0-9]{4,40}(?: \d{2,5}(?![a-z0-9]))*",
     "username": r"[^\s,;:<>()\[\]\"']{2,64}",
 }
 

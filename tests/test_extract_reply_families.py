@@ -140,3 +140,64 @@ def test_a_payment_reference_in_a_remittance_table(text: str, expected: dict[str
     result = extract_fields(text)
     assert result.fields == expected
     assert result.invalid == []
+
+
+# -- usernames without a label, or after an everyday word ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "username"),
+    [
+        ("vi chiedo di disattivare il rinnovo automatico sul servizio studio_pellegrini.", "studio_pellegrini"),
+        ("revoco l'addebito su carta per il servizio\nofficina-rota. Il servizio resta attivo", "officina-rota"),
+        ("Vorrei riattivarlo, l'utente è impianto-nord. Ditemi voi come pagare", "impianto-nord"),
+        ("chiudete l'account casa_mare per favore", "casa_mare"),
+        ("abbiamo dismesso l'impianto (utente magazzino2): vi diamo disdetta", "magazzino2"),
+        ("Per l'accesso al portale usiamo l'utenza servizi.demografici", "servizi.demografici"),
+        ("L'utenza sul portale è la stessa per entrambi: consorzio.piave", "consorzio.piave"),
+        ("L'utenza di riferimento sul portale è imola.economato.", "imola.economato"),
+        ('Per il portale usate pure l\'utenza "sestri.ced".', "sestri.ced"),
+        ("per l’accesso usiamo “museo.sassuolo”", "museo.sassuolo"),
+        ("l'account è unione.altalanga (vede tutti e tre gli impianti)", "unione.altalanga"),
+        ("L'utente del portale è ufficiotecnico.cavour", "ufficiotecnico.cavour"),
+        ("Utente -> pl.terredargine", "pl.terredargine"),
+        ("utente trecate.illuminazione", "trecate.illuminazione"),
+        ("user: lab-idraulica.unipv", "lab-idraulica.unipv"),
+        ("user jesolo-ced", "jesolo-ced"),
+        ("Utenza portale ... cervia.si", "cervia.si"),
+        ("Il vostro portale ci riconosce come centraline.castellana.", "centraline.castellana"),
+        ("rinnovate soltanto l'impianto della piscina (utenza ovada.piscina), con bonifico", "ovada.piscina"),
+        ("Please disable the automatic renewal for the account b.conti.", "b.conti"),
+        ("Please renew the account harbour-view only.", "harbour-view"),
+        ("please don't renew the\n   garage-cam account when it runs out.", "garage-cam"),
+        ("Please switch on automatic renewal for our account dr.ferri.", "dr.ferri"),
+        ("We are registered as acme-admin on your portal.", "acme-admin"),
+    ],
+)
+def test_a_username_after_an_everyday_word_when_it_looks_like_one(text: str, username: str) -> None:
+    result = extract_fields(text)
+    assert result.fields == {"username": username}, text
+    assert result.invalid == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "il servizio e-mail non funziona",
+        "il servizio di videosorveglianza dell'officina",
+        "l'utente è scaduto",
+        "the account is expired",
+        "the user is happy with the service",
+        "the e-mail account is full",
+        "servizio ai sensi del d.lgs. 196/2003",
+        "l'utente ha scritto all'indirizzo info@studio-rossi.it",
+        "per l'accesso al portale usate il link https://portale.example.it/login",
+        "the account holder is Mario Rossi",
+        "Per l'impianto di via Roma, art.17 del contratto",
+        "Il servizio follow-up è attivo",
+    ],
+)
+def test_no_username_from_everyday_words(text: str) -> None:
+    result = extract_fields(text)
+    assert "username" not in result.fields, text
+    assert result.invalid == [], text

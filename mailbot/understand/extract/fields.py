@@ -32,6 +32,10 @@ from mailbot.understand.extract.labels import (
     NEEDS_DIGIT,
     QUALIFIER_WORDS,
     SENDER_FIELDS,
+    SHAPED_COMMON_WORDS,
+    USERNAME_MIN_PART,
+    USERNAME_NOUNS_AFTER,
+    USERNAME_SHAPE,
     Label,
 )
 from mailbot.understand.extract.signature import signature_span
@@ -52,7 +56,7 @@ _ANY_LABEL = re.compile(
     r"(?<![a-z0-9])(?:" + "|".join(f"(?:{label.pattern})" for label in LABELS) + r")(?![a-z0-9])", re.I
 )
 _SEP = re.compile(
-    r"(?:\s|[:=|#>\-–—<()]|n[.°º]|nr\.?|num\.|numero\b|no\.|è\b|e'|is\b|are\b|sono\b"
+    r"(?:\s|[:=|#>\-–—<()\"“«‘]|\.{2,}|…|n[.°º]|nr\.?|num\.|numero\b|no\.|è\b|e'|is\b|are\b|sono\b"
     r"|(?:il\s+|the\s+)?(?:seguente|seguenti|following)\b|pari\s+a\b)*",
     re.I,
 )
@@ -72,6 +76,15 @@ _REAL_SEPARATOR = re.compile(r"[:=|\t\n]|(?<![^\W\d_])(?:è|e'|is|are|sono)(?![^
 # Esempio: ...", "Username della segreteria: ...").
 _WORDS_TO_SEPARATOR = re.compile(r"(?:[ \t]++[\w'’.-]++){1,4}?[ \t]*[:=|\t]")
 _PLAIN_WORD_FIELDS = frozenset({"username", "office_code", "sdi_code"})
+# A username without a real label: its shape, and what ends the words where it is looked for after a
+# username label (the sentence, a comma, the password).
+_USERNAME_SHAPE = re.compile(rf"(?:{USERNAME_SHAPE})")
+_SHAPED_USERNAME = re.compile(rf"(?<![\w.@/-])(?:{USERNAME_SHAPE})(?![\w@/-]|[.]\w)")
+_USERNAME_BEFORE_NOUN = re.compile(
+    rf"(?<![\w.-])(?:the|our|my|your)\s+(?P<value>{USERNAME_SHAPE})\s+(?:{USERNAME_NOUNS_AFTER})(?![\w])", re.I
+)
+_END_OF_USERNAME_SEARCH = re.compile(r"[.!?](?:\s|$)|[\n,;]|password", re.I)
+_USERNAME_SEARCH_CHARS = 120
 _LIST_SEP = re.compile(r"\s*(?:[,;/&]|\be\b|\bed\b|\band\b)\s*", re.I)
 _CANDIDATE_RES = {name: re.compile(rf"(?:{pattern})(?![a-z0-9])", re.I) for name, pattern in CANDIDATES.items()}
 # A table cell holding a label and nothing else ("Username portale", "CIG:").
@@ -198,15 +211,39 @@ def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_F
         if found and match.start() < found[-1].end - offset:
             continue  # the label sits inside the previous value (e.g. "pec" in comune@pec.it)
         next_label = matches[i + 1][0].start() if i + 1 < len(matches) else len(text)
-        for pos, said in _value_starts(text, match.end(), label, next_label):
-            values = _read_values(text, _Start(pos, said), label, offset)
+        for start in _value_starts(text, match.end(), label, next_label):
+            values = _read_values(text, start, label, offset)
             if values:
                 found += values
                 break
+        else:
+            if label.fields[0] == "username":  # an everyday label ("riferimento") does not end the search
+                further = next((m.start() for m, other in matches[i + 1 :] if not other.quiet), len(text))
+                found += _username_further(text, match.end(), further, offset)
     return found
 
 
-def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[tuple[int, bool]]:
+def _username_further(text: str, end: int, next_label: int, offset: int) -> list[_Found]:
+    """After a username label with no value right after it, the first word that looks like a username
+    before the end of the sentence, a comma or the next label ("L'utenza sul portale è la stessa per
+    entrambi: consorzio.piave")."""
+    stop = _END_OF_USERNAME_SEARCH.search(text, end, min(next_label, end + _USERNAME_SEARCH_CHARS))
+    limit = stop.start() if stop is not None else min(next_label, end + _USERNAME_SEARCH_CHARS)
+    for match in _SHAPED_USERNAME.finditer(text, end, limit):
+        if _looks_like_username(match.group()):
+            value, reason = check_field("username", match.group())
+            return [_Found(match.start() + offset, match.end() + offset, "username", value, reason)]
+    return []
+
+
+def _looks_like_username(raw: str) -> bool:
+    """Written in lower case in a username's shape (``labels.USERNAME_SHAPE``), not a word of that shape."""
+    if not _USERNAME_SHAPE.fullmatch(raw) or raw in SHAPED_COMMON_WORDS:
+        return False
+    return any(len(part) >= USERNAME_MIN_PART for part in re.split(r"[._-]", raw))
+
+
+def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[_Start]:
     """Where the value of the label ending at ``end`` may start, in order, and whether a real separator
     comes before it: after its qualifier words and notes and the separator; after a label ending in a
     linking word, also after a few more words and a separator ("C.F. del comune di Esempio: ..."),
@@ -216,7 +253,7 @@ def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[tu
     end = qualifier.end()
     last = _LAST_WORD.search(qualifier.group())
     linking = last is not None and last.group(1).lower() in LINKING_WORDS
-    starts: list[tuple[int, bool]] = []
+    starts: list[_Start] = []
     sep = _SEP.match(text, end)
     assert sep is not None
     plain_word = label.fields[0] in _PLAIN_WORD_FIELDS
@@ -230,18 +267,22 @@ def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[tu
     return starts
 
 
-def _after_separator(sep: re.Match[str], label: Label) -> list[tuple[int, bool]]:
+def _after_separator(sep: re.Match[str], label: Label) -> list[_Start]:
     if sep.group().count("\n") > _MAX_NEWLINES:
         return []
+    shaped = label.shaped
     if label.strict and not _STRICT_SEPARATORS.intersection(sep.group()):
-        return []
-    return [(sep.end(), _REAL_SEPARATOR.search(sep.group()) is not None)]
+        if label.fields[0] != "username":
+            return []
+        shaped = True  # "l'utente è impianto-nord", "the account b.conti": a username's shape only
+    return [_Start(sep.end(), _REAL_SEPARATOR.search(sep.group()) is not None, shaped)]
 
 
 @dataclass(frozen=True)
 class _Start:
     pos: int
     said: bool  # a real separator before it ("CUU: x", "il CUU è x"), not a plain space
+    shaped: bool = False  # the value is taken only when it looks like a username
 
 
 def _read_values(text: str, start: _Start, label: Label, offset: int) -> list[_Found]:
@@ -250,7 +291,7 @@ def _read_values(text: str, start: _Start, label: Label, offset: int) -> list[_F
     pos = start.pos
     while True:
         raw = _candidate(text, pos, kind, said=start.said)
-        if raw is None:
+        if raw is None or (start.shaped and not _looks_like_username(raw)):
             return found
         end = pos + len(raw)
         for name in label.fields:
@@ -346,6 +387,10 @@ def _unlabelled(text: str) -> list[_Found]:
     for m in _ORDER_TOKEN.finditer(text):
         value, reason = check_field("order_number", m.group())
         found.append(_Found(m.start(), m.end(), "order_number", value, reason))
+    for m in _USERNAME_BEFORE_NOUN.finditer(text):
+        raw = m.group("value")
+        if _looks_like_username(raw):
+            found.append(_Found(m.start("value"), m.end("value"), "username", check_field("username", raw)[0], None))
     for m in _IBAN_TOKEN.finditer(text):
         raw = _trim_iban(m.group())
         if validate_iban(raw) is None:

@@ -11,8 +11,13 @@ office code (public administration), 7 a recipient code (company). Labels naming
 ``quiet`` labels are everyday words that name many things ("rif.", "reference", "riferimento"): their
 value is taken only when it is valid, and a value that fails its check is no invalid answer.
 
-``strict`` labels are common words ("utente", "account", "login"): their value is taken only after a
-real separator (colon, equals, tab, pipe or a new line), never after a plain space.
+``strict`` labels are common words ("utente", "account", "login"): their value is taken after a real
+separator (colon, equals, tab, pipe or a new line); after a plain space or "è" only when it looks like
+a username (``USERNAME_SHAPE``: "l'utente è impianto-nord", "the account b.conti"). ``shaped`` labels
+are everyday words before a username ("il servizio studio_pellegrini", "ci riconosce come
+comune.esempio"): their value is taken only when it looks like one. After a username label with no
+value right after it, the first word of its sentence that looks like a username is the value
+("L'utenza sul portale è la stessa per entrambi: consorzio.piave").
 
 A label may go on with words that say which portal, which entity, what for ("Username utilizzato per
 l'accesso al portale", "C.F. dell'Ente", "CRO del bonifico") and notes in brackets ("Codice Univoco
@@ -44,6 +49,7 @@ class Label:
     pattern: str
     strict: bool = False
     quiet: bool = False
+    shaped: bool = False
 
 
 LABELS: tuple[Label, ...] = (
@@ -86,7 +92,13 @@ LABELS: tuple[Label, ...] = (
         quiet=True,
     ),
     Label(("username",), r"user\s?name|nome\s+utente"),
-    Label(("username",), r"user\s?id|utente|(?<!bank\s)(?<!paypal\s)account|login", strict=True),
+    Label(("username",), r"user\s?id|user|utente|utenza|(?<!bank\s)(?<!paypal\s)account|login", strict=True),
+    Label(
+        ("username",),
+        r"servizio|impianto|per\s+l['’]\s*accesso|(?:known|registered)\s+as|(?:ci\s+)?riconosce\s+come"
+        r"|registrat[oi]\s+come",
+        shaped=True,
+    ),
 )
 
 # What a value looks like, per field, right after its label and separator (case-insensitive).
@@ -103,7 +115,7 @@ CANDIDATES: dict[str, str] = {
     "order_number": r"ord[-\s]?\d[\d-]*",
     # Groups of digits may follow, written apart: "CRO 1234 5678 901", "BPPIITRRXXX 2602 1600 4471".
     "payment_reference": r"[a-z0-9]{4,40}(?: \d{2,5}(?![a-z0-9]))*",
-    "username": r"[^\s,;:<>()\[\]\"']{2,64}",
+    "username": r"[^\s,;:<>()\[\]\"'“”«»]{2,64}",
 }
 
 # Words that may follow a label as part of it (which portal, entity, purpose), matched whole; Italian
@@ -147,6 +159,21 @@ COMMON_WORDS = frozenset(
         "unknown missing",
     )
 )
+
+# What a username written without a real label looks like (lower case, as written): words joined by
+# dots, dashes or underscores ("comune.esempio", "garage-cam", "casa_mare"), or letters then digits
+# ("magazzino2"). Not one when every part has three letters or fewer ("d.lgs", "s.r.l", "art.17").
+USERNAME_SHAPE = r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+|[a-z]+[0-9][a-z0-9]*"
+USERNAME_MIN_PART = 4
+# Words of that shape that are no username.
+SHAPED_COMMON_WORDS = frozenset(
+    _words(
+        "e-mail e-mails email e-invoicing e-fattura wi-fi check-in check-up follow-up log-in sign-in on-line",
+        "off-line real-time split-payment pay-per-view dott.ssa prof.ssa sig.ra mp3 mp4 4g 5g",
+    )
+)
+# Nouns after a username: "the garage-cam account".
+USERNAME_NOUNS_AFTER = r"account|user(?:name)?|login"
 
 # The sender's own data: in their signature they say who writes, they are not the answer.
 SENDER_FIELDS = frozenset({"fiscal_code", "vat_number", "pec", "iban", "office_code", "recipient_code"})

@@ -201,3 +201,109 @@ def test_no_username_from_everyday_words(text: str) -> None:
     result = extract_fields(text)
     assert "username" not in result.fields, text
     assert result.invalid == [], text
+
+
+# -- a code, a PEC, a VAT number said a few words after its label -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Il cod. univoco ufficio per l'invio della fattura elettronica è 3OGZ5K.", {"office_code": "3OGZ5K"}),
+        ("Codice univoco ufficio destinatario fattura\nMTT7NS", {"office_code": "MTT7NS"}),
+        ("Codice univoco ufficio unico per entrambe: HOGFQR.", {"office_code": "HOGFQR"}),
+        ("per il codice univoco vi confermo 158Z6T come gli altri anni", {"office_code": "158Z6T"}),
+        ("Il codice univoco ufficio è lo stesso per tutte e tre: TJ0WYU.", {"office_code": "TJ0WYU"}),
+        (
+            "il codice univoco ufficio che vi abbiamo comunicato è quello del settore sbagliato.\n"
+            "Per la fattura del rinnovo il codice corretto è B0TDBM (Settore Lavori Pubblici).",
+            {"office_code": "B0TDBM"},
+        ),
+        ("The office code we gave you was wrong, the right one is UF5ZX1.", {"office_code": "UF5ZX1"}),
+        ("non abbiamo un codice destinatario, mettete pure 0000000", {"recipient_code": "0000000"}),
+        ("avevate il vecchio codice destinatario.\nIl codice giusto è W7YX2HF.", {"recipient_code": "W7YX2HF"}),
+        ("il codice destinatario non è più quello di Aruba: usate M5UXCR1.", {"recipient_code": "M5UXCR1"}),
+        ("our recipient code changed, please use M5UXCR1 from now on", {"recipient_code": "M5UXCR1"}),
+    ],
+)
+def test_a_code_a_few_words_after_its_label(text: str, expected: dict[str, object]) -> None:
+    result = extract_fields(text)
+    assert result.fields == expected, text
+    assert result.invalid == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "il codice univoco ufficio non è cambiato, chiamate il 0612345678",
+        "Il codice univoco ufficio lo trovate su IPA, GRAZIE.",
+        "codice destinatario: non ce l'abbiamo, usate la PEC",
+        "il codice univoco ufficio non lo so.\n\nUFXK9T è il vecchio",
+        "the recipient code is on the invoice from 2024",
+    ],
+)
+def test_no_code_from_the_words_after_a_label(text: str) -> None:
+    result = extract_fields(text)
+    assert not {"office_code", "recipient_code"} & set(result.fields), text
+    assert result.invalid == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "pec"),
+    [
+        ("vi comunico la nuova PEC dello studio a cui inviare le fatture: StudioMarino@PEC.example.it", None),
+        (
+            "abbiamo cambiato indirizzo PEC.\nPer la fatturazione vi preghiamo di usare il nuovo indirizzo:\n"
+            "StudioMarchettiRinaldi@PEC.it\nIl vecchio (marchettirinaldi@legalmail.it) non è più attivo.",
+            "studiomarchettirinaldi@pec.it",
+        ),
+        ("la PEC è cambiata: ora è colombotermotecnica@legalmail.it", "colombotermotecnica@legalmail.it"),
+        ("our certified e-mail has changed, the new one is acme@pec.acme.it", "acme@pec.acme.it"),
+    ],
+)
+def test_a_pec_a_few_words_after_its_label(text: str, pec: str | None) -> None:
+    result = extract_fields(text)
+    assert result.fields == {"pec": pec or "studiomarino@pec.example.it"}, text
+    assert result.invalid == []
+
+
+def test_a_plain_address_after_the_pec_label_is_no_pec() -> None:
+    result = extract_fields("la PEC non è cambiata. Per informazioni scrivete a info@studio.it")
+    assert result.fields == {} and result.invalid == []
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("nella fattura c'è la partita IVA sbagliata, quella giusta è 66240390843.", "vat_number", "66240390843"),
+        ("the VAT number on the invoice is wrong, the right one is 66240390843", "vat_number", "66240390843"),
+        ("Please issue the invoice with VAT number IT 54330120205", "vat_number", "54330120205"),
+        ("il codice fiscale dell'ente è cambiato, quello nuovo è 80012340587", "fiscal_code", "80012340587"),
+    ],
+)
+def test_a_vat_number_or_fiscal_code_a_few_words_after_its_label_is_checked(text: str, field: str, value: str) -> None:
+    result = extract_fields(text)
+    assert result.fields == {}
+    assert [(bad.field, bad.value) for bad in result.invalid] == [(field, value)]
+
+
+# -- a personal fiscal code is known by its shape ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("could you use my fiscal code on the invoice? It's FRRSRA90E41A944C.", True),
+        ("In fattura per favore mettete il mio codice fiscale,\nMRNFNC77B12G273H, che mancava.", True),
+        ("my accountant says the invoice should carry my codice fiscale. It is VRDGPP72C15L219A.", False),
+        ("il codice fiscale della dottoressa è sbagliato.\nQuello corretto è: BNCLGU75C12F205R", False),
+        ("intestate la fattura a Mario Rossi, RSSMRA80A01H501U", True),
+    ],
+)
+def test_a_personal_fiscal_code_without_its_label(text: str, valid: bool) -> None:
+    result = extract_fields(text)
+    code = next(word for word in text.replace(",", " ").replace(".", " ").split() if len(word) == 16)
+    if valid:
+        assert result.fields == {"fiscal_code": code} and result.invalid == []
+    else:
+        assert result.fields == {} and [(bad.field, bad.value) for bad in result.invalid] == [("fiscal_code", code)]

@@ -26,10 +26,14 @@ from itertools import accumulate, pairwise
 from mailbot.understand.extract.labels import (
     CANDIDATES,
     COMMON_WORDS,
+    FURTHER_NEEDS_SEPARATOR,
+    FURTHER_SHAPES,
     LABELS,
     LINKING_WORDS,
     LIST_FIELDS,
     NEEDS_DIGIT,
+    PEC_DOMAIN_PARTS,
+    PERSONAL_FISCAL_CODE,
     QUALIFIER_WORDS,
     SENDER_FIELDS,
     SHAPED_COMMON_WORDS,
@@ -85,6 +89,16 @@ _USERNAME_BEFORE_NOUN = re.compile(
 )
 _END_OF_USERNAME_SEARCH = re.compile(r"[.!?](?:\s|$)|[\n,;]|password", re.I)
 _USERNAME_SEARCH_CHARS = 120
+# A value a few words after its label (``labels.FURTHER_SHAPES``): looked for up to a blank line, and
+# for a VAT number or fiscal code up to the end of the sentence.
+_FURTHER_RES = {kind: re.compile(rf"(?<![\w.@/-])(?:{shape})(?![\w@/-])") for kind, shape in FURTHER_SHAPES.items()}
+_FURTHER_CHARS = 200
+_END_OF_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+_END_OF_SENTENCE = re.compile(r"[.!?](?:\s|$)|\n")
+_SAID_BEFORE = re.compile(r"(?:[:=>]|(?<![^\W\d_])(?:è|e'|is|are|sono))\s*$", re.I)
+_SAID_CHARS = 8
+_NO_CODE = "0000000"  # the recipient code of an invoice delivered by PEC
+_PERSONAL_CF = re.compile(rf"(?<![a-z0-9])(?:{PERSONAL_FISCAL_CODE})(?![a-z0-9])", re.I)
 _LIST_SEP = re.compile(r"\s*(?:[,;/&]|\be\b|\bed\b|\band\b)\s*", re.I)
 _CANDIDATE_RES = {name: re.compile(rf"(?:{pattern})(?![a-z0-9])", re.I) for name, pattern in CANDIDATES.items()}
 # A table cell holding a label and nothing else ("Username portale", "CIG:").
@@ -191,6 +205,9 @@ def _label_matches(text: str) -> list[tuple[re.Match[str], Label]]:
     chosen: list[tuple[re.Match[str], Label]] = []
     pos = 0
     while (hit := _ANY_LABEL.search(text, pos)) is not None:
+        if _in_an_address(text, hit.start()):
+            pos = hit.start() + 1  # "pec" in comune@pec.it is no label
+            continue
         best: tuple[re.Match[str], Label] | None = None
         for label, regex in _LABEL_RES:
             match = regex.match(text, hit.start())
@@ -200,6 +217,12 @@ def _label_matches(text: str) -> list[tuple[re.Match[str], Label]]:
         chosen.append(best)
         pos = max(best[0].end(), hit.start() + 1)
     return chosen
+
+
+def _in_an_address(text: str, pos: int) -> bool:
+    """``pos`` follows the "@" of an address or a dot inside a domain."""
+    before = text[pos - 1] if pos else ""
+    return before == "@" or (before == "." and pos >= 2 and text[pos - 2].isalnum())
 
 
 def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_Found]:
@@ -217,23 +240,55 @@ def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_F
                 found += values
                 break
         else:
-            if label.fields[0] == "username":  # an everyday label ("riferimento") does not end the search
+            kind = label.fields[0]
+            if len(label.fields) == 1 and (kind == "username" or kind in _FURTHER_RES):
+                # an everyday label ("riferimento") does not end the search
                 further = next((m.start() for m, other in matches[i + 1 :] if not other.quiet), len(text))
-                found += _username_further(text, match.end(), further, offset)
+                found += _further(text, match.end(), further, kind, offset)
     return found
 
 
-def _username_further(text: str, end: int, next_label: int, offset: int) -> list[_Found]:
-    """After a username label with no value right after it, the first word that looks like a username
-    before the end of the sentence, a comma or the next label ("L'utenza sul portale è la stessa per
-    entrambi: consorzio.piave")."""
-    stop = _END_OF_USERNAME_SEARCH.search(text, end, min(next_label, end + _USERNAME_SEARCH_CHARS))
-    limit = stop.start() if stop is not None else min(next_label, end + _USERNAME_SEARCH_CHARS)
-    for match in _SHAPED_USERNAME.finditer(text, end, limit):
-        if _looks_like_username(match.group()):
-            value, reason = check_field("username", match.group())
-            return [_Found(match.start() + offset, match.end() + offset, "username", value, reason)]
+def _further(text: str, end: int, next_label: int, kind: str, offset: int) -> list[_Found]:
+    """After a label with no value right after it, a value said a few words further, before the next
+    label: for a username, the first word that looks like one before the end of the sentence or a comma
+    ("L'utenza sul portale è la stessa per entrambi: consorzio.piave"); for the others, the first word of
+    the field's shape (``labels.FURTHER_SHAPES``) that passes ``_said_further``."""
+    if kind == "username":
+        stop = _END_OF_USERNAME_SEARCH.search(text, end, min(next_label, end + _USERNAME_SEARCH_CHARS))
+        limit = stop.start() if stop is not None else min(next_label, end + _USERNAME_SEARCH_CHARS)
+        for match in _SHAPED_USERNAME.finditer(text, end, limit):
+            if _looks_like_username(match.group()):
+                value, reason = check_field("username", match.group())
+                return [_Found(match.start() + offset, match.end() + offset, "username", value, reason)]
+        return []
+    limit = min(next_label, end + _FURTHER_CHARS)
+    stop = (_END_OF_SENTENCE if kind in FURTHER_NEEDS_SEPARATOR else _END_OF_PARAGRAPH).search(text, end, limit)
+    limit = stop.start() if stop is not None else limit
+    for match in _FURTHER_RES[kind].finditer(text, end, limit):
+        raw = match.group()
+        said = _SAID_BEFORE.search(text, max(end, match.start() - _SAID_CHARS), match.start()) is not None
+        if not _said_further(raw, kind, said=said):
+            continue
+        field_name, value, reason = _judge(kind, raw)
+        if reason is None or kind in FURTHER_NEEDS_SEPARATOR:
+            return [_Found(match.start() + offset, match.end() + offset, field_name, value, reason)]
     return []
+
+
+def _said_further(raw: str, kind: str, *, said: bool) -> bool:
+    """A word of the field's shape found after its label is the value: a PEC on a certified mail
+    domain; a code with a letter and a digit (or the recipient code of delivery by PEC), or one of
+    letters only right after "è" or a colon; a VAT number or fiscal code right after one of them."""
+    if kind == "pec":
+        parts = raw.rpartition("@")[2].lower().split(".")
+        return any(part in PEC_DOMAIN_PARTS or part.startswith("pec") or part.endswith("pec") for part in parts)
+    if kind in FURTHER_NEEDS_SEPARATOR:
+        return said
+    if raw == _NO_CODE:
+        return kind == "sdi_code"
+    if any(ch.isdigit() for ch in raw) and any(ch.isalpha() for ch in raw):
+        return True
+    return said and raw.isalpha() and raw.lower() not in COMMON_WORDS
 
 
 def _looks_like_username(raw: str) -> bool:
@@ -373,6 +428,8 @@ def _judge(name: str, raw: str) -> tuple[str, str, str | None]:
         other_value, other_reason = check_field(other, raw)
         if other_reason is None:
             return other, other_value, None
+    if name == "vat_number":
+        raw = re.sub(r"^it\s+", "", raw.strip(), flags=re.I)  # "IT 01234567890": the number is the value
     return name, raw.strip(), reason
 
 
@@ -387,6 +444,10 @@ def _unlabelled(text: str) -> list[_Found]:
     for m in _ORDER_TOKEN.finditer(text):
         value, reason = check_field("order_number", m.group())
         found.append(_Found(m.start(), m.end(), "order_number", value, reason))
+    for m in _PERSONAL_CF.finditer(text):
+        if any(ch.isdigit() for ch in m.group()):
+            field_name, value, reason = _judge("fiscal_code", m.group())
+            found.append(_Found(m.start(), m.end(), field_name, value, reason))
     for m in _USERNAME_BEFORE_NOUN.finditer(text):
         raw = m.group("value")
         if _looks_like_username(raw):

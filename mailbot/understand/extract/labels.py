@@ -175,6 +175,25 @@ SHAPED_COMMON_WORDS = frozenset(
 # Nouns after a username: "the garage-cam account".
 USERNAME_NOUNS_AFTER = r"account|user(?:name)?|login"
 
+# A value said a few words after its label, when nothing follows the label itself ("il codice univoco
+# ufficio è lo stesso per tutte e tre: TJ0WYU", "la partita IVA giusta è 66240390843"): the shapes
+# looked for, case-sensitive. A code needs a letter and a digit, or a real separator right before it
+# ("è", ":"); a VAT number or an entity's fiscal code always needs one.
+FURTHER_SHAPES: dict[str, str] = {
+    "office_code": r"[A-Z0-9]{6}",
+    "sdi_code": r"[A-Z0-9]{6,7}",
+    "vat_number": r"(?:IT ?)?\d{11}",
+    "fiscal_code": r"\d{11}",
+    "pec": r"[^\s<>;,:()\[\]\"'“”«»]+@[^\s<>;,:()\[\]\"'“”«»]+[^\s<>;,:()\[\]\"'“”«».]",
+}
+FURTHER_NEEDS_SEPARATOR = frozenset({"vat_number", "fiscal_code"})
+# A PEC said away from its label is taken only on a certified mail domain: a part of the domain is one
+# of these, or starts or ends with "pec" (pec.it, legalmail.it, arubapec.it, pec.comune.esempio.it).
+PEC_DOMAIN_PARTS = frozenset(_words("pec legalmail cert postacert postecert sicurezzapostale"))
+# A personal fiscal code (codice fiscale) is known by its shape alone: six letters, the year, the
+# month's letter, the day, the town and the check letter (digits may be letters after omocodia).
+PERSONAL_FISCAL_CODE = r"[a-z]{6}[0-9lmnpqrstuv]{2}[a-z][0-9lmnpqrstuv]{2}[a-z][0-9lmnpqrstuv]{3}[a-z]"
+
 # The sender's own data: in their signature they say who writes, they are not the answer.
 SENDER_FIELDS = frozenset({"fiscal_code", "vat_number", "pec", "iban", "office_code", "recipient_code"})
 # Fields whose candidates must contain a digit (so "CIG richiesto" is not a wrong CIG).

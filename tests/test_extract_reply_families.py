@@ -8,6 +8,9 @@ from __future__ import annotations
 import pytest
 
 from mailbot.understand.extract.fields import extract_fields
+from mailbot.understand.reading import read_message
+
+CIG = "Z213346E34"
 
 # -- years said every way ------------------------------------------------------------------------
 
@@ -307,3 +310,61 @@ def test_a_personal_fiscal_code_without_its_label(text: str, valid: bool) -> Non
         assert result.fields == {"fiscal_code": code} and result.invalid == []
     else:
         assert result.fields == {} and [(bad.field, bad.value) for bad in result.invalid] == [("fiscal_code", code)]
+
+
+# -- a forward without a marker line (Outlook's "I:" with a Da:/Inviato:/A:/Oggetto: block) -------
+
+OWN = frozenset({"rinnovi@example.it"})
+
+
+def forward(body: str, subject: str) -> bytes:
+    return (
+        f"From: Ufficio <ufficio@ente.example.it>\nTo: rinnovi@example.it\nSubject: {subject}\n"
+        f"Message-ID: <fw1@ente.example.it>\nContent-Type: text/plain; charset=utf-8\n\n{body}"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "subject"),
+    [
+        (
+            "Vedi sotto.\nCarla\n\nDa: Economato <economato@ente.example.it>\nInviato: giovedì 22 gennaio 2026\n"
+            "A: Carla <carla@ente.example.it>\nOggetto: R: codici\n\nCiao Carla,\nCIG Z213346E34\n"
+            "Codice univoco ufficio: UFXK9T\n",
+            "I: R: codici per il fornitore",
+        ),
+        (
+            "See below.\nJohn\n\nFrom: Procurement <procurement@ente.example.it>\nSent: Thursday, 22 January 2026\n"
+            "To: John <john@ente.example.it>\nSubject: RE: codes\n\nHi John,\nCIG Z213346E34\n"
+            "Office code: UFXK9T\n",
+            "FW: RE: codes for the supplier",
+        ),
+    ],
+)
+def test_an_outlook_forward_of_a_colleague_is_read(body: str, subject: str) -> None:
+    reading = read_message(forward(body, subject), own_addresses=OWN)
+    assert reading.fields == {"cig": ["Z213346E34"], "office_code": "UFXK9T"}
+
+
+def test_an_outlook_forward_is_read_down_to_our_own_message_only() -> None:
+    body = (
+        "Vedi sotto.\n\nDa: Economato <economato@ente.example.it>\nInviato: giovedì 22 gennaio 2026\n"
+        "A: Carla <carla@ente.example.it>\nOggetto: R: codici\n\nCIG Z213346E34\n\n"
+        "Da: Rinnovi <rinnovi@example.it>\nInviato: mercoledì 21 gennaio 2026\nA: Carla <carla@ente.example.it>\n"
+        "Oggetto: codici\n\nPagate con bonifico su IT60X0542811101000000123456, ordine ORD-2026-000123.\n"
+    )
+    reading = read_message(forward(body, "I: codici"), own_addresses=OWN)
+    assert reading.fields == {"cig": ["Z213346E34"]}
+
+
+def test_a_reply_quoting_a_colleague_is_not_read() -> None:
+    body = (
+        "Grazie, procediamo.\n\nDa: Economato <economato@ente.example.it>\nInviato: giovedì 22 gennaio 2026\n"
+        "A: Carla <carla@ente.example.it>\nOggetto: codici\n\nCIG Z213346E34\n"
+    )
+    assert read_message(forward(body, "R: codici"), own_addresses=OWN).fields == {}
+
+
+def test_an_office_code_line_in_english_is_no_signature_line() -> None:
+    text = f"Hi John,\nCIG {CIG}\nOffice code: UFXK9T\n"
+    assert extract_fields(text, signature=True).fields == {"cig": [CIG], "office_code": "UFXK9T"}

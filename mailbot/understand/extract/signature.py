@@ -92,7 +92,7 @@ _ENTITY = re.compile(
     r"|scuola|liceo|universit[àa]|ministero|prefettura|questura|camera\s+di\s+commercio|agenzia|ente|ufficio|uff\."
     r"|settore|servizio|servizi|area|dipartimento|direzione|segreteria|ragioneria|economato|responsabile"
     r"|dirigente|funzionari[oa]|il\s+responsabile|il\s+dirigente|la\s+responsabile|sindaco|dott\.?|dott\.ssa|dr\.?"
-    r"|ing\.?|avv\.?|rag\.?|geom\.?|arch\.?|prof\.?|prof\.ssa|sig\.?|sig\.ra|office|department|dept\.?"
+    r"|ing\.?|avv\.?|rag\.?|geom\.?|arch\.?|prof\.?|prof\.ssa|sig\.?|sig\.ra|office(?!\s+code)|department|dept\.?"
     r"|accounts?|finance|procurement|purchasing|head\s+of|manager|director)(?![^\W\d_])"
     r"|(?<![^\W\d_])(?:s\.?r\.?l\.?s?|s\.?p\.?a\.?|s\.?n\.?c\.?|s\.?a\.?s\.?|ltd|llc|inc|gmbh|onlus|coop)(?![^\W\d_])",
     re.IGNORECASE,
@@ -100,7 +100,7 @@ _ENTITY = re.compile(
 # Weak: a line of the office's codes, a name.
 _CODES = re.compile(
     r"^(?:c\.?\s?f\b|codice\s+fiscale|cod\.?\s*fisc|p\.?\s?iva|partita\s+iva|vat\b|pec\b|codice\s+(?:univoco|destinatario|ipa)"
-    r"|cod\.?\s*univ|cuu\b|c\.u\.u\.|iban\b|sdi\b|fiscal\s+code|tax\s+code)",
+    r"|cod\.?\s*univ|cuu\b|c\.u\.u\.|iban\b|sdi\b|fiscal\s+code|tax\s+code|(?:unique\s+)?office\s+code|recipient\s+code)",
     re.IGNORECASE,
 )
 _NAME_WORD = r"(?:[A-Z][^\W\d_]*(?:['’.-][^\W\d_]*)*|d[aei]|de|del|della|van|von)"

@@ -368,3 +368,24 @@ def test_a_reply_quoting_a_colleague_is_not_read() -> None:
 def test_an_office_code_line_in_english_is_no_signature_line() -> None:
     text = f"Hi John,\nCIG {CIG}\nOffice code: UFXK9T\n"
     assert extract_fields(text, signature=True).fields == {"cig": [CIG], "office_code": "UFXK9T"}
+
+
+# -- a value of the signature the message points at -----------------------------------------------
+
+SIGNATURE = (
+    "Cordiali saluti\nServizio Provveditorato\nLargo Cattanei 3 - 16147 Genova\nC.F. 80007350103 - P.IVA 00949170104\n"
+    "Codice Univoco Ufficio per la fatturazione elettronica: PGOJJ7\n"
+)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        f"per la fattura usate il CIG {CIG} e il codice univoco ufficio riportato in calce.",
+        f"CIG {CIG}; for the office code please see below.",
+    ],
+)
+def test_a_value_of_the_signature_the_message_points_at_is_the_answer(said: str) -> None:
+    result = extract_fields(f"Buongiorno,\n{said}\n" + SIGNATURE, signature=True)
+    assert result.fields == {"cig": [CIG], "office_code": "PGOJJ7"}
+    assert result.signature == {"fiscal_code": "80007350103", "vat_number": "00949170104"}

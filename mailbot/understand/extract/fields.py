@@ -42,7 +42,7 @@ from mailbot.understand.extract.labels import (
     USERNAME_SHAPE,
     Label,
 )
-from mailbot.understand.extract.signature import signature_span
+from mailbot.understand.extract.signature import points_below, signature_span
 from mailbot.understand.extract.years import find_years
 from mailbot.understand.identifiers import (
     check_field,
@@ -97,7 +97,9 @@ _END_OF_PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _END_OF_SENTENCE = re.compile(r"[.!?](?:\s|$)|\n")
 _SAID_BEFORE = re.compile(r"(?:[:=>]|(?<![^\W\d_])(?:è|e'|is|are|sono))\s*$", re.I)
 _SAID_CHARS = 8
-_NO_CODE = "0000000"  # the recipient code of an invoice delivered by PEC
+_NO_CODE = "0000000"
+_LINE = re.compile(r"[^\n]+")
+_SDI_FIELDS = ("office_code", "recipient_code")  # the recipient code of an invoice delivered by PEC
 _PERSONAL_CF = re.compile(rf"(?<![a-z0-9])(?:{PERSONAL_FISCAL_CODE})(?![a-z0-9])", re.I)
 _LIST_SEP = re.compile(r"\s*(?:[,;/&]|\be\b|\bed\b|\band\b)\s*", re.I)
 _CANDIDATE_RES = {name: re.compile(rf"(?:{pattern})(?![a-z0-9])", re.I) for name, pattern in CANDIDATES.items()}
@@ -150,9 +152,10 @@ def extract_fields(text: str, *, signature: bool = False) -> Extraction:
     span = None
     if signature and any(f.field in SENDER_FIELDS for f in found):
         span = signature_span(text, first_value=found[0].pos)
+    pointed = _pointed_fields(text[: span[0]]) if span is not None else frozenset()
     result = Extraction()
     for item in found:
-        if span is not None and span[0] <= item.pos < span[1] and item.field in SENDER_FIELDS:
+        if span is not None and span[0] <= item.pos < span[1] and item.field in SENDER_FIELDS - pointed:
             if item.reason is None:
                 result.signature.setdefault(item.field, item.value)
         else:
@@ -164,6 +167,17 @@ def extract_fields(text: str, *, signature: bool = False) -> Extraction:
     for bad in (y for y in years if y.reason is not None):
         _add_invalid(result, InvalidValue("years", bad.text, bad.reason or ""))
     return result
+
+
+def _pointed_fields(text: str) -> frozenset[str]:
+    """The fields named on a line of ``text`` that points below ("il codice univoco ufficio riportato
+    in calce"): their values in the signature are the answer."""
+    fields: set[str] = set()
+    for line in _LINE.findall(text):
+        if points_below(line):
+            for _match, label in _label_matches(line):
+                fields.update(_SDI_FIELDS if "sdi_code" in label.fields else label.fields)
+    return frozenset(fields)
 
 
 def _add(result: Extraction, item: _Found) -> None:

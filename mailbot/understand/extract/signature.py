@@ -8,7 +8,8 @@ a block at the end made only of signature lines (a name, an office or entity, an
 web and e-mail addresses, protocol numbers, a privacy notice, the office's codes) when at least one
 of them is more than a name or a code. The block's first lines that hold only codes are the answer
 ("CIG: ...\\nCodice univoco ufficio: ...\\nMario Rossi\\nTel. ...": the codes come before the name). A
-"P.S." ends it.
+"P.S." ends it. A value of the signature is the answer after all when a sentence before it names
+its field and points below ("il codice univoco ufficio riportato in calce"): ``points_below``.
 
 There is no signature when nothing but a greeting comes before it (a reply made only of a label block
 is the answer), when the message points at the data below ("i dati sono in calce", "come segue",
@@ -108,6 +109,11 @@ _NAME = re.compile(rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}},?")
 _TRIM = " \t>*_|()\"'-–—•·"
 _MAX_ENTITY_WORDS = 8
 _MIN_NOTICE_WORDS = 6
+
+
+def points_below(text: str) -> bool:
+    """``text`` points at data below it ("riportato in calce", "see below", "come segue")."""
+    return _POINTER.search(text) is not None
 
 
 def signature_span(text: str, first_value: int | None = None) -> tuple[int, int] | None:

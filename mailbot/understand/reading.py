@@ -51,6 +51,8 @@ READ_LIMIT = 64 * 1024
 _SUBJECT_LIMIT = 1000
 _FROM_LINE = re.compile(r"^[ \t>*]*(?:from|da|de|von)\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# A subject that says the message is forwarded ("I:", "Fwd:", "FW:", "TR:", "WG:", "Inoltro:").
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]\n]{0,40}\]\s*)?(?:i|fw|fwd|tr|wg|inoltro)\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def read_message(
     sources = [new_text]
     card_in_forwarded = False
     left = READ_LIMIT - len(new_text)
-    for block in msg.forwarded:
+    for block in [*msg.forwarded, *forwarded_thread(parts.quoted, msg.subject, own_addresses)]:
         redacted_block, found = redact_text(block)
         card_in_forwarded |= found
         if left > 0 and not is_own_copy(block, own_addresses):
@@ -233,6 +235,24 @@ def review_reasons(
     if confidence < threshold:
         reasons.append(f"confidence {confidence:.2f} below {threshold:.2f}")
     return tuple(reasons)
+
+
+def forwarded_thread(quoted: str, subject: str, own_addresses: frozenset[str]) -> list[str]:
+    """A forward without a marker line (Outlook's "I:" over a "Da:/Inviato:/A:/Oggetto:" block): the
+    quoted messages, each from its From/Da line, down to the first one from us (never read); none when
+    the subject does not say the message is forwarded (a reply's quote is never the answer)."""
+    if not _FORWARD_SUBJECT.match(subject) or not quoted.strip():
+        return []
+    starts = [m.start() for m in _FROM_LINE.finditer(quoted)]
+    if not starts or quoted[: starts[0]].strip():
+        return []  # the quote does not start with a header block
+    blocks = []
+    for start, end in zip(starts, [*starts[1:], len(quoted)], strict=True):
+        block = quoted[start:end]
+        if is_own_copy(block, own_addresses):
+            break
+        blocks.append(block)
+    return blocks
 
 
 def is_own_copy(block: str, own_addresses: frozenset[str]) -> bool:

@@ -26,17 +26,31 @@ from itertools import accumulate, pairwise
 from mailbot.understand.extract.labels import (
     CANDIDATES,
     COMMON_WORDS,
+    FURTHER_NEEDS_SEPARATOR,
+    FURTHER_SHAPES,
     LABELS,
     LINKING_WORDS,
     LIST_FIELDS,
     NEEDS_DIGIT,
+    PEC_DOMAIN_PARTS,
+    PERSONAL_FISCAL_CODE,
     QUALIFIER_WORDS,
     SENDER_FIELDS,
+    SHAPED_COMMON_WORDS,
+    USERNAME_MIN_PART,
+    USERNAME_NOUNS_AFTER,
+    USERNAME_SHAPE,
     Label,
 )
-from mailbot.understand.extract.signature import signature_span
+from mailbot.understand.extract.signature import points_below, signature_span
 from mailbot.understand.extract.years import find_years
-from mailbot.understand.identifiers import check_field, cig_checksum_matches, normalise, validate_iban
+from mailbot.understand.identifiers import (
+    check_field,
+    cig_checksum_matches,
+    normalise,
+    validate_iban,
+    validate_payment_reference,
+)
 
 FieldValue = str | int | list[str]
 
@@ -46,7 +60,7 @@ _ANY_LABEL = re.compile(
     r"(?<![a-z0-9])(?:" + "|".join(f"(?:{label.pattern})" for label in LABELS) + r")(?![a-z0-9])", re.I
 )
 _SEP = re.compile(
-    r"(?:\s|[:=|#>\-–—<()]|n[.°º]|nr\.?|num\.|numero\b|no\.|è\b|e'|is\b|are\b|sono\b"
+    r"(?:\s|[:=|#>\-–—<()\"“«‘]|\.{2,}|…|n[.°º]|nr\.?|num\.|numero\b|no\.|è\b|e'|is\b|are\b|sono\b"
     r"|(?:il\s+|the\s+)?(?:seguente|seguenti|following)\b|pari\s+a\b)*",
     re.I,
 )
@@ -66,6 +80,27 @@ _REAL_SEPARATOR = re.compile(r"[:=|\t\n]|(?<![^\W\d_])(?:è|e'|is|are|sono)(?![^
 # Esempio: ...", "Username della segreteria: ...").
 _WORDS_TO_SEPARATOR = re.compile(r"(?:[ \t]++[\w'’.-]++){1,4}?[ \t]*[:=|\t]")
 _PLAIN_WORD_FIELDS = frozenset({"username", "office_code", "sdi_code"})
+# A username without a real label: its shape, and what ends the words where it is looked for after a
+# username label (the sentence, a comma, the password).
+_USERNAME_SHAPE = re.compile(rf"(?:{USERNAME_SHAPE})")
+_SHAPED_USERNAME = re.compile(rf"(?<![\w.@/-])(?:{USERNAME_SHAPE})(?![\w@/-]|[.]\w)")
+_USERNAME_BEFORE_NOUN = re.compile(
+    rf"(?<![\w.-])(?:the|our|my|your)\s+(?P<value>{USERNAME_SHAPE})\s+(?:{USERNAME_NOUNS_AFTER})(?![\w])", re.I
+)
+_END_OF_USERNAME_SEARCH = re.compile(r"[.!?](?:\s|$)|[\n,;]|password", re.I)
+_USERNAME_SEARCH_CHARS = 120
+# A value a few words after its label (``labels.FURTHER_SHAPES``): looked for up to a blank line, and
+# for a VAT number or fiscal code up to the end of the sentence.
+_FURTHER_RES = {kind: re.compile(rf"(?<![\w.@/-])(?:{shape})(?![\w@/-])") for kind, shape in FURTHER_SHAPES.items()}
+_FURTHER_CHARS = 200
+_END_OF_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+_END_OF_SENTENCE = re.compile(r"[.!?](?:\s|$)|\n")
+_SAID_BEFORE = re.compile(r"(?:[:=>]|(?<![^\W\d_])(?:è|e'|is|are|sono))\s*$", re.I)
+_SAID_CHARS = 8
+_NO_CODE = "0000000"
+_LINE = re.compile(r"[^\n]+")
+_SDI_FIELDS = ("office_code", "recipient_code")  # the recipient code of an invoice delivered by PEC
+_PERSONAL_CF = re.compile(rf"(?<![a-z0-9])(?:{PERSONAL_FISCAL_CODE})(?![a-z0-9])", re.I)
 _LIST_SEP = re.compile(r"\s*(?:[,;/&]|\be\b|\bed\b|\band\b)\s*", re.I)
 _CANDIDATE_RES = {name: re.compile(rf"(?:{pattern})(?![a-z0-9])", re.I) for name, pattern in CANDIDATES.items()}
 # A table cell holding a label and nothing else ("Username portale", "CIG:").
@@ -76,6 +111,9 @@ _ORDER_TOKEN = re.compile(r"(?<![a-z0-9])ord[-\s]?\d{4}[-\s]?\d{6}(?![0-9])", re
 _IBAN_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,32}")
 _STRICT_SEPARATORS = frozenset(":=|\t\n")
 _MAX_NEWLINES = 2
+_MIN_HEADER_LABELS = 2
+_MIN_HEADER_CELLS = 3
+_MIN_REFERENCE = 8  # a shorter run of letters and digits after "CRO" is not meant as the reference
 
 
 @dataclass(frozen=True)
@@ -114,9 +152,10 @@ def extract_fields(text: str, *, signature: bool = False) -> Extraction:
     span = None
     if signature and any(f.field in SENDER_FIELDS for f in found):
         span = signature_span(text, first_value=found[0].pos)
+    pointed = _pointed_fields(text[: span[0]]) if span is not None else frozenset()
     result = Extraction()
     for item in found:
-        if span is not None and span[0] <= item.pos < span[1] and item.field in SENDER_FIELDS:
+        if span is not None and span[0] <= item.pos < span[1] and item.field in SENDER_FIELDS - pointed:
             if item.reason is None:
                 result.signature.setdefault(item.field, item.value)
         else:
@@ -128,6 +167,17 @@ def extract_fields(text: str, *, signature: bool = False) -> Extraction:
     for bad in (y for y in years if y.reason is not None):
         _add_invalid(result, InvalidValue("years", bad.text, bad.reason or ""))
     return result
+
+
+def _pointed_fields(text: str) -> frozenset[str]:
+    """The fields named on a line of ``text`` that points below ("il codice univoco ufficio riportato
+    in calce"): their values in the signature are the answer."""
+    fields: set[str] = set()
+    for line in _LINE.findall(text):
+        if points_below(line):
+            for _match, label in _label_matches(line):
+                fields.update(_SDI_FIELDS if "sdi_code" in label.fields else label.fields)
+    return frozenset(fields)
 
 
 def _add(result: Extraction, item: _Found) -> None:
@@ -169,6 +219,9 @@ def _label_matches(text: str) -> list[tuple[re.Match[str], Label]]:
     chosen: list[tuple[re.Match[str], Label]] = []
     pos = 0
     while (hit := _ANY_LABEL.search(text, pos)) is not None:
+        if _in_an_address(text, hit.start()):
+            pos = hit.start() + 1  # "pec" in comune@pec.it is no label
+            continue
         best: tuple[re.Match[str], Label] | None = None
         for label, regex in _LABEL_RES:
             match = regex.match(text, hit.start())
@@ -180,6 +233,12 @@ def _label_matches(text: str) -> list[tuple[re.Match[str], Label]]:
     return chosen
 
 
+def _in_an_address(text: str, pos: int) -> bool:
+    """``pos`` follows the "@" of an address or a dot inside a domain."""
+    before = text[pos - 1] if pos else ""
+    return before == "@" or (before == "." and pos >= 2 and text[pos - 2].isalnum())
+
+
 def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_Found]:
     found: list[_Found] = []
     matches = _label_matches(text)
@@ -189,15 +248,71 @@ def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_F
         if found and match.start() < found[-1].end - offset:
             continue  # the label sits inside the previous value (e.g. "pec" in comune@pec.it)
         next_label = matches[i + 1][0].start() if i + 1 < len(matches) else len(text)
-        for pos, said in _value_starts(text, match.end(), label, next_label):
-            values = _read_values(text, _Start(pos, said), label, offset)
+        for start in _value_starts(text, match.end(), label, next_label):
+            values = _read_values(text, start, label, offset)
             if values:
                 found += values
                 break
+        else:
+            kind = label.fields[0]
+            if len(label.fields) == 1 and (kind == "username" or kind in _FURTHER_RES):
+                # an everyday label ("riferimento") does not end the search
+                further = next((m.start() for m, other in matches[i + 1 :] if not other.quiet), len(text))
+                found += _further(text, match.end(), further, kind, offset)
     return found
 
 
-def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[tuple[int, bool]]:
+def _further(text: str, end: int, next_label: int, kind: str, offset: int) -> list[_Found]:
+    """After a label with no value right after it, a value said a few words further, before the next
+    label: for a username, the first word that looks like one before the end of the sentence or a comma
+    ("L'utenza sul portale è la stessa per entrambi: consorzio.piave"); for the others, the first word of
+    the field's shape (``labels.FURTHER_SHAPES``) that passes ``_said_further``."""
+    if kind == "username":
+        stop = _END_OF_USERNAME_SEARCH.search(text, end, min(next_label, end + _USERNAME_SEARCH_CHARS))
+        limit = stop.start() if stop is not None else min(next_label, end + _USERNAME_SEARCH_CHARS)
+        for match in _SHAPED_USERNAME.finditer(text, end, limit):
+            if _looks_like_username(match.group()):
+                value, reason = check_field("username", match.group())
+                return [_Found(match.start() + offset, match.end() + offset, "username", value, reason)]
+        return []
+    limit = min(next_label, end + _FURTHER_CHARS)
+    stop = (_END_OF_SENTENCE if kind in FURTHER_NEEDS_SEPARATOR else _END_OF_PARAGRAPH).search(text, end, limit)
+    limit = stop.start() if stop is not None else limit
+    for match in _FURTHER_RES[kind].finditer(text, end, limit):
+        raw = match.group()
+        said = _SAID_BEFORE.search(text, max(end, match.start() - _SAID_CHARS), match.start()) is not None
+        if not _said_further(raw, kind, said=said):
+            continue
+        field_name, value, reason = _judge(kind, raw)
+        if reason is None or kind in FURTHER_NEEDS_SEPARATOR:
+            return [_Found(match.start() + offset, match.end() + offset, field_name, value, reason)]
+    return []
+
+
+def _said_further(raw: str, kind: str, *, said: bool) -> bool:
+    """A word of the field's shape found after its label is the value: a PEC on a certified mail
+    domain; a code with a letter and a digit (or the recipient code of delivery by PEC), or one of
+    letters only right after "è" or a colon; a VAT number or fiscal code right after one of them."""
+    if kind == "pec":
+        parts = raw.rpartition("@")[2].lower().split(".")
+        return any(part in PEC_DOMAIN_PARTS or part.startswith("pec") or part.endswith("pec") for part in parts)
+    if kind in FURTHER_NEEDS_SEPARATOR:
+        return said
+    if raw == _NO_CODE:
+        return kind == "sdi_code"
+    if any(ch.isdigit() for ch in raw) and any(ch.isalpha() for ch in raw):
+        return True
+    return said and raw.isalpha() and raw.lower() not in COMMON_WORDS
+
+
+def _looks_like_username(raw: str) -> bool:
+    """Written in lower case in a username's shape (``labels.USERNAME_SHAPE``), not a word of that shape."""
+    if not _USERNAME_SHAPE.fullmatch(raw) or raw in SHAPED_COMMON_WORDS:
+        return False
+    return any(len(part) >= USERNAME_MIN_PART for part in re.split(r"[._-]", raw))
+
+
+def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[_Start]:
     """Where the value of the label ending at ``end`` may start, in order, and whether a real separator
     comes before it: after its qualifier words and notes and the separator; after a label ending in a
     linking word, also after a few more words and a separator ("C.F. del comune di Esempio: ..."),
@@ -207,7 +322,7 @@ def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[tu
     end = qualifier.end()
     last = _LAST_WORD.search(qualifier.group())
     linking = last is not None and last.group(1).lower() in LINKING_WORDS
-    starts: list[tuple[int, bool]] = []
+    starts: list[_Start] = []
     sep = _SEP.match(text, end)
     assert sep is not None
     plain_word = label.fields[0] in _PLAIN_WORD_FIELDS
@@ -221,18 +336,22 @@ def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[tu
     return starts
 
 
-def _after_separator(sep: re.Match[str], label: Label) -> list[tuple[int, bool]]:
+def _after_separator(sep: re.Match[str], label: Label) -> list[_Start]:
     if sep.group().count("\n") > _MAX_NEWLINES:
         return []
+    shaped = label.shaped
     if label.strict and not _STRICT_SEPARATORS.intersection(sep.group()):
-        return []
-    return [(sep.end(), _REAL_SEPARATOR.search(sep.group()) is not None)]
+        if label.fields[0] != "username":
+            return []
+        shaped = True  # "l'utente è impianto-nord", "the account b.conti": a username's shape only
+    return [_Start(sep.end(), _REAL_SEPARATOR.search(sep.group()) is not None, shaped)]
 
 
 @dataclass(frozen=True)
 class _Start:
     pos: int
     said: bool  # a real separator before it ("CUU: x", "il CUU è x"), not a plain space
+    shaped: bool = False  # the value is taken only when it looks like a username
 
 
 def _read_values(text: str, start: _Start, label: Label, offset: int) -> list[_Found]:
@@ -241,12 +360,13 @@ def _read_values(text: str, start: _Start, label: Label, offset: int) -> list[_F
     pos = start.pos
     while True:
         raw = _candidate(text, pos, kind, said=start.said)
-        if raw is None:
+        if raw is None or (start.shaped and not _looks_like_username(raw)):
             return found
         end = pos + len(raw)
         for name in label.fields:
             field_name, value, reason = _judge(name, raw)
-            found.append(_Found(pos + offset, end + offset, field_name, value, reason))
+            if reason is None or not label.quiet:
+                found.append(_Found(pos + offset, end + offset, field_name, value, reason))
         if kind not in LIST_FIELDS:
             return found
         more = _LIST_SEP.match(text, end)
@@ -270,6 +390,8 @@ def _candidate(text: str, pos: int, kind: str, *, said: bool = True) -> str | No
             return None  # "Username: per favore...": the value is not here
     elif kind == "iban":
         raw = _trim_iban(raw)
+    elif kind == "payment_reference":
+        raw = _trim_reference(raw)
     if kind in NEEDS_DIGIT and not any(ch.isdigit() for ch in raw):
         return None
     if kind in ("office_code", "sdi_code") and not (raw.isupper() or any(ch.isdigit() for ch in raw)):
@@ -296,6 +418,18 @@ def _trim_iban(raw: str) -> str:
     return " ".join(groups)
 
 
+def _trim_reference(raw: str) -> str:
+    """The first group when it is a valid reference, else the longest run of groups that is one ("CRO
+    1234 5678 901"), else the first group (reported invalid when it is long enough to be meant)."""
+    groups = raw.split(" ")
+    if len(groups) > 1 and validate_payment_reference(groups[0]) is not None:
+        for size in range(len(groups), 1, -1):
+            candidate = " ".join(groups[:size])
+            if validate_payment_reference(candidate) is None:
+                return candidate
+    return groups[0] if len(groups[0]) >= _MIN_REFERENCE else ""
+
+
 def _judge(name: str, raw: str) -> tuple[str, str, str | None]:
     """(field, value, reason): the field the value belongs to, normalised when valid."""
     if name == "sdi_code":
@@ -308,6 +442,8 @@ def _judge(name: str, raw: str) -> tuple[str, str, str | None]:
         other_value, other_reason = check_field(other, raw)
         if other_reason is None:
             return other, other_value, None
+    if name == "vat_number":
+        raw = re.sub(r"^it\s+", "", raw.strip(), flags=re.I)  # "IT 01234567890": the number is the value
     return name, raw.strip(), reason
 
 
@@ -322,6 +458,14 @@ def _unlabelled(text: str) -> list[_Found]:
     for m in _ORDER_TOKEN.finditer(text):
         value, reason = check_field("order_number", m.group())
         found.append(_Found(m.start(), m.end(), "order_number", value, reason))
+    for m in _PERSONAL_CF.finditer(text):
+        if any(ch.isdigit() for ch in m.group()):
+            field_name, value, reason = _judge("fiscal_code", m.group())
+            found.append(_Found(m.start(), m.end(), field_name, value, reason))
+    for m in _USERNAME_BEFORE_NOUN.finditer(text):
+        raw = m.group("value")
+        if _looks_like_username(raw):
+            found.append(_Found(m.start("value"), m.end("value"), "username", check_field("username", raw)[0], None))
     for m in _IBAN_TOKEN.finditer(text):
         raw = _trim_iban(m.group())
         if validate_iban(raw) is None:
@@ -339,11 +483,20 @@ def pair_column_tables(text: str) -> tuple[str, list[tuple[int, int]]]:
     headers: list[tuple[int, int]] = []
     for (start, end, header), (_s, _e, values) in pairwise(lines):
         heads, cells = _cells(header), _cells(values)
-        if len(heads) < 2 or len(heads) != len(cells) or sum(1 for head in heads if _is_label(head)) < 2:
+        if len(heads) < 2 or len(heads) != len(cells) or not _is_header(heads):
             continue
         headers.append((start, end))
         out += [f"{head}: {cell}" for head, cell in zip(heads, cells, strict=True) if _is_label(head)]
     return "\n".join(out), headers
+
+
+def _is_header(heads: list[str]) -> bool:
+    """Two labels or more; or one among three cells or more without a digit ("Your reference | Amount |
+    Value date | Bank reference"): a row of label and value ("CIG | Z213346E34") is no header."""
+    labels = sum(1 for head in heads if _is_label(head))
+    if labels >= _MIN_HEADER_LABELS:
+        return True
+    return labels == 1 and len(heads) >= _MIN_HEADER_CELLS and not any(ch.isdigit() for ch in "".join(heads))
 
 
 def _cells(line: str) -> list[str]:

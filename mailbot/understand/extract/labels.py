@@ -8,8 +8,16 @@ The pseudo-field ``sdi_code`` is the code used by the exchange system (SdI): 6 c
 office code (public administration), 7 a recipient code (company). Labels naming the office ("ufficio",
 "IPA", "CUU") always mean an office code. A bare "codice" is never a label.
 
-``strict`` labels are common words ("utente", "account", "login"): their value is taken only after a
-real separator (colon, equals, tab, pipe or a new line), never after a plain space.
+``quiet`` labels are everyday words that name many things ("rif.", "reference", "riferimento"): their
+value is taken only when it is valid, and a value that fails its check is no invalid answer.
+
+``strict`` labels are common words ("utente", "account", "login"): their value is taken after a real
+separator (colon, equals, tab, pipe or a new line); after a plain space or "è" only when it looks like
+a username (``USERNAME_SHAPE``: "l'utente è impianto-nord", "the account b.conti"). ``shaped`` labels
+are everyday words before a username ("il servizio studio_pellegrini", "ci riconosce come
+comune.esempio"): their value is taken only when it looks like one. After a username label with no
+value right after it, the first word of its sentence that looks like a username is the value
+("L'utenza sul portale è la stessa per entrambi: consorzio.piave").
 
 A label may go on with words that say which portal, which entity, what for ("Username utilizzato per
 l'accesso al portale", "C.F. dell'Ente", "CRO del bonifico") and notes in brackets ("Codice Univoco
@@ -40,6 +48,8 @@ class Label:
     fields: tuple[str, ...]
     pattern: str
     strict: bool = False
+    quiet: bool = False
+    shaped: bool = False
 
 
 LABELS: tuple[Label, ...] = (
@@ -70,8 +80,25 @@ LABELS: tuple[Label, ...] = (
     Label(("payment_reference",), rf"(?:{_COD})?(?:cro|trn)"),
     Label(("payment_reference",), r"(?:codice\s+)?riferimento\s+(?:dell['’]\s*)?operazione"),
     Label(("payment_reference",), r"(?:payment|transaction|transfer)\s+reference"),
+    Label(
+        ("payment_reference",),
+        r"rif\.?|ref\.?|(?:(?:your|our|bank|vs\.?|ns\.?)\s+)?(?:reference|riferimento)",
+        quiet=True,
+    ),
+    Label(
+        ("payment_reference",),
+        r"(?:paypal\s+)?(?:transaction|transazione)\s+(?:id|code|number|no\.?)"
+        r"|(?:id|codice|numero|n\.)\s+(?:della\s+|di\s+)?(?:transazione|transaction)",
+        quiet=True,
+    ),
     Label(("username",), r"user\s?name|nome\s+utente"),
-    Label(("username",), r"user\s?id|utente|(?<!bank\s)(?<!paypal\s)account|login", strict=True),
+    Label(("username",), r"user\s?id|user|utente|utenza|(?<!bank\s)(?<!paypal\s)account|login", strict=True),
+    Label(
+        ("username",),
+        r"servizio|impianto|per\s+l['’]\s*accesso|(?:known|registered)\s+as|(?:ci\s+)?riconosce\s+come"
+        r"|registrat[oi]\s+come",
+        shaped=True,
+    ),
 )
 
 # What a value looks like, per field, right after its label and separator (case-insensitive).
@@ -86,8 +113,9 @@ CANDIDATES: dict[str, str] = {
     "pec": r"[^\s<>;,()\[\]\"']+@[^\s<>;,()\[\]\"']+",
     "iban": r"[a-z]{2}\d{2}(?: ?[a-z0-9]){8,32}",
     "order_number": r"ord[-\s]?\d[\d-]*",
-    "payment_reference": r"[a-z0-9]{8,40}",
-    "username": r"[^\s,;:<>()\[\]\"']{2,64}",
+    # Groups of digits may follow, written apart: "CRO 1234 5678 901", "BPPIITRRXXX 2602 1600 4471".
+    "payment_reference": r"[a-z0-9]{4,40}(?: \d{2,5}(?![a-z0-9]))*",
+    "username": r"[^\s,;:<>()\[\]\"'“”«»]{2,64}",
 }
 
 # Words that may follow a label as part of it (which portal, entity, purpose), matched whole; Italian
@@ -132,9 +160,87 @@ COMMON_WORDS = frozenset(
     )
 )
 
+# What a username written without a real label looks like (lower case, as written): words joined by
+# dots, dashes or underscores ("comune.esempio", "garage-cam", "casa_mare"), or letters then digits
+# ("magazzino2"). Not one when every part has three letters or fewer ("d.lgs", "s.r.l", "art.17").
+USERNAME_SHAPE = r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+|[a-z]+[0-9][a-z0-9]*"
+USERNAME_MIN_PART = 4
+# Words of that shape that are no username.
+SHAPED_COMMON_WORDS = frozenset(
+    _words(
+        "e-mail e-mails email e-invoicing e-fattura wi-fi check-in check-up follow-up log-in sign-in on-line",
+        "off-line real-time split-payment pay-per-view dott.ssa prof.ssa sig.ra mp3 mp4 4g 5g",
+    )
+)
+# Nouns after a username: "the garage-cam account".
+USERNAME_NOUNS_AFTER = r"account|user(?:name)?|login"
+
+# A value said a few words after its label, when nothing follows the label itself ("il codice univoco
+# ufficio è lo stesso per tutte e tre: TJ0WYU", "la partita IVA giusta è 66240390843"): the shapes
+# looked for, case-sensitive. A code needs a letter and a digit, or a real separator right before it
+# ("è", ":"); a VAT number or an entity's fiscal code always needs one.
+FURTHER_SHAPES: dict[str, str] = {
+    "office_code": r"[A-Z0-9]{6}",
+    "sdi_code": r"[A-Z0-9]{6,7}",
+    "vat_number": r"(?:IT ?)?\d{11}",
+    "fiscal_code": r"\d{11}",
+    "pec": r"[^\s<>;,:()\[\]\"'“”«»]+@[^\s<>;,:()\[\]\"'“”«»]+[^\s<>;,:()\[\]\"'“”«».]",
+}
+FURTHER_NEEDS_SEPARATOR = frozenset({"vat_number", "fiscal_code"})
+# A PEC said away from its label is taken only on a certified mail domain: a part of the domain is one
+# of these, or starts or ends with "pec" (pec.it, legalmail.it, arubapec.it, pec.comune.esempio.it).
+PEC_DOMAIN_PARTS = frozenset(_words("pec legalmail cert postacert postecert sicurezzapostale"))
+# A personal fiscal code (codice fiscale) is known by its shape alone: six letters, the year, the
+# month's letter, the day, the town and the check letter (digits may be letters after omocodia).
+PERSONAL_FISCAL_CODE = r"[a-z]{6}[0-9lmnpqrstuv]{2}[a-z][0-9lmnpqrstuv]{2}[a-z][0-9lmnpqrstuv]{3}[a-z]"
+
 # The sender's own data: in their signature they say who writes, they are not the answer.
 SENDER_FIELDS = frozenset({"fiscal_code", "vat_number", "pec", "iban", "office_code", "recipient_code"})
 # Fields whose candidates must contain a digit (so "CIG richiesto" is not a wrong CIG).
 NEEDS_DIGIT = frozenset({"cig", "cup", "vat_number", "fiscal_code", "iban", "order_number", "payment_reference"})
 # Fields that hold a list of values; further values may follow the first: "CIG: A, B e C".
 LIST_FIELDS = frozenset({"cig", "cup"})
+
+# -- years (``years.find_years``) ------------------------------------------------------------------
+# Words that count years, Italian then English; "a"/"an" count only after "for/per" or a renewal verb.
+NUMBER_WORDS: dict[str, int] = {
+    **dict.fromkeys(("un", "uno", "una", "one", "a", "an"), 1),
+    **{word: n for n, word in enumerate(_words("due tre quattro cinque sei sette otto nove dieci"), start=2)},
+    **{word: n for n, word in enumerate(_words("two three four five six seven eight nine ten"), start=2)},
+}
+ARTICLE_NUMBERS = frozenset({"a", "an"})
+# Words saying "more" around the number: "un altro anno", "altri due anni", "one more year", "two
+# additional years"; "another" alone is one ("another year").
+YEAR_MORE_BEFORE = _words("altri ulteriori another")
+YEAR_MORE_AFTER = _words("altro altri ulteriore ulteriori more additional extra further other")
+YEAR_ANOTHER = _words("another")
+# Units: years, "annualità", and months (a whole number of years only: "12 mesi", "24 months").
+YEAR_UNITS = _words("anni anno annualità annualita years year yrs yr")
+MONTH_UNITS = _words("mesi mese months month")
+# Adjectives and nouns of a renewal's length, read only after a renewal word ("rinnovo biennale",
+# "rinnovo per il prossimo biennio"): "abbonamento annuale" names a cadence, not a count.
+YEAR_ADJECTIVES: dict[str, int] = {
+    "annuale": 1,
+    "biennale": 2,
+    "triennale": 3,
+    "quadriennale": 4,
+    "quinquennale": 5,
+    "biennio": 2,
+    "triennio": 3,
+    "quadriennio": 4,
+    "quinquennio": 5,
+}
+RENEWAL_WORDS = r"rinnov\w*|renew\w*"
+# Words before a number of years that say it is no request: the past and the customer's history
+# ("2 anni fa", "da 5 anni", "oltre 20 anni"), a time span ("in 2 years", "entro 2 anni", "tra due
+# anni") or a cadence ("ogni 2 anni", "every 3 years").
+YEAR_NOT_ASKED_BEFORE = (
+    *_words("da oltre ultimi entro tra fra ogni dopo since over than last past in within every after"),
+    "più di",
+)
+YEAR_NOT_ASKED_AFTER = _words("fa ago")
+# A question about the price in the same sentence: "quanto costa il rinnovo per 3 anni?" asks no renewal.
+PRICE_QUESTION = (
+    r"quanto\s+(?:cost\w*|verrebbe|viene|sarebbe|pagherei|pagheremmo|spender\w*)|how\s+much"
+    r"|(?:qual\s*(?:è|e'|sarebbe)|what\s+(?:is|would\s+be)|what['’]s)\s+(?:il\s+|the\s+)?(?:prezzo|costo|price|cost)"
+)

@@ -8,7 +8,8 @@ a block at the end made only of signature lines (a name, an office or entity, an
 web and e-mail addresses, protocol numbers, a privacy notice, the office's codes) when at least one
 of them is more than a name or a code. The block's first lines that hold only codes are the answer
 ("CIG: ...\\nCodice univoco ufficio: ...\\nMario Rossi\\nTel. ...": the codes come before the name). A
-"P.S." ends it.
+"P.S." ends it. A value of the signature is the answer after all when a sentence before it names
+its field and points below ("il codice univoco ufficio riportato in calce"): ``points_below``.
 
 There is no signature when nothing but a greeting comes before it (a reply made only of a label block
 is the answer), when the message points at the data below ("i dati sono in calce", "come segue",
@@ -92,7 +93,7 @@ _ENTITY = re.compile(
     r"|scuola|liceo|universit[àa]|ministero|prefettura|questura|camera\s+di\s+commercio|agenzia|ente|ufficio|uff\."
     r"|settore|servizio|servizi|area|dipartimento|direzione|segreteria|ragioneria|economato|responsabile"
     r"|dirigente|funzionari[oa]|il\s+responsabile|il\s+dirigente|la\s+responsabile|sindaco|dott\.?|dott\.ssa|dr\.?"
-    r"|ing\.?|avv\.?|rag\.?|geom\.?|arch\.?|prof\.?|prof\.ssa|sig\.?|sig\.ra|office|department|dept\.?"
+    r"|ing\.?|avv\.?|rag\.?|geom\.?|arch\.?|prof\.?|prof\.ssa|sig\.?|sig\.ra|office(?!\s+code)|department|dept\.?"
     r"|accounts?|finance|procurement|purchasing|head\s+of|manager|director)(?![^\W\d_])"
     r"|(?<![^\W\d_])(?:s\.?r\.?l\.?s?|s\.?p\.?a\.?|s\.?n\.?c\.?|s\.?a\.?s\.?|ltd|llc|inc|gmbh|onlus|coop)(?![^\W\d_])",
     re.IGNORECASE,
@@ -100,7 +101,7 @@ _ENTITY = re.compile(
 # Weak: a line of the office's codes, a name.
 _CODES = re.compile(
     r"^(?:c\.?\s?f\b|codice\s+fiscale|cod\.?\s*fisc|p\.?\s?iva|partita\s+iva|vat\b|pec\b|codice\s+(?:univoco|destinatario|ipa)"
-    r"|cod\.?\s*univ|cuu\b|c\.u\.u\.|iban\b|sdi\b|fiscal\s+code|tax\s+code)",
+    r"|cod\.?\s*univ|cuu\b|c\.u\.u\.|iban\b|sdi\b|fiscal\s+code|tax\s+code|(?:unique\s+)?office\s+code|recipient\s+code)",
     re.IGNORECASE,
 )
 _NAME_WORD = r"(?:[A-Z][^\W\d_]*(?:['’.-][^\W\d_]*)*|d[aei]|de|del|della|van|von)"
@@ -108,6 +109,11 @@ _NAME = re.compile(rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}},?")
 _TRIM = " \t>*_|()\"'-–—•·"
 _MAX_ENTITY_WORDS = 8
 _MIN_NOTICE_WORDS = 6
+
+
+def points_below(text: str) -> bool:
+    """``text`` points at data below it ("riportato in calce", "see below", "come segue")."""
+    return _POINTER.search(text) is not None
 
 
 def signature_span(text: str, first_value: int | None = None) -> tuple[int, int] | None:

@@ -37,8 +37,10 @@ REPLIES = Path(__file__).parent / "replies"
 CASES = sorted(REPLIES.glob("*.eml"))
 OWN = frozenset({"rinnovi@example.it"})
 AIM = 0.97
-# Where the parser stands while it has not reached the aim: the test fails below these.
-FLOORS = {"intents": AIM, "fields": AIM}
+# Where the parser stands while it has not reached the aim on all of them: the test fails below these.
+# Measured 2026-12-05 over the 400: intents 94.8 %, fields 95.5 % (the 300 it was tuned on 98.3 % and
+# 98.7 %, the held-out ho_* 84 % and 86 %). Raise them as it improves; never lower them.
+FLOORS = {"intents": 0.945, "fields": 0.95}
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,10 @@ def test_understanding_meets_the_bars(scores: list[Score]) -> None:
     fields = sum(s.fields_ok for s in scores) / total
     misses = [f"  {s.name}: " + "; ".join(s.misses) for s in scores if s.misses]
     print(f"\nreplies: {total}, intents right {intents:.1%}, every field right {fields:.1%}")
+    for prefix in sorted({s.name.split("_")[0] for s in scores}):  # each writer's set, ho_ held out
+        group = [s for s in scores if s.name.startswith(prefix + "_")]
+        right = sum(s.intents_ok for s in group) / len(group), sum(s.fields_ok for s in group) / len(group)
+        print(f"  {prefix}_*: {len(group)} replies, intents {right[0]:.1%}, fields {right[1]:.1%}")
     print("\n".join(misses))
     report = f"intents {intents:.1%}, fields {fields:.1%} over {total} replies; misses:\n" + "\n".join(misses)
     assert intents >= FLOORS["intents"] and fields >= FLOORS["fields"], report

@@ -116,12 +116,16 @@ def test_approving_twice_makes_one_order(app: App) -> None:
         assert len(session.scalars(select(Order).where(Order.customer_id == customer_id)).all()) == 1
 
 
-def test_a_staff_confirmation_is_not_held_back_by_the_daily_cap(tmp_path: Path, db_url: str, engine: Engine) -> None:
+def test_a_staff_confirmation_is_not_held_back_by_the_daily_cap(
+    tmp_path: Path, db_url: str, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     app = create_app(make_config(tmp_path, db_url, inbound={"max_auto_replies_per_day": 0}), engine=engine)
     _customer_id, token = pa_with_reminder(app)
     raw = eml(PA_RENEWAL, sender="economato@comune.esempio.it", to=f"rinnovi+{token}@example.it")
+    caplog.set_level("INFO", logger="mailbot.act.pipeline")
     deliver(app, raw, load_rules(rules_dir()))
-    assert replies(app) == []  # the automatic reply is over the cap (none allowed)
+    assert replies(app) == []  # the automatic reply is over the cap (none allowed), and the log says so
+    assert "no reply: economato@comune.esempio.it: already 0 automatic replies today" in caplog.text
     with app.sessions() as session:
         ticket_id = session.scalars(select(Ticket.id)).one()
     with transaction(app.sessions) as session:

@@ -44,6 +44,7 @@ from mailbot.errors import TransientError
 from mailbot.intake.failures import record_quarantine, record_retry
 from mailbot.intake.folders import folder_for
 from mailbot.intake.store import load_raw
+from mailbot.text import visible
 from mailbot.understand.addresses import own_addresses
 from mailbot.understand.reading import Reading, Understanding, read_message, to_json
 from mailbot.understand.reading import decide as decide_understanding
@@ -257,6 +258,9 @@ def _log_outcome(row: InboundMessage, done: Done, match: Match) -> None:
         match.method or "no match",
         done.status.value,
     )
+    for note in done.notes:  # a reply that does not go says why, whatever the reason
+        if note.startswith("no reply"):
+            log.info("inbound id %s: %s", row.id, visible(note))
 
 
 def _read_row(app: App, inbound: InboundMessage, already: AlreadyRead | None = None) -> tuple[Reading, MatchKeys]:

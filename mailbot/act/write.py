@@ -509,9 +509,6 @@ class Writer:
                 why = ""
             if why:
                 p.done.notes.append(why)
-                if email.reply:
-                    source = p.source
-                    log.info("inbound %s: %s", source.inbound_id if source is not None else "-", why)
                 if email.reply and p.fallback is not None:
                     self._fall_back(p, why)
                     return

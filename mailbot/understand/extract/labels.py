@@ -216,6 +216,8 @@ YEAR_MORE_AFTER = _words("altro altri ulteriore ulteriori more additional extra 
 YEAR_ANOTHER = _words("another")
 # Units: years, "annualità", and months (a whole number of years only: "12 mesi", "24 months").
 YEAR_UNITS = _words("anni anno annualità annualita years year yrs yr")
+# Units written before their number, as offices write: "per anni 2 (due)", "per la durata di anni tre".
+YEAR_UNITS_BEFORE = _words("anni annualità annualita")
 MONTH_UNITS = _words("mesi mese months month")
 # Adjectives and nouns of a renewal's length, read only after a renewal word ("rinnovo biennale",
 # "rinnovo per il prossimo biennio"): "abbonamento annuale" names a cadence, not a count.
@@ -239,8 +241,11 @@ YEAR_NOT_ASKED_BEFORE = (
     "più di",
 )
 YEAR_NOT_ASKED_AFTER = _words("fa ago")
-# A question about the price in the same sentence: "quanto costa il rinnovo per 3 anni?" asks no renewal.
+# A question about the price in the same sentence: "quanto costa il rinnovo per 3 anni?" asks no renewal,
+# nor does a request for a quote ("un preventivo per il rinnovo biennale", "a quote for 3 years"; "come
+# da vostro preventivo, rinnovate per 2 anni" is a request).
 PRICE_QUESTION = (
+    r"(?:un|una|a|an)\s+(?:preventivo|quotazione|quote|quotation|estimate)|"
     r"quanto\s+(?:cost\w*|verrebbe|viene|sarebbe|pagherei|pagheremmo|spender\w*)|how\s+much"
     r"|(?:qual\s*(?:è|e'|sarebbe)|what\s+(?:is|would\s+be)|what['’]s)\s+(?:il\s+|the\s+)?(?:prezzo|costo|price|cost)"
 )

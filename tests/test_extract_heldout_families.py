@@ -66,10 +66,10 @@ def test_a_renewal_after_a_quote_already_received_is_a_request() -> None:
     ("text", "expected"),
     [
         ("aggiornate i dati riportando il C.F. corretto 92984200920 in fattura", {"fiscal_code": "92984200920"}),
-        ("la partita IVA esatta 01762110798", {"vat_number": "01762110798"}),
+        ("la partita IVA esatta 92984200920", {"vat_number": "92984200920"}),
         ("codice univoco ufficio aggiornato UFXK9T", {"office_code": "UFXK9T"}),
         ("PEC nuova protocollo.ente@pec.it", {"pec": "protocollo.ente@pec.it"}),
-        ("please use the updated VAT number 01762110798", {"vat_number": "01762110798"}),
+        ("please use the updated VAT number 92984200920", {"vat_number": "92984200920"}),
     ],
 )
 def test_a_value_after_a_label_and_an_adjective(text: str, expected: dict[str, object]) -> None:
@@ -82,7 +82,7 @@ def test_a_value_after_a_label_and_an_adjective(text: str, expected: dict[str, o
     "text",
     [
         "il C.F. errato 92984200920 va sostituito",
-        "la partita IVA vecchia 01762110798 non è più valida",
+        "la partita IVA vecchia 92984200920 non è più valida",
     ],
 )
 def test_the_old_value_after_a_label_and_wrong_is_no_answer(text: str) -> None:

@@ -21,7 +21,8 @@ value right after it, the first word of its sentence that looks like a username 
 
 A label may go on with words that say which portal, which entity, what for ("Username utilizzato per
 l'accesso al portale", "C.F. dell'Ente", "CRO del bonifico") and notes in brackets ("Codice Univoco
-Ufficio (per la fatturazione elettronica)"): ``QUALIFIER_WORDS`` are those words, and the value is what
+Ufficio (per la fatturazione elettronica)") and words saying it is the right one ("il C.F. corretto
+92984200920", "PEC nuova"): ``QUALIFIER_WORDS`` are those words, and the value is what
 follows the whole label, never one of its words. A label ending in a word that links to more
 (``LINKING_WORDS``: "lo username della scuola è cambiato") takes its value only after a real separator,
 looked for a few words further ("Username della segreteria: x"). ``COMMON_WORDS`` are never a value of
@@ -127,9 +128,10 @@ QUALIFIER_WORDS: tuple[str, ...] = tuple(
         "accedere portale sito piattaforma servizio area riservata web online fatturazione elettronica",
         "fattura fatture ente amministrazione comune ufficio istituto scuola bonifico pagamento versamento",
         "conto corrente attuale registrato registrata",
+        "corretto corretta esatto esatta giusto giusta nuovo nuova aggiornato aggiornata valido valida",
         "of for the to on in our your used log login access accessing portal website site platform",
         "invoicing electronic e-invoicing entity administration office account payment transfer current",
-        "registered",
+        "registered correct right new updated valid",
     )
 )
 # Qualifier words that link to more words: a value right after them (a plain space) is not the value.

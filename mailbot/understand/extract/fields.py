@@ -87,6 +87,8 @@ _SHAPED_USERNAME = re.compile(rf"(?<![\w.@/-])(?:{USERNAME_SHAPE})(?![\w@/-]|[.]
 _USERNAME_BEFORE_NOUN = re.compile(
     rf"(?<![\w.-])(?:the|our|my|your)\s+(?P<value>{USERNAME_SHAPE})\s+(?:{USERNAME_NOUNS_AFTER})(?![\w])", re.I
 )
+_JOINED = re.compile(r"[._-][a-z0-9]", re.I)  # a label word joined to more: "impianto-sud"
+_SHOUTED_LETTERS = 12
 _END_OF_USERNAME_SEARCH = re.compile(r"[.!?](?:\s|$)|[\n,;]|password", re.I)
 _USERNAME_SEARCH_CHARS = 120
 # A value a few words after its label (``labels.FURTHER_SHAPES``): looked for up to a blank line, and
@@ -248,7 +250,10 @@ def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_F
         if found and match.start() < found[-1].end - offset:
             continue  # the label sits inside the previous value (e.g. "pec" in comune@pec.it)
         next_label = matches[i + 1][0].start() if i + 1 < len(matches) else len(text)
-        for start in _value_starts(text, match.end(), label, next_label):
+        starts = _value_starts(text, match.end(), label, next_label)
+        if label.shaped and _JOINED.match(text, match.end()):
+            starts = [_Start(match.start(), said=False, shaped=True)]  # "impianto-sud": the word is the username
+        for start in starts:
             values = _read_values(text, start, label, offset)
             if values:
                 found += values
@@ -312,6 +317,14 @@ def _looks_like_username(raw: str) -> bool:
     return any(len(part) >= USERNAME_MIN_PART for part in re.split(r"[._-]", raw))
 
 
+def _shouted(text: str, pos: int) -> bool:
+    """The line holding ``pos`` is written in capitals: case says nothing there."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    letters = [ch for ch in text[start : end if end >= 0 else len(text)] if ch.isalpha()]
+    return len(letters) >= _SHOUTED_LETTERS and not any(ch.islower() for ch in letters)
+
+
 def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[_Start]:
     """Where the value of the label ending at ``end`` may start, in order, and whether a real separator
     comes before it: after its qualifier words and notes and the separator; after a label ending in a
@@ -360,7 +373,7 @@ def _read_values(text: str, start: _Start, label: Label, offset: int) -> list[_F
     pos = start.pos
     while True:
         raw = _candidate(text, pos, kind, said=start.said)
-        if raw is None or (start.shaped and not _looks_like_username(raw)):
+        if raw is None or (start.shaped and not _looks_like_username(raw.lower() if _shouted(text, pos) else raw)):
             return found
         end = pos + len(raw)
         for name in label.fields:

@@ -14,8 +14,10 @@ value is taken only when it is valid, and a value that fails its check is no inv
 ``strict`` labels are common words ("utente", "account", "login"): their value is taken after a real
 separator (colon, equals, tab, pipe or a new line); after a plain space or "è" only when it looks like
 a username (``USERNAME_SHAPE``: "l'utente è impianto-nord", "the account b.conti"). ``shaped`` labels
-are everyday words before a username ("il servizio studio_pellegrini", "ci riconosce come
-comune.esempio"): their value is taken only when it looks like one. After a username label with no
+are everyday words before a username ("il servizio studio_pellegrini", "l'archivio studio_ferraro",
+"ci riconosce come comune.esempio", "renew mrossi_home"): their value is taken only when it looks like
+one, and one of them may start the username itself ("impianto-sud"). In a line written in capitals the
+username is looked at in lower case ("IL SERVIZIO IMPIANTO-SUD"). After a username label with no
 value right after it, the first word of its sentence that looks like a username is the value
 ("L'utenza sul portale è la stessa per entrambi: consorzio.piave").
 
@@ -96,8 +98,8 @@ LABELS: tuple[Label, ...] = (
     Label(("username",), r"user\s?id|user|utente|utenza|(?<!bank\s)(?<!paypal\s)account|login", strict=True),
     Label(
         ("username",),
-        r"servizio|impianto|per\s+l['’]\s*accesso|(?:known|registered)\s+as|(?:ci\s+)?riconosce\s+come"
-        r"|registrat[oi]\s+come",
+        r"servizio|impianto|archivio|archive|casella|mailbox|per\s+l['’]\s*accesso|(?:known|registered)\s+as"
+        r"|(?:ci\s+)?riconosce\s+come|registrat[oi]\s+come|renew|rinnovate|rinnovare",
         shaped=True,
     ),
 )
@@ -165,7 +167,16 @@ COMMON_WORDS = frozenset(
 # What a username written without a real label looks like (lower case, as written): words joined by
 # dots, dashes or underscores ("comune.esempio", "garage-cam", "casa_mare"), or letters then digits
 # ("magazzino2"). Not one when every part has three letters or fewer ("d.lgs", "s.r.l", "art.17").
-USERNAME_SHAPE = r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+|[a-z]+[0-9][a-z0-9]*"
+# Also an initial before a surname ("mrossi", "jsmith", "gbianchi"): two consonants no Italian or
+# English word starts with (``WORD_ONSETS`` are those that do: "standard", "clienti", "grazie"), then
+# a vowel, five letters at least.
+WORD_ONSETS = _words(
+    "bl br ch cl cr cz dr dw fl fr gh gl gn gr kh kl kn kr mn ph pl pn pr ps pt rh",
+    "sb sc sd sf sg sh sk sl sm sn sp sq st sv sw sz th tr ts tw vl wh wr zh zw",
+)
+_CONSONANT = "[b-df-hj-np-tv-xz]"
+INITIAL_AND_SURNAME = rf"(?!{'|'.join(WORD_ONSETS)}){_CONSONANT}{{2}}[a-z]*[aeiouy][a-z]{{2,}}"
+USERNAME_SHAPE = r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+|[a-z]+[0-9][a-z0-9]*|" + INITIAL_AND_SURNAME
 USERNAME_MIN_PART = 4
 # Words of that shape that are no username.
 SHAPED_COMMON_WORDS = frozenset(

@@ -205,19 +205,17 @@ def test_a_value_of_a_reply_subject_that_our_quoted_email_carries_is_ours(body: 
         ("Paid today.", "Order ORD-2026-000502", {"order_number": "ORD-2026-000502"}),
     ],
 )
-def test_a_value_the_sender_writes_in_the_subject_is_read(
-    body: str, subject: str, expected: dict[str, object]
-) -> None:
+def test_a_value_the_sender_writes_in_the_subject_is_read(body: str, subject: str, expected: dict[str, object]) -> None:
     assert read_message(mail(body, subject), own_addresses=OWN).fields == expected
 
 
 @pytest.mark.parametrize(
     ("separator", "header", "subject"),
     [
-        ("-----Messaggio originale-----", "Da: Ragioneria <rag@ente.example.it>\nInviato: martedì\nA: x@ente.example.it\n"
-         "Oggetto: R: dati", "I: R: dati fatturazione"),
-        ("-----Original Message-----", "From: Finance <fin@ente.example.it>\nSent: Tuesday\nTo: x@ente.example.it\n"
-         "Subject: RE: data", "FW: RE: billing data"),
+        ("-----Messaggio originale-----", "Da: Ragioneria <rag@ente.example.it>\nInviato: martedì\n"
+         "A: x@ente.example.it\nOggetto: R: dati", "I: R: dati fatturazione"),
+        ("-----Original Message-----", "From: Finance <fin@ente.example.it>\nSent: Tuesday\n"
+         "To: x@ente.example.it\nSubject: RE: data", "FW: RE: billing data"),
     ],
 )  # fmt: skip
 def test_a_forward_with_an_original_message_line_is_read(separator: str, header: str, subject: str) -> None:

@@ -7,7 +7,8 @@ after "Grazie," or "In attesa di riscontro,") or a "--" line, or, with neither, 
 a block at the end made only of signature lines (a name, an office or entity, an address, Tel./Fax,
 web and e-mail addresses, protocol numbers, a privacy notice, the office's codes) when at least one
 of them is more than a name or a code (a line of codes: the office's, a school's "C.M.", a company's
-"R.E.A."; an entity, also after its acronym: "ARPA - Agenzia Regionale ..."). The block's first lines that hold only codes are the answer
+"R.E.A."; an entity, also after its acronym: "ARPA - Agenzia Regionale ..."). The block's first lines
+that hold only codes are the answer
 ("CIG: ...\\nCodice univoco ufficio: ...\\nMario Rossi\\nTel. ...": the codes come before the name). A
 "P.S." ends it. A value of the signature is the answer after all when a sentence before it names
 its field and points below ("il codice univoco ufficio riportato in calce"): ``points_below``.

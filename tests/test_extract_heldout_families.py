@@ -127,6 +127,7 @@ def test_a_username_people_write_without_a_label(text: str, username: str) -> No
         "l'archivio storico del comune",
         "please renew e-invoicing too",
         "renew it for two years",
+        "yes, please renew for two years, and enable auto-renew too",
         "l'impianto elettrico è nuovo",
     ],
 )
@@ -263,3 +264,36 @@ def test_a_quoted_line_wrapped_without_its_mark_is_no_answer() -> None:
         "> con ordine ORD-2026-000123.\n> Cordiali saluti\n"
     )
     assert read_message(mail(body, "Re: rinnovo"), own_addresses=OWN).fields == {}
+
+
+# -- a CIG, a username said a few words after their label -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("il CIG per il rinnovo dell'archivio è 3530829443, grazie", {"cig": ["3530829443"]}),
+        ("the CIG for this year's renewal is 3530829443.", {"cig": ["3530829443"]}),
+        ("Lo username è quello che usate voi, comune.montebello.", {"username": "comune.montebello"}),
+        ("the username is the one you already know, acme.admin", {"username": "acme.admin"}),
+    ],
+)
+def test_a_cig_or_username_said_a_few_words_after_its_label(text: str, expected: dict[str, object]) -> None:
+    result = extract_fields(text)
+    assert result.fields == expected, text
+    assert result.invalid == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "il CIG per il rinnovo non lo abbiamo ancora, il nostro numero è 0612345678",
+        "the CIG will follow; our phone number is 0612345678",
+        "lo username non lo ricordo, sul sito www.example.it non compare",
+        "username: non lo so. Il servizio e-mail funziona",
+    ],
+)
+def test_no_cig_or_username_from_the_words_after_a_label(text: str) -> None:
+    result = extract_fields(text)
+    assert result.fields == {}, text
+    assert result.invalid == [], text

@@ -183,16 +183,21 @@ SHAPED_COMMON_WORDS = frozenset(
     _words(
         "e-mail e-mails email e-invoicing e-fattura wi-fi check-in check-up follow-up log-in sign-in on-line",
         "off-line real-time split-payment pay-per-view dott.ssa prof.ssa sig.ra mp3 mp4 4g 5g",
+        "auto-renew auto-renewal auto-rinnovo",
     )
 )
+# Beginnings of words of that shape that are web addresses, no username: "www.example.it".
+NOT_USERNAME_PREFIXES = ("www.", "http")
 # Nouns after a username: "the garage-cam account".
 USERNAME_NOUNS_AFTER = r"account|user(?:name)?|login"
 
 # A value said a few words after its label, when nothing follows the label itself ("il codice univoco
 # ufficio è lo stesso per tutte e tre: TJ0WYU", "la partita IVA giusta è 66240390843"): the shapes
-# looked for, case-sensitive. A code needs a letter and a digit, or a real separator right before it
-# ("è", ":"); a VAT number or an entity's fiscal code always needs one.
+# looked for, case-sensitive. A CIG needs its checksum, and a letter and a digit or a real separator
+# right before it ("il CIG per il rinnovo è 3530829443"). An office code needs a letter and a digit, or
+# a real separator right before it ("è", ":"); a VAT number or an entity's fiscal code always needs one.
 FURTHER_SHAPES: dict[str, str] = {
+    "cig": r"[0-9A-Z]{10}",
     "office_code": r"[A-Z0-9]{6}",
     "sdi_code": r"[A-Z0-9]{6,7}",
     "vat_number": r"(?:IT ?)?\d{11}",

@@ -6,7 +6,8 @@ lines, "-----Messaggio originale-----", Outlook's "Da:/Inviato:/A:/Oggetto:" and
 "From:/Sent:/To:/Subject:" blocks, forwarded-message markers, lines starting with ">"). From what
 is left it drops a "-- " signature block and mobile footers ("Inviato da iPhone", "Sent from
 my ..."), keeping the closing courtesy ("Cordiali saluti, Mario") in the new text, where the
-extractors and staff expect it. Values in the quoted part are never the customer's answer.
+extractors and staff expect it. Values in the quoted part are never the customer's answer, but for
+answers typed between its ">" lines (``inline_answers``).
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ _SUBJECT_PREFIX = re.compile(
 )
 
 
+_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:\[[^\]\n]{0,40}\]\s*)?(?:re|r|ris|aw|sv|antw|odp|res|rv|risposta)[ \t]*(?:\[\d+\]|\(\d+\))?[ \t]*:",
+    re.IGNORECASE,
+)
+# A quoted line that asks for what is typed under it: a question, a list item, a line ending with a colon.
+_ASKS = re.compile(r"^[-*•·–]|^\d+[.)]\s|[?:]$")
+
+
 @dataclass(frozen=True)
 class ReplyParts:
     new_text: str
@@ -86,6 +95,47 @@ def split_reply(text: str) -> ReplyParts:
         head, quoted = _bottom_post(quoted)
     body, signature = _split_signature(head)
     return ReplyParts(_join(body), _join(quoted), _join(signature))
+
+
+def is_separator_line(line: str) -> bool:
+    """A line that opens a quoted or forwarded message ("-----Original Message-----")."""
+    return _SEPARATOR.match(line) is not None
+
+
+def is_reply_subject(subject: str) -> bool:
+    """A subject a mail program wrote when replying ("Re:", "R:", "AW:", "Risposta:"): the rest is ours."""
+    return _REPLY_SUBJECT.match(subject) is not None
+
+
+@dataclass(frozen=True)
+class InlineAnswer:
+    asked: str  # the quoted line above the answer, without its ">"
+    answer: str
+
+
+def inline_answers(quoted: str) -> list[InlineAnswer]:
+    """Answers typed between the ">" lines of a quoted email: runs of unmarked lines with quoted lines
+    above and below, set apart by a blank line or under a question, a list item or a line ending with a
+    colon (a quoted line wrapped without its mark is none)."""
+    lines = quoted.split("\n")
+    marked = [i for i, line in enumerate(lines) if line.lstrip().startswith(">")]
+    if len(marked) < 2:
+        return []
+    answers: list[InlineAnswer] = []
+    i = marked[0]
+    while i < marked[-1]:
+        if lines[i].lstrip().startswith(">") or not lines[i].strip():
+            i += 1
+            continue
+        start = i
+        while i < marked[-1] and lines[i].strip() and not lines[i].lstrip().startswith(">"):
+            i += 1
+        above = next(j for j in range(start - 1, -1, -1) if lines[j].lstrip().startswith(">"))
+        asked = lines[above].strip().lstrip(">").strip()
+        apart = not lines[start - 1].strip() or not lines[i].strip()
+        if apart or _ASKS.search(asked):
+            answers.append(InlineAnswer(asked, "\n".join(lines[start:i])))
+    return answers
 
 
 def subject_words(subject: str) -> str:

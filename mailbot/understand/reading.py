@@ -37,8 +37,16 @@ from mailbot.understand.engine import Decision, Facts, Request, RuleChecks, Trac
 from mailbot.understand.extract.fields import Extraction, InvalidValue, extract_fields
 from mailbot.understand.extract.labels import SENDER_FIELDS
 from mailbot.understand.extract.methods import find_payment_method
+from mailbot.understand.identifiers import normalise
 from mailbot.understand.mime import ParsedMessage, parse_message
-from mailbot.understand.quotes import split_reply, subject_words
+from mailbot.understand.quotes import (
+    InlineAnswer,
+    inline_answers,
+    is_reply_subject,
+    is_separator_line,
+    split_reply,
+    subject_words,
+)
 from mailbot.understand.redaction.message import redact_and_parse
 from mailbot.understand.rules import DEFAULT_REVIEW_THRESHOLD, SENSITIVE_INTENTS, RuleSet
 
@@ -145,9 +153,13 @@ def read_message(
             sources.append(within_limit(redacted_block, left))
             left -= len(sources[-1])
     extractions = [extract_fields(source, signature=True) for source in sources if source.strip()]
+    extractions[1:1] = [answered(item) for item in inline_answers(parts.quoted)]
     subject = within_limit(subject_words(msg.subject), _SUBJECT_LIMIT)
-    if subject:
-        extractions.append(extract_fields(subject))  # after the body: the body's values come first
+    if subject:  # after the body: the body's values come first
+        from_subject = extract_fields(subject)
+        if is_reply_subject(msg.subject):  # our own subject: what our quoted email carries is ours
+            from_subject = only_values_in(from_subject, parts.quoted, keep_years=True, keep_outside=True)
+        extractions.append(from_subject)
     if signature_text.strip():  # the "-- " block the reply splitter set apart: only the sender's data
         extractions.append(sender_data(signature_text))
     fields, invalid, signature = merge(extractions)
@@ -237,6 +249,32 @@ def review_reasons(
     return tuple(reasons)
 
 
+def answered(item: InlineAnswer) -> Extraction:
+    """The values of an answer typed under a line of our quoted email, read with that line as its label
+    ("> - il codice CIG" over "Z213346E34"): only those the answer holds."""
+    return only_values_in(extract_fields(f"{item.asked}\n{item.answer}"), item.answer, keep_years=False)
+
+
+def only_values_in(extraction: Extraction, text: str, *, keep_years: bool, keep_outside: bool = False) -> Extraction:
+    """``extraction`` with only the values written in ``text`` (``keep_outside``: with only those not
+    written there); years are kept or dropped as ``keep_years`` says."""
+    written = normalise(text)
+
+    def kept(value: str) -> bool:
+        return (normalise(value) in written) != keep_outside
+
+    fields: dict[str, Any] = {}
+    for name, value in extraction.fields.items():
+        if isinstance(value, list):
+            values = [v for v in value if kept(v)]
+            if values:
+                fields[name] = values
+        elif (keep_years and name == "years") or (isinstance(value, str) and kept(value)):
+            fields[name] = value
+    invalid = [bad for bad in extraction.invalid if (keep_years and bad.field == "years") or kept(bad.value)]
+    return Extraction(fields=fields, invalid=invalid, signature=dict(extraction.signature))
+
+
 def forwarded_thread(quoted: str, subject: str, own_addresses: frozenset[str]) -> list[str]:
     """A forward without a marker line (Outlook's "I:" over a "Da:/Inviato:/A:/Oggetto:" block): the
     quoted messages, each from its From/Da line, down to the first one from us (never read); none when
@@ -244,8 +282,8 @@ def forwarded_thread(quoted: str, subject: str, own_addresses: frozenset[str]) -
     if not _FORWARD_SUBJECT.match(subject) or not quoted.strip():
         return []
     starts = [m.start() for m in _FROM_LINE.finditer(quoted)]
-    if not starts or quoted[: starts[0]].strip():
-        return []  # the quote does not start with a header block
+    if not starts or not all(not line.strip() or is_separator_line(line) for line in quoted[: starts[0]].split("\n")):
+        return []  # the quote does not start with a header block ("-----Original Message-----" may come first)
     blocks = []
     for start, end in zip(starts, [*starts[1:], len(quoted)], strict=True):
         block = quoted[start:end]

@@ -32,6 +32,7 @@ from mailbot.understand.extract.labels import (
     LINKING_WORDS,
     LIST_FIELDS,
     NEEDS_DIGIT,
+    NOT_USERNAME_PREFIXES,
     PEC_DOMAIN_PARTS,
     PERSONAL_FISCAL_CODE,
     QUALIFIER_WORDS,
@@ -81,13 +82,15 @@ _REAL_SEPARATOR = re.compile(r"[:=|\t\n]|(?<![^\W\d_])(?:è|e'|is|are|sono)(?![^
 _WORDS_TO_SEPARATOR = re.compile(r"(?:[ \t]++[\w'’.-]++){1,4}?[ \t]*[:=|\t]")
 _PLAIN_WORD_FIELDS = frozenset({"username", "office_code", "sdi_code"})
 # A username without a real label: its shape, and what ends the words where it is looked for after a
-# username label (the sentence, a comma, the password).
+# username label (the sentence, the password).
 _USERNAME_SHAPE = re.compile(rf"(?:{USERNAME_SHAPE})")
 _SHAPED_USERNAME = re.compile(rf"(?<![\w.@/-])(?:{USERNAME_SHAPE})(?![\w@/-]|[.]\w)")
 _USERNAME_BEFORE_NOUN = re.compile(
     rf"(?<![\w.-])(?:the|our|my|your)\s+(?P<value>{USERNAME_SHAPE})\s+(?:{USERNAME_NOUNS_AFTER})(?![\w])", re.I
 )
-_END_OF_USERNAME_SEARCH = re.compile(r"[.!?](?:\s|$)|[\n,;]|password", re.I)
+_JOINED = re.compile(r"[._-][a-z0-9]", re.I)  # a label word joined to more: "impianto-sud"
+_SHOUTED_LETTERS = 12
+_END_OF_USERNAME_SEARCH = re.compile(r"[.!?](?:\s|$)|[\n;]|password", re.I)
 _USERNAME_SEARCH_CHARS = 120
 # A value a few words after its label (``labels.FURTHER_SHAPES``): looked for up to a blank line, and
 # for a VAT number or fiscal code up to the end of the sentence.
@@ -248,7 +251,10 @@ def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_F
         if found and match.start() < found[-1].end - offset:
             continue  # the label sits inside the previous value (e.g. "pec" in comune@pec.it)
         next_label = matches[i + 1][0].start() if i + 1 < len(matches) else len(text)
-        for start in _value_starts(text, match.end(), label, next_label):
+        starts = _value_starts(text, match.end(), label, next_label)
+        if label.shaped and _JOINED.match(text, match.end()):
+            starts = [_Start(match.start(), said=False, shaped=True)]  # "impianto-sud": the word is the username
+        for start in starts:
             values = _read_values(text, start, label, offset)
             if values:
                 found += values
@@ -256,15 +262,17 @@ def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_F
         else:
             kind = label.fields[0]
             if len(label.fields) == 1 and (kind == "username" or kind in _FURTHER_RES):
-                # an everyday label ("riferimento") does not end the search
-                further = next((m.start() for m, other in matches[i + 1 :] if not other.quiet), len(text))
+                # an everyday label ("riferimento", "archivio") does not end the search
+                further = next(
+                    (m.start() for m, other in matches[i + 1 :] if not (other.quiet or other.shaped)), len(text)
+                )
                 found += _further(text, match.end(), further, kind, offset)
     return found
 
 
 def _further(text: str, end: int, next_label: int, kind: str, offset: int) -> list[_Found]:
     """After a label with no value right after it, a value said a few words further, before the next
-    label: for a username, the first word that looks like one before the end of the sentence or a comma
+    label: for a username, the first word that looks like one before the end of the sentence
     ("L'utenza sul portale è la stessa per entrambi: consorzio.piave"); for the others, the first word of
     the field's shape (``labels.FURTHER_SHAPES``) that passes ``_said_further``."""
     if kind == "username":
@@ -298,6 +306,10 @@ def _said_further(raw: str, kind: str, *, said: bool) -> bool:
         return any(part in PEC_DOMAIN_PARTS or part.startswith("pec") or part.endswith("pec") for part in parts)
     if kind in FURTHER_NEEDS_SEPARATOR:
         return said
+    if kind == "cig":
+        return (said or (any(ch.isdigit() for ch in raw) and any(ch.isalpha() for ch in raw))) and (
+            cig_checksum_matches(raw)
+        )
     if raw == _NO_CODE:
         return kind == "sdi_code"
     if any(ch.isdigit() for ch in raw) and any(ch.isalpha() for ch in raw):
@@ -307,9 +319,17 @@ def _said_further(raw: str, kind: str, *, said: bool) -> bool:
 
 def _looks_like_username(raw: str) -> bool:
     """Written in lower case in a username's shape (``labels.USERNAME_SHAPE``), not a word of that shape."""
-    if not _USERNAME_SHAPE.fullmatch(raw) or raw in SHAPED_COMMON_WORDS:
+    if not _USERNAME_SHAPE.fullmatch(raw) or raw in SHAPED_COMMON_WORDS or raw.startswith(NOT_USERNAME_PREFIXES):
         return False
     return any(len(part) >= USERNAME_MIN_PART for part in re.split(r"[._-]", raw))
+
+
+def _shouted(text: str, pos: int) -> bool:
+    """The line holding ``pos`` is written in capitals: case says nothing there."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    letters = [ch for ch in text[start : end if end >= 0 else len(text)] if ch.isalpha()]
+    return len(letters) >= _SHOUTED_LETTERS and not any(ch.islower() for ch in letters)
 
 
 def _value_starts(text: str, end: int, label: Label, next_label: int) -> list[_Start]:
@@ -360,7 +380,7 @@ def _read_values(text: str, start: _Start, label: Label, offset: int) -> list[_F
     pos = start.pos
     while True:
         raw = _candidate(text, pos, kind, said=start.said)
-        if raw is None or (start.shaped and not _looks_like_username(raw)):
+        if raw is None or (start.shaped and not _looks_like_username(raw.lower() if _shouted(text, pos) else raw)):
             return found
         end = pos + len(raw)
         for name in label.fields:

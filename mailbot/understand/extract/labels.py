@@ -14,14 +14,17 @@ value is taken only when it is valid, and a value that fails its check is no inv
 ``strict`` labels are common words ("utente", "account", "login"): their value is taken after a real
 separator (colon, equals, tab, pipe or a new line); after a plain space or "è" only when it looks like
 a username (``USERNAME_SHAPE``: "l'utente è impianto-nord", "the account b.conti"). ``shaped`` labels
-are everyday words before a username ("il servizio studio_pellegrini", "ci riconosce come
-comune.esempio"): their value is taken only when it looks like one. After a username label with no
+are everyday words before a username ("il servizio studio_pellegrini", "l'archivio studio_ferraro",
+"ci riconosce come comune.esempio", "renew mrossi_home"): their value is taken only when it looks like
+one, and one of them may start the username itself ("impianto-sud"). In a line written in capitals the
+username is looked at in lower case ("IL SERVIZIO IMPIANTO-SUD"). After a username label with no
 value right after it, the first word of its sentence that looks like a username is the value
 ("L'utenza sul portale è la stessa per entrambi: consorzio.piave").
 
 A label may go on with words that say which portal, which entity, what for ("Username utilizzato per
 l'accesso al portale", "C.F. dell'Ente", "CRO del bonifico") and notes in brackets ("Codice Univoco
-Ufficio (per la fatturazione elettronica)"): ``QUALIFIER_WORDS`` are those words, and the value is what
+Ufficio (per la fatturazione elettronica)") and words saying it is the right one ("il C.F. corretto
+92984200920", "PEC nuova"): ``QUALIFIER_WORDS`` are those words, and the value is what
 follows the whole label, never one of its words. A label ending in a word that links to more
 (``LINKING_WORDS``: "lo username della scuola è cambiato") takes its value only after a real separator,
 looked for a few words further ("Username della segreteria: x"). ``COMMON_WORDS`` are never a value of
@@ -95,8 +98,8 @@ LABELS: tuple[Label, ...] = (
     Label(("username",), r"user\s?id|user|utente|utenza|(?<!bank\s)(?<!paypal\s)account|login", strict=True),
     Label(
         ("username",),
-        r"servizio|impianto|per\s+l['’]\s*accesso|(?:known|registered)\s+as|(?:ci\s+)?riconosce\s+come"
-        r"|registrat[oi]\s+come",
+        r"servizio|impianto|archivio|archive|casella|mailbox|per\s+l['’]\s*accesso|(?:known|registered)\s+as"
+        r"|(?:ci\s+)?riconosce\s+come|registrat[oi]\s+come|renew|rinnovate|rinnovare",
         shaped=True,
     ),
 )
@@ -127,9 +130,10 @@ QUALIFIER_WORDS: tuple[str, ...] = tuple(
         "accedere portale sito piattaforma servizio area riservata web online fatturazione elettronica",
         "fattura fatture ente amministrazione comune ufficio istituto scuola bonifico pagamento versamento",
         "conto corrente attuale registrato registrata",
+        "corretto corretta esatto esatta giusto giusta nuovo nuova aggiornato aggiornata valido valida",
         "of for the to on in our your used log login access accessing portal website site platform",
         "invoicing electronic e-invoicing entity administration office account payment transfer current",
-        "registered",
+        "registered correct right new updated valid",
     )
 )
 # Qualifier words that link to more words: a value right after them (a plain space) is not the value.
@@ -163,23 +167,37 @@ COMMON_WORDS = frozenset(
 # What a username written without a real label looks like (lower case, as written): words joined by
 # dots, dashes or underscores ("comune.esempio", "garage-cam", "casa_mare"), or letters then digits
 # ("magazzino2"). Not one when every part has three letters or fewer ("d.lgs", "s.r.l", "art.17").
-USERNAME_SHAPE = r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+|[a-z]+[0-9][a-z0-9]*"
+# Also an initial before a surname ("mrossi", "jsmith", "gbianchi"): two consonants no Italian or
+# English word starts with (``WORD_ONSETS`` are those that do: "standard", "clienti", "grazie"), then
+# a vowel, five letters at least.
+WORD_ONSETS = _words(
+    "bl br ch cl cr cz dr dw fl fr gh gl gn gr kh kl kn kr mn ph pl pn pr ps pt rh",
+    "sb sc sd sf sg sh sk sl sm sn sp sq st sv sw sz th tr ts tw vl wh wr zh zw",
+)
+_CONSONANT = "[b-df-hj-np-tv-xz]"
+INITIAL_AND_SURNAME = rf"(?!{'|'.join(WORD_ONSETS)}){_CONSONANT}{{2}}[a-z]*[aeiouy][a-z]{{2,}}"
+USERNAME_SHAPE = r"[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+|[a-z]+[0-9][a-z0-9]*|" + INITIAL_AND_SURNAME
 USERNAME_MIN_PART = 4
 # Words of that shape that are no username.
 SHAPED_COMMON_WORDS = frozenset(
     _words(
         "e-mail e-mails email e-invoicing e-fattura wi-fi check-in check-up follow-up log-in sign-in on-line",
         "off-line real-time split-payment pay-per-view dott.ssa prof.ssa sig.ra mp3 mp4 4g 5g",
+        "auto-renew auto-renewal auto-rinnovo",
     )
 )
+# Beginnings of words of that shape that are web addresses, no username: "www.example.it".
+NOT_USERNAME_PREFIXES = ("www.", "http")
 # Nouns after a username: "the garage-cam account".
 USERNAME_NOUNS_AFTER = r"account|user(?:name)?|login"
 
 # A value said a few words after its label, when nothing follows the label itself ("il codice univoco
 # ufficio è lo stesso per tutte e tre: TJ0WYU", "la partita IVA giusta è 66240390843"): the shapes
-# looked for, case-sensitive. A code needs a letter and a digit, or a real separator right before it
-# ("è", ":"); a VAT number or an entity's fiscal code always needs one.
+# looked for, case-sensitive. A CIG needs its checksum, and a letter and a digit or a real separator
+# right before it ("il CIG per il rinnovo è 3530829443"). An office code needs a letter and a digit, or
+# a real separator right before it ("è", ":"); a VAT number or an entity's fiscal code always needs one.
 FURTHER_SHAPES: dict[str, str] = {
+    "cig": r"[0-9A-Z]{10}",
     "office_code": r"[A-Z0-9]{6}",
     "sdi_code": r"[A-Z0-9]{6,7}",
     "vat_number": r"(?:IT ?)?\d{11}",
@@ -216,6 +234,8 @@ YEAR_MORE_AFTER = _words("altro altri ulteriore ulteriori more additional extra 
 YEAR_ANOTHER = _words("another")
 # Units: years, "annualità", and months (a whole number of years only: "12 mesi", "24 months").
 YEAR_UNITS = _words("anni anno annualità annualita years year yrs yr")
+# Units written before their number, as offices write: "per anni 2 (due)", "per la durata di anni tre".
+YEAR_UNITS_BEFORE = _words("anni annualità annualita")
 MONTH_UNITS = _words("mesi mese months month")
 # Adjectives and nouns of a renewal's length, read only after a renewal word ("rinnovo biennale",
 # "rinnovo per il prossimo biennio"): "abbonamento annuale" names a cadence, not a count.
@@ -239,8 +259,11 @@ YEAR_NOT_ASKED_BEFORE = (
     "più di",
 )
 YEAR_NOT_ASKED_AFTER = _words("fa ago")
-# A question about the price in the same sentence: "quanto costa il rinnovo per 3 anni?" asks no renewal.
+# A question about the price in the same sentence: "quanto costa il rinnovo per 3 anni?" asks no renewal,
+# nor does a request for a quote ("un preventivo per il rinnovo biennale", "a quote for 3 years"; "come
+# da vostro preventivo, rinnovate per 2 anni" is a request).
 PRICE_QUESTION = (
+    r"(?:un|una|a|an)\s+(?:preventivo|quotazione|quote|quotation|estimate)|"
     r"quanto\s+(?:cost\w*|verrebbe|viene|sarebbe|pagherei|pagheremmo|spender\w*)|how\s+much"
     r"|(?:qual\s*(?:è|e'|sarebbe)|what\s+(?:is|would\s+be)|what['’]s)\s+(?:il\s+|the\s+)?(?:prezzo|costo|price|cost)"
 )

@@ -6,7 +6,9 @@ at a sign-off line ("Cordiali saluti", "Distinti saluti", "Saluti", "Best regard
 after "Grazie," or "In attesa di riscontro,") or a "--" line, or, with neither, at the first line of
 a block at the end made only of signature lines (a name, an office or entity, an address, Tel./Fax,
 web and e-mail addresses, protocol numbers, a privacy notice, the office's codes) when at least one
-of them is more than a name or a code. The block's first lines that hold only codes are the answer
+of them is more than a name or a code (a line of codes: the office's, a school's "C.M.", a company's
+"R.E.A."; an entity, also after its acronym: "ARPA - Agenzia Regionale ..."). The block's first lines
+that hold only codes are the answer
 ("CIG: ...\\nCodice univoco ufficio: ...\\nMario Rossi\\nTel. ...": the codes come before the name). A
 "P.S." ends it. A value of the signature is the answer after all when a sentence before it names
 its field and points below ("il codice univoco ufficio riportato in calce"): ``points_below``.
@@ -89,19 +91,24 @@ _NOTICE = re.compile(
     re.IGNORECASE,
 )
 _ENTITY = re.compile(
-    r"^(?:comune|provincia|regione|citt[àa]|unione|consorzio|azienda|a\.?s\.?l|asp|ats|ausl|istituto|i\.c\."
+    r"^(?:[^\W\d_][\w.&'’]{0,15}[ \t]+[-–—][ \t]+)?"  # an acronym before the name: "ARPA - Agenzia Regionale"
+    r"(?:comune|provincia|regione|citt[àa]|unione|consorzio|azienda|a\.?s\.?l|asp|ats|ausl|istituto|i\.c\."
     r"|scuola|liceo|universit[àa]|ministero|prefettura|questura|camera\s+di\s+commercio|agenzia|ente|ufficio|uff\."
     r"|settore|servizio|servizi|area|dipartimento|direzione|segreteria|ragioneria|economato|responsabile"
     r"|dirigente|funzionari[oa]|il\s+responsabile|il\s+dirigente|la\s+responsabile|sindaco|dott\.?|dott\.ssa|dr\.?"
     r"|ing\.?|avv\.?|rag\.?|geom\.?|arch\.?|prof\.?|prof\.ssa|sig\.?|sig\.ra|office(?!\s+code)|department|dept\.?"
-    r"|accounts?|finance|procurement|purchasing|head\s+of|manager|director)(?![^\W\d_])"
+    r"|accounts?|finance|procurement|purchasing|head\s+of|manager|director|agency|authority|council|municipality"
+    r"|university|school|hospital|ministry|county)(?![^\W\d_])"
+    r"|(?<![^\W\d_])(?:agency|authority|council|municipality|university|school|hospital|ministry|county|office"
+    r"|department)$"  # English names the entity last: "Northwind Regional Water Agency"
     r"|(?<![^\W\d_])(?:s\.?r\.?l\.?s?|s\.?p\.?a\.?|s\.?n\.?c\.?|s\.?a\.?s\.?|ltd|llc|inc|gmbh|onlus|coop)(?![^\W\d_])",
     re.IGNORECASE,
 )
 # Weak: a line of the office's codes, a name.
 _CODES = re.compile(
     r"^(?:c\.?\s?f\b|codice\s+fiscale|cod\.?\s*fisc|p\.?\s?iva|partita\s+iva|vat\b|pec\b|codice\s+(?:univoco|destinatario|ipa)"
-    r"|cod\.?\s*univ|cuu\b|c\.u\.u\.|iban\b|sdi\b|fiscal\s+code|tax\s+code|(?:unique\s+)?office\s+code|recipient\s+code)",
+    r"|cod\.?\s*univ|cuu\b|c\.u\.u\.|iban\b|sdi\b|fiscal\s+code|tax\s+code|(?:unique\s+)?office\s+code|recipient\s+code"
+    r"|c\.\s?m\.|cod(?:ice|\.)?\s*mecc|r\.?e\.?a\.?\s|cap(?:itale|\.)?\s*soc|company\s+reg|reg(?:istration)?\.?\s+no)",
     re.IGNORECASE,
 )
 _NAME_WORD = r"(?:[A-Z][^\W\d_]*(?:['’.-][^\W\d_]*)*|d[aei]|de|del|della|van|von)"

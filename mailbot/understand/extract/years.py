@@ -34,6 +34,7 @@ from mailbot.understand.extract.labels import (
     YEAR_NOT_ASKED_AFTER,
     YEAR_NOT_ASKED_BEFORE,
     YEAR_UNITS,
+    YEAR_UNITS_BEFORE,
 )
 from mailbot.understand.identifiers import validate_years
 
@@ -45,11 +46,13 @@ def _alternatives(words: tuple[str, ...] | list[str] | frozenset[str]) -> str:
 
 
 _NUMBER = r"\d{1,3}|" + _alternatives(list(NUMBER_WORDS))
+# A number that is not an article ("per anni a venire", "per anni un po' ovunque").
+_COUNT = r"\d{1,3}|" + _alternatives([w for w in NUMBER_WORDS if w not in (*ARTICLE_NUMBERS, "un", "una")])
 _LEAD = r"per|for|di|of|" + RENEWAL_WORDS + r"|x"
 _PHRASE = re.compile(
     rf"(?<![\w.,])(?:(?P<lead>{_LEAD})\s+)?"
     rf"(?:(?P<another>{_alternatives(YEAR_ANOTHER)})\s+|(?:(?:{_alternatives(YEAR_MORE_BEFORE)})\s+)?"
-    rf"(?P<n>{_NUMBER})(?:\s*\(\s*[^\W\d_]+\s*\))?(?:\s+(?:{_alternatives(YEAR_MORE_AFTER)}))?[\s-]*)"
+    rf"(?P<n>{_NUMBER})(?:\s*\(\s*[^\W_]+\s*\))?(?:\s+(?:{_alternatives(YEAR_MORE_AFTER)}))?[\s-]*)"
     rf"(?:(?P<years>{_alternatives(YEAR_UNITS)})|(?P<months>{_alternatives(MONTH_UNITS)}))(?![^\W\d_])"
     rf"(?!\s+(?:{_alternatives(YEAR_NOT_ASKED_AFTER)})\b)",
     re.I,
@@ -57,6 +60,12 @@ _PHRASE = re.compile(
 _TABLE = re.compile(
     rf"(?<![a-z])(?:anni|years|durata(?:\s+rinnovo)?|duration|numero\s+(?:di\s+)?anni|number\s+of\s+years)"
     rf"\s*[:=\t|]\s*(?P<n>{_NUMBER})\b(?!\s*(?:mesi|months?))",
+    re.I,
+)
+# The unit before its number, after "per" or "di": "per anni 2 (due)", "per la durata di anni tre"; not
+# a list of calendar years ("per anni 2024 e 2025").
+_INVERTED = re.compile(
+    rf"(?<![^\W\d_])(?:per|di)\s+(?:{_alternatives(YEAR_UNITS_BEFORE)})\s+(?:n[.°]\s*)?(?P<n>{_COUNT})(?![\w/-])",
     re.I,
 )
 _ADJECTIVE = re.compile(
@@ -84,6 +93,9 @@ def find_years(text: str) -> list[YearsFound]:
         if _NOT_ASKED.search(text[max(0, match.start() - 12) : match.start()]) or _price_question(text, match.start()):
             continue
         _append_phrase(found, match)
+    for match in _INVERTED.finditer(text):
+        if not _price_question(text, match.start()):
+            _append(found, match.start(), match.group("n"), _number(match.group("n")), requested=True)
     for match in _TABLE.finditer(text):
         _append(found, match.start(), match.group("n"), _number(match.group("n")), requested=True)
     for match in _ADJECTIVE.finditer(text):

@@ -77,9 +77,7 @@ PA_BILLING_DETAILS = [
     "Si precisa che il codice univoco ufficio da utilizzare per la fattura elettronica è UF9K2L.",
     "Dear sirs, please use CIG 8814006BD6 and IPA code UF9K2L on the electronic invoice." + DISCLAIMER_EN,
     "cig Z213346E34 cod uff UFXK9T user comune.esempio",
-    "Il CIG non è ancora disponibile, ve lo comunicheremo.",
     "Si inviano CIG e CUU: 8814006BD6 / UF9K2L",
-    "We still need to request the CIG, we will send it asap.",
 ]
 # Words only, no code: evidence only when a public administration writes them.
 PA_WORDS = [
@@ -664,6 +662,8 @@ OTHER = [
     "Una volta adottata la determina vi comunicheremo il CIG.",
     "Prima di inviarvi il CIG vorremmo sapere se l'importo è comprensivo di IVA.",
     "We will send you the CIG as soon as the office issues it.",
+    "We still need to request the CIG, we will send it asap.",
+    "Il CIG non è ancora disponibile, ve lo comunicheremo.",
 ]
 
 PHRASES: dict[str, list[str]] = {
@@ -741,7 +741,8 @@ MULTI: list[tuple[str, frozenset[str]]] = [
         frozenset({Intent.PAYMENT_NOTICE, Intent.PA_BILLING_DETAILS}),
     ),
     (
-        "Nella fattura che mi avete mandato manca il codice fiscale. Il mio è RSSMRA85T10A562S. Me la potete rimandare corretta?",
+        "Nella fattura che mi avete mandato manca il codice fiscale. Il mio è RSSMRA85T10A562S."
+        " Me la potete rimandare corretta?",
         frozenset({Intent.BILLING_UPDATE, Intent.INVOICE_REQUEST}),
     ),
     (
@@ -753,7 +754,8 @@ MULTI: list[tuple[str, frozenset[str]]] = [
         frozenset({Intent.BILLING_UPDATE, Intent.INVOICE_REQUEST}),
     ),
     (
-        "Ho una nuova carta. Il rinnovo automatico me l'avevate disattivato perché la vecchia era scaduta: vorrei riattivarlo con la carta nuova.",
+        "Ho una nuova carta. Il rinnovo automatico me l'avevate disattivato perché la vecchia era scaduta:"
+        " vorrei riattivarlo con la carta nuova.",
         frozenset({Intent.CARD_CHANGE, Intent.AUTORENEW_ON}),
     ),
     (
@@ -765,7 +767,8 @@ MULTI: list[tuple[str, frozenset[str]]] = [
         frozenset({Intent.AUTORENEW_OFF, Intent.RENEWAL_REQUEST}),
     ),
     (
-        "Si comunica di aver provveduto al pagamento della fattura n. 45. Si richiede altresì copia in PDF della fattura medesima.",
+        "Si comunica di aver provveduto al pagamento della fattura n. 45."
+        " Si richiede altresì copia in PDF della fattura medesima.",
         frozenset({Intent.PAYMENT_NOTICE, Intent.INVOICE_REQUEST}),
     ),
 ]
@@ -828,6 +831,8 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("Manca ancora la fattura di marzo.", Intent.BILLING_UPDATE),
     ("Una volta adottata la determina vi comunicheremo il CIG.", Intent.PA_BILLING_DETAILS),
     ("Il pagamento avverrà a 30 giorni dal ricevimento della fattura elettronica.", Intent.PAYMENT_NOTICE),
+    ("Could you reissue future invoices with my fiscal code?", Intent.INVOICE_REQUEST),
+    ("Potete emettere le prossime fatture con il mio codice fiscale?", Intent.INVOICE_REQUEST),
 ]
 
 

@@ -832,6 +832,7 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("Una volta adottata la determina vi comunicheremo il CIG.", Intent.PA_BILLING_DETAILS),
     ("Il pagamento avverrà a 30 giorni dal ricevimento della fattura elettronica.", Intent.PAYMENT_NOTICE),
     ("Could you reissue future invoices with my fiscal code?", Intent.INVOICE_REQUEST),
+    ("La fattura quietanzata ve la rimandiamo firmata.", Intent.INVOICE_REQUEST),
     ("Potete emettere le prossime fatture con il mio codice fiscale?", Intent.INVOICE_REQUEST),
 ]
 

@@ -55,22 +55,18 @@ PA_BILLING_DETAILS = [
     "Codice ufficio UFXK9T, CUP J51B21001230007",
     "il cig e Z213346E34 e il codice ufficio UFXK9T, utente comune.esempio",
     "Si prega di indicare in fattura il CIG Z213346E34.",
-    "Il CIG ve lo mandiamo appena l'ufficio lo rilascia.",
     "Il codice univoco ufficio lo trovate su IndicePA, comunque è UFXK9T.",
     "CUP: J51B21001230007",
     "Here is our CIG: 8814006BD6 and our unique office code QWE7R2.",
     "CIG code 8814006BD6, CUP J51B21001230007.",
     "Please find below the data for the e-invoice: office code QWE7R2, username asl.esempio",
     "Our IPA code is UF9K2L.",
-    "We will send the unique office code tomorrow.",
-    "The CIG will follow next week, the procurement office is issuing it.",
     "the cig is 8814006BD6",
     "In riscontro alla Vostra si forniscono i seguenti dati: CIG Z213346E34; Codice Univoco Ufficio UFXK9T.",
     "smart cig: Z213346E34",
     "Codice IPA: UF9K2L - CIG 8814006BD6",
     "ecco il codice univoco ufficio per la fatturazione elettronica UFXK9T",
     "Il CIG relativo all'affidamento è 8814006BD6.",
-    "Per la liquidazione della fattura occorre indicare il CIG, che vi comunicheremo appena disponibile.",
     "Hello, the CIG number is 8814006BD6 and the office code QWE7R2.",
     "CUP J51B21001230007 - CIG 8814006BD6",
     "Si comunica il codice univoco dell'ufficio destinatario della fattura: UF9K2L",
@@ -81,9 +77,7 @@ PA_BILLING_DETAILS = [
     "Si precisa che il codice univoco ufficio da utilizzare per la fattura elettronica è UF9K2L.",
     "Dear sirs, please use CIG 8814006BD6 and IPA code UF9K2L on the electronic invoice." + DISCLAIMER_EN,
     "cig Z213346E34 cod uff UFXK9T user comune.esempio",
-    "Il CIG non è ancora disponibile, ve lo comunicheremo.",
     "Si inviano CIG e CUU: 8814006BD6 / UF9K2L",
-    "We still need to request the CIG, we will send it asap.",
 ]
 # Words only, no code: evidence only when a public administration writes them.
 PA_WORDS = [
@@ -162,6 +156,11 @@ RENEWAL_REQUEST = [
     "My subscription lapsed in March, could you reactivate it?",
     "Procedete pure col rinnovo, pago con carta.",
     "Si rinnova per un anno.",
+    "Con Determinazione n. 45 del 03/03/2026 è stato disposto il rinnovo del servizio per anni 2 (due).",
+    "Con determina dirigenziale n. 134 del 12/02/2026 è stato affidato il rinnovo del servizio di archivio.",
+    "La Giunta ha deliberato il rinnovo dell'abbonamento per un anno.",
+    "I'll renew now manually for 1 year by bank transfer, send me the payment details.",
+    "Rinnovo subito a mano per un anno con bonifico.",
 ]
 
 PAYMENT_NOTICE = [
@@ -221,6 +220,11 @@ PAYMENT_NOTICE = [
     "We wired the money on Monday.",
     "Hi, just paid via PayPal.",
     "Attached you will find the bank transfer receipt.",
+    "fatto bonifco ieri sera per l'ordine",
+    "Si comunica di aver provveduto al pagamento della fattura n. 2026/0045 con mandato n. 812.",
+    "Vi confermo di avere effettuato il bonifico stamattina.",
+    "bonfico fatto, ciao",
+    "Dichiaro di aver pagato la quota annuale.",
 ]
 
 BILLING_UPDATE = [
@@ -284,6 +288,13 @@ BILLING_UPDATE = [
     "In fattura per favore mettete il mio codice fiscale.",
     "Sulla vostra fattura partita IVA e codice fiscale della società sono invertiti.",
     "Per la fattura elettronica: codice destinatario 0000000, PEC rossi@pec.it",
+    "manca la nostra partita IVA in fattura: è 01234560017",
+    "Sulla fattura non compare il mio codice fiscale RSSMRA85T10A562S.",
+    "Nelle vostre fatture manca la PEC: amministrazione@pec.rossisrl.it",
+    "The invoice is missing our VAT number: IT01234560017.",
+    "hi, our VAT is 01234560017, pls add it on the invoces from now on",
+    "La nostra partita IVA è 01234560017: riportatela sulle prossime fatture.",
+    "Our fiscal code is missing from your invoices.",
 ]
 
 AUTORENEW_OFF = [
@@ -380,6 +391,11 @@ AUTORENEW_ON = [
     "I want to activate auto renewal with PayPal.",
     "Please make it renew automatically.",
     "Could you turn on the auto-renewal option for my account?",
+    "Il rinnovo automatico l'avevate tolto, potete riattivarlo?",
+    "L'addebito automatico me l'avevate disattivato: vorrei riattivarlo.",
+    "From next year please set the automatic renewal, I'm tired of transfers.",
+    "The auto-renewal was switched off by mistake, please turn it back on.",
+    "Auto renew got disabled by mistake; can you re-enable it?",
 ]
 
 CANCELLATION = [
@@ -578,6 +594,13 @@ INVOICE_REQUEST = [
     "For the audit we need copies of all the invoices of 2025.",
     "Please email the invoice to our accountant as well.",
     "Ci servirebbe la fattura entro fine mese.",
+    "La fattura n. 118 del 20/01/2026 non ci è mai arrivata.",
+    "Si richiede altresì l'invio di copia di cortesia in formato PDF della fattura medesima.",
+    "pls send me again the last invoce",
+    "The invoice you sent has a typo in the address, can you resend it?",
+    "Ho trovato un errore nella fattura: potete reinviarla?",
+    "La fattura di marzo: ce la potete rimandare?",
+    "Please reissue the invoice of March.",
 ]
 
 OTHER = [
@@ -631,6 +654,16 @@ OTHER = [
     "Prima di decidere vorrei sapere quanto costa rinnovare per tre anni.",
     "How much would it cost to add one more user? Just asking for now.",
     "Il CIG è proprio necessario per un importo così basso?",
+    "Il CIG ve lo mandiamo appena l'ufficio lo rilascia.",
+    "We will send the unique office code tomorrow.",
+    "The CIG will follow next week, the procurement office is issuing it.",
+    "Per la liquidazione della fattura occorre indicare il CIG, che vi comunicheremo appena disponibile.",
+    "Il CIG lo stiamo richiedendo in questi giorni, ve lo comunicheremo appena disponibile.",
+    "Una volta adottata la determina vi comunicheremo il CIG.",
+    "Prima di inviarvi il CIG vorremmo sapere se l'importo è comprensivo di IVA.",
+    "We will send you the CIG as soon as the office issues it.",
+    "We still need to request the CIG, we will send it asap.",
+    "Il CIG non è ancora disponibile, ve lo comunicheremo.",
 ]
 
 PHRASES: dict[str, list[str]] = {
@@ -707,6 +740,37 @@ MULTI: list[tuple[str, frozenset[str]]] = [
         "Abbiamo pagato l'ordine ORD-2024-000123; inviate la fattura al nostro codice ufficio UFXK9T.",
         frozenset({Intent.PAYMENT_NOTICE, Intent.PA_BILLING_DETAILS}),
     ),
+    (
+        "Nella fattura che mi avete mandato manca il codice fiscale. Il mio è RSSMRA85T10A562S."
+        " Me la potete rimandare corretta?",
+        frozenset({Intent.BILLING_UPDATE, Intent.INVOICE_REQUEST}),
+    ),
+    (
+        "Abbiamo ricevuto la fattura ma manca la nostra partita IVA: è 01234560017. Potete riemetterla corretta?",
+        frozenset({Intent.BILLING_UPDATE, Intent.INVOICE_REQUEST}),
+    ),
+    (
+        "Please issue the invoice with my Italian tax code RSSMRA85T10A562S and resend it to me.",
+        frozenset({Intent.BILLING_UPDATE, Intent.INVOICE_REQUEST}),
+    ),
+    (
+        "Ho una nuova carta. Il rinnovo automatico me l'avevate disattivato perché la vecchia era scaduta:"
+        " vorrei riattivarlo con la carta nuova.",
+        frozenset({Intent.CARD_CHANGE, Intent.AUTORENEW_ON}),
+    ),
+    (
+        "Paid the order by bank transfer today. From next year please set the automatic renewal with my card.",
+        frozenset({Intent.PAYMENT_NOTICE, Intent.AUTORENEW_ON}),
+    ),
+    (
+        "Please turn off the auto-renewal. I'll renew now manually for 1 year by bank transfer.",
+        frozenset({Intent.AUTORENEW_OFF, Intent.RENEWAL_REQUEST}),
+    ),
+    (
+        "Si comunica di aver provveduto al pagamento della fattura n. 45."
+        " Si richiede altresì copia in PDF della fattura medesima.",
+        frozenset({Intent.PAYMENT_NOTICE, Intent.INVOICE_REQUEST}),
+    ),
 ]
 
 # Words that look like an intent and are not: (text, the intent that must not hit).
@@ -755,6 +819,21 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("Il codice univoco ufficio per l'invio della fattura elettronica è UFXK9T.", Intent.INVOICE_REQUEST),
     ("Before sending you our codes: do you issue invoices under split payment?", Intent.INVOICE_REQUEST),
     ("Il codice fiscale dell'Ente da riportare in fattura è 80012340586, CIG Z213346E34.", Intent.BILLING_UPDATE),
+    ("La carta prepagata con cui era attivo il rinnovo automatico è scaduta.", Intent.AUTORENEW_ON),
+    ("Avevo attivato il rinnovo automatico, ma la carta è scaduta.", Intent.AUTORENEW_ON),
+    ("Please set the automatic renewal off.", Intent.AUTORENEW_ON),
+    ("The auto-renewal was switched off by mistake, please turn it back on.", Intent.AUTORENEW_OFF),
+    ("Disattivate il rinnovo automatico, rinnoverò a mano l'anno prossimo.", Intent.RENEWAL_REQUEST),
+    ("Turn off auto-renew, I'll renew manually next year.", Intent.RENEWAL_REQUEST),
+    ("Prima di inviarvi il CIG vorremmo sapere se la fattura verrà emessa in split payment.", Intent.INVOICE_REQUEST),
+    ("Before we send the CIG, we would like to know whether the invoice will include VAT.", Intent.INVOICE_REQUEST),
+    ("In fattura manca il numero d'ordine.", Intent.BILLING_UPDATE),
+    ("Manca ancora la fattura di marzo.", Intent.BILLING_UPDATE),
+    ("Una volta adottata la determina vi comunicheremo il CIG.", Intent.PA_BILLING_DETAILS),
+    ("Il pagamento avverrà a 30 giorni dal ricevimento della fattura elettronica.", Intent.PAYMENT_NOTICE),
+    ("Could you reissue future invoices with my fiscal code?", Intent.INVOICE_REQUEST),
+    ("La fattura quietanzata ve la rimandiamo firmata.", Intent.INVOICE_REQUEST),
+    ("Potete emettere le prossime fatture con il mio codice fiscale?", Intent.INVOICE_REQUEST),
 ]
 
 

@@ -38,9 +38,10 @@ CASES = sorted(REPLIES.glob("*.eml"))
 OWN = frozenset({"rinnovi@example.it"})
 AIM = 0.97
 # Where the parser stands while it has not reached the aim on all of them: the test fails below these.
-# Measured 2026-12-05 over the 400: intents 94.8 %, fields 95.5 % (the 300 it was tuned on 98.3 % and
-# 98.7 %, the held-out ho_* 84 % and 86 %). Raise them as it improves; never lower them.
-FLOORS = {"intents": 0.945, "fields": 0.95}
+# Measured 2026-12-05 over the 500: intents 96.6 %, fields 98.0 %. The sets it was tuned on (cu_, pa_,
+# ho_) stand at 98.7-100 %; the last set, hd_, added after the tuning, at 86 % and 91 %: that is the
+# honest figure for replies no one here wrote. Raise the floors as it improves; never lower them.
+FLOORS = {"intents": 0.96, "fields": 0.975}
 
 
 @dataclass(frozen=True)

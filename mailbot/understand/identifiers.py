@@ -144,6 +144,19 @@ def validate_iban(value: str) -> str | None:
     return _stdnum_reason("IBAN", stdnum_iban.validate, normalise_iban(value))
 
 
+_IBAN_MIN = 5  # country, check digits, one character of account
+
+
+def iban_check_digits_wrong(value: str) -> bool:
+    """``value`` is an IBAN of its country's length and shape whose only fault is its check digits: a
+    mistyped IBAN, not some other code that happens to start with two letters and two digits."""
+    number = normalise_iban(value)
+    if len(number) < _IBAN_MIN or validate_iban(number) is None:
+        return False
+    fixed = number[:2] + str(stdnum_iban.calc_check_digits(number)) + number[4:]
+    return validate_iban(fixed) is None
+
+
 def normalise_order_number(value: str) -> str:
     digits = re.findall(r"\d+", value)
     if len(digits) == 2 and value.strip().upper().startswith("ORD"):

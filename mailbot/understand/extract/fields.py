@@ -48,6 +48,7 @@ from mailbot.understand.extract.years import find_years
 from mailbot.understand.identifiers import (
     check_field,
     cig_checksum_matches,
+    iban_check_digits_wrong,
     normalise,
     validate_iban,
     validate_payment_reference,
@@ -61,7 +62,7 @@ _ANY_LABEL = re.compile(
     r"(?<![a-z0-9])(?:" + "|".join(f"(?:{label.pattern})" for label in LABELS) + r")(?![a-z0-9])", re.I
 )
 _SEP = re.compile(
-    r"(?:\s|[:=|#>\-–—<()\"“«‘]|\.{2,}|…|n[.°º]|nr\.?|num\.|numero\b|no\.|è\b|e'|is\b|are\b|sono\b"
+    r"(?:\s|[:=|#>\-–—<()\"“«‘]|\.{2,}|…|n[.°º]|nr(?:\.|(?![a-z]))|num\.|numero\b|no\.|è\b|e'|is\b|are\b|sono\b"
     r"|(?:il\s+|the\s+)?(?:seguente|seguenti|following)\b|pari\s+a\b)*",
     re.I,
 )
@@ -490,7 +491,21 @@ def _unlabelled(text: str) -> list[_Found]:
         raw = _trim_iban(m.group())
         if validate_iban(raw) is None:
             found.append(_Found(m.start(), m.start() + len(raw), "iban", check_field("iban", raw)[0], None))
+        elif (mistyped := _mistyped_iban(m.group())) is not None:  # "rimborsatemi su IT66Y0306..."
+            found.append(
+                _Found(m.start(), m.start() + len(mistyped), "iban", mistyped, check_field("iban", mistyped)[1])
+            )
     return found
+
+
+def _mistyped_iban(raw: str) -> str | None:
+    """The longest run of space-separated groups of ``raw`` that is an IBAN but for its check digits."""
+    groups = raw.split(" ")
+    for size in range(len(groups), 0, -1):
+        candidate = " ".join(groups[:size])
+        if iban_check_digits_wrong(candidate):
+            return candidate
+    return None
 
 
 def pair_column_tables(text: str) -> tuple[str, list[tuple[int, int]]]:

@@ -95,11 +95,12 @@ LABELS: tuple[Label, ...] = (
         quiet=True,
     ),
     Label(("username",), r"user\s?name|nome\s+utente"),
-    Label(("username",), r"user\s?id|user|utente|utenza|(?<!bank\s)(?<!paypal\s)account|login", strict=True),
+    Label(("username",), r"user\s?id|usr|user|utente|utenza|(?<!bank\s)(?<!paypal\s)account|login", strict=True),
     Label(
         ("username",),
         r"servizio|impianto|archivio|archive|casella|mailbox|per\s+l['’]\s*accesso|(?:known|registered)\s+as"
-        r"|(?:ci\s+)?riconosce\s+come|registrat[oi]\s+come|renew|rinnovate|rinnovare",
+        r"|(?:ci\s+)?riconosce\s+come|registrat[oi]\s+come|renew|rinnovate|rinnovare|service|subscription"
+        r"|(?:automatic\s+)?renewal\s+(?:for|of)|rinnovo(?:\s+automatico)?\s+(?:per|di|del|dell['’]\s*)",
         shaped=True,
     ),
 )
@@ -129,11 +130,11 @@ QUALIFIER_WORDS: tuple[str, ...] = tuple(
         "vostro vostra nostro nostra utilizzato utilizzata utilizzati usato usata utilizzare usare accesso",
         "accedere portale sito piattaforma servizio area riservata web online fatturazione elettronica",
         "fattura fatture ente amministrazione comune ufficio istituto scuola bonifico pagamento versamento",
-        "conto corrente attuale registrato registrata",
+        "conto corrente attuale registrato registrata assegnato assegnata attribuito attribuita",
         "corretto corretta esatto esatta giusto giusta nuovo nuova aggiornato aggiornata valido valida",
         "of for the to on in our your used log login access accessing portal website site platform",
         "invoicing electronic e-invoicing entity administration office account payment transfer current",
-        "registered correct right new updated valid",
+        "registered correct right new updated valid assigned",
     )
 )
 # Qualifier words that link to more words: a value right after them (a plain space) is not the value.

@@ -225,6 +225,9 @@ PAYMENT_NOTICE = [
     "Vi confermo di avere effettuato il bonifico stamattina.",
     "bonfico fatto, ciao",
     "Dichiaro di aver pagato la quota annuale.",
+    "I make the bank transfer yesterday for renew of account kowaltrans, please find the confirmation.",
+    "we have payed your invoice with bank transfer, please confirm the renew is active.",
+    "Ho fatto il bonifico ieri per il rinnovo, confermatemi che il rinnovo è attivo.",
 ]
 
 BILLING_UPDATE = [
@@ -295,6 +298,12 @@ BILLING_UPDATE = [
     "hi, our VAT is 01234560017, pls add it on the invoces from now on",
     "La nostra partita IVA è 01234560017: riportatela sulle prossime fatture.",
     "Our fiscal code is missing from your invoices.",
+    "Buongiorno potete metere il mio codice fiscale in fattura? mi serve per la dichiarazione VRDGPP62C12L219U",
+    "salve ecco il mio cf per le fatture: frrlcu90t20a944v",
+    "Il mio C.F. per la fattura è RSSMRA80A01H501U.",
+    "Nella fattura però vanno i nuovi dati dello studio, diventato STP: P. IVA IT 06123450212",
+    "Sulle prossime fatture mettete i nuovi dati della società, grazie.",
+    "I nuovi dati da riportare in fattura sono questi: Verdi Srl.",
 ]
 
 AUTORENEW_OFF = [
@@ -346,6 +355,8 @@ AUTORENEW_OFF = [
     "Revoco l'autorizzazione all'addebito ricorrente sulla carta.",
     "Please opt me out of the recurring payment.",
     "I don't want to be charged automatically anymore.",
+    "toglietemi il rinovo automatico, decido io quando rinnovare",
+    "Please switch off the auto renewal, I will decide myself when to renew.",
 ]
 
 AUTORENEW_ON = [
@@ -549,6 +560,9 @@ CARD_CHANGE = [
     "La carta su cui addebitate il rinnovo è stata clonata, come inserisco la nuova?",
     "I'd like the automatic renewal to use my new card.",
     "Vorrei mettere quella nuova per il rinnovo automatico.",
+    "Yes my card expired last month. How do I update the card details so the renewal goes through?"
+    " I don't want the service to stop.",
+    "La carta è scaduta: come la aggiorno? Non voglio che il servizio si interrompa.",
 ]
 
 INVOICE_REQUEST = [
@@ -601,6 +615,9 @@ INVOICE_REQUEST = [
     "Ho trovato un errore nella fattura: potete reinviarla?",
     "La fattura di marzo: ce la potete rimandare?",
     "Please reissue the invoice of March.",
+    "We are unable to locate the invoice for the order referenced in the subject line. Kindly send a PDF copy.",
+    "I cannot retrieve the invoice from your portal.",
+    "Non riusciamo a reperire la fattura di gennaio sul portale.",
 ]
 
 OTHER = [
@@ -664,6 +681,13 @@ OTHER = [
     "We will send you the CIG as soon as the office issues it.",
     "We still need to request the CIG, we will send it asap.",
     "Il CIG non è ancora disponibile, ve lo comunicheremo.",
+    "salve quanto costa rinnovare per 3 anni? e se pago con bonifico c'e' un supplemento? grazie",
+    "How much does it cost to renew for two years?",
+    "If I let the service expire, how long do you keep the recordings? I am not sure yet if we renew.",
+    "Se lasciamo scadere il servizio, per quanto tempo conservate i dati?",
+    "Prima di procedere vorremmo sapere se la fattura può essere intestata a un settore diverso"
+    " da quello che ha fatto l'ordine.",
+    "We would like to know whether the invoice can be addressed to another department.",
 ]
 
 PHRASES: dict[str, list[str]] = {
@@ -771,6 +795,17 @@ MULTI: list[tuple[str, frozenset[str]]] = [
         " Si richiede altresì copia in PDF della fattura medesima.",
         frozenset({Intent.PAYMENT_NOTICE, Intent.INVOICE_REQUEST}),
     ),
+    (
+        "Rinnoviamo per tre anni l'archivio. Nella fattura però vanno i nuovi dati dello studio: P. IVA IT 06123450212",
+        frozenset({Intent.BILLING_UPDATE, Intent.RENEWAL_REQUEST}),
+    ),
+    (
+        "vi chiediamo di DISATTIVARE il rinnovo automatico del servizio e di rinnovarlo invece per un anno"
+        " con bonifico."
+        " Vi inviamo già i dati per la fattura: CIG ZB93A1B2C4 Codice univoco ufficio UF0C9A",
+        frozenset({Intent.AUTORENEW_OFF, Intent.RENEWAL_REQUEST, Intent.PA_BILLING_DETAILS}),
+    ),
+    ("I don't want the service to stop, please renew it for one year.", frozenset({Intent.RENEWAL_REQUEST})),
 ]
 
 # Words that look like an intent and are not: (text, the intent that must not hit).
@@ -834,6 +869,11 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("Could you reissue future invoices with my fiscal code?", Intent.INVOICE_REQUEST),
     ("La fattura quietanzata ve la rimandiamo firmata.", Intent.INVOICE_REQUEST),
     ("Potete emettere le prossime fatture con il mio codice fiscale?", Intent.INVOICE_REQUEST),
+    ("Ho fatto il bonifico ieri per il rinnovo dell'account.", Intent.RENEWAL_REQUEST),
+    ("I don't want the service to stop.", Intent.CANCELLATION),
+    ("Vi inviamo già i dati per la fattura.", Intent.INVOICE_REQUEST),
+    ("If we let it expire, what happens to our data?", Intent.CANCELLATION),
+    ("Quanto costerebbe rinnovare per due anni?", Intent.RENEWAL_REQUEST),
 ]
 
 

@@ -161,6 +161,8 @@ RENEWAL_REQUEST = [
     "La Giunta ha deliberato il rinnovo dell'abbonamento per un anno.",
     "I'll renew now manually for 1 year by bank transfer, send me the payment details.",
     "Rinnovo subito a mano per un anno con bonifico.",
+    "Vi chiediamo di rinnovare quanto prima il servizio.",
+    "Please renew for one year, how much is the transfer?",
 ]
 
 PAYMENT_NOTICE = [
@@ -304,6 +306,7 @@ BILLING_UPDATE = [
     "Nella fattura però vanno i nuovi dati dello studio, diventato STP: P. IVA IT 06123450212",
     "Sulle prossime fatture mettete i nuovi dati della società, grazie.",
     "I nuovi dati da riportare in fattura sono questi: Verdi Srl.",
+    "Vi chiedo se potete intestare le prossime fatture alla società Verdi Srl.",
 ]
 
 AUTORENEW_OFF = [
@@ -463,6 +466,7 @@ CANCELLATION = [
     "Non lo rinnovo più, grazie.",
     "Please delete my account and all my data.",
     "L'archivio non ci serve più, non rinnovatelo.",
+    "Se non è un problema, vorremmo disdire il contratto a fine mese.",
 ]
 
 UPGRADE_REQUEST = [
@@ -806,6 +810,10 @@ MULTI: list[tuple[str, frozenset[str]]] = [
         frozenset({Intent.AUTORENEW_OFF, Intent.RENEWAL_REQUEST, Intent.PA_BILLING_DETAILS}),
     ),
     ("I don't want the service to stop, please renew it for one year.", frozenset({Intent.RENEWAL_REQUEST})),
+    (
+        "Ho fatto il bonifico per il rinnovo: procedete pure con il rinnovo per due anni.",
+        frozenset({Intent.RENEWAL_REQUEST, Intent.PAYMENT_NOTICE}),
+    ),
 ]
 
 # Words that look like an intent and are not: (text, the intent that must not hit).
@@ -874,6 +882,7 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("Vi inviamo già i dati per la fattura.", Intent.INVOICE_REQUEST),
     ("If we let it expire, what happens to our data?", Intent.CANCELLATION),
     ("Quanto costerebbe rinnovare per due anni?", Intent.RENEWAL_REQUEST),
+    ("Se non vi dispiace, preferirei ricevere la fattura via PEC.", Intent.CANCELLATION),
 ]
 
 

@@ -163,6 +163,7 @@ RENEWAL_REQUEST = [
     "Rinnovo subito a mano per un anno con bonifico.",
     "Vi chiediamo di rinnovare quanto prima il servizio.",
     "Please renew for one year, how much is the transfer?",
+    "Come da vostra offerta, rinnoviamo per due anni.",
 ]
 
 PAYMENT_NOTICE = [
@@ -230,6 +231,7 @@ PAYMENT_NOTICE = [
     "I make the bank transfer yesterday for renew of account kowaltrans, please find the confirmation.",
     "we have payed your invoice with bank transfer, please confirm the renew is active.",
     "Ho fatto il bonifico ieri per il rinnovo, confermatemi che il rinnovo è attivo.",
+    "I pay yesterday by bank transfer, please check.",
 ]
 
 BILLING_UPDATE = [
@@ -307,6 +309,9 @@ BILLING_UPDATE = [
     "Sulle prossime fatture mettete i nuovi dati della società, grazie.",
     "I nuovi dati da riportare in fattura sono questi: Verdi Srl.",
     "Vi chiedo se potete intestare le prossime fatture alla società Verdi Srl.",
+    "My tax code for the invoices is RSSMRA80A01H501U.",
+    "Please use our new company details on the next invoice.",
+    "The invoice should carry our new details: Verdi Srl.",
 ]
 
 AUTORENEW_OFF = [
@@ -467,6 +472,7 @@ CANCELLATION = [
     "Please delete my account and all my data.",
     "L'archivio non ci serve più, non rinnovatelo.",
     "Se non è un problema, vorremmo disdire il contratto a fine mese.",
+    "We will let the subscription lapse at the end of the month.",
 ]
 
 UPGRADE_REQUEST = [
@@ -567,6 +573,7 @@ CARD_CHANGE = [
     "Yes my card expired last month. How do I update the card details so the renewal goes through?"
     " I don't want the service to stop.",
     "La carta è scaduta: come la aggiorno? Non voglio che il servizio si interrompa.",
+    "My card was replaced by the bank. I don't want to stop the service, how do I update it?",
 ]
 
 INVOICE_REQUEST = [
@@ -692,6 +699,10 @@ OTHER = [
     "Prima di procedere vorremmo sapere se la fattura può essere intestata a un settore diverso"
     " da quello che ha fatto l'ordine.",
     "We would like to know whether the invoice can be addressed to another department.",
+    "Potete mandarmi un preventivo per rinnovare tre anni?",
+    "Could you send me a quote to renew for two years?",
+    "Qual è il prezzo per rinnovare due anni?",
+    "What happens to my recordings if I let it lapse?",
 ]
 
 PHRASES: dict[str, list[str]] = {
@@ -883,6 +894,9 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("If we let it expire, what happens to our data?", Intent.CANCELLATION),
     ("Quanto costerebbe rinnovare per due anni?", Intent.RENEWAL_REQUEST),
     ("Se non vi dispiace, preferirei ricevere la fattura via PEC.", Intent.CANCELLATION),
+    ("Here we send you the details for the invoice.", Intent.INVOICE_REQUEST),
+    ("Come da vostra offerta vi chiedo un preventivo per il rinnovo.", Intent.RENEWAL_REQUEST),
+    ("I will pay next week by bank transfer.", Intent.PAYMENT_NOTICE),
 ]
 
 

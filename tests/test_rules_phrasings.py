@@ -304,7 +304,7 @@ BILLING_UPDATE = [
     "Our fiscal code is missing from your invoices.",
     "Buongiorno potete metere il mio codice fiscale in fattura? mi serve per la dichiarazione VRDGPP62C12L219U",
     "salve ecco il mio cf per le fatture: frrlcu90t20a944v",
-    "Il mio C.F. per la fattura è RSSMRA80A01H501U.",
+    "Il codice fiscale per la fattura è RSSMRA80A01H501U.",
     "Nella fattura però vanno i nuovi dati dello studio, diventato STP: P. IVA IT 06123450212",
     "Sulle prossime fatture mettete i nuovi dati della società, grazie.",
     "I nuovi dati da riportare in fattura sono questi: Verdi Srl.",

@@ -161,6 +161,9 @@ RENEWAL_REQUEST = [
     "La Giunta ha deliberato il rinnovo dell'abbonamento per un anno.",
     "I'll renew now manually for 1 year by bank transfer, send me the payment details.",
     "Rinnovo subito a mano per un anno con bonifico.",
+    "Vi chiediamo di rinnovare quanto prima il servizio.",
+    "Please renew for one year, how much is the transfer?",
+    "Come da vostra offerta, rinnoviamo per due anni.",
 ]
 
 PAYMENT_NOTICE = [
@@ -225,6 +228,10 @@ PAYMENT_NOTICE = [
     "Vi confermo di avere effettuato il bonifico stamattina.",
     "bonfico fatto, ciao",
     "Dichiaro di aver pagato la quota annuale.",
+    "I make the bank transfer yesterday for renew of account kowaltrans, please find the confirmation.",
+    "we have payed your invoice with bank transfer, please confirm the renew is active.",
+    "Ho fatto il bonifico ieri per il rinnovo, confermatemi che il rinnovo è attivo.",
+    "I pay yesterday by bank transfer, please check.",
 ]
 
 BILLING_UPDATE = [
@@ -295,6 +302,16 @@ BILLING_UPDATE = [
     "hi, our VAT is 01234560017, pls add it on the invoces from now on",
     "La nostra partita IVA è 01234560017: riportatela sulle prossime fatture.",
     "Our fiscal code is missing from your invoices.",
+    "Buongiorno potete metere il mio codice fiscale in fattura? mi serve per la dichiarazione VRDGPP62C12L219U",
+    "salve ecco il mio cf per le fatture: frrlcu90t20a944v",
+    "Il codice fiscale per la fattura è RSSMRA80A01H501U.",
+    "Nella fattura però vanno i nuovi dati dello studio, diventato STP: P. IVA IT 06123450212",
+    "Sulle prossime fatture mettete i nuovi dati della società, grazie.",
+    "I nuovi dati da riportare in fattura sono questi: Verdi Srl.",
+    "Vi chiedo se potete intestare le prossime fatture alla società Verdi Srl.",
+    "My tax code for the invoices is RSSMRA80A01H501U.",
+    "Please use our new company details on the next invoice.",
+    "The invoice should carry our new details: Verdi Srl.",
 ]
 
 AUTORENEW_OFF = [
@@ -346,6 +363,8 @@ AUTORENEW_OFF = [
     "Revoco l'autorizzazione all'addebito ricorrente sulla carta.",
     "Please opt me out of the recurring payment.",
     "I don't want to be charged automatically anymore.",
+    "toglietemi il rinovo automatico, decido io quando rinnovare",
+    "Please switch off the auto renewal, I will decide myself when to renew.",
 ]
 
 AUTORENEW_ON = [
@@ -452,6 +471,8 @@ CANCELLATION = [
     "Non lo rinnovo più, grazie.",
     "Please delete my account and all my data.",
     "L'archivio non ci serve più, non rinnovatelo.",
+    "Se non è un problema, vorremmo disdire il contratto a fine mese.",
+    "We will let the subscription lapse at the end of the month.",
 ]
 
 UPGRADE_REQUEST = [
@@ -549,6 +570,10 @@ CARD_CHANGE = [
     "La carta su cui addebitate il rinnovo è stata clonata, come inserisco la nuova?",
     "I'd like the automatic renewal to use my new card.",
     "Vorrei mettere quella nuova per il rinnovo automatico.",
+    "Yes my card expired last month. How do I update the card details so the renewal goes through?"
+    " I don't want the service to stop.",
+    "La carta è scaduta: come la aggiorno? Non voglio che il servizio si interrompa.",
+    "My card was replaced by the bank. I don't want to stop the service, how do I update it?",
 ]
 
 INVOICE_REQUEST = [
@@ -601,6 +626,9 @@ INVOICE_REQUEST = [
     "Ho trovato un errore nella fattura: potete reinviarla?",
     "La fattura di marzo: ce la potete rimandare?",
     "Please reissue the invoice of March.",
+    "We are unable to locate the invoice for the order referenced in the subject line. Kindly send a PDF copy.",
+    "I cannot retrieve the invoice from your portal.",
+    "Non riusciamo a reperire la fattura di gennaio sul portale.",
 ]
 
 OTHER = [
@@ -664,6 +692,17 @@ OTHER = [
     "We will send you the CIG as soon as the office issues it.",
     "We still need to request the CIG, we will send it asap.",
     "Il CIG non è ancora disponibile, ve lo comunicheremo.",
+    "salve quanto costa rinnovare per 3 anni? e se pago con bonifico c'e' un supplemento? grazie",
+    "How much does it cost to renew for two years?",
+    "If I let the service expire, how long do you keep the recordings? I am not sure yet if we renew.",
+    "Se lasciamo scadere il servizio, per quanto tempo conservate i dati?",
+    "Prima di procedere vorremmo sapere se la fattura può essere intestata a un settore diverso"
+    " da quello che ha fatto l'ordine.",
+    "We would like to know whether the invoice can be addressed to another department.",
+    "Potete mandarmi un preventivo per rinnovare tre anni?",
+    "Could you send me a quote to renew for two years?",
+    "Qual è il prezzo per rinnovare due anni?",
+    "What happens to my recordings if I let it lapse?",
 ]
 
 PHRASES: dict[str, list[str]] = {
@@ -771,6 +810,21 @@ MULTI: list[tuple[str, frozenset[str]]] = [
         " Si richiede altresì copia in PDF della fattura medesima.",
         frozenset({Intent.PAYMENT_NOTICE, Intent.INVOICE_REQUEST}),
     ),
+    (
+        "Rinnoviamo per tre anni l'archivio. Nella fattura però vanno i nuovi dati dello studio: P. IVA IT 06123450212",
+        frozenset({Intent.BILLING_UPDATE, Intent.RENEWAL_REQUEST}),
+    ),
+    (
+        "vi chiediamo di DISATTIVARE il rinnovo automatico del servizio e di rinnovarlo invece per un anno"
+        " con bonifico."
+        " Vi inviamo già i dati per la fattura: CIG ZB93A1B2C4 Codice univoco ufficio UF0C9A",
+        frozenset({Intent.AUTORENEW_OFF, Intent.RENEWAL_REQUEST, Intent.PA_BILLING_DETAILS}),
+    ),
+    ("I don't want the service to stop, please renew it for one year.", frozenset({Intent.RENEWAL_REQUEST})),
+    (
+        "Ho fatto il bonifico per il rinnovo: procedete pure con il rinnovo per due anni.",
+        frozenset({Intent.RENEWAL_REQUEST, Intent.PAYMENT_NOTICE}),
+    ),
 ]
 
 # Words that look like an intent and are not: (text, the intent that must not hit).
@@ -834,6 +888,15 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("Could you reissue future invoices with my fiscal code?", Intent.INVOICE_REQUEST),
     ("La fattura quietanzata ve la rimandiamo firmata.", Intent.INVOICE_REQUEST),
     ("Potete emettere le prossime fatture con il mio codice fiscale?", Intent.INVOICE_REQUEST),
+    ("Ho fatto il bonifico ieri per il rinnovo dell'account.", Intent.RENEWAL_REQUEST),
+    ("I don't want the service to stop.", Intent.CANCELLATION),
+    ("Vi inviamo già i dati per la fattura.", Intent.INVOICE_REQUEST),
+    ("If we let it expire, what happens to our data?", Intent.CANCELLATION),
+    ("Quanto costerebbe rinnovare per due anni?", Intent.RENEWAL_REQUEST),
+    ("Se non vi dispiace, preferirei ricevere la fattura via PEC.", Intent.CANCELLATION),
+    ("Here we send you the details for the invoice.", Intent.INVOICE_REQUEST),
+    ("Come da vostra offerta vi chiedo un preventivo per il rinnovo.", Intent.RENEWAL_REQUEST),
+    ("I will pay next week by bank transfer.", Intent.PAYMENT_NOTICE),
 ]
 
 

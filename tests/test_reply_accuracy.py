@@ -38,10 +38,10 @@ CASES = sorted(REPLIES.glob("*.eml"))
 OWN = frozenset({"rinnovi@example.it"})
 AIM = 0.97
 # Where the parser stands while it has not reached the aim on all of them: the test fails below these.
-# Measured 2026-12-05 over the 500: intents 96.6 %, fields 98.0 %. The sets it was tuned on (cu_, pa_,
-# ho_) stand at 98.7-100 %; the last set, hd_, added after the tuning, at 86 % and 91 %: that is the
+# Measured 2026-12-05 over the 600: intents 96.8 %, fields 98.2 %. The sets it was tuned on (cu_, pa_,
+# ho_, hd_) stand at 97-100 %; the last set, he_, added after all tuning, at 85 % and 93 %: that is the
 # honest figure for replies no one here wrote. Raise the floors as it improves; never lower them.
-FLOORS = {"intents": 0.96, "fields": 0.975}
+FLOORS = {"intents": 0.965, "fields": 0.98}
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,6 @@ from mailbot.act.plan import (
     MarkUndeliverable,
     NewTicket,
     Plan,
-    ReplyPart,
     ReplyPlan,
     SetCustomerFields,
 )
@@ -72,6 +71,7 @@ from mailbot.domain import (
     ServiceStatus,
     TicketKind,
 )
+from mailbot.outbound.context import RequestOutcome
 from mailbot.outbound.refusals import is_bad_address_status
 from mailbot.understand.engine import Request
 from mailbot.understand.reading import Understanding
@@ -263,7 +263,7 @@ def several(s: Situation) -> Plan:
             blockers.append(f"not applicable: {exc}")
     held = bool(blockers)
     parts = tuple(
-        ReplyPart(
+        RequestOutcome(
             a.intent,
             ReplyOutcome.TICKET if a.staged.change is None else ReplyOutcome.STAFF if held else ReplyOutcome.APPLIED,
         )

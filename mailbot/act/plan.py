@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailbot.domain import AuditEntry, InboundStatus, PaymentMethod, ReplyOutcome, TicketKind
+from mailbot.outbound.context import RequestOutcome
 
 ACTOR = "mailbot"
 
@@ -111,14 +112,6 @@ class NewTicket:
 
 
 @dataclass(frozen=True)
-class ReplyPart:
-    """What the reply says of one request of a message that made several."""
-
-    intent: str
-    outcome: ReplyOutcome
-
-
-@dataclass(frozen=True)
 class ReplyPlan:
     """The automatic reply to the person who wrote (rendered by the writer with the ticket's number and
     the order as it is once written)."""
@@ -131,7 +124,7 @@ class ReplyPlan:
     method_asked: str | None = None  # renewal: the way to pay asked, when the order is paid another way
     staged_values: Mapping[str, str] = field(default_factory=dict)  # order column -> value, held for staff
     key: str | None = None  # the outbox idempotency key; default reply:<inbound id>:<template>
-    parts: tuple[ReplyPart, ...] = ()  # a message of several requests: each one's outcome, in acting order
+    parts: tuple[RequestOutcome, ...] = ()  # a message of several requests: each one's outcome, in acting order
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ from mailbot.app import App
 from mailbot.db.models import AuditEvent, InboundAttachment, InboundMessage, Order, OutboundMessage, Ticket
 from mailbot.domain import AuditEntry, InboundStatus, OrderStatus, OutboundStatus, ServiceStatus, TicketStatus
 from mailbot.orders import NewOrder, create_order
-from mailbot.outbound.context import ChangeNoticeContext, ReplyContext, RequestOutcome
+from mailbot.outbound.context import ChangeNoticeContext, ReplyContext
 from mailbot.outbound.outbox import NewMessage, enqueue_many
 from mailbot.outbound.undeliverable import Failure, mark_undeliverable
 from mailbot.understand.addresses import is_own_address, own_addresses
@@ -306,7 +306,7 @@ class Writer:
             years_asked=planned.years_asked,
             method_asked=planned.method_asked,
             staged_values=dict(planned.staged_values),
-            parts=tuple(RequestOutcome(p.intent, p.outcome) for p in planned.parts),
+            parts=planned.parts,
         )
 
     def _queue_reply(self, pending: _Pending, r: Reply, key: str | None, *, capped: bool = True) -> None:

@@ -199,7 +199,7 @@ def change(s: Situation) -> Plan:
                 changes=(checked,),
                 reply=reply_plan(s, ReplyOutcome.APPLIED, staged, staged.order, order_of_change=True),
                 no_reply=why_not_reply(s.config, s.understanding) or "",
-                notices=told_of(customer, checked),
+                notices=told_of(customer, (checked,)),
             )
     ticket = NewTicket(
         TicketKind.REQUEST,
@@ -310,7 +310,7 @@ def several(s: Situation) -> Plan:
         notes=notes,
         changes=tuple(checked),
         ticket=ticket,
-        notices=tuple(dict.fromkeys(a for c in checked for a in told_of(customer, c))),
+        notices=told_of(customer, checked),
     )
     reason = why_not_reply(s.config, s.understanding)
     if reason:
@@ -443,11 +443,14 @@ def message_details(s: Situation) -> dict[str, Any]:
     }
 
 
-def told_of(customer: CustomerView | None, change: Change) -> tuple[str, ...]:
-    """The addresses on file told of ``change``: as they are and as the change leaves them (a changed
+def told_of(customer: CustomerView | None, changes: Sequence[Change]) -> tuple[str, ...]:
+    """The addresses on file told of ``changes``: as they are and as each change leaves them (a changed
     PEC is told to the old one too)."""
-    changed = change.effect.values if isinstance(change.effect, SetCustomerFields) else None
-    return tuple(dict.fromkeys([*addresses_on_file(customer), *addresses_on_file(customer, changed)]))
+    told = list(addresses_on_file(customer))
+    for change in changes:
+        if isinstance(change.effect, SetCustomerFields):
+            told += addresses_on_file(customer, change.effect.values)
+    return tuple(dict.fromkeys(told))
 
 
 def addresses_on_file(customer: CustomerView | None, changed: Mapping[str, Any] | None = None) -> tuple[str, ...]:

@@ -22,7 +22,6 @@ from mailbot import audit
 from mailbot.act.changes import ChangeNotApplicable, check_changes
 from mailbot.act.decide import told_of
 from mailbot.act.load import Loader
-from mailbot.act.plan import CreateOrder
 from mailbot.act.replies import why_not_reply
 from mailbot.act.reply import Reply
 from mailbot.act.views import Match
@@ -76,19 +75,11 @@ def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: 
         raise TicketError(f"ticket {ticket.id}: change no longer applicable: {exc}") from None
     ref = _message_ref(session, ticket)
     writer = Writer(session, app, now, loader)
-    summaries: list[str] = []
-    order: Order | None = None
-    made: Order | None = None
-    for change in checked:
-        summary, changed = writer.change(change, actor, ref, made)
-        summaries.append(summary)
-        if isinstance(change.effect, CreateOrder):
-            made = changed
-        order = order or changed
+    summaries, order = writer.changes(checked, actor, ref)
     summary = "; ".join(summaries)
     _resolve(ticket, TicketStatus.APPROVED, actor, summary, now)
     _settle_message(session, ticket, now)
-    notices = tuple(dict.fromkeys(a for c in checked for a in told_of(snapshot.customer, c)))
+    notices = told_of(snapshot.customer, checked)
     intents = tuple(intent for intent, _change in staged) if len(staged) > 1 else ()
     done = _confirm(session, writer, ticket, order, notices, intents)
     writer.finish()

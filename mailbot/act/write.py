@@ -159,13 +159,8 @@ class Writer:
         order: Order | None = None
         for effect in plan.bounce:
             done.notes.extend(self._bounce(effect, ref))
-        made: Order | None = None
-        for change in plan.changes:
-            summary, changed = self.change(change, ACTOR, ref, made)
-            done.notes.append(summary)
-            if isinstance(change.effect, CreateOrder):
-                made = changed
-            order = order or changed
+        summaries, order = self.changes(plan.changes, ACTOR, ref)
+        done.notes.extend(summaries)
         done.notes.extend(plan.notes)
         customer = self.loader.customer(customer_id)
         reply = self._reply_inputs(understanding, plan.reply, customer, order, card_number_stored)
@@ -178,6 +173,20 @@ class Writer:
         if plan.notices and reply is not None:
             self._queue_notices(pending, reply, plan.notices, f"notice:{source.inbound_id}")
         return done
+
+    def changes(self, changes: Sequence[Change], actor: str, ref: str | None) -> tuple[list[str], Order | None]:
+        """Apply a message's checked changes in their order (a renewal's order before the PA's codes that
+        go on it); (what each did, for people; the first order changed or made)."""
+        summaries: list[str] = []
+        first: Order | None = None
+        made: Order | None = None
+        for change in changes:
+            summary, order = self.change(change, actor, ref, made)
+            summaries.append(summary)
+            if isinstance(change.effect, CreateOrder):
+                made = order
+            first = first or order
+        return summaries, first
 
     def change(
         self, change: Change, actor: str, ref: str | None, made: Order | None = None

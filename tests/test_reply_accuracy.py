@@ -29,8 +29,9 @@ from typing import Any
 import pytest
 
 from mailbot.domain import ACTING_ORDER
+from mailbot.understand.extract.labels import LIST_FIELDS
 from mailbot.understand.identifiers import check_field
-from mailbot.understand.reading import LIST_FIELDS, Understanding, understand
+from mailbot.understand.reading import Understanding, understand
 from mailbot.understand.rules import FIELDS, RuleSet
 
 REPLIES = Path(__file__).parent / "replies"

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from mailbot.understand.extract.fields import extract_fields
 from mailbot.understand.reading import (
     decide,
     is_own_copy,
-    merge_extractions,
+    merge,
     read_message,
     to_json,
     understand,
@@ -164,13 +165,12 @@ def test_is_own_copy() -> None:
     assert not is_own_copy("nessuna intestazione", OWN)
 
 
-def test_merge_extractions_new_text_first() -> None:
-    fields, invalid = merge_extractions(
-        ["CIG 8814006BD6\nutente: primo", "", "CIG 7654321183, 8814006BD6\nutente: altro"]
-    )
+def test_merge_new_text_first() -> None:
+    texts = ["CIG 8814006BD6\nutente: primo", "CIG 7654321183, 8814006BD6\nutente: altro"]
+    fields, invalid, _ = merge(extract_fields(text, signature=True) for text in texts)
     assert fields == {"cig": ["8814006BD6", "7654321183"], "username": "primo"}
     assert invalid == ()
-    _, bad = merge_extractions(["CIG Z213346E35", "CIG Z213346E35"])
+    _, bad, _ = merge(extract_fields(text) for text in ["CIG Z213346E35", "CIG Z213346E35"])
     assert [(v.field, v.value) for v in bad] == [("cig", "Z213346E35")]
 
 

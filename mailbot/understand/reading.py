@@ -35,7 +35,7 @@ from mailbot.understand.cards.find import redact_text
 from mailbot.understand.classify import classify
 from mailbot.understand.engine import Decision, Facts, Request, RuleChecks, TraceEntry, evaluate, precheck
 from mailbot.understand.extract.fields import Extraction, InvalidValue, extract_fields
-from mailbot.understand.extract.labels import SENDER_FIELDS
+from mailbot.understand.extract.labels import LIST_FIELDS, SENDER_FIELDS
 from mailbot.understand.extract.methods import find_payment_method
 from mailbot.understand.identifiers import normalise
 from mailbot.understand.mime import ParsedMessage, parse_message
@@ -50,7 +50,6 @@ from mailbot.understand.quotes import (
 from mailbot.understand.redaction.message import redact_and_parse
 from mailbot.understand.rules import DEFAULT_REVIEW_THRESHOLD, SENSITIVE_INTENTS, RuleSet
 
-LIST_FIELDS = frozenset({"cig", "cup"})
 # Characters of text the reply splitter, the extractors and the rules read (the new text first, then
 # forwarded messages): what a person writes fits many times over, and a message made to be slow (or
 # a rule's pattern that backtracks) costs no more than this, however large the message. Card numbers
@@ -299,13 +298,6 @@ def is_own_copy(block: str, own_addresses: frozenset[str]) -> bool:
     if match is None or not own_addresses:
         return False
     return any(is_own_address(a, own_addresses) for a in _ADDRESS.findall(match.group(1)))
-
-
-def merge_extractions(texts: Iterable[str]) -> tuple[dict[str, Any], tuple[InvalidValue, ...]]:
-    """Extract from each text in turn (signatures apart): list fields collect distinct values, others
-    keep the first."""
-    fields, invalid, _signature = merge(extract_fields(text, signature=True) for text in texts if text.strip())
-    return fields, invalid
 
 
 def merge(

@@ -32,6 +32,7 @@ from mailbot.domain import AuditEntry, InboundStatus, ReplyOutcome, TicketKind, 
 from mailbot.errors import InputError, NotFoundError
 from mailbot.intake.store import load_raw
 from mailbot.outbound.context import RequestOutcome
+from mailbot.text import visible
 from mailbot.understand.reading import Understanding, read_message
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def approve_ticket(session: Session, app: App, ticket_id: int, actor: str, now: 
     unsent = [note for note in done if note.startswith("no reply")]
     if unsent:  # said where staff look: the ticket's resolution (``tickets show``, ``approve``) and the log
         ticket.resolution = f"{summary}; confirmation not sent: {'; '.join(unsent)}"
-        log.warning("ticket %s: approved, confirmation not sent: %s", ticket.id, "; ".join(unsent))
+        log.warning("ticket %s: approved, confirmation not sent: %s", ticket.id, visible("; ".join(unsent)))
     _audit(session, ticket, actor, "ticket.approved", now, {"applied": summary, "confirmation": done})
     return ticket
 

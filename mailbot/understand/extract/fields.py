@@ -63,7 +63,7 @@ _ANY_LABEL = re.compile(
 )
 _SEP = re.compile(
     r"(?:\s|[:=|#>\-–—<()\"“«‘]|\.{2,}|…|n[.°º]|nr(?:\.|(?![a-z]))|num\.|numero\b|no\.|è\b|e'|is\b|are\b|sono\b"
-    r"|(?:il\s+|the\s+)?(?:seguente|seguenti|following)\b|pari\s+a\b)*",
+    r"|(?:il\s+|the\s+)?(?:seguente|seguenti|following)\b|pari\s+a\b|codice\b)*",
     re.I,
 )
 # The rest of a label on its line: qualifier words and notes in brackets ("Username del portale",

@@ -64,6 +64,7 @@ LABELS: tuple[Label, ...] = (
     Label(("office_code",), rf"{_COD}(?:ufficio|ipa)"),
     Label(("office_code",), r"c\.?\s?u\.?\s?u\.?"),
     Label(("office_code",), r"(?:unique\s+)?office\s+code"),
+    Label(("office_code",), r"ufficio\s+destinatario"),
     Label(("sdi_code",), rf"{_COD}{_UNIVOCO}(?:\s+sdi)?"),
     Label(("sdi_code",), rf"{_COD}(?:destinatario|sdi)(?:\s+sdi)?"),
     Label(("sdi_code",), r"sdi(?:\s+code)?"),
@@ -100,6 +101,7 @@ LABELS: tuple[Label, ...] = (
         ("username",),
         r"servizio|impianto|archivio|archive|casella|mailbox|per\s+l['’]\s*accesso|(?:known|registered)\s+as"
         r"|(?:ci\s+)?riconosce\s+come|registrat[oi]\s+come|renew|rinnovate|rinnovare|service|subscription"
+        r"|abbonamento|licenza|licen[cs]e"
         r"|(?:automatic\s+)?renewal\s+(?:for|of)|rinnovo(?:\s+automatico)?\s+(?:per|di|del|dell['’]\s*)",
         shaped=True,
     ),
@@ -108,7 +110,8 @@ LABELS: tuple[Label, ...] = (
 # What a value looks like, per field, right after its label and separator (case-insensitive).
 # A candidate that matches here but fails validation is reported as invalid.
 CANDIDATES: dict[str, str] = {
-    "cig": r"[a-z0-9]{6,14}",
+    # Also in groups of digits, as read aloud: "5034 8119 77", "8814 006 BD6".
+    "cig": r"[a-z0-9]{6,14}|\d{3,4}(?: [0-9a-f]{2,4}){2,3}",
     "cup": r"[a-z0-9]{10,20}",
     "office_code": r"[a-z0-9_]{4,10}",
     "sdi_code": r"[a-z0-9_]{4,10}",
@@ -132,9 +135,10 @@ QUALIFIER_WORDS: tuple[str, ...] = tuple(
         "fattura fatture ente amministrazione comune ufficio istituto scuola bonifico pagamento versamento",
         "conto corrente attuale registrato registrata assegnato assegnata attribuito attribuita",
         "corretto corretta esatto esatta giusto giusta nuovo nuova aggiornato aggiornata valido valida",
+        "rinnovo relativo relativa riferito riferita",
         "of for the to on in our your used log login access accessing portal website site platform",
         "invoicing electronic e-invoicing entity administration office account payment transfer current",
-        "registered correct right new updated valid assigned",
+        "registered correct right new updated valid assigned renewal related",
     )
 )
 # Qualifier words that link to more words: a value right after them (a plain space) is not the value.
@@ -234,7 +238,7 @@ YEAR_MORE_BEFORE = _words("altri ulteriori another")
 YEAR_MORE_AFTER = _words("altro altri ulteriore ulteriori more additional extra further other")
 YEAR_ANOTHER = _words("another")
 # Units: years, "annualità", and months (a whole number of years only: "12 mesi", "24 months").
-YEAR_UNITS = _words("anni anno annualità annualita years year yrs yr")
+YEAR_UNITS = _words("anni anno annualità annualita years year yrs yr ani")
 # Units written before their number, as offices write: "per anni 2 (due)", "per la durata di anni tre".
 YEAR_UNITS_BEFORE = _words("anni annualità annualita")
 MONTH_UNITS = _words("mesi mese months month")
@@ -253,10 +257,11 @@ YEAR_ADJECTIVES: dict[str, int] = {
 }
 RENEWAL_WORDS = r"rinnov\w*|renew\w*"
 # Words before a number of years that say it is no request: the past and the customer's history
-# ("2 anni fa", "da 5 anni", "oltre 20 anni"), a time span ("in 2 years", "entro 2 anni", "tra due
+# ("2 anni fa", "da 5 anni", "oltre 20 anni", "ho fatto due anni", "I paid two years"), a time span ("in 2 years", "entro 2 anni", "tra due
 # anni") or a cadence ("ogni 2 anni", "every 3 years").
 YEAR_NOT_ASKED_BEFORE = (
     *_words("da oltre ultimi entro tra fra ogni dopo since over than last past in within every after"),
+    *_words("fatto preso pagato avuto acquistato comprato paid bought had took"),
     "più di",
 )
 YEAR_NOT_ASKED_AFTER = _words("fa ago")

@@ -62,3 +62,27 @@ def test_bottom_posted_reply() -> None:
 def test_crlf_input() -> None:
     parts = split_reply("Si\r\n\r\nIl 04/03/2024 10:15, Rinnovi ha scritto:\r\n> vecchio\r\n")
     assert parts.new_text == "Si" and parts.quoted.endswith("> vecchio")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "please turn off the auto renewal. I will renew for 2 years by transfer.\nLars Olsen",
+        "rinnovate per 2 anni, grazie\nMario",
+        "Order ORD-2026-000811: please renew it.",
+    ],
+)
+def test_a_line_with_a_digit_above_a_quoted_header_is_the_answer(answer: str) -> None:
+    """A quoted "> On ... wrote:" is no wrapped header of the line above it, even when that line
+    holds a digit, as a wrapped header's first line does."""
+    text = f"Hi,\n{answer}\n> On 25 Nov 2026, rinnovi@example.it wrote:\n> Your service expires soon."
+    parts = split_reply(text)
+    assert parts.new_text == f"Hi,\n{answer}"
+    assert parts.quoted.startswith("> On 25 Nov 2026")
+
+
+def test_a_wrapped_header_is_still_cut_whole() -> None:
+    text = "Renew please.\n\nOn Mon, 1 Dec 2026 at 10:00, Rinnovi\n<rinnovi@example.it> wrote:\n> old text"
+    parts = split_reply(text)
+    assert parts.new_text == "Renew please."
+    assert parts.quoted.startswith("On Mon, 1 Dec 2026")

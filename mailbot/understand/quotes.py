@@ -182,8 +182,8 @@ def _wrote_header_end(lines: list[str], i: int) -> int | None:
         return None
     joined = line.strip()
     for j in range(i + 1, min(i + 3, len(lines))):
-        if not lines[j].strip():
-            return None
+        if not lines[j].strip() or lines[j].lstrip().startswith(">"):
+            return None  # a quoted line goes on no header of the text above it
         joined = f"{joined} {lines[j].strip()}"
         if _DATED_AUTHOR.match(joined) or (_WROTE_ANY.match(joined) and ("@" in joined or _WROTE_START.match(line))):
             return j

@@ -164,6 +164,11 @@ RENEWAL_REQUEST = [
     "Vi chiediamo di rinnovare quanto prima il servizio.",
     "Please renew for one year, how much is the transfer?",
     "Come da vostra offerta, rinnoviamo per due anni.",
+    "Entrambe le caselle vanno rinnovate.",
+    "L'abbonamento deve essere rinnovato, procedete pure.",
+    "È stato assunto l'impegno di spesa per il rinnovo dell'abbonamento.",
+    "The mailbox should be renewed for two years.",
+    "We need the portal renewed before March.",
 ]
 
 PAYMENT_NOTICE = [
@@ -312,6 +317,10 @@ BILLING_UPDATE = [
     "My tax code for the invoices is RSSMRA80A01H501U.",
     "Please use our new company details on the next invoice.",
     "The invoice should carry our new details: Verdi Srl.",
+    "Per la fattura vi lascio il mio codice fiscale: RSSMRA80A01H501U.",
+    "per la fattura vi do il mio C.F.: RSSMRA80A01H501U",
+    "Vi giro i dati del commercialista: usate questi per la fattura.",
+    "Use these details for the invoice from now on.",
 ]
 
 AUTORENEW_OFF = [
@@ -365,6 +374,10 @@ AUTORENEW_OFF = [
     "I don't want to be charged automatically anymore.",
     "toglietemi il rinovo automatico, decido io quando rinnovare",
     "Please switch off the auto renewal, I will decide myself when to renew.",
+    "Sul mio account è attivo il rinnovo automatico con carta: vi chiedo di disattivarlo.",
+    "C'è ancora l'addebito automatico sulla carta, potete toglierlo?",
+    "The automatic renewal is still on for my account: please disable it.",
+    "Auto-renewal is active on my mailbox, can you turn it off?",
 ]
 
 AUTORENEW_ON = [
@@ -473,6 +486,12 @@ CANCELLATION = [
     "L'archivio non ci serve più, non rinnovatelo.",
     "Se non è un problema, vorremmo disdire il contratto a fine mese.",
     "We will let the subscription lapse at the end of the month.",
+    "Il servizio non dovrà essere rinnovato alla scadenza.",
+    "L'abbonamento non va rinnovato, grazie.",
+    "La licenza non verrà rinnovata dall'Istituto.",
+    "Il contratto non deve essere rinnovato.",
+    "This subscription should not be renewed.",
+    "The account is not to be renewed.",
 ]
 
 UPGRADE_REQUEST = [
@@ -574,6 +593,8 @@ CARD_CHANGE = [
     " I don't want the service to stop.",
     "La carta è scaduta: come la aggiorno? Non voglio che il servizio si interrompa.",
     "My card was replaced by the bank. I don't want to stop the service, how do I update it?",
+    "Ho ricevuto una nuova Mastercard, come posso registrarla?",
+    "I have a new Visa card, where do I enter it?",
 ]
 
 INVOICE_REQUEST = [
@@ -629,6 +650,11 @@ INVOICE_REQUEST = [
     "We are unable to locate the invoice for the order referenced in the subject line. Kindly send a PDF copy.",
     "I cannot retrieve the invoice from your portal.",
     "Non riusciamo a reperire la fattura di gennaio sul portale.",
+    "La fattura di novembre non la trovo da nessuna parte.",
+    "Per la fattura dell'ultimo rinnovo: potete inviarcene una copia?",
+    "Ci serve la fattura del rinnovo, mandatecela per email.",
+    "The invoice for my last order got lost, could you send me a new copy?",
+    "Avrei bisogno della fattura dell'ordine (pagato con PayPal il 12/11).",
 ]
 
 OTHER = [
@@ -703,6 +729,8 @@ OTHER = [
     "Could you send me a quote to renew for two years?",
     "Qual è il prezzo per rinnovare due anni?",
     "What happens to my recordings if I let it lapse?",
+    "Prima di pensare a rinnovare, sistemate il problema dell'app!",
+    "Before we even talk about renewing, fix the app.",
 ]
 
 PHRASES: dict[str, list[str]] = {
@@ -825,6 +853,18 @@ MULTI: list[tuple[str, frozenset[str]]] = [
         "Ho fatto il bonifico per il rinnovo: procedete pure con il rinnovo per due anni.",
         frozenset({Intent.RENEWAL_REQUEST, Intent.PAYMENT_NOTICE}),
     ),
+    (
+        "La casella dell'ufficio tecnico va rinnovata, mentre quella della segreteria non va rinnovata.",
+        frozenset({Intent.RENEWAL_REQUEST, Intent.CANCELLATION}),
+    ),
+    (
+        "Please renew the office camera, but do not renew the warehouse one.",
+        frozenset({Intent.RENEWAL_REQUEST, Intent.CANCELLATION}),
+    ),
+    (
+        "Vi chiediamo di intestare la fattura alla ditta Rossi Srl e di inviarcene una copia appena pronta.",
+        frozenset({Intent.BILLING_UPDATE, Intent.INVOICE_REQUEST}),
+    ),
 ]
 
 # Words that look like an intent and are not: (text, the intent that must not hit).
@@ -897,6 +937,13 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("Here we send you the details for the invoice.", Intent.INVOICE_REQUEST),
     ("Come da vostra offerta vi chiedo un preventivo per il rinnovo.", Intent.RENEWAL_REQUEST),
     ("I will pay next week by bank transfer.", Intent.PAYMENT_NOTICE),
+    ("Disattivate l'addebito automatico; se decido di rinnovare pagherò con bonifico.", Intent.RENEWAL_REQUEST),
+    ("Turn off the automatic charge; if I decide to renew I will pay by transfer.", Intent.RENEWAL_REQUEST),
+    (
+        "Pagheremo con bonifico previa determina. Per la fattura del prossimo rinnovo vi manderemo il CIG.",
+        Intent.RENEWAL_REQUEST,
+    ),
+    ("Avrei bisogno della fattura dell'ordine (pagato con PayPal il 12/11).", Intent.PAYMENT_NOTICE),
 ]
 
 

@@ -10,7 +10,8 @@ Requests that contradict each other (``CONTRADICTIONS``: renew one service and c
 are all kept, and the weaker is named in ``Decision.contradicted``: a person reads the message before
 anything is done. ``other`` is never a request beside another.
 A ``text_any`` match counts only when its sentence holds none of the rule's ``sentence_none`` patterns
-(a negation undoes a request in its own sentence, not in the next one).
+(a negation undoes a request in its own sentence, not in the next one, nor across a contrast: "il nord
+va rinnovato, mentre il sud non va rinnovato").
 Text patterns run on the new text with whitespace collapsed (a line break is a space) and typographic
 apostrophes made plain, so ``rinnovo automatico`` matches a wrapped line and ``l’ordine`` ``l'ordine``.
 """
@@ -32,8 +33,12 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _SNIPPET = 60
 _BACKREFERENCE = re.compile(r"\\[1-9]|\\g<|\(\?P=")
 _WORD = re.compile(r"\w+")
-# The end of a sentence: a full stop, semicolon, question or exclamation mark before a space or the end.
-_STOP = re.compile(r"[.;?!]+(?=\s|$)")
+# The end of a sentence: a full stop, semicolon, question or exclamation mark before a space or the end;
+# for ``sentence_none``, also a turn to a contrast ("..., mentre quello sud non va rinnovato", "..., but
+# do not renew the other one"): a negation there undoes nothing before it.
+_STOP = re.compile(
+    r"[.;?!]+(?=\s|$)|,(?=\s+(?:ma|però|pero|mentre|invece|but|whereas|while)\b)|\s(?=mentre\b|whereas\b)"
+)
 # The first letters of a word that the word filter keeps (``_anchors``); longer anchors are cut to these.
 _PREFIX = 6
 # CPython's own regular expression parser, read for the words a pattern starts with (``_anchors``).

@@ -257,8 +257,8 @@ YEAR_ADJECTIVES: dict[str, int] = {
 }
 RENEWAL_WORDS = r"rinnov\w*|renew\w*"
 # Words before a number of years that say it is no request: the past and the customer's history
-# ("2 anni fa", "da 5 anni", "oltre 20 anni", "ho fatto due anni", "I paid two years"), a time span ("in 2 years", "entro 2 anni", "tra due
-# anni") or a cadence ("ogni 2 anni", "every 3 years").
+# ("2 anni fa", "da 5 anni", "oltre 20 anni", "ho fatto due anni", "I paid two years"), a time span
+# ("in 2 years", "entro 2 anni", "tra due anni") or a cadence ("ogni 2 anni", "every 3 years").
 YEAR_NOT_ASKED_BEFORE = (
     *_words("da oltre ultimi entro tra fra ogni dopo since over than last past in within every after"),
     *_words("fatto preso pagato avuto acquistato comprato paid bought had took"),

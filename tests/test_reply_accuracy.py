@@ -8,9 +8,10 @@ run does (``mailbot parse``: no matched customer) and scored on two figures:
 - intents: the list of requests is exactly the golden one;
 - fields: ``fields`` and the invalid values (field and value as written) are exactly the golden ones.
 
-Both are printed (``pytest -s``) with every miss, and the test fails below the bars. The bars are the
-issue's aim (97 %) unless ``FLOORS`` says where the parser stands today (a ratchet: raise it as it
-improves, never lower it). Kept apart from the extractors' unit tests: it measures, they specify.
+Both are printed per writer's set (``pytest -s``) with every miss, and the test fails when a set is
+below its bar: the issue's aim (97 %) for the sets tuned on, and for the sets held out (``HELD_OUT``)
+where the parser stood when they came in. Kept apart from the extractors' unit tests: it measures, they
+specify.
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ REPLIES = Path(__file__).parent / "replies"
 CASES = sorted(REPLIES.glob("*.eml"))
 OWN = frozenset({"rinnovi@example.it"})
 AIM = 0.97
-# Where the parser stands while it has not reached the aim on all of them: the test fails below these.
-# Measured 2026-12-05 over the 600: intents 96.8 %, fields 98.2 %. The sets it was tuned on (cu_, pa_,
-# ho_, hd_) stand at 97-100 %; the last set, he_, added after all tuning, at 85 % and 93 %: that is the
-# honest figure for replies no one here wrote. Raise the floors as it improves; never lower them.
-FLOORS = {"intents": 0.965, "fields": 0.98}
+# The sets held out from tuning, with where the parser stood on them when they came in: the honest
+# measure of replies no one here wrote. They are held to those figures (a ratchet: raise them as the
+# parser improves, never lower them); every other set, tuned on, is held to the aim. A fresh set comes
+# in here; tuning on it moves it out, once a newer set is here to measure the next round.
+# Measured 2026-12-05: hf_ came in at 82 % / 95 % and hg_ at 87 % / 92 % (he_, the set before, at 85 % /
+# 93 %): tuning on one writer's set raises that set to 97-100 % and barely moves the next writer's.
+HELD_OUT: dict[str, tuple[float, float]] = {"hg": (0.87, 0.92)}
 
 
 @dataclass(frozen=True)
@@ -127,10 +130,14 @@ def test_understanding_meets_the_bars(scores: list[Score]) -> None:
     fields = sum(s.fields_ok for s in scores) / total
     misses = [f"  {s.name}: " + "; ".join(s.misses) for s in scores if s.misses]
     print(f"\nreplies: {total}, intents right {intents:.1%}, every field right {fields:.1%}")
-    for prefix in sorted({s.name.split("_")[0] for s in scores}):  # each writer's set, ho_ held out
+    below = []
+    for prefix in sorted({s.name.split("_")[0] for s in scores}):  # each writer's set
         group = [s for s in scores if s.name.startswith(prefix + "_")]
         right = sum(s.intents_ok for s in group) / len(group), sum(s.fields_ok for s in group) / len(group)
-        print(f"  {prefix}_*: {len(group)} replies, intents {right[0]:.1%}, fields {right[1]:.1%}")
+        bar = HELD_OUT.get(prefix, (AIM, AIM))
+        held = " (held out)" if prefix in HELD_OUT else ""
+        print(f"  {prefix}_*: {len(group)} replies, intents {right[0]:.1%}, fields {right[1]:.1%}{held}")
+        if right[0] < bar[0] or right[1] < bar[1]:
+            below.append(f"{prefix}_: intents {right[0]:.1%}, fields {right[1]:.1%} below {bar[0]:.0%} / {bar[1]:.0%}")
     print("\n".join(misses))
-    report = f"intents {intents:.1%}, fields {fields:.1%} over {total} replies; misses:\n" + "\n".join(misses)
-    assert intents >= FLOORS["intents"] and fields >= FLOORS["fields"], report
+    assert not below, "\n".join(below) + "\nmisses:\n" + "\n".join(misses)

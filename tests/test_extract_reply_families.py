@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from mailbot.understand.extract.fields import extract_fields
-from mailbot.understand.reading import read_message
+from mailbot.understand.reading import read_message, understand
+from mailbot.understand.rules import RuleSet
 
 CIG = "Z213346E34"
 
@@ -389,3 +390,39 @@ def test_a_value_of_the_signature_the_message_points_at_is_the_answer(said: str)
     result = extract_fields(f"Buongiorno,\n{said}\n" + SIGNATURE, signature=True)
     assert result.fields == {"cig": [CIG], "office_code": "PGOJJ7"}
     assert result.signature == {"fiscal_code": "80007350103", "vat_number": "00949170104"}
+
+
+# -- what a forwarded colleague asks is asked: the rules read it after the new text -----------------
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "intent"),
+    [
+        (
+            "Vedi sotto, ci pensate voi?\nCarla\n\nDa: Sindaco <sindaco@ente.example.it>\n"
+            "Inviato: giovedì 22 gennaio 2026\nA: Carla <carla@ente.example.it>\nOggetto: portale\n\n"
+            "Carla, il portale va rinnovato per un anno.\n",
+            "I: portale",
+            "renewal_request",
+        ),
+        (
+            "See below from my boss.\nAnna\n\nFrom: James <james@firm.example.com>\n"
+            "Sent: Saturday, 18 April 2026\nTo: Anna <anna@firm.example.com>\nSubject: cameras\n\n"
+            "Anna, please cancel the subscription of the pool camera.\n",
+            "FW: cameras",
+            "cancellation",
+        ),
+    ],
+)
+def test_a_forwarded_request_is_asked(body: str, subject: str, intent: str, rules: RuleSet) -> None:
+    understanding = understand(forward(body, subject), rules, own_addresses=OWN)
+    assert [str(i) for i in understanding.intents] == [intent]
+
+
+def test_our_own_forwarded_email_asks_nothing(rules: RuleSet) -> None:
+    body = (
+        "Vedi sotto.\n\nDa: Rinnovi <rinnovi@example.it>\nInviato: mercoledì 21 gennaio 2026\n"
+        "A: Carla <carla@ente.example.it>\nOggetto: scadenza\n\nPer rinnovare per 2 anni paghi con bonifico.\n"
+    )
+    understanding = understand(forward(body, "I: scadenza"), rules, own_addresses=OWN)
+    assert [str(i) for i in understanding.intents] == ["other"]

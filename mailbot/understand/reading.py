@@ -11,7 +11,8 @@ When several values are found the new text comes first, the Subject last; ``cig`
 every distinct value, other fields the first one. The sender's own data in their signature (the
 office's fiscal code below "Cordiali saluti") are not the answer: they are kept in ``Reading.signature``.
 Every invalid value is reported in ``Understanding.invalid``, whatever the intent; the fields follow
-the winning rule's extractors.
+the winning rule's extractors. The rules read the new text, then the messages the sender forwards (a
+colleague's, a superior's: "see below from my boss"), never our own.
 
 The reply splitter, the extractors and the rules read the first ``READ_LIMIT`` characters of the
 text; card numbers are masked in all of it.
@@ -86,6 +87,9 @@ class Reading:
     # The sender's own data read in their signature (the office's fiscal code, VAT number, PEC, IBAN,
     # office code): who writes, not the answer, so never in ``fields``.
     signature: Mapping[str, str] = field(default_factory=dict)
+    # The words of the messages the sender forwards (a colleague's, a superior's: not our own email),
+    # read by the rules after ``new_text``: "see below from my boss" asks what the boss wrote.
+    forwarded_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,7 @@ def read_message(
         payment_method=find_payment_method(new_text),
         card_number_kept=kept,
         signature=signature,
+        forwarded_text="\n\n".join(source.strip() for source in sources[1:] if source.strip()),
     )
 
 
@@ -217,7 +222,8 @@ def decide(
 def rule_facts(reading: Reading, customer_kind: str | None = None) -> Facts:
     """What the rules look at in ``reading``."""
     found = frozenset(reading.fields) | {v.field for v in reading.invalid}
-    return Facts(reading.kind, reading.new_text, reading.message.headers, found, customer_kind)
+    text = f"{reading.new_text}\n\n{reading.forwarded_text}" if reading.forwarded_text else reading.new_text
+    return Facts(reading.kind, text, reading.message.headers, found, customer_kind)
 
 
 def with_rule_checks(reading: Reading, rules: RuleSet) -> Reading:

@@ -131,3 +131,48 @@ def test_years_of_the_past_are_no_request(text: str) -> None:
 
 def test_years_asked_beside_the_past_are_read() -> None:
     assert [f.years for f in find_years("l'anno scorso ho fatto un anno, ora rinnovo per 2 anni")] == [2]
+
+
+# -- the sixth writer's (hf_): a reference said after a clause, a code "still" the same, and label
+# words or verbs with a dash never a username ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reference"),
+    [
+        ("Il TRN che mi dà la ricevuta è 2603181234567890IT.", "2603181234567890IT"),
+        ("il CRO indicato sulla contabile della banca è 0306901234567890", "0306901234567890"),
+        ("The TRN shown on my bank receipt is BPPIITRR2604011234.", "BPPIITRR2604011234"),
+    ],
+)
+def test_a_reference_said_after_a_clause(text: str, reference: str) -> None:
+    assert extract_fields(text).fields.get("payment_reference") == reference
+
+
+def test_a_reference_label_then_no_value() -> None:
+    assert "payment_reference" not in extract_fields("il CRO che mi ha dato la banca ve lo mando domani").fields
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Our SDI recipient code is still T04ZHR3.", "recipient_code", "T04ZHR3"),
+        ("Il codice destinatario resta sempre M5UXCR1.", "recipient_code", "M5UXCR1"),
+        ("il codice univoco ufficio è ancora UFXK9T", "office_code", "UFXK9T"),
+    ],
+)
+def test_a_code_still_the_same(text: str, field: str, value: str) -> None:
+    assert extract_fields(text).fields.get(field) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "payment sent today from our company account\nIBAN IT60X0542811101000000123456",
+        "the account\nCIG Z213346E34",
+        "Please update the name on the account, and could you re-issue the April invoice?",
+        "please re-send the invoice for my account",
+    ],
+)
+def test_no_username_from_a_label_word_or_a_verb(text: str) -> None:
+    assert "username" not in extract_fields(text).fields

@@ -44,8 +44,9 @@ AIM = 0.97
 # parser improves, never lower them); every other set, tuned on, is held to the aim. A fresh set comes
 # in here; tuning on it moves it out, once a newer set is here to measure the next round.
 # Measured 2026-12-05: hf_ came in at 82 % / 95 % and hg_ at 87 % / 92 % (he_, the set before, at 85 % /
-# 93 %): tuning on one writer's set raises that set to 97-100 % and barely moves the next writer's.
-HELD_OUT: dict[str, tuple[float, float]] = {"hg": (0.87, 0.92)}
+# 93 %). Tuning on he_ and then on hf_ (families, not cases) raised each to 99 % and hg_ to 89 % / 94 %:
+# a tuned set says little about the next writer's.
+HELD_OUT: dict[str, tuple[float, float]] = {"hg": (0.89, 0.94)}
 
 
 @dataclass(frozen=True)

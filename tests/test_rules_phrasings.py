@@ -168,6 +168,7 @@ RENEWAL_REQUEST = [
     "L'abbonamento deve essere rinnovato, procedete pure.",
     "È stato assunto l'impegno di spesa per il rinnovo dell'abbonamento.",
     "The mailbox should be renewed for two years.",
+    "Please get both cameras renewed, the gate one and the pool one.",
     "We need the portal renewed before March.",
 ]
 
@@ -237,6 +238,7 @@ PAYMENT_NOTICE = [
     "we have payed your invoice with bank transfer, please confirm the renew is active.",
     "Ho fatto il bonifico ieri per il rinnovo, confermatemi che il rinnovo è attivo.",
     "I pay yesterday by bank transfer, please check.",
+    "The payment for invoice 118 was sent this morning.",
 ]
 
 BILLING_UPDATE = [
@@ -321,6 +323,10 @@ BILLING_UPDATE = [
     "per la fattura vi do il mio C.F.: RSSMRA80A01H501U",
     "Vi giro i dati del commercialista: usate questi per la fattura.",
     "Use these details for the invoice from now on.",
+    "Registrate per favore la nuova sede nella nostra anagrafica cliente.",
+    "Mettete questi dati per favore, me li ha mandati il commercialista.",
+    "For the electronic invoice please use the following details of our branch.",
+    "Please update the name on our account to Rossi Consulting Srl.",
 ]
 
 AUTORENEW_OFF = [
@@ -428,6 +434,8 @@ AUTORENEW_ON = [
     "From next year please set the automatic renewal, I'm tired of transfers.",
     "The auto-renewal was switched off by mistake, please turn it back on.",
     "Auto renew got disabled by mistake; can you re-enable it?",
+    "Actually, keep the auto renewal switched on.",
+    "Leave the automatic renewal on, please.",
 ]
 
 CANCELLATION = [
@@ -492,6 +500,9 @@ CANCELLATION = [
     "Il contratto non deve essere rinnovato.",
     "This subscription should not be renewed.",
     "The account is not to be renewed.",
+    "Il servizio va disdetto dal prossimo mese.",
+    "Please cancel the mailbox of our former employee.",
+    "Kindly cancel the document archive.",
 ]
 
 UPGRADE_REQUEST = [
@@ -541,6 +552,8 @@ UPGRADE_REQUEST = [
     "We need the Business plan from next month.",
     "We need another mailbox user for a new colleague.",
     "I would like to upgrade my plan." + DISCLAIMER_EN,
+    "Vorremmo passare al pagamento annuale per avere lo sconto.",
+    "Possiamo passare al canone annuale da subito?",
 ]
 
 CARD_CHANGE = [
@@ -595,6 +608,10 @@ CARD_CHANGE = [
     "My card was replaced by the bank. I don't want to stop the service, how do I update it?",
     "Ho ricevuto una nuova Mastercard, come posso registrarla?",
     "I have a new Visa card, where do I enter it?",
+    "La mia carta scade il mese prossimo e il rinnovo automatico è ad aprile.",
+    "Can you switch my account to the new card?",
+    "Please switch the card on my account to the new one.",
+    "My card got cloned last week.",
 ]
 
 INVOICE_REQUEST = [
@@ -654,6 +671,7 @@ INVOICE_REQUEST = [
     "Per la fattura dell'ultimo rinnovo: potete inviarcene una copia?",
     "Ci serve la fattura del rinnovo, mandatecela per email.",
     "The invoice for my last order got lost, could you send me a new copy?",
+    "Could you re-issue the March invoice?",
     "Avrei bisogno della fattura dell'ordine (pagato con PayPal il 12/11).",
 ]
 
@@ -944,6 +962,14 @@ NEAR_MISSES: list[tuple[str, str]] = [
         Intent.RENEWAL_REQUEST,
     ),
     ("Avrei bisogno della fattura dell'ordine (pagato con PayPal il 12/11).", Intent.PAYMENT_NOTICE),
+    ("Mi servirebbe la fattura del rinnovo che ho pagato a gennaio.", Intent.PAYMENT_NOTICE),
+    ("Non vorrei che il rinnovo di marzo non andasse a buon fine.", Intent.CANCELLATION),
+    ("We'd like to keep the portal (it renews automatically, that's fine).", Intent.AUTORENEW_ON),
+    ("Lo spazio extra non lo voglio più.", Intent.UPGRADE_REQUEST),
+    ("Can you switch on automatic renewal on the card we used in January?", Intent.CARD_CHANGE),
+    ("La fattura deve arrivare con il codice destinatario, altrimenti non la vediamo.", Intent.INVOICE_REQUEST),
+    ("Your reminder says public administrations must send a CIG: does this apply to us?", Intent.PA_BILLING_DETAILS),
+    ("Please switch off the automatic renew for my account.", Intent.RENEWAL_REQUEST),
 ]
 
 

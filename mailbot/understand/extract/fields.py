@@ -262,7 +262,7 @@ def _labelled(text: str, offset: int = 0, skip: _Spans | None = None) -> list[_F
                 break
         else:
             kind = label.fields[0]
-            if len(label.fields) == 1 and (kind == "username" or kind in _FURTHER_RES):
+            if len(label.fields) == 1 and not label.quiet and (kind == "username" or kind in _FURTHER_RES):
                 # an everyday label ("riferimento", "archivio") does not end the search
                 further = next(
                     (m.start() for m, other in matches[i + 1 :] if not (other.quiet or other.shaped)), len(text)

@@ -162,6 +162,8 @@ COMMON_WORDS = frozenset(
         "richiesto rinnovo rinnovare portale accesso utente username password account login codice ufficio",
         "numero favore grazie nome vedi vedere trovate trova inviato inviamo comunico comunichiamo seguito",
         "sarà sara fattura fatturazione nessuno nessun",
+        # the labels of other fields: "our company account\nIBAN IT60...", "the account\nCIG ..."
+        "iban cig cup pec sdi cro trn iva vat cf",
         "the a an of for to in on at by with from and or but not no is are was were be been has have our",
         "your my its their this that these those same used below above here there following attached",
         "portal please new old current still also only user name as it we you will should would can could",
@@ -191,8 +193,8 @@ SHAPED_COMMON_WORDS = frozenset(
         "auto-renew auto-renewal auto-rinnovo",
     )
 )
-# Beginnings of words of that shape that are web addresses, no username: "www.example.it".
-NOT_USERNAME_PREFIXES = ("www.", "http")
+# Beginnings of words of that shape that are web addresses or verbs, no username: "www.example.it", "re-issue".
+NOT_USERNAME_PREFIXES = ("www.", "http", "re-")  # "re-issue", "re-send": verbs
 # Nouns after a username: "the garage-cam account".
 USERNAME_NOUNS_AFTER = r"account|user(?:name)?|login"
 
@@ -200,7 +202,8 @@ USERNAME_NOUNS_AFTER = r"account|user(?:name)?|login"
 # ufficio è lo stesso per tutte e tre: TJ0WYU", "la partita IVA giusta è 66240390843"): the shapes
 # looked for, case-sensitive. A CIG needs its checksum, and a letter and a digit or a real separator
 # right before it ("il CIG per il rinnovo è 3530829443"). An office code needs a letter and a digit, or
-# a real separator right before it ("è", ":"); a VAT number or an entity's fiscal code always needs one.
+# a real separator right before it ("è", ":"); a VAT number, an entity's fiscal code or a payment reference
+# (after a label that names one: "CRO", "TRN") always needs one.
 FURTHER_SHAPES: dict[str, str] = {
     "cig": r"[0-9A-Z]{10}",
     "office_code": r"[A-Z0-9]{6}",
@@ -208,8 +211,10 @@ FURTHER_SHAPES: dict[str, str] = {
     "vat_number": r"(?:IT ?)?\d{11}",
     "fiscal_code": r"\d{11}",
     "pec": r"[^\s<>;,:()\[\]\"'“”«»]+@[^\s<>;,:()\[\]\"'“”«»]+[^\s<>;,:()\[\]\"'“”«».]",
+    # "Il TRN che mi dà la ricevuta è 2603181234567890IT" (not after an everyday label: "il riferimento è")
+    "payment_reference": r"[0-9A-Z]{8,40}",
 }
-FURTHER_NEEDS_SEPARATOR = frozenset({"vat_number", "fiscal_code"})
+FURTHER_NEEDS_SEPARATOR = frozenset({"vat_number", "fiscal_code", "payment_reference"})
 # A PEC said away from its label is taken only on a certified mail domain: a part of the domain is one
 # of these, or starts or ends with "pec" (pec.it, legalmail.it, arubapec.it, pec.comune.esempio.it).
 PEC_DOMAIN_PARTS = frozenset(_words("pec legalmail cert postacert postecert sicurezzapostale"))

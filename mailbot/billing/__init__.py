@@ -1,0 +1,1 @@
+"""Billing: invoices and the Italian electronic invoice (FatturaPA), built from values."""

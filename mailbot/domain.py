@@ -157,6 +157,25 @@ class TicketStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class PaymentSource(enum.StrEnum):
+    """Where a registered payment came from."""
+
+    STAFF = "staff"  # ``mailbot payments record`` / ``orders paid``
+    CSV = "csv"  # a file of payments
+    STATEMENT = "statement"  # a line of a bank statement (camt.053, MT940)
+    PROVIDER = "provider"  # the payment provider (a card or PayPal charge)
+
+
+class InvoiceKind(enum.StrEnum):
+    COURTESY = "courtesy"  # a private person abroad or without e-invoicing: the emailed copy is the invoice
+    FATTURAPA = "fatturapa"  # an electronic invoice through SdI (FPA12 or FPR12), with a courtesy copy
+
+
+class InvoiceStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"  # to be issued on ``issue_on`` (a bank transfer's few days)
+    ISSUED = "issued"  # numbered, written, sent
+
+
 AUTORENEW_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.PAYPAL})
 
 OPEN_ORDER_STATUSES = frozenset({OrderStatus.AWAITING_PAYMENT, OrderStatus.PAYMENT_ANNOUNCED})

@@ -35,10 +35,13 @@ from mailbot.domain import (
     Cadence,
     CustomerKind,
     InboundStatus,
+    InvoiceKind,
+    InvoiceStatus,
     OrderStatus,
     OrderType,
     OutboundStatus,
     PaymentMethod,
+    PaymentSource,
     ServiceStatus,
     TicketKind,
     TicketStatus,
@@ -199,6 +202,87 @@ class Order(Base):
 
     customer: Mapped[Customer] = relationship(back_populates="orders")
     services: Mapped[list[Service]] = relationship(secondary=order_service, order_by="Service.id")
+
+
+class Payment(Base):
+    """Money received for an order: by staff, from a file, a bank statement or the payment provider.
+
+    ``line_key`` names the statement line or provider charge it came from, unique, so that importing the
+    same statement again applies nothing twice.
+    """
+
+    __tablename__ = "payment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    reference: Mapped[str | None] = mapped_column(StorableString(120))
+    paid_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[PaymentSource] = mapped_column(_enum(PaymentSource, "payment_source"))
+    line_key: Mapped[str | None] = mapped_column(StorableString(120), unique=True)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(StorableString(120))
+
+    order: Mapped[Order] = relationship()
+
+
+class InvoiceCounter(Base):
+    """The last invoice number used in a year: numbering per year without gaps, under a row lock."""
+
+    __tablename__ = "invoice_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Invoice(Base):
+    """One per order: scheduled when the order is paid (or, for a public administration, when its codes
+    are complete), numbered when issued."""
+
+    __tablename__ = "invoice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    kind: Mapped[InvoiceKind] = mapped_column(_enum(InvoiceKind, "invoice_kind"))
+    status: Mapped[InvoiceStatus] = mapped_column(_enum(InvoiceStatus, "invoice_status"), index=True)
+    issue_on: Mapped[date] = mapped_column(Date)
+    number: Mapped[str | None] = mapped_column(StorableString(20), unique=True)
+    year: Mapped[int | None] = mapped_column(Integer)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    net_cents: Mapped[int] = mapped_column(Integer)
+    fee_cents: Mapped[int] = mapped_column(Integer, default=0)
+    vat_cents: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    due_cents: Mapped[int] = mapped_column(Integer)
+    split_payment: Mapped[bool] = mapped_column(Boolean, default=False)
+    payment_due_on: Mapped[date | None] = mapped_column(Date)  # issued before payment: when it is expected
+    sdi_file: Mapped[str | None] = mapped_column(StorableString(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship()
+    customer: Mapped[Customer] = relationship()
+
+
+class StatementLine(Base):
+    """A line of an imported bank statement and what became of it, kept so that a second import of the
+    same statement does nothing again and staff see every line that needs them."""
+
+    __tablename__ = "statement_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(StorableString(120), unique=True)
+    source: Mapped[str] = mapped_column(StorableString(200))  # the file it came from
+    booked_on: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(StorableString(20), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # payer, remittance, reference
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class OutboundMessage(Base):

@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from mailbot.billing.payments import PaymentIn, record_payment
 from mailbot.config import Config
 from mailbot.db.models import Customer, OutboundMessage, Product, Service
-from mailbot.domain import Cadence, CustomerKind, OutboundStatus, PaymentMethod, ServiceStatus
+from mailbot.domain import Cadence, CustomerKind, OutboundStatus, PaymentMethod, PaymentSource, ServiceStatus
 from mailbot.orders import NewOrder, create_order
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.render import Renderer
@@ -39,6 +40,7 @@ class DemoOrder:
     method: PaymentMethod
     created_days_ago: int
     years: int = 1
+    paid_today: bool = False  # its payment is registered this morning: the confirmation goes out
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,14 @@ CUSTOMERS = (
         order=DemoOrder(M.PAYPAL, 7, years=2),
     ),
     DemoCustomer(
+        "Marta Ricci",
+        K.PRIVATE,
+        "it",
+        "bank transfer registered today: order complete, new expiry confirmed",
+        (S("Laboratorio", "PORTAL", 25),),
+        order=DemoOrder(M.BANK_TRANSFER, 2, paid_today=True),
+    ),
+    DemoCustomer(
         "Giorgio Esposito",
         K.PRIVATE,
         "it",
@@ -340,3 +350,7 @@ def _add_order(seeding: _Seeding, customer: Customer, services: list[Service], s
             .where(OutboundMessage.order_id == order.id)
             .values(status=OutboundStatus.SENT, sent_at=created.astimezone(UTC))
         )
+    if spec.paid_today:
+        morning = datetime.combine(today, time(7, 30), config.tz).astimezone(UTC)
+        payment = PaymentIn(order.due_cents, spec.method, today, PaymentSource.STAFF, reference="0306909600123457")
+        record_payment(session, seeding, order, payment, now=morning, actor="demo")

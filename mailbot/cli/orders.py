@@ -13,14 +13,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from mailbot.cli.common import actor, add_actor, get_app, local_day
+from mailbot.billing.payments import PaymentIn, record_payment
+from mailbot.cli.common import actor, add_actor, get_app, local_day, today_in
 from mailbot.cli.lookup import customer_by_ref, order_by_ref
 from mailbot.cli.output import count, print_line, print_table
 from mailbot.db.engine import transaction
 from mailbot.db.models import Order
-from mailbot.domain import OPEN_ORDER_STATUSES, OrderStatus
+from mailbot.domain import OPEN_ORDER_STATUSES, OrderStatus, PaymentSource
 from mailbot.errors import InputError
-from mailbot.orders import cancel_order, mark_paid
+from mailbot.orders import cancel_order
 from mailbot.outbound.payments import run_payment_sweep
 from mailbot.outbound.render import cents
 
@@ -34,7 +35,9 @@ def register(sub: Any) -> None:
     ls.add_argument("--status", choices=[s.value for s in OrderStatus], help="only orders in this status")
     ls.add_argument("--customer", metavar="ID", help="only this customer's (external id or database id)")
     ls.set_defaults(func=cmd_list)
-    paid = osub.add_parser("paid", help="register the payment of an order: its services' expiry moves")
+    paid = osub.add_parser(
+        "paid", help="register the payment in full of an order: its services' expiry moves, the customer is told"
+    )
     paid.add_argument("number", metavar="ORDER", help=ORDER_REF_HELP)
     add_actor(paid)
     paid.set_defaults(func=cmd_paid)
@@ -93,7 +96,11 @@ def _change(args: argparse.Namespace, what: str) -> int:
         with transaction(app.sessions) as session:
             order = order_by_ref(session, args.number)
             if what == "paid":
-                moved = mark_paid(session, order, now, actor(args))
+                if order.status not in OPEN_ORDER_STATUSES:
+                    raise InputError(f"order {order.number} is {order.status.value}: it cannot be paid")
+                method = order.payment_method
+                payment = PaymentIn(order.due_cents, method, today_in(app.config, now), PaymentSource.STAFF)
+                moved = record_payment(session, app, order, payment, now=now, actor=actor(args)).moved
                 names = {s.id: s.external_id for s in order.services}
                 for sid, (old, new) in moved.items():
                     print_line(f"service {names.get(sid, sid)}: expiry {old.isoformat()} -> {new.isoformat()}")

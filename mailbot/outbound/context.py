@@ -26,6 +26,7 @@ PAYMENT_TEMPLATES = (
     "payment_instructions",  # at order creation, by payment method
     "payment_reminder",  # order still awaiting payment after N days
     "order_cancelled",  # unpaid order cancelled automatically
+    "payment_confirmation",  # payment registered: the order is complete, the new expiry, the invoice to come
 )
 # Automatic answers to a customer's message (mailbot/act/replies.py), each with ReplyContext.
 REPLY_TEMPLATES = (

@@ -26,7 +26,11 @@ from mailbot.outbound.links import LinkGrant, LinkSigner
 from mailbot.outbound.plan import PlannedEmail
 from mailbot.outbound.render import cents
 
-STEP_TEMPLATES = {"instructions": "payment_instructions", "cancelled": "order_cancelled"}
+STEP_TEMPLATES = {
+    "instructions": "payment_instructions",
+    "cancelled": "order_cancelled",
+    "paid": "payment_confirmation",
+}
 REMINDER_TEMPLATE = "payment_reminder"
 
 
@@ -145,13 +149,18 @@ def plan_order_email(order: Order, step: str, config: Config, links: LinkSigner,
     if customer.email_undeliverable:
         suppressed = f"address undeliverable: {customer.undeliverable_reason or 'marked by a bounce'}"
     age = (local_day(now, config) - context.order.created_on).days
+    why = (
+        f"order {order.number} paid"
+        if step == "paid"
+        else (f"order {order.number} {step.replace('_', ' ')} (created {age} days ago, unpaid)")
+    )
     return PlannedEmail(
         idempotency_key=order_key(order.id, step),
         template=template_for(step),
         customer_id=customer.id,
         to_address=customer.email,
         language=context.lang,
-        reason=f"order {order.number} {step.replace('_', ' ')} (created {age} days ago, unpaid)",
+        reason=why,
         context=context,
         order_id=order.id,
         suppressed=suppressed,

@@ -160,6 +160,7 @@ def payment_sample(name: str, lang: str, v: SampleVariant) -> PaymentContext:
         "payment_instructions": order.created_on,
         "payment_reminder": order.created_on + timedelta(days=3 if v.reminder_number <= 1 else 7),
         "order_cancelled": order.cancel_on,
+        "payment_confirmation": order.created_on + timedelta(days=2),
     }[name]
     missing = v.pa_missing
     if missing is None:

@@ -143,7 +143,7 @@ def sample_order(name: str, v: SampleVariant, customer: CustomerInfo) -> OrderIn
     return OrderInfo(
         number="2026-000123",
         type=v.order_type,
-        status="cancelled" if name == "order_cancelled" else "awaiting_payment",
+        status={"order_cancelled": "cancelled", "payment_confirmation": "paid"}.get(name, "awaiting_payment"),
         payment_method=v.method,
         years=v.years,
         net=net,

@@ -8,11 +8,14 @@ from mailbot.outbound.render import Renderer
 
 
 def write_payment_templates(root: Path) -> Renderer:
-    """Tiny templates for the three payment emails: enough to see which fields reach them."""
+    """Tiny templates for the four payment emails: enough to see which fields reach them."""
     bodies = {
         "payment_instructions": "{{ order.number }} due {{ order.due }} via {{ order.payment_method }}",
         "payment_reminder": "{{ order.number }} reminder {{ reminder_number }} due {{ order.due }}",
         "order_cancelled": "{{ order.number }} {{ order.status }}",
+        "payment_confirmation": (
+            "{{ order.number }} {{ order.status }}{% for s in order.services %} {{ s.expires_on }}{% endfor %}"
+        ),
     }
     for name, body in bodies.items():
         for lang in ("it", "en"):

@@ -1,0 +1,72 @@
+"""``mailbot payments``: register money received for an order.
+
+``record`` is staff telling mailbot of a payment (a transfer seen in the bank, a postal slip): the same
+path as a statement line or the payment provider, so the order completes, its services' expiry moves
+and the customer gets the confirmation, or staff get a ticket when the amount is not what was due.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from typing import Any
+
+from mailbot.billing.payments import PaymentIn, record_payment
+from mailbot.billing.settle import Settlement
+from mailbot.cli.common import actor, add_actor, get_app, parse_day, today_in
+from mailbot.cli.lookup import order_by_ref
+from mailbot.cli.orders import ORDER_REF_HELP
+from mailbot.cli.output import print_line
+from mailbot.db.engine import transaction
+from mailbot.domain import PaymentMethod, PaymentSource
+from mailbot.errors import InputError
+from mailbot.importing.fields import parse_cents
+from mailbot.orders import PAYABLE_METHODS
+from mailbot.outbound.render import cents
+
+_SAID = {
+    Settlement.PAID: "paid in full: order completed, confirmation enqueued",
+    Settlement.EXCESS: "more than due: order completed, confirmation enqueued; ticket {ticket} for the difference",
+    Settlement.PARTIAL: "less than due: order still open; ticket {ticket} for staff",
+    Settlement.ORDER_CLOSED: "the order is not open: payment kept, ticket {ticket} for staff",
+    Settlement.ALREADY_RECORDED: "this payment is already recorded: nothing done",
+}
+
+
+def register(sub: Any) -> None:
+    payments = sub.add_parser("payments", help="payments: record money received for an order")
+    psub = payments.add_subparsers(dest="payments_command", required=True, metavar="ACTION")
+    rec = psub.add_parser("record", help="record a payment for an order (completes it when paid in full)")
+    rec.add_argument("order", metavar="ORDER", help=ORDER_REF_HELP)
+    rec.add_argument("--amount", required=True, help="euros received, e.g. 122.00 or 122,00")
+    rec.add_argument(
+        "--method", required=True, choices=sorted(m.value for m in PAYABLE_METHODS), help="how it was paid"
+    )
+    rec.add_argument("--reference", help="the bank's CRO/TRN or the provider's transaction id")
+    rec.add_argument("--date", help="the day it was paid, YYYY-MM-DD (default: today)")
+    add_actor(rec)
+    rec.set_defaults(func=cmd_record)
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    try:
+        amount = parse_cents(args.amount)
+    except ValueError as exc:
+        raise InputError(f"--amount: {exc}") from None
+    reference = (args.reference or "").strip() or None
+    app = get_app(args)
+    now = datetime.now(UTC)
+    paid_on = parse_day(args.date) if args.date else today_in(app.config, now)
+    try:
+        with transaction(app.sessions) as session:
+            order = order_by_ref(session, args.order)
+            payment = PaymentIn(amount, PaymentMethod(args.method), paid_on, PaymentSource.STAFF, reference)
+            recorded = record_payment(session, app, order, payment, now=now, actor=actor(args))
+            names = {s.id: s.external_id for s in order.services}
+            for sid, (old, new) in recorded.moved.items():
+                print_line(f"service {names.get(sid, sid)}: expiry {old.isoformat()} -> {new.isoformat()}")
+            said = _SAID[recorded.settlement].format(ticket=recorded.ticket_id)
+            print_line(f"{order.number}: {cents(amount)} {said}")
+    finally:
+        app.close()
+    return 0

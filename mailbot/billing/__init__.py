@@ -1,0 +1,1 @@
+"""Billing: money in, invoices out."""

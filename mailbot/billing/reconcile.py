@@ -133,22 +133,34 @@ def reconcile(
 
 
 class _Running:
-    """The orders and what lines of this call applied to each, and which line completed each."""
+    """The orders, what lines of this call applied to each, which line completed each, and the open
+    orders by outstanding amount with their customers' name words (for matching by amount and payer)."""
 
     def __init__(self, orders: dict[str, OpenOrder], closed: frozenset[str]) -> None:
         self.orders = orders
         self.closed = closed
         self.applied: dict[str, int] = {}
         self.completed_by: dict[str, int] = {}  # order number -> amount of the line that paid it off
+        self.words = {number: name_words(order.customer_name) for number, order in orders.items()}
+        self.by_outstanding: dict[int, set[str]] = {}
+        for number in orders:
+            self.by_outstanding.setdefault(self.outstanding(number), set()).add(number)
 
     def outstanding(self, number: str) -> int:
         order = self.orders[number]
         return order.due_cents - order.received_cents - self.applied.get(number, 0)
 
     def apply(self, number: str, cents: int, line_amount: int) -> None:
+        self.by_outstanding[self.outstanding(number)].discard(number)
         self.applied[number] = self.applied.get(number, 0) + cents
+        self.by_outstanding.setdefault(self.outstanding(number), set()).add(number)
         if self.outstanding(number) <= 0:
             self.completed_by.setdefault(number, line_amount)
+
+    def owing(self, cents: int, payer: str) -> list[str]:
+        """The open orders that still owe exactly ``cents`` to a customer named as ``payer``, sorted."""
+        words = name_words(payer)
+        return sorted(n for n in self.by_outstanding.get(cents, ()) if words and self.words[n] == words)
 
 
 def _decide(line: StatementLine, state: _Running, currency: str) -> LineOutcome:
@@ -164,7 +176,7 @@ def _decide(line: StatementLine, state: _Running, currency: str) -> LineOutcome:
         return LineOutcome(Outcome.UNMATCHED, line, note=f"names several orders: {', '.join(known)}")
     if known:
         return _pay(line, known[0], state, "reference")
-    by_amount = _by_amount_and_payer(line, state)
+    by_amount = state.owing(line.amount_cents, line.payer_name)
     unknown = f"names {', '.join(named)}, not a known order; " if named else ""
     if len(by_amount) == 1:
         return _pay(line, by_amount[0], state, "amount_and_payer", note=unknown.removesuffix("; "))
@@ -196,16 +208,6 @@ def _pay(line: StatementLine, number: str, state: _Running, matched_by: str, not
         return LineOutcome(Outcome.PARTIAL, line, number, applied, matched_by, _join(note, text))
     text = f"{format_cents(amount - outstanding)} more than the {format_cents(outstanding)} due"
     return LineOutcome(Outcome.EXCESS, line, number, applied, matched_by, _join(note, text))
-
-
-def _by_amount_and_payer(line: StatementLine, state: _Running) -> list[str]:
-    if not line.payer_name:
-        return []
-    return [
-        number
-        for number, order in state.orders.items()
-        if state.outstanding(number) == line.amount_cents and same_name(line.payer_name, order.customer_name)
-    ]
 
 
 def _join(*notes: str) -> str:

@@ -1,1 +1,1 @@
-"""Billing: invoices and the Italian electronic invoice (FatturaPA), built from values."""
+"""Billing: money in (payments, bank statements), invoices out (the Italian electronic invoice, FatturaPA)."""

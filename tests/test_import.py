@@ -261,6 +261,33 @@ def test_parse_customer_row_is_pure() -> None:
     assert [(e.line, e.column) for e in errors] == [(4, "external_id"), (4, "name"), (4, "email")]
 
 
+def test_the_billing_address_is_read_and_checked() -> None:
+    base = {"external_id": "X1", "kind": "company", "name": "Rossi Srl", "email": "a@b.example"}
+    address = {"street": "Via Roma 1", "postcode": "20121", "city": "Milano", "province": "mi"}
+    parsed = parse_customer_row({**base, **address}, 2)
+    assert isinstance(parsed, CustomerRow)
+    assert (parsed.street, parsed.postcode, parsed.city, parsed.province, parsed.country) == (
+        "Via Roma 1",
+        "20121",
+        "Milano",
+        "MI",
+        "IT",
+    )
+    abroad = parse_customer_row({**base, "postcode": "80331", "city": "München", "country": "de"}, 3)
+    assert isinstance(abroad, CustomerRow) and abroad.country == "DE"
+    errors = parse_customer_row({**base, "postcode": "2012", "province": "Milano", "country": "Italia"}, 4)
+    assert isinstance(errors, list)
+    assert [(e.column, e.reason.split(",")[0]) for e in errors] == [
+        ("province", "expected the province's 2 letters (MI"),
+        ("country", "expected the country's 2-letter code (IT"),
+        ("postcode", "an Italian postcode has 5 digits"),
+    ]
+    wrong_cap = parse_customer_row({**base, "postcode": "2012"}, 5)
+    assert isinstance(wrong_cap, list) and [e.reason for e in wrong_cap] == [
+        "an Italian postcode has 5 digits, got '2012'"
+    ]
+
+
 def test_parse_service_row_dates_and_months() -> None:
     base = {"external_id": "S", "customer_external_id": "C", "product_code": "P", "label": "L", "username": "u"}
     assert not isinstance(parse_service_row({**base, "expires_on": "29/02/2028"}, 2), list)

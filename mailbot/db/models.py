@@ -102,6 +102,12 @@ class Customer(Base):
     pec: Mapped[str | None] = mapped_column(StorableString(320), index=True)
     recipient_code: Mapped[str | None] = mapped_column(StorableString(7))
     split_payment: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The billing address the invoice carries (FatturaPA's CessionarioCommittente/Sede).
+    street: Mapped[str | None] = mapped_column(StorableString(60))
+    postcode: Mapped[str | None] = mapped_column(StorableString(10))
+    city: Mapped[str | None] = mapped_column(StorableString(60))
+    province: Mapped[str | None] = mapped_column(StorableString(2))
+    country: Mapped[str] = mapped_column(StorableString(2), default="IT")
     email_undeliverable: Mapped[bool] = mapped_column(Boolean, default=False)
     undeliverable_reason: Mapped[str | None] = mapped_column(StorableText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,7 +15,8 @@ customers (key ``external_id``)
     default general.language), vat_number (partita IVA), fiscal_code (16 characters, or 11
     digits for entities), pec, recipient_code (7 characters for private and company customers,
     the 6-character office code for a pa), split_payment (true/false, si/no, 1/0; default true
-    for pa, false otherwise).
+    for pa, false otherwise); the billing address the invoice carries: street, postcode (5 digits
+    in Italy), city, province (2 letters), country (2 letters, default IT).
 services (key ``external_id``; import products and customers first)
     external_id*, customer_external_id*, product_code*, label*, username*, expires_on*
     (YYYY-MM-DD or DD/MM/YYYY), autorenew (default false; only with card or paypal),
@@ -66,7 +67,19 @@ REQUIRED = {
 }
 OPTIONAL = {
     "products": ("cadence", "max_years", "promo", "bank_transfer_fee", "storage_quota_mb"),
-    "customers": ("language", "vat_number", "fiscal_code", "pec", "recipient_code", "split_payment"),
+    "customers": (
+        "language",
+        "vat_number",
+        "fiscal_code",
+        "pec",
+        "recipient_code",
+        "split_payment",
+        "street",
+        "postcode",
+        "city",
+        "province",
+        "country",
+    ),
     "services": (
         "autorenew",
         "payment_method",

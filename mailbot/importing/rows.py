@@ -54,6 +54,11 @@ class CustomerRow:
     pec: str | None
     recipient_code: str | None
     split_payment: bool
+    street: str | None
+    postcode: str | None
+    city: str | None
+    province: str | None
+    country: str
 
 
 @dataclass(frozen=True)
@@ -143,8 +148,39 @@ def parse_customer_row(
         pec=c.get("pec", parse_email, None),
         recipient_code=recipient_code,
         split_payment=c.get("split_payment", parse_bool, is_pa),
+        street=c.text("street")[:60] or None,
+        postcode=c.get("postcode", _postcode, None),
+        city=c.text("city")[:60] or None,
+        province=c.get("province", _province, None),
+        country=c.get("country", _country, "IT"),
     )
+    if result.country == "IT" and result.postcode is not None and not _IT_POSTCODE.match(result.postcode):
+        c.error("postcode", f"an Italian postcode has 5 digits, got {result.postcode!r}")
     return c.errors or result
+
+
+_IT_POSTCODE = re.compile(r"\d{5}")
+
+
+def _postcode(value: str) -> str:
+    code = value.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9 -]{3,10}", code):
+        raise ValueError(f"expected a postcode, got {value!r}")
+    return code
+
+
+def _province(value: str) -> str:
+    code = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        raise ValueError(f"expected the province's 2 letters (MI, RM), got {value!r}")
+    return code
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        raise ValueError(f"expected the country's 2-letter code (IT, DE), got {value!r}")
+    return code
 
 
 def _recipient_code(value: str, kind: CustomerKind) -> str:

@@ -110,6 +110,29 @@ class PaymentsConfig:
 
 
 @dataclass(frozen=True)
+class InvoicingConfig:
+    # An invoice's number from its year and its place in the year (numbering per year without gaps).
+    number_format: str = "{year}/{seq:05d}"
+    # A bank transfer's or postal slip's invoice is issued this many days after the payment is registered
+    # (card and PayPal: at once).
+    transfer_delay_days: int = 2
+    # A public administration's electronic invoice is issued before payment: payment is expected within.
+    pa_payment_days: int = 60
+    # Where the FatturaPA XML files go, for the provider's SdI channel (intermediary or PEC) to pick up.
+    sdi_dir: str = "sdi"
+    # The seller, as the electronic invoice names it (CedentePrestatore).
+    seller_name: str = "Example S.r.l."
+    seller_vat: str = "IT01234560157"
+    seller_fiscal_code: str = ""  # empty: the VAT number's digits
+    seller_street: str = "Via Esempio 1"
+    seller_postcode: str = "20121"
+    seller_city: str = "Milano"
+    seller_province: str = "MI"
+    seller_country: str = "IT"
+    tax_regime: str = "RF01"  # RegimeFiscale: RF01 is the ordinary regime
+
+
+@dataclass(frozen=True)
 class StorageConfig:
     warn_percent: int = 70
     critical_percent: int = 90
@@ -174,6 +197,7 @@ class Config:
     links: LinksConfig = field(default_factory=LinksConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
+    invoicing: InvoicingConfig = field(default_factory=InvoicingConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     imap: ImapConfig = field(default_factory=ImapConfig)
@@ -358,9 +382,28 @@ def validate(config: Config) -> None:
         raise ConfigError("reminders.grace_after_days: every value must be below reminders.grace_days")
     if config.payments.cancel_after_days <= max(config.payments.reminder_after_days, default=0):
         raise ConfigError("payments.cancel_after_days: must come after the last payment reminder")
+    _validate_invoicing(config.invoicing)
     if not 0 < config.storage.warn_percent < config.storage.critical_percent <= 100:
         raise ConfigError("storage.warn_percent: must be above 0 and below storage.critical_percent (<= 100)")
     _validate_inbound(config)
+
+
+def _validate_invoicing(invoicing: InvoicingConfig) -> None:
+    try:
+        sample = invoicing.number_format.format(year=2026, seq=99999)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(
+            f"invoicing.number_format: {invoicing.number_format!r} must use only {{year}} and {{seq}} ({exc})"
+        ) from None
+    if str(99999) not in sample or not 1 <= len(sample) <= 20:
+        raise ConfigError("invoicing.number_format: must show {seq} and make at most 20 characters (FatturaPA's limit)")
+    if invoicing.transfer_delay_days < 0 or invoicing.pa_payment_days < 1:
+        raise ConfigError("invoicing.transfer_delay_days: must be 0 or more, and invoicing.pa_payment_days at least 1")
+    if not re.fullmatch(r"[A-Z]{2}[0-9A-Z]{2,28}", invoicing.seller_vat):
+        raise ConfigError(
+            "invoicing.seller_vat: expected the country code and the number, e.g. IT01234560157, "
+            f"got {invoicing.seller_vat!r}"
+        )
 
 
 def _validate_inbound(config: Config) -> None:

@@ -223,9 +223,10 @@ CUSTOMERS = (
         "Marta Ricci",
         K.PRIVATE,
         "it",
-        "bank transfer registered today: order complete, new expiry confirmed",
+        "card payment registered today: new expiry confirmed, invoice issued",
         (S("Laboratorio", "PORTAL", 25),),
-        order=DemoOrder(M.BANK_TRANSFER, 2, paid_today=True),
+        order=DemoOrder(M.CARD, 2, paid_today=True),
+        fiscal_code="RCCMRT85M41F205T",
     ),
     DemoCustomer(
         "Giorgio Esposito",
@@ -295,6 +296,10 @@ def seed(session: Session, config: Config, links: LinkSigner, renderer: Renderer
             fiscal_code=spec.fiscal_code,
             recipient_code=spec.recipient_code,
             split_payment=spec.kind is K.PUBLIC_ADMINISTRATION,
+            street=f"Via Roma {n}",
+            postcode="20121",
+            city="Milano",
+            province="MI",
             email_undeliverable=spec.undeliverable,
             undeliverable_reason="550 5.1.1 user unknown (demo)" if spec.undeliverable else None,
         )
@@ -352,5 +357,5 @@ def _add_order(seeding: _Seeding, customer: Customer, services: list[Service], s
         )
     if spec.paid_today:
         morning = datetime.combine(today, time(7, 30), config.tz).astimezone(UTC)
-        payment = PaymentIn(order.due_cents, spec.method, today, PaymentSource.STAFF, reference="0306909600123457")
+        payment = PaymentIn(order.due_cents, spec.method, today, PaymentSource.PROVIDER, reference="PAY-DEMO-0001")
         record_payment(session, seeding, order, payment, now=morning, actor="demo")

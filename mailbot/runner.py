@@ -43,6 +43,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mailbot.act.pipeline import process_pending
 from mailbot.act.reply_cap import prune_reply_allowances
 from mailbot.app import App
+from mailbot.billing.invoices import run_invoicing
 from mailbot.cli.exits import database_label
 from mailbot.config import Config, MailConfig, PaymentsConfig
 from mailbot.db.engine import transaction
@@ -169,6 +170,7 @@ class Runner:
 
     async def sweep_payments(self) -> None:
         await asyncio.to_thread(run_payment_sweep, self.app, self.clock())  # it logs what it enqueued
+        await asyncio.to_thread(run_invoicing, self.app, self.clock())  # due invoices, PA ones before payment
         self._drain_soon()
 
     async def drain(self) -> None:

@@ -159,7 +159,7 @@ def test_more_than_due_completes_the_order_and_tells_staff(papp: App) -> None:
         recorded = _pay(session, papp, order, order.due_cents + 500)
         assert recorded.settlement == Settlement.EXCESS
         assert order.status == OrderStatus.PAID
-        [ticket] = session.scalars(select(Ticket)).all()
+        [ticket] = session.scalars(select(Ticket).where(Ticket.intent == "payment_notice")).all()
         assert "more than due" in ticket.summary
 
 

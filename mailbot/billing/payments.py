@@ -17,17 +17,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot import audit
+from mailbot.billing.invoices import issue_now, schedule_invoice
 from mailbot.billing.settle import OrderMoney, Settlement, same_reference, settle
 from mailbot.db.models import Order, Payment, Ticket
 from mailbot.domain import (
     OPEN_ORDER_STATUSES,
     AuditEntry,
+    InvoiceStatus,
     PaymentMethod,
     PaymentSource,
     TicketKind,
 )
 from mailbot.orders import Mailing, mark_paid
-from mailbot.outbound.order_mail import plan_order_email
+from mailbot.outbound.order_mail import local_day, plan_order_email
 from mailbot.outbound.plan import enqueue_planned
 from mailbot.outbound.render import cents
 
@@ -101,10 +103,15 @@ def record_payment(
 def complete_order(
     session: Session, mailing: Mailing, order: Order, *, now: datetime, actor: str
 ) -> dict[int, tuple[date, date]]:
-    """The order is paid: every service's expiry moves, and the customer is told the new expiry."""
+    """The order is paid: every service's expiry moves, the customer is told the new expiry, and the
+    invoice is scheduled (a card's or PayPal's issued at once; a public administration's may be out already)."""
     moved = mark_paid(session, order, now, actor)
     planned = plan_order_email(order, "paid", mailing.config, mailing.links, now)
     enqueue_planned(session, [planned], renderer=mailing.renderer, mail=mailing.config.mail, now=now)
+    today = local_day(now, mailing.config)
+    invoice = schedule_invoice(session, mailing.config, order, today)
+    if invoice.status == InvoiceStatus.SCHEDULED and invoice.issue_on <= today:
+        issue_now(session, mailing, invoice, now=now, actor=actor)
     return moved
 
 

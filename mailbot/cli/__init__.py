@@ -39,6 +39,7 @@ COMMANDS = (
     Command("due", "due", "preview the reminders and payment emails due on a day (writes nothing)"),
     Command("import", "imports", "import products, customers or services from a CSV file"),
     Command("ingest", "ingest", "store and process one email from a file or standard input (for an MTA pipe)"),
+    Command("invoices", "invoices", "invoices: list, issue the due ones now"),
     Command("link", "links", "renewal links"),
     Command("orders", "orders", "orders: list, register a payment, cancel, payment sweep"),
     Command("outbox", "outbox", "outgoing mail: list, retry, undeliverable addresses"),

@@ -51,7 +51,7 @@ def register(sub: Any) -> None:
     sweep.set_defaults(func=cmd_sweep)
 
 
-def _now(value: str | None) -> datetime:
+def parse_now(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
     try:
@@ -123,7 +123,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     app = get_app(args)
     try:
-        result = run_payment_sweep(app, _now(args.now))
+        result = run_payment_sweep(app, parse_now(args.now))
     finally:
         app.close()
     print_line(

@@ -27,6 +27,7 @@ PAYMENT_TEMPLATES = (
     "payment_reminder",  # order still awaiting payment after N days
     "order_cancelled",  # unpaid order cancelled automatically
     "payment_confirmation",  # payment registered: the order is complete, the new expiry, the invoice to come
+    "invoice",  # the invoice issued: its courtesy copy (the electronic one goes through SdI)
 )
 # Automatic answers to a customer's message (mailbot/act/replies.py), each with ReplyContext.
 REPLY_TEMPLATES = (
@@ -144,6 +145,36 @@ class OrderInfo:
 
 
 @dataclass(frozen=True)
+class InvoiceLineInfo:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal  # net
+    amount: Decimal  # net
+
+
+@dataclass(frozen=True)
+class InvoiceInfo:
+    """An issued invoice, as its courtesy copy shows it."""
+
+    number: str
+    issued_on: date
+    lines: tuple[InvoiceLineInfo, ...]
+    vat_rate: Decimal
+    net: Decimal
+    vat: Decimal
+    total: Decimal
+    due: Decimal  # what the buyer pays us: the total, or the net under split payment
+    split_payment: bool
+    electronic: bool  # also sent as a FatturaPA through SdI: this email is its courtesy copy
+    paid: bool
+    payment_due_on: date | None  # issued before payment (a public administration's): when it is expected
+    seller: str  # name, VAT number and address on one line
+    buyer: str  # name, tax ids and address on one line
+    cig: str | None = None
+    cup: str | None = None
+
+
+@dataclass(frozen=True)
 class PaymentContext:
     """Context of every template in PAYMENT_TEMPLATES."""
 
@@ -159,6 +190,7 @@ class PaymentContext:
     # For public administrations: what they still have to send back by replying (cig, office_code, username).
     pa_missing: tuple[str, ...] = field(default_factory=tuple)
     split_payment_valid_until: date | None = None
+    invoice: InvoiceInfo | None = None  # for the invoice email
 
 
 @dataclass(frozen=True)

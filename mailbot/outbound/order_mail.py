@@ -17,6 +17,7 @@ from mailbot.outbound.context import (
     BankDetails,
     CompanyInfo,
     CustomerInfo,
+    InvoiceInfo,
     OrderInfo,
     PaymentContext,
     PostalDetails,
@@ -30,7 +31,9 @@ STEP_TEMPLATES = {
     "instructions": "payment_instructions",
     "cancelled": "order_cancelled",
     "paid": "payment_confirmation",
+    "invoice": "invoice",
 }
+DONE_STEPS = frozenset({"paid", "invoice"})  # sent because something happened, not because it is unpaid
 REMINDER_TEMPLATE = "payment_reminder"
 
 
@@ -139,9 +142,12 @@ def payment_context(
     )
 
 
-def plan_order_email(order: Order, step: str, config: Config, links: LinkSigner, now: datetime) -> PlannedEmail:
-    """The email of ``step`` for ``order``; suppressed (with the reason) when the address bounces."""
-    context = payment_context(order, config, links, now, reminder_number(step))
+def plan_order_email(
+    order: Order, step: str, config: Config, links: LinkSigner, now: datetime, *, invoice: InvoiceInfo | None = None
+) -> PlannedEmail:
+    """The email of ``step`` for ``order`` (``invoice``: the one the invoice email sends); suppressed
+    (with the reason) when the address bounces."""
+    context = replace(payment_context(order, config, links, now, reminder_number(step)), invoice=invoice)
     if step == "cancelled":
         context = replace(context, order=replace(context.order, status=OrderStatus.CANCELLED.value))
     customer = order.customer
@@ -150,8 +156,8 @@ def plan_order_email(order: Order, step: str, config: Config, links: LinkSigner,
         suppressed = f"address undeliverable: {customer.undeliverable_reason or 'marked by a bounce'}"
     age = (local_day(now, config) - context.order.created_on).days
     why = (
-        f"order {order.number} paid"
-        if step == "paid"
+        f"order {order.number} {step}"
+        if step in DONE_STEPS
         else (f"order {order.number} {step.replace('_', ' ')} (created {age} days ago, unpaid)")
     )
     return PlannedEmail(

@@ -18,13 +18,13 @@ import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.app import App
 from mailbot.config import Config, PaymentsConfig
 from mailbot.db.engine import transaction
-from mailbot.db.models import Order, OutboundMessage, Service
+from mailbot.db.models import Invoice, Order, OutboundMessage, Service
 from mailbot.domain import OrderStatus
 from mailbot.orders import cancel_order
 from mailbot.outbound.links import LinkSigner
@@ -55,7 +55,9 @@ def plan_payments(session: Session, config: Config, links: LinkSigner, now: date
     today = local_day(now, config)
     orders = session.scalars(
         select(Order)
-        .where(Order.status == OrderStatus.AWAITING_PAYMENT)
+        # An order with an invoice (a public administration's, issued before payment) is paid against
+        # the invoice: no unpaid-order reminders, never cancelled automatically.
+        .where(Order.status == OrderStatus.AWAITING_PAYMENT, ~exists().where(Invoice.order_id == Order.id))
         .options(
             selectinload(Order.customer),
             selectinload(Order.services).selectinload(Service.product),

@@ -38,6 +38,7 @@ from mailbot.outbound.samples_data import (
     SERVICES,
     SampleVariant,
     sample_customer,
+    sample_invoice,
     sample_item,
     sample_order,
 )
@@ -161,6 +162,7 @@ def payment_sample(name: str, lang: str, v: SampleVariant) -> PaymentContext:
         "payment_reminder": order.created_on + timedelta(days=3 if v.reminder_number <= 1 else 7),
         "order_cancelled": order.cancel_on,
         "payment_confirmation": order.created_on + timedelta(days=2),
+        "invoice": order.created_on + timedelta(days=2),
     }[name]
     missing = v.pa_missing
     if missing is None:
@@ -177,4 +179,5 @@ def payment_sample(name: str, lang: str, v: SampleVariant) -> PaymentContext:
         reminder_number=v.reminder_number if name == "payment_reminder" else 0,
         pa_missing=tuple(missing),
         split_payment_valid_until=None,
+        invoice=sample_invoice(order, customer, order.created_on + timedelta(days=2)) if name == "invoice" else None,
     )

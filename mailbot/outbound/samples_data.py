@@ -16,6 +16,8 @@ from mailbot.errors import InputError
 from mailbot.outbound.context import (
     CompanyInfo,
     CustomerInfo,
+    InvoiceInfo,
+    InvoiceLineInfo,
     OrderInfo,
     ReminderItem,
     ServiceInfo,
@@ -113,6 +115,41 @@ def sample_item(index: int, kind: str, expires_on: date, today: date, v: SampleV
         days_to_expiry=(expires_on - today).days,
         grace_ends_on=expires_on + timedelta(days=GRACE_DAYS),
         storage=storage,
+    )
+
+
+def sample_invoice(order: OrderInfo, customer: CustomerInfo, day: date) -> InvoiceInfo:
+    """The invoice of the sample order: paid, but for a public administration's (issued before payment)."""
+    lines = [
+        InvoiceLineInfo(
+            f"Rinnovo {s.product_name} - {s.label} ({s.username}), {order.years} anno",
+            Decimal(order.years),
+            Decimal("617.28"),
+            Decimal("617.28") * order.years,
+        )
+        for s in order.services
+    ]
+    if order.fee > 0:
+        lines.append(
+            InvoiceLineInfo("Spese di gestione del pagamento con bonifico bancario", Decimal(1), order.fee, order.fee)
+        )
+    return InvoiceInfo(
+        number="2026/00042",
+        issued_on=day,
+        lines=tuple(lines),
+        vat_rate=VAT_RATE * 100,
+        net=order.net + order.fee,
+        vat=order.vat,
+        total=order.total,
+        due=order.due,
+        split_payment=order.split_payment,
+        electronic=True,
+        paid=not customer.is_pa,
+        payment_due_on=None if not customer.is_pa else day + timedelta(days=60),
+        seller="Example S.r.l., P.IVA IT01234560157, Via Esempio 1, 20121 Milano (MI), IT",
+        buyer=f"{customer.name}, Via Roma 1, 20121 Milano (MI), IT",
+        cig=order.cig,
+        cup=order.cup,
     )
 
 

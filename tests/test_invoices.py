@@ -261,7 +261,13 @@ def test_an_invoice_that_cannot_be_built_waits_for_staff_and_the_payment_stands(
     assert run_invoicing(iapp, NOW + timedelta(days=2)).issued == ["2026/00001"]  # no number was used up
 
 
+def split_until(app: App, day: date) -> App:
+    payments = dataclasses.replace(app.config.payments, split_payment_valid_until=day)
+    return dataclasses.replace(app, config=dataclasses.replace(app.config, payments=payments))
+
+
 def test_a_public_administration_is_invoiced_before_payment_and_its_order_waits(iapp: App) -> None:
+    iapp = split_until(iapp, date(2027, 6, 30))
     with transaction(iapp.sessions) as session:
         pa = _customer(session, CustomerKind.PUBLIC_ADMINISTRATION)
         order = create_order(
@@ -309,3 +315,17 @@ def test_cli_list_and_issue(app: App, config_file: Path, capsys: pytest.CaptureF
     assert "IT01234560157_00001.xml" in capsys.readouterr().out
     assert main([*base, "issue", "--now", "yesterday"]) == 2
     assert "--now: expected an ISO 8601 instant" in capsys.readouterr().err
+
+
+def test_split_payment_ends_with_its_authorisation(iapp: App) -> None:
+    ended = split_until(iapp, date(2026, 11, 1))
+    with transaction(ended.sessions) as session:
+        pa = _customer(session, CustomerKind.PUBLIC_ADMINISTRATION)
+        order = create_order(
+            session, ended, NewOrder(pa, [make_service(session, pa)], 1, PaymentMethod.BANK_TRANSFER), now=NOW
+        )
+        order.cig, order.pa_username = "Z213346E34", "comune.esempio"
+    assert run_invoicing(ended, NOW).issued == ["2026/00001"]
+    with ended.sessions() as session:
+        xml = _xml(ended, _invoice(session, order))
+    assert b"<EsigibilitaIVA>I</EsigibilitaIVA>" in xml and b"FPA12" in xml

@@ -29,7 +29,15 @@ from mailbot import audit
 from mailbot.app import App
 from mailbot.billing.fatturapa import build_invoice_xml
 from mailbot.billing.fatturapa_files import invoice_file_name, progressive_from_counter, write_invoice_file
-from mailbot.billing.fatturapa_values import Address, BankTransfer, Seller, TaxId, invoice_totals, line_amount
+from mailbot.billing.fatturapa_values import (
+    Address,
+    BankTransfer,
+    Seller,
+    TaxId,
+    invoice_totals,
+    line_amount,
+    split_payment_applies,
+)
 from mailbot.billing.fatturapa_values import Invoice as Document
 from mailbot.billing.invoice_doc import BuyerFacts, Charge, Numbering, OrderFacts, invoice_document
 from mailbot.config import Config, InvoicingConfig
@@ -271,8 +279,10 @@ def _document(
     payment = None
     if invoice.payment_due_on is not None and order.status in OPEN_ORDER_STATUSES:
         payment = BankTransfer(iban=pay.iban, due_date=invoice.payment_due_on)
+    # Split payment only while the regime is authorised on the invoice's day (its end is configuration).
+    split = split_payment_applies(invoice.split_payment, today, pay.split_payment_valid_until)
     return invoice_document(
-        order_facts(order, split_payment=invoice.split_payment),
+        order_facts(order, split_payment=split),
         seller_of(config.invoicing),
         Numbering(number, today, progressive),
         vat_rate=pay.vat_rate,

@@ -192,7 +192,7 @@ def test_mixed_reminder_lists_every_kind(renderer: Renderer) -> None:
         assert "Può ancora riattivarlo fino al" in body  # grace
         assert "È sospeso" in body  # suspension
         assert "con la carta di pagamento registrata: non deve fare nulla" in body  # autorenew
-        assert "Richieda la sostituzione della carta" in body  # card_expiring
+        assert "Ci chieda la sostituzione della carta" in body  # card_expiring
         assert "Spazio utilizzato: 85%" in body  # storage
     assert "6 servizi" in out.subject
 
@@ -256,8 +256,31 @@ def test_card_expiring_warns_never_to_email_card_data(renderer: Renderer, lang: 
     for body in both(out):
         assert warning in body
         assert {"it": "novembre 2026", "en": "November 2026"}[lang] in body  # the card's last month
-        assert {"it": "Richieda la sostituzione della carta", "en": "request a card change"}[lang] in body
+        assert {"it": "modulo di contatto del sito", "en": "contact form on our website"}[lang] in body
+        assert {"it": "dal portale", "en": "from the portal"}[
+            lang
+        ] not in body  # a request to staff, never self-service
     assert warning not in render(renderer, "expiry_reminder", lang).text  # only where a card matters
+
+
+@pytest.mark.parametrize(("lang", "late"), [("it", "È scaduto il 31 dicembre 2026 (ieri)."), ("en", "Expired on")])
+def test_the_expiry_day_email_sent_a_day_late_says_it_expired(renderer: Renderer, lang: str, late: str) -> None:
+    out = render(renderer, "expiry_reminder", lang, days=-1)
+    assert late in out.text
+    assert {"it": "è scaduto il 31 dicembre 2026", "en": "expired on"}[lang] in out.subject
+    assert {"it": "Scade il", "en": "Expires on"}[lang] not in out.text
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_critical_storage_alert_has_its_own_subject(renderer: Renderer, lang: str) -> None:
+    warning = render(renderer, "storage_alert", lang).subject
+    critical = render(renderer, "storage_alert", lang, storage_level="critical", extra_gb=1).subject
+    assert warning.split(":")[0] != critical.split(":")[0]
+
+
+@pytest.mark.parametrize(("lang", "hello"), [("it", "Gentile Mario Rossi,"), ("en", "Dear Mario Rossi,")])
+def test_a_named_person_is_greeted_by_name(renderer: Renderer, lang: str, hello: str) -> None:
+    assert render(renderer, "expiry_reminder", lang).text.startswith(hello)
 
 
 def test_storage_alert(renderer: Renderer) -> None:

@@ -118,6 +118,8 @@ class InvoicingConfig:
     transfer_delay_days: int = 2
     # A public administration's electronic invoice is issued before payment: payment is expected within.
     pa_payment_days: int = 60
+    # Days after that due date on which a still unpaid invoice is recalled (the latest due one only).
+    overdue_reminder_days: tuple[int, ...] = (1, 15, 30)
     # Where the FatturaPA XML files go, for the provider's SdI channel (intermediary or PEC) to pick up.
     sdi_dir: str = "sdi"
     # The seller, as the electronic invoice names it (CedentePrestatore).
@@ -373,6 +375,7 @@ def validate(config: Config) -> None:
         ("reminders.grace_after_days", config.reminders.grace_after_days),
         ("reminders.autorenew_before_days", config.reminders.autorenew_before_days),
         ("payments.reminder_after_days", config.payments.reminder_after_days),
+        ("invoicing.overdue_reminder_days", config.invoicing.overdue_reminder_days),
     ):
         if any(d < 1 for d in days):
             raise ConfigError(f"{key}: every value must be a positive number of days")

@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from mailbot.app import App, create_app
+from mailbot.billing.invoices import run_invoicing
 from mailbot.cli.output import count, print_line, print_lines
 from mailbot.config import Config, config_from_dict
 from mailbot.db.engine import upgrade
@@ -78,6 +79,7 @@ async def run_demo(folder: Path, today: date | None = None) -> DemoResult:
             stories = seed(session, config, app.links, app.renderer, now.astimezone(config.tz).date())
         await asyncio.to_thread(run_reminder_sweep, app, now)
         await asyncio.to_thread(run_payment_sweep, app, now)
+        await asyncio.to_thread(run_invoicing, app, now)
         sender = make_sender(config)
         try:
             await drain_until_empty(app, sender, now)

@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from mailbot.billing.invoices import issue_invoice, schedule_invoice
 from mailbot.billing.payments import PaymentIn, record_payment
 from mailbot.config import Config
-from mailbot.db.models import Customer, OutboundMessage, Product, Service
+from mailbot.db.models import Customer, Order, OutboundMessage, Product, Service
 from mailbot.domain import Cadence, CustomerKind, OutboundStatus, PaymentMethod, PaymentSource, ServiceStatus
 from mailbot.orders import NewOrder, create_order
 from mailbot.outbound.links import LinkSigner
@@ -41,6 +42,9 @@ class DemoOrder:
     created_days_ago: int
     years: int = 1
     paid_today: bool = False  # its payment is registered this morning: the confirmation goes out
+    # A public administration's order whose codes came in: its invoice was issued this many days ago,
+    # before payment (then the unpaid invoice is recalled once its due date has passed).
+    invoiced_days_ago: int | None = None
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,16 @@ CUSTOMERS = (
         recipient_code="ABC123",
     ),
     DemoCustomer(
+        "Comune di Borgoverde",
+        K.PUBLIC_ADMINISTRATION,
+        "it",
+        "PA invoiced before payment, 10 days past its due date: reminder citing the invoice",
+        (S("Municipio", "PORTAL", 290),),
+        order=DemoOrder(M.BANK_TRANSFER, 75, invoiced_days_ago=70),
+        fiscal_code="80012340586",
+        recipient_code="UFXK9T",
+    ),
+    DemoCustomer(
         "Bar Centrale",
         K.COMPANY,
         "it",
@@ -355,7 +369,23 @@ def _add_order(seeding: _Seeding, customer: Customer, services: list[Service], s
             .where(OutboundMessage.order_id == order.id)
             .values(status=OutboundStatus.SENT, sent_at=created.astimezone(UTC))
         )
+    if spec.invoiced_days_ago is not None:
+        _invoice_before_payment(seeding, order, spec.invoiced_days_ago)
     if spec.paid_today:
         morning = datetime.combine(today, time(7, 30), config.tz).astimezone(UTC)
         payment = PaymentIn(order.due_cents, spec.method, today, PaymentSource.PROVIDER, reference="PAY-DEMO-0001")
         record_payment(session, seeding, order, payment, now=morning, actor="demo")
+
+
+def _invoice_before_payment(seeding: _Seeding, order: Order, days_ago: int) -> None:
+    """The public administration sent its codes; its invoice went out ``days_ago`` days ago, with its email."""
+    session, config = seeding.session, seeding.config
+    order.cig, order.pa_username = "Z213346E34", order.services[0].username
+    issued = datetime.combine(seeding.today - timedelta(days=days_ago), time(9, 0), config.tz).astimezone(UTC)
+    invoice = schedule_invoice(session, config, order, issued.astimezone(config.tz).date(), before_payment=True)
+    issue_invoice(session, seeding, invoice, now=issued, actor="demo")
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.order_id == order.id)
+        .values(status=OutboundStatus.SENT, sent_at=issued)
+    )

@@ -163,6 +163,11 @@ def write_invoice_templates(root: Path) -> Renderer:
         body = "{{ invoice.number }} {{ invoice.total }} paid={{ invoice.paid }} due_on={{ invoice.payment_due_on }}\n"
         (folder / "body.txt").write_text(body, encoding="utf-8")
         (folder / "body.html").write_text("<p>" + body + "</p>\n", encoding="utf-8")
+        folder = root / "mail" / "invoice_reminder" / lang
+        folder.mkdir(parents=True)
+        (folder / "subject.txt").write_text("[reminder {{ reminder_number }}] {{ invoice.number }}\n", encoding="utf-8")
+        (folder / "body.txt").write_text("{{ invoice.number }} due {{ invoice.payment_due_on }}\n", encoding="utf-8")
+        (folder / "body.html").write_text("<p>{{ invoice.number }}</p>\n", encoding="utf-8")
     return renderer
 
 
@@ -329,3 +334,36 @@ def test_split_payment_ends_with_its_authorisation(iapp: App) -> None:
     with ended.sessions() as session:
         xml = _xml(ended, _invoice(session, order))
     assert b"<EsigibilitaIVA>I</EsigibilitaIVA>" in xml and b"FPA12" in xml
+
+
+def test_an_invoice_unpaid_after_its_due_date_is_recalled_citing_it(iapp: App) -> None:
+    with transaction(iapp.sessions) as session:
+        pa = _customer(session, CustomerKind.PUBLIC_ADMINISTRATION)
+        order = create_order(
+            session, iapp, NewOrder(pa, [make_service(session, pa)], 1, PaymentMethod.BANK_TRANSFER), now=NOW
+        )
+        order.cig, order.pa_username = "Z213346E34", "comune.esempio"
+    assert run_invoicing(iapp, NOW).issued == ["2026/00001"]  # due 60 days later: 1 January 2027
+    due = date(2027, 1, 1)
+
+    def reminders() -> list[str]:
+        with iapp.sessions() as session:
+            query = select(OutboundMessage.idempotency_key).where(OutboundMessage.template == "invoice_reminder")
+            return sorted(session.scalars(query))
+
+    def at(day: date) -> datetime:
+        return datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9)
+
+    assert run_invoicing(iapp, at(due)).reminded == 0  # due today: not late yet
+    assert run_invoicing(iapp, at(due + timedelta(days=1))).reminded == 1
+    assert run_invoicing(iapp, at(due + timedelta(days=2))).reminded == 0  # once
+    assert run_invoicing(iapp, at(due + timedelta(days=40))).reminded == 1  # a missed run: the latest step only
+    assert reminders() == [f"order:{order.id}:invoice_reminder_1", f"order:{order.id}:invoice_reminder_3"]
+    with iapp.sessions() as session:
+        mail = session.scalars(select(OutboundMessage).where(OutboundMessage.template == "invoice_reminder")).first()
+        assert mail is not None and "2026/00001" in mail.subject and "due 1 days ago" in mail.reason
+    with transaction(iapp.sessions) as session:
+        stored = session.get(Order, order.id)
+        assert stored is not None
+        _pay(session, iapp, stored, due + timedelta(days=41), at(due + timedelta(days=41)))
+    assert run_invoicing(iapp, at(due + timedelta(days=70))).reminded == 0  # paid: no more

@@ -475,3 +475,9 @@ def test_compile_all_compiles_every_template_and_names_a_broken_one(tmp_path: Pa
     (mail / "reply_received" / "en" / "body.html").write_text("<p>{{ customer.name </p>\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"template reply_received/en/body.html line 1: unexpected"):
         Renderer(tmp_path).compile_all()
+
+
+def test_a_name_with_a_line_break_greets_on_one_line(renderer: Renderer) -> None:
+    ctx = sample_context("expiry_reminder", "it")
+    hostile = dataclasses.replace(ctx, customer=dataclasses.replace(ctx.customer, name="Mario\n  Rossi\x1b[2J\u202e"))
+    assert renderer.render("expiry_reminder", "it", hostile).text.split("\n")[0] == "Gentile Mario Rossi [2J,"

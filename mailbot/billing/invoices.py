@@ -42,7 +42,7 @@ from mailbot.billing.fatturapa_values import Invoice as Document
 from mailbot.billing.invoice_doc import BuyerFacts, Charge, Numbering, OrderFacts, invoice_document
 from mailbot.config import Config, InvoicingConfig
 from mailbot.db.engine import transaction
-from mailbot.db.models import Invoice, InvoiceCounter, Order, Ticket
+from mailbot.db.models import Invoice, InvoiceCounter, Order, OutboundMessage, Service, Ticket
 from mailbot.domain import (
     OPEN_ORDER_STATUSES,
     AuditEntry,
@@ -56,8 +56,9 @@ from mailbot.domain import (
 from mailbot.errors import InputError
 from mailbot.orders import Mailing, yearly_price_cents
 from mailbot.outbound.context import InvoiceInfo, InvoiceLineInfo
-from mailbot.outbound.order_mail import local_day, plan_order_email
-from mailbot.outbound.plan import enqueue_planned
+from mailbot.outbound.links import LinkSigner
+from mailbot.outbound.order_mail import INVOICE_REMINDER, local_day, order_key, plan_order_email
+from mailbot.outbound.plan import PlannedEmail, enqueue_planned
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class InvoiceRun:
     scheduled: int = 0  # public administrations' invoices newly scheduled before payment
     issued: list[str] = field(default_factory=list)  # the numbers issued
     blocked: int = 0  # could not be built: staff have a ticket
+    reminded: int = 0  # reminders of invoices unpaid after their due date
 
 
 def schedule_invoice(
@@ -163,6 +165,49 @@ def schedule_pa_invoices(session: Session, config: Config, today: date) -> int:
     return count
 
 
+def plan_invoice_reminders(session: Session, config: Config, links: LinkSigner, now: datetime) -> list[PlannedEmail]:
+    """The reminders due at ``now`` for invoices issued before payment and still unpaid after their due
+    date: on each of ``invoicing.overdue_reminder_days`` after it, only the latest (a missed run sends
+    one), once each (key ``order:<id>:invoice_reminder_<n>``); reads only."""
+    today = local_day(now, config)
+    days = sorted(config.invoicing.overdue_reminder_days)
+    query = (
+        select(Invoice)
+        .join(Order, Order.id == Invoice.order_id)
+        .where(
+            Invoice.status == InvoiceStatus.ISSUED,
+            Invoice.payment_due_on < today,
+            Order.status.in_(OPEN_ORDER_STATUSES),
+        )
+        .options(
+            selectinload(Invoice.order).selectinload(Order.customer),
+            selectinload(Invoice.order).selectinload(Order.services).selectinload(Service.product),
+        )
+        .order_by(Invoice.id)
+    )
+    planned = []
+    for invoice in session.scalars(query):
+        assert invoice.payment_due_on is not None and invoice.number is not None and invoice.issued_on is not None
+        late = (today - invoice.payment_due_on).days
+        due = [n for n, day in enumerate(days, start=1) if day <= late]
+        if not due:
+            continue
+        order = invoice.order
+        step = f"{INVOICE_REMINDER}{due[-1]}"
+        if session.scalar(
+            select(OutboundMessage.id).where(OutboundMessage.idempotency_key == order_key(order.id, step))
+        ):
+            continue
+        try:
+            document = _document(config, order, invoice, invoice.issued_on, number=invoice.number, progressive="0")
+        except InputError as exc:
+            log.warning("invoice %s: no reminder, its data no longer builds: %s", invoice.number, exc)
+            continue
+        info = invoice_info(document, invoice)
+        planned.append(plan_order_email(order, step, config, links, now, invoice=info))
+    return planned
+
+
 def run_invoicing(app: App, now: datetime) -> InvoiceRun:
     """Schedule the public administrations' invoices whose codes are complete, then issue every invoice
     due by today, each in its own transaction (one that cannot be built does not stop the others)."""
@@ -186,6 +231,11 @@ def run_invoicing(app: App, now: datetime) -> InvoiceRun:
             run.blocked += 1
         else:
             run.issued.append(number)
+    with transaction(app.sessions) as session:
+        reminders = plan_invoice_reminders(session, app.config, app.links, now)
+        run.reminded = enqueue_planned(
+            session, reminders, renderer=app.renderer, mail=app.config.mail, now=now
+        ).enqueued
     log.info(
         "invoicing: %d scheduled before payment, %d issued, %d blocked", run.scheduled, len(run.issued), run.blocked
     )

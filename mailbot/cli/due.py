@@ -73,6 +73,7 @@ def planners() -> list[Planner]:
             raise  # the module is there but something it needs is not: a bug to see, not to hide
         return found
     found.append(payments.plan_payments)
+    found.append(importlib.import_module("mailbot.billing.invoices").plan_invoice_reminders)
     return found
 
 

@@ -69,6 +69,6 @@ def cmd_issue(args: argparse.Namespace) -> int:
         print_line(f"invoice {number} issued")
     print_line(
         f"invoicing: {run.scheduled} scheduled before payment, {len(run.issued)} issued, "
-        f"{run.blocked} waiting for staff (see mailbot tickets list)"
+        f"{run.blocked} waiting for staff (see mailbot tickets list), {run.reminded} overdue reminders"
     )
     return 0

@@ -28,6 +28,7 @@ PAYMENT_TEMPLATES = (
     "order_cancelled",  # unpaid order cancelled automatically
     "payment_confirmation",  # payment registered: the order is complete, the new expiry, the invoice to come
     "invoice",  # the invoice issued: its courtesy copy (the electronic one goes through SdI)
+    "invoice_reminder",  # an invoice issued before payment (a PA's) still unpaid after its due date
 )
 # Automatic answers to a customer's message (mailbot/act/replies.py), each with ReplyContext.
 REPLY_TEMPLATES = (

@@ -33,6 +33,7 @@ STEP_TEMPLATES = {
     "paid": "payment_confirmation",
     "invoice": "invoice",
 }
+INVOICE_REMINDER = "invoice_reminder_"  # an invoice issued before payment, not paid by its due date
 DONE_STEPS = frozenset({"paid", "invoice"})  # sent because something happened, not because it is unpaid
 REMINDER_TEMPLATE = "payment_reminder"
 
@@ -43,13 +44,17 @@ def order_key(order_id: int, step: str) -> str:
 
 
 def template_for(step: str) -> str:
+    if step.startswith(INVOICE_REMINDER):
+        return "invoice_reminder"
     return STEP_TEMPLATES.get(step, REMINDER_TEMPLATE)
 
 
 def reminder_number(step: str) -> int:
-    """``reminder_2`` -> 2; 0 for the other steps."""
-    prefix = "reminder_"
-    return int(step.removeprefix(prefix)) if step.startswith(prefix) else 0
+    """``reminder_2`` and ``invoice_reminder_2`` -> 2; 0 for the other steps."""
+    for prefix in (INVOICE_REMINDER, "reminder_"):
+        if step.startswith(prefix):
+            return int(step.removeprefix(prefix))
+    return 0
 
 
 def local_day(instant: datetime, config: Config) -> date:
@@ -155,11 +160,13 @@ def plan_order_email(
     if customer.email_undeliverable:
         suppressed = f"address undeliverable: {customer.undeliverable_reason or 'marked by a bounce'}"
     age = (local_day(now, config) - context.order.created_on).days
-    why = (
-        f"order {order.number} {step}"
-        if step in DONE_STEPS
-        else (f"order {order.number} {step.replace('_', ' ')} (created {age} days ago, unpaid)")
-    )
+    if step in DONE_STEPS:
+        why = f"order {order.number} {step}"
+    elif invoice is not None and invoice.payment_due_on is not None:
+        late = (local_day(now, config) - invoice.payment_due_on).days
+        why = f"invoice {invoice.number} of order {order.number} unpaid, due {late} days ago"
+    else:
+        why = f"order {order.number} {step.replace('_', ' ')} (created {age} days ago, unpaid)"
     return PlannedEmail(
         idempotency_key=order_key(order.id, step),
         template=template_for(step),

@@ -9,6 +9,7 @@ in English.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -61,6 +62,13 @@ def cents(value: int) -> Decimal:
     return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
+def oneline(value: object) -> str:
+    """A value from the data on one line, as a greeting says it: line breaks and control characters
+    become single spaces (a name imported with a line break must not make a line of the email)."""
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in str(value))
+    return " ".join(text.split())
+
+
 class Renderer:
     """Renders named emails in a language. Build one and reuse it: templates are read and compiled once,
     at first use, and never checked again for changes (a running mailbot picks up edited templates
@@ -85,6 +93,7 @@ class Renderer:
         env.filters["date"] = _date_filter
         env.filters["money"] = _money_filter
         env.filters["number"] = _number_filter
+        env.filters["oneline"] = oneline
         return env
 
     def compile_all(self) -> int:

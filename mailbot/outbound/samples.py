@@ -163,6 +163,7 @@ def payment_sample(name: str, lang: str, v: SampleVariant) -> PaymentContext:
         "order_cancelled": order.cancel_on,
         "payment_confirmation": order.created_on + timedelta(days=2),
         "invoice": order.created_on + timedelta(days=2),
+        "invoice_reminder": order.created_on + timedelta(days=63),
     }[name]
     missing = v.pa_missing
     if missing is None:
@@ -176,8 +177,10 @@ def payment_sample(name: str, lang: str, v: SampleVariant) -> PaymentContext:
         bank=BankDetails(beneficiary="Example S.r.l.", iban="IT60X0542811101000000123456", bank_name="Banca Esempio"),
         postal=PostalDetails(account="000012345678", holder="Example S.r.l."),
         pay_link=PAY_LINK,
-        reminder_number=v.reminder_number if name == "payment_reminder" else 0,
+        reminder_number=v.reminder_number if name in ("payment_reminder", "invoice_reminder") else 0,
         pa_missing=tuple(missing),
         split_payment_valid_until=None,
-        invoice=sample_invoice(order, customer, order.created_on + timedelta(days=2)) if name == "invoice" else None,
+        invoice=sample_invoice(order, customer, order.created_on + timedelta(days=2), unpaid=name == "invoice_reminder")
+        if name in ("invoice", "invoice_reminder")
+        else None,
     )

@@ -118,8 +118,9 @@ def sample_item(index: int, kind: str, expires_on: date, today: date, v: SampleV
     )
 
 
-def sample_invoice(order: OrderInfo, customer: CustomerInfo, day: date) -> InvoiceInfo:
-    """The invoice of the sample order: paid, but for a public administration's (issued before payment)."""
+def sample_invoice(order: OrderInfo, customer: CustomerInfo, day: date, *, unpaid: bool = False) -> InvoiceInfo:
+    """The invoice of the sample order: paid, but for a public administration's (issued before payment) or
+    when ``unpaid``."""
     lines = [
         InvoiceLineInfo(
             f"Rinnovo {s.product_name} - {s.label} ({s.username}), {order.years} anno",
@@ -144,8 +145,8 @@ def sample_invoice(order: OrderInfo, customer: CustomerInfo, day: date) -> Invoi
         due=order.due,
         split_payment=order.split_payment,
         electronic=True,
-        paid=not customer.is_pa,
-        payment_due_on=None if not customer.is_pa else day + timedelta(days=60),
+        paid=not (customer.is_pa or unpaid),
+        payment_due_on=day + timedelta(days=60) if customer.is_pa or unpaid else None,
         seller="Example S.r.l., P.IVA IT01234560157, Via Esempio 1, 20121 Milano (MI), IT",
         buyer=f"{customer.name}, Via Roma 1, 20121 Milano (MI), IT",
         cig=order.cig,

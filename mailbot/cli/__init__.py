@@ -44,7 +44,7 @@ COMMANDS = (
     Command("orders", "orders", "orders: list, register a payment, cancel, payment sweep"),
     Command("outbox", "outbox", "outgoing mail: list, retry, undeliverable addresses"),
     Command("parse", "parse", "show what the bot would understand of .eml files (dry run)"),
-    Command("payments", "payments", "payments: record money received for an order"),
+    Command("payments", "payments", "payments: record money received, import bank statements"),
     Command("render", "render", "preview one email in the terminal (writes nothing)"),
     Command("rules", "rules", "the inbound parsing rules"),
     Command("run", "run", "run the scheduler: reminder sweeps, payment reminders, sending"),

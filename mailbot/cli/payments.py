@@ -1,8 +1,10 @@
-"""``mailbot payments``: register money received for an order.
+"""``mailbot payments``: register money received for an order, by hand or from bank statements.
 
 ``record`` is staff telling mailbot of a payment (a transfer seen in the bank, a postal slip): the same
 path as a statement line or the payment provider, so the order completes, its services' expiry moves
 and the customer gets the confirmation, or staff get a ticket when the amount is not what was due.
+``import`` reads camt.053 and MT940 statement files (``billing.statement_import``) and ``lines`` lists
+the imported lines staff must look at (``mailbot.cli.statements`` holds both).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from mailbot.cli.common import actor, add_actor, get_app, parse_day, today_in
 from mailbot.cli.lookup import order_by_ref
 from mailbot.cli.orders import ORDER_REF_HELP
 from mailbot.cli.output import print_line
+from mailbot.cli.statements import register_statements
 from mailbot.db.engine import transaction
 from mailbot.domain import PaymentMethod, PaymentSource
 from mailbot.errors import InputError
@@ -34,7 +37,7 @@ _SAID = {
 
 
 def register(sub: Any) -> None:
-    payments = sub.add_parser("payments", help="payments: record money received for an order")
+    payments = sub.add_parser("payments", help="payments: record money received, import bank statements")
     psub = payments.add_subparsers(dest="payments_command", required=True, metavar="ACTION")
     rec = psub.add_parser("record", help="record a payment for an order (completes it when paid in full)")
     rec.add_argument("order", metavar="ORDER", help=ORDER_REF_HELP)
@@ -46,6 +49,7 @@ def register(sub: Any) -> None:
     rec.add_argument("--date", help="the day it was paid, YYYY-MM-DD (default: today)")
     add_actor(rec)
     rec.set_defaults(func=cmd_record)
+    register_statements(psub)
 
 
 def cmd_record(args: argparse.Namespace) -> int:

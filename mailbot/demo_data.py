@@ -11,12 +11,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from mailbot.billing.charges import ChargeRow, apply_charges
 from mailbot.billing.invoices import issue_invoice, schedule_invoice
 from mailbot.billing.payments import PaymentIn, record_payment
 from mailbot.config import Config
 from mailbot.db.models import Customer, Order, OutboundMessage, Product, Service
 from mailbot.domain import Cadence, CustomerKind, OutboundStatus, PaymentMethod, PaymentSource, ServiceStatus
-from mailbot.orders import NewOrder, create_order
+from mailbot.orders import NewOrder, create_order, price_order
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.render import Renderer
 
@@ -59,6 +60,8 @@ class DemoCustomer:
     vat_number: str | None = None
     fiscal_code: str | None = None
     recipient_code: str | None = None
+    # The payment provider's automatic-renewal charge of its first service today: "ok" or "failed".
+    charge: str | None = None
 
 
 PRODUCTS = (
@@ -150,6 +153,23 @@ CUSTOMERS = (
         "it",
         "automatic renewal, card expires first",
         (S("Laboratorio", "PORTAL", 30, autorenew=True, method=M.CARD, card_expires_in_months=0),),
+    ),
+    DemoCustomer(
+        "Irene Conti",
+        K.PRIVATE,
+        "it",
+        "automatic renewal charged today: renewed, confirmed, invoiced",
+        (S("Villa", "PORTAL", 0, autorenew=True, method=M.PAYPAL),),
+        fiscal_code="CNTRNI80A41F205U",
+        charge="ok",
+    ),
+    DemoCustomer(
+        "Nicola Ferri",
+        K.PRIVATE,
+        "it",
+        "automatic renewal charge failed: asked to pay the renewal order",
+        (S("Garage", "PORTAL", 0, autorenew=True, method=M.CARD, card_expires_in_months=6),),
+        charge="failed",
     ),
     DemoCustomer(
         "John Smith", K.PRIVATE, "en", "English speaker, expires in 15 days", (S("Holiday home", "PORTAL", 15),)
@@ -298,6 +318,7 @@ def seed(session: Session, config: Config, links: LinkSigner, renderer: Renderer
         products[product.code] = product
     session.flush()
     stories: dict[str, str] = {}
+    charges: list[ChargeRow] = []
     for n, spec in enumerate(CUSTOMERS, start=1):
         email = f"{spec.name.split()[0].lower()}.{n}@example.org"
         customer = Customer(
@@ -326,7 +347,30 @@ def seed(session: Session, config: Config, links: LinkSigner, renderer: Renderer
         ]
         if spec.order is not None:
             _add_order(seeding, customer, services, spec.order)
+        if spec.charge is not None:
+            charges.append(_charge(seeding, services[0], spec.charge, len(charges) + 1))
+    if charges:
+        morning = datetime.combine(today, time(6, 0), config.tz).astimezone(UTC)
+        apply_charges(session, seeding, charges, "demo: the payment provider's charges", now=morning, actor="demo")
     return stories
+
+
+def _charge(seeding: _Seeding, service: Service, result: str, n: int) -> ChargeRow:
+    """The provider's charge of ``service``'s automatic renewal this morning, for one year's price."""
+    price = price_order(
+        [service.product], 1, service.payment_method, service.customer, seeding.config.payments.vat_rate
+    )
+    ok = result == "ok"
+    return ChargeRow(
+        0,
+        service.external_id,
+        seeding.today,
+        price.due_cents,
+        ok,
+        f"demo-charge-{n}",
+        None,
+        "" if ok else "card declined",
+    )
 
 
 def _add_service(seeding: _Seeding, customer: Customer, product: Product, spec: DemoService, number: str) -> Service:

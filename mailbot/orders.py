@@ -154,8 +154,17 @@ class NewOrder:
     type: OrderType = OrderType.RENEWAL
 
 
-def create_order(session: Session, mailing: Mailing, new: NewOrder, *, now: datetime, actor: str = "mailbot") -> Order:
-    """Insert an order awaiting payment and enqueue its payment instructions, in the caller's transaction."""
+def create_order(
+    session: Session,
+    mailing: Mailing,
+    new: NewOrder,
+    *,
+    now: datetime,
+    actor: str = "mailbot",
+    instructions: bool = True,
+) -> Order:
+    """Insert an order awaiting payment and enqueue its payment instructions (unless ``instructions`` is
+    false: an automatic renewal's charge, paid or failed, says what to do itself), in the caller's transaction."""
     config = mailing.config
     customer, services, years, method, order_type = new.customer, new.services, new.years, new.method, new.type
     today = now.astimezone(config.tz).date()
@@ -201,8 +210,9 @@ def create_order(session: Session, mailing: Mailing, new: NewOrder, *, now: date
         actor=actor,
         now=now,
     )
-    planned = plan_order_email(order, "instructions", config, mailing.links, now)
-    enqueue_planned(session, [planned], renderer=mailing.renderer, mail=config.mail, now=now)
+    if instructions:
+        planned = plan_order_email(order, "instructions", config, mailing.links, now)
+        enqueue_planned(session, [planned], renderer=mailing.renderer, mail=config.mail, now=now)
     return order
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from mailbot.billing.charges import apply_charges, read_charges
 from mailbot.billing.payments import PaymentIn, record_payment
 from mailbot.billing.settle import Settlement
 from mailbot.cli.common import actor, add_actor, get_app, parse_day, today_in
@@ -26,6 +28,7 @@ from mailbot.errors import InputError
 from mailbot.importing.fields import parse_cents
 from mailbot.orders import PAYABLE_METHODS
 from mailbot.outbound.render import cents
+from mailbot.text import visible
 
 _SAID = {
     Settlement.PAID: "paid in full: order completed, confirmation enqueued",
@@ -50,6 +53,35 @@ def register(sub: Any) -> None:
     add_actor(rec)
     rec.set_defaults(func=cmd_record)
     register_statements(psub)
+    charges = psub.add_parser("charges", help="apply the payment provider's automatic-renewal charges (CSV)")
+    charges.add_argument("file", metavar="FILE", type=Path, help="CSV: service, date, amount, result, reference")
+    charges.add_argument("--dry-run", action="store_true", help="check the file and the services, write nothing")
+    add_actor(charges)
+    charges.set_defaults(func=cmd_charges)
+
+
+def cmd_charges(args: argparse.Namespace) -> int:
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{args.file}: cannot read: {exc.strerror}") from None
+    rows = read_charges(data, str(args.file))  # a bad row stops everything before anything is written
+    app = get_app(args)
+    try:
+        with transaction(app.sessions) as session:
+            report = apply_charges(session, app, rows, str(args.file), now=datetime.now(UTC), actor=actor(args))
+            if args.dry_run:
+                session.rollback()
+    finally:
+        app.close()
+    for number in report.renewed:
+        print_line(f"{number}: charged, order completed")
+    for number in report.failed:
+        print_line(f"{number}: charge failed, customer asked to pay")
+    for number in report.for_staff:
+        print_line(f"{number}: charged an amount other than due: ticket for staff")
+    print_line(("dry run, nothing written: " if args.dry_run else "") + visible(report.summary()))
+    return 0
 
 
 def cmd_record(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ PAYMENT_TEMPLATES = (
     "payment_confirmation",  # payment registered: the order is complete, the new expiry, the invoice to come
     "invoice",  # the invoice issued: its courtesy copy (the electronic one goes through SdI)
     "invoice_reminder",  # an invoice issued before payment (a PA's) still unpaid after its due date
+    "charge_failed",  # the automatic renewal's charge failed: its order waits for payment by another way
 )
 # Automatic answers to a customer's message (mailbot/act/replies.py), each with ReplyContext.
 REPLY_TEMPLATES = (
@@ -192,6 +193,7 @@ class PaymentContext:
     pa_missing: tuple[str, ...] = field(default_factory=tuple)
     split_payment_valid_until: date | None = None
     invoice: InvoiceInfo | None = None  # for the invoice email
+    charge_failed: str = ""  # for charge_failed: the payment provider's reason, as it gave it
 
 
 @dataclass(frozen=True)

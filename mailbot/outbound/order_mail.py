@@ -32,9 +32,12 @@ STEP_TEMPLATES = {
     "cancelled": "order_cancelled",
     "paid": "payment_confirmation",
     "invoice": "invoice",
+    "charge_failed": "charge_failed",
 }
 INVOICE_REMINDER = "invoice_reminder_"  # an invoice issued before payment, not paid by its due date
-DONE_STEPS = frozenset({"paid", "invoice"})  # sent because something happened, not because it is unpaid
+DONE_STEPS = frozenset(
+    {"paid", "invoice", "charge_failed"}
+)  # sent because something happened, not because it is unpaid
 REMINDER_TEMPLATE = "payment_reminder"
 
 
@@ -148,11 +151,20 @@ def payment_context(
 
 
 def plan_order_email(
-    order: Order, step: str, config: Config, links: LinkSigner, now: datetime, *, invoice: InvoiceInfo | None = None
+    order: Order,
+    step: str,
+    config: Config,
+    links: LinkSigner,
+    now: datetime,
+    *,
+    invoice: InvoiceInfo | None = None,
+    charge_failed: str = "",
 ) -> PlannedEmail:
     """The email of ``step`` for ``order`` (``invoice``: the one the invoice email sends); suppressed
     (with the reason) when the address bounces."""
-    context = replace(payment_context(order, config, links, now, reminder_number(step)), invoice=invoice)
+    context = replace(
+        payment_context(order, config, links, now, reminder_number(step)), invoice=invoice, charge_failed=charge_failed
+    )
     if step == "cancelled":
         context = replace(context, order=replace(context.order, status=OrderStatus.CANCELLED.value))
     customer = order.customer

@@ -164,6 +164,7 @@ def payment_sample(name: str, lang: str, v: SampleVariant) -> PaymentContext:
         "payment_confirmation": order.created_on + timedelta(days=2),
         "invoice": order.created_on + timedelta(days=2),
         "invoice_reminder": order.created_on + timedelta(days=63),
+        "charge_failed": order.created_on,
     }[name]
     missing = v.pa_missing
     if missing is None:

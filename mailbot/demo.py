@@ -1,8 +1,11 @@
 """``mailbot demo``: one day of mailbot on a fresh machine, in a temporary folder.
 
-Creates a SQLite database with the demo customers (mailbot/demo_data.py), starts an in-process
-aiosmtpd SMTP server, runs the day's sweeps, drains the outbox into that server through the real
-SMTP sender, and prints what was sent to whom and why. The last line is ``demo: N emails sent``.
+Creates a SQLite database with the demo customers (mailbot/demo_data.py: a card payment and the
+payment provider's charges of the morning among them), starts an in-process aiosmtpd SMTP server, runs
+the day's sweeps, takes in what else comes (mailbot/demo_day.py: a public administration's reply with
+its codes, approved by staff; the evening's bank statement), issues the due invoices (FatturaPA XML in
+``sdi/``), drains the outbox into that server through the real SMTP sender, and prints what was sent to
+whom and why, then what else happened. The last line is ``demo: N emails sent``.
 The temporary folder is removed at the end unless ``--keep`` (then its path is printed); a folder given
 with ``--dir`` is the user's, and is kept.
 """
@@ -29,6 +32,7 @@ from mailbot.config import Config, config_from_dict
 from mailbot.db.engine import upgrade
 from mailbot.db.models import OutboundMessage
 from mailbot.demo_data import seed
+from mailbot.demo_day import evening_statement, pa_reply
 from mailbot.outbound.drain import drain_until_empty
 from mailbot.outbound.payments import run_payment_sweep
 from mailbot.outbound.senders import make_sender
@@ -62,6 +66,7 @@ class DemoResult:
     sent: list[SentRow]
     received: Path  # the .eml files as the SMTP server received them
     stories: dict[str, str]  # each demo customer's address and the case it shows
+    events: list[str]  # what came in besides the sweeps (a reply, a bank statement), one line each
 
     def not_sent(self) -> list[tuple[str, str]]:
         addressed = {row.to for row in self.sent}
@@ -79,7 +84,14 @@ async def run_demo(folder: Path, today: date | None = None) -> DemoResult:
             stories = seed(session, config, app.links, app.renderer, now.astimezone(config.tz).date())
         await asyncio.to_thread(run_reminder_sweep, app, now)
         await asyncio.to_thread(run_payment_sweep, app, now)
-        await asyncio.to_thread(run_invoicing, app, now)
+        events = [await asyncio.to_thread(pa_reply, app, now)]
+        events.append(await asyncio.to_thread(evening_statement, app, now))
+        run = await asyncio.to_thread(run_invoicing, app, now)
+        issued = ", ".join(run.issued) or "none"
+        events.append(
+            f"invoicing: issued {issued} (FatturaPA XML in {config.invoicing.sdi_dir}/), "
+            f"{run.reminded} reminded as overdue"
+        )
         sender = make_sender(config)
         try:
             await drain_until_empty(app, sender, now)
@@ -91,7 +103,7 @@ async def run_demo(folder: Path, today: date | None = None) -> DemoResult:
         app.close()
     finally:
         sink.stop()
-    return DemoResult(rows, received, stories)
+    return DemoResult(rows, received, stories, events)
 
 
 def _morning(config: Config, today: date | None) -> datetime:
@@ -149,6 +161,9 @@ def print_report(result: DemoResult, kept: Path | None) -> None:
     print_line("mailbot demo (database demo.db, SMTP server in-process on 127.0.0.1)")
     print_line()
     print_lines(format_table(rows).split("\n"))
+    print_line()
+    print_line("Also today:")
+    print_lines([f"  {event}" for event in result.events])
     silent = [f"  {to}: {story}" for to, story in result.not_sent()]
     if silent:
         print_line()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from xml.sax.saxutils import escape
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -63,6 +65,10 @@ class DemoCustomer:
     # The payment provider's automatic-renewal charge of its first service today: "ok" or "failed".
     charge: str | None = None
 
+
+# Who answers by email on the demo day, and whose transfer is on the evening's bank statement.
+PA_REPLY_FROM = "ASL Provinciale"
+STATEMENT_PAYS = "Francesca Romano"
 
 PRODUCTS = (
     Product(
@@ -223,7 +229,7 @@ CUSTOMERS = (
         "Francesca Romano",
         K.PRIVATE,
         "it",
-        "order by bank transfer, created today",
+        "order by bank transfer today, paid by the evening's bank statement: confirmed",
         (S("Uffici", "PORTAL", 45),),
         order=DemoOrder(M.BANK_TRANSFER, 0),
     ),
@@ -264,7 +270,7 @@ CUSTOMERS = (
         "ASL Provinciale",
         K.PUBLIC_ADMINISTRATION,
         "it",
-        "PA split payment order: send CIG, office code",
+        "PA order: instructions, its reply with the codes, the electronic invoice",
         (S("Poliambulatorio", "PORTAL", 44),),
         order=DemoOrder(M.BANK_TRANSFER, 0),
         fiscal_code="02438750586",
@@ -433,3 +439,35 @@ def _invoice_before_payment(seeding: _Seeding, order: Order, days_ago: int) -> N
         .where(OutboundMessage.order_id == order.id)
         .values(status=OutboundStatus.SENT, sent_at=issued)
     )
+
+
+def camt053_credit(day: date, euros: Decimal, payer: str, remittance: str, reference: str) -> bytes:
+    """A camt.053.001.02 statement of the provider's account with one booked credit, as its bank sends it."""
+    opening = Decimal("1000.00")
+    closing = opening + euros
+    stamp = day.isoformat()
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+ <BkToCstmrStmt>
+  <GrpHdr><MsgId>DEMO-{stamp}</MsgId><CreDtTm>{stamp}T21:00:00</CreDtTm></GrpHdr>
+  <Stmt>
+   <Id>DEMO-{stamp}</Id><CreDtTm>{stamp}T21:00:00</CreDtTm>
+   <Acct><Id><IBAN>IT60X0542811101000000123456</IBAN></Id><Ccy>EUR</Ccy></Acct>
+   <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">{opening}</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+    <Dt><Dt>{stamp}</Dt></Dt></Bal>
+   <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">{closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+    <Dt><Dt>{stamp}</Dt></Dt></Bal>
+   <Ntry>
+    <Amt Ccy="EUR">{euros}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+    <BookgDt><Dt>{stamp}</Dt></BookgDt><ValDt><Dt>{stamp}</Dt></ValDt>
+    <AcctSvcrRef>{escape(reference)}</AcctSvcrRef>
+    <NtryDtls><TxDtls>
+     <AmtDtls><TxAmt><Amt Ccy="EUR">{euros}</Amt></TxAmt></AmtDtls>
+     <RltdPties><Dbtr><Nm>{escape(payer)}</Nm></Dbtr></RltdPties>
+     <RmtInf><Ustrd>{escape(remittance)}</Ustrd></RmtInf>
+    </TxDtls></NtryDtls>
+   </Ntry>
+  </Stmt>
+ </BkToCstmrStmt>
+</Document>
+""".encode()

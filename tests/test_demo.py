@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mailbot.billing.fatturapa_schema import schema_errors
 from mailbot.demo import main
 from mailbot.outbound.context import OUTBOUND_TEMPLATES
 
@@ -24,10 +25,15 @@ def test_demo_sends_every_kind_of_email_once(tmp_path: Path, capsys: pytest.Capt
     for path in received:
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         templates.add(str(msg["X-Mailbot-Template"]))
-        assert msg["Auto-Submitted"] == "auto-generated"
+        assert msg["Auto-Submitted"] in ("auto-generated", "auto-replied")  # a reply is auto-replied
         assert str(msg["Reply-To"]).startswith("rinnovi+")
-    assert templates == set(OUTBOUND_TEMPLATES)  # automatic replies answer inbound mail: not in the demo
+    # Every email the scheduler sends, and the answers to the one reply that comes in (the PA's codes).
+    assert templates == {*OUTBOUND_TEMPLATES, "reply_pa_details"}
     text = "\n".join(out)
+    assert "request 1 approved by staff: the codes are on order" in text
+    assert "bank statement demo-statement.xml: 1 lines: 1 paid" in text
+    xml = sorted((tmp_path / "sdi").glob("IT*.xml"))
+    assert len(xml) >= 3 and all(schema_errors(p.read_bytes()) == [] for p in xml)
     assert "address undeliverable: suppressed" in text  # listed under "not sent, on purpose"
     assert "cancelled service: nothing sent" in text
     # One email per customer per day: the customer with two services due gets one reminder.

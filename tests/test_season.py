@@ -18,6 +18,7 @@ from mailbot.billing.invoices import run_invoicing
 from mailbot.billing.statement_import import import_statement
 from mailbot.db.engine import transaction
 from mailbot.db.models import Invoice, Order, OutboundMessage, Service, Ticket
+from mailbot.demo_data import camt053_credit
 from mailbot.domain import InboundStatus, InvoiceStatus, OrderStatus
 from mailbot.outbound.sweep import run_reminder_sweep
 from mailbot.paths import rules_dir
@@ -37,33 +38,9 @@ def split_until(app: App, day: date) -> App:
 
 
 def statement(number: str, euros: Decimal) -> bytes:
-    """A camt.053 of the provider's bank with one credit: the administration's transfer for ``number``."""
-    opening, closing = Decimal("1000.00"), Decimal("1000.00") + euros
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
- <BkToCstmrStmt>
-  <GrpHdr><MsgId>SEASON-1</MsgId><CreDtTm>2026-12-15T21:00:00</CreDtTm></GrpHdr>
-  <Stmt>
-   <Id>SEASON-20261215</Id><CreDtTm>2026-12-15T21:00:00</CreDtTm>
-   <Acct><Id><IBAN>IT60X0542811101000000123456</IBAN></Id><Ccy>EUR</Ccy></Acct>
-   <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">{opening}</Amt><CdtDbtInd>CRDT</CdtDbtInd>
-    <Dt><Dt>2026-12-14</Dt></Dt></Bal>
-   <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">{closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>
-    <Dt><Dt>2026-12-15</Dt></Dt></Bal>
-   <Ntry>
-    <Amt Ccy="EUR">{euros}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
-    <BookgDt><Dt>2026-12-15</Dt></BookgDt><ValDt><Dt>2026-12-15</Dt></ValDt>
-    <AcctSvcrRef>1215SEASON0001</AcctSvcrRef>
-    <NtryDtls><TxDtls>
-     <AmtDtls><TxAmt><Amt Ccy="EUR">{euros}</Amt></TxAmt></AmtDtls>
-     <RltdPties><Dbtr><Nm>COMUNE DI ESEMPIO</Nm></Dbtr></RltdPties>
-     <RmtInf><Ustrd>Mandato 4411 - saldo fattura ordine {number} CIG {VALID_CIG}</Ustrd></RmtInf>
-    </TxDtls></NtryDtls>
-   </Ntry>
-  </Stmt>
- </BkToCstmrStmt>
-</Document>
-""".encode()
+    """The provider's bank statement of 15 December: the administration's transfer for ``number``."""
+    remittance = f"Mandato 4411 - saldo fattura ordine {number} CIG {VALID_CIG}"
+    return camt053_credit(date(2026, 12, 15), euros, "COMUNE DI ESEMPIO", remittance, "1215SEASON0001")
 
 
 def test_a_renewal_season(app: App) -> None:

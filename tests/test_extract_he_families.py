@@ -176,3 +176,17 @@ def test_a_code_still_the_same(text: str, field: str, value: str) -> None:
 )
 def test_no_username_from_a_label_word_or_a_verb(text: str) -> None:
     assert "username" not in extract_fields(text).fields
+
+
+# -- the seventh writer's (hg_): a pronoun after a username label is no username -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "username"),
+    [
+        ("Lo username me l'ha dato il CED: monteriggioni.ced", "monteriggioni.ced"),
+        ("l'utente ce lo ha comunicato l'ufficio: comune.borgo", "comune.borgo"),
+    ],
+)
+def test_a_pronoun_after_the_label_is_no_username(text: str, username: str) -> None:
+    assert extract_fields(text).fields.get("username") == username

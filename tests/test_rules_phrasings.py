@@ -239,6 +239,8 @@ PAYMENT_NOTICE = [
     "Ho fatto il bonifico ieri per il rinnovo, confermatemi che il rinnovo è attivo.",
     "I pay yesterday by bank transfer, please check.",
     "The payment for invoice 118 was sent this morning.",
+    "I have pay the bank transfert yesterday for the order.",
+    "Payment for order 118 has been done via PayPal just now.",
 ]
 
 BILLING_UPDATE = [
@@ -327,6 +329,11 @@ BILLING_UPDATE = [
     "Mettete questi dati per favore, me li ha mandati il commercialista.",
     "For the electronic invoice please use the following details of our branch.",
     "Please update the name on our account to Rossi Consulting Srl.",
+    "Per le fatture il mio codice fiscale è RSSMRA80A01H501U.",
+    "Nuovi dati: Rossi Impianti Srl, Via Po 3, 10121 Torino, codice destinatario M5UXCR1",
+    "From now on please send the invoices to our PEC address.",
+    "Our VAT no. has changed: please update it.",
+    "I need the invoices with my Italian codice fiscale, please add it.",
 ]
 
 AUTORENEW_OFF = [
@@ -503,6 +510,7 @@ CANCELLATION = [
     "Il servizio va disdetto dal prossimo mese.",
     "Please cancel the mailbox of our former employee.",
     "Kindly cancel the document archive.",
+    "La casella non la usiamo più: chiudetela e non rinnovatela.",
 ]
 
 UPGRADE_REQUEST = [
@@ -970,6 +978,10 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("La fattura deve arrivare con il codice destinatario, altrimenti non la vediamo.", Intent.INVOICE_REQUEST),
     ("Your reminder says public administrations must send a CIG: does this apply to us?", Intent.PA_BILLING_DETAILS),
     ("Please switch off the automatic renew for my account.", Intent.RENEWAL_REQUEST),
+    ("Prima di rinnovare vorrei che in fattura comparisse il mio codice fiscale.", Intent.RENEWAL_REQUEST),
+    ("Quick question before I renew: is VAT included?", Intent.RENEWAL_REQUEST),
+    ("L'archivio lo teniamo e lo rinnoveremo alla sua scadenza a settembre.", Intent.RENEWAL_REQUEST),
+    ("Lo username me l'ha dato il CED.", Intent.BILLING_UPDATE),
 ]
 
 

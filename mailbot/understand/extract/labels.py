@@ -162,6 +162,8 @@ COMMON_WORDS = frozenset(
         "richiesto rinnovo rinnovare portale accesso utente username password account login codice ufficio",
         "numero favore grazie nome vedi vedere trovate trova inviato inviamo comunico comunichiamo seguito",
         "sarà sara fattura fatturazione nessuno nessun",
+        # pronouns that follow a label in speech: "lo username me l'ha dato il CED"
+        "me mi te ti ce ci ve vi ne lui lei noi voi",
         # the labels of other fields: "our company account\nIBAN IT60...", "the account\nCIG ..."
         "iban cig cup pec sdi cro trn iva vat cf",
         "the a an of for to in on at by with from and or but not no is are was were be been has have our",

@@ -45,8 +45,10 @@ AIM = 0.97
 # in here; tuning on it moves it out, once a newer set is here to measure the next round.
 # Measured 2026-12-05: hf_ came in at 82 % / 95 % and hg_ at 87 % / 92 % (he_, the set before, at 85 % /
 # 93 %). Tuning on he_ and then on hf_ (families, not cases) raised each to 99 % and hg_ to 89 % / 94 %:
-# a tuned set says little about the next writer's. hg_ was then tuned on too (99 % / 97 %).
-HELD_OUT: dict[str, tuple[float, float]] = {}
+# a tuned set says little about the next writer's. hg_ was then tuned on too (99 % / 97 %), and hi_,
+# written after all that tuning with an emphasis on one-liners, requests only in the Subject, dialect
+# and questions that are requests, came in at 77 % / 91 %.
+HELD_OUT: dict[str, tuple[float, float]] = {"hi": (0.77, 0.91)}
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,9 @@ AIM = 0.97
 # 93 %). Tuning on he_ and then on hf_ (families, not cases) raised each to 99 % and hg_ to 89 % / 94 %:
 # a tuned set says little about the next writer's. hg_ was then tuned on too (99 % / 97 %), and hi_,
 # written after all that tuning with an emphasis on one-liners, requests only in the Subject, dialect
-# and questions that are requests, came in at 77 % / 91 %.
-HELD_OUT: dict[str, tuple[float, float]] = {"hi": (0.77, 0.91)}
+# and questions that are requests, came in at 77 % / 91 %; hh_ (long chatty letters, bureaucratic
+# Italian, two services with different wishes) at 81 % / 85 %.
+HELD_OUT: dict[str, tuple[float, float]] = {"hh": (0.81, 0.85), "hi": (0.77, 0.91)}
 
 
 @dataclass(frozen=True)

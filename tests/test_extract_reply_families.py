@@ -426,3 +426,38 @@ def test_our_own_forwarded_email_asks_nothing(rules: RuleSet) -> None:
     )
     understanding = understand(forward(body, "I: scadenza"), rules, own_addresses=OWN)
     assert [str(i) for i in understanding.intents] == ["other"]
+
+
+# -- the Subject as the request: a new message's own words, or a body that points to it -------------
+
+
+def message(subject: str, body: str) -> bytes:
+    return (
+        f"From: Cliente <cliente@example.org>\nTo: rinnovi@example.it\nSubject: {subject}\n"
+        f"Message-ID: <s1@example.org>\nContent-Type: text/plain; charset=utf-8\n\n{body}"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "intent"),
+    [
+        ("Disattivare il rinnovo automatico", "Vedi oggetto, grazie.\nLuca", "autorenew_off"),
+        ("Vorrei rinnovare per due anni", "", "renewal_request"),
+        ("Please switch off the auto renewal", "As per subject.\nTom", "autorenew_off"),
+        ("Re: Promemoria scadenza - disdetta", "Come da oggetto.", "cancellation"),
+    ],
+)
+def test_the_subject_asks_when_it_is_the_sender_s(subject: str, body: str, intent: str, rules: RuleSet) -> None:
+    understanding = understand(message(subject, body), rules, own_addresses=OWN)
+    assert [str(i) for i in understanding.intents] == [intent]
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Re: Rinnovo automatico tra 10 giorni: disattivalo dal portale", "Grazie, tutto chiaro."),
+        ("I: Il servizio scade: rinnovalo ora", "Per conoscenza."),
+    ],
+)
+def test_our_own_subject_asks_nothing(subject: str, body: str, rules: RuleSet) -> None:
+    assert [str(i) for i in understand(message(subject, body), rules, own_addresses=OWN).intents] == ["other"]

@@ -48,8 +48,10 @@ AIM = 0.97
 # a tuned set says little about the next writer's. hg_ was then tuned on too (99 % / 97 %), and hi_,
 # written after all that tuning with an emphasis on one-liners, requests only in the Subject, dialect
 # and questions that are requests, came in at 77 % / 91 %; hh_ (long chatty letters, bureaucratic
-# Italian, two services with different wishes) at 81 % / 85 %.
-HELD_OUT: dict[str, tuple[float, float]] = {"hh": (0.81, 0.85), "hi": (0.77, 0.91)}
+# Italian, two services with different wishes) at 81 % / 85 %. Reading the sender's own Subject (a new
+# message's, or one the text points to: "vedi oggetto"), a family the issue names and hi_'s brief asked
+# for, raised hi_ to 83 % and left hh_ where it was.
+HELD_OUT: dict[str, tuple[float, float]] = {"hh": (0.81, 0.85), "hi": (0.83, 0.91)}
 
 
 @dataclass(frozen=True)

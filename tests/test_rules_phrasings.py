@@ -982,6 +982,8 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("Quick question before I renew: is VAT included?", Intent.RENEWAL_REQUEST),
     ("L'archivio lo teniamo e lo rinnoveremo alla sua scadenza a settembre.", Intent.RENEWAL_REQUEST),
     ("Lo username me l'ha dato il CED.", Intent.BILLING_UPDATE),
+    ("Domanda sul CIG.", Intent.PA_BILLING_DETAILS),
+    ("New certified e-mail (PEC) for invoices.", Intent.INVOICE_REQUEST),
 ]
 
 

@@ -11,7 +11,8 @@ When several values are found the new text comes first, the Subject last; ``cig`
 every distinct value, other fields the first one. The sender's own data in their signature (the
 office's fiscal code below "Cordiali saluti") are not the answer: they are kept in ``Reading.signature``.
 Every invalid value is reported in ``Understanding.invalid``, whatever the intent; the fields follow
-the winning rule's extractors. The rules read the new text, then the messages the sender forwards (a
+the winning rule's extractors. The rules read the Subject when it is the sender's (a new message's, or
+one the text points to: "vedi oggetto"), the new text, then the messages the sender forwards (a
 colleague's, a superior's: "see below from my boss"), never our own.
 
 The reply splitter, the extractors and the rules read the first ``READ_LIMIT`` characters of the
@@ -61,6 +62,12 @@ _FROM_LINE = re.compile(r"^[ \t>*]*(?:from|da|de|von)\s*:\s*(.+)$", re.IGNORECAS
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 # A subject that says the message is forwarded ("I:", "Fwd:", "FW:", "TR:", "WG:", "Inoltro:").
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]\n]{0,40}\]\s*)?(?:i|fw|fwd|tr|wg|inoltro)\s*:", re.IGNORECASE)
+# A text that says the request is the Subject ("vedi oggetto", "come da oggetto", "as per subject").
+_SEE_SUBJECT = re.compile(
+    r"\b(?:vedi|vedere|come da|come in|come indicato in|cfr\.?|v\.)\s+(?:l')?oggetto\b"
+    r"|\b(?:as per|see|as in|as stated in)\s+(?:the\s+)?subject\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -220,10 +227,25 @@ def decide(
 
 
 def rule_facts(reading: Reading, customer_kind: str | None = None) -> Facts:
-    """What the rules look at in ``reading``."""
+    """What the rules look at in ``reading``: the new text, the messages the sender forwards, and the
+    Subject when it is theirs (``subject_request``), last: a pattern anchored at the start still meets the
+    message's first words."""
     found = frozenset(reading.fields) | {v.field for v in reading.invalid}
-    text = f"{reading.new_text}\n\n{reading.forwarded_text}" if reading.forwarded_text else reading.new_text
+    parts = [reading.new_text, reading.forwarded_text, subject_request(reading)]
+    text = "\n\n".join(part for part in parts if part)
     return Facts(reading.kind, text, reading.message.headers, found, customer_kind)
+
+
+def subject_request(reading: Reading) -> str:
+    """The Subject's words, as a sentence of their own, when they are the sender's: a new message's (not
+    "Re:" nor "Fwd:": those are our subject), or any message whose text points to it ("vedi oggetto",
+    "as per subject"); else nothing."""
+    subject = reading.message.subject or ""
+    words = subject_words(subject)
+    ours = is_reply_subject(subject) or _FORWARD_SUBJECT.match(subject) is not None
+    if not words or (ours and not _SEE_SUBJECT.search(reading.new_text)):
+        return ""
+    return words.rstrip(".!?;") + "."
 
 
 def with_rule_checks(reading: Reading, rules: RuleSet) -> Reading:

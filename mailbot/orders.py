@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot import audit
-from mailbot.config import Config
+from mailbot.billing.fatturapa_values import split_payment_applies
+from mailbot.config import Config, PaymentsConfig
 from mailbot.db.models import Customer, Order, OrderCounter, Product, Service
 from mailbot.domain import (
     OPEN_ORDER_STATUSES,
@@ -57,8 +58,15 @@ class Amounts:
     split_payment: bool
 
 
-def is_split_payment(customer: Customer) -> bool:
+def is_split_payment_customer(customer: Customer) -> bool:
+    """Subject to split payment: a public administration, or a customer flagged so (listed companies)."""
     return bool(customer.split_payment) or customer.kind == CustomerKind.PUBLIC_ADMINISTRATION
+
+
+def is_split_payment(customer: Customer, day: date, valid_until: date) -> bool:
+    """Whether an order of ``day`` is under split payment: the customer is subject to it and the regime
+    is still authorised (``valid_until``, its last day, is ``payments.split_payment_valid_until``)."""
+    return split_payment_applies(is_split_payment_customer(customer), day, valid_until)
 
 
 def yearly_price_cents(product: Product) -> int:
@@ -66,14 +74,25 @@ def yearly_price_cents(product: Product) -> int:
     return product.price_cents * 12 if product.cadence == Cadence.MONTHLY else product.price_cents
 
 
+def bank_transfer_fee_cents(products: Sequence[Product], per: str) -> int:
+    """The handling fee of paying ``products`` by bank transfer: ``per`` "order" charges it once, the
+    highest of the products' fees; "service" charges every service's fee."""
+    fees = [p.bank_transfer_fee_cents for p in products]
+    return sum(fees) if per == "service" else max(fees, default=0)
+
+
 def price_order(
     products: Sequence[Product],
     years: int,
     method: PaymentMethod,
     customer: Customer,
-    vat_rate: Decimal,
+    terms: PaymentsConfig,
+    *,
+    day: date,
 ) -> Amounts:
-    """Amounts of an order renewing one service per entry of ``products`` for ``years`` years."""
+    """Amounts of an order of ``day`` renewing one service per entry of ``products`` for ``years`` years.
+
+    ``terms`` gives the VAT rate, how the bank-transfer fee is charged and the end of split payment."""
     if not products:
         raise InputError("an order needs at least one service")
     if method not in PAYABLE_METHODS:
@@ -87,11 +106,11 @@ def price_order(
     if method == PaymentMethod.BANK_TRANSFER:
         if years != 1:
             raise InputError(f"years: bank transfer renews for one year only, not {years}")
-        fee = sum(p.bank_transfer_fee_cents for p in products)
+        fee = bank_transfer_fee_cents(products, terms.bank_transfer_fee_per)
     net = sum(yearly_price_cents(p) * years for p in products)
-    vat = int((Decimal(net + fee) * vat_rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    vat = int((Decimal(net + fee) * terms.vat_rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     total = net + fee + vat
-    split = is_split_payment(customer)
+    split = is_split_payment(customer, day, terms.split_payment_valid_until)
     return Amounts(net, fee, vat, total, net + fee if split else total, split)
 
 
@@ -169,7 +188,7 @@ def create_order(
     customer, services, years, method, order_type = new.customer, new.services, new.years, new.method, new.type
     today = now.astimezone(config.tz).date()
     _check_services(customer, services, today, config.reminders.grace_days)
-    amounts = price_order([s.product for s in services], years, method, customer, config.payments.vat_rate)
+    amounts = price_order([s.product for s in services], years, method, customer, config.payments, day=today)
     is_pa = customer.kind == CustomerKind.PUBLIC_ADMINISTRATION
     order = Order(
         number=next_order_number(session, today.year),

@@ -144,9 +144,24 @@ def next_order_number(session: Session, year: int) -> str:
     return format_order_number(year, counter.last)
 
 
+def orderable_problem(service: Service, today: date, grace_days: int) -> str | None:
+    """Why ``service`` cannot be renewed or reactivated on ``today``, or None when it can: it must be
+    active and within the grace period that follows its expiry. Past grace (the sweep records it as
+    suspended) only a new purchase brings it back."""
+    grace_end = service.expires_on + timedelta(days=grace_days)
+    expired = f"expired on {service.expires_on.isoformat()}, grace ended on {grace_end.isoformat()}"
+    if service.status == ServiceStatus.SUSPENDED:
+        return f"it is suspended ({expired}): a new purchase is needed"
+    if service.status != ServiceStatus.ACTIVE:
+        return f"status {service.status.value}"
+    if today > grace_end:
+        return f"{expired}: a new purchase is needed"
+    return None
+
+
 def is_orderable(service: Service, today: date, grace_days: int) -> bool:
     """Active, and not past the grace period that follows its expiry."""
-    return service.status == ServiceStatus.ACTIVE and today <= service.expires_on + timedelta(days=grace_days)
+    return orderable_problem(service, today, grace_days) is None
 
 
 class Mailing(Protocol):
@@ -244,11 +259,9 @@ def _check_services(customer: Customer, services: Sequence[Service], today: date
     for service in services:
         if service.customer_id != customer.id:
             raise InputError(f"service {service.external_id} does not belong to customer {customer.external_id}")
-        if not is_orderable(service, today, grace_days):
-            raise InputError(
-                f"service {service.external_id} cannot be renewed: status {service.status.value}, "
-                f"expired on {service.expires_on.isoformat()} (grace {grace_days} days)"
-            )
+        problem = orderable_problem(service, today, grace_days)
+        if problem is not None:
+            raise InputError(f"service {service.external_id} cannot be renewed: {problem}")
 
 
 def add_years(day: date, years: int) -> date:
@@ -276,27 +289,23 @@ def mark_paid(session: Session, order: Order, now: datetime, actor: str) -> dict
     order.paid_at = now
     order.updated_at = now
     moved: dict[int, tuple[date, date]] = {}
+    restored: dict[str, list[str]] = {}  # a suspended (or cancelled) service made active again
     for service in order.services:
         old = service.expires_on
         service.expires_on = add_years(old, order.years)
+        if service.status != ServiceStatus.ACTIVE:
+            restored[str(service.id)] = [service.status.value, ServiceStatus.ACTIVE.value]
         service.status = ServiceStatus.ACTIVE
         service.updated_at = now
         moved[service.id] = (old, service.expires_on)
     session.flush()
-    audit.record(
-        session,
-        AuditEntry(
-            "order.paid",
-            "order",
-            order.number,
-            {
-                "order_id": order.id,
-                "expiry": {str(sid): [old.isoformat(), new.isoformat()] for sid, (old, new) in moved.items()},
-            },
-        ),
-        actor=actor,
-        now=now,
-    )
+    details: dict[str, object] = {
+        "order_id": order.id,
+        "expiry": {str(sid): [old.isoformat(), new.isoformat()] for sid, (old, new) in moved.items()},
+    }
+    if restored:
+        details["status"] = restored
+    audit.record(session, AuditEntry("order.paid", "order", order.number, details), actor=actor, now=now)
     return moved
 
 

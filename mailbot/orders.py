@@ -4,10 +4,12 @@
 caller's transaction (they flush, never commit), so an order and the email announcing it are
 written together or not at all (transactional outbox).
 
-Expiry on payment: renewing adds the years to the service's natural expiry date, never to today.
-A reactivation (paid during the grace period, after expiry) also starts from the old expiry date:
-the service ran on during grace, so the customer pays for continuous service and every service
-keeps its anniversary. This keeps one rule for both order types.
+Expiry on payment (``new_expiry``): renewing adds the years to the service's natural expiry date,
+never to today. A reactivation (an order made after expiry, within the grace period) also starts from
+the old expiry date by default: the service ran on during grace, so the customer pays for continuous
+service and every service keeps its anniversary. A product whose ``reactivation_from`` is ``payment``
+restarts a reactivation from the day it was paid instead (never earlier than the old expiry, so a
+service of the same order that had not expired keeps its anniversary).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 from mailbot import audit
 from mailbot.billing.fatturapa_values import split_payment_applies
 from mailbot.config import Config, PaymentsConfig
-from mailbot.db.models import Customer, Order, OrderCounter, Product, Service
+from mailbot.db.models import Customer, Order, OrderCounter, Payment, Product, Service
 from mailbot.domain import (
     OPEN_ORDER_STATUSES,
     AuditEntry,
@@ -34,6 +36,7 @@ from mailbot.domain import (
     OrderStatus,
     OrderType,
     PaymentMethod,
+    ReactivationFrom,
     ServiceStatus,
 )
 from mailbot.errors import InputError
@@ -179,13 +182,19 @@ class Mailing(Protocol):
 
 @dataclass(frozen=True)
 class NewOrder:
-    """What an order is made of: the customer's services to renew for ``years``, paid by ``method``."""
+    """What an order is made of: the customer's services to renew for ``years``, paid by ``method``.
+    ``type`` None: a reactivation when a service has expired, else a renewal (``order_type_for``)."""
 
     customer: Customer
     services: Sequence[Service]
     years: int
     method: PaymentMethod
-    type: OrderType = OrderType.RENEWAL
+    type: OrderType | None = None
+
+
+def order_type_for(expiries: Sequence[date], today: date) -> OrderType:
+    """A reactivation when any of the services has expired (its expiry day is past), else a renewal."""
+    return OrderType.REACTIVATION if any(day < today for day in expiries) else OrderType.RENEWAL
 
 
 def create_order(
@@ -200,9 +209,10 @@ def create_order(
     """Insert an order awaiting payment and enqueue its payment instructions (unless ``instructions`` is
     false: an automatic renewal's charge, paid or failed, says what to do itself), in the caller's transaction."""
     config = mailing.config
-    customer, services, years, method, order_type = new.customer, new.services, new.years, new.method, new.type
+    customer, services, years, method = new.customer, new.services, new.years, new.method
     today = now.astimezone(config.tz).date()
     _check_services(customer, services, today, config.reminders.grace_days)
+    order_type = new.type or order_type_for([s.expires_on for s in services], today)
     amounts = price_order([s.product for s in services], years, method, customer, config.payments, day=today)
     is_pa = customer.kind == CustomerKind.PUBLIC_ADMINISTRATION
     order = Order(
@@ -272,6 +282,18 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def new_expiry(
+    expires_on: date, years: int, order_type: OrderType, reactivation_from: ReactivationFrom, paid_on: date
+) -> date:
+    """A service's expiry once an order of ``order_type`` for ``years`` is paid on ``paid_on``: the years
+    added to its expiry; for a reactivation of a product that restarts from the payment, added to the
+    payment day instead when that is later."""
+    start = expires_on
+    if order_type == OrderType.REACTIVATION and reactivation_from == ReactivationFrom.PAYMENT:
+        start = max(expires_on, paid_on)
+    return add_years(start, years)
+
+
 def _lock_open(session: Session, order: Order, action: str) -> None:
     """Re-read the order under a row lock and refuse unless it is still open."""
     session.refresh(order, with_for_update=True)
@@ -279,12 +301,18 @@ def _lock_open(session: Session, order: Order, action: str) -> None:
         raise InputError(f"order {order.number} is {order.status.value}: it cannot be {action}")
 
 
-def mark_paid(session: Session, order: Order, now: datetime, actor: str) -> dict[int, tuple[date, date]]:
-    """Register the payment: the order is paid and each service's expiry moves by the order's years.
+def mark_paid(
+    session: Session, order: Order, now: datetime, actor: str, *, paid_on: date | None = None
+) -> dict[int, tuple[date, date]]:
+    """Register the payment: the order is paid and each service's expiry moves by the order's years
+    (``new_expiry``), and a suspended service is active again.
 
+    ``paid_on`` is the day the customer paid, where a reactivation may restart from; by default the day
+    of the order's last recorded payment (``billing.payments`` records it first), else ``now``'s day.
     Returns ``{service id: (old expiry, new expiry)}``.
     """
     _lock_open(session, order, "paid")
+    paid_on = paid_on or _last_payment_day(session, order) or now.date()
     order.status = OrderStatus.PAID
     order.paid_at = now
     order.updated_at = now
@@ -292,7 +320,7 @@ def mark_paid(session: Session, order: Order, now: datetime, actor: str) -> dict
     restored: dict[str, list[str]] = {}  # a suspended (or cancelled) service made active again
     for service in order.services:
         old = service.expires_on
-        service.expires_on = add_years(old, order.years)
+        service.expires_on = new_expiry(old, order.years, order.type, service.product.reactivation_from, paid_on)
         if service.status != ServiceStatus.ACTIVE:
             restored[str(service.id)] = [service.status.value, ServiceStatus.ACTIVE.value]
         service.status = ServiceStatus.ACTIVE
@@ -301,12 +329,18 @@ def mark_paid(session: Session, order: Order, now: datetime, actor: str) -> dict
     session.flush()
     details: dict[str, object] = {
         "order_id": order.id,
+        "paid_on": paid_on.isoformat(),
         "expiry": {str(sid): [old.isoformat(), new.isoformat()] for sid, (old, new) in moved.items()},
     }
     if restored:
         details["status"] = restored
     audit.record(session, AuditEntry("order.paid", "order", order.number, details), actor=actor, now=now)
     return moved
+
+
+def _last_payment_day(session: Session, order: Order) -> date | None:
+    query = select(Payment.paid_on).where(Payment.order_id == order.id).order_by(Payment.id.desc()).limit(1)
+    return session.scalar(query)
 
 
 def cancel_order(session: Session, order: Order, now: datetime, actor: str, reason: str) -> None:

@@ -1,23 +1,16 @@
-"""Orders: numbering, pricing, creation with payment instructions, payment and cancellation.
+"""Orders: numbering, creation with payment instructions, payment and cancellation.
 
-``price_order`` is pure. ``create_order``, ``mark_paid`` and ``cancel_order`` work inside the
-caller's transaction (they flush, never commit), so an order and the email announcing it are
+The rules (price, which services an order may cover, its type, the expiry it gives) are pure, in
+``mailbot.order_rules`` (re-exported here). ``create_order``, ``mark_paid`` and ``cancel_order`` work
+inside the caller's transaction (they flush, never commit), so an order and the email announcing it are
 written together or not at all (transactional outbox).
-
-Expiry on payment (``new_expiry``): renewing adds the years to the service's natural expiry date,
-never to today. A reactivation (an order made after expiry, within the grace period) also starts from
-the old expiry date by default: the service ran on during grace, so the customer pays for continuous
-service and every service keeps its anniversary. A product whose ``reactivation_from`` is ``payment``
-restarts a reactivation from the day it was paid instead (never earlier than the old expiry, so a
-service of the same order that had not expired keeps its anniversary).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import select
@@ -25,96 +18,37 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot import audit
-from mailbot.billing.fatturapa_values import split_payment_applies
-from mailbot.config import Config, PaymentsConfig
-from mailbot.db.models import Customer, Order, OrderCounter, Payment, Product, Service
+from mailbot.config import Config
+from mailbot.db.models import Customer, Order, OrderCounter, Payment, Service, order_service
 from mailbot.domain import (
     OPEN_ORDER_STATUSES,
     AuditEntry,
-    Cadence,
     CustomerKind,
     OrderStatus,
     OrderType,
     PaymentMethod,
-    ReactivationFrom,
     ServiceStatus,
 )
 from mailbot.errors import InputError
+from mailbot.order_rules import MIN_YEARS as MIN_YEARS
+from mailbot.order_rules import PAYABLE_METHODS as PAYABLE_METHODS
+from mailbot.order_rules import Amounts as Amounts
+from mailbot.order_rules import OrderRefused as OrderRefused
+from mailbot.order_rules import add_years as add_years
+from mailbot.order_rules import bank_transfer_fee_cents as bank_transfer_fee_cents
+from mailbot.order_rules import check_services as check_services
+from mailbot.order_rules import is_orderable as is_orderable
+from mailbot.order_rules import is_split_payment as is_split_payment
+from mailbot.order_rules import is_split_payment_customer as is_split_payment_customer
+from mailbot.order_rules import new_expiry as new_expiry
+from mailbot.order_rules import order_type_for as order_type_for
+from mailbot.order_rules import orderable_problem as orderable_problem
+from mailbot.order_rules import price_order as price_order
+from mailbot.order_rules import yearly_price_cents as yearly_price_cents
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.order_mail import plan_order_email
 from mailbot.outbound.plan import enqueue_planned
 from mailbot.outbound.render import Renderer
-
-MIN_YEARS = 1
-PAYABLE_METHODS = frozenset(PaymentMethod) - {PaymentMethod.NONE}
-
-
-@dataclass(frozen=True)
-class Amounts:
-    """Money of one order in integer cents."""
-
-    net_cents: int
-    fee_cents: int
-    vat_cents: int
-    total_cents: int
-    due_cents: int  # what the customer pays us: the total, or net + fee under split payment
-    split_payment: bool
-
-
-def is_split_payment_customer(customer: Customer) -> bool:
-    """Subject to split payment: a public administration, or a customer flagged so (listed companies)."""
-    return bool(customer.split_payment) or customer.kind == CustomerKind.PUBLIC_ADMINISTRATION
-
-
-def is_split_payment(customer: Customer, day: date, valid_until: date) -> bool:
-    """Whether an order of ``day`` is under split payment: the customer is subject to it and the regime
-    is still authorised (``valid_until``, its last day, is ``payments.split_payment_valid_until``)."""
-    return split_payment_applies(is_split_payment_customer(customer), day, valid_until)
-
-
-def yearly_price_cents(product: Product) -> int:
-    """Price of one year of ``product``: monthly plans cost 12 monthly prices."""
-    return product.price_cents * 12 if product.cadence == Cadence.MONTHLY else product.price_cents
-
-
-def bank_transfer_fee_cents(products: Sequence[Product], per: str) -> int:
-    """The handling fee of paying ``products`` by bank transfer: ``per`` "order" charges it once, the
-    highest of the products' fees; "service" charges every service's fee."""
-    fees = [p.bank_transfer_fee_cents for p in products]
-    return sum(fees) if per == "service" else max(fees, default=0)
-
-
-def price_order(
-    products: Sequence[Product],
-    years: int,
-    method: PaymentMethod,
-    customer: Customer,
-    terms: PaymentsConfig,
-    *,
-    day: date,
-) -> Amounts:
-    """Amounts of an order of ``day`` renewing one service per entry of ``products`` for ``years`` years.
-
-    ``terms`` gives the VAT rate, how the bank-transfer fee is charged and the end of split payment."""
-    if not products:
-        raise InputError("an order needs at least one service")
-    if method not in PAYABLE_METHODS:
-        raise InputError(f"payment method {method.value!r} cannot pay an order")
-    for product in products:
-        limit = product.years_allowed
-        if not MIN_YEARS <= years <= limit:
-            kind = "promotional product" if product.promo else "product"
-            raise InputError(f"years: {years} not allowed for {kind} {product.code} (1 to {limit} years)")
-    fee = 0
-    if method == PaymentMethod.BANK_TRANSFER:
-        if years != 1:
-            raise InputError(f"years: bank transfer renews for one year only, not {years}")
-        fee = bank_transfer_fee_cents(products, terms.bank_transfer_fee_per)
-    net = sum(yearly_price_cents(p) * years for p in products)
-    vat = int((Decimal(net + fee) * terms.vat_rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    total = net + fee + vat
-    split = is_split_payment(customer, day, terms.split_payment_valid_until)
-    return Amounts(net, fee, vat, total, net + fee if split else total, split)
 
 
 def format_order_number(year: int, seq: int) -> str:
@@ -147,26 +81,6 @@ def next_order_number(session: Session, year: int) -> str:
     return format_order_number(year, counter.last)
 
 
-def orderable_problem(service: Service, today: date, grace_days: int) -> str | None:
-    """Why ``service`` cannot be renewed or reactivated on ``today``, or None when it can: it must be
-    active and within the grace period that follows its expiry. Past grace (the sweep records it as
-    suspended) only a new purchase brings it back."""
-    grace_end = service.expires_on + timedelta(days=grace_days)
-    expired = f"expired on {service.expires_on.isoformat()}, grace ended on {grace_end.isoformat()}"
-    if service.status == ServiceStatus.SUSPENDED:
-        return f"it is suspended ({expired}): a new purchase is needed"
-    if service.status != ServiceStatus.ACTIVE:
-        return f"status {service.status.value}"
-    if today > grace_end:
-        return f"{expired}: a new purchase is needed"
-    return None
-
-
-def is_orderable(service: Service, today: date, grace_days: int) -> bool:
-    """Active, and not past the grace period that follows its expiry."""
-    return orderable_problem(service, today, grace_days) is None
-
-
 class Mailing(Protocol):
     """What making an order's emails needs (an ``App`` has it)."""
 
@@ -192,11 +106,6 @@ class NewOrder:
     type: OrderType | None = None
 
 
-def order_type_for(expiries: Sequence[date], today: date) -> OrderType:
-    """A reactivation when any of the services has expired (its expiry day is past), else a renewal."""
-    return OrderType.REACTIVATION if any(day < today for day in expiries) else OrderType.RENEWAL
-
-
 def create_order(
     session: Session,
     mailing: Mailing,
@@ -211,7 +120,7 @@ def create_order(
     config = mailing.config
     customer, services, years, method = new.customer, new.services, new.years, new.method
     today = now.astimezone(config.tz).date()
-    _check_services(customer, services, today, config.reminders.grace_days)
+    check_services(customer, services, today, config.reminders.grace_days)
     order_type = new.type or order_type_for([s.expires_on for s in services], today)
     amounts = price_order([s.product for s in services], years, method, customer, config.payments, day=today)
     is_pa = customer.kind == CustomerKind.PUBLIC_ADMINISTRATION
@@ -260,38 +169,25 @@ def create_order(
     return order
 
 
-def _check_services(customer: Customer, services: Sequence[Service], today: date, grace_days: int) -> None:
-    if not services:
-        raise InputError("an order needs at least one service")
-    ids = [s.id for s in services]
-    if len(set(ids)) != len(ids):
-        raise InputError("a service appears twice in the order")
-    for service in services:
-        if service.customer_id != customer.id:
-            raise InputError(f"service {service.external_id} does not belong to customer {customer.external_id}")
-        problem = orderable_problem(service, today, grace_days)
-        if problem is not None:
-            raise InputError(f"service {service.external_id} cannot be renewed: {problem}")
-
-
-def add_years(day: date, years: int) -> date:
-    """Same day ``years`` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def new_expiry(
-    expires_on: date, years: int, order_type: OrderType, reactivation_from: ReactivationFrom, paid_on: date
-) -> date:
-    """A service's expiry once an order of ``order_type`` for ``years`` is paid on ``paid_on``: the years
-    added to its expiry; for a reactivation of a product that restarts from the payment, added to the
-    payment day instead when that is later."""
-    start = expires_on
-    if order_type == OrderType.REACTIVATION and reactivation_from == ReactivationFrom.PAYMENT:
-        start = max(expires_on, paid_on)
-    return add_years(start, years)
+def refuse_open_orders(session: Session, services: Sequence[Service]) -> None:
+    """Refuse services already in an open order: a second order would be paid twice. Checked by the
+    caller before ``create_order``, as a reply's renewal is (``act.changes``) and ``orders create`` does;
+    not by ``create_order`` itself, which an automatic renewal's charge also uses (``billing.charges``)."""
+    query = (
+        select(order_service.c.service_id, Order.number, Order.status)
+        .join(Order, Order.id == order_service.c.order_id)
+        .where(Order.status.in_(OPEN_ORDER_STATUSES), order_service.c.service_id.in_([s.id for s in services]))
+        .order_by(Order.id)
+        .limit(1)
+    )
+    found = session.execute(query).first()
+    if found is not None:
+        name = next(s.external_id for s in services if s.id == found.service_id)
+        raise OrderRefused(
+            f"service {name} is already in open order {found.number} ({found.status.value}): "
+            "cancel it or register its payment first",
+            "services",
+        )
 
 
 def _lock_open(session: Session, order: Order, action: str) -> None:

@@ -13,7 +13,7 @@ from mailbot.config import PaymentsConfig, config_from_dict
 from mailbot.db.models import Customer, Product
 from mailbot.domain import Cadence, CustomerKind, PaymentMethod
 from mailbot.errors import ConfigError
-from mailbot.orders import bank_transfer_fee_cents, is_split_payment, price_order
+from mailbot.order_rules import bank_transfer_fee_cents, is_split_payment, price_order
 
 END = date(2026, 6, 30)  # the last day of the split payment regime in these tests
 TERMS = PaymentsConfig(vat_rate=Decimal("22"), split_payment_valid_until=END)

@@ -19,7 +19,17 @@ from mailbot.db.engine import session_factory, transaction
 from mailbot.db.models import AuditEvent, Customer, Order, OutboundMessage, Product
 from mailbot.domain import Cadence, CustomerKind, OrderStatus, OrderType, PaymentMethod, ServiceStatus
 from mailbot.errors import InputError
-from mailbot.orders import NewOrder, add_years, cancel_order, create_order, mark_paid, next_order_number, price_order
+from mailbot.orders import (
+    NewOrder,
+    OrderRefused,
+    add_years,
+    cancel_order,
+    create_order,
+    mark_paid,
+    next_order_number,
+    price_order,
+    refuse_open_orders,
+)
 from mailbot.outbound.order_mail import payment_context
 from mailbot.outbound.payments import run_payment_sweep
 from tests.support.factories import make_customer, make_service
@@ -231,6 +241,33 @@ def test_create_order_refuses_services_it_cannot_renew(papp: App, kw: dict[str, 
         service = make_service(session, owner, **kw)
         with pytest.raises(InputError, match=message):
             create_order(session, papp, NewOrder(customer, [service], 1, PaymentMethod.CARD), now=NOW)
+
+
+def test_a_service_in_an_open_order_is_refused_before_an_order_is_made(papp: App) -> None:
+    with transaction(papp.sessions) as session:
+        customer = make_customer(session)
+        service, other = make_service(session, customer), make_service(session, customer)
+        refuse_open_orders(session, [service, other])  # nothing open yet
+        first = create_order(session, papp, NewOrder(customer, [service], 1, PaymentMethod.CARD), now=NOW)
+        with pytest.raises(OrderRefused, match=f"service {service.external_id} is already in open order") as refused:
+            refuse_open_orders(session, [other, service])
+        assert refused.value.field == "services"
+        assert first.number in str(refused.value)
+        cancel_order(session, first, NOW, "staff:anna", "wrong method")
+        refuse_open_orders(session, [other, service])
+
+
+def test_refusals_name_the_field_to_change() -> None:
+    cases = [
+        (([], 1, PaymentMethod.CARD), "services"),
+        (([product()], 1, PaymentMethod.NONE), "method"),
+        (([product()], 11, PaymentMethod.CARD), "years"),
+        (([product()], 2, PaymentMethod.BANK_TRANSFER), "years"),
+    ]
+    for (products, years, method), field in cases:
+        with pytest.raises(OrderRefused) as refused:
+            price_order(products, years, method, PRIVATE, TERMS, day=DAY)
+        assert refused.value.field == field
 
 
 def test_service_in_grace_can_be_reactivated(papp: App) -> None:

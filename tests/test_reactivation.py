@@ -19,7 +19,8 @@ from mailbot.billing.payments import PaymentIn, record_payment
 from mailbot.db.engine import make_engine, transaction, upgrade
 from mailbot.db.models import AuditEvent, Product, Service
 from mailbot.domain import OrderType, PaymentMethod, PaymentSource, ReactivationFrom
-from mailbot.orders import NewOrder, add_years, create_order, mark_paid, new_expiry
+from mailbot.order_rules import add_years, new_expiry
+from mailbot.orders import NewOrder, create_order, mark_paid
 from tests.support.factories import make_customer, make_product, make_service
 from tests.support.templates import write_payment_templates
 
@@ -137,15 +138,19 @@ def test_the_product_setting_defaults_to_the_old_expiry(papp: App) -> None:
 def test_an_order_for_an_expired_service_is_a_reactivation(papp: App) -> None:
     with transaction(papp.sessions) as session:
         customer = make_customer(session)
-        expired = make_service(session, customer, expires_on=EXPIRY)
-        running = make_service(session, customer, expires_on=date(2027, 1, 31))
-        kinds = [
-            create_order(session, papp, NewOrder(customer, services, 1, PaymentMethod.CARD), now=NOW).type
-            for services in ([running], [expired], [running, make_service(session, customer, expires_on=EXPIRY)])
-        ]
-        assert kinds == [OrderType.RENEWAL, OrderType.REACTIVATION, OrderType.REACTIVATION]
-        given_type = NewOrder(customer, [make_service(session, customer)], 1, PaymentMethod.CARD, OrderType.RENEWAL)
-        assert create_order(session, papp, given_type, now=NOW).type == OrderType.RENEWAL
+
+        def service(expires_on: date) -> Service:
+            return make_service(session, customer, expires_on=expires_on)
+
+        def order_type(*services: Service, given: OrderType | None = None) -> OrderType:
+            new = NewOrder(customer, list(services), 1, PaymentMethod.CARD, given)
+            return create_order(session, papp, new, now=NOW).type
+
+        assert order_type(service(date(2027, 1, 31))) == OrderType.RENEWAL
+        assert order_type(service(date(2026, 11, 1))) == OrderType.RENEWAL  # its expiry day: still a renewal
+        assert order_type(service(EXPIRY)) == OrderType.REACTIVATION
+        assert order_type(service(date(2027, 1, 31)), service(EXPIRY)) == OrderType.REACTIVATION
+        assert order_type(service(EXPIRY), given=OrderType.RENEWAL) == OrderType.RENEWAL  # as given
 
 
 def test_mark_paid_restarts_a_reactivation_from_the_recorded_payment_day(papp: App) -> None:

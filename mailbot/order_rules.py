@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from mailbot.billing.fatturapa_values import split_payment_applies
 from mailbot.config import PaymentsConfig
@@ -111,7 +111,17 @@ def price_order(
     return Amounts(net, fee, vat, total, net + fee if split else total, split)
 
 
-def orderable_problem(service: Service, today: date, grace_days: int) -> str | None:
+class ServiceState(Protocol):
+    """What orderability reads of a service: a ``Service`` row, or ``act.views.ServiceView``."""
+
+    @property
+    def status(self) -> ServiceStatus: ...
+
+    @property
+    def expires_on(self) -> date: ...
+
+
+def orderable_problem(service: ServiceState, today: date, grace_days: int) -> str | None:
     """Why ``service`` cannot be renewed or reactivated on ``today``, or None when it can: it must be
     active and within the grace period that follows its expiry. Past grace (the sweep records it as
     suspended) only a new purchase brings it back."""
@@ -126,7 +136,7 @@ def orderable_problem(service: Service, today: date, grace_days: int) -> str | N
     return None
 
 
-def is_orderable(service: Service, today: date, grace_days: int) -> bool:
+def is_orderable(service: ServiceState, today: date, grace_days: int) -> bool:
     """Active, and not past the grace period that follows its expiry."""
     return orderable_problem(service, today, grace_days) is None
 

@@ -21,6 +21,7 @@ from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, OutboundMessage, ReminderClaim, Service
 from mailbot.domain import OrderType, PaymentMethod, ServiceStatus
 from mailbot.errors import InputError
+from mailbot.order_rules import orderable_problem
 from mailbot.orders import NewOrder, create_order, is_orderable, mark_paid
 from mailbot.outbound.context import REMINDER_TEMPLATES, ServiceInfo
 from mailbot.outbound.reminders import ServiceState, Suspension, due_items, plan_service, suspension_due
@@ -232,6 +233,28 @@ def test_a_service_renewed_meanwhile_is_not_suspended(sapp: App) -> None:
         assert suspend_services(session, plan.suspensions, now=at(GRACE_END)) == []
     assert status_of(sapp, service) == ServiceStatus.ACTIVE
     assert suspended_events(sapp) == []
+
+
+@dataclasses.dataclass(frozen=True)
+class Held:
+    """A service as a plain value: the rule reads only its status and expiry."""
+
+    status: ServiceStatus
+    expires_on: date = EXPIRY
+
+
+@pytest.mark.parametrize(
+    ("held", "day", "problem"),
+    [
+        (Held(ServiceStatus.ACTIVE), GRACE_END, None),  # the last day of grace, before the sweep
+        (Held(ServiceStatus.ACTIVE), GRACE_END + timedelta(days=1), "grace ended on 2026-11-30: a new purchase"),
+        (Held(ServiceStatus.SUSPENDED), EXPIRY, "it is suspended (expired on 2026-09-01, grace ended on 2026-11-30)"),
+        (Held(ServiceStatus.CANCELLED), EXPIRY, "status cancelled"),
+    ],
+)
+def test_orderable_problem_is_a_pure_rule(held: Held, day: date, problem: str | None) -> None:
+    found = orderable_problem(held, day, 90)
+    assert found is None if problem is None else (found is not None and problem in found)
 
 
 # Ordering a suspended service, and its reactivation ---------------------------------------------

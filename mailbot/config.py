@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mailbot.errors import ConfigError
 
 LANGUAGES = ("it", "en")
+# payments.bank_transfer_fee_per: one fee per order (the highest of its products') or one per service.
+BANK_TRANSFER_FEE_BASES = ("order", "service")
 # An RFC 8601 authserv-id as servers write it: a token, no spaces, no ";" or quotes or comments.
 _AUTHSERV_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 
@@ -107,6 +109,7 @@ class PaymentsConfig:
     postal_account_holder: str = "Example S.r.l."
     paypal_url: str = "https://example.it/paga"
     split_payment_valid_until: date = date(2026, 6, 30)
+    bank_transfer_fee_per: str = "order"
 
 
 @dataclass(frozen=True)
@@ -383,6 +386,11 @@ def validate(config: Config) -> None:
             raise ConfigError(f"{key}: values must not repeat")
     if any(d >= config.reminders.grace_days for d in config.reminders.grace_after_days):
         raise ConfigError("reminders.grace_after_days: every value must be below reminders.grace_days")
+    if config.payments.bank_transfer_fee_per not in BANK_TRANSFER_FEE_BASES:
+        raise ConfigError(
+            f"payments.bank_transfer_fee_per: must be one of {', '.join(BANK_TRANSFER_FEE_BASES)}, "
+            f"got {config.payments.bank_transfer_fee_per!r}"
+        )
     if config.payments.cancel_after_days <= max(config.payments.reminder_after_days, default=0):
         raise ConfigError("payments.cancel_after_days: must come after the last payment reminder")
     _validate_invoicing(config.invoicing)

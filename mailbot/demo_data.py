@@ -364,7 +364,7 @@ def seed(session: Session, config: Config, links: LinkSigner, renderer: Renderer
 def _charge(seeding: _Seeding, service: Service, result: str, n: int) -> ChargeRow:
     """The provider's charge of ``service``'s automatic renewal this morning, for one year's price."""
     price = price_order(
-        [service.product], 1, service.payment_method, service.customer, seeding.config.payments.vat_rate
+        [service.product], 1, service.payment_method, service.customer, seeding.config.payments, day=seeding.today
     )
     ok = result == "ok"
     return ChargeRow(

@@ -123,6 +123,13 @@ class OrderType(enum.StrEnum):
     ADDON = "addon"
 
 
+class ReactivationFrom(enum.StrEnum):
+    """Where a reactivation (paid after expiry, within grace) counts its years from, per product."""
+
+    EXPIRY = "expiry"  # the old expiry: continuous service, the anniversary kept (the default)
+    PAYMENT = "payment"  # the day it was paid: the time suspended-in-all-but-name is not charged
+
+
 class OrderStatus(enum.StrEnum):
     AWAITING_PAYMENT = "awaiting_payment"
     PAYMENT_ANNOUNCED = "payment_announced"

@@ -1,21 +1,16 @@
-"""Orders: numbering, pricing, creation with payment instructions, payment and cancellation.
+"""Orders: numbering, creation with payment instructions, payment and cancellation.
 
-``price_order`` is pure. ``create_order``, ``mark_paid`` and ``cancel_order`` work inside the
-caller's transaction (they flush, never commit), so an order and the email announcing it are
+The rules (price, which services an order may cover, its type, the expiry it gives) are pure, in
+``mailbot.order_rules`` (re-exported here). ``create_order``, ``mark_paid`` and ``cancel_order`` work
+inside the caller's transaction (they flush, never commit), so an order and the email announcing it are
 written together or not at all (transactional outbox).
-
-Expiry on payment: renewing adds the years to the service's natural expiry date, never to today.
-A reactivation (paid during the grace period, after expiry) also starts from the old expiry date:
-the service ran on during grace, so the customer pays for continuous service and every service
-keeps its anniversary. This keeps one rule for both order types.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import select
@@ -24,11 +19,10 @@ from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.config import Config
-from mailbot.db.models import Customer, Order, OrderCounter, Product, Service
+from mailbot.db.models import Customer, Order, OrderCounter, Payment, Service, order_service
 from mailbot.domain import (
     OPEN_ORDER_STATUSES,
     AuditEntry,
-    Cadence,
     CustomerKind,
     OrderStatus,
     OrderType,
@@ -36,63 +30,25 @@ from mailbot.domain import (
     ServiceStatus,
 )
 from mailbot.errors import InputError
+from mailbot.order_rules import MIN_YEARS as MIN_YEARS
+from mailbot.order_rules import PAYABLE_METHODS as PAYABLE_METHODS
+from mailbot.order_rules import Amounts as Amounts
+from mailbot.order_rules import OrderRefused as OrderRefused
+from mailbot.order_rules import add_years as add_years
+from mailbot.order_rules import bank_transfer_fee_cents as bank_transfer_fee_cents
+from mailbot.order_rules import check_services as check_services
+from mailbot.order_rules import is_orderable as is_orderable
+from mailbot.order_rules import is_split_payment as is_split_payment
+from mailbot.order_rules import is_split_payment_customer as is_split_payment_customer
+from mailbot.order_rules import new_expiry as new_expiry
+from mailbot.order_rules import order_type_for as order_type_for
+from mailbot.order_rules import orderable_problem as orderable_problem
+from mailbot.order_rules import price_order as price_order
+from mailbot.order_rules import yearly_price_cents as yearly_price_cents
 from mailbot.outbound.links import LinkSigner
 from mailbot.outbound.order_mail import plan_order_email
 from mailbot.outbound.plan import enqueue_planned
 from mailbot.outbound.render import Renderer
-
-MIN_YEARS = 1
-PAYABLE_METHODS = frozenset(PaymentMethod) - {PaymentMethod.NONE}
-
-
-@dataclass(frozen=True)
-class Amounts:
-    """Money of one order in integer cents."""
-
-    net_cents: int
-    fee_cents: int
-    vat_cents: int
-    total_cents: int
-    due_cents: int  # what the customer pays us: the total, or net + fee under split payment
-    split_payment: bool
-
-
-def is_split_payment(customer: Customer) -> bool:
-    return bool(customer.split_payment) or customer.kind == CustomerKind.PUBLIC_ADMINISTRATION
-
-
-def yearly_price_cents(product: Product) -> int:
-    """Price of one year of ``product``: monthly plans cost 12 monthly prices."""
-    return product.price_cents * 12 if product.cadence == Cadence.MONTHLY else product.price_cents
-
-
-def price_order(
-    products: Sequence[Product],
-    years: int,
-    method: PaymentMethod,
-    customer: Customer,
-    vat_rate: Decimal,
-) -> Amounts:
-    """Amounts of an order renewing one service per entry of ``products`` for ``years`` years."""
-    if not products:
-        raise InputError("an order needs at least one service")
-    if method not in PAYABLE_METHODS:
-        raise InputError(f"payment method {method.value!r} cannot pay an order")
-    for product in products:
-        limit = product.years_allowed
-        if not MIN_YEARS <= years <= limit:
-            kind = "promotional product" if product.promo else "product"
-            raise InputError(f"years: {years} not allowed for {kind} {product.code} (1 to {limit} years)")
-    fee = 0
-    if method == PaymentMethod.BANK_TRANSFER:
-        if years != 1:
-            raise InputError(f"years: bank transfer renews for one year only, not {years}")
-        fee = sum(p.bank_transfer_fee_cents for p in products)
-    net = sum(yearly_price_cents(p) * years for p in products)
-    vat = int((Decimal(net + fee) * vat_rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    total = net + fee + vat
-    split = is_split_payment(customer)
-    return Amounts(net, fee, vat, total, net + fee if split else total, split)
 
 
 def format_order_number(year: int, seq: int) -> str:
@@ -125,11 +81,6 @@ def next_order_number(session: Session, year: int) -> str:
     return format_order_number(year, counter.last)
 
 
-def is_orderable(service: Service, today: date, grace_days: int) -> bool:
-    """Active, and not past the grace period that follows its expiry."""
-    return service.status == ServiceStatus.ACTIVE and today <= service.expires_on + timedelta(days=grace_days)
-
-
 class Mailing(Protocol):
     """What making an order's emails needs (an ``App`` has it)."""
 
@@ -145,13 +96,14 @@ class Mailing(Protocol):
 
 @dataclass(frozen=True)
 class NewOrder:
-    """What an order is made of: the customer's services to renew for ``years``, paid by ``method``."""
+    """What an order is made of: the customer's services to renew for ``years``, paid by ``method``.
+    ``type`` None: a reactivation when a service has expired, else a renewal (``order_type_for``)."""
 
     customer: Customer
     services: Sequence[Service]
     years: int
     method: PaymentMethod
-    type: OrderType = OrderType.RENEWAL
+    type: OrderType | None = None
 
 
 def create_order(
@@ -166,10 +118,11 @@ def create_order(
     """Insert an order awaiting payment and enqueue its payment instructions (unless ``instructions`` is
     false: an automatic renewal's charge, paid or failed, says what to do itself), in the caller's transaction."""
     config = mailing.config
-    customer, services, years, method, order_type = new.customer, new.services, new.years, new.method, new.type
+    customer, services, years, method = new.customer, new.services, new.years, new.method
     today = now.astimezone(config.tz).date()
-    _check_services(customer, services, today, config.reminders.grace_days)
-    amounts = price_order([s.product for s in services], years, method, customer, config.payments.vat_rate)
+    check_services(customer, services, today, config.reminders.grace_days)
+    order_type = new.type or order_type_for([s.expires_on for s in services], today)
+    amounts = price_order([s.product for s in services], years, method, customer, config.payments, day=today)
     is_pa = customer.kind == CustomerKind.PUBLIC_ADMINISTRATION
     order = Order(
         number=next_order_number(session, today.year),
@@ -216,28 +169,25 @@ def create_order(
     return order
 
 
-def _check_services(customer: Customer, services: Sequence[Service], today: date, grace_days: int) -> None:
-    if not services:
-        raise InputError("an order needs at least one service")
-    ids = [s.id for s in services]
-    if len(set(ids)) != len(ids):
-        raise InputError("a service appears twice in the order")
-    for service in services:
-        if service.customer_id != customer.id:
-            raise InputError(f"service {service.external_id} does not belong to customer {customer.external_id}")
-        if not is_orderable(service, today, grace_days):
-            raise InputError(
-                f"service {service.external_id} cannot be renewed: status {service.status.value}, "
-                f"expired on {service.expires_on.isoformat()} (grace {grace_days} days)"
-            )
-
-
-def add_years(day: date, years: int) -> date:
-    """Same day ``years`` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+def refuse_open_orders(session: Session, services: Sequence[Service]) -> None:
+    """Refuse services already in an open order: a second order would be paid twice. Checked by the
+    caller before ``create_order``, as a reply's renewal is (``act.changes``) and ``orders create`` does;
+    not by ``create_order`` itself, which an automatic renewal's charge also uses (``billing.charges``)."""
+    query = (
+        select(order_service.c.service_id, Order.number, Order.status)
+        .join(Order, Order.id == order_service.c.order_id)
+        .where(Order.status.in_(OPEN_ORDER_STATUSES), order_service.c.service_id.in_([s.id for s in services]))
+        .order_by(Order.id)
+        .limit(1)
+    )
+    found = session.execute(query).first()
+    if found is not None:
+        name = next(s.external_id for s in services if s.id == found.service_id)
+        raise OrderRefused(
+            f"service {name} is already in open order {found.number} ({found.status.value}): "
+            "cancel it or register its payment first",
+            "services",
+        )
 
 
 def _lock_open(session: Session, order: Order, action: str) -> None:
@@ -247,38 +197,46 @@ def _lock_open(session: Session, order: Order, action: str) -> None:
         raise InputError(f"order {order.number} is {order.status.value}: it cannot be {action}")
 
 
-def mark_paid(session: Session, order: Order, now: datetime, actor: str) -> dict[int, tuple[date, date]]:
-    """Register the payment: the order is paid and each service's expiry moves by the order's years.
+def mark_paid(
+    session: Session, order: Order, now: datetime, actor: str, *, paid_on: date | None = None
+) -> dict[int, tuple[date, date]]:
+    """Register the payment: the order is paid and each service's expiry moves by the order's years
+    (``new_expiry``), and a suspended service is active again.
 
+    ``paid_on`` is the day the customer paid, where a reactivation may restart from; by default the day
+    of the order's last recorded payment (``billing.payments`` records it first), else ``now``'s day.
     Returns ``{service id: (old expiry, new expiry)}``.
     """
     _lock_open(session, order, "paid")
+    paid_on = paid_on or _last_payment_day(session, order) or now.date()
     order.status = OrderStatus.PAID
     order.paid_at = now
     order.updated_at = now
     moved: dict[int, tuple[date, date]] = {}
+    restored: dict[str, list[str]] = {}  # a suspended (or cancelled) service made active again
     for service in order.services:
         old = service.expires_on
-        service.expires_on = add_years(old, order.years)
+        service.expires_on = new_expiry(old, order.years, order.type, service.product.reactivation_from, paid_on)
+        if service.status != ServiceStatus.ACTIVE:
+            restored[str(service.id)] = [service.status.value, ServiceStatus.ACTIVE.value]
         service.status = ServiceStatus.ACTIVE
         service.updated_at = now
         moved[service.id] = (old, service.expires_on)
     session.flush()
-    audit.record(
-        session,
-        AuditEntry(
-            "order.paid",
-            "order",
-            order.number,
-            {
-                "order_id": order.id,
-                "expiry": {str(sid): [old.isoformat(), new.isoformat()] for sid, (old, new) in moved.items()},
-            },
-        ),
-        actor=actor,
-        now=now,
-    )
+    details: dict[str, object] = {
+        "order_id": order.id,
+        "paid_on": paid_on.isoformat(),
+        "expiry": {str(sid): [old.isoformat(), new.isoformat()] for sid, (old, new) in moved.items()},
+    }
+    if restored:
+        details["status"] = restored
+    audit.record(session, AuditEntry("order.paid", "order", order.number, details), actor=actor, now=now)
     return moved
+
+
+def _last_payment_day(session: Session, order: Order) -> date | None:
+    query = select(Payment.paid_on).where(Payment.order_id == order.id).order_by(Payment.id.desc()).limit(1)
+    return session.scalar(query)
 
 
 def cancel_order(session: Session, order: Order, now: datetime, actor: str, reason: str) -> None:

@@ -14,18 +14,30 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from mailbot.app import App
+from mailbot.config import PaymentsConfig
 from mailbot.db.engine import session_factory, transaction
 from mailbot.db.models import AuditEvent, Customer, Order, OutboundMessage, Product
 from mailbot.domain import Cadence, CustomerKind, OrderStatus, OrderType, PaymentMethod, ServiceStatus
 from mailbot.errors import InputError
-from mailbot.orders import NewOrder, add_years, cancel_order, create_order, mark_paid, next_order_number, price_order
+from mailbot.orders import (
+    NewOrder,
+    OrderRefused,
+    add_years,
+    cancel_order,
+    create_order,
+    mark_paid,
+    next_order_number,
+    price_order,
+    refuse_open_orders,
+)
 from mailbot.outbound.order_mail import payment_context
 from mailbot.outbound.payments import run_payment_sweep
 from tests.support.factories import make_customer, make_service
 from tests.support.templates import write_payment_templates
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-VAT = Decimal("22")
+TERMS = PaymentsConfig(vat_rate=Decimal("22"), split_payment_valid_until=date(2027, 6, 30))
+DAY = NOW.date()
 
 
 @pytest.fixture
@@ -54,26 +66,28 @@ PRIVATE = Customer(kind=CustomerKind.PRIVATE, split_payment=False)
 
 
 def test_annual_card_order_pays_net_plus_vat() -> None:
-    amounts = price_order([product()], 1, PaymentMethod.CARD, PRIVATE, VAT)
+    amounts = price_order([product()], 1, PaymentMethod.CARD, PRIVATE, TERMS, day=DAY)
     assert (amounts.net_cents, amounts.fee_cents, amounts.vat_cents) == (12000, 0, 2640)
     assert amounts.total_cents == amounts.due_cents == 14640
     assert not amounts.split_payment
 
 
 def test_years_multiply_and_services_add_up() -> None:
-    amounts = price_order([product(), product(price_cents=5000)], 3, PaymentMethod.PAYPAL, PRIVATE, VAT)
+    amounts = price_order([product(), product(price_cents=5000)], 3, PaymentMethod.PAYPAL, PRIVATE, TERMS, day=DAY)
     assert amounts.net_cents == (12000 + 5000) * 3
     assert amounts.vat_cents == 11220
 
 
 def test_monthly_plan_costs_twelve_months_per_year() -> None:
-    amounts = price_order([product(cadence=Cadence.MONTHLY, price_cents=1000)], 2, PaymentMethod.CARD, PRIVATE, VAT)
+    amounts = price_order(
+        [product(cadence=Cadence.MONTHLY, price_cents=1000)], 2, PaymentMethod.CARD, PRIVATE, TERMS, day=DAY
+    )
     assert amounts.net_cents == 24000
 
 
 def test_vat_rounds_half_up() -> None:
     # 75 cents x 22% = 16.5 cents: half-up gives 17 (banker's rounding would give 16).
-    amounts = price_order([product(price_cents=75)], 1, PaymentMethod.CARD, PRIVATE, VAT)
+    amounts = price_order([product(price_cents=75)], 1, PaymentMethod.CARD, PRIVATE, TERMS, day=DAY)
     assert amounts.vat_cents == 17
 
 
@@ -89,20 +103,20 @@ def test_vat_rounds_half_up() -> None:
 )
 def test_years_outside_the_product_limit_are_refused(kw: dict[str, object], years: int, limit: str) -> None:
     with pytest.raises(InputError, match=limit):
-        price_order([product(**kw)], years, PaymentMethod.CARD, PRIVATE, VAT)
+        price_order([product(**kw)], years, PaymentMethod.CARD, PRIVATE, TERMS, day=DAY)
 
 
 def test_promo_allows_two_years() -> None:
-    assert price_order([product(promo=True)], 2, PaymentMethod.CARD, PRIVATE, VAT).net_cents == 24000
+    assert price_order([product(promo=True)], 2, PaymentMethod.CARD, PRIVATE, TERMS, day=DAY).net_cents == 24000
 
 
-def test_bank_transfer_is_one_year_with_a_fee_per_service() -> None:
+def test_bank_transfer_is_one_year_with_one_fee_per_order() -> None:
     with pytest.raises(InputError, match="one year only"):
-        price_order([product()], 2, PaymentMethod.BANK_TRANSFER, PRIVATE, VAT)
-    amounts = price_order([product(), product()], 1, PaymentMethod.BANK_TRANSFER, PRIVATE, VAT)
-    assert amounts.fee_cents == 600
-    assert amounts.vat_cents == 5412  # 22% of 246.00 (net + fee)
-    assert amounts.due_cents == amounts.total_cents == 24000 + 600 + 5412
+        price_order([product()], 2, PaymentMethod.BANK_TRANSFER, PRIVATE, TERMS, day=DAY)
+    amounts = price_order([product(), product()], 1, PaymentMethod.BANK_TRANSFER, PRIVATE, TERMS, day=DAY)
+    assert amounts.fee_cents == 300  # per order (payments.bank_transfer_fee_per); tests/test_order_pricing.py
+    assert amounts.vat_cents == 5346  # 22% of 243.00 (net + fee)
+    assert amounts.due_cents == amounts.total_cents == 24000 + 300 + 5346
 
 
 @pytest.mark.parametrize(
@@ -113,7 +127,7 @@ def test_bank_transfer_is_one_year_with_a_fee_per_service() -> None:
     ],
 )
 def test_split_payment_due_is_net_plus_fee(customer: Customer) -> None:
-    amounts = price_order([product()], 1, PaymentMethod.BANK_TRANSFER, customer, VAT)
+    amounts = price_order([product()], 1, PaymentMethod.BANK_TRANSFER, customer, TERMS, day=DAY)
     assert amounts.split_payment
     assert amounts.due_cents == 12300
     assert amounts.total_cents == 12300 + 2706
@@ -121,7 +135,7 @@ def test_split_payment_due_is_net_plus_fee(customer: Customer) -> None:
 
 def test_no_payment_method_cannot_pay() -> None:
     with pytest.raises(InputError, match="cannot pay"):
-        price_order([product()], 1, PaymentMethod.NONE, PRIVATE, VAT)
+        price_order([product()], 1, PaymentMethod.NONE, PRIVATE, TERMS, day=DAY)
 
 
 def test_add_years_keeps_the_day_and_handles_leap_day() -> None:
@@ -229,6 +243,33 @@ def test_create_order_refuses_services_it_cannot_renew(papp: App, kw: dict[str, 
             create_order(session, papp, NewOrder(customer, [service], 1, PaymentMethod.CARD), now=NOW)
 
 
+def test_a_service_in_an_open_order_is_refused_before_an_order_is_made(papp: App) -> None:
+    with transaction(papp.sessions) as session:
+        customer = make_customer(session)
+        service, other = make_service(session, customer), make_service(session, customer)
+        refuse_open_orders(session, [service, other])  # nothing open yet
+        first = create_order(session, papp, NewOrder(customer, [service], 1, PaymentMethod.CARD), now=NOW)
+        with pytest.raises(OrderRefused, match=f"service {service.external_id} is already in open order") as refused:
+            refuse_open_orders(session, [other, service])
+        assert refused.value.field == "services"
+        assert first.number in str(refused.value)
+        cancel_order(session, first, NOW, "staff:anna", "wrong method")
+        refuse_open_orders(session, [other, service])
+
+
+def test_refusals_name_the_field_to_change() -> None:
+    cases = [
+        (([], 1, PaymentMethod.CARD), "services"),
+        (([product()], 1, PaymentMethod.NONE), "method"),
+        (([product()], 11, PaymentMethod.CARD), "years"),
+        (([product()], 2, PaymentMethod.BANK_TRANSFER), "years"),
+    ]
+    for (products, years, method), field in cases:
+        with pytest.raises(OrderRefused) as refused:
+            price_order(products, years, method, PRIVATE, TERMS, day=DAY)
+        assert refused.value.field == field
+
+
 def test_service_in_grace_can_be_reactivated(papp: App) -> None:
     with transaction(papp.sessions) as session:
         customer = make_customer(session)
@@ -288,7 +329,9 @@ def test_payment_context_of_a_pa_lists_what_is_missing(papp: App) -> None:
         assert ctx.lang == "en"
         assert ctx.pa_missing == ("cig", "username")
         assert ctx.order.office_code == "UF1234"
-        assert ctx.order.due == Decimal("123.00")
+        # 2026-11-01 is after the default end of split payment (2026-06-30): the administration pays the total.
+        assert not order.split_payment
+        assert ctx.order.due == Decimal("150.06")
         assert ctx.order.cancel_on == date(2026, 12, 1)
         assert ctx.split_payment_valid_until == papp.config.payments.split_payment_valid_until
         order.cig = "Z213346E34"

@@ -41,7 +41,7 @@ COMMANDS = (
     Command("ingest", "ingest", "store and process one email from a file or standard input (for an MTA pipe)"),
     Command("invoices", "invoices", "invoices: list, issue the due ones now"),
     Command("link", "links", "renewal links"),
-    Command("orders", "orders", "orders: list, register a payment, cancel, payment sweep"),
+    Command("orders", "orders", "orders: create, list, register a payment, cancel, payment sweep"),
     Command("outbox", "outbox", "outgoing mail: list, retry, undeliverable addresses"),
     Command("parse", "parse", "show what the bot would understand of .eml files (dry run)"),
     Command("payments", "payments", "payments: record money received, import bank statements"),

@@ -42,6 +42,7 @@ from mailbot.domain import (
     OutboundStatus,
     PaymentMethod,
     PaymentSource,
+    ReactivationFrom,
     ServiceStatus,
     TicketKind,
     TicketStatus,
@@ -129,6 +130,12 @@ class Product(Base):
     promo: Mapped[bool] = mapped_column(Boolean, default=False)
     bank_transfer_fee_cents: Mapped[int] = mapped_column(Integer, default=0)
     storage_quota_mb: Mapped[int] = mapped_column(Integer, default=0)
+    # Where a reactivation counts its years from (orders.new_expiry); rows made before 0008 count from expiry.
+    reactivation_from: Mapped[ReactivationFrom] = mapped_column(
+        _enum(ReactivationFrom, "reactivation_from"),
+        default=ReactivationFrom.EXPIRY,
+        server_default=ReactivationFrom.EXPIRY.value,
+    )
 
     @property
     def years_allowed(self) -> int:

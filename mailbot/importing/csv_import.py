@@ -9,7 +9,8 @@ products (key ``code``)
     code*, name*, price* (euros: ``120,00`` or ``120.00``), cadence (annual|monthly; default
     annual; the price is per month for monthly plans), max_years (1-10, default 10), promo
     (default false; promotional products renew for 1 or 2 years), bank_transfer_fee (euros,
-    default 0), storage_quota_mb (default 0).
+    default 0), storage_quota_mb (default 0), reactivation_from (expiry|payment: where a
+    reactivation counts its years from; default expiry).
 customers (key ``external_id``)
     external_id*, kind* (private|company|pa), name*, email* (normalised), language (it|en,
     default general.language), vat_number (partita IVA), fiscal_code (16 characters, or 11
@@ -66,7 +67,7 @@ REQUIRED = {
     "services": ("external_id", "customer_external_id", "product_code", "label", "username", "expires_on"),
 }
 OPTIONAL = {
-    "products": ("cadence", "max_years", "promo", "bank_transfer_fee", "storage_quota_mb"),
+    "products": ("cadence", "max_years", "promo", "bank_transfer_fee", "storage_quota_mb", "reactivation_from"),
     "customers": (
         "language",
         "vat_number",

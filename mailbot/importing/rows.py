@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from mailbot.domain import AUTORENEW_METHODS, Cadence, CustomerKind, PaymentMethod, ServiceStatus
+from mailbot.domain import AUTORENEW_METHODS, Cadence, CustomerKind, PaymentMethod, ReactivationFrom, ServiceStatus
 from mailbot.importing.fields import (
     parse_bool,
     parse_cents,
@@ -72,6 +72,7 @@ class ProductRow:
     promo: bool
     bank_transfer_fee_cents: int
     storage_quota_mb: int
+    reactivation_from: ReactivationFrom
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,9 @@ def parse_product_row(row: Mapping[str, str | None], line: int) -> ProductRow | 
         promo=c.get("promo", parse_bool, False),
         bank_transfer_fee_cents=c.get("bank_transfer_fee", parse_cents, 0),
         storage_quota_mb=c.get("storage_quota_mb", lambda v: parse_int(v, 0), 0),
+        reactivation_from=c.get(
+            "reactivation_from", lambda v: parse_enum(v, ReactivationFrom), ReactivationFrom.EXPIRY
+        ),
     )
     return c.errors or result
 

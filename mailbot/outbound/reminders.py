@@ -10,6 +10,9 @@ before the renewal date); after a failed charge the grace steps apply as usual.
 
 Catch-up: a service gets only its latest due step, and only if neither it nor a later step of the
 same cycle was claimed. Storage alerts are a separate track: once per cycle and level.
+
+The end of grace is also a change of state: ``suspension_due`` says which services the sweep records
+as suspended (with or without a notice), and from then on a service gets nothing.
 """
 
 from __future__ import annotations
@@ -60,6 +63,43 @@ class DueItem:
     due_on: date
     reason: str
     suppressed: str | None = None  # why it waits (open order); None when it goes out
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """A service whose grace ended: the sweep records it as suspended, in the transaction of the notice."""
+
+    service_id: int
+    cycle: date  # the expiry whose grace ended: the write checks it is still the service's
+    grace_ended_on: date
+
+
+def suspension_due(state: ServiceState, today: date, policy: RemindersConfig) -> Suspension | None:
+    """The service's suspension, from the day its grace ends (the day of the ``suspended`` step, whether
+    the notice is configured or not); None while it is recoverable or when it is not active."""
+    if state.status != "active":
+        return None
+    ends_on = state.info.expires_on + timedelta(days=policy.grace_days)
+    return Suspension(state.info.id, state.info.expires_on, ends_on) if ends_on <= today else None
+
+
+@dataclass(frozen=True)
+class ServiceToday:
+    """What the sweep does for one service today: its items for the customer's email, its suspension."""
+
+    items: tuple[DueItem, ...]
+    suspension: Suspension | None
+
+
+def plan_service(state: ServiceState, today: date, policy: RemindersConfig, storage: StorageConfig) -> ServiceToday:
+    """``due_items`` and ``suspension_due`` together. A service suspended today is not asked to renew or
+    reactivate: without a suspension notice (``reminders.suspension_notice`` false) the grace reminder
+    that ``due_items`` would catch up is dropped."""
+    items = due_items(state, today, policy, storage)
+    suspension = suspension_due(state, today, policy)
+    if suspension is not None:
+        items = tuple(d for d in items if d.item.kind not in ACTION_BY_KIND)
+    return ServiceToday(items, suspension)
 
 
 def is_autorenewing(info: ServiceInfo) -> bool:

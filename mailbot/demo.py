@@ -57,6 +57,9 @@ def demo_config(folder: Path, smtp_port: int) -> Config:
             "database": {"url": f"sqlite:///{folder / 'demo.db'}"},
             "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none", "connections": 2},
             "links": {"secret": secrets.token_urlsafe(32), "base_url": "https://portale.example.it/rinnovo"},
+            # The demo's administrations are under split payment whatever day it runs: the regime's end
+            # is a setting (the example config's date may have passed).
+            "payments": {"split_payment_valid_until": "2099-12-31"},
         }
     )
 

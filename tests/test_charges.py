@@ -17,9 +17,10 @@ from sqlalchemy import select
 from mailbot.app import App
 from mailbot.billing.charges import ChargeReport, apply_charges, read_charges
 from mailbot.db.engine import transaction
-from mailbot.db.models import Order, OutboundMessage, Payment, Service, StatementLine
-from mailbot.domain import CustomerKind, OrderStatus, PaymentMethod
+from mailbot.db.models import Order, OutboundMessage, Payment, Service, StatementLine, Ticket
+from mailbot.domain import CustomerKind, OrderStatus, PaymentMethod, ServiceStatus
 from mailbot.errors import InputError
+from mailbot.orders import NewOrder, create_order
 from mailbot.outbound.payments import run_payment_sweep
 from mailbot.outbound.render import Renderer
 from tests.support.factories import make_customer, make_service
@@ -135,3 +136,20 @@ def test_cli_charges(capp: App, config_file: Path, tmp_path: Path, capsys: pytes
     assert "charged, order completed" in out and "charge failed, customer asked to pay" in out
     assert main(base) == 0
     assert "2 already imported" in capsys.readouterr().out
+
+
+def test_a_charge_pays_the_open_order_and_one_for_a_suspended_service_goes_to_staff(capp: App) -> None:
+    ok, failed = _services(capp)
+    with transaction(capp.sessions) as session:
+        service = session.scalars(select(Service).where(Service.external_id == ok)).one()
+        waiting = create_order(session, capp, NewOrder(service.customer, [service], 1, PaymentMethod.CARD), now=NOW)
+        session.scalars(select(Service).where(Service.external_id == failed)).one().status = ServiceStatus.SUSPENDED
+    csv = HEADER + f"{failed},2026-12-31,146.40,ok,ch_7,\n{ok},2026-12-31,146.40,ok,ch_8,\n"
+    report = _apply(capp, csv)
+    assert report.renewed == [waiting.number] and report.refused == [failed]
+    assert "1 renewed, 0 failed (customer asked to pay), 1 for staff" in report.summary()
+    with capp.sessions() as session:
+        assert [o.status for o in session.scalars(select(Order))] == [OrderStatus.PAID]  # no second order
+        [ticket] = session.scalars(select(Ticket)).all()
+        assert "ch_7" in ticket.summary and "a new purchase is needed" in ticket.summary
+        assert session.scalars(select(StatementLine.outcome).order_by(StatementLine.id)).all() == ["refused", "paid"]

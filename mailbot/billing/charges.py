@@ -3,8 +3,8 @@
 The provider charges the card or PayPal account of each service with automatic renewal on its expiry
 and reports each charge: a CSV file (columns ``service`` (external id), ``date``, ``amount``, ``result``
 (``ok`` or ``failed``), ``reference`` (the provider's id of the charge), optional ``method`` (card or
-paypal, default the service's) and ``reason``). For each charge a renewal order of one year is made,
-without payment instructions, and then:
+paypal, default the service's) and ``reason``). Each charge pays the order already waiting to renew its
+service, else a renewal order of one year made for it without payment instructions, and then:
 
 - **ok**: the charge is recorded as its payment (source ``provider``; the reference, unique, is the
   ``line_key``): the order completes like any paid order (expiry moved, the customer told, the invoice
@@ -14,10 +14,11 @@ without payment instructions, and then:
   card or PayPal, how to have the card changed by staff), which stands as the order's payment
   instructions, and the order follows the usual unpaid-order path: reminders, then cancellation.
 
-Each charge is kept as an imported line (``statement_line``, key ``charge:<reference>``), so a second
-import of the same file does nothing. The file is checked whole first: one bad row (an unknown service,
-an amount that is not one, a result that is neither) stops it, with every bad row listed, and nothing is
-applied.
+A charge for a service that can no longer be renewed (suspended, cancelled) is kept with a ticket for
+staff (a refund, or a new purchase), and the other charges go on. Each charge is kept as an imported
+line (``statement_line``, key ``charge:<reference>``), so a second import of the same file does
+nothing. The file is checked whole first: one bad row (an unknown service, an amount that is not one, a
+result that is neither) stops it, with every bad row listed, and nothing is applied.
 """
 
 from __future__ import annotations
@@ -31,8 +32,16 @@ from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.billing.payments import PaymentIn, record_payment
-from mailbot.db.models import Service, StatementLine
-from mailbot.domain import AUTORENEW_METHODS, AuditEntry, OrderType, PaymentMethod, PaymentSource
+from mailbot.db.models import Order, Service, StatementLine, Ticket, order_service
+from mailbot.domain import (
+    AUTORENEW_METHODS,
+    OPEN_ORDER_STATUSES,
+    AuditEntry,
+    OrderType,
+    PaymentMethod,
+    PaymentSource,
+    TicketKind,
+)
 from mailbot.errors import InputError
 from mailbot.importing.fields import parse_cents, parse_date
 from mailbot.importing.reading import check_columns, open_table
@@ -69,11 +78,12 @@ class ChargeReport:
     failed: list[str] = field(default_factory=list)  # order numbers waiting for payment
     for_staff: list[str] = field(default_factory=list)  # order numbers whose charge was not the amount due
     already: int = 0  # charges imported before
+    refused: list[str] = field(default_factory=list)  # services no longer renewable: a ticket each
 
     def summary(self) -> str:
         return (
             f"{self.source}: {len(self.renewed)} renewed, {len(self.failed)} failed (customer asked to pay), "
-            f"{len(self.for_staff)} for staff, {self.already} already imported"
+            f"{len(self.for_staff) + len(self.refused)} for staff, {self.already} already imported"
         )
 
 
@@ -132,8 +142,16 @@ def _apply(
     method = row.method or service.payment_method
     if method not in AUTORENEW_METHODS:
         raise InputError(f"{source}: line {row.line}: service {row.service} is not paid by card or PayPal")
-    new = NewOrder(service.customer, [service], 1, method, OrderType.RENEWAL)
-    order = create_order(session, mailing, new, now=now, actor=actor, instructions=False)
+    order = _open_order(session, service)
+    created = order is None
+    if order is None:
+        new = NewOrder(service.customer, [service], 1, method, OrderType.RENEWAL)
+        try:
+            with session.begin_nested():
+                order = create_order(session, mailing, new, now=now, actor=actor, instructions=False)
+        except InputError as exc:  # a service no longer renewable (suspended, cancelled): staff decide
+            _refused(session, row, service, str(exc), report, source=source, now=now)
+            return
     line = StatementLine(
         key=row.key,
         source=source[:200],
@@ -162,12 +180,56 @@ def _apply(
         )
         config = mailing.config
         planned = plan_order_email(order, "charge_failed", config, mailing.links, now, charge_failed=row.reason)
-        # It is the order's payment instructions: the unpaid-order sweep goes on from it (reminders, cancellation).
-        planned = replace(planned, idempotency_key=order_key(order.id, "instructions"))
+        if created:  # it is the new order's payment instructions: the sweep goes on from it (reminders, cancellation)
+            planned = replace(planned, idempotency_key=order_key(order.id, "instructions"))
         enqueue_planned(session, [planned], renderer=mailing.renderer, mail=config.mail, now=now)
         report.failed.append(order.number)
     session.add(line)
     session.flush()
+
+
+def _open_order(session: Session, service: Service) -> Order | None:
+    """The order awaiting payment that already renews ``service`` (the charge pays it), if any."""
+    query = (
+        select(Order)
+        .join(order_service, order_service.c.order_id == Order.id)
+        .where(order_service.c.service_id == service.id, Order.status.in_(OPEN_ORDER_STATUSES))
+        .order_by(Order.id)
+    )
+    return session.scalars(query).first()
+
+
+def _refused(
+    session: Session, row: ChargeRow, service: Service, why: str, report: ChargeReport, *, source: str, now: datetime
+) -> None:
+    """A charge for a service that can no longer be renewed: kept, with a ticket (refund or a new purchase)."""
+    summary = f"Charge {row.reference} ({row.amount_cents / 100:.2f}) for service {row.service}: {why}"
+    ticket = Ticket(
+        kind=TicketKind.SUPPORT,
+        intent="payment_notice",
+        summary=summary[:2000],
+        details={"charge": row.reference, "ok": row.ok, "service": row.service, "problem": why},
+        customer_id=service.customer_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    details = {"service": row.service, "reference": row.reference, "reason": row.reason, "line": row.line}
+    session.add(
+        StatementLine(
+            key=row.key,
+            source=source[:200],
+            booked_on=row.charged_on,
+            amount_cents=row.amount_cents,
+            outcome="refused",
+            details=details,
+            ticket_id=ticket.id,
+            imported_at=now,
+        )
+    )
+    session.flush()
+    report.refused.append(row.service)
 
 
 def _services(session: Session, rows: list[ChargeRow], source: str) -> dict[str, Service]:

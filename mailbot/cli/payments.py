@@ -80,6 +80,8 @@ def cmd_charges(args: argparse.Namespace) -> int:
         print_line(f"{number}: charge failed, customer asked to pay")
     for number in report.for_staff:
         print_line(f"{number}: charged an amount other than due: ticket for staff")
+    for service in report.refused:
+        print_line(visible(f"service {service}: can no longer be renewed: ticket for staff"))
     print_line(("dry run, nothing written: " if args.dry_run else "") + visible(report.summary()))
     return 0
 

@@ -31,6 +31,7 @@ from mailbot.outbound.context import (
 )
 from mailbot.outbound.render import LOCALES, RenderedEmail, Renderer, format_day, format_money, tidy_text
 from mailbot.outbound.samples import RENEW_LINK, sample_context, sample_variants
+from mailbot.understand.rules import INTENTS
 
 LANGS = tuple(LOCALES)
 BUTTONS = {
@@ -424,6 +425,15 @@ def test_languages_define_the_same_wording() -> None:
         for table in ("L", "KIND_LABELS", "ORDER_TYPES", "COMPLETES", "PA_FIELDS"):
             names[lang] |= {f"{table}.{key}" for key in getattr(module, table)}
     assert names["it"] == names["en"]
+
+
+def test_every_intent_has_its_words() -> None:
+    """A reply names each request it answers (``REQUESTS``, ``PART_TITLES``): every intent, both languages."""
+    env = Renderer().text_env
+    for lang in LANGS:
+        module = env.get_template(f"_partials/{lang}/words.j2").make_module({"lang": lang})
+        for table in ("REQUESTS", "PART_TITLES"):
+            assert set(getattr(module, table)) == set(INTENTS), f"{lang} {table}"
 
 
 def test_missing_field_is_an_error(renderer: Renderer) -> None:

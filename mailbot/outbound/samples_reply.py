@@ -77,6 +77,7 @@ REPLY_VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
         "cancellation": {"intent": "cancellation"},
         "invoice_request": {"intent": "invoice_request", "outcome": "ticket"},
         "other": {"intent": "other", "outcome": "ticket"},
+        "status_request_not_on_file": {"intent": "status_request", "outcome": "ticket"},
         "card_number": {"intent": "other", "outcome": "ticket", "card_number": True},
     },
 }
@@ -90,6 +91,7 @@ REPLY_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "billing_update": (("pec", "amministrazione@pec.rossi-impianti.example.org"), ("recipient_code", "M5UXCR1")),
     "cancellation": (("username", "rossi.magazzino"),),
     "invoice_request": (("order_number", "ORD-2026-000123"),),
+    "status_request": (),
     "other": (),
 }
 SERVICE_INTENTS = frozenset({"autorenew_off", "autorenew_on", "cancellation", "upgrade_request"})

@@ -35,6 +35,7 @@ class Intent(enum.StrEnum):
     UPGRADE_REQUEST = "upgrade_request"
     CARD_CHANGE = "card_change"
     INVOICE_REQUEST = "invoice_request"
+    STATUS_REQUEST = "status_request"  # the account's status asked: answered with it, to an address on file
     OTHER = "other"
 
 
@@ -51,6 +52,7 @@ ACTING_ORDER = (
     Intent.AUTORENEW_ON,
     Intent.AUTORENEW_OFF,
     Intent.INVOICE_REQUEST,
+    Intent.STATUS_REQUEST,
     Intent.CANCELLATION,
     Intent.OTHER,
 )

@@ -683,6 +683,38 @@ INVOICE_REQUEST = [
     "Avrei bisogno della fattura dell'ordine (pagato con PayPal il 12/11).",
 ]
 
+# The account's status asked (issue 12: "stato servizi", "situazione"): expiries, automatic renewal, storage,
+# orders. Answered with the account_status email, to an address on file only.
+STATUS_REQUEST = [
+    "Quando scade il mio abbonamento?",
+    "Il rinnovo automatico è attivo?",
+    "Vorrei conoscere lo stato dei servizi.",
+    "stato servizi",
+    "Potete mandarmi la situazione del mio account?",
+    "Mi inviate la situazione aggiornata dei nostri impianti?",
+    "Scusate ma quando scade esattamente il mio servizio?",
+    "Mi dite la data di scadenza del mio servizio?",
+    "Quanto spazio ho ancora a disposizione?",
+    "Potreste inviarmi un riepilogo dei miei servizi con le scadenze?",
+    "Si richiede un prospetto riepilogativo dei servizi attivi e delle relative scadenze." + PA_SIGNATURE,
+    "Fino a quando è valido il mio abbonamento?",
+    "Quando scadono i nostri servizi?",
+    "Vorrei sapere quando scade l'abbonamento del mio impianto.",
+    "vorrei sapere la scadenza dei miei impianti",
+    "È ancora attivo il rinnovo automatico sulla mia casella?",
+    "When does my subscription expire?",
+    "Is auto-renewal active on my account?",
+    "What's the status of my services?",
+    "Could you send me an overview of my account?",
+    "When does our archive expire?",
+    "Can you tell me the expiry date of my account?",
+    "How much storage am I using?",
+    "Please send me a summary of my services and their expiry dates.",
+    "Until when is my subscription valid?",
+    "Could you let me know the current status of our account?" + DISCLAIMER_EN,
+    "when do my services run out?",
+]
+
 OTHER = [
     "Grazie, ricevuto.",
     "Non riesco ad accedere al portale.",
@@ -691,8 +723,6 @@ OTHER = [
     "Il servizio non funziona da ieri.",
     "Chi è il mio referente commerciale?",
     "Ho ricevuto il vostro avviso di scadenza, ne parlo con il commercialista.",
-    "Quando scade il mio abbonamento?",
-    "Il rinnovo automatico è attivo?",
     "Potete richiamarmi?",
     "Mi sono dimenticato la password.",
     "Quali metodi di pagamento accettate?",
@@ -704,9 +734,7 @@ OTHER = [
     "Thanks, received.",
     "How can I pay?",
     "I haven't paid yet, will do next week.",
-    "When does my subscription expire?",
     "I can't log in to the portal.",
-    "Is auto-renewal active on my account?",
     "What payment methods do you accept?",
     "Who is my account manager?",
     "Thank you for the reminder.",
@@ -770,6 +798,7 @@ PHRASES: dict[str, list[str]] = {
     Intent.UPGRADE_REQUEST: UPGRADE_REQUEST,
     Intent.CARD_CHANGE: CARD_CHANGE,
     Intent.INVOICE_REQUEST: INVOICE_REQUEST,
+    Intent.STATUS_REQUEST: STATUS_REQUEST,
     Intent.OTHER: OTHER,
 }
 
@@ -984,6 +1013,23 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("Lo username me l'ha dato il CED.", Intent.BILLING_UPDATE),
     ("Domanda sul CIG.", Intent.PA_BILLING_DETAILS),
     ("New certified e-mail (PEC) for invoices.", Intent.INVOICE_REQUEST),
+    # The status is asked, not told, and only of the customer's services.
+    ("Il mio abbonamento scade a marzo: rinnovatelo per un anno.", Intent.STATUS_REQUEST),
+    ("My subscription expires next month, please renew it.", Intent.STATUS_REQUEST),
+    ("Il rinnovo automatico è attivo, va bene così.", Intent.STATUS_REQUEST),
+    ("Auto-renewal is active on my account, that's fine.", Intent.STATUS_REQUEST),
+    ("Ma scusate, a me risulta pagato fino a dicembre 2027. Controllate per favore.", Intent.STATUS_REQUEST),
+    ("Nell'area clienti vedo ancora la vecchia scadenza del 31 marzo: è normale?", Intent.STATUS_REQUEST),
+    ("La situazione è imbarazzante: il portale non funziona da giorni.", Intent.STATUS_REQUEST),
+    ("Il servizio è stato sospeso per errore?", Intent.STATUS_REQUEST),
+    ("What is the status of the outage?", Intent.STATUS_REQUEST),
+    ("How much storage would an extra GB cost?", Intent.STATUS_REQUEST),
+    ("Quanto costa lo spazio aggiuntivo?", Intent.STATUS_REQUEST),
+    ("I know the expiry date, please renew for two years.", Intent.STATUS_REQUEST),
+    ("Se rinnovo adesso perdo i giorni che mancano alla scadenza?", Intent.STATUS_REQUEST),
+    ("Quando scade il servizio decido io se rinnovarlo a mano.", Intent.STATUS_REQUEST),
+    ("When my subscription expires I will decide whether to renew.", Intent.STATUS_REQUEST),
+    ("Col rinnovo automatico non devo più ricordarmi io la scadenza.", Intent.STATUS_REQUEST),
 ]
 
 

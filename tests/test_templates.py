@@ -23,6 +23,7 @@ from mailbot.outbound.context import (
     ALL_TEMPLATES,
     PAYMENT_TEMPLATES,
     REMINDER_TEMPLATES,
+    AccountStatusContext,
     ChangeNoticeContext,
     PaymentContext,
     ReminderContext,
@@ -31,6 +32,7 @@ from mailbot.outbound.context import (
 )
 from mailbot.outbound.render import LOCALES, RenderedEmail, Renderer, format_day, format_money, tidy_text
 from mailbot.outbound.samples import RENEW_LINK, sample_context, sample_variants
+from mailbot.understand.rules import INTENTS
 
 LANGS = tuple(LOCALES)
 BUTTONS = {
@@ -92,6 +94,9 @@ def test_every_sample_renders_completely(renderer: Renderer, name: str, lang: st
                 assert service.label in body and service.username in body
     elif isinstance(ctx, ChangeNoticeContext):
         check_notice(ctx, text, seen)
+    elif isinstance(ctx, AccountStatusContext):
+        assert out.subject == ctx.subject
+        check_status(ctx, text, seen)
     else:
         assert isinstance(ctx, ReplyContext) and out.subject == ctx.subject
         check_reply(ctx, text, seen)
@@ -129,6 +134,97 @@ def check_notice(ctx: ChangeNoticeContext, text: str, seen: str) -> None:
         if ctx.order is not None:
             assert ctx.order.number in body
         assert (ctx.ticket_id is not None) == (f"n. {ctx.ticket_id}" in body or f"no. {ctx.ticket_id}" in body)
+
+
+def check_status(ctx: AccountStatusContext, text: str, seen: str) -> None:
+    """What the account's status shows its holder: every service with its expiry (flagged in words), its
+    automatic renewal, storage and status; every order with its invoice; the billing data on file."""
+    flags = {
+        "it": {"expired": "scaduto", "soon": "in scadenza", "warning": "quasi esaurito", "critical": "critico"},
+        "en": {"expired": "expired", "soon": "expiring", "warning": "nearly full", "critical": "critically full"},
+    }[ctx.lang]
+    for body in (text, seen):
+        for s in ctx.services:
+            for fact in (s.label, s.username, s.product_name, format_day(s.expires_on, ctx.lang)):
+                assert fact in body
+            if s.storage_quota_mb:
+                assert f"({s.storage_percent}%)" in body
+        for flag in ("expired", "soon"):
+            assert (flags[flag] in body) == any(s.expiry_flag == flag for s in ctx.services)
+        for level in ("warning", "critical"):
+            assert (flags[level] in body) == any(s.storage_level == level for s in ctx.services)
+        for o in ctx.orders:
+            assert o.number in body and format_money(o.due, ctx.lang) in body
+            assert format_day(o.created_on, ctx.lang) in body
+            if o.invoice_number:
+                assert o.invoice_number in body
+        for value in (ctx.billing.vat_number, ctx.billing.fiscal_code, ctx.billing.pec, ctx.billing.recipient_code):
+            if value:
+                assert value in body
+        assert ctx.billing.address in body
+
+
+@pytest.mark.parametrize(
+    ("lang", "lines"),
+    [
+        (
+            "it",
+            (
+                "Ecco la situazione dei Suoi servizi e dei Suoi ordini all'1 dicembre 2026.",
+                "Scadenza: 31 dicembre 2026 - in scadenza tra 30 giorni",
+                "Scadenza: 21 novembre 2026 - scaduto 10 giorni fa",
+                "Spazio utilizzato: 4.403 MB su 5.120 MB (85%) - quasi esaurito",
+                "Spazio utilizzato: 1.200 MB su 5.120 MB (23%)",
+                "Rinnovo automatico: attivo (carta di pagamento)",
+                "Rinnovo automatico: non attivo",
+                "Stato: attivo",
+                "1. Ordine ORD-2026-000123",
+                "Data dell'ordine: 28 novembre 2026",
+                "Importo: € 146,40",
+                "Stato: in attesa di pagamento",
+                "Fattura: non ancora emessa",
+                "Fattura: 2025/00312",
+                "Stato: annullato",
+                "Fattura: -",  # a cancelled order has none to come
+                "Codice fiscale: RSSMRA80A01H501U",
+                "Indirizzo: Via Roma 1, 20121 Milano (MI)",
+            ),
+        ),
+        (
+            "en",
+            (
+                "Here is the status of your services and orders as of 1 December 2026.",
+                "Expiry date: 31 December 2026 - expiring in 30 days",
+                "Expiry date: 21 November 2026 - expired 10 days ago",
+                "Storage used: 4,403 MB of 5,120 MB (85%) - nearly full",
+                "Automatic renewal: on (payment card)",
+                "Automatic renewal: off",
+                "Status: active",
+                "1. Order ORD-2026-000123",
+                "Order date: 28 November 2026",
+                "Amount: €146.40",
+                "Status: awaiting payment",
+                "Invoice: not issued yet",
+                "Invoice: 2025/00312",
+            ),
+        ),
+    ],
+)
+def test_account_status_email(renderer: Renderer, lang: str, lines: tuple[str, ...]) -> None:
+    out = render(renderer, "account_status", lang)
+    text = out.text.splitlines()
+    for line in lines:
+        assert any(t.strip() == line for t in text), line
+    assert "(0%)" not in out.text  # the mailbox has no storage: no storage line
+    critical = render(renderer, "account_status", lang, days=0, storage_level="critical").text
+    assert {"it": "in scadenza oggi", "en": "expiring today"}[lang] in critical
+    assert {"it": "(95%) - esaurito o quasi, livello critico", "en": "(95%) - critically full"}[lang] in critical
+    empty = render(renderer, "account_status", lang, orders=False)
+    assert {"it": "Non risultano ordini.", "en": "No orders on file."}[lang] in empty.text
+    pa = render(renderer, "account_status", lang, customer="pa")
+    for body in both(pa):
+        assert "UFV4K2" in body and {"it": "Scissione dei pagamenti: sì", "en": "Split payment: yes"}[lang] in body
+    assert "color:#b42318" in out.html  # the flags stand out
 
 
 @pytest.mark.parametrize(
@@ -421,9 +517,28 @@ def test_languages_define_the_same_wording() -> None:
     for lang in LANGS:
         module = env.get_template(f"_partials/{lang}/words.j2").make_module({"lang": lang})
         names[lang] = {n for n in dir(module) if not n.startswith("_")}
-        for table in ("L", "KIND_LABELS", "ORDER_TYPES", "COMPLETES", "PA_FIELDS"):
+        for table in (
+            "L",
+            "KIND_LABELS",
+            "ORDER_TYPES",
+            "COMPLETES",
+            "PA_FIELDS",
+            "STATUS_LABELS",
+            "SERVICE_STATUSES",
+            "ORDER_STATUSES",
+            "STORAGE_FLAGS",
+        ):
             names[lang] |= {f"{table}.{key}" for key in getattr(module, table)}
     assert names["it"] == names["en"]
+
+
+def test_every_intent_has_its_words() -> None:
+    """A reply names each request it answers (``REQUESTS``, ``PART_TITLES``): every intent, both languages."""
+    env = Renderer().text_env
+    for lang in LANGS:
+        module = env.get_template(f"_partials/{lang}/words.j2").make_module({"lang": lang})
+        for table in ("REQUESTS", "PART_TITLES"):
+            assert set(getattr(module, table)) == set(INTENTS), f"{lang} {table}"
 
 
 def test_missing_field_is_an_error(renderer: Renderer) -> None:

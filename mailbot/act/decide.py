@@ -19,6 +19,10 @@ the configuration. It returns what to do (``plan``); ``write.Writer`` does it. T
   confirmed to the customer's addresses on file (the reply, and the ``account_change`` notice).
 - A card change, an invoice request, anything else, and any request from a sender matched to no
   customer: a support ticket; REVIEW. Unmatched senders never change anything.
+- The account's status asked alone (``status``): answered with it when the reply goes to an address on
+  file of the matched customer, as every reply that shows the account (``reply.is_to_holder``); it
+  changes nothing, so the sender need not be verified; PROCESSED. If that reply cannot go (the daily
+  cap), a support ticket instead. Anyone else: the usual neutral reply and a support ticket; REVIEW.
 - A person who wrote gets one automatic reply saying what was understood, what was done or who will do
   it, what is missing or must be checked (``reply``).
 - A message of several requests (``Understanding.requests``, in acting order) has each staged on its
@@ -55,7 +59,7 @@ from mailbot.act.plan import (
     ReplyPlan,
     SetCustomerFields,
 )
-from mailbot.act.replies import why_not_reply
+from mailbot.act.replies import reply_to_address, why_not_reply
 from mailbot.act.views import CustomerView, Match, OrderView, ServiceView, Snapshot
 from mailbot.config import Config
 from mailbot.domain import (
@@ -119,6 +123,8 @@ def decide(s: Situation) -> Plan:
         return bounce_plan(s)
     if kind != SenderKind.HUMAN:
         return Plan(InboundStatus.PROCESSED, notes=(f"{kind}: recorded, never answered",))
+    if s.understanding.intent == Intent.STATUS_REQUEST and len(s.understanding.requests) <= 1:
+        return status(s)
     if s.understanding.intent not in CHANGE_INTENTS:
         return support(s, "")
     if s.customer is None:
@@ -362,6 +368,28 @@ def ask_to_check(s: Situation) -> Plan:
         notes=("only invalid values: asked to check",),
         reply=reply_plan(s, ReplyOutcome.NONE, None, None),
         unanswered=replace(support(s, note), reply=None, no_reply=""),
+    )
+
+
+# The account's status ----------------------------------------------------------------------------
+
+
+def status(s: Situation) -> Plan:
+    """The account's status, to the holder who asked for it (see the module's docstring)."""
+    customer = s.customer
+    if customer is None:
+        return support(s, "the sender is matched to no customer: no account is shown")
+    to = reply_to_address(s.understanding).strip().lower()
+    if to not in addresses_on_file(customer):
+        return support(s, f"the reply would go to {to}, not an address on file: the account is shown only there")
+    reason = why_not_reply(s.config, s.understanding)
+    if reason:
+        return support(s, f"the account's status cannot be sent: {reason}")
+    return Plan(
+        InboundStatus.PROCESSED,
+        notes=("the account's status sent to its address on file",),
+        reply=ReplyPlan(ReplyOutcome.APPLIED, account_status=True),
+        unanswered=replace(support(s, "the account's status could not be sent: "), reply=None, no_reply=""),
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.act.views import (
@@ -26,8 +26,9 @@ from mailbot.act.views import (
     ServiceView,
     Snapshot,
 )
-from mailbot.db.models import Customer, Order, OutboundMessage, ReminderClaim, Service
-from mailbot.domain import OPEN_ORDER_STATUSES
+from mailbot.db.models import Customer, Invoice, Order, OutboundMessage, ReminderClaim, Service
+from mailbot.domain import OPEN_ORDER_STATUSES, InvoiceStatus
+from mailbot.outbound.account_status import AccountCustomer, AccountFacts, AccountOrder, AccountService
 
 _CUSTOMERS = (
     select(Customer)
@@ -42,6 +43,12 @@ _OPEN_ORDERS = (
 )
 _ORDERS = select(Order).where(Order.id.in_(bindparam("ids", expanding=True))).options(selectinload(Order.services))
 _EMAILS = select(OutboundMessage).where(OutboundMessage.id.in_(bindparam("ids", expanding=True)))
+# A customer's orders, each with the number of its issued invoice: the account's status.
+_ACCOUNT_ORDERS = (
+    select(Order.number, Order.type, Order.created_at, Order.due_cents, Order.status, Invoice.number)
+    .outerjoin(Invoice, and_(Invoice.order_id == Order.id, Invoice.status == InvoiceStatus.ISSUED))
+    .where(Order.customer_id == bindparam("customer_id"))
+)
 _CLAIMS = (
     select(ReminderClaim.outbound_id, ReminderClaim.service_id)
     .where(ReminderClaim.outbound_id.in_(bindparam("ids", expanding=True)))
@@ -177,3 +184,43 @@ def order_view(o: Order) -> OrderView:
 
 def email_view(e: OutboundMessage, service_ids: Sequence[int]) -> EmailView:
     return EmailView(e.id, e.message_id, e.to_address, e.status, e.customer_id, e.template, tuple(service_ids))
+
+
+def account_facts(session: Session, c: Customer) -> AccountFacts:
+    """The account's status as loaded (``outbound.account_status``): ``c`` with its services (loaded with it,
+    or now) and its orders with their issued invoices' numbers, in one query."""
+    return AccountFacts(
+        customer=AccountCustomer(
+            external_id=c.external_id,
+            name=c.name,
+            kind=c.kind,
+            email=c.email,
+            language=c.language,
+            vat_number=c.vat_number,
+            fiscal_code=c.fiscal_code,
+            pec=c.pec,
+            recipient_code=c.recipient_code,
+            street=c.street,
+            postcode=c.postcode,
+            city=c.city,
+            province=c.province,
+            country=c.country or "IT",
+            split_payment=bool(c.split_payment),
+        ),
+        services=tuple(
+            AccountService(
+                external_id=s.external_id,
+                label=s.label,
+                username=s.username,
+                product_name=s.product.name,
+                expires_on=s.expires_on,
+                autorenew=bool(s.autorenew),
+                payment_method=s.payment_method,
+                storage_used_mb=s.storage_used_mb,
+                storage_quota_mb=s.storage_quota_mb,
+                status=s.status,
+            )
+            for s in c.services
+        ),
+        orders=tuple(AccountOrder(*row) for row in session.execute(_ACCOUNT_ORDERS, {"customer_id": c.id})),
+    )

@@ -125,6 +125,7 @@ class ReplyPlan:
     staged_values: Mapping[str, str] = field(default_factory=dict)  # order column -> value, held for staff
     key: str | None = None  # the outbox idempotency key; default reply:<inbound id>:<template>
     parts: tuple[RequestOutcome, ...] = ()  # a message of several requests: each one's outcome, in acting order
+    account_status: bool = False  # the reply is the account's status (account_status), to an address on file
 
 
 @dataclass(frozen=True)

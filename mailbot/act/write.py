@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from mailbot.act.load import Loader
+from mailbot.act.load import Loader, account_facts
 from mailbot.act.plan import (
     ACTOR,
     AnnouncePayment,
@@ -46,14 +46,15 @@ from mailbot.act.plan import (
     SetCustomerFields,
     SetOrderFields,
 )
-from mailbot.act.replies import reply_to_address, thread_details
+from mailbot.act.replies import company_info, reply_language, reply_subject, reply_to_address, thread_details
 from mailbot.act.reply import NOTICE_TEMPLATE, Reply, is_to_holder, notice_context, reply_context, template_for
 from mailbot.act.reply_cap import take_reply_allowance
 from mailbot.app import App
 from mailbot.db.models import AuditEvent, InboundAttachment, InboundMessage, Order, OutboundMessage, Ticket
 from mailbot.domain import AuditEntry, InboundStatus, OrderStatus, OutboundStatus, ServiceStatus, TicketStatus
 from mailbot.orders import NewOrder, create_order
-from mailbot.outbound.context import ChangeNoticeContext, ReplyContext
+from mailbot.outbound.account_status import account_status
+from mailbot.outbound.context import STATUS_TEMPLATE, AccountStatusContext, ChangeNoticeContext, ReplyContext
 from mailbot.outbound.outbox import NewMessage, enqueue_many
 from mailbot.outbound.undeliverable import Failure, mark_undeliverable
 from mailbot.understand.addresses import is_own_address, own_addresses
@@ -99,7 +100,7 @@ class _Email:
     key: str
     template: str
     address: str
-    context: ReplyContext | ChangeNoticeContext
+    context: ReplyContext | ChangeNoticeContext | AccountStatusContext
     reason: str
     customer_id: int | None
     order_id: int | None
@@ -168,7 +169,10 @@ class Writer:
         if plan.no_reply:
             pending.done.notes.append(f"no reply: {plan.no_reply}")
         elif reply is not None and plan.reply is not None:
-            self._queue_reply(pending, reply, plan.reply.key)
+            if plan.reply.account_status:
+                self._queue_status(pending, reply)
+            else:
+                self._queue_reply(pending, reply, plan.reply.key)
             pending.fallback = plan.unanswered
         if plan.notices and reply is not None:
             self._queue_notices(pending, reply, plan.notices, f"notice:{source.inbound_id}")
@@ -347,6 +351,44 @@ class Writer:
             )
         )
 
+    def _queue_status(self, pending: _Pending, r: Reply) -> None:
+        """The account's status (``account_status``) to the holder who asked for it, as this transaction
+        sees the account: an automatic reply, under the daily cap. ``decide`` sends it only to an address
+        on file; checked again here, where the account is shown."""
+        u, customer, source = r.understanding, r.customer, pending.source
+        assert source is not None and customer is not None and is_to_holder(r)
+        address = reply_to_address(u)
+        lang = reply_language(customer, u)
+        context = account_status(
+            account_facts(self.session, customer),
+            today=self.now.astimezone(self.config.tz).date(),
+            tz=self.config.tz,
+            lang=lang,
+            company=company_info(self.config),
+            storage=self.config.storage,
+            subject=reply_subject(u.reading.message.subject, lang),
+            to_address=address,
+        )
+        pending.emails.append(
+            _Email(
+                key=f"reply:{source.inbound_id}:{STATUS_TEMPLATE}",
+                template=STATUS_TEMPLATE,
+                address=address,
+                context=context,
+                reason=f"automatic reply to inbound message {source.inbound_id} ({u.intent})",
+                customer_id=customer.id,
+                order_id=None,
+                details=thread_details(u) | {"inbound_id": source.inbound_id, "intent": u.intent},
+                reply=True,
+                audit=AuditEntry(
+                    "inbound.replied",
+                    "inbound",
+                    str(source.inbound_id),
+                    {"template": STATUS_TEMPLATE, "outcome": r.outcome.value},
+                ),
+            )
+        )
+
     def _queue_notices(self, pending: _Pending, r: Reply, addresses: Sequence[str], key: str) -> None:
         """The ``account_change`` notice to each address on file (but our own), unless the reply reaches it."""
         source = pending.source
@@ -454,9 +496,9 @@ class Writer:
         if going:
             messages = []
             for p, email in going:
-                context = (
-                    replace(email.context, ticket_id=p.ticket_ref) if email.reply or p.ticket_ref else email.context
-                )
+                context = email.context
+                if not isinstance(context, AccountStatusContext) and (email.reply or p.ticket_ref):
+                    context = replace(context, ticket_id=p.ticket_ref)
                 rendered = self.app.renderer.render(email.template, context.lang, context)
                 messages.append(
                     (

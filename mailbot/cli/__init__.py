@@ -50,6 +50,7 @@ COMMANDS = (
     Command("run", "run", "run the scheduler: reminder sweeps, payment reminders, sending"),
     Command("demo", "run", "run one day of mailbot on demo data in a temporary folder"),
     Command("services", "services", "the customers' services: list"),
+    Command("status", "status", "one customer's services, expiries, storage and orders (writes nothing)"),
     Command("tickets", "tickets", "support tickets and staff requests from customers' mail"),
 )
 

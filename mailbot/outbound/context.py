@@ -31,12 +31,15 @@ PAYMENT_TEMPLATES = (
     "invoice_reminder",  # an invoice issued before payment (a PA's) still unpaid after its due date
     "charge_failed",  # the automatic renewal's charge failed: its order waits for payment by another way
 )
-# Automatic answers to a customer's message (mailbot/act/replies.py), each with ReplyContext.
+# Automatic answers to a customer's message (mailbot/act/replies.py), each with ReplyContext but the
+# account's status (AccountStatusContext), which goes only to an address on file.
+STATUS_TEMPLATE = "account_status"
 REPLY_TEMPLATES = (
     "reply_pa_details",  # PA billing details received: what was understood, what is missing, what next
     "reply_renewal",  # renewal requested: order created (instructions follow) or waiting for staff
     "reply_card_change",  # card change: the procedure, never card data by email
     "reply_received",  # everything else: payment notice, staff request, support ticket
+    STATUS_TEMPLATE,  # the account's status asked: services, expiries, storage, orders, billing data
 )
 # A change made to an account, told to the customer's addresses on file (mailbot/act/notices.py).
 NOTICE_TEMPLATES = ("account_change",)
@@ -261,3 +264,60 @@ class ChangeNoticeContext:
     order: OrderInfo | None = None
     understood: tuple[ReplyField, ...] = ()  # the values the change used
     services: tuple[ServiceInfo, ...] = ()  # the services changed
+
+
+@dataclass(frozen=True)
+class BillingInfo:
+    """The billing data on file, as the account's status shows it."""
+
+    vat_number: str | None
+    fiscal_code: str | None
+    pec: str | None
+    recipient_code: str | None
+    address: str  # on one line; "" when none is on file
+    split_payment: bool
+
+
+@dataclass(frozen=True)
+class ServiceStatusInfo:
+    """One service in the account's status, with its flags."""
+
+    label: str
+    username: str
+    product_name: str
+    expires_on: date
+    days_to_expiry: int  # negative once expired
+    expiry_flag: str | None  # expired | soon (within 90 days) | None
+    autorenew: bool
+    payment_method: str  # card | paypal | bank_transfer | postal_slip | none
+    storage_used_mb: int
+    storage_quota_mb: int  # 0: the plan has no storage
+    storage_percent: int  # used / quota, rounded down; 0 without a quota
+    storage_level: str | None  # warning | critical (storage.warn_percent, critical_percent) | None
+    status: str  # active | suspended | cancelled
+
+
+@dataclass(frozen=True)
+class OrderStatusInfo:
+    """One order in the account's status."""
+
+    number: str
+    type: str  # first_purchase | renewal | reactivation | upgrade | addon
+    created_on: date
+    due: Decimal  # what the customer pays us
+    status: str  # awaiting_payment | payment_announced | paid | cancelled
+    invoice_number: str | None  # None: no invoice issued yet
+
+
+@dataclass(frozen=True)
+class AccountStatusContext:
+    """Context of ``account_status``: the account as it is today, for its holder only."""
+
+    lang: str
+    today: date
+    customer: CustomerInfo  # ``email``: the address on file the status goes to
+    company: CompanyInfo
+    subject: str  # an answer's subject line, "Re: <their subject>"
+    billing: BillingInfo
+    services: tuple[ServiceStatusInfo, ...]
+    orders: tuple[OrderStatusInfo, ...]  # newest first

@@ -8,7 +8,8 @@ missing billing details, each payment method, one day to expiry... ``sample_vari
 the interesting ones for each template. Dates are fixed: the first item of a reminder always
 expires on 31 December 2026, and ``today`` moves to match ``days``.
 
-Reminder and payment samples are built here, automatic replies in ``samples_reply``.
+Reminder and payment samples are built here, automatic replies (the account's status too) in
+``samples_reply``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from mailbot.outbound.context import (
     NOTICE_TEMPLATES,
     PAYMENT_TEMPLATES,
     REPLY_TEMPLATES,
+    STATUS_TEMPLATE,
+    AccountStatusContext,
     BankDetails,
     ChangeNoticeContext,
     PaymentContext,
@@ -42,7 +45,14 @@ from mailbot.outbound.samples_data import (
     sample_item,
     sample_order,
 )
-from mailbot.outbound.samples_reply import NOTICE_VARIANTS, REPLY_VARIANTS, notice_sample, reply_sample
+from mailbot.outbound.samples_reply import (
+    NOTICE_VARIANTS,
+    REPLY_VARIANTS,
+    STATUS_VARIANTS,
+    notice_sample,
+    reply_sample,
+    status_sample,
+)
 
 RENEW_LINK = "https://portale.example.it/rinnovo?t=SAMPLE-RENEW-TOKEN"
 PAY_LINK = "https://portale.example.it/rinnovo?t=SAMPLE-PAY-TOKEN"
@@ -70,7 +80,7 @@ ACTION_BY_KIND = {"expiry": "renew", "grace": "reactivate"}
 
 def sample_context(
     name: str, lang: str, **variant: Any
-) -> ReminderContext | PaymentContext | ReplyContext | ChangeNoticeContext:
+) -> ReminderContext | PaymentContext | ReplyContext | ChangeNoticeContext | AccountStatusContext:
     """The sample context of template ``name`` in ``lang``; keyword arguments are ``SampleVariant`` fields."""
     if name not in ALL_TEMPLATES:
         raise InputError(f"no template named {name!r} (known: {', '.join(ALL_TEMPLATES)})")
@@ -79,6 +89,8 @@ def sample_context(
     if unknown:
         raise InputError(f"unknown sample variant {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     chosen = SampleVariant(**variant)
+    if name == STATUS_TEMPLATE:
+        return status_sample(lang, chosen)
     if name in PAYMENT_TEMPLATES:
         return payment_sample(name, lang, chosen)
     if name in REPLY_TEMPLATES:
@@ -90,6 +102,8 @@ def sample_context(
 
 def sample_variants(name: str) -> dict[str, dict[str, Any]]:
     """The named variants worth looking at for template ``name`` (always including ``default``)."""
+    if name == STATUS_TEMPLATE:
+        return STATUS_VARIANTS
     if name in REPLY_TEMPLATES:
         return REPLY_VARIANTS[name]
     if name in NOTICE_TEMPLATES:

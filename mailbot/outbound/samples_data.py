@@ -80,6 +80,7 @@ class SampleVariant:
     years_asked: int | None = None  # renewal: years asked when the order has fewer
     method_asked: str | None = None  # renewal: the way to pay asked when the order is paid another way
     parts: tuple[tuple[str, str], ...] = ()  # a message of several requests: (intent, outcome) of each
+    orders: bool = True  # account_status: the account has orders
 
 
 def sample_item(index: int, kind: str, expires_on: date, today: date, v: SampleVariant) -> ReminderItem:

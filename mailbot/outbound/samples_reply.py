@@ -1,5 +1,5 @@
-"""Sample contexts of the automatic replies (``REPLY_TEMPLATES``) and of the notice of a change to an account
-(``NOTICE_TEMPLATES``), and their variants worth looking at.
+"""Sample contexts of the automatic replies (``REPLY_TEMPLATES``), the account's status among them, and of the
+notice of a change to an account (``NOTICE_TEMPLATES``), and their variants worth looking at.
 
 Each reply template answers one intent (``REPLY_INTENTS``; ``reply_received`` stands for several), with
 the fields the customer's sample message gave (``REPLY_FIELDS``) and an outcome: applied, held for
@@ -9,10 +9,15 @@ staff, a ticket, or nothing to do. Entry point: ``samples.sample_context``.
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from mailbot.config import StorageConfig
+from mailbot.domain import CustomerKind, OrderStatus, OrderType, PaymentMethod, ServiceStatus
+from mailbot.outbound.account_status import AccountCustomer, AccountFacts, AccountOrder, AccountService, account_status
 from mailbot.outbound.context import (
+    AccountStatusContext,
     ChangeNoticeContext,
     ReplyContext,
     ReplyField,
@@ -24,6 +29,7 @@ from mailbot.outbound.samples_data import (
     COMPANY,
     FIRST_EXPIRY,
     ORDER_DAY,
+    SERVICES,
     SampleVariant,
     sample_customer,
     sample_item,
@@ -77,6 +83,7 @@ REPLY_VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
         "cancellation": {"intent": "cancellation"},
         "invoice_request": {"intent": "invoice_request", "outcome": "ticket"},
         "other": {"intent": "other", "outcome": "ticket"},
+        "status_request_not_on_file": {"intent": "status_request", "outcome": "ticket"},
         "card_number": {"intent": "other", "outcome": "ticket", "card_number": True},
     },
 }
@@ -90,6 +97,7 @@ REPLY_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "billing_update": (("pec", "amministrazione@pec.rossi-impianti.example.org"), ("recipient_code", "M5UXCR1")),
     "cancellation": (("username", "rossi.magazzino"),),
     "invoice_request": (("order_number", "ORD-2026-000123"),),
+    "status_request": (),
     "other": (),
 }
 SERVICE_INTENTS = frozenset({"autorenew_off", "autorenew_on", "cancellation", "upgrade_request"})
@@ -171,3 +179,75 @@ def notice_sample(name: str, lang: str, v: SampleVariant) -> ChangeNoticeContext
 def sample_services(intent: str, v: SampleVariant) -> tuple[ServiceInfo, ...]:
     """The service a sample request is about, for the intents about services."""
     return (sample_item(0, "expiry", FIRST_EXPIRY, ORDER_DAY, v).service,) if intent in SERVICE_INTENTS else ()
+
+
+# The account's status (account_status): three services (expiring in 30 days with storage nearly full,
+# expired 10 days ago, renewing automatically with no storage), three orders (awaiting payment, paid
+# with its invoice, cancelled).
+STATUS_VARIANTS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "company": {"customer": "company"},
+    "pa": {"customer": "pa"},
+    "expiring_today_storage_critical": {"days": 0, "storage_level": "critical"},
+    "no_orders": {"orders": False},
+}
+STATUS_SUBJECTS = {"it": "Re: Situazione servizi", "en": "Re: My services"}
+BILLING = {  # kind -> VAT number, fiscal code, PEC, recipient code (a PA's: its office's code)
+    "private": (None, "RSSMRA80A01H501U", None, None),
+    "company": ("01234560157", None, "amministrazione@pec.rossi-impianti.example.org", "M5UXCR1"),
+    "pa": (None, "80012340586", "protocollo@pec.comune.castelnuovo.example.it", "UFV4K2"),
+}
+
+
+def status_sample(lang: str, v: SampleVariant) -> AccountStatusContext:
+    """The account's status on the day its first service is ``v.days`` (30) from expiry."""
+    today = FIRST_EXPIRY - timedelta(days=30 if v.days is None else v.days)
+    info = sample_customer(v, lang)
+    vat, fiscal, pec, code = BILLING[v.customer]
+    customer = AccountCustomer(
+        external_id="C001",
+        name=info.name,
+        kind=CustomerKind(info.kind),
+        email=info.email,
+        language=lang,
+        vat_number=vat,
+        fiscal_code=fiscal,
+        pec=pec,
+        recipient_code=code,
+        street="Via Roma 1",
+        postcode="20121",
+        city="Milano",
+        province="MI",
+        country="IT",
+        split_payment=info.split_payment,
+    )
+    used = 4864 if v.storage_level == "critical" else 4403
+    none, card = PaymentMethod.NONE, PaymentMethod.CARD
+    services = tuple(
+        AccountService(f"S00{i + 1}", *SERVICES[i], expires, autorenew, method, used_mb, quota, ServiceStatus.ACTIVE)
+        for i, (expires, autorenew, method, used_mb, quota) in enumerate(
+            (
+                (FIRST_EXPIRY, False, none, used, 5120),
+                (today - timedelta(days=10), False, none, 1200, 5120),
+                (today + timedelta(days=200), True, card, 0, 0),
+            )
+        )
+    )
+    orders = (
+        AccountOrder("ORD-2026-000123", OrderType.RENEWAL, at(2026, 11, 28), 14640, OrderStatus.AWAITING_PAYMENT, None),
+        AccountOrder("ORD-2025-000456", OrderType.RENEWAL, at(2025, 12, 10), 24400, OrderStatus.PAID, "2025/00312"),
+        AccountOrder("ORD-2025-000101", OrderType.FIRST_PURCHASE, at(2025, 3, 2), 12200, OrderStatus.CANCELLED, None),
+    )
+    return account_status(
+        AccountFacts(customer, services, orders if v.orders else ()),
+        today=today,
+        tz=ZoneInfo("Europe/Rome"),
+        lang=lang,
+        company=COMPANY,
+        storage=StorageConfig(),
+        subject=STATUS_SUBJECTS[lang],
+    )
+
+
+def at(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, 9, 0, tzinfo=UTC)

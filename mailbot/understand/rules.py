@@ -47,11 +47,12 @@ INTENTS = (
     Intent.UPGRADE_REQUEST,
     Intent.CANCELLATION,
     Intent.INVOICE_REQUEST,
+    Intent.STATUS_REQUEST,
     Intent.OTHER,
 )
 # Intents touching money, billing identity or a service's state: never applied without a person
 # or a verified sender.
-SENSITIVE_INTENTS = frozenset(INTENTS) - {Intent.INVOICE_REQUEST, Intent.OTHER}
+SENSITIVE_INTENTS = frozenset(INTENTS) - {Intent.INVOICE_REQUEST, Intent.STATUS_REQUEST, Intent.OTHER}
 FIELDS = (
     "cig",
     "cup",

@@ -14,11 +14,11 @@ from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot import audit
 from mailbot.config import Config
+from mailbot.db.counters import next_in_year
 from mailbot.db.models import Customer, Order, OrderCounter, Payment, Service, order_service
 from mailbot.domain import (
     OPEN_ORDER_STATUSES,
@@ -56,29 +56,8 @@ def format_order_number(year: int, seq: int) -> str:
 
 
 def next_order_number(session: Session, year: int) -> str:
-    """The next number of ``year``, from its counter row locked until the transaction ends.
-
-    PostgreSQL: ``SELECT ... FOR UPDATE`` serialises the increments; a missing year row is
-    inserted in a savepoint, and the loser of a concurrent insert simply reads the winner's row.
-    SQLite: every write transaction starts with BEGIN IMMEDIATE, so writers are already serial.
-    """
-    query = (
-        select(OrderCounter)
-        .where(OrderCounter.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    counter = session.scalar(query)
-    if counter is None:
-        try:
-            with session.begin_nested():
-                session.add(OrderCounter(year=year, last=0))
-        except IntegrityError:
-            pass  # another transaction created it first; its row is read (and locked) below
-        counter = session.scalars(query).one()
-    counter.last += 1
-    session.flush()
-    return format_order_number(year, counter.last)
+    """The next order number of ``year`` (``db.counters``: per year, without gaps)."""
+    return format_order_number(year, next_in_year(session, OrderCounter, year))
 
 
 class Mailing(Protocol):

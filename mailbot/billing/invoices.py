@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot import audit
@@ -41,6 +40,7 @@ from mailbot.billing.fatturapa_values import (
 from mailbot.billing.fatturapa_values import Invoice as Document
 from mailbot.billing.invoice_doc import BuyerFacts, Charge, Numbering, OrderFacts, invoice_document
 from mailbot.config import Config, InvoicingConfig
+from mailbot.db.counters import next_in_year
 from mailbot.db.engine import transaction
 from mailbot.db.models import Invoice, InvoiceCounter, Order, OutboundMessage, Service, Ticket
 from mailbot.domain import (
@@ -367,21 +367,5 @@ def _tell_staff_once(session: Session, order: Order, problem: str, now: datetime
 
 
 def _next_seq(session: Session, year: int) -> int:
-    """The next invoice number of ``year``, from its counter row locked until the transaction ends."""
-    query = (
-        select(InvoiceCounter)
-        .where(InvoiceCounter.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    counter = session.scalar(query)
-    if counter is None:
-        try:
-            with session.begin_nested():
-                session.add(InvoiceCounter(year=year, last=0))
-        except IntegrityError:
-            pass  # another transaction created it first; its row is read (and locked) below
-        counter = session.scalars(query).one()
-    counter.last += 1
-    session.flush()
-    return counter.last
+    """The next invoice number of ``year`` (``db.counters``: per year, without gaps)."""
+    return next_in_year(session, InvoiceCounter, year)

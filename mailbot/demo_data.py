@@ -142,8 +142,8 @@ CUSTOMERS = (
         "Officina Russo",
         K.COMPANY,
         "it",
-        "grace over: suspension notice",
-        (S("Officina", "PORTAL", -90),),
+        "grace over yesterday: suspended, notice",
+        (S("Officina", "PORTAL", -91),),
         vat_number="00488410010",
     ),
     DemoCustomer(

@@ -80,7 +80,7 @@ DEFAULT_STEPS = [
     ("grace_30", 30, "grace"),
     ("grace_60", 60, "grace"),
     ("grace_85", 85, "grace"),
-    ("suspended", 90, "suspension"),
+    ("suspended", 91, "suspension"),  # the day after the last day of grace
 ]
 
 
@@ -125,7 +125,7 @@ def test_step_offset_reads_names_from_any_policy() -> None:
     assert step_offset("autorenew_7", 90) == -7
     assert step_offset("expiry_day", 90) == 0
     assert step_offset("grace_5", 90) == 5
-    assert step_offset("suspended", 60) == 60
+    assert step_offset("suspended", 60) == 61
     assert step_offset("storage_warning", 90) is None
 
 
@@ -181,7 +181,7 @@ def test_open_order_suppresses_expiry_and_grace_items(offset: int, step: str) ->
 
 def test_open_order_leaves_suspension_and_storage_alone() -> None:
     st = state(open_order="2026-000123 payment_announced", storage_used_mb=950)
-    due = due_items(st, day(90), POLICY, STORAGE)
+    due = due_items(st, day(91), POLICY, STORAGE)
     assert [(d.claim.step, d.suppressed) for d in due] == [("suspended", None), ("storage_critical", None)]
 
 
@@ -229,7 +229,7 @@ def test_card_expiring_before_the_renewal_date() -> None:
 def test_autorenew_after_a_failed_charge_follows_grace_and_suspension() -> None:
     assert steps_on(day(3), autorenew()) == []  # autorenew notices are stale after expiry
     assert [d.item.kind for d in due_items(autorenew(), day(7), POLICY, STORAGE)] == ["grace"]
-    assert steps_on(day(90), autorenew()) == ["suspended"]
+    assert steps_on(day(91), autorenew()) == ["suspended"]
 
 
 # Storage ----------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ from tests.support.templates import write_payment_templates
 
 ROME = ZoneInfo("Europe/Rome")
 EXPIRY = date(2026, 9, 1)
-GRACE_END = EXPIRY + timedelta(days=90)  # 2026-11-30
+GRACE_END = EXPIRY + timedelta(days=90)  # 2026-11-30: the last day it can be reactivated
+SUSPEND_DAY = GRACE_END + timedelta(days=1)  # the sweep suspends it the day after
 POLICY = RemindersConfig()
 
 
@@ -60,34 +61,35 @@ def state(status: str = "active", expires_on: date = EXPIRY) -> ServiceState:
 
 
 def test_suspension_is_due_from_the_day_grace_ends() -> None:
-    assert suspension_due(state(), GRACE_END - timedelta(days=1), POLICY) is None
-    assert suspension_due(state(), GRACE_END, POLICY) == Suspension(7, EXPIRY, GRACE_END)
+    assert suspension_due(state(), GRACE_END, POLICY) is None  # the grace emails promise it "until" that day
+    assert suspension_due(state(), SUSPEND_DAY, POLICY) == Suspension(7, EXPIRY, GRACE_END)
     assert suspension_due(state(), GRACE_END + timedelta(days=300), POLICY) == Suspension(7, EXPIRY, GRACE_END)
 
 
 @pytest.mark.parametrize("status", ["suspended", "cancelled"])
 def test_no_suspension_for_a_service_not_active(status: str) -> None:
-    assert suspension_due(state(status), GRACE_END, POLICY) is None
+    assert suspension_due(state(status), SUSPEND_DAY, POLICY) is None
 
 
 def test_suspension_follows_the_configured_grace_even_without_a_notice() -> None:
     policy = RemindersConfig(grace_days=30, grace_after_days=(7,), suspension_notice=False)
     end = EXPIRY + timedelta(days=30)
-    assert suspension_due(state(), end - timedelta(days=1), policy) is None
-    assert suspension_due(state(), end, policy) == Suspension(7, EXPIRY, end)
+    assert suspension_due(state(), end, policy) is None
+    assert suspension_due(state(), end + timedelta(days=1), policy) == Suspension(7, EXPIRY, end)
 
 
 def test_a_service_suspended_today_is_not_asked_to_reactivate() -> None:
-    """Without a notice, ``due_items`` still catches up the last grace reminder on the day grace ends
-    (tests/test_reminders_policy.py); the sweep's plan drops it, since the service is suspended."""
+    """Without a notice, ``due_items`` still catches up the last grace reminder on the day after grace
+    ends (tests/test_reminders_policy.py); the sweep's plan drops it, since the service is suspended."""
     policy = RemindersConfig(grace_days=30, grace_after_days=(5,), suspension_notice=False)
     end = EXPIRY + timedelta(days=30)
-    assert [d.claim.step for d in due_items(state(), end, policy, StorageConfig())] == ["grace_5"]
-    today = plan_service(state(), end, policy, StorageConfig())
+    after = end + timedelta(days=1)
+    assert [d.claim.step for d in due_items(state(), after, policy, StorageConfig())] == ["grace_5"]
+    today = plan_service(state(), after, policy, StorageConfig())
     assert (today.items, today.suspension) == ((), Suspension(7, EXPIRY, end))
-    before = plan_service(state(), end - timedelta(days=1), policy, StorageConfig())
-    assert ([d.claim.step for d in before.items], before.suspension) == (["grace_5"], None)
-    with_notice = plan_service(state(), GRACE_END, POLICY, StorageConfig())
+    last_day = plan_service(state(), end, policy, StorageConfig())
+    assert ([d.claim.step for d in last_day.items], last_day.suspension) == (["grace_5"], None)
+    with_notice = plan_service(state(), SUSPEND_DAY, POLICY, StorageConfig())
     assert [d.claim.step for d in with_notice.items] == ["suspended"]
 
 
@@ -138,7 +140,7 @@ def test_the_sweep_records_the_suspension_with_its_notice(sapp: App) -> None:
     run_reminder_sweep(sapp, at(GRACE_END - timedelta(days=1)))  # grace_85 was due: still active
     assert status_of(sapp, service) == ServiceStatus.ACTIVE
     assert templates_sent(sapp) == ["grace_reminder"]
-    result = run_reminder_sweep(sapp, at(GRACE_END))
+    result = run_reminder_sweep(sapp, at(SUSPEND_DAY))
     assert result.enqueued == 1
     assert templates_sent(sapp) == ["grace_reminder", "suspension_notice"]
     assert status_of(sapp, service) == ServiceStatus.SUSPENDED
@@ -151,13 +153,13 @@ def test_the_sweep_records_the_suspension_with_its_notice(sapp: App) -> None:
         "status": ["active", "suspended"],
     }
     with sapp.sessions() as session:
-        assert session.get_one(Service, service).updated_at == at(GRACE_END).astimezone(UTC)
+        assert session.get_one(Service, service).updated_at == at(SUSPEND_DAY).astimezone(UTC)
 
 
 def test_nothing_more_after_the_suspension_and_no_second_audit(sapp: App) -> None:
     service = add(sapp, storage_used_mb=1000)  # storage alerts too stop with the suspension
-    run_reminder_sweep(sapp, at(GRACE_END))
-    for later in (at(GRACE_END, 14), at(GRACE_END + timedelta(days=1)), at(GRACE_END + timedelta(days=400))):
+    run_reminder_sweep(sapp, at(SUSPEND_DAY))
+    for later in (at(SUSPEND_DAY, 14), at(SUSPEND_DAY + timedelta(days=1)), at(GRACE_END + timedelta(days=400))):
         result = run_reminder_sweep(sapp, later)
         assert (result.enqueued, result.already_there, result.suppressed) == (0, 0, 0)
     assert templates_sent(sapp) == ["suspension_notice"]
@@ -170,17 +172,17 @@ def test_nothing_more_after_the_suspension_and_no_second_audit(sapp: App) -> Non
 def test_the_preview_suspends_nothing(sapp: App) -> None:
     service = add(sapp)
     with sapp.sessions() as session:
-        plan = plan_sweep(session, sapp.config, sapp.links, at(GRACE_END))
+        plan = plan_sweep(session, sapp.config, sapp.links, at(SUSPEND_DAY))
         assert plan.suspensions == [Suspension(service, EXPIRY, GRACE_END)]
         assert [p.template for p in plan.emails] == ["suspension_notice"]
-        assert plan_reminders(session, sapp.config, sapp.links, at(GRACE_END)) == plan.emails
+        assert plan_reminders(session, sapp.config, sapp.links, at(SUSPEND_DAY)) == plan.emails
     assert status_of(sapp, service) == ServiceStatus.ACTIVE
     assert suspended_events(sapp) == []
 
 
 def test_suspended_even_when_the_notice_cannot_go_out(sapp: App) -> None:
     service = add(sapp, customer_email_undeliverable=True, customer_undeliverable_reason="550 no such user")
-    result = run_reminder_sweep(sapp, at(GRACE_END))
+    result = run_reminder_sweep(sapp, at(SUSPEND_DAY))
     assert (result.enqueued, result.suppressed) == (0, 1)
     assert status_of(sapp, service) == ServiceStatus.SUSPENDED
     assert len(suspended_events(sapp)) == 1
@@ -192,7 +194,7 @@ def test_suspended_when_no_notice_is_configured(sapp: App) -> None:
     )
     quiet = dataclasses.replace(sapp, config=config)
     service = add(quiet)  # its grace_85 reminder was never sent: no "reactivate" as it is suspended
-    assert run_reminder_sweep(quiet, at(GRACE_END)).enqueued == 0
+    assert run_reminder_sweep(quiet, at(SUSPEND_DAY)).enqueued == 0
     assert status_of(quiet, service) == ServiceStatus.SUSPENDED
     assert templates_sent(quiet) == []
 
@@ -205,7 +207,7 @@ def test_two_concurrent_sweeps_suspend_once(sapp: App) -> None:
     def sweep() -> None:
         try:
             barrier.wait(timeout=30)
-            run_reminder_sweep(sapp, at(GRACE_END))
+            run_reminder_sweep(sapp, at(SUSPEND_DAY))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -224,13 +226,13 @@ def test_a_service_renewed_meanwhile_is_not_suspended(sapp: App) -> None:
     """Planned on the old expiry, written after a payment moved it: the write checks the expiry again."""
     service = add(sapp)
     with sapp.sessions() as session:
-        plan = plan_sweep(session, sapp.config, sapp.links, at(GRACE_END))
+        plan = plan_sweep(session, sapp.config, sapp.links, at(SUSPEND_DAY))
     with sapp.sessions.begin() as session:
         session.get_one(Service, service).expires_on = date(2027, 9, 1)
     from mailbot.outbound.sweep import suspend_services
 
     with transaction(sapp.sessions) as session:
-        assert suspend_services(session, plan.suspensions, now=at(GRACE_END)) == []
+        assert suspend_services(session, plan.suspensions, now=at(SUSPEND_DAY)) == []
     assert status_of(sapp, service) == ServiceStatus.ACTIVE
     assert suspended_events(sapp) == []
 
@@ -262,12 +264,12 @@ def test_orderable_problem_is_a_pure_rule(held: Held, day: date, problem: str | 
 
 def test_a_suspended_service_cannot_be_ordered_a_new_purchase_is_needed(sapp: App) -> None:
     service = add(sapp)
-    run_reminder_sweep(sapp, at(GRACE_END))
+    run_reminder_sweep(sapp, at(SUSPEND_DAY))
     with transaction(sapp.sessions) as session:
         row = session.get_one(Service, service)
-        assert not is_orderable(row, GRACE_END, 90)
+        assert not is_orderable(row, SUSPEND_DAY, 90)
         with pytest.raises(InputError) as info:
-            create_order(session, sapp, NewOrder(row.customer, [row], 1, PaymentMethod.CARD), now=at(GRACE_END, 10))
+            create_order(session, sapp, NewOrder(row.customer, [row], 1, PaymentMethod.CARD), now=at(SUSPEND_DAY, 10))
     message = str(info.value)
     assert f"service {row.external_id} cannot be renewed" in message
     assert "suspended" in message and "a new purchase is needed" in message
@@ -291,7 +293,7 @@ def test_a_paid_reactivation_makes_the_suspended_service_active_again(sapp: App)
         row = session.get_one(Service, service)
         new = NewOrder(row.customer, [row], 1, PaymentMethod.BANK_TRANSFER, OrderType.REACTIVATION)
         order_id = create_order(session, sapp, new, now=at(GRACE_END - timedelta(days=3))).id
-    run_reminder_sweep(sapp, at(GRACE_END))
+    run_reminder_sweep(sapp, at(SUSPEND_DAY))
     assert status_of(sapp, service) == ServiceStatus.SUSPENDED
     paid_at = at(GRACE_END + timedelta(days=2)).astimezone(UTC)
     with transaction(sapp.sessions) as session:

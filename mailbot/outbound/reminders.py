@@ -4,7 +4,7 @@ Pure policy: values in, values out; ``today`` is a local calendar date given by 
 every day count is date arithmetic (never 24-hour timedeltas across a DST change).
 
 A cycle is one expiry date. Its steps, by days from expiry: ``before_N`` (renew), ``expiry_day``,
-``grace_N`` (reactivate), ``suspended`` at the end of grace. With automatic renewal on, the steps
+``grace_N`` (reactivate), ``suspended`` the day after grace ends. With automatic renewal on, the steps
 before expiry are ``autorenew_N`` instead (kind ``card_expiring`` when the card on file expires
 before the renewal date); after a failed charge the grace steps apply as usual.
 
@@ -75,12 +75,13 @@ class Suspension:
 
 
 def suspension_due(state: ServiceState, today: date, policy: RemindersConfig) -> Suspension | None:
-    """The service's suspension, from the day its grace ends (the day of the ``suspended`` step, whether
-    the notice is configured or not); None while it is recoverable or when it is not active."""
+    """The service's suspension, from the day after its grace ends (the day of the ``suspended`` step,
+    whether the notice is configured or not: the grace emails promise reactivation "until" the last day
+    of grace, and orders accept it that day); None while it is recoverable or when it is not active."""
     if state.status != "active":
         return None
     ends_on = state.info.expires_on + timedelta(days=policy.grace_days)
-    return Suspension(state.info.id, state.info.expires_on, ends_on) if ends_on <= today else None
+    return Suspension(state.info.id, state.info.expires_on, ends_on) if ends_on < today else None
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def _cycle_steps(autorenew_kind: str | None, policy: RemindersConfig) -> tuple[S
             steps.append(Step("expiry_day", "expiry", 0))
     steps += [Step(f"grace_{d}", "grace", d) for d in policy.grace_after_days]
     if policy.suspension_notice:
-        steps.append(Step("suspended", "suspension", policy.grace_days))
+        steps.append(Step("suspended", "suspension", policy.grace_days + 1))
     return tuple(sorted(steps, key=lambda s: s.offset))
 
 
@@ -144,7 +145,7 @@ def step_offset(name: str, grace_days: int) -> int | None:
     if name == "expiry_day":
         return 0
     if name == "suspended":
-        return grace_days
+        return grace_days + 1
     prefix, _, days = name.rpartition("_")
     sign = {"before": -1, "autorenew": -1, "grace": 1}.get(prefix)
     return sign * int(days) if sign is not None and days.isdigit() else None

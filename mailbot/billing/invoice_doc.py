@@ -18,12 +18,21 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from mailbot.billing.fatturapa_values import Address, BankTransfer, Buyer, Invoice, Line, Seller, TaxId
+from mailbot.billing.fatturapa_values import (
+    FOREIGN_RECIPIENT,
+    Address,
+    BankTransfer,
+    Buyer,
+    Invoice,
+    Line,
+    Seller,
+    TaxId,
+)
 from mailbot.domain import CustomerKind, OrderType
 from mailbot.errors import InputError
 
 NO_CODE = "0000000"  # delivered to the PEC given, or left in the buyer's tax drawer
-ABROAD = "XXXXXXX"
+ABROAD = FOREIGN_RECIPIENT
 _WHAT = {
     OrderType.FIRST_PURCHASE: "Acquisto",
     OrderType.RENEWAL: "Rinnovo",

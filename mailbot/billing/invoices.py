@@ -69,7 +69,7 @@ AT_ONCE = frozenset({PaymentMethod.CARD, PaymentMethod.PAYPAL})
 
 @dataclass
 class InvoiceRun:
-    """What one run of ``issue_due_invoices`` did."""
+    """What one run of ``run_invoicing`` did."""
 
     scheduled: int = 0  # public administrations' invoices newly scheduled before payment
     issued: list[str] = field(default_factory=list)  # the numbers issued

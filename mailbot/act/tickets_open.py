@@ -1,7 +1,9 @@
-"""Opening the ticket of a message that could not be processed (quarantined), at once, in its own flush.
+"""Opening a support ticket at once, in its own flush: for a message that could not be processed
+(quarantined), or for money or an invoice staff must look at (``billing``).
 
 Below both ``store`` (a message quarantined as it is stored) and ``tickets`` (what staff do with a
-ticket), so that neither imports the other.
+ticket), so that neither imports the other. (The tickets of messages acted on are written by
+``write.Writer``.)
 """
 
 from __future__ import annotations
@@ -17,32 +19,57 @@ from mailbot.db.models import InboundMessage, Ticket
 from mailbot.domain import AuditEntry, Intent, TicketKind, TicketStatus
 
 
-def open_quarantine_ticket(
-    session: Session, inbound: InboundMessage, summary: str, now: datetime, details: Mapping[str, Any] | None = None
+def open_support_ticket(
+    session: Session,
+    *,
+    intent: str,
+    summary: str,
+    details: Mapping[str, Any],
+    now: datetime,
+    customer_id: int | None = None,
+    order_id: int | None = None,
+    inbound_id: int | None = None,
 ) -> int:
-    """A support ticket so staff see a message that could not be processed (its error and Message-ID,
-    and ``details``), inserted and audited (``ticket.opened`` with ``quarantine: true``) at once.
-    Returns its number. (The tickets of messages acted on are written by ``write.Writer``.)"""
+    """An open support ticket, inserted at once; its number."""
     ticket = Ticket(
         kind=TicketKind.SUPPORT,
         status=TicketStatus.OPEN,
-        intent=Intent.OTHER,
+        intent=intent,
         summary=summary,
-        details={"error": inbound.error or "", "message_id": inbound.message_id or "", **(details or {})},
-        customer_id=inbound.customer_id,
-        order_id=inbound.order_id,
-        inbound_id=inbound.id,
+        details=dict(details),
+        customer_id=customer_id,
+        order_id=order_id,
+        inbound_id=inbound_id,
         created_at=now,
         updated_at=now,
     )
     session.add(ticket)
     session.flush()
+    return ticket.id
+
+
+def open_quarantine_ticket(
+    session: Session, inbound: InboundMessage, summary: str, now: datetime, details: Mapping[str, Any] | None = None
+) -> int:
+    """A support ticket so staff see a message that could not be processed (its error and Message-ID,
+    and ``details``), inserted and audited (``ticket.opened`` with ``quarantine: true``) at once.
+    Returns its number."""
+    ticket_id = open_support_ticket(
+        session,
+        intent=Intent.OTHER,
+        summary=summary,
+        details={"error": inbound.error or "", "message_id": inbound.message_id or "", **(details or {})},
+        now=now,
+        customer_id=inbound.customer_id,
+        order_id=inbound.order_id,
+        inbound_id=inbound.id,
+    )
     audit.record(
         session,
         AuditEntry(
             "ticket.opened",
             "ticket",
-            ticket.id,
+            ticket_id,
             {"kind": TicketKind.SUPPORT.value, "intent": Intent.OTHER.value, "quarantine": True},
         ),
         actor="mailbot",
@@ -50,4 +77,4 @@ def open_quarantine_ticket(
         message_ref=inbound.message_id,
     )
     session.flush()
-    return ticket.id
+    return ticket_id

@@ -31,8 +31,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot import audit
+from mailbot.act.tickets_open import open_support_ticket
 from mailbot.billing.payments import PaymentIn, record_payment
-from mailbot.db.models import Order, Service, StatementLine, Ticket, order_service
+from mailbot.db.models import Order, Service, StatementLine, order_service
 from mailbot.domain import (
     AUTORENEW_METHODS,
     OPEN_ORDER_STATUSES,
@@ -40,7 +41,6 @@ from mailbot.domain import (
     OrderType,
     PaymentMethod,
     PaymentSource,
-    TicketKind,
 )
 from mailbot.errors import InputError
 from mailbot.importing.fields import parse_cents, parse_date
@@ -204,17 +204,14 @@ def _refused(
 ) -> None:
     """A charge for a service that can no longer be renewed: kept, with a ticket (refund or a new purchase)."""
     summary = f"Charge {row.reference} ({row.amount_cents / 100:.2f}) for service {row.service}: {why}"
-    ticket = Ticket(
-        kind=TicketKind.SUPPORT,
+    ticket_id = open_support_ticket(
+        session,
         intent="payment_notice",
         summary=summary[:2000],
         details={"charge": row.reference, "ok": row.ok, "service": row.service, "problem": why},
+        now=now,
         customer_id=service.customer_id,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(ticket)
-    session.flush()
     details = {"service": row.service, "reference": row.reference, "reason": row.reason, "line": row.line}
     session.add(
         StatementLine(
@@ -224,7 +221,7 @@ def _refused(
             amount_cents=row.amount_cents,
             outcome="refused",
             details=details,
-            ticket_id=ticket.id,
+            ticket_id=ticket_id,
             imported_at=now,
         )
     )

@@ -25,6 +25,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot import audit
+from mailbot.act.tickets_open import open_support_ticket
 from mailbot.app import App
 from mailbot.billing.fatturapa import build_invoice_xml
 from mailbot.billing.fatturapa_files import invoice_file_name, progressive_from_counter, write_invoice_file
@@ -50,7 +51,6 @@ from mailbot.domain import (
     InvoiceKind,
     InvoiceStatus,
     PaymentMethod,
-    TicketKind,
     TicketStatus,
 )
 from mailbot.errors import InputError
@@ -350,19 +350,15 @@ def _tell_staff_once(session: Session, order: Order, problem: str, now: datetime
     )
     if session.scalar(open_one) is not None:
         return
-    session.add(
-        Ticket(
-            kind=TicketKind.SUPPORT,
-            intent=INVOICE_TICKET,
-            summary=summary[:2000],
-            details={"problem": problem, "order": order.number},
-            customer_id=order.customer_id,
-            order_id=order.id,
-            created_at=now,
-            updated_at=now,
-        )
+    open_support_ticket(
+        session,
+        intent=INVOICE_TICKET,
+        summary=summary[:2000],
+        details={"problem": problem, "order": order.number},
+        now=now,
+        customer_id=order.customer_id,
+        order_id=order.id,
     )
-    session.flush()
     log.warning("invoice of order %s blocked: staff ticket opened", order.number)
 
 

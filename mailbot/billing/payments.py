@@ -17,16 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot import audit
+from mailbot.act.tickets_open import open_support_ticket
 from mailbot.billing.invoices import issue_now, schedule_invoice
 from mailbot.billing.settle import OrderMoney, Settlement, same_reference, settle
-from mailbot.db.models import Order, Payment, Ticket
+from mailbot.db.models import Order, Payment
 from mailbot.domain import (
     OPEN_ORDER_STATUSES,
     AuditEntry,
     InvoiceStatus,
     PaymentMethod,
     PaymentSource,
-    TicketKind,
 )
 from mailbot.orders import Mailing, mark_paid
 from mailbot.outbound.order_mail import local_day, plan_order_email
@@ -158,16 +158,12 @@ def _tell_staff(session: Session, order: Order, payment: Payment, settlement: Se
         f"Payment of {cents(payment.amount_cents)} for order {order.number} ({order.status.value}): "
         f"received {cents(received)} of {cents(order.due_cents)} due; {_WHY[settlement]}"
     )
-    ticket = Ticket(
-        kind=TicketKind.SUPPORT,
+    return open_support_ticket(
+        session,
         intent="payment_notice",
         summary=summary,
         details=details,
+        now=now,
         customer_id=order.customer_id,
         order_id=order.id,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(ticket)
-    session.flush()
-    return ticket.id

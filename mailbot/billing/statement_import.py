@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailbot import audit
+from mailbot.act.tickets_open import open_support_ticket
 from mailbot.billing.payments import PaymentIn, record_payment
 from mailbot.billing.reconcile import OpenOrder, find_order_numbers
 from mailbot.billing.settle import Settlement
@@ -44,7 +45,7 @@ from mailbot.billing.statement_plan import (
 )
 from mailbot.billing.statements import Statement, parse_statements
 from mailbot.db.models import Customer, Order, Payment, StatementLine, Ticket
-from mailbot.domain import OPEN_ORDER_STATUSES, AuditEntry, PaymentMethod, PaymentSource, TicketKind
+from mailbot.domain import OPEN_ORDER_STATUSES, AuditEntry, PaymentMethod, PaymentSource
 from mailbot.orders import Mailing
 
 TICKET_INTENT = "statement_line"
@@ -198,19 +199,15 @@ def _add_line_to_ticket(session: Session, ticket_id: int, step: LineStep) -> Non
 def _open_ticket(
     session: Session, step: LineStep, status: str, summary: str, order: Order | None, now: datetime
 ) -> int:
-    ticket = Ticket(
-        kind=TicketKind.SUPPORT,
+    return open_support_ticket(
+        session,
         intent=TICKET_INTENT,
         summary=summary,
         details={"outcome": status, **_ticket_details(step)},
+        now=now,
         customer_id=order.customer_id if order is not None else None,
         order_id=order.id if order is not None else None,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(ticket)
-    session.flush()
-    return ticket.id
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:

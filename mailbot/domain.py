@@ -199,3 +199,25 @@ class AuditEntry:
     entity: str
     entity_id: str | int
     details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """A customer as its invoice and its account's status name it: who, where mail goes, the billing
+    data and address (loaded by ``act.load.customer_facts``)."""
+
+    external_id: str
+    name: str
+    kind: CustomerKind
+    email: str
+    language: str
+    vat_number: str | None
+    fiscal_code: str | None
+    pec: str | None
+    recipient_code: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    province: str | None
+    country: str
+    split_payment: bool

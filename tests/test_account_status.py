@@ -13,10 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mailbot.config import StorageConfig
-from mailbot.domain import CustomerKind, OrderStatus, OrderType, PaymentMethod, ServiceStatus
+from mailbot.domain import CustomerFacts, CustomerKind, OrderStatus, OrderType, PaymentMethod, ServiceStatus
 from mailbot.outbound.account_status import (
     EXPIRY_SOON_DAYS,
-    AccountCustomer,
     AccountFacts,
     AccountOrder,
     AccountService,
@@ -31,7 +30,7 @@ TODAY = date(2026, 10, 2)
 COMPANY = CompanyInfo("Example S.r.l.", "assistenza@example.it", "02 1234 5678")
 
 
-def customer(**kw: object) -> AccountCustomer:
+def customer(**kw: object) -> CustomerFacts:
     values: dict[str, object] = {
         "external_id": "C001",
         "name": "Rossi Impianti S.r.l.",
@@ -50,7 +49,7 @@ def customer(**kw: object) -> AccountCustomer:
         "split_payment": False,
     }
     values.update(kw)
-    return AccountCustomer(**values)  # type: ignore[arg-type]
+    return CustomerFacts(**values)  # type: ignore[arg-type]
 
 
 def service(**kw: object) -> AccountService:

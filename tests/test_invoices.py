@@ -20,13 +20,21 @@ from sqlalchemy.orm import Session
 from mailbot.app import App
 from mailbot.billing.fatturapa_schema import schema_errors
 from mailbot.billing.fatturapa_values import invoice_totals
-from mailbot.billing.invoice_doc import ABROAD, NO_CODE, BuyerFacts, Charge, Numbering, OrderFacts, invoice_document
+from mailbot.billing.invoice_doc import ABROAD, NO_CODE, Charge, Numbering, OrderFacts, invoice_document
 from mailbot.billing.invoices import run_invoicing, seller_of
 from mailbot.billing.payments import PaymentIn, record_payment
 from mailbot.config import InvoicingConfig
 from mailbot.db.engine import transaction
 from mailbot.db.models import AuditEvent, Customer, Invoice, InvoiceCounter, Order, OutboundMessage, Ticket
-from mailbot.domain import CustomerKind, InvoiceStatus, OrderStatus, OrderType, PaymentMethod, PaymentSource
+from mailbot.domain import (
+    CustomerFacts,
+    CustomerKind,
+    InvoiceStatus,
+    OrderStatus,
+    OrderType,
+    PaymentMethod,
+    PaymentSource,
+)
 from mailbot.errors import InputError
 from mailbot.orders import NewOrder, create_order
 from mailbot.outbound.payments import run_payment_sweep
@@ -42,11 +50,13 @@ SHARED_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "standards" / "
 # -- the document (pure) --------------------------------------------------------------------------
 
 
-def buyer(kind: CustomerKind = CustomerKind.COMPANY, **kw: object) -> BuyerFacts:
+def buyer(kind: CustomerKind = CustomerKind.COMPANY, **kw: object) -> CustomerFacts:
     values: dict[str, object] = {
         "kind": kind,
         "external_id": "C1",
         "name": "Rossi S.r.l.",
+        "email": "amministrazione@rossi.example.org",
+        "language": "it",
         "vat_number": "01234560157",
         "fiscal_code": None,
         "pec": None,
@@ -56,12 +66,13 @@ def buyer(kind: CustomerKind = CustomerKind.COMPANY, **kw: object) -> BuyerFacts
         "city": "Milano",
         "province": "MI",
         "country": "IT",
+        "split_payment": kind == CustomerKind.PUBLIC_ADMINISTRATION,
     }
     values.update(kw)
-    return BuyerFacts(**values)  # type: ignore[arg-type]
+    return CustomerFacts(**values)  # type: ignore[arg-type]
 
 
-def facts(b: BuyerFacts, **kw: object) -> OrderFacts:
+def facts(b: CustomerFacts, **kw: object) -> OrderFacts:
     values: dict[str, object] = {
         "number": "ORD-2026-000001",
         "type": OrderType.RENEWAL,
@@ -118,7 +129,7 @@ def test_an_order_becomes_its_lines_and_comes_to_its_total() -> None:
         (buyer(CustomerKind.PUBLIC_ADMINISTRATION, recipient_code="UFXK9T"), "UFXK9T", None, True),
     ],
 )
-def test_whom_the_electronic_invoice_goes_to(b: BuyerFacts, code: str, pec: str | None, is_pa: bool) -> None:
+def test_whom_the_electronic_invoice_goes_to(b: CustomerFacts, code: str, pec: str | None, is_pa: bool) -> None:
     order = facts(b, cig="Z213346E34" if is_pa else None)
     doc = invoice_document(
         order, seller_of(InvoicingConfig()), Numbering("1", date(2026, 11, 2), "1"), vat_rate=Decimal(22)

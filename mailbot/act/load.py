@@ -27,8 +27,8 @@ from mailbot.act.views import (
     Snapshot,
 )
 from mailbot.db.models import Customer, Invoice, Order, OutboundMessage, ReminderClaim, Service
-from mailbot.domain import OPEN_ORDER_STATUSES, InvoiceStatus
-from mailbot.outbound.account_status import AccountCustomer, AccountFacts, AccountOrder, AccountService
+from mailbot.domain import OPEN_ORDER_STATUSES, CustomerFacts, InvoiceStatus
+from mailbot.outbound.account_status import AccountFacts, AccountOrder, AccountService
 
 _CUSTOMERS = (
     select(Customer)
@@ -186,27 +186,32 @@ def email_view(e: OutboundMessage, service_ids: Sequence[int]) -> EmailView:
     return EmailView(e.id, e.message_id, e.to_address, e.status, e.customer_id, e.template, tuple(service_ids))
 
 
+def customer_facts(c: Customer) -> CustomerFacts:
+    """``c`` as its invoice and its account's status name it."""
+    return CustomerFacts(
+        external_id=c.external_id,
+        name=c.name,
+        kind=c.kind,
+        email=c.email,
+        language=c.language,
+        vat_number=c.vat_number,
+        fiscal_code=c.fiscal_code,
+        pec=c.pec,
+        recipient_code=c.recipient_code,
+        street=c.street,
+        postcode=c.postcode,
+        city=c.city,
+        province=c.province,
+        country=c.country or "IT",
+        split_payment=bool(c.split_payment),
+    )
+
+
 def account_facts(session: Session, c: Customer) -> AccountFacts:
     """The account's status as loaded (``outbound.account_status``): ``c`` with its services (loaded with it,
     or now) and its orders with their issued invoices' numbers, in one query."""
     return AccountFacts(
-        customer=AccountCustomer(
-            external_id=c.external_id,
-            name=c.name,
-            kind=c.kind,
-            email=c.email,
-            language=c.language,
-            vat_number=c.vat_number,
-            fiscal_code=c.fiscal_code,
-            pec=c.pec,
-            recipient_code=c.recipient_code,
-            street=c.street,
-            postcode=c.postcode,
-            city=c.city,
-            province=c.province,
-            country=c.country or "IT",
-            split_payment=bool(c.split_payment),
-        ),
+        customer=customer_facts(c),
         services=tuple(
             AccountService(
                 external_id=s.external_id,

@@ -28,7 +28,7 @@ from mailbot.billing.fatturapa_values import (
     Seller,
     TaxId,
 )
-from mailbot.domain import CustomerKind, OrderType
+from mailbot.domain import CustomerFacts, CustomerKind, OrderType
 from mailbot.errors import InputError
 
 NO_CODE = "0000000"  # delivered to the PEC given, or left in the buyer's tax drawer
@@ -54,22 +54,6 @@ class Charge:
 
 
 @dataclass(frozen=True)
-class BuyerFacts:
-    kind: CustomerKind
-    external_id: str
-    name: str
-    vat_number: str | None
-    fiscal_code: str | None
-    pec: str | None
-    recipient_code: str | None
-    street: str | None
-    postcode: str | None
-    city: str | None
-    province: str | None
-    country: str
-
-
-@dataclass(frozen=True)
 class OrderFacts:
     number: str
     type: OrderType
@@ -81,7 +65,7 @@ class OrderFacts:
     cig: str | None
     cup: str | None
     office_code: str | None
-    buyer: BuyerFacts
+    buyer: CustomerFacts
 
 
 @dataclass(frozen=True)

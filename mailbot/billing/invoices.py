@@ -25,6 +25,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot import audit
+from mailbot.act.load import customer_facts
 from mailbot.act.tickets_open import open_support_ticket
 from mailbot.app import App
 from mailbot.billing.fatturapa import build_invoice_xml
@@ -39,7 +40,7 @@ from mailbot.billing.fatturapa_values import (
     split_payment_applies,
 )
 from mailbot.billing.fatturapa_values import Invoice as Document
-from mailbot.billing.invoice_doc import BuyerFacts, Charge, Numbering, OrderFacts, invoice_document
+from mailbot.billing.invoice_doc import Charge, Numbering, OrderFacts, invoice_document
 from mailbot.config import Config, InvoicingConfig
 from mailbot.db.counters import next_in_year
 from mailbot.db.engine import transaction
@@ -260,7 +261,6 @@ def seller_of(invoicing: InvoicingConfig) -> Seller:
 
 
 def order_facts(order: Order, *, split_payment: bool) -> OrderFacts:
-    c = order.customer
     return OrderFacts(
         number=order.number,
         type=order.type,
@@ -274,20 +274,7 @@ def order_facts(order: Order, *, split_payment: bool) -> OrderFacts:
         cig=order.cig,
         cup=order.cup,
         office_code=order.office_code,
-        buyer=BuyerFacts(
-            kind=c.kind,
-            external_id=c.external_id,
-            name=c.name,
-            vat_number=c.vat_number,
-            fiscal_code=c.fiscal_code,
-            pec=c.pec,
-            recipient_code=c.recipient_code,
-            street=c.street,
-            postcode=c.postcode,
-            city=c.city,
-            province=c.province,
-            country=c.country or "IT",
-        ),
+        buyer=customer_facts(order.customer),
     )
 
 

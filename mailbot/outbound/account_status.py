@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from mailbot.config import StorageConfig
-from mailbot.domain import CustomerKind, OrderStatus, OrderType, PaymentMethod, ServiceStatus
+from mailbot.domain import CustomerFacts, OrderStatus, OrderType, PaymentMethod, ServiceStatus
 from mailbot.outbound.context import (
     AccountStatusContext,
     BillingInfo,
@@ -35,25 +35,6 @@ from mailbot.outbound.storage import storage_level, usage_percent
 EXPIRY_SOON_DAYS = 90  # DOMAIN.md: an expiry is shown in red from 90 days before it
 EXPIRED = "expired"
 SOON = "soon"
-
-
-@dataclass(frozen=True)
-class AccountCustomer:
-    external_id: str
-    name: str
-    kind: CustomerKind
-    email: str
-    language: str
-    vat_number: str | None
-    fiscal_code: str | None
-    pec: str | None
-    recipient_code: str | None
-    street: str | None
-    postcode: str | None
-    city: str | None
-    province: str | None
-    country: str
-    split_payment: bool
 
 
 @dataclass(frozen=True)
@@ -84,7 +65,7 @@ class AccountOrder:
 class AccountFacts:
     """An account as loaded: the customer, its services (in their order) and its orders (any order)."""
 
-    customer: AccountCustomer
+    customer: CustomerFacts
     services: tuple[AccountService, ...]
     orders: tuple[AccountOrder, ...]
 
@@ -97,7 +78,7 @@ def expiry_flag(expires_on: date, today: date, soon_days: int = EXPIRY_SOON_DAYS
     return SOON if left <= soon_days else None
 
 
-def billing_address(c: AccountCustomer) -> str:
+def billing_address(c: CustomerFacts) -> str:
     """``Via Roma 1, 20121 Milano (MI)``; the country only when not Italy; "" when none is on file."""
     town = " ".join(oneline(part) for part in (c.postcode, c.city) if part and oneline(part))
     if town and c.province and oneline(c.province):

@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mailbot.config import StorageConfig
-from mailbot.domain import CustomerKind, OrderStatus, OrderType, PaymentMethod, ServiceStatus
-from mailbot.outbound.account_status import AccountCustomer, AccountFacts, AccountOrder, AccountService, account_status
+from mailbot.domain import CustomerFacts, CustomerKind, OrderStatus, OrderType, PaymentMethod, ServiceStatus
+from mailbot.outbound.account_status import AccountFacts, AccountOrder, AccountService, account_status
 from mailbot.outbound.context import (
     AccountStatusContext,
     ChangeNoticeContext,
@@ -204,7 +204,7 @@ def status_sample(lang: str, v: SampleVariant) -> AccountStatusContext:
     today = FIRST_EXPIRY - timedelta(days=30 if v.days is None else v.days)
     info = sample_customer(v, lang)
     vat, fiscal, pec, code = BILLING[v.customer]
-    customer = AccountCustomer(
+    customer = CustomerFacts(
         external_id="C001",
         name=info.name,
         kind=CustomerKind(info.kind),
